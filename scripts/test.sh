@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test: type-check and lint, then vitest (unit tests, integration tests against a real
+# Prometheus, browser tests in real Chromium). Installs the Debian packages the tests need when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages the tests need: ${packages}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${packages} >/dev/null
+  else
+    echo "The tests need these Debian packages: ${packages}" >&2
+    echo "Install them with: sudo apt-get install -y ${packages}" >&2
+    exit 1
+  fi
+fi
+
+[ -d node_modules ] || npm ci
+
+npm run -s check
+
+mkdir -p artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=artifacts/vitest.json "$@" || status=$?
+# One closing line in the plain "N passed, N failed" form that any CI reader understands.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("artifacts/vitest.json", "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status

@@ -1,0 +1,194 @@
+// The scaler's own configuration: a YAML file (mounted ConfigMap) plus environment overrides, validated
+// once at start-up against one schema that carries the defaults, then frozen. Errors name the field.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ScalerError } from '../errors.ts';
+import { parseDurationSeconds } from './duration.ts';
+import { METADATA_KEYS, type MetadataKey } from './target-metadata.ts';
+
+const port = z.number().int().min(0).max(65_535);
+const durationText = z.string().refine((value) => parseDurationSeconds(value) !== undefined, {
+  message: 'must be a duration like "30s", "5m" or "1h"',
+});
+const metadataMap = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .refine((map) => Object.keys(map).every((key) => (METADATA_KEYS as string[]).includes(key)), {
+    message: `keys must be scalerMetadata keys: ${METADATA_KEYS.join(', ')}`,
+  });
+
+const prometheusServer = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://prometheus:9090' }),
+  /** Per query; below KEDA's 3 s metrics-server deadline so an answer (or an error) arrives in time. */
+  queryTimeoutMs: z.number().int().min(100).max(60_000).default(2000),
+  /** Reads of one target within this TTL share one result; KEDA polls GetMetricSpec and GetMetrics back to back. */
+  cacheTtlMs: z.number().int().min(0).max(600_000).default(10_000),
+  /** Optional bearer token file (e.g. a mounted ServiceAccount token for a Prometheus behind kube-rbac-proxy). */
+  bearerTokenFile: z.string().min(1).optional(),
+});
+
+const calendarWindow = z
+  .strictObject({
+    name: z.string().min(1),
+    /** node-cron expression (with optional seconds field) for the window's start. */
+    cron: z.string().min(1),
+    duration: durationText,
+    loadMultiplier: z.number().positive().max(100).optional(),
+    minReplicas: z.number().int().min(1).max(10_000).optional(),
+    /** namespace/name of targets it applies to; all targets when not set. */
+    targets: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "namespace/name"')).optional(),
+  })
+  .refine((window) => window.loadMultiplier !== undefined || window.minReplicas !== undefined, {
+    message: 'needs loadMultiplier or minReplicas (or both)',
+  });
+
+const alertRuleOverrides = z.strictObject({
+  enabled: z.boolean().optional(),
+  for: durationText.optional(),
+  threshold: z.number().optional(),
+});
+
+export const serverConfigSchema = z.strictObject({
+  grpc: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(6000),
+      tls: z
+        .strictObject({
+          certFile: z.string().min(1),
+          keyFile: z.string().min(1),
+          /** Set to require client certificates signed by this CA (mTLS, as KEDA sends with a TriggerAuthentication). */
+          clientCaFile: z.string().min(1).optional(),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(8080),
+      /** File holding the bearer token the dashboard and API require; open when not set. */
+      bearerTokenFile: z.string().min(1).optional(),
+      /** Base URL people reach the dashboard at, used in alert links. */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  prometheus: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'names are lowercase letters, digits and dashes'), prometheusServer).default({}),
+  targetDefaults: metadataMap.default({}),
+  advisoryTargets: z
+    .array(
+      z.strictObject({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        metadata: metadataMap,
+      }),
+    )
+    .default([]),
+  advisor: z
+    .strictObject({
+      /** Targets not polled for this long are forgotten (bounded memory across ScaledObject churn). */
+      forgetAfter: durationText.default('1h'),
+      maxTargets: z.number().int().min(1).max(100_000).default(1000),
+      /** Decisions kept per target for the dashboard history. */
+      historyLength: z.number().int().min(10).max(100_000).default(2880),
+      /** node-cron schedule of the advisory loop over advisoryTargets. */
+      schedule: z.string().default('*/30 * * * * *'),
+    })
+    .prefault({}),
+  forecast: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** node-cron schedule of forecast refits per target. */
+      refitSchedule: z.string().default('0 * * * *'),
+    })
+    .prefault({}),
+  calendar: z.array(calendarWindow).default([]),
+  alerts: z
+    .strictObject({
+      slack: z
+        .strictObject({
+          /** Name of the env var holding the incoming-webhook URL. */
+          webhookUrlEnv: z.string().min(1).optional(),
+          /** File holding the incoming-webhook URL (a mounted Secret). */
+          webhookUrlFile: z.string().min(1).optional(),
+          repeatInterval: durationText.default('4h'),
+        })
+        .optional(),
+      rules: z.record(z.string(), alertRuleOverrides).default({}),
+    })
+    .prefault({}),
+  demo: z
+    .strictObject({
+      /** Simulated seconds per wall-clock second. */
+      simSpeed: z.number().positive().max(10_000).default(60),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type TargetDefaults = Partial<Record<MetadataKey, string>>;
+
+/** Command-line and environment values that override the file (flags win over env). */
+export interface ConfigOverrides {
+  readonly configFile?: string;
+  readonly prometheusUrl?: string;
+  readonly grpcPort?: number;
+  readonly httpPort?: number;
+}
+
+function formatIssues(error: z.ZodError, origin: string): string {
+  return error.issues
+    .map((issue) => `${origin}: ${issue.path.length > 0 ? issue.path.join('.') : '(root)'} ${issue.message}`)
+    .join('\n');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validates an already-parsed config object (file content with overrides applied). */
+export function parseServerConfig(raw: unknown, origin = 'config'): ServerConfig {
+  const result = serverConfigSchema.safeParse(raw ?? {});
+  if (!result.success) throw new ScalerError('INVALID_SERVER_CONFIG', formatIssues(result.error, origin));
+  return deepFreeze(result.data);
+}
+
+/** Reads the YAML file (if any), applies overrides, validates. Throws ScalerError INVALID_SERVER_CONFIG. */
+export function loadServerConfig(overrides: ConfigOverrides): ServerConfig {
+  let raw: Record<string, unknown> = {};
+  const origin = overrides.configFile ?? 'config';
+  if (overrides.configFile) {
+    let text: string;
+    try {
+      text = readFileSync(overrides.configFile, 'utf8');
+    } catch (error) {
+      throw new ScalerError('INVALID_SERVER_CONFIG', `cannot read config file ${overrides.configFile}: ${(error as Error).message}`);
+    }
+    try {
+      raw = (parseYaml(text) as Record<string, unknown> | null) ?? {};
+    } catch (error) {
+      throw new ScalerError('INVALID_SERVER_CONFIG', `${overrides.configFile} is not valid YAML: ${(error as Error).message}`);
+    }
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ScalerError('INVALID_SERVER_CONFIG', `${overrides.configFile} must hold a YAML mapping at the top level`);
+    }
+  }
+  const merged: Record<string, unknown> = { ...raw };
+  const section = (name: string) => ({ ...((raw[name] as Record<string, unknown> | undefined) ?? {}) });
+  if (overrides.grpcPort !== undefined) merged.grpc = { ...section('grpc'), port: overrides.grpcPort };
+  if (overrides.httpPort !== undefined) merged.http = { ...section('http'), port: overrides.httpPort };
+  if (overrides.prometheusUrl !== undefined) {
+    const servers = section('prometheus');
+    merged.prometheus = { ...servers, default: { ...((servers.default as object | undefined) ?? {}), url: overrides.prometheusUrl } };
+  }
+  return parseServerConfig(merged, origin);
+}

@@ -1,0 +1,213 @@
+// Per-target settings, read from the ScaledObject trigger's `metadata` (KEDA forwards it verbatim as
+// `scalerMetadata`, every value a string). One schema: it carries the defaults the README documents,
+// and every rejection names the key and what it accepts, so KEDA's event on the ScaledObject says
+// exactly what to fix. Precedence: metadata ?? server config `targetDefaults` ?? built-in default.
+import { z } from 'zod';
+import { ScalerError } from '../errors.ts';
+import { parseDurationSeconds } from './duration.ts';
+
+/** Keys KEDA itself reads from the same map; accepted and ignored here. */
+export const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'unsafeSsl'] as const;
+
+export const MODES = ['enforce', 'dry-run'] as const;
+export type Mode = (typeof MODES)[number];
+
+// One label matcher as PromQL writes it: name, operator, double-quoted value.
+const LABEL_MATCHER = /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*$/;
+
+function splitMatchers(text: string): string[] {
+  // Commas inside quoted values belong to the value, not the matcher list.
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && quoted) {
+      current += ch + (text[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      parts.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  parts.push(current);
+  return parts.filter((part) => part.trim() !== '');
+}
+
+const text = z.string().trim().min(1, 'must not be empty');
+
+const selector = text.refine(
+  (value) => {
+    const matchers = splitMatchers(value);
+    return matchers.length > 0 && matchers.every((matcher) => LABEL_MATCHER.test(matcher));
+  },
+  { message: 'must be PromQL label matchers such as job="otel-gateway",namespace="observability"' },
+);
+
+function number(options: { min: number; max: number; minExclusive?: boolean; integer?: boolean }) {
+  const range = `${options.minExclusive ? '>' : '≥'} ${options.min} and ≤ ${options.max}`;
+  const kind = options.integer ? 'an integer' : 'a number';
+  return text.transform((value, ctx) => {
+    const parsed = Number(value);
+    const valid =
+      /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value) &&
+      Number.isFinite(parsed) &&
+      (!options.integer || Number.isInteger(parsed)) &&
+      (options.minExclusive ? parsed > options.min : parsed >= options.min) &&
+      parsed <= options.max;
+    if (!valid) {
+      ctx.addIssue({ code: 'custom', message: `must be ${kind} ${range}, got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+function duration(options: { minSeconds: number; maxSeconds: number }) {
+  return text.transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined || seconds < options.minSeconds || seconds > options.maxSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration like "30s", "2m" or "1h" between ${options.minSeconds}s and ${options.maxSeconds}s, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+const DAY_SECONDS = 86_400;
+
+/** Every key a trigger may set, with its built-in default (as the string a user would write). */
+const METADATA_FIELDS = {
+  gatewaySelector: { schema: selector, default: undefined },
+  prometheus: { schema: text.regex(/^[a-z0-9][a-z0-9-]*$/, 'must be the name of a Prometheus server from the server config, e.g. "default"'), default: 'default' },
+  rateWindow: { schema: duration({ minSeconds: 15, maxSeconds: 3600 }), default: '2m' },
+  mode: { schema: z.enum(MODES, { message: `must be one of ${MODES.join(' | ')}` }), default: 'enforce' },
+  minReplicas: { schema: number({ min: 1, max: 10_000, integer: true }), default: '2' },
+  maxReplicas: { schema: number({ min: 1, max: 10_000, integer: true }), default: '100' },
+  targetQueueFill: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.5' },
+  capacitySpansPerReplica: { schema: number({ min: 0, max: 1e9, minExclusive: true }), default: '20000' },
+  targetUtilization: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.7' },
+  backendFailureRatio: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.05' },
+  decisionWait: { schema: duration({ minSeconds: 1, maxSeconds: 3600 }), default: '30s' },
+  numTraces: { schema: number({ min: 1, max: 1e9, integer: true }), default: '50000' },
+  scaleInStep: { schema: number({ min: 1, max: 10_000, integer: true }), default: '1' },
+  // Not set means decisionWait + 60 s: a trace's spans must all have been decided before its ring moves.
+  scaleInWindow: { schema: duration({ minSeconds: 1, maxSeconds: DAY_SECONDS }), default: undefined },
+  activationSpansPerSecond: { schema: number({ min: 0, max: 1e12 }), default: '0' },
+  decisionLatencyBudget: { schema: duration({ minSeconds: 0.001, maxSeconds: 3600 }), default: '500ms' },
+  podStartup: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: '45s' },
+  pollingInterval: { schema: duration({ minSeconds: 1, maxSeconds: 3600 }), default: '30s' },
+  staleAfter: { schema: duration({ minSeconds: 1, maxSeconds: 3600 }), default: '2m' },
+  forecastHistory: { schema: duration({ minSeconds: 3600, maxSeconds: 90 * DAY_SECONDS }), default: '14d' },
+  forecastQuantile: { schema: number({ min: 0.5, max: 0.999 }), default: '0.9' },
+} as const;
+
+export type MetadataKey = keyof typeof METADATA_FIELDS;
+export const METADATA_KEYS = Object.keys(METADATA_FIELDS) as MetadataKey[];
+
+/** Built-in defaults, for the README table and for the dashboard's "effective settings" view. */
+export const METADATA_DEFAULTS: Readonly<Partial<Record<MetadataKey, string>>> = Object.freeze(
+  Object.fromEntries(METADATA_KEYS.map((key) => [key, METADATA_FIELDS[key].default]).filter(([, v]) => v !== undefined)),
+);
+
+/** Resolved per-target settings; durations in seconds, ready for the policy and the signal reader. */
+export interface TargetSettings {
+  readonly gatewaySelector: string;
+  readonly prometheus: string;
+  readonly rateWindowSeconds: number;
+  readonly mode: Mode;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetQueueFill: number;
+  readonly capacitySpansPerReplica: number;
+  readonly targetUtilization: number;
+  readonly backendFailureRatio: number;
+  readonly decisionWaitSeconds: number;
+  readonly numTraces: number;
+  readonly scaleInStep: number;
+  readonly scaleInWindowSeconds: number;
+  readonly activationSpansPerSecond: number;
+  readonly decisionLatencyBudgetMs: number;
+  readonly podStartupSeconds: number;
+  readonly pollingIntervalSeconds: number;
+  readonly staleAfterSeconds: number;
+  readonly forecastHistorySeconds: number;
+  readonly forecastQuantile: number;
+}
+
+/** Gap between a pod being ready and the agents' DNS resolver putting it on the ring (loadbalancing exporter default). */
+export const DNS_RESOLVER_INTERVAL_SECONDS = 5;
+/** The HPA controller's sync period; a new desired count waits at most this long to be acted on. */
+export const HPA_SYNC_SECONDS = 15;
+
+/** How far ahead the forecast must look: a replica asked for now takes traffic only after all of these. */
+export function leadTimeSeconds(settings: TargetSettings): number {
+  return settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
+}
+
+function invalid(key: string, message: string): ScalerError {
+  return new ScalerError('INVALID_METADATA', `scalerMetadata.${key} ${message}`);
+}
+
+/**
+ * Validates a trigger's metadata against the schema, filling unset keys from `defaults` (the server
+ * config's `targetDefaults`) and then the built-in defaults. Throws ScalerError INVALID_METADATA.
+ */
+export function parseTargetMetadata(
+  metadata: Readonly<Record<string, string>>,
+  defaults: Readonly<Partial<Record<MetadataKey, string>>> = {},
+): TargetSettings {
+  const ignored = new Set<string>(KEDA_OWN_KEYS);
+  for (const key of Object.keys(metadata)) {
+    if (ignored.has(key) || key in METADATA_FIELDS) continue;
+    throw invalid(key, `is not a known key; allowed keys: ${METADATA_KEYS.join(', ')}`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const key of METADATA_KEYS) {
+    const raw = metadata[key] ?? defaults[key] ?? METADATA_FIELDS[key].default;
+    if (raw === undefined) {
+      if (key === 'gatewaySelector') throw invalid(key, 'is required: PromQL label matchers selecting the gateway pods, e.g. job="otel-gateway"');
+      continue;
+    }
+    const result = METADATA_FIELDS[key].schema.safeParse(raw);
+    if (!result.success) throw invalid(key, result.error.issues.map((issue) => issue.message).join('; '));
+    values[key] = result.data;
+  }
+  const minReplicas = values.minReplicas as number;
+  const maxReplicas = values.maxReplicas as number;
+  if (minReplicas > maxReplicas) {
+    throw invalid('minReplicas', `(${minReplicas}) must be ≤ maxReplicas (${maxReplicas})`);
+  }
+  const decisionWaitSeconds = values.decisionWait as number;
+  return Object.freeze({
+    gatewaySelector: values.gatewaySelector as string,
+    prometheus: values.prometheus as string,
+    rateWindowSeconds: values.rateWindow as number,
+    mode: values.mode as Mode,
+    minReplicas,
+    maxReplicas,
+    targetQueueFill: values.targetQueueFill as number,
+    capacitySpansPerReplica: values.capacitySpansPerReplica as number,
+    targetUtilization: values.targetUtilization as number,
+    backendFailureRatio: values.backendFailureRatio as number,
+    decisionWaitSeconds,
+    numTraces: values.numTraces as number,
+    scaleInStep: values.scaleInStep as number,
+    scaleInWindowSeconds: (values.scaleInWindow as number | undefined) ?? decisionWaitSeconds + 60,
+    activationSpansPerSecond: values.activationSpansPerSecond as number,
+    decisionLatencyBudgetMs: (values.decisionLatencyBudget as number) * 1000,
+    podStartupSeconds: values.podStartup as number,
+    pollingIntervalSeconds: values.pollingInterval as number,
+    staleAfterSeconds: values.staleAfter as number,
+    forecastHistorySeconds: values.forecastHistory as number,
+    forecastQuantile: values.forecastQuantile as number,
+  });
+}

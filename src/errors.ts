@@ -1,0 +1,73 @@
+// One catalogue of the errors this service reports. Each code is stable (alerts, logs and the README
+// refer to it), says what to do, and maps to the gRPC status KEDA sees and the HTTP status the
+// dashboard answers with.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+export interface ErrorSpec {
+  readonly grpcStatus: GrpcStatus;
+  readonly httpStatus: number;
+  /** What an operator should do about it; shown in the README's error table. */
+  readonly remedy: string;
+}
+
+export const ERROR_CATALOGUE = {
+  INVALID_METADATA: {
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+    httpStatus: 400,
+    remedy: 'Fix the named key in the ScaledObject trigger metadata (see the metadata table).',
+  },
+  INVALID_SERVER_CONFIG: {
+    grpcStatus: GrpcStatus.FAILED_PRECONDITION,
+    httpStatus: 500,
+    remedy: 'Fix the named field in the server config file or environment and restart.',
+  },
+  UNKNOWN_PROMETHEUS: {
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+    httpStatus: 400,
+    remedy: 'Name a Prometheus server defined in the server config (`prometheus:` section).',
+  },
+  PROMETHEUS_UNAVAILABLE: {
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    httpStatus: 503,
+    remedy: 'Check that Prometheus is up and reachable from the scaler; KEDA fallback applies meanwhile.',
+  },
+  CURRENT_REPLICAS_UNKNOWN: {
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    httpStatus: 503,
+    remedy: 'No gateway matched gatewaySelector in Prometheus: check the selector and that gateways are scraped.',
+  },
+  TARGET_NOT_FOUND: {
+    grpcStatus: GrpcStatus.NOT_FOUND,
+    httpStatus: 404,
+    remedy: 'The target has not been polled by KEDA nor declared as an advisory target.',
+  },
+  BAD_REQUEST: {
+    grpcStatus: GrpcStatus.INVALID_ARGUMENT,
+    httpStatus: 400,
+    remedy: 'Fix the named request parameter.',
+  },
+  UNAUTHORIZED: {
+    grpcStatus: GrpcStatus.UNAUTHENTICATED,
+    httpStatus: 401,
+    remedy: 'Send the dashboard bearer token in the Authorization header.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The only error type the service raises on purpose; edges translate it with its catalogue entry. */
+export class ScalerError extends Error {
+  readonly code: ErrorCode;
+  override readonly cause?: unknown;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'ScalerError';
+    this.code = code;
+    this.cause = options?.cause;
+  }
+
+  get spec(): ErrorSpec {
+    return ERROR_CATALOGUE[this.code];
+  }
+}

@@ -1,0 +1,61 @@
+// What one read of a gateway tier yields, whether from Prometheus or the simulated fleet. The policy
+// consumes only this, so a signal that had no data must stay distinguishable from a measured 0.
+import type { TargetSettings } from '../config/target-metadata.ts';
+
+/** Every scalar signal the policy reads; names carry their unit. */
+export const SIGNAL_NAMES = [
+  'currentReplicas',
+  'queueFillMax',
+  'queueFillMean',
+  'refusedSpansPerSecond',
+  'enqueueFailedSpansPerSecond',
+  'sendFailedSpansPerSecond',
+  'sentSpansPerSecond',
+  'decisionLatencyP99Ms',
+  'tracesOnMemory',
+  'droppedTooEarlyTracesPerSecond',
+  'acceptedSpansPerSecond',
+] as const;
+export type SignalName = (typeof SIGNAL_NAMES)[number];
+
+/** A measured value, or why there is none. */
+export type Reading<T = number> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'missing'; readonly reason: string };
+
+export interface SignalSnapshot {
+  /** When the values were read (ms since epoch); the policy compares it with `now` for staleness. */
+  readonly observedAtMs: number;
+  /**
+   * currentReplicas: gateway instances reporting. queueFill*: exporter queue size / capacity (0..1),
+   * max and mean over gateways. tracesOnMemory: summed over gateways. Rates are per second over the
+   * target's rateWindow and summed over gateways. decisionLatencyP99Ms: p99 of one tail-sampling
+   * decision tick, in ms whatever the collector version's unit.
+   */
+  readonly signals: { readonly [K in SignalName]: Reading };
+  /** Accepted spans/s per gateway (`instance`), for spotting routing imbalance. */
+  readonly acceptedSpansPerSecondByGateway: Reading<Readonly<Record<string, number>>>;
+}
+
+/** A target as KEDA names it (the ScaledObject), the key of all per-target state. */
+export interface TargetRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export function targetKey(target: TargetRef): string {
+  return `${target.namespace}/${target.name}`;
+}
+
+/** Where signals come from: Prometheus in production, the simulated fleet in the demo and benchmark. */
+export interface SignalSource {
+  /**
+   * Reads every signal for one target. Signals without data are `missing`, never 0. Rejects with
+   * ScalerError PROMETHEUS_UNAVAILABLE when the source cannot be reached at all.
+   */
+  read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot>;
+}
+
+/** Per-step history for what-if replays and forecast refits: one series of accepted spans/s. */
+export interface RangeSample {
+  readonly timestampMs: number;
+  readonly value: number;
+}

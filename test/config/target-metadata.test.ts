@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { METADATA_DEFAULTS, METADATA_KEYS, parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { ScalerError } from '../../src/errors.ts';
+
+const selector = { gatewaySelector: 'job="otel-gateway"' };
+
+describe('parseTargetMetadata', () => {
+  const rejections: { name: string; input: Record<string, string>; want: RegExp }[] = [
+    { name: 'selector missing', input: {}, want: /gatewaySelector is required/ },
+    { name: 'selector not a label matcher', input: { gatewaySelector: 'otel-gateway' }, want: /gatewaySelector must be PromQL label matchers/ },
+    { name: 'unknown key', input: { ...selector, targetCPU: '70' }, want: /targetCPU is not a known key; allowed keys: gatewaySelector/ },
+    { name: 'min above max', input: { ...selector, minReplicas: '10', maxReplicas: '4' }, want: /minReplicas \(10\) must be ≤ maxReplicas \(4\)/ },
+    { name: 'non-integer replicas', input: { ...selector, maxReplicas: '4.5' }, want: /maxReplicas must be an integer/ },
+    { name: 'number with trailing text', input: { ...selector, numTraces: '50000traces' }, want: /numTraces must be an integer .* got "50000traces"/ },
+    { name: 'fill above 1', input: { ...selector, targetQueueFill: '1.5' }, want: /targetQueueFill must be a number > 0 and ≤ 1/ },
+    { name: 'zero utilization', input: { ...selector, targetUtilization: '0' }, want: /targetUtilization must be a number > 0/ },
+    { name: 'mode misspelt', input: { ...selector, mode: 'dryrun' }, want: /mode must be one of enforce \| dry-run/ },
+    { name: 'duration without unit', input: { ...selector, rateWindow: '120' }, want: /rateWindow must be a duration like "30s"/ },
+    { name: 'prometheus given as URL', input: { ...selector, prometheus: 'http://evil:9090' }, want: /prometheus must be the name of a Prometheus server/ },
+  ];
+  for (const row of rejections) {
+    it(`rejects: ${row.name}`, () => {
+      let caught: unknown;
+      try {
+        parseTargetMetadata(row.input);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ScalerError);
+      expect((caught as ScalerError).code).toBe('INVALID_METADATA');
+      expect((caught as ScalerError).message).toMatch(row.want);
+    });
+  }
+
+  it('accepts and ignores the keys KEDA reads itself', () => {
+    const settings = parseTargetMetadata({ ...selector, scalerAddress: 'scaler:6000', enableTLS: 'true', unsafeSsl: 'false' });
+    expect(settings.gatewaySelector).toBe('job="otel-gateway"');
+  });
+
+  it('takes metadata over server defaults over built-in defaults', () => {
+    const settings = parseTargetMetadata({ ...selector, minReplicas: '3' }, { minReplicas: '5', maxReplicas: '40' });
+    expect(settings.minReplicas).toBe(3);
+    expect(settings.maxReplicas).toBe(40);
+    expect(settings.targetUtilization).toBe(0.7);
+  });
+
+  it('derives scaleInWindow from decisionWait + 60s when not set, and keeps an explicit one', () => {
+    expect(parseTargetMetadata({ ...selector, decisionWait: '45s' }).scaleInWindowSeconds).toBe(105);
+    expect(parseTargetMetadata({ ...selector, scaleInWindow: '10m' }).scaleInWindowSeconds).toBe(600);
+  });
+
+  it('keeps commas inside a quoted matcher value', () => {
+    const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway",namespace=~"obs,obs-2"' });
+    expect(settings.gatewaySelector).toContain('obs,obs-2');
+  });
+
+  it('documents a default for every key except the required selector and the derived window', () => {
+    const undocumented = METADATA_KEYS.filter((key) => METADATA_DEFAULTS[key] === undefined);
+    expect(undocumented.sort()).toEqual(['gatewaySelector', 'scaleInWindow']);
+  });
+});
