@@ -54,8 +54,22 @@ export interface SignalSource {
   read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot>;
 }
 
-/** Per-step history for what-if replays and forecast refits: one series of accepted spans/s. */
+/** One point of a range read. */
 export interface RangeSample {
   readonly timestampMs: number;
   readonly value: number;
+}
+
+export interface RangeWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly stepSeconds: number;
+}
+
+/** Past signals, for what-if replays (every signal per step) and forecast refits (accepted spans/s only). */
+export interface SignalHistory {
+  /** One snapshot per step in the window, `observedAtMs` = the step's time; steps without data have missing readings. */
+  readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]>;
+  /** Accepted spans/s summed over gateways, one sample per step that had data (gaps are absent, not 0). */
+  readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]>;
 }
