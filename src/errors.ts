@@ -51,6 +51,16 @@ export const ERROR_CATALOGUE = {
     httpStatus: 401,
     remedy: 'Send the dashboard bearer token in the Authorization header.',
   },
+  ROUTE_NOT_FOUND: {
+    grpcStatus: GrpcStatus.UNIMPLEMENTED,
+    httpStatus: 404,
+    remedy: 'Use one of the dashboard paths listed in the README (/, /api/targets, /metrics, /healthz, /readyz).',
+  },
+  METHOD_NOT_ALLOWED: {
+    grpcStatus: GrpcStatus.UNIMPLEMENTED,
+    httpStatus: 405,
+    remedy: 'Use the HTTP method named in the Allow header; the dashboard only reads, except POST …/whatif.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
