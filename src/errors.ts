@@ -56,6 +56,11 @@ export const ERROR_CATALOGUE = {
     httpStatus: 404,
     remedy: 'Use one of the dashboard paths listed in the README (/, /api/targets, /metrics, /healthz, /readyz).',
   },
+  INTERNAL_ERROR: {
+    grpcStatus: GrpcStatus.INTERNAL,
+    httpStatus: 500,
+    remedy: 'A bug in the scaler: the log has the stack trace; please report it with that log line.',
+  },
   METHOD_NOT_ALLOWED: {
     grpcStatus: GrpcStatus.UNIMPLEMENTED,
     httpStatus: 405,
