@@ -66,6 +66,11 @@ export const ERROR_CATALOGUE = {
     httpStatus: 405,
     remedy: 'Use the HTTP method named in the Allow header; the dashboard only reads, except POST …/whatif.',
   },
+  EVALUATION_TIMEOUT: {
+    grpcStatus: GrpcStatus.DEADLINE_EXCEEDED,
+    httpStatus: 504,
+    remedy: 'Signals did not arrive in time: check Prometheus load and latency, or raise the server queryTimeoutMs; KEDA fallback applies meanwhile.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
