@@ -73,7 +73,7 @@ describe('createLogger', () => {
   it('writes readable lines when pretty, still without secrets', () => {
     const { lines, output } = collect();
     createLogger({ level: 'info', pretty: true, output }).child({ component: 'grpc' }).warn({ target: 'obs/gw', url: WEBHOOK }, 'slow answer');
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  \[grpc\] slow answer target=obs\/gw url=https:\/\/hooks\.slack\.com\/services\/\[redacted\]\n$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}\[grpc\] slow answer target=obs\/gw url=https:\/\/hooks\.slack\.com\/services\/\[redacted\]\n$/);
   });
 });
 
