@@ -239,3 +239,13 @@ export async function waitForQuery(
   }
   throw new Error(`waited ${timeoutMs} ms for ${promql}; last result: ${JSON.stringify(last)}`);
 }
+
+/**
+ * Waits until every target matching `selector` has been scraped for at least `seconds` (1 s scrapes
+ * assumed), so that a `rate(…[seconds s])` covers a full window. Prometheus 2.42 applies scrape
+ * targets about 5 s after start, so this takes seconds + ~6 s after startPrometheus.
+ */
+export async function waitForScrapeHistory(url: string, selector: string, seconds: number, timeoutMs = (seconds + 30) * 1000): Promise<void> {
+  const wanted = Math.ceil(seconds) + 1;
+  await waitForQuery(url, `min(count_over_time(up{${selector}}[${wanted + 1}s]))`, (samples) => (samples[0]?.value ?? 0) >= wanted, timeoutMs);
+}

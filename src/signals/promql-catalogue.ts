@@ -1,0 +1,150 @@
+// The one place that knows how collector internal metrics are spelled in Prometheus. Pure: it turns
+// a target's gatewaySelector and rateWindow into PromQL text, one query per signal, and never does I/O
+// (the Prometheus source runs them). Every spelling listed in ../shared/reference/otelcol-metrics.md
+// is accepted: with and without `_total`, unit suffixes, the v0.130.0 `__<unit>_` infix, old and new
+// refused metrics, µs and ms decision-timer histograms, `data_type` on one side of the queue ratio.
+import { formatDuration } from '../config/duration.ts';
+import type { TargetSettings } from '../config/target-metadata.ts';
+import { ScalerError } from '../errors.ts';
+import type { SignalName } from './signal-snapshot.ts';
+
+/** Every query of one read: the scalar signals plus accepted spans/s per gateway. */
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway';
+
+export interface CatalogueQuery {
+  readonly name: CatalogueQueryName;
+  readonly promql: string;
+  /** `scalar`: a one-sample vector. `byGateway`: one sample per `instance`. */
+  readonly shape: 'scalar' | 'byGateway';
+  /** The collector metric(s) it reads, for "missing" reasons and docs. */
+  readonly metrics: string;
+}
+
+/** What the catalogue needs from a target (TargetSettings satisfies it). */
+export type CatalogueInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'>;
+
+/** Optional `__<unit>_` infix that v0.130.0 alone added (opentelemetry-go#7039), e.g. `_spans__spans__total`. */
+const UNIT_INFIX = '(__[a-z]+_)?';
+
+/** Name regex of a counter family: bare (≤ v0.118, ≥ v0.152), `_total` (v0.119–v0.151) or with the v0.130 infix. */
+export function counterNamePattern(base: string): string {
+  return `${base}${UNIT_INFIX}(_total)?`;
+}
+
+/** Name regex of a gauge family with a `{unit}` unit: bare or with the v0.130 infix. */
+export function gaugeNamePattern(base: string): string {
+  return `${base}${UNIT_INFIX}`;
+}
+
+/** Process uptime (unit s): `otelcol_process_uptime`, or `otelcol_process_uptime_seconds_total` with suffixes. */
+export const UPTIME_NAME_PATTERN = 'otelcol_process_uptime(_seconds)?(_total)?';
+
+export const DECISION_TIMER_BASE = 'otelcol_processor_tail_sampling_sampling_decision_timer_latency';
+
+/**
+ * Collector versions whose decision-timer histogram is in µs: before v0.122 (contrib's tail sampling
+ * processor switched the unit to ms in v0.122). Matched against the `service_version` label, which
+ * every series carries up to v0.148; a series without it is from v0.149 or later, hence ms.
+ * Written for a PromQL raw (backtick) string, where backslashes need no escaping.
+ */
+export const MICROSECOND_VERSIONS_PATTERN = String.raw`v?0\.([0-9]|[1-9][0-9]|1[01][0-9]|12[01])(\..*)?`;
+
+/** Bucket series of the decision-timer histogram, and the factor that turns its unit into ms. */
+export const DECISION_TIMER_VARIANTS: readonly { readonly description: string; readonly matchers: string; readonly toMs: number }[] = [
+  // v0.122–v0.151 with unit suffixes: the name says the unit.
+  { description: 'name ends in _milliseconds', matchers: `__name__="${DECISION_TIMER_BASE}_milliseconds_bucket"`, toMs: 1 },
+  { description: 'name ends in _microseconds', matchers: `__name__="${DECISION_TIMER_BASE}_microseconds_bucket"`, toMs: 0.001 },
+  // No suffix: the collector version decides.
+  { description: 'no unit suffix, service_version before v0.122', matchers: `__name__="${DECISION_TIMER_BASE}_bucket", service_version=~\`${MICROSECOND_VERSIONS_PATTERN}\``, toMs: 0.001 },
+  { description: 'no unit suffix, service_version v0.122 or later, or absent (v0.149+)', matchers: `__name__="${DECISION_TIMER_BASE}_bucket", service_version!~\`${MICROSECOND_VERSIONS_PATTERN}\``, toMs: 1 },
+];
+
+/** Refused-span counters in order of preference; per gateway the first one present wins, so nothing is counted twice. */
+export const REFUSED_FAMILIES = [
+  // Counted at the receiver for every refusal downstream (memory_limiter included): recommended.
+  'otelcol_receiver_refused_spans',
+  // v0.155+: the memory_limiter's own counter.
+  'otelcol_processor_memory_limiter_refused_spans',
+  // ≤ v0.110 every processor, v0.111–v0.154 the memory_limiter only.
+  'otelcol_processor_refused_spans',
+] as const;
+
+function selectorOf(namePattern: string, gatewaySelector: string, extra = ''): string {
+  return `{__name__=~"${namePattern}"${extra}, ${gatewaySelector}}`;
+}
+
+function assertInput(input: CatalogueInput): void {
+  if (!(Number.isFinite(input.rateWindowSeconds) && input.rateWindowSeconds > 0)) {
+    throw new ScalerError('INVALID_METADATA', `scalerMetadata.rateWindow must be a positive duration such as "2m", got ${input.rateWindowSeconds} s`);
+  }
+  if (input.gatewaySelector.trim() === '' || /[{}]/.test(input.gatewaySelector)) {
+    throw new ScalerError('INVALID_METADATA', 'scalerMetadata.gatewaySelector must be label matchers without braces, e.g. job="otel-gateway"');
+  }
+}
+
+/**
+ * Builds every query of one read for a target. Rates use the target's rateWindow; one gateway is one
+ * scrape target (`instance`); sums and maxima run over the gateways the selector picks.
+ */
+export function buildSignalQueries(input: CatalogueInput): Readonly<Record<CatalogueQueryName, CatalogueQuery>> {
+  assertInput(input);
+  const selector = input.gatewaySelector.trim();
+  const window = formatDuration(input.rateWindowSeconds);
+  const rateOf = (family: string, extra = '') => `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
+  const sumRate = (family: string) => `sum(${rateOf(family)})`;
+
+  // Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
+  // queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
+  // `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them.
+  const traceQueues = ', data_type=~"traces|"';
+  const queueFillByGateway =
+    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}` +
+    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)} > 0))`;
+
+  const refusedByGateway = REFUSED_FAMILIES.map((family) => `sum by (instance) (${rateOf(family)})`).join(' or ');
+
+  // p99 per gateway in that gateway's unit, scaled to ms; the slowest gateway is the tier's value.
+  const latencyByGateway = DECISION_TIMER_VARIANTS.map((variant) => {
+    const quantile = `histogram_quantile(0.99, sum by (instance, le) (rate({${variant.matchers}, ${selector}}[${window}])))`;
+    return variant.toMs === 1 ? quantile : `${quantile} * ${variant.toMs}`;
+  }).join(' or ');
+
+  const queries: CatalogueQuery[] = [
+    {
+      name: 'currentReplicas',
+      // A collector's own process metric, not `up`: it counts collectors rather than scrape endpoints,
+      // exists from start-up (pipeline counters appear only after the first span), and goes stale
+      // as soon as a scrape fails.
+      promql: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)}))`,
+      shape: 'scalar',
+      metrics: 'otelcol_process_uptime',
+    },
+    { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
+    { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
+    { name: 'refusedSpansPerSecond', promql: `sum(${refusedByGateway})`, shape: 'scalar', metrics: REFUSED_FAMILIES.join(' | ') },
+    { name: 'enqueueFailedSpansPerSecond', promql: sumRate('otelcol_exporter_enqueue_failed_spans'), shape: 'scalar', metrics: 'otelcol_exporter_enqueue_failed_spans' },
+    { name: 'sendFailedSpansPerSecond', promql: sumRate('otelcol_exporter_send_failed_spans'), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },
+    { name: 'sentSpansPerSecond', promql: sumRate('otelcol_exporter_sent_spans'), shape: 'scalar', metrics: 'otelcol_exporter_sent_spans' },
+    { name: 'decisionLatencyP99Ms', promql: `max(${latencyByGateway})`, shape: 'scalar', metrics: `${DECISION_TIMER_BASE}_bucket` },
+    {
+      name: 'tracesOnMemory',
+      promql: `sum(${selectorOf(gaugeNamePattern('otelcol_processor_tail_sampling_sampling_traces_on_memory'), selector)})`,
+      shape: 'scalar',
+      metrics: 'otelcol_processor_tail_sampling_sampling_traces_on_memory',
+    },
+    {
+      name: 'droppedTooEarlyTracesPerSecond',
+      promql: sumRate('otelcol_processor_tail_sampling_sampling_trace_dropped_too_early'),
+      shape: 'scalar',
+      metrics: 'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early',
+    },
+    { name: 'acceptedSpansPerSecond', promql: sumRate('otelcol_receiver_accepted_spans'), shape: 'scalar', metrics: 'otelcol_receiver_accepted_spans' },
+    {
+      name: 'acceptedSpansPerSecondByGateway',
+      promql: `sum by (instance) (${rateOf('otelcol_receiver_accepted_spans')})`,
+      shape: 'byGateway',
+      metrics: 'otelcol_receiver_accepted_spans',
+    },
+  ];
+  return Object.freeze(Object.fromEntries(queries.map((query) => [query.name, Object.freeze(query)]))) as Record<CatalogueQueryName, CatalogueQuery>;
+}
