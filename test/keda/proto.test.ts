@@ -20,7 +20,7 @@ type FieldWant = { number: number; type: string; label?: 'LABEL_REPEATED'; typeN
 
 // A map field is a repeated nested entry message with mapEntry set; render it as `map<key, value>`.
 function fieldsOf(definition: unknown): Record<string, FieldWant> {
-  const descriptor = (definition as MessageTypeDefinition).type as unknown as MessageDescriptor;
+  const descriptor = (definition as MessageTypeDefinition<object, object>).type as unknown as MessageDescriptor;
   return Object.fromEntries(
     descriptor.field.map((field) => {
       const mapEntry = descriptor.nestedType.find((nested) => nested.name === field.typeName && nested.options?.mapEntry === true);
@@ -97,7 +97,7 @@ const KEDA_RPCS: { name: string; want: { request: string; response: string; requ
 ];
 
 function describeMethod(method: MethodDefinition<object, object>) {
-  const name = (definition: MessageTypeDefinition) => (definition.type as unknown as MessageDescriptor).name;
+  const name = (definition: MessageTypeDefinition<object, object>) => (definition.type as unknown as MessageDescriptor).name;
   return {
     request: name(method.requestType),
     response: name(method.responseType),
@@ -121,7 +121,7 @@ describe('proto/externalscaler.proto matches KEDA wire format', () => {
   }
 
   it('scalerMetadata map entries are key=1 and value=2', () => {
-    const ref = (definition['externalscaler.ScaledObjectRef'] as MessageTypeDefinition).type as unknown as MessageDescriptor;
+    const ref = (definition['externalscaler.ScaledObjectRef'] as MessageTypeDefinition<object, object>).type as unknown as MessageDescriptor;
     const entry = ref.nestedType.find((nested) => nested.options?.mapEntry === true);
     expect(entry?.field.map((field) => [field.name, field.number, field.type])).toEqual([
       ['key', 1, 'TYPE_STRING'],
@@ -157,7 +157,7 @@ describe('proto/health.proto matches grpc.health.v1', () => {
   });
 
   it('status enum values are the protocol numbers', () => {
-    const response = (definition['grpc.health.v1.HealthCheckResponse'] as MessageTypeDefinition).type as unknown as {
+    const response = (definition['grpc.health.v1.HealthCheckResponse'] as MessageTypeDefinition<object, object>).type as unknown as {
       field: FieldDescriptor[];
       enumType: { name: string; value: { name: string; number: number }[] }[];
     };
