@@ -79,8 +79,9 @@ export class ScalerGrpcServer {
   /** Binds and starts serving; resolves with `host:port` as bound. Rejects when the port cannot be bound or TLS files are unusable. */
   start(): Promise<string> {
     const { host, port, tls } = this.#options;
-    const credentials = serverCredentialsFrom(tls);
     return new Promise((resolve, reject) => {
+      // Thrown inside the executor, an unusable TLS file becomes a rejection like a bind failure.
+      const credentials = serverCredentialsFrom(tls);
       this.#server.bindAsync(formatHostPort(host, port), credentials, (error, boundPort) => {
         if (error) {
           reject(new Error(`cannot listen for gRPC on ${formatHostPort(host, port)}: ${error.message}`));
