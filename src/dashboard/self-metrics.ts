@@ -1,0 +1,213 @@
+// The scaler's own metrics at /metrics (prom-client, its own Registry so tests and embedders never
+// share the global one). Per-target gauges are read from the DecisionLog at scrape time, so forgotten
+// targets disappear; events that happen elsewhere (Prometheus queries, gRPC calls, alert deliveries)
+// arrive through the observer objects main.ts hands to those modules.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DecisionLog } from '../advisor/decision-log.ts';
+import type { GrpcCallObserver } from '../keda/call-observer.ts';
+import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
+
+const PREFIX = 'otel_gateway_scaler_';
+
+/** Seconds; Prometheus queries time out at 2 s by default, gRPC answers should take milliseconds. */
+const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** Handed to the Slack notifier. */
+export interface AlertDeliveryObserver {
+  /** A notification that could not be delivered after its retries; reason: rate-limited, client-error, server-error, network, … */
+  deliveryFailed(event: { readonly rule: string; readonly reason: string }): void;
+}
+
+export interface SelfMetrics {
+  readonly registry: Registry;
+  readonly prometheusQueries: PrometheusQueryObserver;
+  readonly grpcCalls: GrpcCallObserver;
+  readonly alertDeliveries: AlertDeliveryObserver;
+  /** Starts reading per-target gauges from the log and counting guard actions; returns a stop function. */
+  trackDecisionLog(decisionLog: DecisionLog): () => void;
+}
+
+/** Builds the registry (with Node's default process metrics) and the observers that feed it. */
+export function createSelfMetrics(options: { readonly nowMs?: () => number } = {}): SelfMetrics {
+  const nowMs = options.nowMs ?? Date.now;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  const logs = new Set<DecisionLog>();
+
+  const eachRecord = (visit: (record: ReturnType<DecisionLog['targets']>[number]) => void) => {
+    for (const log of logs) for (const record of log.targets()) visit(record);
+  };
+  const targetLabels = (record: { readonly ref: { readonly namespace: string; readonly name: string } }) => ({
+    namespace: record.ref.namespace,
+    name: record.ref.name,
+  });
+
+  new Gauge({
+    name: `${PREFIX}recommended_replicas`,
+    help: 'Replicas the policy recommends for the target (whatever the mode).',
+    labelNames: ['namespace', 'name', 'mode'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        if (record.latest) this.set({ ...targetLabels(record), mode: record.latest.mode }, record.latest.recommended);
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}current_replicas`,
+    help: 'Gateway replicas reporting to Prometheus at the latest decision.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        if (record.latest) this.set(targetLabels(record), record.latest.current);
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}proposal_replicas`,
+    help: 'Replicas each proposal asked for at the latest decision (absent when the proposal had no data).',
+    labelNames: ['namespace', 'name', 'proposal'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        for (const proposal of record.latest?.proposals ?? []) {
+          if (proposal.replicas !== undefined) this.set({ ...targetLabels(record), proposal: proposal.name }, proposal.replicas);
+        }
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}guard_active`,
+    help: 'Guards that acted on the latest decision (1), by effect: hold, limit or note.',
+    labelNames: ['namespace', 'name', 'guard', 'effect'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        for (const guard of record.latest?.guards ?? []) this.set({ ...targetLabels(record), guard: guard.name, effect: guard.effect }, 1);
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}forecast_age_seconds`,
+    help: 'Age of the forecast model the latest decision used (absent when it used none).',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = nowMs();
+      eachRecord((record) => {
+        const forecast = record.latest?.forecast;
+        if (forecast) this.set(targetLabels(record), Math.max(0, (now - forecast.fittedAtMs) / 1000));
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}signal_age_seconds`,
+    help: 'Age of the signals behind the latest decision.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = nowMs();
+      eachRecord((record) => {
+        if (record.latest) this.set(targetLabels(record), Math.max(0, (now - record.latest.snapshot.observedAtMs) / 1000));
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}target_failing`,
+    help: 'The target’s last evaluation failed (1), by error code; cleared by the next success.',
+    labelNames: ['namespace', 'name', 'code'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        if (record.lastError) this.set({ ...targetLabels(record), code: record.lastError.code }, 1);
+      });
+    },
+  });
+
+  const guardActions = new Counter({
+    name: `${PREFIX}guard_actions_total`,
+    help: 'Decisions in which a guard acted, by guard and effect.',
+    labelNames: ['namespace', 'name', 'guard', 'effect'] as const,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: `${PREFIX}decisions_total`,
+    help: 'Decisions recorded, by target and mode.',
+    labelNames: ['namespace', 'name', 'mode'] as const,
+    registers: [registry],
+  });
+  const queryDuration = new Histogram({
+    name: `${PREFIX}prometheus_query_duration_seconds`,
+    help: 'Latency of Prometheus queries, by server name, what was queried and outcome.',
+    labelNames: ['server', 'query', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  const queryErrors = new Counter({
+    name: `${PREFIX}prometheus_query_errors_total`,
+    help: 'Prometheus queries that failed, by server name and reason.',
+    labelNames: ['server', 'reason'] as const,
+    registers: [registry],
+  });
+  const grpcDuration = new Histogram({
+    name: `${PREFIX}grpc_call_duration_seconds`,
+    help: 'Latency of external scaler gRPC calls, by method and status code.',
+    labelNames: ['method', 'code'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [registry],
+  });
+  const signalReads = new Counter({
+    name: `${PREFIX}signal_reads_total`,
+    help: 'Signal reads of a target, by server name and how they were answered: cached, joined (shared a read in flight), fetched or failed.',
+    labelNames: ['server', 'outcome'] as const,
+    registers: [registry],
+  });
+  const alertFailures = new Counter({
+    name: `${PREFIX}alert_delivery_failures_total`,
+    help: 'Alert notifications that could not be delivered, by rule and reason.',
+    labelNames: ['rule', 'reason'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    prometheusQueries: {
+      queryFinished(event) {
+        queryDuration.observe({ server: event.server, query: event.query, outcome: event.outcome }, event.durationMs / 1000);
+        if (event.outcome === 'error') queryErrors.inc({ server: event.server, reason: event.errorReason ?? 'unknown' });
+      },
+      readFinished(event) {
+        signalReads.inc({ server: event.server, outcome: event.outcome });
+      },
+    },
+    grpcCalls: {
+      callFinished(event) {
+        grpcDuration.observe({ method: event.method, code: event.code }, event.durationMs / 1000);
+      },
+    },
+    alertDeliveries: {
+      deliveryFailed(event) {
+        alertFailures.inc({ rule: event.rule, reason: event.reason });
+      },
+    },
+    trackDecisionLog(decisionLog) {
+      logs.add(decisionLog);
+      const unsubscribe = decisionLog.onDecision((record, decision) => {
+        decisions.inc({ ...targetLabels(record), mode: decision.mode });
+        for (const guard of decision.guards) guardActions.inc({ ...targetLabels(record), guard: guard.name, effect: guard.effect });
+      });
+      return () => {
+        unsubscribe();
+        logs.delete(decisionLog);
+      };
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// What the JSON API answers about targets, built from DecisionLog records only: every number shown
+// comes from a Decision or the target's settings (DESIGN.md: "Every number the dashboard shows comes
+// from a Decision"). Pure: `nowMs` is passed in.
+import type { TargetOrigin, TargetRecord } from '../advisor/decision-log.ts';
+import type { MetadataKey, Mode, TargetSettings } from '../config/target-metadata.ts';
+import type { ErrorCode } from '../errors.ts';
+import type { Decision, GuardAction, ProposalName } from '../policy/decision.ts';
+import { PROPOSAL_NAMES } from '../policy/decision.ts';
+import type { Reading } from '../signals/signal-snapshot.ts';
+import { settingsAsMetadata } from './settings-as-metadata.ts';
+import { type SignalView, sendFailedRatio, signalViews } from './signal-view.ts';
+
+/**
+ * The overview's colour: `critical` something needs a person (evaluation failing, backend
+ * bottleneck, at max under pressure); `warning` the scaler is holding for lack of data or the data
+ * is stale; `scaling` it recommends a different count; `steady` nothing to do; `pending` no decision yet.
+ */
+export type TargetStatus = 'critical' | 'warning' | 'scaling' | 'steady' | 'pending';
+
+export interface TargetSummaryView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly origin: TargetOrigin;
+  readonly mode: Mode;
+  readonly status: TargetStatus;
+  readonly currentReplicas: number | null;
+  readonly recommendedReplicas: number | null;
+  /** What KEDA is answered: recommended in enforce mode, current in dry-run. */
+  readonly answeredReplicas: number | null;
+  readonly summary: string | null;
+  readonly activeGuards: readonly GuardAction[];
+  /** Time of the latest decision (ms since epoch). */
+  readonly lastUpdateMs: number | null;
+  readonly lastSeenMs: number;
+  /** Age of the signals behind the latest decision at answer time. */
+  readonly dataAgeSeconds: number | null;
+  /** dataAgeSeconds is beyond the target's staleAfter. */
+  readonly dataStale: boolean;
+  readonly lastError: { readonly code: ErrorCode; readonly message: string; readonly atMs: number } | null;
+}
+
+export interface TargetDetailView {
+  readonly target: TargetSummaryView;
+  readonly decision: Decision | null;
+  readonly signals: readonly SignalView[];
+  readonly settings: TargetSettings;
+  /** The same settings as scalerMetadata strings, as a ScaledObject would write them. */
+  readonly effectiveMetadata: Readonly<Record<MetadataKey, string>>;
+}
+
+/** Decisions over time as columns (one array per series, aligned on `atMs`), the shape chart libraries take. */
+export interface HistorySeriesView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly sinceMs: number;
+  readonly points: number;
+  readonly atMs: readonly number[];
+  readonly currentReplicas: readonly (number | null)[];
+  readonly recommendedReplicas: readonly (number | null)[];
+  readonly answeredReplicas: readonly (number | null)[];
+  /** One series per proposal name; null where the proposal had no data. */
+  readonly proposals: Readonly<Record<ProposalName, readonly (number | null)[]>>;
+  readonly acceptedSpansPerSecond: readonly (number | null)[];
+  readonly forecastPointSpansPerSecond: readonly (number | null)[];
+  readonly forecastUpperSpansPerSecond: readonly (number | null)[];
+  /** current replicas × capacitySpansPerReplica × targetUtilization, from the target's settings now. */
+  readonly capacityAtTargetSpansPerSecond: readonly (number | null)[];
+  readonly queueFillMax: readonly (number | null)[];
+  readonly queueFillMean: readonly (number | null)[];
+  readonly sendFailedRatio: readonly (number | null)[];
+  readonly decisionLatencyP99Ms: readonly (number | null)[];
+  /** Names of the guards that held or limited each decision (notes left out), for chart markers. */
+  readonly guards: readonly (readonly string[])[];
+  /** The settings' lines the charts draw. */
+  readonly thresholds: {
+    readonly targetQueueFill: number;
+    readonly backendFailureRatio: number;
+    readonly decisionLatencyBudgetMs: number;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+  };
+}
+
+function readingValue(reading: Reading): number | null {
+  return reading.kind === 'ok' ? reading.value : null;
+}
+
+function dataAgeSeconds(decision: Decision | undefined, nowMs: number): number | null {
+  return decision === undefined ? null : Math.max(0, (nowMs - decision.snapshot.observedAtMs) / 1000);
+}
+
+/** The overview colour of one target; see TargetStatus for what each means. */
+export function targetStatus(record: TargetRecord, nowMs: number): TargetStatus {
+  const decision = record.latest;
+  if (record.lastError !== undefined) return 'critical';
+  if (decision === undefined) return 'pending';
+  if (decision.atMaxUnderPressure || decision.guards.some((guard) => guard.name === 'backendBottleneck')) return 'critical';
+  const age = dataAgeSeconds(decision, nowMs);
+  if (decision.guards.some((guard) => guard.effect === 'hold') || (age !== null && age > record.settings.staleAfterSeconds)) return 'warning';
+  if (decision.recommended !== decision.current) return 'scaling';
+  return 'steady';
+}
+
+export function targetSummaryView(record: TargetRecord, nowMs: number): TargetSummaryView {
+  const decision = record.latest;
+  const age = dataAgeSeconds(decision, nowMs);
+  return {
+    namespace: record.ref.namespace,
+    name: record.ref.name,
+    origin: record.origin,
+    mode: record.settings.mode,
+    status: targetStatus(record, nowMs),
+    currentReplicas: decision?.current ?? null,
+    recommendedReplicas: decision?.recommended ?? null,
+    answeredReplicas: decision?.replicas ?? null,
+    summary: decision?.summary ?? null,
+    activeGuards: decision?.guards ?? [],
+    lastUpdateMs: decision?.at ?? null,
+    lastSeenMs: record.lastSeenMs,
+    dataAgeSeconds: age,
+    dataStale: age !== null && age > record.settings.staleAfterSeconds,
+    lastError: record.lastError ?? null,
+  };
+}
+
+export function targetDetailView(record: TargetRecord, nowMs: number): TargetDetailView {
+  return {
+    target: targetSummaryView(record, nowMs),
+    decision: record.latest ?? null,
+    signals: record.latest === undefined ? [] : signalViews(record.latest.snapshot, record.settings),
+    settings: record.settings,
+    effectiveMetadata: settingsAsMetadata(record.settings),
+  };
+}
+
+export function historySeriesView(record: TargetRecord, decisions: readonly Decision[], sinceMs: number): HistorySeriesView {
+  const { settings } = record;
+  const proposals = Object.fromEntries(
+    PROPOSAL_NAMES.map((name) => [name, decisions.map((decision) => decision.proposals.find((proposal) => proposal.name === name)?.replicas ?? null)]),
+  ) as Record<ProposalName, (number | null)[]>;
+  return {
+    namespace: record.ref.namespace,
+    name: record.ref.name,
+    sinceMs,
+    points: decisions.length,
+    atMs: decisions.map((decision) => decision.at),
+    currentReplicas: decisions.map((decision) => decision.current),
+    recommendedReplicas: decisions.map((decision) => decision.recommended),
+    answeredReplicas: decisions.map((decision) => decision.replicas),
+    proposals,
+    acceptedSpansPerSecond: decisions.map((decision) => readingValue(decision.snapshot.signals.acceptedSpansPerSecond)),
+    forecastPointSpansPerSecond: decisions.map((decision) => decision.forecast?.pointSpansPerSecond ?? null),
+    forecastUpperSpansPerSecond: decisions.map((decision) => decision.forecast?.upperSpansPerSecond ?? null),
+    capacityAtTargetSpansPerSecond: decisions.map((decision) => decision.current * settings.capacitySpansPerReplica * settings.targetUtilization),
+    queueFillMax: decisions.map((decision) => readingValue(decision.snapshot.signals.queueFillMax)),
+    queueFillMean: decisions.map((decision) => readingValue(decision.snapshot.signals.queueFillMean)),
+    sendFailedRatio: decisions.map((decision) => readingValue(sendFailedRatio(decision.snapshot))),
+    decisionLatencyP99Ms: decisions.map((decision) => readingValue(decision.snapshot.signals.decisionLatencyP99Ms)),
+    guards: decisions.map((decision) => decision.guards.filter((guard) => guard.effect !== 'note').map((guard) => guard.name)),
+    thresholds: {
+      targetQueueFill: settings.targetQueueFill,
+      backendFailureRatio: settings.backendFailureRatio,
+      decisionLatencyBudgetMs: settings.decisionLatencyBudgetMs,
+      minReplicas: settings.minReplicas,
+      maxReplicas: settings.maxReplicas,
+    },
+  };
+}
