@@ -294,10 +294,12 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
       timer = setTimeout(() => reject({ errorType: 'timeout_error', error: `no answer within ${timeoutMs} ms` }), timeoutMs);
     });
     const evaluationTimeout = String(timeoutMs / 1000);
-    const request =
+    // Started inside a promise so that a synchronous throw from the client becomes a failed query.
+    const request = Promise.resolve().then(() =>
       kind === 'instant' || !window
         ? this.instantDriver.instantQuery(query.promql, undefined, evaluationTimeout)
-        : this.rangeDriver.rangeQuery(query.promql, window.startMs, window.endMs, window.stepSeconds, evaluationTimeout);
+        : this.rangeDriver.rangeQuery(query.promql, new Date(window.startMs), new Date(window.endMs), window.stepSeconds, evaluationTimeout),
+    );
     request.catch(() => undefined);
     let outcome: QueryOutcome;
     try {

@@ -11,8 +11,8 @@ export interface StandInRequest {
   readonly authorization: string | undefined;
 }
 
-/** `hang`: accept and never answer. Otherwise a status and a JSON body. */
-export type StandInReply = 'hang' | { readonly status?: number; readonly body: unknown; readonly delayMs?: number };
+/** `hang`: accept and never answer. Otherwise a status and a JSON body, sent after `delayMs` or once `after` settles. */
+export type StandInReply = 'hang' | { readonly status?: number; readonly body: unknown; readonly delayMs?: number; readonly after?: Promise<unknown> };
 
 export interface StandInPrometheus {
   readonly url: string;
@@ -59,7 +59,8 @@ export async function startStandInPrometheus(reply: (request: StandInRequest) =>
       response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(answer.body));
     };
-    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    if (answer.after) answer.after.then(send, send);
+    else if (answer.delayMs) setTimeout(send, answer.delayMs);
     else send();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
