@@ -1,0 +1,186 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseServerConfig } from '../../src/config/server-config.ts';
+import { DNS_RESOLVER_INTERVAL_SECONDS, parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { parseDurationSeconds } from '../../src/config/duration.ts';
+
+const DEPLOY = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy');
+const BASE = join(DEPLOY, 'base');
+const EXAMPLE = join(DEPLOY, 'examples/gateway');
+
+// Manifests are read as plain YAML trees; these helpers walk them without a schema.
+type Tree = Record<string, unknown>;
+const at = (tree: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((node, key) => (node === undefined || node === null ? undefined : (node as Tree)[/^\d+$/.test(key) ? Number(key) : key] as unknown), tree);
+const yamlFile = (path: string): Tree => parseYaml(readFileSync(path, 'utf8')) as Tree;
+
+interface Kustomization {
+  namespace?: string;
+  resources?: string[];
+  configMapGenerator?: { name: string; files: string[] }[];
+}
+
+/** Every resource a kustomization builds, following directory resources. */
+function manifestsOf(dir: string): Tree[] {
+  const kustomization = yamlFile(join(dir, 'kustomization.yaml')) as Kustomization;
+  return (kustomization.resources ?? []).flatMap((resource) => {
+    const path = join(dir, resource);
+    if (existsSync(join(path, 'kustomization.yaml'))) return manifestsOf(path);
+    return parseAllDocuments(readFileSync(path, 'utf8')).map((document) => document.toJS() as Tree);
+  });
+}
+
+function find(manifests: Tree[], kind: string, name: string): Tree {
+  const found = manifests.find((manifest) => manifest.kind === kind && at(manifest, 'metadata.name') === name);
+  if (!found) throw new Error(`no ${kind} ${name} in the kustomization`);
+  return found;
+}
+
+const manifests = manifestsOf(EXAMPLE);
+const scaledObject = find(manifests, 'ScaledObject', 'otel-gateway');
+const trigger = at(scaledObject, 'spec.triggers.0') as { type: string; metadata: Record<string, string> };
+const scalerConfig = parseServerConfig(yamlFile(join(BASE, 'scaler-config.yaml')), 'deploy/base/scaler-config.yaml');
+const gatewayCollector = yamlFile(join(EXAMPLE, 'gateway-collector.yaml'));
+const agentCollector = yamlFile(join(EXAMPLE, 'agent-collector.yaml'));
+const settings = parseTargetMetadata(trigger.metadata, scalerConfig.targetDefaults);
+const namespace = (yamlFile(join(EXAMPLE, 'kustomization.yaml')) as Kustomization).namespace;
+
+describe('deploy/ kustomizations', () => {
+  for (const dir of [BASE, EXAMPLE]) {
+    it(`${dir.slice(DEPLOY.length + 1)}: every resource and generated file exists and every manifest names itself`, () => {
+      const kustomization = yamlFile(join(dir, 'kustomization.yaml')) as Kustomization;
+      for (const resource of kustomization.resources ?? []) expect(existsSync(join(dir, resource)), resource).toBe(true);
+      for (const generator of kustomization.configMapGenerator ?? []) {
+        for (const file of generator.files) expect(existsSync(join(dir, file.split('=').at(-1)!)), file).toBe(true);
+      }
+      for (const manifest of manifestsOf(dir)) {
+        expect(manifest.apiVersion, JSON.stringify(manifest.metadata)).toEqual(expect.any(String));
+        expect(at(manifest, 'metadata.name'), String(manifest.kind)).toEqual(expect.any(String));
+      }
+    });
+  }
+
+  it('the scaler config in the base is valid and defines the Prometheus the ScaledObject names', () => {
+    expect(Object.keys(scalerConfig.prometheus)).toContain(settings.prometheus);
+  });
+});
+
+describe('the scaler Deployment and Service', () => {
+  const deployment = find(manifests, 'Deployment', 'otel-gateway-scaler');
+  const container = at(deployment, 'spec.template.spec.containers.0') as Tree;
+  const service = find(manifests, 'Service', 'otel-gateway-scaler');
+
+  it('runs two replicas with probes on the HTTP port', () => {
+    expect(at(deployment, 'spec.replicas')).toBe(2);
+    const httpPort = (container.ports as { name: string; containerPort: number }[]).find((port) => port.name === 'http');
+    expect(httpPort?.containerPort).toBe(scalerConfig.http.port);
+    expect([at(container, 'livenessProbe.httpGet'), at(container, 'readinessProbe.httpGet')]).toEqual([
+      { path: '/healthz', port: 'http' },
+      { path: '/readyz', port: 'http' },
+    ]);
+  });
+
+  it('mounts the generated config where --config points', () => {
+    const args = container.args as string[];
+    const configPath = args[args.indexOf('--config') + 1]!;
+    const mount = (container.volumeMounts as { name: string; mountPath: string }[]).find((candidate) => configPath.startsWith(`${candidate.mountPath}/`));
+    const volume = (at(deployment, 'spec.template.spec.volumes') as { name: string; configMap?: { name: string } }[]).find((candidate) => candidate.name === mount?.name);
+    const generated = (yamlFile(join(BASE, 'kustomization.yaml')) as Kustomization).configMapGenerator?.[0];
+    expect(volume?.configMap?.name).toBe(generated?.name);
+    expect(generated?.files).toContain(`${configPath.slice(mount!.mountPath.length + 1)}=scaler-config.yaml`);
+  });
+
+  it('exits inside the pod grace period and runs as non-root', () => {
+    expect(at(deployment, 'spec.template.spec.terminationGracePeriodSeconds')).toBeGreaterThan(10);
+    expect(at(deployment, 'spec.template.spec.securityContext.runAsNonRoot')).toBe(true);
+  });
+
+  it('is headless so KEDA round-robins over every scaler pod', () => {
+    expect(at(service, 'spec.clusterIP')).toBe('None');
+  });
+
+  it('the trigger scalerAddress is that Service and its gRPC port, which the config listens on', () => {
+    const grpcPort = (at(service, 'spec.ports') as { name: string; port: number }[]).find((port) => port.name === 'grpc')?.port;
+    expect(trigger.metadata.scalerAddress).toBe(`otel-gateway-scaler.${namespace}.svc.cluster.local:${grpcPort}`);
+    expect(grpcPort).toBe(scalerConfig.grpc.port);
+  });
+});
+
+describe('the example ScaledObject', () => {
+  it('validates against the KEDA CRD schema', () => {
+    expect(() => new ScaledObject(scaledObject as ConstructorParameters<typeof ScaledObject>[0]).validate()).not.toThrow();
+  });
+
+  it('has minReplicaCount ≤ maxReplicaCount (a CEL rule the schema does not carry)', () => {
+    expect(at(scaledObject, 'spec.minReplicaCount') as number).toBeLessThanOrEqual(at(scaledObject, 'spec.maxReplicaCount') as number);
+  });
+
+  it('is an external trigger whose metadata the scaler accepts', () => {
+    expect(trigger.type).toBe('external');
+    expect(settings.gatewaySelector).toBe('job="otel-gateway",namespace="observability"');
+  });
+
+  it('tells the scaler the same bounds and polling interval that KEDA uses', () => {
+    expect([settings.minReplicas, settings.maxReplicas, settings.pollingIntervalSeconds]).toEqual([
+      at(scaledObject, 'spec.minReplicaCount'),
+      at(scaledObject, 'spec.maxReplicaCount'),
+      at(scaledObject, 'spec.pollingInterval'),
+    ]);
+  });
+
+  it('scales the gateway Deployment', () => {
+    expect(at(scaledObject, 'spec.scaleTargetRef.name')).toBe(at(find(manifests, 'Deployment', 'otel-gateway'), 'metadata.name'));
+  });
+
+  it('HPA scale-down removes no more than scaleInStep replicas per scaleInWindow', () => {
+    const scaleDown = at(scaledObject, 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown') as {
+      selectPolicy: string;
+      policies: { type: string; value: number; periodSeconds: number }[];
+    };
+    expect(scaleDown.selectPolicy).toBe('Min');
+    expect(scaleDown.policies.some((policy) => policy.type === 'Pods' && policy.value <= settings.scaleInStep && policy.periodSeconds >= settings.scaleInWindowSeconds)).toBe(
+      true,
+    );
+  });
+
+  it('falls back to at least the current replicas when the scaler fails (never scales in on missing data)', () => {
+    expect(at(scaledObject, 'spec.fallback.behavior')).toBe('currentReplicasIfHigher');
+    expect(at(scaledObject, 'spec.fallback.replicas') as number).toBeGreaterThanOrEqual(settings.minReplicas);
+  });
+});
+
+describe('the gateway tier', () => {
+  const tailSampling = at(gatewayCollector, 'processors.tail_sampling') as { decision_wait: string; num_traces: number };
+  const gatewayService = find(manifests, 'Service', 'otel-gateway');
+
+  it('tail sampling holds traces as long and as many as the trigger metadata says', () => {
+    expect(parseDurationSeconds(tailSampling.decision_wait)).toBe(settings.decisionWaitSeconds);
+    expect(tailSampling.num_traces).toBe(settings.numTraces);
+    expect(at(gatewayCollector, 'service.pipelines.traces.processors')).toContain('tail_sampling');
+  });
+
+  it('has a headless Service and a PDB that takes one gateway at a time', () => {
+    expect(at(gatewayService, 'spec.clusterIP')).toBe('None');
+    expect(at(find(manifests, 'PodDisruptionBudget', 'otel-gateway'), 'spec.maxUnavailable')).toBe(1);
+  });
+
+  it('a removed gateway leaves the ring and decides its held traces before it stops', () => {
+    const pod = at(find(manifests, 'Deployment', 'otel-gateway'), 'spec.template.spec') as Tree;
+    const sleepSeconds = at(pod, 'containers.0.lifecycle.preStop.sleep.seconds') as number;
+    expect(sleepSeconds).toBeGreaterThanOrEqual(settings.decisionWaitSeconds + DNS_RESOLVER_INTERVAL_SECONDS);
+    expect(pod.terminationGracePeriodSeconds as number).toBeGreaterThan(sleepSeconds);
+  });
+
+  it('agents route by traceID to every gateway through the headless Service (DNS resolver)', () => {
+    const exporter = at(agentCollector, 'exporters.loadbalancing') as Tree;
+    const otlpPort = (at(gatewayService, 'spec.ports') as { name: string; port: number }[]).find((port) => port.name === 'otlp-grpc')?.port;
+    expect(exporter.routing_key).toBe('traceID');
+    expect(at(exporter, 'resolver.dns')).toMatchObject({ hostname: `otel-gateway.${namespace}.svc.cluster.local`, port: otlpPort });
+    expect(parseDurationSeconds(at(exporter, 'resolver.dns.interval') as string)).toBe(DNS_RESOLVER_INTERVAL_SECONDS);
+    expect(at(agentCollector, 'service.pipelines.traces.exporters')).toEqual(['loadbalancing']);
+  });
+});
