@@ -1,0 +1,24 @@
+# otel-gateway-scaler: runs the TypeScript sources with tsx (no build step). All dependencies are
+# installed, not only production ones: the dashboard bundles its page with esbuild and uPlot at
+# start-up, and both are devDependencies.
+FROM node:20-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY proto ./proto
+COPY forecasting ./forecasting
+COPY src ./src
+
+# Numeric, so Kubernetes' runAsNonRoot can verify it; matches deploy/base/scaler-deployment.yaml.
+USER 10001:10001
+
+# gRPC for KEDA, HTTP for the dashboard, /metrics, /healthz and /readyz.
+EXPOSE 6000 8080
+
+# node directly (not npm) so SIGTERM reaches the process and it can shut down gracefully.
+ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
