@@ -83,7 +83,7 @@ function classify(error: unknown): { message: string; reason: QueryErrorReason }
   // prometheus-query rejects with plain objects: { errorType, error, httpStatus?, code? }.
   if (error && typeof error === 'object' && 'errorType' in error) {
     const failure = error as { errorType?: string; error?: unknown; httpStatus?: number; code?: string };
-    const detail = typeof failure.error === 'string' ? failure.error : 'no detail';
+    const detail = (typeof failure.error === 'string' && failure.error !== '' ? failure.error : failure.code) ?? 'no detail';
     if (failure.errorType === 'timeout_error') return { message: `timed out (${detail})`, reason: 'timeout' };
     if (failure.errorType === 'http_error' && failure.httpStatus !== undefined) {
       return { message: `HTTP ${failure.httpStatus}: ${detail}`, reason: failure.httpStatus >= 500 ? 'http-5xx' : 'http-4xx' };

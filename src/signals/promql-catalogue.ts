@@ -80,6 +80,9 @@ function assertInput(input: CatalogueInput): void {
   if (input.gatewaySelector.trim() === '' || /[{}]/.test(input.gatewaySelector)) {
     throw new ScalerError('INVALID_METADATA', 'scalerMetadata.gatewaySelector must be label matchers without braces, e.g. job="otel-gateway"');
   }
+  if (/(^|[\s,])__name__\s*[=!]/.test(input.gatewaySelector)) {
+    throw new ScalerError('INVALID_METADATA', 'scalerMetadata.gatewaySelector must not match __name__: the catalogue picks the metrics; select gateways by target labels such as job or namespace');
+  }
 }
 
 /**

@@ -128,6 +128,7 @@ describe('buildSignalQueries', () => {
     { name: 'a NaN rate window is refused naming rateWindow', input: { gatewaySelector: 'job="gw"', rateWindowSeconds: Number.NaN }, want: /rateWindow/ },
     { name: 'an empty selector is refused naming gatewaySelector', input: { gatewaySelector: ' ', rateWindowSeconds: 60 }, want: /gatewaySelector/ },
     { name: 'a selector with braces is refused naming gatewaySelector', input: { gatewaySelector: '{job="gw"}', rateWindowSeconds: 60 }, want: /gatewaySelector/ },
+    { name: 'a selector on __name__ is refused: the catalogue picks the metrics', input: { gatewaySelector: 'job="gw", __name__=~"up"', rateWindowSeconds: 60 }, want: /gatewaySelector must not match __name__/ },
   ];
   for (const { name, input, want } of badInputs) {
     it(name, () => {
