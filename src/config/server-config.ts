@@ -45,6 +45,8 @@ const calendarWindow = z
 const alertRuleOverrides = z.strictObject({
   enabled: z.boolean().optional(),
   for: durationText.optional(),
+  /** How long the condition must stay clear before the alert resolves (default: `for`, at most 5m). */
+  keepFiringFor: durationText.optional(),
   threshold: z.number().optional(),
 });
 
@@ -112,6 +114,17 @@ export const serverConfigSchema = z.strictObject({
           /** File holding the incoming-webhook URL (a mounted Secret). */
           webhookUrlFile: z.string().min(1).optional(),
           repeatInterval: durationText.default('4h'),
+          /** Alerts of one target that fire within this wait go out as one message. */
+          groupWait: durationText.default('30s'),
+          /** Per HTTP attempt to the webhook. */
+          sendTimeout: durationText.default('5s'),
+          /** Overall time one message may spend in retries before it is given up. */
+          deliveryDeadline: durationText.default('2m'),
+          /** Messages waiting for Slack; when full the oldest is dropped (and counted). */
+          queueCapacity: z.number().int().min(1).max(10_000).default(100),
+        })
+        .refine((slack) => !(slack.webhookUrlEnv !== undefined && slack.webhookUrlFile !== undefined), {
+          message: 'set webhookUrlEnv or webhookUrlFile, not both',
         })
         .optional(),
       rules: z.record(z.string(), alertRuleOverrides).default({}),

@@ -1,0 +1,55 @@
+// A scaler without data holds (and never scales in); if Prometheus is unreachable it cannot answer
+// KEDA at all. Both are silent failures of autoscaling unless someone is told.
+import { SIGNAL_NAMES } from '../../signals/signal-snapshot.ts';
+import type { AlertRule, EvidenceItem } from './alert-rule.ts';
+import { describeFailedEvaluation, describeGuardedAction, guardActed } from './scaler-action.ts';
+
+/** Fires while evaluations fail (Prometheus unreachable, no gateway found) or the policy holds on missing data. */
+export const dataMissingRule: AlertRule = {
+  name: 'dataMissing',
+  title: 'Signals missing or Prometheus unreachable',
+  severity: 'critical',
+  defaultForSeconds: 180,
+  threshold: undefined,
+  evaluate(input) {
+    const { observation } = input;
+    if (observation.kind === 'error') {
+      const { error } = observation;
+      return {
+        status: 'active',
+        summary: `The target could not be evaluated: ${error.message}`,
+        evidence: [{ label: 'Error', value: error.code, unit: 'text' }],
+        scalerAction: describeFailedEvaluation(error, input.advisory),
+        checks: [
+          error.remedy,
+          'The scaler logs for this target (`namespace`/`name` fields) for the full error.',
+          'Prometheus itself: `up`, query latency, and whether the gateways are scraped.',
+        ],
+      };
+    }
+    const { decision } = observation;
+    const guard = guardActed(decision, 'missingData');
+    if (!guard) return { status: 'clear' };
+    const evidence: EvidenceItem[] = [];
+    for (const name of SIGNAL_NAMES) {
+      const reading = decision.snapshot.signals[name];
+      if (reading.kind === 'missing') evidence.push({ label: name, value: `missing: ${reading.reason}`, unit: 'text' });
+    }
+    if (decision.snapshot.acceptedSpansPerSecondByGateway.kind === 'missing') {
+      evidence.push({ label: 'acceptedSpansPerSecondByGateway', value: `missing: ${decision.snapshot.acceptedSpansPerSecondByGateway.reason}`, unit: 'text' });
+    }
+    const ageSeconds = Math.max(0, (decision.at - decision.snapshot.observedAtMs) / 1000);
+    evidence.push({ label: 'Snapshot age', value: ageSeconds, unit: 'seconds', threshold: { comparison: '>', value: input.settings.staleAfterSeconds } });
+    return {
+      status: 'active',
+      summary: 'The policy is holding the replica count because signals it needs are missing or stale. It never scales in on missing data, and it cannot scale out on data it does not have.',
+      evidence,
+      scalerAction: describeGuardedAction(decision, input.advisory, guard),
+      checks: [
+        'That Prometheus scrapes every gateway (`up` for the gateway job) and that `gatewaySelector` matches them.',
+        'Metric names for the collector version in use (some need `service::telemetry` readers; see the Signals section of the README).',
+        'Scrape interval against `rateWindow`: a window shorter than two scrapes has no rate.',
+      ],
+    };
+  },
+};
