@@ -1,0 +1,41 @@
+// What `decide` is given besides the target's settings and its previous state. Signals come from
+// signals/; forecast and calendar are filled by forecasting/ through the advisor's hooks. Every part
+// but the snapshot is optional, so a target without a forecast is decided on its signals alone.
+import type { ForecastUse } from './decision.ts';
+import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
+
+/**
+ * The forecast band at now + lead time (`leadTimeSeconds(settings)` from config/target-metadata.ts),
+ * or why there is none. `unavailable` is a normal state (too little history, refit failed): the
+ * forecast proposal is left out and the decision says why; it is never an error.
+ * The band must be the seasonal load alone: a calendar window's `loadMultiplier` is applied by the
+ * calendar proposal, so a forecast that already includes an event must not also be paired with it.
+ */
+export type ForecastInput =
+  | { readonly kind: 'available'; readonly band: ForecastUse }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** One calendar window active at `nowMs` (server config `calendar:`), already matched to this target. */
+export interface ActiveCalendarWindow {
+  readonly name: string;
+  /** Replicas to keep at least while the window is active. */
+  readonly minReplicas?: number;
+  /**
+   * Expected load during the window relative to the usual load: applied to the forecast's point value
+   * when a forecast is available, else to the current accepted spans/s.
+   */
+  readonly loadMultiplier?: number;
+}
+
+/** Calendar windows active now; an empty list means none is. */
+export interface CalendarInput {
+  readonly activeWindows: readonly ActiveCalendarWindow[];
+}
+
+/** Everything one decision reads, gathered by the caller; `nowMs` is the evaluation time (no clock inside). */
+export interface DecideInput {
+  readonly nowMs: number;
+  readonly snapshot: SignalSnapshot;
+  readonly forecast?: ForecastInput;
+  readonly calendar?: CalendarInput;
+}

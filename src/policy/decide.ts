@@ -1,0 +1,177 @@
+// decide(): the one decision function the gRPC scaler, the advisory dashboard and the benchmark share
+// (DESIGN.md "Decision model"). Pure and deterministic: the caller passes `now`, the snapshot, the
+// optional forecast and calendar, and the target's previous PolicyState; it gets the Decision and the
+// next state back. Nothing here reads a clock, does I/O or logs.
+import type { TargetSettings } from '../config/target-metadata.ts';
+import type { DecideInput } from './decide-input.ts';
+import type { Decision, GuardAction } from './decision.ts';
+import { asSentence, summarize } from './explain.ts';
+import { formatApproximate } from './format.ts';
+import {
+  backendBottleneckGuard,
+  backendSaturationHint,
+  clampGuard,
+  forecastOnlyGuard,
+  hpaToleranceGuard,
+  missingDataGuard,
+  routingImbalanceGuard,
+  withinHpaTolerance,
+} from './guards.ts';
+import { readPolicyContext } from './policy-context.ts';
+import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
+import {
+  calendarProposal,
+  decisionLatencyProposal,
+  forecastProposal,
+  type ProposalOutcome,
+  queueProposal,
+  refusedProposal,
+  throughputProposal,
+  tracesOnMemoryProposal,
+} from './proposals.ts';
+import { type ScaleInProgress, scaleInGuard } from './scale-in.ts';
+import { advanceTrend } from './trend.ts';
+
+/** A decision and the state to pass to the next `decide` for the same target. */
+export interface DecideResult {
+  readonly decision: Decision;
+  readonly state: PolicyState;
+}
+
+/** The proposal with the most replicas; on a tie the first in PROPOSAL_NAMES order. */
+function leadingProposal(outcomes: readonly ProposalOutcome[]): ProposalOutcome | undefined {
+  let leading: ProposalOutcome | undefined;
+  for (const outcome of outcomes) {
+    const replicas = outcome.proposal.replicas;
+    if (replicas !== undefined && (leading === undefined || replicas > leading.proposal.replicas!)) leading = outcome;
+  }
+  return leading;
+}
+
+function maxExcept(outcomes: readonly ProposalOutcome[], excluded: ProposalOutcome): number | undefined {
+  let max: number | undefined;
+  for (const outcome of outcomes) {
+    const replicas = outcome.proposal.replicas;
+    if (outcome !== excluded && replicas !== undefined && (max === undefined || replicas > max)) max = replicas;
+  }
+  return max;
+}
+
+/** Traces a change from `current` to `recommended` splits or drops: |ΔN| / max(N, N') of those held. */
+export function estimateBrokenTraces(tracesOnMemory: number | undefined, current: number, recommended: number): number {
+  if (tracesOnMemory === undefined || recommended === current) return 0;
+  return (tracesOnMemory * Math.abs(recommended - current)) / Math.max(current, recommended);
+}
+
+/**
+ * Sizes one gateway tier. Throws ScalerError CURRENT_REPLICAS_UNKNOWN when the snapshot does not say
+ * how many gateways run (the gRPC layer turns it into an error so KEDA's fallback applies).
+ */
+export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs);
+  const { current } = ctx;
+  const outcomes = [
+    queueProposal(ctx),
+    throughputProposal(ctx),
+    refusedProposal(ctx),
+    decisionLatencyProposal(ctx),
+    tracesOnMemoryProposal(ctx),
+    forecastProposal(ctx, input.forecast),
+    calendarProposal(ctx, input.calendar, input.forecast),
+  ];
+  const leading = leadingProposal(outcomes);
+  const desired = leading?.proposal.replicas ?? current;
+  const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
+
+  const guards: GuardAction[] = [];
+  const notes: string[] = [];
+  let replicas = desired;
+  let holdCause: string | undefined;
+
+  const imbalance = routingImbalanceGuard(ctx, replicas);
+  if (imbalance.action) guards.push(imbalance.action);
+
+  const bottleneck = backendBottleneckGuard(ctx, replicas, trend.comparison);
+  if (bottleneck.action) {
+    guards.push(bottleneck.action);
+    replicas = bottleneck.replicas;
+    holdCause = bottleneck.cause;
+  } else {
+    const hint = backendSaturationHint(ctx, trend.comparison);
+    if (hint !== undefined) notes.push(hint);
+  }
+
+  const missing = missingDataGuard(ctx, replicas);
+  if (missing.action) {
+    guards.push(missing.action);
+    replicas = missing.replicas;
+    holdCause ??= missing.cause;
+  }
+
+  let scaleInState: ScaleInState = NO_SCALE_IN;
+  let progress: ScaleInProgress | undefined;
+  if (holdCause === undefined && replicas < current) {
+    const scaleIn = scaleInGuard(ctx, replicas, previous);
+    if (scaleIn.result.action) guards.push(scaleIn.result.action);
+    replicas = scaleIn.result.replicas;
+    holdCause = scaleIn.result.cause;
+    scaleInState = scaleIn.state;
+    progress = scaleIn.progress;
+  }
+
+  const forecastOutcome = outcomes[5]!;
+  if (holdCause === undefined) {
+    const forecastOnly = forecastOnlyGuard(replicas, forecastOutcome.proposal.replicas, maxExcept(outcomes, forecastOutcome), forecastOutcome.headline);
+    if (forecastOnly.action) guards.push(forecastOnly.action);
+  }
+
+  const clamp = clampGuard(settings, replicas);
+  if (clamp.action) guards.push(clamp.action);
+  const recommended = clamp.replicas;
+
+  const tolerance = hpaToleranceGuard(current, recommended);
+  if (tolerance.action) guards.push(tolerance.action);
+
+  if (input.forecast?.kind === 'unavailable') notes.push(asSentence(forecastOutcome.proposal.reason));
+  const estimatedBrokenTraces = estimateBrokenTraces(ctx.values.tracesOnMemory, current, recommended);
+  if (recommended > current && estimatedBrokenTraces > 0) {
+    notes.push(`Adding ${recommended - current} gateway${recommended - current === 1 ? '' : 's'} moves ~${formatApproximate(estimatedBrokenTraces)} traces in flight to another gateway.`);
+  }
+  const within = withinHpaTolerance(current, recommended);
+  const summary = summarize({
+    current,
+    recommended,
+    mode: settings.mode,
+    holdCause,
+    clampCause: clamp.cause,
+    scaleIn: progress,
+    leadingHeadline: leading?.headline,
+    estimatedBrokenTraces,
+    withinHpaTolerance: within,
+  });
+  const reasons = [summary, ...guards.map((guard) => asSentence(guard.reason)), ...notes];
+  if (leading !== undefined) reasons.push(asSentence(`${leading.proposal.name} proposal: ${leading.proposal.reason}`));
+
+  const decision: Decision = {
+    replicas: settings.mode === 'enforce' ? recommended : current,
+    recommended,
+    current,
+    mode: settings.mode,
+    at: input.nowMs,
+    proposals: outcomes.map((outcome) => outcome.proposal),
+    guards,
+    reasons,
+    summary,
+    estimatedBrokenTraces,
+    atMaxUnderPressure: holdCause === undefined && recommended === settings.maxReplicas && desired > settings.maxReplicas,
+    withinHpaTolerance: within,
+    forecast: input.forecast?.kind === 'available' ? input.forecast.band : undefined,
+    snapshot: input.snapshot,
+  };
+  const state: PolicyState = {
+    evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
+    scaleIn: scaleInState,
+    trend: trend.next,
+  };
+  return { decision, state };
+}

@@ -1,0 +1,102 @@
+// Reads a snapshot once into what every proposal and guard shares: plain numbers (undefined where the
+// reading was missing or not a usable number), the list of what was missing and why, the snapshot's
+// age and whether routing is imbalanced. Current replicas unknown ends the decision here with the
+// error KEDA's fallback acts on.
+import type { TargetSettings } from '../config/target-metadata.ts';
+import { ScalerError } from '../errors.ts';
+import { SIGNAL_NAMES, type Reading, type SignalName, type SignalSnapshot } from '../signals/signal-snapshot.ts';
+
+/** The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag). */
+export const ROUTING_IMBALANCE_RATIO = 2;
+
+export type SignalValues = { readonly [K in SignalName]: number | undefined };
+
+/** A signal the decision could not use, by the name the snapshot gives it. */
+export interface MissingSignal {
+  readonly name: SignalName | 'acceptedSpansPerSecondByGateway';
+  readonly reason: string;
+}
+
+/** One gateway receiving far more than its share of spans (see ROUTING_IMBALANCE_RATIO). */
+export interface RoutingImbalance {
+  readonly hottestGateway: string;
+  readonly hottestSpansPerSecond: number;
+  readonly othersMeanSpansPerSecond: number;
+  readonly gateways: number;
+}
+
+export interface PolicyContext {
+  readonly nowMs: number;
+  readonly settings: TargetSettings;
+  /** Gateways reporting (N); a positive integer. */
+  readonly current: number;
+  readonly values: SignalValues;
+  readonly missing: readonly MissingSignal[];
+  readonly snapshotAgeSeconds: number;
+  readonly imbalance: RoutingImbalance | undefined;
+}
+
+function usable(reading: Reading): { value: number } | { reason: string } {
+  if (reading.kind === 'missing') return { reason: reading.reason };
+  if (!Number.isFinite(reading.value) || reading.value < 0) return { reason: `not a usable value (${reading.value})` };
+  return { value: reading.value };
+}
+
+function currentReplicas(snapshot: SignalSnapshot): number {
+  const reading = snapshot.signals.currentReplicas;
+  if (reading.kind === 'missing') {
+    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', `current gateway replicas unknown: ${reading.reason}`);
+  }
+  if (!Number.isInteger(reading.value) || reading.value < 1) {
+    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', `current gateway replicas unknown: ${reading.value} gateways reporting`);
+  }
+  return reading.value;
+}
+
+/** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */
+export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>): RoutingImbalance | undefined {
+  const entries = Object.entries(byGateway).filter(([, rate]) => Number.isFinite(rate) && rate >= 0);
+  if (entries.length < 2) return undefined;
+  let hottest = entries[0]!;
+  let total = 0;
+  for (const entry of entries) {
+    total += entry[1];
+    if (entry[1] > hottest[1] || (entry[1] === hottest[1] && entry[0] < hottest[0])) hottest = entry;
+  }
+  if (hottest[1] <= 0) return undefined;
+  const othersMean = (total - hottest[1]) / (entries.length - 1);
+  if (hottest[1] < ROUTING_IMBALANCE_RATIO * othersMean) return undefined;
+  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length };
+}
+
+/** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number): PolicyContext {
+  const current = currentReplicas(snapshot);
+  const values = {} as Record<SignalName, number | undefined>;
+  const missing: MissingSignal[] = [];
+  for (const name of SIGNAL_NAMES) {
+    const read = usable(snapshot.signals[name]);
+    if ('value' in read) {
+      values[name] = read.value;
+    } else {
+      values[name] = undefined;
+      missing.push({ name, reason: read.reason });
+    }
+  }
+  const byGateway = snapshot.acceptedSpansPerSecondByGateway;
+  let imbalance: RoutingImbalance | undefined;
+  if (byGateway.kind === 'missing') {
+    missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
+  } else {
+    imbalance = findRoutingImbalance(byGateway.value);
+  }
+  return {
+    nowMs,
+    settings,
+    current,
+    values,
+    missing,
+    snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
+    imbalance,
+  };
+}

@@ -1,0 +1,43 @@
+// The memory `decide` needs between evaluations of one target: the scale-in window and the last two
+// distinct snapshots' backend figures (for the "queues rising, sent flat, failures rising" rule). The
+// caller keeps it per target and passes it back; `decide` never mutates it, it returns the next one.
+
+/** A scale-in step that was recommended and that the HPA has not carried out yet. */
+export interface PendingScaleInStep {
+  readonly fromReplicas: number;
+  readonly toReplicas: number;
+}
+
+export interface ScaleInState {
+  /** Start of the current window during which every proposal stayed below current; undefined outside one. */
+  readonly windowStartMs: number | undefined;
+  readonly pendingStep: PendingScaleInStep | undefined;
+  /** Steps taken since load first fell below current (for "step 2 of 3"); 0 outside a descent. */
+  readonly stepsTaken: number;
+}
+
+/** Backend-side figures of one snapshot; undefined where the reading was missing. */
+export interface TrendPoint {
+  readonly observedAtMs: number;
+  readonly queueFillMax: number | undefined;
+  readonly sentSpansPerSecond: number | undefined;
+  readonly sendFailedSpansPerSecond: number | undefined;
+}
+
+export interface TrendState {
+  /** The newest distinct snapshot seen. */
+  readonly latest: TrendPoint | undefined;
+  /** The one before it: what a repeated (cached) snapshot is compared with, so a second call in one poll sees the same trend. */
+  readonly prior: TrendPoint | undefined;
+}
+
+/** Returned by every `decide` call and passed to the next one for the same target. */
+export interface PolicyState {
+  /** The latest `nowMs` decided at; a longer gap than staleAfter breaks the scale-in window's continuity. */
+  readonly evaluatedAtMs: number;
+  readonly scaleIn: ScaleInState;
+  readonly trend: TrendState;
+}
+
+/** The scale-in part of a state outside any descent. */
+export const NO_SCALE_IN: ScaleInState = Object.freeze({ windowStartMs: undefined, pendingStep: undefined, stepsTaken: 0 });

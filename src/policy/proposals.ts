@@ -1,0 +1,219 @@
+// The proposals of the decision model (DESIGN.md "Decision model"): each sizes the tier from one kind
+// of evidence and says why, in the manner of the HPA's per-metric replica calculations. A proposal
+// whose input is missing asks for nothing (replicas undefined) and says which input; the
+// missing-data guard then decides what that means for the whole decision.
+import type { CalendarInput, ForecastInput } from './decide-input.ts';
+import type { Proposal, ProposalName } from './decision.ts';
+import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
+import type { PolicyContext } from './policy-context.ts';
+
+/** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
+export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
+
+/** A proposal plus the phrase the summary uses when it decides ("queues 82% full (target 50%)"). */
+export interface ProposalOutcome {
+  readonly proposal: Proposal;
+  readonly headline: string;
+}
+
+// Ratios like 10 × 0.45 / 0.5 come out as 9.000000000000002; an exact fit must not cost a replica.
+const CEIL_SLACK = 1e-9;
+
+/** Replicas needed for a fractional demand, HPA style (ceil), never negative. */
+export function replicasFor(demand: number): number {
+  return Math.max(0, Math.ceil(demand - CEIL_SLACK));
+}
+
+function outcome(name: ProposalName, replicas: number | undefined, inputs: Record<string, number>, reason: string, headline = reason): ProposalOutcome {
+  return { proposal: { name, replicas, inputs, reason }, headline };
+}
+
+function missingInput(name: ProposalName, ctx: PolicyContext, signal: keyof PolicyContext['values']): ProposalOutcome {
+  const reason = ctx.missing.find((entry) => entry.name === signal)?.reason ?? 'no data';
+  return outcome(name, undefined, {}, `${signal} missing (${reason})`);
+}
+
+/**
+ * N × fill / targetFill. Fill is the fullest gateway's queue, or the mean when one gateway is hot: a
+ * hash hot spot fills one queue, and more gateways would not take its traces off it. Any enqueue
+ * failure (queue overflowing, spans lost) asks for at least one more replica unless that hot spot
+ * explains it.
+ */
+export function queueProposal(ctx: PolicyContext): ProposalOutcome {
+  const { queueFillMax, queueFillMean, enqueueFailedSpansPerSecond } = ctx.values;
+  if (queueFillMax === undefined) return missingInput('queue', ctx, 'queueFillMax');
+  const target = ctx.settings.targetQueueFill;
+  const useMean = ctx.imbalance !== undefined && queueFillMean !== undefined;
+  const fill = useMean ? queueFillMean : queueFillMax;
+  const inputs: Record<string, number> = { queueFillMax, targetQueueFill: target, currentReplicas: ctx.current };
+  if (queueFillMean !== undefined) inputs.queueFillMean = queueFillMean;
+  let replicas = replicasFor((ctx.current * fill) / target);
+  const which = useMean ? 'queues on average' : 'queues';
+  let reason = `${which} ${formatPercent(fill)} full vs target ${formatPercent(target)} → ${replicas}`;
+  let headline = `${which} ${formatPercent(fill)} full (target ${formatPercent(target)})`;
+  if (useMean) reason += ` (mean, not max ${formatPercent(queueFillMax)}: one gateway is hot)`;
+  if (enqueueFailedSpansPerSecond !== undefined) {
+    inputs.enqueueFailedSpansPerSecond = enqueueFailedSpansPerSecond;
+    if (enqueueFailedSpansPerSecond > 0 && !useMean && replicas <= ctx.current) {
+      replicas = ctx.current + 1;
+      reason = `queues overflowing (${formatSpansPerSecond(enqueueFailedSpansPerSecond)} not enqueued) → ${replicas}`;
+      headline = `queues overflowing, ${formatSpansPerSecond(enqueueFailedSpansPerSecond)} lost`;
+    }
+  }
+  return outcome('queue', replicas, inputs, reason, headline);
+}
+
+/** Total accepted spans/s ÷ (capacity per replica × target utilization); the total, so hot spots do not count twice. */
+export function throughputProposal(ctx: PolicyContext): ProposalOutcome {
+  const load = ctx.values.acceptedSpansPerSecond;
+  if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
+  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const replicas = replicasFor(load / (capacitySpansPerReplica * targetUtilization));
+  const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
+  return outcome(
+    'throughput',
+    replicas,
+    { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization },
+    `${formatSpansPerSecond(load)} at ${perReplica} → ${replicas}`,
+    `${formatSpansPerSecond(load)} needs ${replicas} at ${perReplica}`,
+  );
+}
+
+/** Refused spans (memory_limiter) > 0 → N × (1 + refused share of offered spans), at least N + 1. */
+export function refusedProposal(ctx: PolicyContext): ProposalOutcome {
+  const refused = ctx.values.refusedSpansPerSecond;
+  if (refused === undefined) return missingInput('refused', ctx, 'refusedSpansPerSecond');
+  if (refused === 0) return outcome('refused', 0, { refusedSpansPerSecond: 0 }, 'no spans refused → no demand');
+  const accepted = ctx.values.acceptedSpansPerSecond;
+  if (accepted === undefined) {
+    const replicas = ctx.current + 1;
+    return outcome(
+      'refused',
+      replicas,
+      { refusedSpansPerSecond: refused, currentReplicas: ctx.current },
+      `${formatSpansPerSecond(refused)} refused, share unknown (accepted missing) → ${replicas}`,
+      `gateways refuse ${formatSpansPerSecond(refused)} under memory pressure`,
+    );
+  }
+  const share = refused / (accepted + refused);
+  const replicas = Math.max(ctx.current + 1, replicasFor(ctx.current * (1 + share)));
+  return outcome(
+    'refused',
+    replicas,
+    { refusedSpansPerSecond: refused, acceptedSpansPerSecond: accepted, refusedShare: share, currentReplicas: ctx.current },
+    `${formatPercent(share)} of spans refused (${formatSpansPerSecond(refused)}) → ${replicas}`,
+    `gateways refuse ${formatPercent(share)} of spans under memory pressure`,
+  );
+}
+
+/**
+ * N × p99 decision-tick latency ÷ budget: a tick's work grows with the traces each gateway holds.
+ * With one gateway hot the p99 is likely its own, so the proposal may hold the tier but not grow it.
+ */
+export function decisionLatencyProposal(ctx: PolicyContext): ProposalOutcome {
+  const latencyMs = ctx.values.decisionLatencyP99Ms;
+  if (latencyMs === undefined) return missingInput('decisionLatency', ctx, 'decisionLatencyP99Ms');
+  const budgetMs = ctx.settings.decisionLatencyBudgetMs;
+  const proportional = replicasFor((ctx.current * latencyMs) / budgetMs);
+  const capped = ctx.imbalance !== undefined && proportional > ctx.current;
+  const replicas = capped ? ctx.current : proportional;
+  const figures = `${formatMilliseconds(latencyMs)} (budget ${formatMilliseconds(budgetMs)})`;
+  return outcome(
+    'decisionLatency',
+    replicas,
+    { decisionLatencyP99Ms: latencyMs, decisionLatencyBudgetMs: budgetMs, currentReplicas: ctx.current },
+    `decision tick p99 ${figures} → ${replicas}${capped ? ` (not ${proportional}: one gateway is hot)` : ''}`,
+    `tail-sampling decisions take ${figures}`,
+  );
+}
+
+/**
+ * Traces on memory ÷ (num_traces × TRACES_ON_MEMORY_TARGET_FILL); traces dropped before their decision
+ * (num_traces too small) → N × (1 + dropped share of new traces), at least N + 1. New traces/s are
+ * estimated as traces on memory ÷ decision_wait.
+ */
+export function tracesOnMemoryProposal(ctx: PolicyContext): ProposalOutcome {
+  const traces = ctx.values.tracesOnMemory;
+  if (traces === undefined) return missingInput('tracesOnMemory', ctx, 'tracesOnMemory');
+  const { numTraces, decisionWaitSeconds } = ctx.settings;
+  const byMemory = replicasFor(traces / (numTraces * TRACES_ON_MEMORY_TARGET_FILL));
+  const inputs: Record<string, number> = { tracesOnMemory: traces, numTraces, targetFill: TRACES_ON_MEMORY_TARGET_FILL };
+  const heldShare = traces / (ctx.current * numTraces);
+  let replicas = byMemory;
+  let reason = `${formatCount(traces)} traces held, ${formatPercent(heldShare)} of num_traces → ${byMemory}`;
+  let headline = `traces held at ${formatPercent(heldShare)} of num_traces (${formatCount(numTraces)} per gateway)`;
+  const dropped = ctx.values.droppedTooEarlyTracesPerSecond;
+  if (dropped !== undefined) {
+    inputs.droppedTooEarlyTracesPerSecond = dropped;
+    if (dropped > 0) {
+      const share = dropped / (dropped + traces / decisionWaitSeconds);
+      const byDrops = Math.max(ctx.current + 1, replicasFor(ctx.current * (1 + share)));
+      if (byDrops > replicas) {
+        replicas = byDrops;
+        reason = `${formatCount(dropped)} traces/s dropped before their decision (num_traces too small) → ${replicas}`;
+        headline = `num_traces too small: ${formatCount(dropped)} traces/s dropped before their decision`;
+      }
+    }
+  }
+  return outcome('tracesOnMemory', replicas, inputs, reason, headline);
+}
+
+/** Upper band at now + lead time ÷ (capacity × utilization). Desired is a maximum, so it can only raise. */
+export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | undefined): ProposalOutcome {
+  if (forecast === undefined) return outcome('forecast', undefined, {}, 'no forecast for this target');
+  if (forecast.kind === 'unavailable') return outcome('forecast', undefined, {}, `no forecast: ${forecast.reason}`);
+  const band = forecast.band;
+  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const replicas = replicasFor(band.upperSpansPerSecond / (capacitySpansPerReplica * targetUtilization));
+  const expects = `up to ${formatSpansPerSecond(band.upperSpansPerSecond)} in ${formatSeconds(band.leadTimeSeconds)} (p${Math.round(band.quantile * 100)})`;
+  return outcome(
+    'forecast',
+    replicas,
+    {
+      upperSpansPerSecond: band.upperSpansPerSecond,
+      pointSpansPerSecond: band.pointSpansPerSecond,
+      quantile: band.quantile,
+      leadTimeSeconds: band.leadTimeSeconds,
+    },
+    `forecast ${expects} → ${replicas}`,
+    `forecast expects ${expects}`,
+  );
+}
+
+/**
+ * The largest of the active windows' minimums and of load × loadMultiplier sized like throughput. The
+ * load is the forecast's point value when there is one (the seasonal load the event comes on top of),
+ * else the current accepted rate.
+ */
+export function calendarProposal(ctx: PolicyContext, calendar: CalendarInput | undefined, forecast: ForecastInput | undefined): ProposalOutcome {
+  const windows = calendar?.activeWindows ?? [];
+  if (windows.length === 0) return outcome('calendar', undefined, {}, 'no calendar window active');
+  const baseLoad = forecast?.kind === 'available' ? forecast.band.pointSpansPerSecond : ctx.values.acceptedSpansPerSecond;
+  const baseName = forecast?.kind === 'available' ? 'forecast' : 'current load';
+  const perReplica = ctx.settings.capacitySpansPerReplica * ctx.settings.targetUtilization;
+  let best: { replicas: number; phrase: string } | undefined;
+  const skipped: string[] = [];
+  for (const window of windows) {
+    if (window.minReplicas !== undefined && (best === undefined || window.minReplicas > best.replicas)) {
+      best = { replicas: window.minReplicas, phrase: `calendar window "${window.name}" keeps at least ${window.minReplicas}` };
+    }
+    if (window.loadMultiplier !== undefined) {
+      if (baseLoad === undefined) {
+        skipped.push(`"${window.name}" ×${window.loadMultiplier} skipped (no forecast, accepted load missing)`);
+        continue;
+      }
+      const replicas = replicasFor((baseLoad * window.loadMultiplier) / perReplica);
+      if (best === undefined || replicas > best.replicas) {
+        best = { replicas, phrase: `calendar window "${window.name}" expects ${window.loadMultiplier}× the ${baseName} (${formatSpansPerSecond(baseLoad * window.loadMultiplier)})` };
+      }
+    }
+  }
+  const inputs: Record<string, number> = { activeWindows: windows.length };
+  if (baseLoad !== undefined) inputs.baseSpansPerSecond = baseLoad;
+  if (best === undefined) return outcome('calendar', undefined, inputs, skipped.join('; '));
+  const reason = [`${best.phrase} → ${best.replicas}`, ...skipped].join('; ');
+  return outcome('calendar', best.replicas, inputs, reason, best.phrase);
+}
+
+/** The reactive proposals: sized from what the tier does now (forecast and calendar look ahead). */
+export const REACTIVE_PROPOSALS: readonly ProposalName[] = ['queue', 'throughput', 'refused', 'decisionLatency', 'tracesOnMemory'];
