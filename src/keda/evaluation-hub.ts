@@ -1,10 +1,7 @@
 // Every evaluation the gRPC service asks for goes through here: it adds the deadline and the clock,
 // and tells open StreamIsActive streams of the same target what the answer was, so a KEDA poll that
-// flips a target's activity reaches the stream at once without a second evaluation. It also remembers
-// which decisions it caused, so a stream that re-evaluates on DecisionLog.onDecision reacts only to
-// decisions made elsewhere (the advisory loop) and never to its own — no feedback loop.
+// flips a target's activity reaches the stream at once without a second evaluation.
 import type { Evaluation, TargetEvaluator } from '../advisor/target-evaluator.ts';
-import type { Decision } from '../policy/decision.ts';
 import { type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import { withDeadline } from './deadline.ts';
 
@@ -20,8 +17,6 @@ export interface EvaluationHubOptions {
 export class EvaluationHub {
   readonly #options: EvaluationHubOptions;
   readonly #listeners = new Map<string, Set<EvaluationListener>>();
-  readonly #inFlight = new Map<string, number>();
-  readonly #ownDecisions = new WeakSet<Decision>();
 
   constructor(options: EvaluationHubOptions) {
     this.#options = options;
@@ -30,25 +25,18 @@ export class EvaluationHub {
   /** Evaluates within the deadline and publishes the result to the target's listeners. */
   evaluate(target: TargetRef, metadata: Readonly<Record<string, string>>): Promise<Evaluation> {
     const key = targetKey(target);
-    this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
     let work: Promise<Evaluation>;
     try {
       work = this.#options.evaluator.evaluate(target, metadata, this.#options.nowMs());
     } catch (error) {
       work = Promise.reject(error);
     }
-    const settle = () => {
-      const left = (this.#inFlight.get(key) ?? 1) - 1;
-      if (left <= 0) this.#inFlight.delete(key);
-      else this.#inFlight.set(key, left);
-    };
+    // Even an answer that arrives after the deadline tells the streams something true.
     work.then(
       (evaluation) => {
-        this.#ownDecisions.add(evaluation.decision);
-        settle();
         for (const listener of [...(this.#listeners.get(key) ?? [])]) listener(evaluation);
       },
-      settle,
+      () => {},
     );
     return withDeadline(work, this.#options.evaluationTimeoutMs, `evaluating ${key}`);
   }
@@ -67,15 +55,5 @@ export class EvaluationHub {
       current?.delete(listener);
       if (current?.size === 0) this.#listeners.delete(key);
     };
-  }
-
-  /** True when the decision came from (or may be coming from) an evaluation this hub started. */
-  caused(target: TargetRef, decision: Decision): boolean {
-    return this.#ownDecisions.has(decision) || this.#inFlight.has(targetKey(target));
-  }
-
-  /** Targets with listeners, for tests that check streams clean up after themselves. */
-  get listenedTargets(): number {
-    return this.#listeners.size;
   }
 }

@@ -1,11 +1,13 @@
 // StreamIsActive (KEDA trigger type `external-push`): the current activity at once, then every change.
 // Changes are noticed three ways: a re-evaluation every pollingInterval of the target, any evaluation
-// of the same target through this service (KEDA's polls), and — when a DecisionLog is given — a
-// re-evaluation after a decision recorded elsewhere. The stream owns no state beyond its timer and
-// subscriptions, and the shared stream life cycle removes them however it ends.
+// of the same target through this service (KEDA's polls), and — when a DecisionLog is given — every
+// decision recorded for the target elsewhere (the advisory loop), read with the policy's own
+// isActive so no extra evaluation runs. The stream owns no state beyond its timer and subscriptions,
+// and the shared stream life cycle removes them however it ends.
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
+import { isActive } from '../policy/is-active.ts';
 import { type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { EvaluationHub } from './evaluation-hub.ts';
 import type { IsActiveResponseMessage, ScaledObjectRefMessage } from './proto.ts';
@@ -64,7 +66,7 @@ export function serveStreamIsActive(call: ServerWritableStream<ScaledObjectRefMe
   if (deps.decisionLog) {
     const key = targetKey(target);
     const unsubscribe = deps.decisionLog.onDecision((record, decision) => {
-      if (targetKey(record.ref) === key && !deps.hub.caused(target, decision)) void refresh();
+      if (targetKey(record.ref) === key) publish(isActive(decision, record.settings));
     });
     stream.onEnd(unsubscribe);
   }

@@ -107,26 +107,25 @@ describe('server streams over a real socket', () => {
       await start(true);
     });
 
-    it('re-evaluates when a decision for the target is recorded elsewhere and pushes the change', async () => {
-      const stream = client.streamIsActive({ ...REF, scalerMetadata: { ...METADATA, pollingInterval: '1h' } });
+    it('follows a decision recorded elsewhere at once, judged by the policy isActive, without evaluating', async () => {
+      const stream = client.streamIsActive({ ...REF, scalerMetadata: { ...METADATA, pollingInterval: '1h', activationSpansPerSecond: '100' } });
       await stream.waitFor(1);
-      evaluator.answer(GATEWAY, { kind: 'evaluation', replicas: 4, active: true });
-      evaluator.recordElsewhere(GATEWAY, decisionWith(4, Date.now()));
+      const callsBefore = evaluator.calls.length;
+      evaluator.recordElsewhere(GATEWAY, decisionWith(4, Date.now(), 5000), { ...METADATA, activationSpansPerSecond: '100' });
       expect(await stream.waitFor(2, 500)).toEqual([{ result: false }, { result: true }]);
+      evaluator.recordElsewhere(GATEWAY, decisionWith(4, Date.now(), 50), { ...METADATA, activationSpansPerSecond: '100' });
+      expect(await stream.waitFor(3, 500)).toEqual([{ result: false }, { result: true }, { result: false }]);
+      expect(evaluator.calls.length).toBe(callsBefore);
       stream.cancel();
     });
 
-    it('ignores decisions of other targets and its own (no feedback loop between streams)', async () => {
-      const first = client.streamIsActive({ ...REF, scalerMetadata: { ...METADATA, pollingInterval: '1h' } });
-      const second = client.streamIsActive({ ...REF, scalerMetadata: { ...METADATA, pollingInterval: '1h' } });
-      await first.waitFor(1);
-      await second.waitFor(1);
-      evaluator.recordElsewhere({ namespace: 'observability', name: 'other-gateway' }, decisionWith(9, Date.now()));
+    it('ignores decisions of other targets', async () => {
+      const stream = client.streamIsActive({ ...REF, scalerMetadata: { ...METADATA, pollingInterval: '1h' } });
+      await stream.waitFor(1);
+      evaluator.recordElsewhere({ namespace: 'observability', name: 'other-gateway' }, decisionWith(9, Date.now(), 5000));
       await new Promise((resolve) => setTimeout(resolve, 200));
-      // One evaluation per stream at open, nothing after: their own decisions did not trigger each other.
-      expect(evaluator.callsFor(GATEWAY)).toHaveLength(2);
-      first.cancel();
-      second.cancel();
+      expect(stream.messages).toEqual([{ result: false }]);
+      stream.cancel();
     });
 
     it('unsubscribes from the DecisionLog when the stream ends', async () => {

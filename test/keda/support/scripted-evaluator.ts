@@ -18,10 +18,13 @@ export interface EvaluateCall {
   readonly nowMs: number;
 }
 
-export function decisionWith(replicas: number, atMs: number): Decision {
+/** A decision for `replicas`; every signal missing except accepted spans/s when given. */
+export function decisionWith(replicas: number, atMs: number, acceptedSpansPerSecond?: number): Decision {
+  const signals = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, { kind: 'missing', reason: 'scripted' }])) as Record<string, unknown>;
+  if (acceptedSpansPerSecond !== undefined) signals.acceptedSpansPerSecond = { kind: 'ok', value: acceptedSpansPerSecond };
   const snapshot: SignalSnapshot = {
     observedAtMs: atMs,
-    signals: Object.fromEntries(SIGNAL_NAMES.map((name) => [name, { kind: 'missing', reason: 'scripted' }])) as SignalSnapshot['signals'],
+    signals: signals as SignalSnapshot['signals'],
     acceptedSpansPerSecondByGateway: { kind: 'missing', reason: 'scripted' },
   };
   return {
@@ -75,7 +78,8 @@ export class ScriptedEvaluator implements TargetEvaluator, DecisionLog {
 
   // Like the real advisor, every evaluation is recorded and announced to DecisionLog listeners.
   #record(target: TargetRef, metadata: Readonly<Record<string, string>>, nowMs: number, replicas: number, active: boolean): Evaluation {
-    const decision = decisionWith(replicas, nowMs);
+    // Load above or at the default activation threshold (0), so the policy's isActive agrees with `active`.
+    const decision = decisionWith(replicas, nowMs, active ? 1_000_000 : 0);
     this.recordElsewhere(target, decision, metadata);
     return { decision, active };
   }
