@@ -1,0 +1,228 @@
+// What-if replay: runs the same decide() the scaler uses over past signal snapshots, with settings the
+// caller may have overridden, and sets what it would have run next to what the gateways actually ran.
+// Pure given the snapshots (fetching them is the caller's I/O).
+//
+// The replay closes the loop on the replica count only: each step's decision sees the count the replay
+// itself chose, with per-gateway queue fill spread over that count (total backlog kept); load, send
+// failures, traces held and decision latency are taken as observed. Forecast and calendar proposals are
+// left out: the forecast that would have been fitted at the time is not kept.
+import { DNS_RESOLVER_INTERVAL_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
+import { ScalerError } from '../errors.ts';
+import { decide } from '../policy/decide.ts';
+import type { Decision } from '../policy/decision.ts';
+import type { PolicyState } from '../policy/policy-state.ts';
+import type { Reading, SignalSnapshot } from '../signals/signal-snapshot.ts';
+
+/** How lost spans are estimated, in words the dashboard and the API answer show next to the number. */
+export const WHAT_IF_ESTIMATOR =
+  'Estimated lost spans = Σ over steps of max(0, offered − ready replicas × capacitySpansPerReplica) × step, where offered = accepted + refused spans/s as observed. ' +
+  'A replica asked for counts as ready after podStartup + 5 s (the agents’ DNS resolver interval); removed replicas stop counting at once. ' +
+  'Exporter queues absorbing short bursts are not credited, and spans an outage of the backend costs are not counted: it is a capacity estimate, the same for both columns. ' +
+  'Replica-hours count the replicas asked for (starting pods cost too). Both columns sum only the steps where the load and the replicas the gateways ran were both known.';
+
+export interface WhatIfInput {
+  /** The target's settings with the what-if overrides applied. */
+  readonly settings: TargetSettings;
+  /** One per step, oldest first, as SignalHistory.readRange returns them. */
+  readonly snapshots: readonly SignalSnapshot[];
+  readonly stepSeconds: number;
+}
+
+export interface ReplicaRunTotals {
+  readonly replicaHours: number;
+  readonly estimatedLostSpans: number;
+  /** Changes of the replica count between consecutive steps. */
+  readonly scaleActions: number;
+  readonly scaleOuts: number;
+  readonly scaleIns: number;
+  readonly peakReplicas: number | null;
+}
+
+export interface ReplayedScaleAction {
+  readonly atMs: number;
+  readonly from: number;
+  readonly to: number;
+  /** The decision's summary sentence at that step. */
+  readonly summary: string;
+}
+
+export interface WhatIfResult {
+  readonly steps: number;
+  /** Steps where offered load and the gateways' replica count were both known; the totals cover these. */
+  readonly comparedSteps: number;
+  readonly replay: ReplicaRunTotals;
+  readonly actual: ReplicaRunTotals;
+  /** The replay's scale actions, oldest first, at most MAX_LISTED_SCALE_ACTIONS. */
+  readonly scaleActions: readonly ReplayedScaleAction[];
+  readonly scaleActionsTruncated: boolean;
+  /** Columns aligned on atMs, for a chart of both runs. */
+  readonly series: {
+    readonly atMs: readonly number[];
+    readonly offeredSpansPerSecond: readonly (number | null)[];
+    readonly actualReplicas: readonly (number | null)[];
+    readonly replayedReplicas: readonly number[];
+    readonly replayedReadyReplicas: readonly number[];
+  };
+}
+
+/** The answer lists this many scale actions; the counts in the totals are complete. */
+export const MAX_LISTED_SCALE_ACTIONS = 200;
+
+function readingValue(reading: Reading): number | undefined {
+  return reading.kind === 'ok' ? reading.value : undefined;
+}
+
+/** Offered load: what the gateways accepted plus what memory_limiter refused. Unknown when accepted is missing. */
+export function offeredSpansPerSecond(snapshot: SignalSnapshot): number | undefined {
+  const accepted = readingValue(snapshot.signals.acceptedSpansPerSecond);
+  if (accepted === undefined) return undefined;
+  return accepted + (readingValue(snapshot.signals.refusedSpansPerSecond) ?? 0);
+}
+
+/**
+ * The snapshot as the replayed fleet would have reported it: its replica count, and per-gateway queue
+ * fill spread over that count (total backlog = fill × actual replicas, capped at full).
+ */
+export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number): SignalSnapshot {
+  const actual = readingValue(snapshot.signals.currentReplicas);
+  const spread = (reading: Reading): Reading =>
+    reading.kind === 'ok' && actual !== undefined ? { kind: 'ok', value: Math.min(1, (reading.value * actual) / replicas) } : reading;
+  return {
+    ...snapshot,
+    signals: {
+      ...snapshot.signals,
+      currentReplicas: { kind: 'ok', value: replicas },
+      queueFillMax: spread(snapshot.signals.queueFillMax),
+      queueFillMean: spread(snapshot.signals.queueFillMean),
+    },
+  };
+}
+
+/** Replicas that take traffic: asked-for replicas become ready after a delay; removals act at once. */
+export class ReadyReplicas {
+  private ready: number;
+  private readonly starting: { readyAtMs: number; count: number }[] = [];
+
+  constructor(initial: number, private readonly startupMs: number) {
+    this.ready = initial;
+  }
+
+  /** Applies the count asked for at `atMs` and returns the replicas ready then. */
+  advance(atMs: number, asked: number): number {
+    while (this.starting.length > 0 && this.starting[0]!.readyAtMs <= atMs) this.ready += this.starting.shift()!.count;
+    const total = this.ready + this.starting.reduce((sum, batch) => sum + batch.count, 0);
+    if (asked > total) this.starting.push({ readyAtMs: atMs + this.startupMs, count: asked - total });
+    let surplus = Math.max(0, total - asked);
+    // Pods still starting are removed first, newest first, as a ReplicaSet does.
+    while (surplus > 0 && this.starting.length > 0) {
+      const newest = this.starting[this.starting.length - 1]!;
+      const removed = Math.min(surplus, newest.count);
+      newest.count -= removed;
+      surplus -= removed;
+      if (newest.count === 0) this.starting.pop();
+    }
+    this.ready -= surplus;
+    return this.ready;
+  }
+}
+
+class RunTotals {
+  replicaSeconds = 0;
+  lostSpans = 0;
+  scaleOuts = 0;
+  scaleIns = 0;
+  peak: number | null = null;
+  private previous: number | undefined;
+
+  count(replicas: number | undefined): void {
+    if (replicas === undefined) return;
+    if (this.previous !== undefined && replicas > this.previous) this.scaleOuts++;
+    if (this.previous !== undefined && replicas < this.previous) this.scaleIns++;
+    this.previous = replicas;
+    this.peak = Math.max(this.peak ?? replicas, replicas);
+  }
+
+  add(replicas: number, readyReplicas: number, offeredSpansPerSecond: number, stepSeconds: number, capacitySpansPerReplica: number): void {
+    this.replicaSeconds += replicas * stepSeconds;
+    this.lostSpans += Math.max(0, offeredSpansPerSecond - readyReplicas * capacitySpansPerReplica) * stepSeconds;
+  }
+
+  totals(): ReplicaRunTotals {
+    return {
+      replicaHours: this.replicaSeconds / 3600,
+      estimatedLostSpans: this.lostSpans,
+      scaleActions: this.scaleOuts + this.scaleIns,
+      scaleOuts: this.scaleOuts,
+      scaleIns: this.scaleIns,
+      peakReplicas: this.peak,
+    };
+  }
+}
+
+/** The only call into the policy: the replay decides exactly as the scaler does, in enforce terms. */
+function decideStep(snapshot: SignalSnapshot, settings: TargetSettings, previous: PolicyState | undefined): { decision: Decision; state: PolicyState } {
+  return decide({ nowMs: snapshot.observedAtMs, snapshot }, settings, previous);
+}
+
+/**
+ * Replays the policy over the snapshots. Starts from the first replica count the gateways reported;
+ * throws CURRENT_REPLICAS_UNKNOWN when no step reports one.
+ */
+export function replayWhatIf(input: WhatIfInput): WhatIfResult {
+  const { settings, snapshots, stepSeconds } = input;
+  const initial = snapshots.map((snapshot) => readingValue(snapshot.signals.currentReplicas)).find((value) => value !== undefined);
+  if (initial === undefined) {
+    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', 'no step in the window reports how many gateways ran; check gatewaySelector and that the window has data');
+  }
+  const startupMs = (settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS) * 1000;
+  const ready = new ReadyReplicas(initial, startupMs);
+  const replay = new RunTotals();
+  const actual = new RunTotals();
+  const series = {
+    atMs: [] as number[],
+    offeredSpansPerSecond: [] as (number | null)[],
+    actualReplicas: [] as (number | null)[],
+    replayedReplicas: [] as number[],
+    replayedReadyReplicas: [] as number[],
+  };
+  const scaleActions: ReplayedScaleAction[] = [];
+  let replicas = initial;
+  let state: PolicyState | undefined;
+  let comparedSteps = 0;
+
+  for (const snapshot of snapshots) {
+    const step = decideStep(withReplayedReplicas(snapshot, replicas), settings, state);
+    state = step.state;
+    // The HPA ignores a change inside its tolerance, so the fleet would have stayed where it was.
+    const next = step.decision.withinHpaTolerance ? replicas : step.decision.recommended;
+    if (next !== replicas) {
+      scaleActions.push({ atMs: snapshot.observedAtMs, from: replicas, to: next, summary: step.decision.summary });
+      replicas = next;
+    }
+    const readyNow = ready.advance(snapshot.observedAtMs, replicas);
+    const actualReplicas = readingValue(snapshot.signals.currentReplicas);
+    const offered = offeredSpansPerSecond(snapshot);
+    replay.count(replicas);
+    actual.count(actualReplicas);
+    if (offered !== undefined && actualReplicas !== undefined) {
+      comparedSteps++;
+      replay.add(replicas, readyNow, offered, stepSeconds, settings.capacitySpansPerReplica);
+      actual.add(actualReplicas, actualReplicas, offered, stepSeconds, settings.capacitySpansPerReplica);
+    }
+    series.atMs.push(snapshot.observedAtMs);
+    series.offeredSpansPerSecond.push(offered ?? null);
+    series.actualReplicas.push(actualReplicas ?? null);
+    series.replayedReplicas.push(replicas);
+    series.replayedReadyReplicas.push(readyNow);
+  }
+
+  return {
+    steps: snapshots.length,
+    comparedSteps,
+    replay: replay.totals(),
+    actual: actual.totals(),
+    scaleActions: scaleActions.slice(0, MAX_LISTED_SCALE_ACTIONS),
+    scaleActionsTruncated: scaleActions.length > MAX_LISTED_SCALE_ACTIONS,
+    series,
+  };
+}
