@@ -128,10 +128,10 @@ export function missingDataGuard(ctx: PolicyContext, replicas: number): GuardRes
   if (ctx.missing.length === 0) return NOT_ACTED(replicas);
   const names = missingNames(ctx);
   if (replicas < ctx.current) {
-    const cause = `${names} missing; never scaling in on missing data`;
+    const cause = `no data for ${names}; never scaling in on missing data`;
     return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, 'hold'), cause };
   }
-  const reason = `${names} missing: no scale-in until it is back; scale-out on the signals present is still allowed`;
+  const reason = `no data for ${names}: no scale-in until it is back; scale-out on the signals present is still allowed`;
   return { replicas, action: action('missingData', replicas, replicas, reason, 'note') };
 }
 

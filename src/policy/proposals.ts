@@ -148,11 +148,10 @@ export function tracesOnMemoryProposal(ctx: PolicyContext): ProposalOutcome {
     if (dropped > 0) {
       const share = dropped / (dropped + traces / decisionWaitSeconds);
       const byDrops = Math.max(ctx.current + 1, replicasFor(ctx.current * (1 + share)));
-      if (byDrops > replicas) {
-        replicas = byDrops;
-        reason = `${formatCount(dropped)} traces/s dropped before their decision (num_traces too small) → ${replicas}`;
-        headline = `num_traces too small: ${formatCount(dropped)} traces/s dropped before their decision`;
-      }
+      replicas = Math.max(byMemory, byDrops);
+      inputs.droppedShare = share;
+      reason = `${formatCount(dropped)} traces/s (${formatPercent(share)}) dropped before their decision, ${formatPercent(heldShare)} of num_traces held → ${replicas} (or raise num_traces)`;
+      headline = `num_traces too small: ${formatCount(dropped)} traces/s dropped before their decision`;
     }
   }
   return outcome('tracesOnMemory', replicas, inputs, reason, headline);

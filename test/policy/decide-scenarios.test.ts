@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
+import { ScalerError } from '../../src/errors.ts';
+import { decide } from '../../src/policy/decide.ts';
+import type { CalendarInput, ForecastInput } from '../../src/policy/decide-input.ts';
+import { HEALTHY, T0_MS, expectDecision, settings, snapshot, type DecisionWant, type SignalOverrides } from './policy-fixtures.ts';
+
+const POLL_MS = 30_000;
+const N = HEALTHY.currentReplicas;
+const PER_REPLICA = 20_000 * 0.7;
+
+interface Scenario {
+  readonly name: string;
+  readonly input: {
+    readonly signals?: SignalOverrides;
+    readonly byGateway?: Readonly<Record<string, number>> | 'missing';
+    readonly metadata?: Record<string, string>;
+    /** Signals of a snapshot decided one poll earlier, giving the trend a past. */
+    readonly before?: SignalOverrides;
+    readonly snapshotAgeSeconds?: number;
+    readonly forecast?: ForecastInput;
+    readonly calendar?: CalendarInput;
+  };
+  readonly want: DecisionWant;
+}
+
+function forecastBand(upperSpansPerSecond: number, pointSpansPerSecond = upperSpansPerSecond * 0.8): ForecastInput {
+  return {
+    kind: 'available',
+    band: { leadTimeSeconds: leadTimeSeconds(settings()), pointSpansPerSecond, upperSpansPerSecond, quantile: 0.9, fittedAtMs: T0_MS - 3_600_000, model: 'seasonal' },
+  };
+}
+
+function run(input: Scenario['input']) {
+  const target = settings(input.metadata);
+  const previous =
+    input.before === undefined
+      ? undefined
+      : decide({ nowMs: T0_MS - POLL_MS, snapshot: snapshot({ signals: input.before, observedAtMs: T0_MS - POLL_MS }) }, target).state;
+  const current = snapshot({ signals: input.signals, byGateway: input.byGateway, observedAtMs: T0_MS - (input.snapshotAgeSeconds ?? 0) * 1000 });
+  return decide({ nowMs: T0_MS, snapshot: current, forecast: input.forecast, calendar: input.calendar }, target, previous).decision;
+}
+
+const hotGateway = { 'gateway-0': 50_000, 'gateway-1': 6_000, 'gateway-2': 6_000, 'gateway-3': 6_000, 'gateway-4': 6_000, 'gateway-5': 6_000 };
+
+const scenarios: Scenario[] = [
+  {
+    name: 'steady load that fits the current tier holds without any guard',
+    input: {},
+    want: { replicas: N, guards: [], summary: /^Holding at 6: 80k spans\/s needs 6 at 70% of 20k spans\/s per replica\.$/ },
+  },
+  {
+    name: 'morning ramp: throughput past the tier’s capacity scales out on throughput',
+    input: { signals: { acceptedSpansPerSecond: 150_000, sentSpansPerSecond: 15_000 } },
+    want: { replicas: Math.ceil(150_000 / PER_REPLICA), guards: [], summary: /^Scaling out 6 → 11: 150k spans\/s needs 11/ },
+  },
+  {
+    name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time scales out before the load arrives',
+    input: { forecast: forecastBand(200_000) },
+    want: { replicas: Math.ceil(200_000 / PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 15: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
+  },
+  {
+    name: 'queue filling because of load scales out to bring fill back to target',
+    input: { signals: { queueFillMax: 0.82, queueFillMean: 0.78, acceptedSpansPerSecond: 84_000 }, before: { queueFillMax: 0.6, sentSpansPerSecond: 6_000 } },
+    want: { replicas: Math.ceil((N * 0.82) / 0.5), guards: [], summary: /^Scaling out 6 → 10: queues 82% full \(target 50%\)\.$/ },
+  },
+  {
+    name: 'queue filling because the backend is down holds at current',
+    input: { signals: { queueFillMax: 0.95, queueFillMean: 0.9, sentSpansPerSecond: 0, sendFailedSpansPerSecond: 8_000, enqueueFailedSpansPerSecond: 2_000 } },
+    want: { replicas: N, guards: ['backendBottleneck'], summary: /^Holding at 6: backend rejects 100% of sends \(limit 5%\); more gateways would not help\.$/ },
+  },
+  {
+    name: 'backend rejecting 12% of sends holds even with refused spans and slow decisions',
+    input: { signals: { queueFillMax: 0.9, sentSpansPerSecond: 7_040, sendFailedSpansPerSecond: 960, refusedSpansPerSecond: 5_000, decisionLatencyP99Ms: 2_000 } },
+    want: { replicas: N, guards: ['backendBottleneck'], summary: /^Holding at 6: backend rejects 12% of sends \(limit 5%\)/ },
+  },
+  {
+    name: 'queues rising while sent is flat and failures rise (under the ratio) holds on the trend',
+    input: {
+      before: { queueFillMax: 0.4, sentSpansPerSecond: 8_000, sendFailedSpansPerSecond: 100 },
+      signals: { queueFillMax: 0.55, sentSpansPerSecond: 8_100, sendFailedSpansPerSecond: 300 },
+    },
+    want: { replicas: N, guards: ['backendBottleneck'], summary: /^Holding at 6: queues rising \(40% → 55%\) while the backend takes no more .*send failures rise/ },
+  },
+  {
+    name: 'backend slow but not failing: queues rise with flat sends and no failures — scales out and says the backend may be the limit',
+    input: {
+      before: { queueFillMax: 0.4, sentSpansPerSecond: 8_000 },
+      signals: { queueFillMax: 0.7, queueFillMean: 0.65, sentSpansPerSecond: 8_000 },
+    },
+    want: { replicas: Math.ceil((N * 0.7) / 0.5), notGuards: ['backendBottleneck'], reasons: /if the backend is slow, more gateways may not help/ },
+  },
+  {
+    name: 'refused spans under memory pressure step up in proportion to the refused share',
+    input: { signals: { refusedSpansPerSecond: 8_000 } },
+    want: { replicas: Math.ceil(N * (1 + 8_000 / 88_000)), summary: /^Scaling out 6 → 7: gateways refuse 9% of spans under memory pressure\.$/ },
+  },
+  {
+    name: 'a little refusal still adds one replica',
+    input: { signals: { refusedSpansPerSecond: 10 } },
+    want: { replicas: N + 1 },
+  },
+  {
+    name: 'num_traces too small: full buffers and traces dropped before their decision scale out',
+    input: { signals: { tracesOnMemory: 300_000, droppedTooEarlyTracesPerSecond: 500 } },
+    want: { replicas: Math.ceil(300_000 / (50_000 * 0.8)), summary: /^Scaling out 6 → 8: num_traces too small: 500 traces\/s dropped before their decision\.$/ },
+  },
+  {
+    name: 'decision latency high with low CPU scales out on the latency budget, not on throughput',
+    input: { signals: { decisionLatencyP99Ms: 900, acceptedSpansPerSecond: 40_000 } },
+    want: { replicas: Math.ceil((N * 900) / 500), summary: /^Scaling out 6 → 11: tail-sampling decisions take 900 ms \(budget 500 ms\)\.$/ },
+  },
+  {
+    name: 'one gateway hot while others idle: reported, and no replicas added for it',
+    input: { byGateway: hotGateway, signals: { queueFillMax: 0.9, queueFillMean: 0.25, decisionLatencyP99Ms: 700 } },
+    want: { replicas: N, guards: ['routingImbalance'], summary: /^Holding at 6/, reasons: /Gateway gateway-0 receives 50k spans\/s while the other 5 average 6k spans\/s/ },
+  },
+  {
+    name: 'one gateway hot does not hide a tier-wide overload: the total still scales out',
+    input: { byGateway: { ...hotGateway, 'gateway-0': 110_000 }, signals: { acceptedSpansPerSecond: 140_000, queueFillMax: 0.9, queueFillMean: 0.3 } },
+    want: { replicas: Math.ceil(140_000 / PER_REPLICA), guards: ['routingImbalance'] },
+  },
+  {
+    name: 'missing queue metric with falling load: never scales in on missing data',
+    input: { signals: { queueFillMax: 'missing', queueFillMean: 'missing', acceptedSpansPerSecond: 30_000 } },
+    want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: no data for queueFillMax, queueFillMean; never scaling in on missing data\.$/ },
+  },
+  {
+    name: 'missing queue metric with rising load: still scales out on throughput',
+    input: { signals: { queueFillMax: 'missing', queueFillMean: 'missing', acceptedSpansPerSecond: 120_000 } },
+    want: { replicas: Math.ceil(120_000 / PER_REPLICA), guards: ['missingData'], summary: /^Scaling out 6 → 9/ },
+  },
+  {
+    name: 'Prometheus partially answering: full queues scale out on what answered',
+    input: {
+      signals: { queueFillMax: 0.82, decisionLatencyP99Ms: 'missing', tracesOnMemory: 'missing', refusedSpansPerSecond: 'missing', droppedTooEarlyTracesPerSecond: 'missing' },
+    },
+    want: { replicas: Math.ceil((N * 0.82) / 0.5), guards: ['missingData'], reasons: /No data for refusedSpansPerSecond, decisionLatencyP99Ms, tracesOnMemory, droppedTooEarlyTracesPerSecond: no scale-in/ },
+  },
+  {
+    name: 'backend health unknown (send failures missing): a full queue still scales out',
+    input: { signals: { queueFillMax: 0.82, sendFailedSpansPerSecond: 'missing' } },
+    want: { replicas: Math.ceil((N * 0.82) / 0.5), guards: ['missingData'] },
+  },
+  {
+    name: 'stale snapshot holds even when it shows full queues',
+    input: { signals: { queueFillMax: 0.95 }, snapshotAgeSeconds: 180 },
+    want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: signals are 3m old \(stale after 2m\); not scaling on old data\.$/ },
+  },
+  {
+    name: 'a snapshot just inside staleAfter is used',
+    input: { signals: { queueFillMax: 0.82 }, snapshotAgeSeconds: 119 },
+    want: { replicas: Math.ceil((N * 0.82) / 0.5), guards: [] },
+  },
+  {
+    name: 'max clamp: pressure beyond maxReplicas stops at max and flags it',
+    input: { signals: { queueFillMax: 1 }, metadata: { maxReplicas: '8' } },
+    want: { replicas: 8, guards: ['clamp'], atMaxUnderPressure: true, summary: /^Scaling out 6 → 8: maxReplicas is 8 \(load needs 12\); queues 100% full/ },
+  },
+  {
+    name: 'min clamp: an idle tier at minReplicas stays there',
+    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 500, tracesOnMemory: 750, sentSpansPerSecond: 50, queueFillMax: 0, queueFillMean: 0, decisionLatencyP99Ms: 1 } },
+    want: { replicas: 2, guards: ['clamp'], atMaxUnderPressure: false, summary: /^Holding at 2: minReplicas is 2 \(load needs 1\)/ },
+  },
+  {
+    name: 'min clamp: a tier below minReplicas is raised even on quiet load',
+    input: { signals: { currentReplicas: 1, acceptedSpansPerSecond: 500, tracesOnMemory: 750, queueFillMax: 0, queueFillMean: 0 }, metadata: { minReplicas: '3' } },
+    want: { replicas: 3, guards: ['clamp'] },
+  },
+  {
+    name: 'dry-run answers current and records what it would do',
+    input: { signals: { queueFillMax: 0.82 }, metadata: { mode: 'dry-run' } },
+    want: { replicas: N, recommended: Math.ceil((N * 0.82) / 0.5), summary: /^Would scale out 6 → 10 \(dry run, answering 6\): queues 82% full \(target 50%\)\.$/ },
+  },
+  {
+    name: 'dry-run holding says so',
+    input: { metadata: { mode: 'dry-run' } },
+    want: { replicas: N, recommended: N, summary: /^Holding at 6 \(dry run\): / },
+  },
+  {
+    // 22 / 20 − 1 is 0.10000000000000009 in float64, just outside the HPA's tolerance, as in its own arithmetic.
+    name: 'HPA tolerance: 20 → 21 is inside ±10% and is flagged as ignored, naming the count it would act on',
+    input: { signals: { currentReplicas: 20, acceptedSpansPerSecond: 290_000, sentSpansPerSecond: 29_000 } },
+    want: { replicas: 21, guards: ['hpaTolerance'], withinHpaTolerance: true, summary: /the HPA ignores a change this small/, reasons: /it acts once the recommendation reaches 22/ },
+  },
+  {
+    name: 'HPA tolerance: 20 → 23 is outside ±10% and is not flagged',
+    input: { signals: { currentReplicas: 20, acceptedSpansPerSecond: 310_000, sentSpansPerSecond: 31_000 } },
+    want: { replicas: 23, guards: [], withinHpaTolerance: false },
+  },
+  {
+    name: 'forecast below current load changes nothing (it never scales in)',
+    input: { signals: { acceptedSpansPerSecond: 150_000 }, forecast: forecastBand(20_000) },
+    want: { replicas: Math.ceil(150_000 / PER_REPLICA), guards: [] },
+  },
+  {
+    name: 'forecast unavailable (too little history) is said in the decision, never an error',
+    input: { forecast: { kind: 'unavailable', reason: 'needs 3 days of history, has 20h' } },
+    want: { replicas: N, reasons: /No forecast: needs 3 days of history, has 20h\./ },
+  },
+  {
+    name: 'calendar window minimum scales out ahead of a known event',
+    input: { calendar: { activeWindows: [{ name: 'release-day', minReplicas: 12 }] } },
+    want: { replicas: 12, summary: /^Scaling out 6 → 12: calendar window "release-day" keeps at least 12\.$/ },
+  },
+  {
+    name: 'calendar load multiplier applies to the forecast point when there is one',
+    input: { forecast: forecastBand(90_000, 70_000), calendar: { activeWindows: [{ name: 'black-friday', loadMultiplier: 3 }] } },
+    want: { replicas: Math.ceil((70_000 * 3) / PER_REPLICA), summary: /calendar window "black-friday" expects 3× the forecast/ },
+  },
+];
+
+describe('decide: situations an SRE would name', () => {
+  for (const scenario of scenarios) {
+    it(scenario.name, () => {
+      expectDecision(run(scenario.input), scenario.want);
+    });
+  }
+
+  it('current replicas unknown is an error (KEDA’s fallback applies), not a guess', () => {
+    for (const currentReplicas of ['missing', 0] as const) {
+      let caught: unknown;
+      try {
+        run({ signals: { currentReplicas } });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ScalerError);
+      expect((caught as ScalerError).code).toBe('CURRENT_REPLICAS_UNKNOWN');
+    }
+  });
+});

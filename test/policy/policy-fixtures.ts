@@ -1,0 +1,88 @@
+// Builds the inputs policy tests need — a healthy gateway tier's snapshot changed only where a case says
+// so — and the one assert helper every case table uses.
+import { expect } from 'vitest';
+import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
+import type { Decision, GuardName } from '../../src/policy/decision.ts';
+import type { SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+
+export const T0_MS = Date.UTC(2025, 0, 6, 8, 0, 0);
+
+/** A healthy tier of 6 gateways taking 80k spans/s: every proposal at or below 6, nothing wrong. */
+export const HEALTHY: Readonly<Record<SignalName, number>> = {
+  currentReplicas: 6,
+  queueFillMax: 0.2,
+  queueFillMean: 0.15,
+  refusedSpansPerSecond: 0,
+  enqueueFailedSpansPerSecond: 0,
+  sendFailedSpansPerSecond: 0,
+  sentSpansPerSecond: 8_000,
+  decisionLatencyP99Ms: 50,
+  tracesOnMemory: 120_000,
+  droppedTooEarlyTracesPerSecond: 0,
+  acceptedSpansPerSecond: 80_000,
+};
+
+export type SignalOverrides = Partial<Record<SignalName, number | 'missing'>>;
+
+export interface SnapshotOptions {
+  readonly signals?: SignalOverrides;
+  /** Accepted spans/s per gateway; default: the total spread evenly over currentReplicas gateways. */
+  readonly byGateway?: Readonly<Record<string, number>> | 'missing';
+  readonly observedAtMs?: number;
+}
+
+/** A snapshot of the healthy tier with `options` applied. */
+export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
+  const values: Record<string, number | 'missing'> = { ...HEALTHY, ...options.signals };
+  const signals = Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [
+      name,
+      value === 'missing' ? { kind: 'missing', reason: 'no series matched' } : { kind: 'ok', value },
+    ]),
+  ) as unknown as SignalSnapshot['signals'];
+  let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'];
+  if (options.byGateway === 'missing') {
+    byGateway = { kind: 'missing', reason: 'no series matched' };
+  } else if (options.byGateway !== undefined) {
+    byGateway = { kind: 'ok', value: options.byGateway };
+  } else {
+    const gateways = typeof values.currentReplicas === 'number' ? values.currentReplicas : 1;
+    const total = typeof values.acceptedSpansPerSecond === 'number' ? values.acceptedSpansPerSecond : 0;
+    byGateway = { kind: 'ok', value: Object.fromEntries(Array.from({ length: gateways }, (_, i) => [`gateway-${i}`, total / gateways])) };
+  }
+  return { observedAtMs: options.observedAtMs ?? T0_MS, signals, acceptedSpansPerSecondByGateway: byGateway };
+}
+
+/** Target settings from scalerMetadata strings, as KEDA would send them. */
+export function settings(metadata: Record<string, string> = {}): TargetSettings {
+  return parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', ...metadata });
+}
+
+/** What a case expects; only the fields given are checked. */
+export interface DecisionWant {
+  readonly replicas?: number;
+  readonly recommended?: number;
+  /** Guards that acted, in order (notes included). */
+  readonly guards?: readonly GuardName[];
+  /** Guards that must not appear. */
+  readonly notGuards?: readonly GuardName[];
+  readonly summary?: RegExp;
+  readonly reasons?: RegExp;
+  readonly atMaxUnderPressure?: boolean;
+  readonly withinHpaTolerance?: boolean;
+  readonly estimatedBrokenTraces?: number;
+}
+
+/** The one assert helper: compares a decision with what a case wants, naming the summary on failure. */
+export function expectDecision(decision: Decision, want: DecisionWant): void {
+  const context = `summary: ${decision.summary}\nreasons:\n  ${decision.reasons.join('\n  ')}`;
+  if (want.replicas !== undefined) expect(decision.replicas, context).toBe(want.replicas);
+  if (want.recommended !== undefined) expect(decision.recommended, context).toBe(want.recommended);
+  if (want.guards !== undefined) expect(decision.guards.map((guard) => guard.name), context).toEqual(want.guards);
+  for (const name of want.notGuards ?? []) expect(decision.guards.map((guard) => guard.name), context).not.toContain(name);
+  if (want.summary !== undefined) expect(decision.summary).toMatch(want.summary);
+  if (want.reasons !== undefined) expect(decision.reasons.join('\n')).toMatch(want.reasons);
+  if (want.atMaxUnderPressure !== undefined) expect(decision.atMaxUnderPressure, context).toBe(want.atMaxUnderPressure);
+  if (want.withinHpaTolerance !== undefined) expect(decision.withinHpaTolerance, context).toBe(want.withinHpaTolerance);
+  if (want.estimatedBrokenTraces !== undefined) expect(decision.estimatedBrokenTraces, context).toBeCloseTo(want.estimatedBrokenTraces, 6);
+}
