@@ -164,12 +164,12 @@ describe('POST …/whatif validation', () => {
   ];
   for (const row of cases) {
     it(`answers ${row.want.status} for ${row.name}`, async () => {
-      const reads = dashboard.history.rangeReads.length;
+      const reads = dashboard.tiers.rangeReads.length;
       const answer = await postJson(dashboard.url, path, row.input);
       expect(answer.status).toBe(row.want.status);
       expect((answer.json as ErrorAnswer).error.code).toBe(row.want.code);
       expect((answer.json as ErrorAnswer).error.message).toMatch(row.want.message);
-      expect(dashboard.history.rangeReads.length).toBe(reads);
+      expect(dashboard.tiers.rangeReads.length).toBe(reads);
     });
   }
 
@@ -199,7 +199,7 @@ describe('POST …/whatif replay', () => {
       series: Record<string, unknown[]>;
       estimator: string;
     };
-    const read = dashboard.history.rangeReads.at(-1)!;
+    const read = dashboard.tiers.rangeReads.at(-1)!;
     expect(read.window).toEqual({ startMs: fromMs, endMs: NOW_MS, stepSeconds: 60 });
     expect(read.settings.scaleInStep).toBe(2);
     expect(result.window).toEqual({ fromMs, toMs: NOW_MS, stepSeconds: 60 });
@@ -222,7 +222,7 @@ describe('POST …/whatif replay', () => {
   it('defaults to the last six hours at the target’s polling interval', async () => {
     const answer = await postJson(dashboard.url, '/api/targets/observability/gateway-eu/whatif', {});
     expect(answer.status).toBe(200);
-    expect(dashboard.history.rangeReads.at(-1)!.window).toEqual({ startMs: NOW_MS - 6 * 3_600_000, endMs: NOW_MS, stepSeconds: 30 });
+    expect(dashboard.tiers.rangeReads.at(-1)!.window).toEqual({ startMs: NOW_MS - 6 * 3_600_000, endMs: NOW_MS, stepSeconds: 30 });
   });
 });
 

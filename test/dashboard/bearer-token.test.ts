@@ -65,7 +65,7 @@ describe('bearer token', () => {
   it('refuses a what-if without the token before reading the body', async () => {
     const answer = await postJson(dashboard.url, '/api/targets/observability/gateway/whatif', {});
     expect(answer.status).toBe(401);
-    expect(dashboard.history.rangeReads).toHaveLength(0);
+    expect(dashboard.tiers.rangeReads).toHaveLength(0);
   });
 
   it('answers every data path with the token, the scheme in any case', async () => {

@@ -1,19 +1,19 @@
-// A dashboard on 127.0.0.1 over a scripted gateway tier: decisions made by the real decide() from
-// snapshots a script describes, past signals from the same script, and helpers to call it over HTTP.
+// A dashboard on 127.0.0.1 over scripted gateway tiers: the real Advisor evaluates them through a
+// SignalSource that answers what a script describes, past signals come from the same script, and
+// helpers call the dashboard over HTTP.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { DecisionLog, TargetOrigin, TargetRecord } from '../../src/advisor/decision-log.ts';
-import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
+import { Advisor } from '../../src/advisor/advisor.ts';
+import type { TargetOrigin } from '../../src/advisor/decision-log.ts';
+import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import type { ReadinessCheck } from '../../src/dashboard/readiness.ts';
 import { createSelfMetrics, type SelfMetrics } from '../../src/dashboard/self-metrics.ts';
 import { type RunningDashboard, startDashboard } from '../../src/dashboard/start-dashboard.ts';
 import type { WhatIfLimits } from '../../src/dashboard/what-if-request.ts';
-import { decide } from '../../src/policy/decide.ts';
-import type { Decision } from '../../src/policy/decision.ts';
-import type { PolicyState } from '../../src/policy/policy-state.ts';
-import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
+import { ScalerError } from '../../src/errors.ts';
+import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { targetKey } from '../../src/signals/signal-snapshot.ts';
 
 export const NOW_MS = Date.parse('2024-05-01T12:00:00Z');
@@ -57,19 +57,32 @@ export function tierSnapshot(atMs: number, state: TierState): SignalSnapshot {
   return { observedAtMs: atMs, signals, acceptedSpansPerSecondByGateway: byGateway };
 }
 
-/** SignalHistory over scripted tiers, by target; records the windows it was asked for. */
-export class ScriptedHistory implements SignalHistory {
+/**
+ * The scripted tiers as a signal source: `read` answers the tier at the fixture's clock (set before
+ * each evaluation), `readRange` every step of a window; range reads are recorded for assertions.
+ * An unavailable time makes reads at that time reject as an unreachable Prometheus would.
+ */
+export class ScriptedTiers implements SignalSource, SignalHistory {
   readonly rangeReads: { target: TargetRef; settings: TargetSettings; window: RangeWindow }[] = [];
+  nowMs = NOW_MS;
+  unavailable = false;
 
   constructor(private readonly scripts: ReadonlyMap<string, TierScript>) {}
 
+  private stateAt(target: TargetRef, atMs: number): TierState {
+    const script = this.scripts.get(targetKey(target));
+    return script ? script(atMs) : { acceptedSpansPerSecond: undefined, replicas: undefined };
+  }
+
+  async read(target: TargetRef): Promise<SignalSnapshot> {
+    if (this.unavailable) throw new ScalerError('PROMETHEUS_UNAVAILABLE', 'Prometheus "default" unreachable: connection refused');
+    return tierSnapshot(this.nowMs, this.stateAt(target, this.nowMs));
+  }
+
   async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     this.rangeReads.push({ target, settings, window });
-    const script = this.scripts.get(targetKey(target));
     const snapshots: SignalSnapshot[] = [];
-    for (let atMs = window.startMs; atMs <= window.endMs; atMs += window.stepSeconds * 1000) {
-      snapshots.push(tierSnapshot(atMs, script ? script(atMs) : { acceptedSpansPerSecond: undefined, replicas: undefined }));
-    }
+    for (let atMs = window.startMs; atMs <= window.endMs; atMs += window.stepSeconds * 1000) snapshots.push(tierSnapshot(atMs, this.stateAt(target, atMs)));
     return snapshots;
   }
 
@@ -82,54 +95,6 @@ export class ScriptedHistory implements SignalHistory {
   }
 }
 
-/** A DecisionLog filled by deciding every step of each scripted tier with the real decide(). */
-export class ScriptedDecisionLog implements DecisionLog {
-  private readonly records = new Map<string, TargetRecord>();
-  private readonly decisions = new Map<string, Decision[]>();
-  private readonly listeners = new Set<(record: TargetRecord, decision: Decision) => void>();
-  private readonly states = new Map<string, PolicyState>();
-
-  add(ref: TargetRef, origin: TargetOrigin, settings: TargetSettings): void {
-    this.records.set(targetKey(ref), { ref, origin, settings, lastSeenMs: 0, latest: undefined, lastError: undefined });
-    this.decisions.set(targetKey(ref), []);
-  }
-
-  /** Decides one step for a target from its snapshot at `atMs`. */
-  evaluate(ref: TargetRef, snapshot: SignalSnapshot, atMs: number): Decision {
-    const key = targetKey(ref);
-    const record = this.records.get(key)!;
-    const { decision, state } = decide({ nowMs: atMs, snapshot }, record.settings, this.states.get(key));
-    this.states.set(key, state);
-    const next: TargetRecord = { ...record, lastSeenMs: atMs, latest: decision, lastError: undefined };
-    this.records.set(key, next);
-    this.decisions.get(key)!.push(decision);
-    for (const listener of this.listeners) listener(next, decision);
-    return decision;
-  }
-
-  fail(ref: TargetRef, code: 'PROMETHEUS_UNAVAILABLE', message: string, atMs: number): void {
-    const key = targetKey(ref);
-    this.records.set(key, { ...this.records.get(key)!, lastError: { code, message, atMs } });
-  }
-
-  targets(): readonly TargetRecord[] {
-    return [...this.records.values()];
-  }
-
-  target(ref: TargetRef): TargetRecord | undefined {
-    return this.records.get(targetKey(ref));
-  }
-
-  history(ref: TargetRef, sinceMs: number): readonly Decision[] {
-    return (this.decisions.get(targetKey(ref)) ?? []).filter((decision) => decision.at >= sinceMs);
-  }
-
-  onDecision(listener: (record: TargetRecord, decision: Decision) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
-
 export interface TestTarget {
   readonly ref: TargetRef;
   readonly origin: TargetOrigin;
@@ -139,9 +104,11 @@ export interface TestTarget {
 
 export interface TestDashboard {
   readonly url: string;
-  readonly log: ScriptedDecisionLog;
-  readonly history: ScriptedHistory;
+  readonly advisor: Advisor;
+  readonly tiers: ScriptedTiers;
   readonly metrics: SelfMetrics;
+  /** Evaluates a target at `atMs` the way its origin does (a KEDA poll or the advisory loop). */
+  evaluate(target: TestTarget, atMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,16 +123,17 @@ export interface TestDashboardOptions {
 
 /** Starts a dashboard on 127.0.0.1:0 over scripted targets with their decisions already recorded. */
 export async function startTestDashboard(options: TestDashboardOptions): Promise<TestDashboard> {
-  const history = new ScriptedHistory(new Map(options.targets.map((target) => [targetKey(target.ref), target.script])));
-  const log = new ScriptedDecisionLog();
+  const tiers = new ScriptedTiers(new Map(options.targets.map((target) => [targetKey(target.ref), target.script])));
+  const advisor = new Advisor({ sourceFor: () => tiers, targetDefaults: {}, forgetAfterSeconds: 86_400, maxTargets: 100, historyLength: 10_000 });
   const metrics = createSelfMetrics({ nowMs: () => NOW_MS });
+  const evaluate = async (target: TestTarget, atMs: number) => {
+    tiers.nowMs = atMs;
+    if (target.origin === 'advisory') await advisor.evaluateAdvisory({ ...target.ref, metadata: target.metadata }, atMs);
+    else await advisor.evaluate(target.ref, target.metadata, atMs);
+  };
   const steps = options.decidedSteps ?? 30;
-  for (const target of options.targets) {
-    log.add(target.ref, target.origin, parseTargetMetadata(target.metadata));
-    for (let step = steps - 1; step >= 0; step--) {
-      const atMs = NOW_MS - step * STEP_SECONDS * 1000;
-      log.evaluate(target.ref, tierSnapshot(atMs, target.script(atMs)), atMs);
-    }
+  for (let step = steps - 1; step >= 0; step--) {
+    for (const target of options.targets) await evaluate(target, NOW_MS - step * STEP_SECONDS * 1000);
   }
   let tokenDir: string | undefined;
   let bearerTokenFile: string | undefined;
@@ -178,8 +146,8 @@ export async function startTestDashboard(options: TestDashboardOptions): Promise
   try {
     dashboard = await startDashboard({
       config: { host: '127.0.0.1', port: 0, bearerTokenFile },
-      decisionLog: log,
-      signalHistory: history,
+      decisionLog: advisor,
+      signalHistory: tiers,
       readiness: options.readiness ?? [],
       selfMetrics: metrics,
       logger: pino({ level: 'silent' }),
@@ -192,9 +160,10 @@ export async function startTestDashboard(options: TestDashboardOptions): Promise
   }
   return {
     url: dashboard.url,
-    log,
-    history,
+    advisor,
+    tiers,
     metrics,
+    evaluate,
     stop: async () => {
       await dashboard.stop();
       if (tokenDir) rmSync(tokenDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReadinessCheck } from '../../src/dashboard/readiness.ts';
-import { call, NOW_MS, startTestDashboard, type TestDashboard, type TestTarget, tierSnapshot } from './dashboard-fixture.ts';
+import { call, NOW_MS, startTestDashboard, type TestDashboard, type TestTarget } from './dashboard-fixture.ts';
 
 const GATEWAY: TestTarget = {
   ref: { namespace: 'observability', name: 'gateway' },
@@ -54,23 +54,25 @@ describe('/metrics', () => {
 
   it('counts guard actions and decisions recorded while it runs', async () => {
     dashboard = await startTestDashboard({ targets: [FAILING], decidedSteps: 1 });
-    for (let step = 1; step <= 3; step++) {
-      const atMs = NOW_MS + step * 60_000;
-      dashboard.log.evaluate(FAILING.ref, tierSnapshot(atMs, FAILING.script(atMs)), atMs);
-    }
+    for (let step = 1; step <= 3; step++) await dashboard.evaluate(FAILING, NOW_MS + step * 60_000);
     const { text } = await call(dashboard.url, '/metrics');
     const failing = { namespace: 'observability', name: 'failing-backend' };
     expect(sample(text, 'otel_gateway_scaler_guard_actions_total', { ...failing, guard: 'backendBottleneck', effect: 'hold' })).toBe(3);
     expect(sample(text, 'otel_gateway_scaler_decisions_total', { ...failing, mode: 'enforce' })).toBe(3);
+    expect(sample(text, 'otel_gateway_scaler_guard_active', { ...failing, guard: 'backendBottleneck', effect: 'hold' })).toBe(1);
   });
 
   it('shows a failing target by its error code until the next success', async () => {
     dashboard = await startTestDashboard({ targets: [GATEWAY], decidedSteps: 1 });
-    dashboard.log.fail(GATEWAY.ref, 'PROMETHEUS_UNAVAILABLE', 'connection refused', NOW_MS);
+    dashboard.tiers.unavailable = true;
+    await expect(dashboard.evaluate(GATEWAY, NOW_MS + 60_000)).rejects.toThrow(/unreachable/);
     const { text } = await call(dashboard.url, '/metrics');
     expect(sample(text, 'otel_gateway_scaler_target_failing', { namespace: 'observability', name: 'gateway', code: 'PROMETHEUS_UNAVAILABLE' })).toBe(1);
     const overview = (await call(dashboard.url, '/api/targets')).json as { targets: { status: string; lastError: { code: string } }[] };
     expect(overview.targets[0]).toMatchObject({ status: 'critical', lastError: { code: 'PROMETHEUS_UNAVAILABLE' } });
+    dashboard.tiers.unavailable = false;
+    await dashboard.evaluate(GATEWAY, NOW_MS + 120_000);
+    expect(sample((await call(dashboard.url, '/metrics')).text, 'otel_gateway_scaler_target_failing', { namespace: 'observability', name: 'gateway' })).toBeUndefined();
   });
 
   it('turns the observers main.ts hands out into latency histograms and error counters', async () => {
