@@ -1,0 +1,250 @@
+// Per-target state behind the TargetEvaluator and DecisionLog contracts: validates a target's metadata,
+// reads its signals, runs decide() with the target's previous PolicyState, records the decision in a
+// bounded history and tells listeners. Memory stays bounded across ScaledObject churn: targets not
+// seen for forgetAfterSeconds are dropped and at most maxTargets are kept (least recently seen go first).
+import type { TargetDefaults } from '../config/server-config.ts';
+import { parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
+import { type ErrorCode, ScalerError } from '../errors.ts';
+import { decide } from '../policy/decide.ts';
+import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
+import type { Decision } from '../policy/decision.ts';
+import { isActive } from '../policy/is-active.ts';
+import type { PolicyState } from '../policy/policy-state.ts';
+import { type SignalSource, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
+import type { AdvisorLogger } from './advisor-logger.ts';
+import { DecisionRing } from './decision-ring.ts';
+import type { DecisionLog, TargetOrigin, TargetRecord } from './decision-log.ts';
+import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
+
+/** Supplies the forecast band for a target at `nowMs` (forecasting/ fills it; undefined = no forecast for it). */
+export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ForecastInput | undefined;
+/** Supplies the calendar windows active for a target at `nowMs`. */
+export type CalendarProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CalendarInput | undefined;
+
+export interface AdvisorOptions {
+  /** The signal source for a Prometheus server name from the server config; undefined when none has that name. */
+  readonly sourceFor: (prometheusName: string) => SignalSource | undefined;
+  /** Server config `targetDefaults`: metadata ?? these ?? built-in defaults. */
+  readonly targetDefaults: TargetDefaults;
+  readonly forgetAfterSeconds: number;
+  readonly maxTargets: number;
+  /** Decisions kept per target. */
+  readonly historyLength: number;
+  readonly forecastFor?: ForecastProvider;
+  readonly calendarFor?: CalendarProvider;
+  /** Where listener and hook failures are reported; they never fail an evaluation. */
+  readonly logger?: AdvisorLogger;
+}
+
+/** A target declared in the server config (`advisoryTargets`), evaluated on the advisory schedule. */
+export interface AdvisoryTarget extends TargetRef {
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+type Listener = (record: TargetRecord, decision: Decision) => void;
+
+interface TargetEntry {
+  readonly key: string;
+  readonly ref: TargetRef;
+  origin: TargetOrigin;
+  settings: TargetSettings;
+  /** Metadata the latest decision was made with, to tell a repeated call from a changed target. */
+  decidedWithMetadataKey: string | undefined;
+  lastSeenMs: number;
+  latest: Decision | undefined;
+  lastError: TargetRecord['lastError'];
+  state: PolicyState | undefined;
+  readonly history: DecisionRing;
+}
+
+function metadataKeyOf(metadata: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.keys(metadata).sort().map((key) => [key, metadata[key]]));
+}
+
+function recordOf(entry: TargetEntry): TargetRecord {
+  return Object.freeze({
+    ref: entry.ref,
+    origin: entry.origin,
+    settings: entry.settings,
+    lastSeenMs: entry.lastSeenMs,
+    latest: entry.latest,
+    lastError: entry.lastError,
+  });
+}
+
+function errorCodeOf(error: unknown): ErrorCode {
+  return error instanceof ScalerError ? error.code : 'INTERNAL_ERROR';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Advisor implements TargetEvaluator, DecisionLog {
+  private readonly options: AdvisorOptions;
+  /** Insertion order is recency order: every touch re-inserts, so the first entry is the least recently seen. */
+  private readonly entries = new Map<string, TargetEntry>();
+  private readonly listeners = new Set<Listener>();
+  private latestNowMs = Number.NEGATIVE_INFINITY;
+
+  constructor(options: AdvisorOptions) {
+    for (const [name, value] of [
+      ['forgetAfterSeconds', options.forgetAfterSeconds],
+      ['maxTargets', options.maxTargets],
+      ['historyLength', options.historyLength],
+    ] as const) {
+      if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`Advisor option ${name} must be a positive number, got ${value}`);
+    }
+    this.options = options;
+  }
+
+  /** TargetEvaluator: one KEDA poll of a ScaledObject. */
+  evaluate(target: TargetRef, metadata: Readonly<Record<string, string>>, nowMs: number): Promise<Evaluation> {
+    return this.run(target, metadata, nowMs, 'keda');
+  }
+
+  /** One scheduled evaluation of a target declared in the server config; recorded with origin 'advisory'. */
+  evaluateAdvisory(target: AdvisoryTarget, nowMs: number): Promise<Evaluation> {
+    return this.run({ namespace: target.namespace, name: target.name }, target.metadata, nowMs, 'advisory');
+  }
+
+  targets(): readonly TargetRecord[] {
+    return [...this.entries.values()].map(recordOf);
+  }
+
+  target(ref: TargetRef): TargetRecord | undefined {
+    const entry = this.entries.get(targetKey(ref));
+    return entry === undefined ? undefined : recordOf(entry);
+  }
+
+  history(ref: TargetRef, sinceMs: number): readonly Decision[] {
+    return this.entries.get(targetKey(ref))?.history.since(sinceMs) ?? [];
+  }
+
+  onDecision(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Drops targets not seen for forgetAfterSeconds before `nowMs`; evaluations call it, and so may a timer. */
+  forgetStale(nowMs: number): void {
+    const cutoffMs = nowMs - this.options.forgetAfterSeconds * 1000;
+    for (const [key, entry] of this.entries) {
+      if (entry.lastSeenMs >= cutoffMs) break;
+      this.entries.delete(key);
+    }
+  }
+
+  private async run(ref: TargetRef, metadata: Readonly<Record<string, string>>, nowMs: number, origin: TargetOrigin): Promise<Evaluation> {
+    this.latestNowMs = Math.max(this.latestNowMs, nowMs);
+    this.forgetStale(this.latestNowMs);
+    const key = targetKey(ref);
+    let settings: TargetSettings;
+    try {
+      settings = parseTargetMetadata(metadata, this.options.targetDefaults);
+    } catch (error) {
+      // A target never seen with valid metadata has no settings to record; a known one keeps its last good ones.
+      const known = this.entries.get(key);
+      if (known) this.fail(this.touch(known, nowMs, origin), error, nowMs);
+      throw error;
+    }
+    const entry = this.touch(this.entries.get(key) ?? this.create(key, ref, settings, origin, nowMs), nowMs, origin);
+    entry.settings = settings;
+    const metadataKey = metadataKeyOf(metadata);
+    try {
+      const source = this.options.sourceFor(settings.prometheus);
+      if (source === undefined) {
+        throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${settings.prometheus}" is not a Prometheus server in the server config`);
+      }
+      const snapshot = await source.read(ref, settings);
+      // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.
+      if (!this.entries.has(key)) this.insert(entry);
+      const latest = entry.latest;
+      if (latest !== undefined && latest.snapshot === snapshot && entry.decidedWithMetadataKey === metadataKey) {
+        // Same cached snapshot and metadata within one poll (GetMetrics then IsActive, a stream refresh):
+        // the same decision, not recorded twice, and windows not advanced twice.
+        return { decision: latest, active: isActive(latest, settings) };
+      }
+      const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, settings, nowMs), key);
+      const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
+      const { decision, state } = decide(
+        { nowMs, snapshot, forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value, calendar: calendar.kind === 'failed' ? undefined : calendar.value },
+        settings,
+        entry.state,
+      );
+      entry.state = state;
+      entry.latest = decision;
+      entry.decidedWithMetadataKey = metadataKey;
+      entry.lastError = undefined;
+      entry.history.push(decision);
+      this.notify(recordOf(entry), decision);
+      return { decision, active: isActive(decision, settings) };
+    } catch (error) {
+      this.fail(entry, error, nowMs);
+      throw error;
+    }
+  }
+
+  private create(key: string, ref: TargetRef, settings: TargetSettings, origin: TargetOrigin, nowMs: number): TargetEntry {
+    return {
+      key,
+      ref: Object.freeze({ namespace: ref.namespace, name: ref.name }),
+      origin,
+      settings,
+      decidedWithMetadataKey: undefined,
+      lastSeenMs: nowMs,
+      latest: undefined,
+      lastError: undefined,
+      state: undefined,
+      history: new DecisionRing(this.options.historyLength),
+    };
+  }
+
+  /** Marks the entry seen now and most recent; inserts it if new, evicting the least recently seen beyond maxTargets. */
+  private touch(entry: TargetEntry, nowMs: number, origin: TargetOrigin): TargetEntry {
+    entry.lastSeenMs = Math.max(entry.lastSeenMs, nowMs);
+    entry.origin = origin;
+    this.entries.delete(entry.key);
+    this.insert(entry);
+    return entry;
+  }
+
+  private insert(entry: TargetEntry): void {
+    this.entries.set(entry.key, entry);
+    while (this.entries.size > this.options.maxTargets) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  private fail(entry: TargetEntry, error: unknown, nowMs: number): void {
+    entry.lastError = Object.freeze({ code: errorCodeOf(error), message: messageOf(error), atMs: nowMs });
+  }
+
+  /** Runs a forecast or calendar hook; a failing hook is logged and degrades to "no input", never failing the evaluation. */
+  private hook<T>(name: string, call: () => T | undefined, key: string): { kind: 'ok'; value: T | undefined } | { kind: 'failed'; message: string } {
+    try {
+      return { kind: 'ok', value: call() };
+    } catch (error) {
+      this.options.logger?.warn({ target: key, hook: name, err: error }, `${name} failed; deciding without it`);
+      return { kind: 'failed', message: messageOf(error) };
+    }
+  }
+
+  private notify(record: TargetRecord, decision: Decision): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        const result: unknown = listener(record, decision);
+        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(record, error));
+      } catch (error) {
+        this.listenerFailed(record, error);
+      }
+    }
+  }
+
+  private listenerFailed(record: TargetRecord, error: unknown): void {
+    this.options.logger?.error({ target: targetKey(record.ref), err: error }, 'a decision listener failed; the evaluation is unaffected');
+  }
+}
