@@ -94,6 +94,11 @@ export class ScalerGrpcServer {
     });
   }
 
+  /** Between a successful start() and stop(): what /readyz reports for gRPC. */
+  get serving(): boolean {
+    return this.#port !== undefined && this.#stopping === undefined;
+  }
+
   /** The bound port once started. */
   get port(): number | undefined {
     return this.#port;

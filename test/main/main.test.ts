@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `node --import tsx src/main.ts` as `npm start` does, with a clean environment. */
+function runMain(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for a JSON log line with this message; returns the entry. */
+async function logLine(run: Run, message: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const line of run.stdout().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.msg === message) return entry;
+    }
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+  throw new Error(`no "${message}" log line; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+}
+
+describe('npm start (src/main.ts as a process)', () => {
+  let dir: string;
+  let configFile: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'scaler-main-'));
+    configFile = join(dir, 'scaler.yaml');
+    // Prometheus need not be reachable for start-up; port 9 (discard) on loopback refuses at once.
+    writeFileSync(
+      configFile,
+      ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', 'prometheus:', '  default:', '    url: http://127.0.0.1:9', ''].join('\n'),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts, serves gRPC and HTTP, and exits 0 within 10 s of SIGTERM with a stream open', async () => {
+    const run = runMain(['--config', configFile]);
+    try {
+      const started = await logLine(run, 'otel-gateway-scaler started');
+      const grpcAddress = String(started.grpc);
+      expect(grpcAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(started.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+      const health = healthClient(grpcAddress);
+      expect(await health.check('')).toEqual({ status: 'SERVING' });
+      health.close();
+      expect((await fetch(`${started.http}/healthz`)).status).toBe(200);
+
+      const client = scalerClient(grpcAddress);
+      const spec = client.streamMetricSpec({ namespace: 'observability', name: 'otel-gateway', scalerMetadata: { gatewaySelector: 'job="otel-gateway"' } });
+      await spec.waitFor(1);
+
+      const signalledAtMs = Date.now();
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAtMs).toBeLessThan(10_000);
+      expect((await spec.ended).code).toBe(status.UNAVAILABLE);
+      client.close();
+      expect(run.stdout()).toContain('"msg":"stopped"');
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 0 on SIGINT as well', async () => {
+    const run = runMain(['--config', configFile]);
+    try {
+      await logLine(run, 'otel-gateway-scaler started');
+      run.child.kill('SIGINT');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  const refusals: { name: string; input: { args: string[]; env?: Record<string, string> }; want: { code: number; stderr: RegExp } }[] = [
+    {
+      name: 'no Prometheus configured: says how to give one',
+      input: { args: [] },
+      want: { code: 1, stderr: /No Prometheus server is configured[\s\S]*--prometheus-url[\s\S]*PROMETHEUS_URL[\s\S]*--config FILE/ },
+    },
+    { name: 'an unknown flag: exit 2 naming it', input: { args: ['--grpc-prot', '7000'] }, want: { code: 2, stderr: /Unknown option '--grpc-prot'[\s\S]*--help/ } },
+    { name: 'a bad port from the environment: exit 2 naming the variable', input: { args: [], env: { GRPC_PORT: 'sixty' } }, want: { code: 2, stderr: /GRPC_PORT must be a port number/ } },
+    { name: 'a config file that does not exist: exit 1 naming it', input: { args: ['--config', '/nonexistent/scaler.yaml'] }, want: { code: 1, stderr: /cannot read config file \/nonexistent\/scaler\.yaml/ } },
+  ];
+  for (const row of refusals) {
+    it(`refuses to start with ${row.name}`, async () => {
+      const run = runMain(row.input.args, row.input.env);
+      expect((await run.exited).code).toBe(row.want.code);
+      expect(run.stderr()).toMatch(row.want.stderr);
+    });
+  }
+
+  it('--help prints every flag and exits 0', async () => {
+    const run = runMain(['--help']);
+    expect((await run.exited).code).toBe(0);
+    for (const flag of ['--config', '--prometheus-url', '--grpc-port', '--http-port']) expect(run.stdout()).toContain(flag);
+  });
+});
