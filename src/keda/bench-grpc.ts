@@ -1,0 +1,222 @@
+// `npm run bench:grpc`: how fast the real gRPC server answers KEDA when signals are cached. The server
+// runs in a child process as in production (real ScalerGrpcServer, real Advisor and decide(), signals
+// from a prepared snapshot — the cache-hit path, no Prometheus), this process plays KEDA with a real
+// grpc-js client over one connection. Two phases:
+//   paced      every target polls like KEDA (GetMetricSpec, GetMetrics, IsActive) once per --interval,
+//              at a random phase: latency at a load far above KEDA's default 30 s polling;
+//   saturated  one caller per target sends GetMetrics back to back: the most calls/s the server takes.
+// Prints calls/s, GetMetrics p50/p99/max for both, and the server's RSS. Not a test: no assertion.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { externalScalerService } from './proto.ts';
+
+const USAGE = `Usage: npm run bench:grpc -- [--targets N] [--duration SECONDS] [--interval SECONDS]
+
+  --targets N          targets (ScaledObjects) polled concurrently (default 200)
+  --duration SECONDS   length of each phase (default 10)
+  --interval SECONDS   paced phase: each target's polling interval (default 1; KEDA's default is 30)
+`;
+
+/** Goals from the issue: GetMetrics p99 with cached signals, and the server's memory. */
+const GOAL_P99_MS = 5;
+const GOAL_RSS_BYTES = 120 * 1024 * 1024;
+
+interface BenchOptions {
+  readonly targets: number;
+  readonly durationSeconds: number;
+  readonly intervalSeconds: number;
+}
+
+function positive(text: string | undefined, flag: string, fallback: number, integer: boolean): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+  }
+  return value;
+}
+
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: { targets: { type: 'string' }, duration: { type: 'string' }, interval: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return undefined;
+  return {
+    targets: positive(values.targets, 'targets', 200, true),
+    durationSeconds: positive(values.duration, 'duration', 10, false),
+    intervalSeconds: positive(values.interval, 'interval', 1, false),
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+interface PhaseResult {
+  calls: number;
+  errors: number;
+  seconds: number;
+  readonly getMetricsMs: number[];
+}
+
+type Unary = (request: unknown, callback: (error: ServiceError | null, response: unknown) => void) => void;
+
+function call(client: Client, method: string, request: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ((client as unknown as Record<string, Unary>)[method] as Unary).call(client, request, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function refOf(index: number) {
+  return { namespace: 'bench', name: `gateway-${index}`, scalerMetadata: { gatewaySelector: `job="gateway-${index}"`, scalerAddress: 'bench:6000' } };
+}
+
+async function timedGetMetrics(client: Client, index: number, into: number[]): Promise<void> {
+  const startedNs = process.hrtime.bigint();
+  await call(client, 'GetMetrics', { scaledObjectRef: refOf(index), metricName: `gateway-${index}-replicas` });
+  into.push(Number(process.hrtime.bigint() - startedNs) / 1e6);
+}
+
+/** Every target runs KEDA's poll (GetMetricSpec, GetMetrics, IsActive) once per interval at its own phase. */
+async function pacedPhase(client: Client, options: BenchOptions): Promise<PhaseResult> {
+  const result: PhaseResult = { calls: 0, errors: 0, seconds: options.durationSeconds, getMetricsMs: [] };
+  const endAtMs = Date.now() + options.durationSeconds * 1000;
+  const intervalMs = options.intervalSeconds * 1000;
+  const poll = async (index: number) => {
+    try {
+      await call(client, 'GetMetricSpec', refOf(index));
+      await timedGetMetrics(client, index, result.getMetricsMs);
+      await call(client, 'IsActive', refOf(index));
+      result.calls += 3;
+    } catch {
+      result.errors += 1;
+    }
+  };
+  await Promise.all(
+    Array.from({ length: options.targets }, async (_, index) => {
+      let nextAtMs = Date.now() + Math.random() * intervalMs;
+      while (nextAtMs < endAtMs) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextAtMs - Date.now())));
+        await poll(index);
+        nextAtMs += intervalMs;
+      }
+    }),
+  );
+  return result;
+}
+
+/** One caller per target, GetMetrics back to back. */
+async function saturatedPhase(client: Client, options: BenchOptions): Promise<PhaseResult> {
+  const result: PhaseResult = { calls: 0, errors: 0, seconds: options.durationSeconds, getMetricsMs: [] };
+  const startedMs = Date.now();
+  const endAtMs = startedMs + options.durationSeconds * 1000;
+  await Promise.all(
+    Array.from({ length: options.targets }, async (_, index) => {
+      while (Date.now() < endAtMs) {
+        try {
+          await timedGetMetrics(client, index, result.getMetricsMs);
+          result.calls += 1;
+        } catch {
+          result.errors += 1;
+        }
+      }
+    }),
+  );
+  return { ...result, seconds: (Date.now() - startedMs) / 1000 };
+}
+
+interface ServerReport {
+  readonly kind: 'report';
+  readonly rssBytes: number;
+  readonly maxRssBytes: number;
+  readonly decisionsRecorded: number;
+}
+
+function describePhase(name: string, result: PhaseResult): string {
+  const sorted = [...result.getMetricsMs].sort((a, b) => a - b);
+  const ms = (value: number) => `${value.toFixed(2)} ms`;
+  return `${name.padEnd(10)} ${Math.round(result.calls / result.seconds)
+    .toLocaleString('en-US')
+    .padStart(7)} calls/s   GetMetrics p50 ${ms(percentile(sorted, 0.5))}, p99 ${ms(percentile(sorted, 0.99))}, max ${ms(sorted.at(-1) ?? Number.NaN)}   (${result.calls} calls, ${result.errors} errors)`;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const serverFile = fileURLToPath(new URL('./bench-grpc-server.ts', import.meta.url));
+  const child = fork(serverFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting: { resolve: (message: unknown) => void; reject: (error: Error) => void }[] = [];
+  child.on('message', (message) => waiting.shift()?.resolve(message));
+  child.once('exit', (code) => {
+    for (const waiter of waiting.splice(0)) waiter.reject(new Error(`the bench server exited with code ${code}`));
+  });
+  const nextMessage = <T>() => new Promise<T>((resolve, reject) => waiting.push({ resolve: (message) => resolve(message as T), reject }));
+  try {
+    const { address } = await nextMessage<{ kind: 'listening'; address: string }>();
+    const Service = externalScalerService();
+    const client = new Service(address, credentials.createInsecure());
+
+    // Warm-up: every target known to the advisor and every code path compiled before measuring.
+    for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: options.targets }, (_, index) => call(client, 'GetMetrics', { scaledObjectRef: refOf(index), metricName: 'm' })));
+
+    const serverReport = () => {
+      child.send({ kind: 'report' });
+      return nextMessage<ServerReport>();
+    };
+    const idle = await serverReport();
+    const paced = await pacedPhase(client, options);
+    const afterPaced = await serverReport();
+    const saturated = await saturatedPhase(client, options);
+    const afterSaturated = await serverReport();
+    client.close();
+
+    const pacedP99 = percentile([...paced.getMetricsMs].sort((a, b) => a - b), 0.99);
+    const memory = (report: ServerReport) => `RSS ${mib(report.rssBytes)} (peak so far ${mib(report.maxRssBytes)})`;
+    process.stdout.write(
+      [
+        `bench:grpc — ${options.targets} targets; server in a child process (real ScalerGrpcServer, Advisor and decide(), signals from a prepared snapshot = cache hit); one grpc-js client connection`,
+        `paced: each target polls GetMetricSpec + GetMetrics + IsActive every ${options.intervalSeconds} s for ${options.durationSeconds} s; saturated: ${options.targets} callers send GetMetrics back to back for ${options.durationSeconds} s`,
+        describePhase('paced', paced),
+        describePhase('saturated', saturated),
+        `server memory: after warm-up ${memory(idle)}; after paced ${memory(afterPaced)}; after saturated ${memory(afterSaturated)}; ${afterSaturated.decisionsRecorded.toLocaleString('en-US')} decisions in the advisor's history`,
+        `goals: paced GetMetrics p99 ≤ ${GOAL_P99_MS} ms — ${pacedP99 <= GOAL_P99_MS ? 'met' : 'NOT met'}; RSS ≤ ${mib(GOAL_RSS_BYTES)} through the paced phase — ${afterPaced.maxRssBytes <= GOAL_RSS_BYTES ? 'met' : 'NOT met'}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.connected) child.send({ kind: 'stop' });
+      else child.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench:grpc failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
