@@ -1,0 +1,207 @@
+// `npm run forecast:backtest -- …`: scores the forecasting models on the M4 hourly protocol or on a
+// load trace, and benchmarks fit + forecast time. The only file in forecasting/ that does I/O
+// (reads data files, writes --json, prints, reads the clock for --bench).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BacktestReport } from './backtest-report.ts';
+import { durationSeconds } from './duration.ts';
+import { forecast } from './forecast.ts';
+import { BacktestInputError } from './input-error.ts';
+import { parseM4Csv, runM4Backtest } from './m4-protocol.ts';
+import { seasonPeriodsForStep } from './series.ts';
+import { defaultStepSeconds, FINEST_STEP_SECONDS, parseTraceCsv, regularTrace, runDayAheadBacktest } from './trace-protocol.ts';
+
+const USAGE = `usage:
+  npm run forecast:backtest -- --m4 DIR [--quantile 0.9] [--json OUT]
+  npm run forecast:backtest -- --trace FILE [--horizon 24h] [--test-days 14] [--history 28d] [--step 5m] [--quantile 0.9] [--json OUT]
+  npm run forecast:backtest -- --bench [--history 28d] [--step 5m] [--horizon 24h] [--runs 30]`;
+
+const OPTIONS = {
+  m4: { type: 'string' },
+  trace: { type: 'string' },
+  bench: { type: 'boolean' },
+  horizon: { type: 'string' },
+  'test-days': { type: 'string' },
+  history: { type: 'string' },
+  step: { type: 'string' },
+  quantile: { type: 'string' },
+  runs: { type: 'string' },
+  json: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** The flags that carry a value for --trace and --bench. */
+type ValueFlags = Partial<Record<'horizon' | 'test-days' | 'history' | 'step' | 'runs', string>>;
+
+function durationFlag(flag: string, text: string | undefined, fallback: string): number {
+  const seconds = durationSeconds(text ?? fallback);
+  if (seconds === undefined) throw new BacktestInputError(`--${flag} must be a duration like "5m", "24h" or "28d", got "${text}"`);
+  return seconds;
+}
+
+function integerFlag(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new BacktestInputError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return value;
+}
+
+function quantileFlag(text: string | undefined): number {
+  if (text === undefined) return 0.9;
+  const value = Number(text);
+  if (!(value >= 0.5 && value < 1)) throw new BacktestInputError(`--quantile must be a number ≥ 0.5 and < 1 (e.g. 0.9), got "${text}"`);
+  return value;
+}
+
+function stepsOf(flag: string, seconds: number, stepSeconds: number): number {
+  const steps = seconds / stepSeconds;
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new BacktestInputError(`--${flag} (${seconds}s) must be a whole number of steps of ${stepSeconds}s`);
+  }
+  return steps;
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new BacktestInputError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function checkStep(stepSeconds: number): void {
+  try {
+    seasonPeriodsForStep(stepSeconds);
+  } catch (error) {
+    throw new BacktestInputError(`--step: ${(error as Error).message}`);
+  }
+}
+
+function formatReport(report: BacktestReport): string {
+  const title =
+    report.protocol === 'm4-hourly'
+      ? `M4 hourly: ${report.series} series, horizon ${report.horizon} steps (${report.source})`
+      : `day-ahead backtest of ${report.source}: step ${report.stepSeconds}s, horizon ${report.horizon} steps`;
+  const header = `${'model'.padEnd(24)}${'MASE'.padStart(8)}${'sMAPE'.padStart(8)}${'WAPE'.padStart(8)}${'under'.padStart(8)}${`p${Math.round(report.quantile * 100)} cover`.padStart(11)}`;
+  const rows = report.models.map((model) => {
+    const marks = [model.name === report.chosen ? 'chosen' : '', model.name === report.baseline ? 'baseline' : ''].filter(Boolean).join(', ');
+    return `${model.name.padEnd(24)}${model.mase.toFixed(3).padStart(8)}${model.smape.toFixed(2).padStart(8)}${model.wape.toFixed(3).padStart(8)}${model.underForecastShare.toFixed(3).padStart(8)}${model.bandCoverage.toFixed(3).padStart(11)}${marks ? `  (${marks})` : ''}`;
+  });
+  const chosen = report.models.find((model) => model.name === report.chosen)!;
+  const baseline = report.models.find((model) => model.name === report.baseline)!;
+  const verdict = `${report.chosen} MASE ${chosen.mase.toFixed(3)} vs ${report.baseline} ${baseline.mase.toFixed(3)} (${((chosen.mase / baseline.mase - 1) * 100).toFixed(1)}%)`;
+  return [title, header, ...rows, verdict].join('\n');
+}
+
+function runM4(dir: string, quantile: number): BacktestReport {
+  const train = parseM4Csv(readText(join(dir, 'Hourly-train.csv'), 'M4 training file'), 'Hourly-train.csv');
+  const test = parseM4Csv(readText(join(dir, 'Hourly-test.csv'), 'M4 test file'), 'Hourly-test.csv');
+  return runM4Backtest(train, test, dir, {
+    quantile,
+    onSeries: (done, total) => {
+      if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total} series`);
+      if (done === total) process.stderr.write('\n');
+    },
+  });
+}
+
+function runTrace(file: string, flags: ValueFlags, quantile: number): BacktestReport {
+  const samples = parseTraceCsv(readText(file, 'trace'), basename(file));
+  const stepSeconds = flags.step === undefined ? defaultStepSeconds(samples) : durationFlag('step', flags.step, '5m');
+  checkStep(stepSeconds);
+  const series = regularTrace(samples, stepSeconds);
+  return runDayAheadBacktest(series, basename(file), {
+    horizonSteps: stepsOf('horizon', durationFlag('horizon', flags.horizon, '24h'), stepSeconds),
+    testDays: integerFlag('test-days', flags['test-days'], 14, 1, 365),
+    historySteps: stepsOf('history', durationFlag('history', flags.history, '28d'), stepSeconds),
+    quantile,
+  });
+}
+
+/** A deterministic load-like series: daily and weekly seasons, weekend dip, noise from a fixed-seed LCG. */
+function syntheticLoad(length: number, stepSeconds: number): Float64Array {
+  const { dailySteps, weeklySteps } = seasonPeriodsForStep(stepSeconds);
+  let seed = 12345;
+  const noise = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648 - 0.5;
+  };
+  return Float64Array.from({ length }, (_, t) => {
+    const day = Math.sin((2 * Math.PI * (t % dailySteps)) / dailySteps);
+    const weekend = Math.floor((t % weeklySteps) / dailySteps) >= 5 ? -3000 : 0;
+    return 10_000 + 5000 * day + weekend + 800 * noise();
+  });
+}
+
+function runBench(flags: ValueFlags): string {
+  const stepSeconds = durationFlag('step', flags.step, `${FINEST_STEP_SECONDS}s`);
+  checkStep(stepSeconds);
+  const historySteps = stepsOf('history', durationFlag('history', flags.history, '28d'), stepSeconds);
+  const horizonSteps = stepsOf('horizon', durationFlag('horizon', flags.horizon, '24h'), stepSeconds);
+  const runs = integerFlag('runs', flags.runs, 30, 1, 10_000);
+  const values = syntheticLoad(historySteps, stepSeconds);
+  const times: number[] = [];
+  for (let run = 0; run < runs + 1; run++) {
+    const started = performance.now();
+    const result = forecast({ values, stepSeconds }, { horizonSteps });
+    times.push(performance.now() - started);
+    if (result.kind !== 'ok') throw new Error(`benchmark series could not be forecast: ${result.reason}`);
+  }
+  const first = times.shift()!;
+  times.sort((a, b) => a - b);
+  const at = (share: number) => times[Math.min(times.length - 1, Math.floor(share * times.length))]!;
+  return [
+    `fit + forecast: ${historySteps} history steps of ${stepSeconds}s, horizon ${horizonSteps} steps, ${runs} runs after 1 warm-up run`,
+    `first run ${first.toFixed(1)} ms; median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms per series`,
+  ].join('\n');
+}
+
+function main(argv: string[]): number {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const flags = parsed.values;
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const modes = [flags.m4 !== undefined, flags.trace !== undefined, flags.bench === true].filter(Boolean).length;
+  try {
+    if (modes !== 1) throw new BacktestInputError('give exactly one of --m4 DIR, --trace FILE or --bench');
+    if (flags.bench) {
+      if (flags.json !== undefined) throw new BacktestInputError('--json is for --m4 and --trace, not --bench');
+      process.stdout.write(`${runBench(flags)}\n`);
+      return 0;
+    }
+    if (flags.m4 !== undefined) {
+      for (const flag of ['horizon', 'test-days', 'history', 'step', 'runs'] as const) {
+        if (flags[flag] !== undefined) throw new BacktestInputError(`--${flag} does not apply to --m4 (the protocol fixes horizon 48 and the data)`);
+      }
+    }
+    if (flags.trace !== undefined && flags.runs !== undefined) throw new BacktestInputError('--runs is for --bench');
+    const quantile = quantileFlag(flags.quantile);
+    const report = flags.m4 !== undefined ? runM4(flags.m4, quantile) : runTrace(flags.trace!, flags, quantile);
+    process.stdout.write(`${formatReport(report)}\n`);
+    if (flags.json !== undefined) {
+      try {
+        writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+      } catch (error) {
+        throw new BacktestInputError(`cannot write --json ${flags.json}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BacktestInputError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
