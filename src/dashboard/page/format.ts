@@ -1,14 +1,16 @@
 // Number and time formatting for the page: short, unit-bearing, and the same everywhere.
 
-/** 12345 → "12.3k", 0.5 → "0.5", null → "–". */
+const withoutTrailingZeros = (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+
+/** 12345 → "12.3k", 450000 → "450k", 0.5 → "0.5", null → "–". */
 export function formatNumber(value: number | null | undefined, fractionDigits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e9) return `${(value / 1e9).toFixed(fractionDigits)}G`;
-  if (magnitude >= 1e6) return `${(value / 1e6).toFixed(fractionDigits)}M`;
-  if (magnitude >= 1e4) return `${(value / 1e3).toFixed(fractionDigits)}k`;
+  if (magnitude >= 1e9) return `${withoutTrailingZeros((value / 1e9).toFixed(fractionDigits))}G`;
+  if (magnitude >= 1e6) return `${withoutTrailingZeros((value / 1e6).toFixed(fractionDigits))}M`;
+  if (magnitude >= 1e4) return `${withoutTrailingZeros((value / 1e3).toFixed(fractionDigits))}k`;
   if (Number.isInteger(value)) return String(value);
-  return magnitude >= 100 ? value.toFixed(0) : value.toPrecision(3).replace(/\.?0+$/, '');
+  return magnitude >= 100 ? value.toFixed(0) : withoutTrailingZeros(value.toPrecision(3));
 }
 
 export function formatPercent(ratio: number | null | undefined): string {

@@ -116,20 +116,10 @@ function whySection(detail: TargetDetailView): HTMLElement {
     decision.reasons.length > 1 ? el('ul', { class: 'reasons', id: 'reasons' }, ...decision.reasons.slice(1).map((reason) => el('li', null, reason))) : null,
     decision.guards.length > 0
       ? el(
-          'div',
-          { class: 'table-scroll' },
-          el(
-            'table',
-            { class: 'compact' },
-            el('thead', null, el('tr', null, el('th', null, 'Guard'), el('th', null, 'Effect'), el('th', { class: 'num' }, 'From → to'), el('th', null, 'Reason'))),
-            el(
-              'tbody',
-              null,
-              ...decision.guards.map((guard) =>
-                el('tr', null, el('td', null, guard.name), el('td', null, el('span', { class: `chip chip-${guard.effect}` }, guard.effect)), el('td', { class: 'num' }, `${guard.from} → ${guard.to}`), el('td', null, guard.reason)),
-              ),
-            ),
-          ),
+          'p',
+          { class: 'guard-list', id: 'guards' },
+          'Guards: ',
+          ...decision.guards.map((guard) => el('span', { class: `chip chip-${guard.effect}`, title: guard.reason }, `${guard.name} · ${guard.effect} ${guard.from} → ${guard.to}`)),
         )
       : null,
     el(
