@@ -1,0 +1,139 @@
+// The simulated fleet seen through the same interfaces as Prometheus: every signal of a
+// SignalSnapshot computed from the fleet's recorded scrapes, the way the PromQL catalogue's queries
+// would compute it (rates over the target's rateWindow, p99 from histogram buckets, gauges at the
+// last scrape). The benchmark reads it synchronously; the demo through SignalSource/SignalHistory.
+import type { TargetSettings } from '../config/target-metadata.ts';
+import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
+import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
+import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
+
+/** Names of the pods a scrape would find on the ring at a time (for accepted spans per gateway). */
+export interface GatewayRoster {
+  /** Pods on the ring (they share the load evenly) and ready pods not yet on it (they get none). */
+  gatewaysAt(timeMs: number): { readonly ring: readonly string[]; readonly joining: readonly string[] } | undefined;
+}
+
+export interface SimulatedSignalSourceOptions {
+  /** The one target the simulated fleet stands for; reads of any other target have no data. */
+  readonly target: TargetRef;
+  readonly recorder: FleetRecorder;
+  readonly roster: GatewayRoster;
+  /** Simulated time for `read` (the demo's clock); the benchmark passes times to `snapshotAt` instead. */
+  readonly nowMs?: () => number;
+}
+
+const P99 = 0.99;
+/** Prometheus refuses range queries with more points than this per series. */
+const MAX_RANGE_POINTS = 11_000;
+
+/** SignalSource + SignalHistory over a simulated fleet. */
+export class SimulatedSignalSource implements SignalSource, SignalHistory {
+  private readonly options: SimulatedSignalSourceOptions;
+
+  constructor(options: SimulatedSignalSourceOptions) {
+    this.options = options;
+  }
+
+  /** The snapshot a Prometheus read at `timeMs` would give for the simulated target. */
+  snapshotAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds'>): SignalSnapshot {
+    const { recorder, roster } = this.options;
+    const window = settings.rateWindowSeconds;
+    const scrapeMs = recorder.scrapeTimeMs(timeMs);
+    const reporting = recorder.gauge('reportingReplicas', timeMs);
+    const anyReporting = reporting.kind === 'ok' && reporting.value > 0;
+    const whenReporting = (value: RecordedValue): Reading => (anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' });
+    const signals: Record<SignalName, Reading> = {
+      currentReplicas: anyReporting || reporting.kind === 'missing' ? reporting : { kind: 'missing', reason: 'no simulated gateway is reporting' },
+      queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs)),
+      queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs)),
+      refusedSpansPerSecond: whenReporting(recorder.rate('refusedSpans', timeMs, window)),
+      enqueueFailedSpansPerSecond: whenReporting(recorder.rate('enqueueFailedSpans', timeMs, window)),
+      sendFailedSpansPerSecond: whenReporting(recorder.rate('sendFailedSpans', timeMs, window)),
+      sentSpansPerSecond: whenReporting(recorder.rate('sentSpans', timeMs, window)),
+      decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window)),
+      tracesOnMemory: whenReporting(recorder.gauge('tracesOnMemory', timeMs)),
+      droppedTooEarlyTracesPerSecond: whenReporting(recorder.rate('droppedTooEarlyTraces', timeMs, window)),
+      acceptedSpansPerSecond: whenReporting(recorder.rate('acceptedSpans', timeMs, window)),
+    };
+    let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
+    const accepted = signals.acceptedSpansPerSecond;
+    const pods = roster.gatewaysAt(timeMs);
+    if (accepted.kind === 'missing') byGateway = accepted;
+    else if (pods && pods.ring.length + pods.joining.length > 0) {
+      const perGateway: Record<string, number> = {};
+      for (const name of pods.ring) perGateway[name] = accepted.value / pods.ring.length;
+      for (const name of pods.joining) perGateway[name] = 0;
+      byGateway = { kind: 'ok', value: perGateway };
+    }
+    return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway };
+  }
+
+  /** sum(otelcol_exporter_queue_size) in batches at the last scrape: the KEDA queue recipe's query. */
+  queueBatchesAt(timeMs: number): RecordedValue {
+    const { recorder } = this.options;
+    const reporting = recorder.gauge('reportingReplicas', timeMs);
+    if (reporting.kind === 'missing') return reporting;
+    if (reporting.value === 0) return { kind: 'missing', reason: 'no simulated gateway is reporting' };
+    return recorder.gauge('queueBatchesTotal', timeMs);
+  }
+
+  private unknownTarget(target: TargetRef, timeMs: number): SignalSnapshot {
+    const reason = `no simulated gateways for ${targetKey(target)}; the simulated fleet is ${targetKey(this.options.target)}`;
+    const signals = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, { kind: 'missing', reason }])) as Record<SignalName, Reading>;
+    return { observedAtMs: timeMs, signals, acceptedSpansPerSecondByGateway: { kind: 'missing', reason } };
+  }
+
+  private isOwnTarget(target: TargetRef): boolean {
+    return targetKey(target) === targetKey(this.options.target);
+  }
+
+  private now(): number {
+    const { nowMs } = this.options;
+    if (!nowMs) throw new Error('SimulatedSignalSource.read needs the nowMs clock option');
+    return nowMs();
+  }
+
+  async read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot> {
+    const timeMs = this.now();
+    return this.isOwnTarget(target) ? this.snapshotAt(timeMs, settings) : this.unknownTarget(target, timeMs);
+  }
+
+  async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
+    assertWindow(window);
+    const snapshots: SignalSnapshot[] = [];
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+      const snapshot = this.isOwnTarget(target) ? this.snapshotAt(timeMs, settings) : this.unknownTarget(target, timeMs);
+      snapshots.push({ ...snapshot, observedAtMs: timeMs });
+    }
+    return snapshots;
+  }
+
+  /** Accepted spans/s per step, each averaged over max(step, rateWindow) so no step's load is skipped. */
+  async readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {
+    return this.acceptedSpansHistory(target, settings, window);
+  }
+
+  /** Synchronous form of readAcceptedSpansHistory, for the benchmark's refits. */
+  acceptedSpansHistory(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds'>, window: RangeWindow): RangeSample[] {
+    assertWindow(window);
+    if (!this.isOwnTarget(target)) return [];
+    const { recorder } = this.options;
+    const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
+    const samples: RangeSample[] = [];
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+      const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
+      if (rate.kind === 'ok') samples.push({ timestampMs: timeMs, value: rate.value });
+    }
+    return samples;
+  }
+}
+
+function assertWindow(window: RangeWindow): void {
+  if (!(window.stepSeconds > 0) || !(window.endMs >= window.startMs)) {
+    throw new RangeError(`range window needs stepSeconds > 0 and endMs ≥ startMs, got step ${window.stepSeconds} s, ${window.startMs}..${window.endMs}`);
+  }
+  const points = Math.floor((window.endMs - window.startMs) / (window.stepSeconds * 1000)) + 1;
+  if (points > MAX_RANGE_POINTS) {
+    throw new RangeError(`range window has ${points} points; at most ${MAX_RANGE_POINTS} per read (as Prometheus): use a larger stepSeconds`);
+  }
+}

@@ -1,0 +1,189 @@
+// What users run instead of this project, and the oracle that bounds what any autoscaler can do:
+// - static-peak: sized once for the highest load of the run;
+// - hpa-cpu-70 / hpa-cpu-90: an HPA on CPU utilization (90 % is the OpenTelemetry Operator's default);
+// - keda-prometheus-queue: KEDA's prometheus scaler on sum(otelcol_exporter_queue_size) vs a threshold;
+// - oracle: knows λ ahead and runs ceil(max λ over the next join delay / (μ·u)) at every step.
+import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
+import { KedaHpaLoop, replicasFor } from './autoscaler.ts';
+import type { Fleet } from './fleet.ts';
+import type { FleetSettings } from './fleet-settings.ts';
+import { joinDelaySeconds } from './fleet-settings.ts';
+import { type HpaBehavior, HorizontalPodAutoscaler, type PodUtilization, resourceUtilizationReplicas } from './hpa.ts';
+import type { LoadCurve } from './load-curve.ts';
+
+function describeBehavior(behavior: HpaBehavior): string {
+  const rules = (name: string, r: HpaBehavior['scaleUp']) =>
+    `${name} window ${r.stabilizationWindowSeconds}s ${r.selectPolicy}(${r.policies.map((p) => `${p.type === 'Percent' ? `${p.value}%` : `${p.value} pods`}/${p.periodSeconds}s`).join(', ')})`;
+  return `${rules('up', behavior.scaleUp)}; ${rules('down', behavior.scaleDown)}`;
+}
+
+/** Replicas to start a run with: what the first moment's load needs at the target utilization. */
+export function startingReplicas(load: LoadCurve, fleet: FleetSettings): number {
+  return replicasFor(load.spansPerSecondAt(load.startMs), fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas);
+}
+
+/** Sized for the run's highest load (bursts included) at the target utilization; never changes. */
+export class StaticPeakAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName = 'static-peak';
+  private readonly replicas: number;
+
+  constructor(maxLoadSpansPerSecond: number, fleet: FleetSettings) {
+    this.replicas = replicasFor(maxLoadSpansPerSecond, fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas);
+  }
+
+  initialReplicas(): number {
+    return this.replicas;
+  }
+
+  control(): void {}
+
+  describe(): string {
+    return `${this.replicas} replicas (peak load at target utilization)`;
+  }
+}
+
+/** Seconds of CPU samples a metrics-server reading averages (its default metric resolution). */
+const CPU_METRIC_WINDOW_SECONDS = 15;
+
+/**
+ * HPA on CPU utilization. Ring pods share the load, so they share one utilization (averaged over the
+ * metric window); a pod that became ready within the window has no clean sample yet and, like a pod
+ * still starting, counts as unready (the controller's cpu-initialization handling).
+ */
+export class HpaCpuAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName;
+  private readonly hpa: HorizontalPodAutoscaler;
+  private readonly samples: number[] = [];
+
+  constructor(
+    private readonly targetUtilization: 0.7 | 0.9,
+    private readonly fleetSettings: FleetSettings,
+    private readonly loop: Pick<ExternalLoopSettings, 'hpaSyncSeconds' | 'hpaSyncOffsetSeconds' | 'tolerance' | 'behavior'>,
+  ) {
+    this.name = targetUtilization === 0.7 ? 'hpa-cpu-70' : 'hpa-cpu-90';
+    this.hpa = new HorizontalPodAutoscaler({ minReplicas: fleetSettings.minReplicas, maxReplicas: fleetSettings.maxReplicas, behavior: loop.behavior });
+  }
+
+  initialReplicas(load: LoadCurve): number {
+    return startingReplicas(load, this.fleetSettings);
+  }
+
+  private podUtilizations(fleet: Fleet, utilization: number): PodUtilization[] {
+    const readySinceSeconds = fleet.nowSeconds - CPU_METRIC_WINDOW_SECONDS;
+    return fleet.pods().flatMap((pod): PodUtilization[] => {
+      if (pod.phase === 'draining') return [];
+      const readyAt = pod.createdAtSeconds + this.fleetSettings.podStartupSeconds;
+      const seasoned = pod.phase === 'ring' && (pod.createdAtSeconds === 0 || readyAt <= readySinceSeconds);
+      return [{ ready: seasoned, utilization: seasoned ? utilization : 0 }];
+    });
+  }
+
+  control(context: ControlContext): void {
+    const { fleet } = context;
+    this.samples.push(fleet.observed.ringUtilization);
+    const windowSteps = CPU_METRIC_WINDOW_SECONDS / this.fleetSettings.stepSeconds;
+    if (this.samples.length > windowSteps) this.samples.shift();
+    const elapsed = context.elapsedSeconds;
+    const { hpaSyncSeconds, hpaSyncOffsetSeconds, tolerance } = this.loop;
+    if (elapsed < hpaSyncOffsetSeconds || (elapsed - hpaSyncOffsetSeconds) % hpaSyncSeconds !== 0) return;
+    const utilization = this.samples.reduce((sum, value) => sum + value, 0) / this.samples.length;
+    const current = fleet.replicas;
+    const proposal = resourceUtilizationReplicas(this.podUtilizations(fleet, utilization), this.targetUtilization, current, tolerance);
+    const outcome = this.hpa.reconcile(elapsed, current, proposal.replicas);
+    if (outcome.desiredReplicas !== current) fleet.setReplicas(outcome.desiredReplicas);
+  }
+
+  describe(): string {
+    return `HPA Resource cpu Utilization ${Math.round(this.targetUtilization * 100)}%, ${describeBehavior(this.loop.behavior)}`;
+  }
+}
+
+/**
+ * The common KEDA recipe: a `prometheus` trigger on `sum(otelcol_exporter_queue_size{…})` with
+ * metricType AverageValue and `threshold` batches per replica.
+ */
+export class KedaQueueAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName = 'keda-prometheus-queue';
+  private readonly loop: KedaHpaLoop;
+
+  constructor(
+    private readonly thresholdBatches: number,
+    private readonly fleetSettings: FleetSettings,
+    private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
+  ) {
+    this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: thresholdBatches }, (context) => {
+      const queued = context.source.queueBatchesAt(context.nowMs);
+      return queued.kind === 'ok' ? queued.value : undefined;
+    });
+  }
+
+  initialReplicas(load: LoadCurve): number {
+    return startingReplicas(load, this.fleetSettings);
+  }
+
+  control(context: ControlContext): void {
+    this.loop.control(context);
+  }
+
+  describe(): string {
+    return `KEDA prometheus trigger sum(otelcol_exporter_queue_size) threshold ${this.thresholdBatches} batches, polling ${this.loopSettings.pollingSeconds}s, ${describeBehavior(this.loopSettings.behavior)}`;
+  }
+}
+
+/**
+ * Knows λ ahead. A pod asked for now serves from now + join delay, so the oracle runs what the highest
+ * load until then needs; it removes a pod only when no load within join delay + drain needs it again
+ * (removing and re-adding it would cost the drain plus a new pod's join delay).
+ */
+export class OracleAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName = 'oracle';
+  /** λ at now, now + step, …, now + join delay + drain. */
+  private window: number[] = [];
+  private windowStartMs = Number.NaN;
+  private readonly joinPoints: number;
+  private readonly points: number;
+
+  constructor(private readonly fleetSettings: FleetSettings) {
+    this.joinPoints = joinDelaySeconds(fleetSettings) / fleetSettings.stepSeconds + 1;
+    this.points = this.joinPoints + fleetSettings.drainSeconds / fleetSettings.stepSeconds;
+  }
+
+  initialReplicas(load: LoadCurve): number {
+    this.slide(load, load.startMs);
+    return this.replicasFor(this.maxOver(this.joinPoints));
+  }
+
+  private slide(load: LoadCurve, nowMs: number): void {
+    const stepMs = this.fleetSettings.stepSeconds * 1000;
+    if (this.windowStartMs + stepMs === nowMs) {
+      this.window.shift();
+      this.window.push(load.spansPerSecondAt(nowMs + (this.points - 1) * stepMs));
+    } else if (this.windowStartMs !== nowMs) {
+      this.window = Array.from({ length: this.points }, (_, i) => load.spansPerSecondAt(nowMs + i * stepMs));
+    }
+    this.windowStartMs = nowMs;
+  }
+
+  private maxOver(points: number): number {
+    let max = 0;
+    for (let i = 0; i < points; i++) max = Math.max(max, this.window[i]!);
+    return max;
+  }
+
+  private replicasFor(spansPerSecond: number): number {
+    const { capacitySpansPerSecond, targetUtilization, minReplicas, maxReplicas } = this.fleetSettings;
+    return replicasFor(spansPerSecond, capacitySpansPerSecond, targetUtilization, minReplicas, maxReplicas);
+  }
+
+  control(context: ControlContext): void {
+    this.slide(context.load, context.nowMs);
+    const current = context.fleet.replicas;
+    const soon = this.replicasFor(this.maxOver(this.joinPoints));
+    const replicas = soon >= current ? soon : Math.min(current, this.replicasFor(this.maxOver(this.points)));
+    if (replicas !== current) context.fleet.setReplicas(replicas);
+  }
+
+  describe(): string {
+    return 'ceil(max λ over the next startup + DNS interval / (μ·u)); removes a pod only if no load within that + drain needs it';
+  }
+}

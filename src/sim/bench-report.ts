@@ -1,0 +1,111 @@
+// The benchmark's outputs apart from the plot: the printed table (one row per autoscaler, with the
+// settings every autoscaler ran with) and the `--json` document. Pure formatting of a BenchResult.
+import type { BenchOptions, BenchResult, PolicyResult } from './bench.ts';
+import { DEFAULT_QUEUE_THRESHOLD_BATCHES } from './bench.ts';
+import { joinDelaySeconds } from './fleet-settings.ts';
+
+/** The per-autoscaler fields of the `--json` document, in the order the README documents them. */
+export const JSON_POLICY_FIELDS = [
+  'name',
+  'lostSpansPct',
+  'lostSpansOutsideOutagesPct',
+  'brokenTracesPct',
+  'replicaHours',
+  'replicaHoursVsOracle',
+  'thetaU',
+  'thetaO',
+  'tauU',
+  'tauO',
+  'instability',
+  'jitter',
+  'scaleActions',
+  'outageScaleUps',
+] as const;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** The `--json` document: `{trace, steps, policies: [...]}` plus the settings and windows of the run. */
+export function benchJson(result: BenchResult, options: BenchOptions): Record<string, unknown> {
+  const { scenario } = result;
+  return {
+    trace: scenario.traceName,
+    steps: scenario.steps,
+    policies: result.policies.map((policy) => ({
+      ...Object.fromEntries(JSON_POLICY_FIELDS.map((field) => [field, policy[field]])),
+      lostSpans: policy.lostSpans,
+      offeredSpans: policy.offeredSpans,
+      lostSpansByCause: policy.lostSpansByCause,
+    })),
+    stepSeconds: scenario.stepSeconds,
+    start: iso(scenario.startMs),
+    end: iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000),
+    seed: options.seed,
+    outages: scenario.outages.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
+    bursts: scenario.bursts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), multiplier: window.multiplier })),
+    settings: {
+      fleet: options.fleet,
+      scenario: options.scenario,
+      backendSpansPerSecond: scenario.backendSpansPerSecond,
+      peakSpansPerSecond: scenario.load.peakSpansPerSecond,
+      queueThresholdBatches: options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES,
+      scaledObject: { source: options.scaledObject.source, pollingIntervalSeconds: options.scaledObject.pollingIntervalSeconds, behavior: options.scaledObject.behavior },
+    },
+    autoscalers: Object.fromEntries(result.policies.map((policy) => [policy.name, policy.description])),
+  };
+}
+
+function fixed(value: number | null, digits: number): string {
+  return value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+/** Percentages small enough to matter (0.0004 %) keep their digits; large ones do not need them. */
+function pct(value: number): string {
+  if (value === 0) return '0';
+  return value < 0.01 ? value.toPrecision(2) : value.toFixed(value < 10 ? 3 : 1);
+}
+
+const COLUMNS: readonly { readonly title: string; readonly cell: (p: PolicyResult) => string }[] = [
+  { title: 'autoscaler', cell: (p) => p.name },
+  { title: 'lost %', cell: (p) => pct(p.lostSpansPct) },
+  { title: 'lost outside outages %', cell: (p) => pct(p.lostSpansOutsideOutagesPct) },
+  { title: 'broken traces %', cell: (p) => pct(p.brokenTracesPct) },
+  { title: 'replica-h', cell: (p) => fixed(p.replicaHours, 0) },
+  { title: '×oracle', cell: (p) => fixed(p.replicaHoursVsOracle, 3) },
+  { title: 'θU %', cell: (p) => fixed(p.thetaU, 2) },
+  { title: 'θO %', cell: (p) => fixed(p.thetaO, 1) },
+  { title: 'τU %', cell: (p) => fixed(p.tauU, 2) },
+  { title: 'τO %', cell: (p) => fixed(p.tauO, 1) },
+  { title: 'υ %', cell: (p) => fixed(p.instability, 2) },
+  { title: 'j /h', cell: (p) => fixed(p.jitter, 2) },
+  { title: 'scale actions', cell: (p) => String(p.scaleActions) },
+  { title: 'replicas added in outages', cell: (p) => String(p.outageScaleUps) },
+];
+
+/** One row per autoscaler, columns aligned. */
+export function formatTable(policies: readonly PolicyResult[]): string {
+  const rows = [COLUMNS.map((column) => column.title), ...policies.map((policy) => COLUMNS.map((column) => column.cell(policy)))];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+/** The settings block printed above the table: every number the run used. */
+export function formatSettings(result: BenchResult, options: BenchOptions): string {
+  const { scenario } = result;
+  const f = options.fleet;
+  const s = options.scenario;
+  const days = (scenario.steps * scenario.stepSeconds) / 86_400;
+  const lines = [
+    `trace: ${scenario.traceName} — ${iso(scenario.startMs)} … ${iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000)} (${days.toFixed(1)} days, ${scenario.steps} steps of ${f.stepSeconds} s), seed ${options.seed}`,
+    `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × μ ${f.capacitySpansPerSecond} × u ${f.targetUtilization}); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
+    `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
+    ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ')}`] : []),
+    `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, decision_wait ${f.decisionWaitSeconds} s, num_traces ${f.numTracesPerReplica}, ${f.spansPerTrace} spans/trace, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %)`,
+    `pods: ready after ${f.podStartupSeconds} s, on the ring after ${joinDelaySeconds(f)} s, removed pods drain ${f.drainSeconds} s; min/max ${f.minReplicas}/${f.maxReplicas}`,
+    `model: ingest share of CPU ${f.ingestCpuShare}, decision tick ${f.decisionTickMsPerTracePerSecond} ms per trace/s + ${f.decisionTickMsPerHeldTrace} ms per held trace, ÷ (1 − utilization); ${f.exporterConsumers} queue consumers, retries dropped after ${f.retryMaxElapsedSeconds} s`,
+    `KEDA pollingInterval ${s.kedaPollingSeconds} s (project ScaledObject: ${options.scaledObject.pollingIntervalSeconds} s), HPA sync ${s.hpaSyncSeconds} s, tolerance ${s.hpaTolerance}`,
+    ...result.policies.map((policy) => `  ${policy.name}: ${policy.description}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,267 @@
+// The benchmark: every autoscaler replays the same scenario (trace, bursts, backend outages) against
+// its own simulated fleet, closed loop, and is scored on lost spans, broken traces, replica-hours
+// against the oracle and the SPEC RG elasticity metrics. Pure computation over the inputs (no I/O).
+import { SimulatedSignalSource } from '../signals/simulated-source.ts';
+import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
+import { AUTOSCALER_NAMES, replicasFor } from './autoscaler.ts';
+import { HpaCpuAutoscaler, KedaQueueAutoscaler, OracleAutoscaler, StaticPeakAutoscaler } from './baseline-autoscalers.ts';
+import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
+import type { ScaledObjectSpec } from './example-scaled-object.ts';
+import { Fleet } from './fleet.ts';
+import { FleetRecorder } from './fleet-recorder.ts';
+import { fleetRoster } from './fleet-roster.ts';
+import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
+import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
+import { HourlyForecaster } from './hourly-forecaster.ts';
+import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
+import { type BurstSpec, type BurstWindow, placeBursts, placeOutages, type TimeWindow, type WindowSpec } from './scenario.ts';
+import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
+import { SIMULATED_TARGET, simulatedTargetSettings } from './simulated-target.ts';
+import type { Trace } from './trace-csv.ts';
+
+/**
+ * Threshold of the keda-prometheus-queue baseline, in batches per replica: 10 % of the collector's
+ * default queue capacity (1000 batches), so it scales out well before the community alert at 80 %.
+ */
+export const DEFAULT_QUEUE_THRESHOLD_BATCHES = 100;
+
+/** How long a forecast refit takes effect (the server config's default refitSchedule is hourly). */
+const FORECAST_REFIT_SECONDS = 3600;
+/** Step of the history the forecast models see. */
+const FORECAST_HISTORY_STEP_SECONDS = 300;
+/** Prometheus history a reactive autoscaler's reads need (rate windows up to an hour). */
+const REACTIVE_RETENTION_SECONDS = 3600;
+/** Points per series in the plot data. */
+const PLOT_POINTS = 1200;
+
+export interface BenchOptions {
+  readonly trace: Trace;
+  readonly fleet: FleetSettings;
+  readonly scenario: ScenarioSettings;
+  readonly seed: number;
+  readonly outages?: WindowSpec;
+  readonly bursts?: BurstSpec;
+  readonly queueThresholdBatches?: number;
+  /** The project's ScaledObject (trigger metadata, pollingInterval, behavior); see example-scaled-object.ts. */
+  readonly scaledObject: ScaledObjectSpec;
+  /** Which autoscalers to run, in this order; default all. The oracle always runs when ratios are wanted. */
+  readonly autoscalers?: readonly AutoscalerName[];
+  /** Called after each autoscaler's run (progress output). */
+  readonly onResult?: (result: PolicyResult) => void;
+}
+
+export interface PolicyResult extends ElasticityMetrics {
+  readonly name: AutoscalerName;
+  readonly lostSpansPct: number;
+  readonly lostSpansOutsideOutagesPct: number;
+  readonly brokenTracesPct: number;
+  readonly replicaHours: number;
+  /** replicaHours / the oracle's; null when the oracle was not run. */
+  replicaHoursVsOracle: number | null;
+  readonly scaleActions: number;
+  /** Replicas added to the Deployment while the backend was down. */
+  readonly outageScaleUps: number;
+  readonly offeredSpans: number;
+  readonly lostSpans: number;
+  readonly lostSpansByCause: { readonly refused: number; readonly enqueueFailed: number; readonly sendFailed: number; readonly droppedTooEarly: number; readonly lostOnScaleIn: number };
+  readonly description: string;
+  /** Deployment replicas (mean per plot bucket) and lost spans/s per plot bucket. */
+  readonly series: { readonly replicas: Float64Array; readonly lostSpansPerSecond: Float64Array };
+}
+
+export interface BenchScenario {
+  readonly traceName: string;
+  readonly startMs: number;
+  readonly steps: number;
+  readonly stepSeconds: number;
+  readonly load: LoadCurve;
+  readonly outages: readonly TimeWindow[];
+  readonly bursts: readonly BurstWindow[];
+  readonly backendSpansPerSecond: number;
+  readonly maxLoadSpansPerSecond: number;
+  /** Steps per plot bucket, and per bucket: mean offered spans/s and replicas the load needs. */
+  readonly plot: { readonly bucketSteps: number; readonly loadSpansPerSecond: Float64Array; readonly demandReplicas: Float64Array };
+}
+
+export interface BenchResult {
+  readonly scenario: BenchScenario;
+  readonly policies: readonly PolicyResult[];
+}
+
+/** Builds the shared scenario: scaled load with bursts, outage windows, backend capacity, plot buckets. */
+export function buildScenario(options: BenchOptions): BenchScenario {
+  const { trace, fleet, scenario, seed } = options;
+  const peak = peakLoadSpansPerSecond(scenario.peakReplicas, fleet.capacitySpansPerSecond, fleet.targetUtilization);
+  const base = new TraceLoadCurve(trace, peak);
+  const stepMs = fleet.stepSeconds * 1000;
+  const steps = Math.floor((base.endMs - base.startMs) / stepMs);
+  const endMs = base.startMs + steps * stepMs;
+  const bursts = options.bursts ? placeBursts(options.bursts, base.startMs, endMs, seed) : [];
+  const load: LoadCurve = bursts.length > 0 ? new BurstLoadCurve(base, bursts) : base;
+  const outages = options.outages ? placeOutages(options.outages, base.startMs, endMs, seed) : [];
+  const bucketSteps = Math.max(1, Math.ceil(steps / PLOT_POINTS));
+  const buckets = Math.ceil(steps / bucketSteps);
+  const loadSpansPerSecond = new Float64Array(buckets);
+  const demandReplicas = new Float64Array(buckets);
+  let maxLoad = 0;
+  for (let k = 0; k < steps; k++) {
+    const rate = load.spansPerSecondAt(base.startMs + k * stepMs);
+    if (rate > maxLoad) maxLoad = rate;
+    const bucket = Math.floor(k / bucketSteps);
+    const size = Math.min(bucketSteps, steps - bucket * bucketSteps);
+    loadSpansPerSecond[bucket]! += rate / size;
+    demandReplicas[bucket]! += replicasFor(rate, fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas) / size;
+  }
+  return {
+    traceName: trace.name,
+    startMs: base.startMs,
+    steps,
+    stepSeconds: fleet.stepSeconds,
+    load,
+    outages,
+    bursts,
+    backendSpansPerSecond: scenario.backendPeakMultiple * peak,
+    maxLoadSpansPerSecond: maxLoad,
+    plot: { bucketSteps, loadSpansPerSecond, demandReplicas },
+  };
+}
+
+function loopSettings(options: BenchOptions, behavior: ExternalLoopSettings['behavior'], pollingSeconds: number): Omit<ExternalLoopSettings, 'targetAverageValue'> {
+  return {
+    pollingSeconds,
+    hpaSyncSeconds: options.scenario.hpaSyncSeconds,
+    hpaSyncOffsetSeconds: options.fleet.stepSeconds,
+    tolerance: options.scenario.hpaTolerance,
+    minReplicas: options.fleet.minReplicas,
+    maxReplicas: options.fleet.maxReplicas,
+    behavior,
+  };
+}
+
+/** A fresh autoscaler of the given name for one run. */
+export function createAutoscaler(name: AutoscalerName, options: BenchOptions, scenario: BenchScenario): Autoscaler {
+  const { fleet } = options;
+  const kedaDefaults = loopSettings(options, DEFAULT_HPA_BEHAVIOR, options.scenario.kedaPollingSeconds);
+  const project = loopSettings(options, options.scaledObject.behavior, options.scaledObject.pollingIntervalSeconds);
+  const settings = simulatedTargetSettings(options.scaledObject, fleet);
+  switch (name) {
+    case 'static-peak':
+      return new StaticPeakAutoscaler(scenario.maxLoadSpansPerSecond, fleet);
+    case 'hpa-cpu-70':
+      return new HpaCpuAutoscaler(0.7, fleet, kedaDefaults);
+    case 'hpa-cpu-90':
+      return new HpaCpuAutoscaler(0.9, fleet, kedaDefaults);
+    case 'keda-prometheus-queue':
+      return new KedaQueueAutoscaler(options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES, fleet, kedaDefaults);
+    case 'scaler-reactive':
+      return new ProjectScalerAutoscaler(settings, fleet, project, undefined);
+    case 'scaler-forecast':
+      return new ProjectScalerAutoscaler(
+        settings,
+        fleet,
+        project,
+        new HourlyForecaster({ target: SIMULATED_TARGET, settings, refitSeconds: FORECAST_REFIT_SECONDS, historyStepSeconds: FORECAST_HISTORY_STEP_SECONDS }),
+      );
+    case 'oracle':
+      return new OracleAutoscaler(fleet);
+  }
+}
+
+/** Replays the scenario against one autoscaler; throws if span accounting ever fails to balance. */
+export function runAutoscaler(options: BenchOptions, scenario: BenchScenario, autoscaler: Autoscaler): PolicyResult {
+  const { fleet: fleetSettings } = options;
+  const { load, outages, steps, startMs, backendSpansPerSecond, plot } = scenario;
+  const dt = fleetSettings.stepSeconds;
+  const stepMs = dt * 1000;
+  const fleet = new Fleet(fleetSettings, { initialReplicas: autoscaler.initialReplicas(load) });
+  const needsHistory = autoscaler.name === 'scaler-forecast';
+  const settings = simulatedTargetSettings(options.scaledObject, fleetSettings);
+  const recorder = new FleetRecorder({
+    startMs,
+    stepSeconds: dt,
+    retentionSeconds: needsHistory ? settings.forecastHistorySeconds + FORECAST_REFIT_SECONDS : REACTIVE_RETENTION_SECONDS,
+  });
+  recorder.record(fleet.observed);
+  const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
+  const elasticity = new ElasticityAccumulator(dt);
+  const buckets = plot.loadSpansPerSecond.length;
+  const replicaSeries = new Float64Array(buckets);
+  const lostSeries = new Float64Array(buckets);
+  const context = { nowMs: startMs, elapsedSeconds: 0, fleet, source, load } satisfies ControlContext;
+  let scaleActions = 0;
+  let outageScaleUps = 0;
+  let lostOutside = 0;
+  let offeredOutside = 0;
+  let outageIndex = 0;
+
+  for (let k = 0; k < steps; k++) {
+    const nowMs = startMs + k * stepMs;
+    context.nowMs = nowMs;
+    context.elapsedSeconds = k * dt;
+    while (outageIndex < outages.length && outages[outageIndex]!.endMs <= nowMs) outageIndex++;
+    const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
+
+    const before = fleet.replicas;
+    autoscaler.control(context);
+    const after = fleet.replicas;
+    if (after !== before) {
+      scaleActions++;
+      if (outage && after > before) outageScaleUps += after - before;
+    }
+
+    const rate = load.spansPerSecondAt(nowMs);
+    const offered = Math.round(rate * dt);
+    const lostBefore = fleet.lostSpans;
+    fleet.step(offered, backendSpansPerSecond, outage);
+    recorder.record(fleet.observed);
+    const lost = fleet.lostSpans - lostBefore;
+    if (!outage) {
+      lostOutside += lost;
+      offeredOutside += offered;
+    }
+    elasticity.add(replicasFor(rate, fleetSettings.capacitySpansPerSecond, fleetSettings.targetUtilization, fleetSettings.minReplicas, fleetSettings.maxReplicas), fleet.ringReplicas);
+    const bucket = Math.floor(k / plot.bucketSteps);
+    const size = Math.min(plot.bucketSteps, steps - bucket * plot.bucketSteps);
+    replicaSeries[bucket]! += after / size;
+    lostSeries[bucket]! += lost / (size * dt);
+  }
+
+  const totals = fleet.totals;
+  const balance = totals.offered - totals.sent - fleet.lostSpans - fleet.heldSpans;
+  if (balance !== 0) throw new Error(`${autoscaler.name}: span accounting is off by ${balance} spans (offered = sent + lost + held must hold)`);
+  return {
+    name: autoscaler.name,
+    lostSpansPct: percent(fleet.lostSpans, totals.offered),
+    lostSpansOutsideOutagesPct: percent(lostOutside, offeredOutside),
+    brokenTracesPct: percent(totals.brokenTraces, totals.offeredTraces),
+    replicaHours: totals.replicaSeconds / 3600,
+    replicaHoursVsOracle: null,
+    ...elasticity.result(),
+    scaleActions,
+    outageScaleUps,
+    offeredSpans: totals.offered,
+    lostSpans: fleet.lostSpans,
+    lostSpansByCause: { refused: totals.refused, enqueueFailed: totals.enqueueFailed, sendFailed: totals.sendFailed, droppedTooEarly: totals.droppedTooEarlySpans, lostOnScaleIn: totals.lostOnScaleIn },
+    description: autoscaler.describe(),
+    series: { replicas: replicaSeries, lostSpansPerSecond: lostSeries },
+  };
+}
+
+function percent(part: number, whole: number): number {
+  return whole > 0 ? (100 * part) / whole : 0;
+}
+
+/** Runs every requested autoscaler on one scenario and fills in the ratios to the oracle. */
+export function runBench(options: BenchOptions): BenchResult {
+  const scenario = buildScenario(options);
+  const names = options.autoscalers ?? AUTOSCALER_NAMES;
+  const policies: PolicyResult[] = [];
+  for (const name of names) {
+    const result = runAutoscaler(options, scenario, createAutoscaler(name, options, scenario));
+    policies.push(result);
+    options.onResult?.(result);
+  }
+  const oracle = policies.find((policy) => policy.name === 'oracle');
+  if (oracle) for (const policy of policies) policy.replicaHoursVsOracle = policy.replicaHours / oracle.replicaHours;
+  return { scenario, policies };
+}

@@ -1,0 +1,172 @@
+// What Prometheus would hold about the simulated fleet: one sample per step of every counter
+// (cumulative, summed over the pods it scrapes) and gauge, kept for a retention window in ring
+// buffers. Reads happen at scrape times and compute rates and the decision-latency p99 the way
+// PromQL's rate() and histogram_quantile() would over the scraped samples.
+import type { ObservedStep } from './fleet.ts';
+
+/** Bucket bounds of the tail-sampling decision-timer histogram (contrib metadata.yaml), in ms. */
+export const DECISION_TIMER_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000, 50000] as const;
+
+/** Prometheus' default-ish scrape interval for the gateways; reads see the last scrape. */
+export const SCRAPE_INTERVAL_SECONDS = 15;
+
+export const COUNTER_NAMES = ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces'] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export const GAUGE_NAMES = ['reportingReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization'] as const;
+export type GaugeName = (typeof GAUGE_NAMES)[number];
+
+/** An answer that has a value, or the reason PromQL would have returned nothing. */
+export type RecordedValue = { readonly kind: 'ok'; readonly value: number } | { readonly kind: 'missing'; readonly reason: string };
+
+function missing(reason: string): RecordedValue {
+  return { kind: 'missing', reason };
+}
+
+export interface FleetRecorderOptions {
+  /** Time of step 0, ms since epoch. */
+  readonly startMs: number;
+  readonly stepSeconds: number;
+  /** How far back reads can go (at least the longest rate window or forecast history in use). */
+  readonly retentionSeconds: number;
+  readonly scrapeIntervalSeconds?: number;
+}
+
+/** Ring-buffered per-step samples of one fleet. */
+export class FleetRecorder {
+  readonly startMs: number;
+  readonly stepSeconds: number;
+  readonly scrapeIntervalSeconds: number;
+  private readonly capacity: number;
+  private readonly counters: Record<CounterName, Float64Array>;
+  private readonly gauges: Record<GaugeName, Float64Array>;
+  private readonly ticks: Float64Array;
+  private readonly cumulative: Record<CounterName, number>;
+  /** Index of the next sample to write; sample i is the state at startMs + i × step. */
+  private written = 0;
+
+  constructor(options: FleetRecorderOptions) {
+    this.startMs = options.startMs;
+    this.stepSeconds = options.stepSeconds;
+    this.scrapeIntervalSeconds = options.scrapeIntervalSeconds ?? SCRAPE_INTERVAL_SECONDS;
+    if (!(options.retentionSeconds > 0)) throw new RangeError(`retentionSeconds must be > 0, got ${options.retentionSeconds}`);
+    this.capacity = Math.ceil(options.retentionSeconds / options.stepSeconds) + 2;
+    const buffer = () => new Float64Array(this.capacity);
+    this.counters = Object.fromEntries(COUNTER_NAMES.map((name) => [name, buffer()])) as Record<CounterName, Float64Array>;
+    this.gauges = Object.fromEntries(GAUGE_NAMES.map((name) => [name, buffer()])) as Record<GaugeName, Float64Array>;
+    this.ticks = buffer();
+    this.cumulative = Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as Record<CounterName, number>;
+  }
+
+  /** Time of the newest sample (ms), or undefined before the first. */
+  get latestMs(): number | undefined {
+    return this.written === 0 ? undefined : this.timeOf(this.written - 1);
+  }
+
+  private timeOf(index: number): number {
+    return this.startMs + index * this.stepSeconds * 1000;
+  }
+
+  /**
+   * Appends the state after a step (or the initial state, with zero increments). Samples must come
+   * one per step, in order.
+   */
+  record(observed: ObservedStep): void {
+    const slot = this.written % this.capacity;
+    for (const name of COUNTER_NAMES) {
+      this.cumulative[name] += observed[name];
+      this.counters[name][slot] = this.cumulative[name];
+    }
+    for (const name of GAUGE_NAMES) this.gauges[name][slot] = observed[name];
+    this.ticks[slot] = observed.decisionTicks;
+    this.written++;
+  }
+
+  /** Index of the last scrape at or before `timeMs`, if it is still retained. */
+  private scrapeIndex(timeMs: number): number | undefined {
+    const scrapeMs = this.scrapeIntervalSeconds * 1000;
+    const scrapedAt = Math.floor(timeMs / scrapeMs) * scrapeMs;
+    const index = Math.floor((scrapedAt - this.startMs) / (this.stepSeconds * 1000));
+    const newest = Math.min(index, this.written - 1);
+    if (newest < 0 || newest < this.written - this.capacity) return undefined;
+    return newest;
+  }
+
+  /** Time of the scrape a read at `timeMs` sees. */
+  scrapeTimeMs(timeMs: number): number | undefined {
+    const index = this.scrapeIndex(timeMs);
+    return index === undefined ? undefined : this.timeOf(index);
+  }
+
+  private oldestIndex(): number {
+    return Math.max(0, this.written - this.capacity);
+  }
+
+  private noData(timeMs: number): RecordedValue {
+    if (this.written === 0 || timeMs < this.startMs) return missing('no scrape of the simulated gateways yet at that time');
+    return missing('older than the simulated Prometheus retention');
+  }
+
+  gauge(name: GaugeName, timeMs: number): RecordedValue {
+    const index = this.scrapeIndex(timeMs);
+    if (index === undefined) return this.noData(timeMs);
+    return { kind: 'ok', value: this.gauges[name][index % this.capacity]! };
+  }
+
+  /** Window end and start indices over scraped samples, or why there are not two scrapes in it. */
+  private window(timeMs: number, windowSeconds: number): { end: number; start: number; seconds: number } | RecordedValue {
+    const end = this.scrapeIndex(timeMs);
+    if (end === undefined) return this.noData(timeMs);
+    const windowSteps = Math.round(windowSeconds / this.stepSeconds);
+    const scrapeSteps = Math.round(this.scrapeIntervalSeconds / this.stepSeconds);
+    let start = end - windowSteps;
+    const oldest = this.oldestIndex();
+    if (start < oldest) start = oldest + ((end - oldest) % scrapeSteps);
+    if (end - start < scrapeSteps) return missing(`fewer than two scrapes in the ${windowSeconds} s rate window`);
+    return { end, start, seconds: (end - start) * this.stepSeconds };
+  }
+
+  /** rate(counter[window]) summed over the scraped pods, per second. */
+  rate(name: CounterName, timeMs: number, windowSeconds: number): RecordedValue {
+    const range = this.window(timeMs, windowSeconds);
+    if ('kind' in range) return range;
+    const series = this.counters[name];
+    const delta = series[range.end % this.capacity]! - series[range.start % this.capacity]!;
+    return { kind: 'ok', value: delta / range.seconds };
+  }
+
+  /**
+   * histogram_quantile(q, rate(decision_timer_bucket[window])): the q-quantile of the decision
+   * ticks in the window, interpolated inside the collector's bucket bounds.
+   */
+  decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number): RecordedValue {
+    const range = this.window(timeMs, windowSeconds);
+    if ('kind' in range) return range;
+    const counts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
+    let total = 0;
+    for (let i = range.start + 1; i <= range.end; i++) {
+      const slot = i % this.capacity;
+      const ticks = this.ticks[slot]!;
+      if (ticks <= 0) continue;
+      const latency = this.gauges.decisionLatencyMs[slot]!;
+      let bucket = DECISION_TIMER_BUCKETS_MS.findIndex((bound) => latency <= bound);
+      if (bucket < 0) bucket = DECISION_TIMER_BUCKETS_MS.length;
+      counts[bucket]! += ticks;
+      total += ticks;
+    }
+    if (total === 0) return missing('no decision ticks in the rate window (no gateway on the ring)');
+    const rank = quantile * total;
+    let cumulative = 0;
+    for (let bucket = 0; bucket < counts.length; bucket++) {
+      const count = counts[bucket]!;
+      if (cumulative + count >= rank && count > 0) {
+        if (bucket === DECISION_TIMER_BUCKETS_MS.length) return { kind: 'ok', value: DECISION_TIMER_BUCKETS_MS[bucket - 1]! };
+        const lower = bucket === 0 ? 0 : DECISION_TIMER_BUCKETS_MS[bucket - 1]!;
+        const upper = DECISION_TIMER_BUCKETS_MS[bucket]!;
+        return { kind: 'ok', value: lower + ((upper - lower) * (rank - cumulative)) / count };
+      }
+      cumulative += count;
+    }
+    return { kind: 'ok', value: DECISION_TIMER_BUCKETS_MS[DECISION_TIMER_BUCKETS_MS.length - 1]! };
+  }
+}

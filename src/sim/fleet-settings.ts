@@ -1,0 +1,133 @@
+// The simulated gateway tier's parameters: the defaults are DESIGN.md's "Simulator defaults" table,
+// plus the model constants that table leaves to the simulator (named here so the report can print
+// every number a run used). Every autoscaler in one run sees the same settings.
+import { DNS_RESOLVER_INTERVAL_SECONDS } from '../config/target-metadata.ts';
+
+export interface FleetSettings {
+  /** Simulation step. */
+  readonly stepSeconds: number;
+  /** μ: spans/s one replica handles end to end (receive, tail sampling, export) at 100 % CPU. */
+  readonly capacitySpansPerSecond: number;
+  /** Utilization the load is sized against (peak load = peakReplicas × μ × targetUtilization). */
+  readonly targetUtilization: number;
+  readonly queueBatchesPerReplica: number;
+  readonly spansPerBatch: number;
+  readonly decisionWaitSeconds: number;
+  readonly numTracesPerReplica: number;
+  readonly spansPerTrace: number;
+  /** memory_limiter limit, in spans held (receive backlog + tail-sampling buffer + exporter queue). */
+  readonly memoryLimitSpansPerReplica: number;
+  /** Share of the memory limit above which the memory_limiter refuses input. */
+  readonly memoryRefuseFraction: number;
+  readonly podStartupSeconds: number;
+  readonly dnsResolverIntervalSeconds: number;
+  /**
+   * Seconds a removed pod keeps running off the ring (a preStop sleep) to decide its held traces and
+   * flush its queue; 0 = removed pods lose everything they hold.
+   */
+  readonly drainSeconds: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Share of a span's CPU cost spent before the exporter queue (receive, decode, tail sampling); the rest is export. */
+  readonly ingestCpuShare: number;
+  /** sending_queue.num_consumers: batches in flight (and retrying) at once per replica. */
+  readonly exporterConsumers: number;
+  /** retry_on_failure.max_elapsed_time: a batch failing this long is dropped and counted in send_failed. */
+  readonly retryMaxElapsedSeconds: number;
+  /** Decision-tick cost per trace arriving per second on a replica (ms), before CPU contention. */
+  readonly decisionTickMsPerTracePerSecond: number;
+  /** Decision-tick cost per trace held on a replica (ms), before CPU contention. */
+  readonly decisionTickMsPerHeldTrace: number;
+}
+
+/** DESIGN.md "Simulator defaults", and the model constants chosen for what the table leaves open. */
+export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
+  stepSeconds: 5,
+  capacitySpansPerSecond: 20_000,
+  targetUtilization: 0.7,
+  queueBatchesPerReplica: 1000,
+  spansPerBatch: 512,
+  decisionWaitSeconds: 30,
+  numTracesPerReplica: 50_000,
+  spansPerTrace: 20,
+  memoryLimitSpansPerReplica: 2_000_000,
+  memoryRefuseFraction: 0.8,
+  podStartupSeconds: 45,
+  dnsResolverIntervalSeconds: DNS_RESOLVER_INTERVAL_SECONDS,
+  drainSeconds: 0,
+  minReplicas: 2,
+  maxReplicas: 60,
+  ingestCpuShare: 0.7,
+  exporterConsumers: 10,
+  retryMaxElapsedSeconds: 300,
+  decisionTickMsPerTracePerSecond: 0.08,
+  decisionTickMsPerHeldTrace: 0.001,
+});
+
+/** Scenario-level parameters shared by every autoscaler of a run. */
+export interface ScenarioSettings {
+  /** The trace's peak is scaled to need this many replicas at the target utilization. */
+  readonly peakReplicas: number;
+  /** Backend capacity B outside outages, as a multiple of the peak load. */
+  readonly backendPeakMultiple: number;
+  readonly kedaPollingSeconds: number;
+  readonly hpaSyncSeconds: number;
+  readonly hpaTolerance: number;
+}
+
+export const DEFAULT_SCENARIO_SETTINGS: ScenarioSettings = Object.freeze({
+  peakReplicas: 20,
+  backendPeakMultiple: 1.5,
+  kedaPollingSeconds: 30,
+  hpaSyncSeconds: 15,
+  hpaTolerance: 0.1,
+});
+
+/** Seconds from a pod's creation until the agents' ring sends it traffic. */
+export function joinDelaySeconds(settings: FleetSettings): number {
+  return settings.podStartupSeconds + settings.dnsResolverIntervalSeconds;
+}
+
+/** Spans one replica's exporter queue holds. */
+export function queueCapacitySpans(settings: FleetSettings): number {
+  return settings.queueBatchesPerReplica * settings.spansPerBatch;
+}
+
+/** Validates settings once; names the field and the fix. */
+export function assertFleetSettings(settings: FleetSettings): void {
+  const positive: (keyof FleetSettings)[] = [
+    'stepSeconds',
+    'capacitySpansPerSecond',
+    'targetUtilization',
+    'queueBatchesPerReplica',
+    'spansPerBatch',
+    'decisionWaitSeconds',
+    'numTracesPerReplica',
+    'spansPerTrace',
+    'memoryLimitSpansPerReplica',
+    'memoryRefuseFraction',
+    'minReplicas',
+    'maxReplicas',
+    'exporterConsumers',
+    'retryMaxElapsedSeconds',
+  ];
+  for (const key of positive) {
+    const value = settings[key];
+    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`fleet setting ${key} must be a positive number, got ${value}`);
+  }
+  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionTickMsPerTracePerSecond', 'decisionTickMsPerHeldTrace'] as const) {
+    const value = settings[key];
+    if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`fleet setting ${key} must be a number ≥ 0, got ${value}`);
+  }
+  if (!(settings.ingestCpuShare > 0 && settings.ingestCpuShare < 1)) throw new RangeError(`fleet setting ingestCpuShare must be between 0 and 1, got ${settings.ingestCpuShare}`);
+  if (settings.targetUtilization > 1) throw new RangeError(`fleet setting targetUtilization must be ≤ 1, got ${settings.targetUtilization}`);
+  if (settings.memoryRefuseFraction > 1) throw new RangeError(`fleet setting memoryRefuseFraction must be ≤ 1, got ${settings.memoryRefuseFraction}`);
+  if (!Number.isInteger(settings.minReplicas) || !Number.isInteger(settings.maxReplicas) || settings.minReplicas > settings.maxReplicas) {
+    throw new RangeError(`fleet settings minReplicas (${settings.minReplicas}) and maxReplicas (${settings.maxReplicas}) must be integers with min ≤ max`);
+  }
+  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionWaitSeconds'] as const) {
+    if (!Number.isInteger(settings[key] / settings.stepSeconds)) {
+      throw new RangeError(`fleet setting ${key} (${settings[key]} s) must be a multiple of stepSeconds (${settings.stepSeconds} s)`);
+    }
+  }
+}

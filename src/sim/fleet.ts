@@ -1,0 +1,330 @@
+// The simulated gateway tier (DESIGN.md "Fleet model"): pods with a startup delay and the DNS
+// resolver interval before the ring sends them traffic, one pooled state for the replicas on the
+// ring, draining or killed pods on scale-in, the memory_limiter in front, a backend whose capacity
+// is shared by every exporting replica. It keeps exact span accounting and what Prometheus would see.
+import type { FleetSettings } from './fleet-settings.ts';
+import { assertFleetSettings, joinDelaySeconds, queueCapacitySpans } from './fleet-settings.ts';
+import { emptyPoolStepResult, type PoolStepResult, ReplicaPool } from './replica-pool.ts';
+
+/** Cumulative totals of a run; spans unless the name says traces or seconds. */
+export interface FleetTotals {
+  offered: number;
+  accepted: number;
+  refused: number;
+  sent: number;
+  /** Spans dropped after retrying for max_elapsed_time (the collector's send_failed). */
+  sendFailed: number;
+  enqueueFailed: number;
+  droppedTooEarlySpans: number;
+  droppedTooEarlyTraces: number;
+  /** Spans held by pods removed without (or beyond) draining. */
+  lostOnScaleIn: number;
+  /** Traces in flight split across two gateways by ring changes. */
+  brokenTraces: number;
+  /** Traces offered (spans offered / spans per trace). */
+  offeredTraces: number;
+  /** Σ pods existing × seconds (starting, ready, on the ring and draining pods all cost). */
+  replicaSeconds: number;
+}
+
+/**
+ * What the pods Prometheus scrapes showed during the last step: ready pods that are not terminating
+ * (a ServiceMonitor reads Endpoints, which drop terminating pods). Counters are increments.
+ */
+export interface ObservedStep {
+  acceptedSpans: number;
+  refusedSpans: number;
+  sentSpans: number;
+  sendFailedSpans: number;
+  enqueueFailedSpans: number;
+  droppedTooEarlyTraces: number;
+  newTraces: number;
+  decisionTicks: number;
+  /** Pods reporting: ready and not terminating (on the ring or about to join it). */
+  reportingReplicas: number;
+  ringReplicas: number;
+  /** Queue fill of a ring pod (all ring pods are alike); pods not yet on the ring have empty queues. */
+  queueFillMax: number;
+  queueFillMean: number;
+  queueBatchesTotal: number;
+  tracesOnMemory: number;
+  decisionLatencyMs: number;
+  /** CPU utilization of a ring pod, 0..1. */
+  ringUtilization: number;
+}
+
+export type PodPhase = 'starting' | 'ready' | 'ring' | 'draining';
+
+export interface PodView {
+  readonly name: string;
+  readonly phase: PodPhase;
+  readonly createdAtSeconds: number;
+}
+
+interface StartingPod {
+  readonly name: string;
+  readonly createdStep: number;
+  readonly readyStep: number;
+  readonly joinStep: number;
+}
+
+interface RingPod {
+  readonly name: string;
+  readonly createdStep: number;
+}
+
+interface DrainingCohort {
+  readonly pool: ReplicaPool;
+  readonly pods: readonly RingPod[];
+  readonly endStep: number;
+}
+
+export interface FleetOptions {
+  readonly initialReplicas: number;
+  /** Pod names are `${podNamePrefix}-${n}`. */
+  readonly podNamePrefix?: string;
+}
+
+/** One simulated gateway Deployment; autoscalers set its replicas between steps. */
+export class Fleet {
+  readonly settings: FleetSettings;
+  readonly totals: FleetTotals = {
+    offered: 0,
+    accepted: 0,
+    refused: 0,
+    sent: 0,
+    sendFailed: 0,
+    enqueueFailed: 0,
+    droppedTooEarlySpans: 0,
+    droppedTooEarlyTraces: 0,
+    lostOnScaleIn: 0,
+    brokenTraces: 0,
+    offeredTraces: 0,
+    replicaSeconds: 0,
+  };
+  readonly observed: ObservedStep = {
+    acceptedSpans: 0,
+    refusedSpans: 0,
+    sentSpans: 0,
+    sendFailedSpans: 0,
+    enqueueFailedSpans: 0,
+    droppedTooEarlyTraces: 0,
+    newTraces: 0,
+    decisionTicks: 0,
+    reportingReplicas: 0,
+    ringReplicas: 0,
+    queueFillMax: 0,
+    queueFillMean: 0,
+    queueBatchesTotal: 0,
+    tracesOnMemory: 0,
+    decisionLatencyMs: 0,
+    ringUtilization: 0,
+  };
+  /** Index of the next step to run; time = stepIndex × stepSeconds from the start. */
+  stepIndex = 0;
+  private readonly ring: ReplicaPool;
+  private readonly ringPods: RingPod[] = [];
+  private readonly startingPods: StartingPod[] = [];
+  private draining: DrainingCohort[] = [];
+  private readonly prefix: string;
+  private nextPodNumber = 0;
+  private readonly activeResult = emptyPoolStepResult();
+  private readonly drainResult = emptyPoolStepResult();
+
+  constructor(settings: FleetSettings, options: FleetOptions) {
+    assertFleetSettings(settings);
+    if (!(Number.isInteger(options.initialReplicas) && options.initialReplicas >= 0)) {
+      throw new RangeError(`initialReplicas must be an integer ≥ 0, got ${options.initialReplicas}`);
+    }
+    this.settings = settings;
+    this.prefix = options.podNamePrefix ?? 'otel-gateway';
+    this.ring = new ReplicaPool(settings, options.initialReplicas);
+    for (let i = 0; i < options.initialReplicas; i++) this.ringPods.push({ name: this.newPodName(), createdStep: 0 });
+    this.observeGauges();
+  }
+
+  private newPodName(): string {
+    return `${this.prefix}-${this.nextPodNumber++}`;
+  }
+
+  get nowSeconds(): number {
+    return this.stepIndex * this.settings.stepSeconds;
+  }
+
+  /** The Deployment's replicas: every pod that is not terminating. */
+  get replicas(): number {
+    return this.ringPods.length + this.startingPods.length;
+  }
+
+  get ringReplicas(): number {
+    return this.ringPods.length;
+  }
+
+  /** Pods that passed their readiness probe and are not terminating. */
+  get readyReplicas(): number {
+    return this.ringPods.length + this.startingPods.filter((pod) => pod.readyStep <= this.stepIndex).length;
+  }
+
+  /** Pods created but not ready yet (the HPA counts them as unready). */
+  get unreadyReplicas(): number {
+    return this.startingPods.filter((pod) => pod.readyStep > this.stepIndex).length;
+  }
+
+  get drainingReplicas(): number {
+    let total = 0;
+    for (const cohort of this.draining) total += cohort.pool.replicas;
+    return total;
+  }
+
+  /** Spans still in the fleet: every pool's backlog, tail-sampling buffer and queue. */
+  get heldSpans(): number {
+    let held = this.ring.heldSpans;
+    for (const cohort of this.draining) held += cohort.pool.heldSpans;
+    return held;
+  }
+
+  /** Spans lost so far: refused + enqueue-failed + send-failed + dropped too early + lost on scale-in. */
+  get lostSpans(): number {
+    const t = this.totals;
+    return t.refused + t.enqueueFailed + t.sendFailed + t.droppedTooEarlySpans + t.lostOnScaleIn;
+  }
+
+  pods(): PodView[] {
+    const dt = this.settings.stepSeconds;
+    const views: PodView[] = [];
+    for (const cohort of this.draining) for (const pod of cohort.pods) views.push({ name: pod.name, phase: 'draining', createdAtSeconds: pod.createdStep * dt });
+    for (const pod of this.ringPods) views.push({ name: pod.name, phase: 'ring', createdAtSeconds: pod.createdStep * dt });
+    for (const pod of this.startingPods) {
+      views.push({ name: pod.name, phase: pod.readyStep <= this.stepIndex ? 'ready' : 'starting', createdAtSeconds: pod.createdStep * dt });
+    }
+    return views;
+  }
+
+  /**
+   * Sets the Deployment's replicas now. New pods join the ring after startup + DNS resolver interval.
+   * Removal follows the ReplicaSet's preference: unready pods first, then ready pods off the ring,
+   * then ring pods, newest first; ring pods drain for drainSeconds or lose what they hold.
+   */
+  setReplicas(replicas: number): void {
+    if (!(Number.isInteger(replicas) && replicas >= 0)) throw new RangeError(`replicas must be an integer ≥ 0, got ${replicas}`);
+    const dt = this.settings.stepSeconds;
+    let change = replicas - this.replicas;
+    if (change > 0) {
+      const readyStep = this.stepIndex + this.settings.podStartupSeconds / dt;
+      const joinStep = this.stepIndex + joinDelaySeconds(this.settings) / dt;
+      for (; change > 0; change--) this.startingPods.push({ name: this.newPodName(), createdStep: this.stepIndex, readyStep, joinStep });
+      return;
+    }
+    // startingPods is in creation order, so the newest (least ready) pods are at the end.
+    while (change < 0 && this.startingPods.length > 0) {
+      this.startingPods.pop();
+      change++;
+    }
+    if (change < 0) this.removeRingPods(-change);
+  }
+
+  private removeRingPods(count: number): void {
+    const before = this.ringPods.length;
+    const removed = this.ringPods.splice(before - count, count);
+    this.totals.brokenTraces += (count / before) * this.ring.tracesInFlight;
+    const pool = this.ring.split(count / before, count);
+    if (this.settings.drainSeconds > 0) {
+      this.draining.push({ pool, pods: removed, endStep: this.stepIndex + this.settings.drainSeconds / this.settings.stepSeconds });
+    } else {
+      this.totals.lostOnScaleIn += pool.drop();
+    }
+  }
+
+  private joinReadyPods(): void {
+    let joined = 0;
+    while (this.startingPods.length > 0 && this.startingPods[0]!.joinStep <= this.stepIndex) {
+      const pod = this.startingPods.shift()!;
+      this.ringPods.push({ name: pod.name, createdStep: pod.createdStep });
+      joined++;
+    }
+    if (joined === 0) return;
+    const after = this.ringPods.length;
+    this.totals.brokenTraces += (joined / after) * this.ring.tracesInFlight;
+    this.ring.replicas = after;
+  }
+
+  private endDrains(): void {
+    if (this.draining.length === 0) return;
+    const remaining: DrainingCohort[] = [];
+    for (const cohort of this.draining) {
+      if (cohort.endStep <= this.stepIndex) this.totals.lostOnScaleIn += cohort.pool.drop();
+      else remaining.push(cohort);
+    }
+    this.draining = remaining;
+  }
+
+  /**
+   * Advances one step: `offeredSpans` arrive (whole spans), the backend accepts up to
+   * `backendSpansPerSecond` in total, or nothing when `outage` (every send fails).
+   */
+  step(offeredSpans: number, backendSpansPerSecond: number, outage: boolean): void {
+    if (!(Number.isInteger(offeredSpans) && offeredSpans >= 0)) throw new RangeError(`offeredSpans must be an integer ≥ 0, got ${offeredSpans}`);
+    const { settings, totals, observed } = this;
+    const dt = settings.stepSeconds;
+    this.joinReadyPods();
+    this.endDrains();
+
+    const ringCount = this.ringPods.length;
+    const exporting = ringCount + this.drainingReplicas;
+    const exportLimit = (replicas: number) => (exporting > 0 ? Math.floor((backendSpansPerSecond * dt * replicas) / exporting) : 0);
+
+    const memoryLimit = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction) * ringCount;
+    const accepted = Math.min(offeredSpans, Math.max(0, memoryLimit - this.ring.heldSpans));
+    const refused = offeredSpans - accepted;
+    totals.offered += offeredSpans;
+    totals.offeredTraces += offeredSpans / settings.spansPerTrace;
+    totals.accepted += accepted;
+    totals.refused += refused;
+
+    const active = this.activeResult;
+    this.ring.step(accepted, exportLimit(ringCount), outage, this.stepIndex, active);
+    this.addToTotals(active);
+
+    for (const cohort of this.draining) {
+      cohort.pool.step(0, exportLimit(cohort.pool.replicas), outage, this.stepIndex, this.drainResult);
+      this.addToTotals(this.drainResult);
+    }
+    totals.replicaSeconds += (this.replicas + this.drainingReplicas) * dt;
+
+    observed.acceptedSpans = accepted;
+    observed.refusedSpans = refused;
+    observed.sentSpans = active.sent;
+    observed.sendFailedSpans = active.sendFailed;
+    observed.enqueueFailedSpans = active.enqueueFailed;
+    observed.droppedTooEarlyTraces = active.droppedTooEarlyTraces;
+    observed.newTraces = active.ingested / settings.spansPerTrace;
+    observed.decisionTicks = active.decisionTicks * ringCount;
+    this.stepIndex++;
+    this.observeGauges();
+  }
+
+  private addToTotals(result: PoolStepResult): void {
+    const { totals } = this;
+    totals.sent += result.sent;
+    totals.sendFailed += result.sendFailed;
+    totals.enqueueFailed += result.enqueueFailed;
+    totals.droppedTooEarlySpans += result.droppedTooEarlySpans;
+    totals.droppedTooEarlyTraces += result.droppedTooEarlyTraces;
+  }
+
+  /** Gauges as a scrape at the current time would read them. */
+  private observeGauges(): void {
+    const { observed, settings } = this;
+    const ringCount = this.ringPods.length;
+    const reporting = this.readyReplicas;
+    const queueCapacity = queueCapacitySpans(settings);
+    observed.reportingReplicas = reporting;
+    observed.ringReplicas = ringCount;
+    observed.queueFillMax = ringCount > 0 ? this.ring.queueSpans / (queueCapacity * ringCount) : 0;
+    observed.queueFillMean = reporting > 0 ? this.ring.queueSpans / (queueCapacity * reporting) : 0;
+    observed.queueBatchesTotal = this.ring.queueSpans / settings.spansPerBatch;
+    observed.tracesOnMemory = this.ring.tracesInFlight;
+    observed.decisionLatencyMs = ringCount > 0 ? this.ring.decisionLatencyMs : 0;
+    observed.ringUtilization = ringCount > 0 ? this.ring.utilization : 0;
+  }
+}

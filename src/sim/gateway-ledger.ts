@@ -1,0 +1,107 @@
+// Per-gateway counters and gauges of the simulated fleet, for a Prometheus exposition with one series
+// set per pod: each step's pooled increments are shared evenly by the pods on the ring (they share
+// the load evenly), counters only ever grow, and a pod's series exist from readiness until it is
+// removed (a terminating pod leaves the scrape, as with a ServiceMonitor).
+import type { Fleet } from './fleet.ts';
+import { DECISION_TIMER_BUCKETS_MS } from './fleet-recorder.ts';
+import { queueCapacitySpans } from './fleet-settings.ts';
+
+/** What one gateway's /metrics would show. Counters are cumulative since the pod started. */
+export interface GatewayMetrics {
+  readonly pod: string;
+  readonly startedAtMs: number;
+  acceptedSpans: number;
+  refusedSpans: number;
+  sentSpans: number;
+  sendFailedSpans: number;
+  enqueueFailedSpans: number;
+  droppedTooEarlyTraces: number;
+  newTraces: number;
+  cpuSeconds: number;
+  /** Cumulative decision ticks per DECISION_TIMER_BUCKETS_MS bound (le), plus count and sum (ms). */
+  readonly decisionBuckets: Float64Array;
+  decisionCount: number;
+  decisionSumMs: number;
+  queueBatches: number;
+  queueCapacityBatches: number;
+  tracesOnMemory: number;
+}
+
+/** Follows a fleet step by step and keeps every scraped pod's metrics. */
+export class GatewayLedger {
+  private readonly gateways = new Map<string, GatewayMetrics>();
+
+  constructor(private readonly fleet: Fleet) {}
+
+  /** Call after every fleet step, with the time the step ended. */
+  update(nowMs: number): void {
+    const { fleet } = this;
+    const dt = fleet.settings.stepSeconds;
+    const observed = fleet.observed;
+    const present = new Set<string>();
+    const ring: GatewayMetrics[] = [];
+    for (const pod of fleet.pods()) {
+      if (pod.phase !== 'ring' && pod.phase !== 'ready') continue;
+      present.add(pod.name);
+      let metrics = this.gateways.get(pod.name);
+      if (!metrics) {
+        metrics = newGateway(pod.name, nowMs - (fleet.nowSeconds - pod.createdAtSeconds) * 1000, queueCapacitySpans(fleet.settings) / fleet.settings.spansPerBatch);
+        this.gateways.set(pod.name, metrics);
+      }
+      if (pod.phase === 'ring') ring.push(metrics);
+      else {
+        metrics.queueBatches = 0;
+        metrics.tracesOnMemory = 0;
+      }
+    }
+    for (const name of [...this.gateways.keys()]) if (!present.has(name)) this.gateways.delete(name);
+    if (ring.length === 0) return;
+    const share = 1 / ring.length;
+    const ticks = observed.decisionTicks * share;
+    const latency = observed.decisionLatencyMs;
+    const queueBatches = observed.queueBatchesTotal * share;
+    for (const metrics of ring) {
+      metrics.acceptedSpans += observed.acceptedSpans * share;
+      metrics.refusedSpans += observed.refusedSpans * share;
+      metrics.sentSpans += observed.sentSpans * share;
+      metrics.sendFailedSpans += observed.sendFailedSpans * share;
+      metrics.enqueueFailedSpans += observed.enqueueFailedSpans * share;
+      metrics.droppedTooEarlyTraces += observed.droppedTooEarlyTraces * share;
+      metrics.newTraces += observed.newTraces * share;
+      metrics.cpuSeconds += observed.ringUtilization * dt;
+      DECISION_TIMER_BUCKETS_MS.forEach((bound, index) => {
+        if (latency <= bound) metrics.decisionBuckets[index]! += ticks;
+      });
+      metrics.decisionCount += ticks;
+      metrics.decisionSumMs += ticks * latency;
+      metrics.queueBatches = queueBatches;
+      metrics.tracesOnMemory = observed.tracesOnMemory * share;
+    }
+  }
+
+  /** Scraped pods in name order. */
+  gatewaysNow(): readonly GatewayMetrics[] {
+    return [...this.gateways.values()].sort((a, b) => a.pod.localeCompare(b.pod, 'en', { numeric: true }));
+  }
+}
+
+function newGateway(pod: string, startedAtMs: number, queueCapacityBatches: number): GatewayMetrics {
+  return {
+    pod,
+    startedAtMs,
+    acceptedSpans: 0,
+    refusedSpans: 0,
+    sentSpans: 0,
+    sendFailedSpans: 0,
+    enqueueFailedSpans: 0,
+    droppedTooEarlyTraces: 0,
+    newTraces: 0,
+    cpuSeconds: 0,
+    decisionBuckets: new Float64Array(DECISION_TIMER_BUCKETS_MS.length),
+    decisionCount: 0,
+    decisionSumMs: 0,
+    queueBatches: 0,
+    queueCapacityBatches,
+    tracesOnMemory: 0,
+  };
+}

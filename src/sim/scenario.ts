@@ -1,0 +1,103 @@
+// Scenario windows on top of a trace: backend outages (`--outage 2x30m`) and load bursts
+// (`--burst 2x15m@1.8`), placed reproducibly from the seed. Each window goes at a random offset
+// inside its own equal slice of the run (after a warm-up), so windows never overlap and spread out.
+import { formatDuration, parseDurationSeconds } from '../config/duration.ts';
+import { seededRandom } from './seeded-random.ts';
+
+export interface TimeWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface BurstWindow extends TimeWindow {
+  readonly multiplier: number;
+}
+
+export interface WindowSpec {
+  readonly count: number;
+  readonly durationSeconds: number;
+}
+
+export interface BurstSpec extends WindowSpec {
+  readonly multiplier: number;
+}
+
+/** Thrown for a malformed scenario flag; the CLI turns it into exit code 2. */
+export class ScenarioSpecError extends Error {
+  override readonly name = 'ScenarioSpecError';
+}
+
+const MAX_WINDOWS = 1000;
+const DAY_MS = 86_400_000;
+/** Salt that separates the burst stream from the outage stream of the same seed. */
+const BURST_SEED_SALT = 0x5bd1e995;
+
+function parseWindowSpec(text: string, flag: string, example: string): WindowSpec {
+  const match = /^(\d+)x(.+)$/.exec(text.trim());
+  const count = match ? Number(match[1]) : Number.NaN;
+  const durationSeconds = match ? parseDurationSeconds(match[2]!) : undefined;
+  if (!match || !Number.isInteger(count) || count < 1 || count > MAX_WINDOWS || durationSeconds === undefined) {
+    throw new ScenarioSpecError(`${flag} must be COUNTxDURATION with COUNT 1..${MAX_WINDOWS} and a duration like 30m or 2h, e.g. ${example}; got "${text}"`);
+  }
+  return { count, durationSeconds };
+}
+
+/** `2x30m` → two windows of 30 minutes. */
+export function parseOutageSpec(text: string): WindowSpec {
+  return parseWindowSpec(text, '--outage', '2x30m');
+}
+
+/** `2x15m@1.8` → two 15-minute windows at 1.8× the trace's load. */
+export function parseBurstSpec(text: string): BurstSpec {
+  const at = text.lastIndexOf('@');
+  const multiplier = at >= 0 ? Number(text.slice(at + 1)) : Number.NaN;
+  if (at < 0 || !(Number.isFinite(multiplier) && multiplier > 0 && multiplier <= 100)) {
+    throw new ScenarioSpecError(`--burst must be COUNTxDURATION@MULTIPLIER with a multiplier in (0, 100], e.g. 2x15m@1.8; got "${text}"`);
+  }
+  return { ...parseWindowSpec(text.slice(0, at), '--burst', '2x15m@1.8'), multiplier };
+}
+
+export function describeWindowSpec(spec: WindowSpec): string {
+  return `${spec.count}x${formatDuration(spec.durationSeconds)}`;
+}
+
+function placeWindows(spec: WindowSpec, startMs: number, endMs: number, random: () => number, what: string): TimeWindow[] {
+  const durationMs = spec.durationSeconds * 1000;
+  const warmupMs = Math.min(DAY_MS, (endMs - startMs) / 10);
+  const sliceMs = (endMs - startMs - warmupMs) / spec.count;
+  if (!(sliceMs >= durationMs)) {
+    throw new ScenarioSpecError(
+      `${what} ${describeWindowSpec(spec)} does not fit the run: ${spec.count} windows of ${formatDuration(spec.durationSeconds)} need more than ${formatDuration(Math.ceil((spec.count * durationMs + warmupMs) / 1000))}; use fewer or shorter windows`,
+    );
+  }
+  const windows: TimeWindow[] = [];
+  for (let i = 0; i < spec.count; i++) {
+    const sliceStart = startMs + warmupMs + i * sliceMs;
+    const offset = Math.floor((random() * (sliceMs - durationMs)) / 1000) * 1000;
+    windows.push({ startMs: sliceStart + offset, endMs: sliceStart + offset + durationMs });
+  }
+  return windows;
+}
+
+/** Outage windows for a run [startMs, endMs), the same for every autoscaler and every run with this seed. */
+export function placeOutages(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
+  return placeWindows(spec, startMs, endMs, seededRandom(seed), '--outage');
+}
+
+export function placeBursts(spec: BurstSpec, startMs: number, endMs: number, seed: number): BurstWindow[] {
+  return placeWindows(spec, startMs, endMs, seededRandom(seed ^ BURST_SEED_SALT), '--burst').map((window) => ({ ...window, multiplier: spec.multiplier }));
+}
+
+/** The demo's outage on a given UTC day: `durationSeconds` long at a seeded time of that day. */
+export function dailyOutage(dayStartMs: number, durationSeconds: number, seed: number): TimeWindow {
+  const random = seededRandom(seed ^ Math.floor(dayStartMs / DAY_MS));
+  const latestStartMs = DAY_MS - durationSeconds * 1000;
+  const startMs = dayStartMs + Math.floor((random() * latestStartMs) / 1000) * 1000;
+  return { startMs, endMs: startMs + durationSeconds * 1000 };
+}
+
+/** Whether `timeMs` falls in one of the windows (sorted, non-overlapping). */
+export function inWindows(windows: readonly TimeWindow[], timeMs: number): boolean {
+  for (const window of windows) if (timeMs >= window.startMs && timeMs < window.endMs) return true;
+  return false;
+}
