@@ -1,9 +1,10 @@
 // The scaler's own metrics at /metrics (prom-client, its own Registry so tests and embedders never
 // share the global one). Per-target gauges are read from the DecisionLog at scrape time, so forgotten
-// targets disappear; events that happen elsewhere (Prometheus queries, gRPC calls, alert deliveries)
+// targets disappear; events that happen elsewhere (Prometheus queries, gRPC calls, alerting)
 // arrive through the observer objects main.ts hands to those modules.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionLog } from '../advisor/decision-log.ts';
+import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
@@ -12,17 +13,11 @@ const PREFIX = 'otel_gateway_scaler_';
 /** Seconds; Prometheus queries time out at 2 s by default, gRPC answers should take milliseconds. */
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** Handed to the Slack notifier. */
-export interface AlertDeliveryObserver {
-  /** A notification that could not be delivered after its retries; reason: rate-limited, client-error, server-error, network, … */
-  deliveryFailed(event: { readonly rule: string; readonly reason: string }): void;
-}
-
 export interface SelfMetrics {
   readonly registry: Registry;
   readonly prometheusQueries: PrometheusQueryObserver;
   readonly grpcCalls: GrpcCallObserver;
-  readonly alertDeliveries: AlertDeliveryObserver;
+  readonly alerting: AlertingObserver;
   /** Starts reading per-target gauges from the log and counting guard actions; returns a stop function. */
   trackDecisionLog(decisionLog: DecisionLog): () => void;
 }
@@ -170,10 +165,32 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
     labelNames: ['server', 'outcome'] as const,
     registers: [registry],
   });
-  const alertFailures = new Counter({
-    name: `${PREFIX}alert_delivery_failures_total`,
-    help: 'Alert notifications that could not be delivered, by rule and reason.',
-    labelNames: ['rule', 'reason'] as const,
+  const alertTransitions = new Counter({
+    name: `${PREFIX}alert_transitions_total`,
+    help: 'Alerts that started firing or resolved, by rule, severity, state and whether the target is advisory.',
+    labelNames: ['rule', 'severity', 'state', 'advisory'] as const,
+    registers: [registry],
+  });
+  const alertNotifications = new Counter({
+    name: `${PREFIX}alert_notifications_total`,
+    help: 'Slack messages by final outcome (delivered or failed after retries) and the last failure reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const alertAttemptFailures = new Counter({
+    name: `${PREFIX}alert_delivery_attempt_failures_total`,
+    help: 'Single HTTP attempts to Slack that failed, by reason (retried when the reason allows).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const alertQueueDrops = new Counter({
+    name: `${PREFIX}alert_queue_dropped_total`,
+    help: 'Alert messages dropped because the notification queue was full.',
+    registers: [registry],
+  });
+  const alertQueueDepth = new Gauge({
+    name: `${PREFIX}alert_queue_depth`,
+    help: 'Alert messages waiting to be sent.',
     registers: [registry],
   });
 
@@ -193,9 +210,21 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
         grpcDuration.observe({ method: event.method, code: event.code }, event.durationMs / 1000);
       },
     },
-    alertDeliveries: {
-      deliveryFailed(event) {
-        alertFailures.inc({ rule: event.rule, reason: event.reason });
+    alerting: {
+      onAlertTransition(event) {
+        alertTransitions.inc({ rule: event.rule, severity: event.severity, state: event.state, advisory: String(event.advisory) });
+      },
+      onNotification(event) {
+        alertNotifications.inc({ outcome: event.outcome, reason: event.reason ?? 'none' });
+      },
+      onDeliveryAttemptFailure(event) {
+        alertAttemptFailures.inc({ reason: event.reason });
+      },
+      onQueueDrop() {
+        alertQueueDrops.inc();
+      },
+      onQueueDepth(depth) {
+        alertQueueDepth.set(depth);
       },
     },
     trackDecisionLog(decisionLog) {

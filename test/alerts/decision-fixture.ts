@@ -1,5 +1,7 @@
 // Plain Decision objects for alert tests: the policy is written elsewhere, alerts build against the
 // Decision contract only. Every signal is present unless a test says otherwise.
+import { type AlertState, evaluateTargetAlerts, type TargetAlerts } from '../../src/alerts/alert-state.ts';
+import { resolveRuleSettings } from '../../src/alerts/rule-settings.ts';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import type { Decision, GuardAction, Proposal } from '../../src/policy/decision.ts';
 import type { AlertInput, ForecastDueNow } from '../../src/alerts/rules/alert-rule.ts';
@@ -116,3 +118,18 @@ export const MISSING_DATA_GUARD: GuardAction = {
   to: 6,
   reason: 'Holding at 6: queueFillMax is missing; never scaling in on missing data.',
 };
+
+/** Backend bottleneck (critical) and refused spans (warning), both firing, for `target`; fired at `atMs`. */
+export function firingAlerts(target: TargetRef, atMs: number, options: { advisory?: boolean } = {}): AlertState[] {
+  const rules = resolveRuleSettings({ backendBottleneck: { for: '1m' }, refusedSpans: { for: '1m' } });
+  let state: TargetAlerts = new Map();
+  for (const offsetMs of [-60_000, -30_000, 0]) {
+    const at = atMs + offsetMs;
+    const input: AlertInput = {
+      ...decisionInput({ at, guards: [BACKEND_GUARD], signals: { refusedSpansPerSecond: 2400, sendFailedSpansPerSecond: 16_000, sentSpansPerSecond: 34_000, queueFillMax: 0.93 } }, options),
+      target,
+    };
+    state = evaluateTargetAlerts(state, input, rules, at).next;
+  }
+  return [...state.values()].filter((alert) => alert.phase === 'firing');
+}

@@ -77,20 +77,29 @@ describe('/metrics', () => {
 
   it('turns the observers main.ts hands out into latency histograms and error counters', async () => {
     dashboard = await startTestDashboard({ targets: [GATEWAY], decidedSteps: 1 });
-    const { prometheusQueries, grpcCalls, alertDeliveries } = dashboard.metrics;
+    const { prometheusQueries, grpcCalls, alerting } = dashboard.metrics;
     prometheusQueries.queryFinished({ server: 'default', query: 'queueFillMax', durationMs: 12, outcome: 'ok' });
     prometheusQueries.queryFinished({ server: 'default', query: 'queueFillMax', durationMs: 2000, outcome: 'error', errorReason: 'timeout' });
     prometheusQueries.readFinished?.({ server: 'default', outcome: 'cached' });
     grpcCalls.callFinished({ method: 'GetMetrics', durationMs: 3, code: 'OK' });
     grpcCalls.callFinished({ method: 'GetMetrics', durationMs: 4, code: 'OK' });
-    alertDeliveries.deliveryFailed({ rule: 'backendBottleneck', reason: 'rate-limited' });
+    alerting.onAlertTransition({ rule: 'backendBottleneck', severity: 'critical', state: 'firing', advisory: false });
+    alerting.onDeliveryAttemptFailure({ reason: 'rate-limited', status: 429 });
+    alerting.onDeliveryAttemptFailure({ reason: 'rate-limited', status: 429 });
+    alerting.onNotification({ outcome: 'failed', reason: 'rate-limited', attempts: 2, alerts: 1 });
+    alerting.onQueueDrop({ droppedTotal: 1 });
+    alerting.onQueueDepth(7);
     const { text } = await call(dashboard.url, '/metrics');
     expect(sample(text, 'otel_gateway_scaler_prometheus_query_duration_seconds_count', { server: 'default', query: 'queueFillMax', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'otel_gateway_scaler_prometheus_query_errors_total', { server: 'default', reason: 'timeout' })).toBe(1);
     expect(sample(text, 'otel_gateway_scaler_signal_reads_total', { server: 'default', outcome: 'cached' })).toBe(1);
     expect(sample(text, 'otel_gateway_scaler_grpc_call_duration_seconds_count', { method: 'GetMetrics', code: 'OK' })).toBe(2);
     expect(sample(text, 'otel_gateway_scaler_grpc_call_duration_seconds_sum', { method: 'GetMetrics', code: 'OK' })).toBeCloseTo(0.007, 10);
-    expect(sample(text, 'otel_gateway_scaler_alert_delivery_failures_total', { rule: 'backendBottleneck', reason: 'rate-limited' })).toBe(1);
+    expect(sample(text, 'otel_gateway_scaler_alert_transitions_total', { rule: 'backendBottleneck', severity: 'critical', state: 'firing', advisory: 'false' })).toBe(1);
+    expect(sample(text, 'otel_gateway_scaler_alert_delivery_attempt_failures_total', { reason: 'rate-limited' })).toBe(2);
+    expect(sample(text, 'otel_gateway_scaler_alert_notifications_total', { outcome: 'failed', reason: 'rate-limited' })).toBe(1);
+    expect(text).toMatch(/^otel_gateway_scaler_alert_queue_dropped_total 1$/m);
+    expect(text).toMatch(/^otel_gateway_scaler_alert_queue_depth 7$/m);
   });
 });
 

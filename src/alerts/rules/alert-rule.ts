@@ -53,12 +53,16 @@ export interface AlertInput {
 
 export type EvidenceUnit = 'spans/s' | 'traces/s' | 'traces' | 'replicas' | 'ms' | 'seconds' | 'ratio' | 'factor' | 'text';
 
-/** One number an alert shows, with the threshold it was compared to when there is one. */
+/**
+ * One number an alert shows: `threshold` when this rule compared it to one (its own config), or a
+ * `reference` that puts it in context (a target setting, a capacity), in the same unit.
+ */
 export interface EvidenceItem {
   readonly label: string;
   readonly value: number | string;
   readonly unit: EvidenceUnit;
   readonly threshold?: { readonly comparison: '>' | '≥' | '<'; readonly value: number };
+  readonly reference?: { readonly label: string; readonly value: number };
 }
 
 /** What a person reads about an active alert: what happened, the numbers, what the scaler did, what to check. */

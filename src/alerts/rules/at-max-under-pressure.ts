@@ -36,11 +36,11 @@ export const atMaxUnderPressureRule: AlertRule = {
     const accepted = signalValue(decision, 'acceptedSpansPerSecond');
     if (accepted !== undefined) {
       const capacity = input.settings.maxReplicas * input.settings.capacitySpansPerReplica * input.settings.targetUtilization;
-      evidence.push({ label: 'Spans accepted', value: accepted, unit: 'spans/s', threshold: { comparison: '>', value: capacity } });
+      evidence.push({ label: 'Spans accepted', value: accepted, unit: 'spans/s', reference: { label: 'capacity at maxReplicas', value: capacity } });
     }
     const queueFillMax = signalValue(decision, 'queueFillMax');
     if (queueFillMax !== undefined) {
-      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', threshold: { comparison: '>', value: input.settings.targetQueueFill } });
+      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', reference: { label: 'target', value: input.settings.targetQueueFill } });
     }
     return {
       status: 'active',

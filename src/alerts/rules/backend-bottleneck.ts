@@ -31,13 +31,13 @@ export const backendBottleneckRule: AlertRule = {
         label: 'Send-failed ratio',
         value: sendFailed / (sendFailed + sent),
         unit: 'ratio',
-        threshold: { comparison: '>', value: input.settings.backendFailureRatio },
+        reference: { label: 'backendFailureRatio', value: input.settings.backendFailureRatio },
       });
     }
     if (sendFailed !== undefined) evidence.push({ label: 'Spans failing to send', value: sendFailed, unit: 'spans/s' });
     if (sent !== undefined) evidence.push({ label: 'Spans sent', value: sent, unit: 'spans/s' });
     if (queueFillMax !== undefined) {
-      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', threshold: { comparison: '>', value: input.settings.targetQueueFill } });
+      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', reference: { label: 'target', value: input.settings.targetQueueFill } });
     }
     evidence.push({ label: 'Replicas the load alone would need', value: guard.from, unit: 'replicas' });
     return {

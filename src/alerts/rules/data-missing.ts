@@ -17,7 +17,7 @@ export const dataMissingRule: AlertRule = {
       const { error } = observation;
       return {
         status: 'active',
-        summary: `The target could not be evaluated: ${error.message}`,
+        summary: `The target could not be evaluated: ${error.message.replace(/\.?$/, '.')}`,
         evidence: [{ label: 'Error', value: error.code, unit: 'text' }],
         scalerAction: describeFailedEvaluation(error, input.advisory),
         checks: [
@@ -33,13 +33,13 @@ export const dataMissingRule: AlertRule = {
     const evidence: EvidenceItem[] = [];
     for (const name of SIGNAL_NAMES) {
       const reading = decision.snapshot.signals[name];
-      if (reading.kind === 'missing') evidence.push({ label: name, value: `missing: ${reading.reason}`, unit: 'text' });
+      if (reading.kind === 'missing') evidence.push({ label: `${name} missing`, value: reading.reason, unit: 'text' });
     }
     if (decision.snapshot.acceptedSpansPerSecondByGateway.kind === 'missing') {
-      evidence.push({ label: 'acceptedSpansPerSecondByGateway', value: `missing: ${decision.snapshot.acceptedSpansPerSecondByGateway.reason}`, unit: 'text' });
+      evidence.push({ label: 'acceptedSpansPerSecondByGateway missing', value: decision.snapshot.acceptedSpansPerSecondByGateway.reason, unit: 'text' });
     }
     const ageSeconds = Math.max(0, (decision.at - decision.snapshot.observedAtMs) / 1000);
-    evidence.push({ label: 'Snapshot age', value: ageSeconds, unit: 'seconds', threshold: { comparison: '>', value: input.settings.staleAfterSeconds } });
+    evidence.push({ label: 'Snapshot age', value: ageSeconds, unit: 'seconds', reference: { label: 'staleAfter', value: input.settings.staleAfterSeconds } });
     return {
       status: 'active',
       summary: 'The policy is holding the replica count because signals it needs are missing or stale. It never scales in on missing data, and it cannot scale out on data it does not have.',

@@ -29,7 +29,7 @@ export const refusedSpansRule: AlertRule = {
     }
     const queueFillMax = signalValue(decision, 'queueFillMax');
     if (queueFillMax !== undefined) {
-      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', threshold: { comparison: '>', value: input.settings.targetQueueFill } });
+      evidence.push({ label: 'Fullest exporter queue', value: queueFillMax, unit: 'ratio', reference: { label: 'target', value: input.settings.targetQueueFill } });
     }
     evidence.push({ label: 'Replicas running', value: decision.current, unit: 'replicas' });
     return {

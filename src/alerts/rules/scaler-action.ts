@@ -29,7 +29,7 @@ export function describeScalerAction(decision: Decision, advisory: boolean): str
 /** The same sentence followed by the reason of the guard that shaped it. */
 export function describeGuardedAction(decision: Decision, advisory: boolean, guard: GuardAction | undefined): string {
   const action = describeScalerAction(decision, advisory);
-  return guard ? `${action} ${guard.reason}` : action;
+  return guard ? `${action} The policy said: “${guard.reason}”` : action;
 }
 
 /** What happens when there is no decision at all. */

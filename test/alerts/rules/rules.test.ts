@@ -195,7 +195,7 @@ table(ALERT_RULES.dataMissing, [
   {
     name: 'is active when the policy held on missing data, listing the missing signals',
     input: decisionInput({ at, guards: [MISSING_DATA_GUARD], signals: { queueFillMax: 'missing' } }),
-    want: { status: 'active', evidence: { queueFillMax: 'missing: no series matched', 'Snapshot age': 0 }, mentions: [MISSING_DATA_GUARD.reason] },
+    want: { status: 'active', evidence: { 'queueFillMax missing': 'no series matched', 'Snapshot age': 0 }, mentions: [MISSING_DATA_GUARD.reason] },
   },
 ]);
 
@@ -209,7 +209,7 @@ describe('suggestNumTraces', () => {
 });
 
 describe('routingSkew', () => {
-  const rows = [
+  const rows: { name: string; input: Record<string, number>; want: ReturnType<typeof routingSkew> }[] = [
     { name: 'one gateway: no skew to speak of', input: { a: 100 }, want: undefined },
     { name: 'even gateways: ratio 1', input: { a: 100, b: 100, c: 100 }, want: { hottestGateway: 'a', hottestSpansPerSecond: 100, othersMeanSpansPerSecond: 100, ratio: 1, gateways: 3 } },
     { name: 'others idle: infinite ratio', input: { a: 0, b: 50 }, want: { hottestGateway: 'b', hottestSpansPerSecond: 50, othersMeanSpansPerSecond: 0, ratio: Number.POSITIVE_INFINITY, gateways: 2 } },
