@@ -74,7 +74,7 @@ export function stepAlert(
     }
     return { next: { ...previous, clearSinceMs }, transition: undefined };
   }
-  const { status: _status, ...details } = observation;
+  const { status: _status, severity, ...details } = observation;
   const maxGapMs = Math.max(forMs, MIN_CONTINUITY_GAP_SECONDS * 1000);
   const continuous = previous !== undefined && (previous.phase === 'firing' || nowMs - previous.lastActiveAtMs <= maxGapMs);
   const activeSinceMs = continuous ? previous.activeSinceMs : nowMs;
@@ -82,7 +82,7 @@ export function stepAlert(
     key: alertKey(context.target, rule.rule.name),
     rule: rule.rule.name,
     title: rule.rule.title,
-    severity: rule.rule.severity,
+    severity: severity ?? rule.rule.severity,
     target: context.target,
     advisory: context.advisory,
     activeSinceMs,

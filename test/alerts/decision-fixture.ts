@@ -11,6 +11,8 @@ import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 export const TARGET: TargetRef = { namespace: 'observability', name: 'otel-gateway' };
 export const SETTINGS: TargetSettings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', maxReplicas: '12' });
 
+// Guard reasons below are worded as src/policy/guards.ts words them.
+
 /** A healthy tier of 6 gateways at ~60% of capacity. */
 const HEALTHY: Record<SignalName, number> = {
   currentReplicas: 6,
@@ -108,7 +110,7 @@ export const BACKEND_GUARD: GuardAction = {
   effect: 'hold',
   from: 9,
   to: 6,
-  reason: 'Holding at 6: backend rejects 32% of sends (limit 5%); more gateways would not help.',
+  reason: 'backend rejects 32% of sends (limit 5%); more gateways would not help',
 };
 
 export const MISSING_DATA_GUARD: GuardAction = {
@@ -116,7 +118,7 @@ export const MISSING_DATA_GUARD: GuardAction = {
   effect: 'hold',
   from: 4,
   to: 6,
-  reason: 'Holding at 6: queueFillMax is missing; never scaling in on missing data.',
+  reason: 'no data for queueFillMax; never scaling in on missing data',
 };
 
 /** Backend bottleneck (critical) and refused spans (warning), both firing, for `target`; fired at `atMs`. */

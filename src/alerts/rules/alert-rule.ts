@@ -74,7 +74,8 @@ export interface AlertDetails {
 }
 
 export type RuleObservation =
-  | ({ readonly status: 'active' } & AlertDetails)
+  /** `severity` overrides the rule's when the same rule covers situations of different urgency. */
+  | ({ readonly status: 'active'; readonly severity?: AlertSeverity } & AlertDetails)
   | { readonly status: 'clear' }
   /** The inputs this rule needs were missing: keep the alert where it is (neither advance nor resolve). */
   | { readonly status: 'unknown'; readonly reason: string };

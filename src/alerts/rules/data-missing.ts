@@ -4,7 +4,11 @@ import { SIGNAL_NAMES } from '../../signals/signal-snapshot.ts';
 import type { AlertRule, EvidenceItem } from './alert-rule.ts';
 import { describeFailedEvaluation, describeGuardedAction, guardActed } from './scaler-action.ts';
 
-/** Fires while evaluations fail (Prometheus unreachable, no gateway found) or the policy holds on missing data. */
+/**
+ * Fires while evaluations fail (Prometheus unreachable, no gateway found) or the policy's missingData
+ * guard acts: critical when there is no decision or the guard held the count, warning when it only
+ * blocks scale-in (scale-out on the signals present still works).
+ */
 export const dataMissingRule: AlertRule = {
   name: 'dataMissing',
   title: 'Signals missing or Prometheus unreachable',
@@ -40,9 +44,13 @@ export const dataMissingRule: AlertRule = {
     }
     const ageSeconds = Math.max(0, (decision.at - decision.snapshot.observedAtMs) / 1000);
     evidence.push({ label: 'Snapshot age', value: ageSeconds, unit: 'seconds', reference: { label: 'staleAfter', value: input.settings.staleAfterSeconds } });
+    const held = guard.effect === 'hold';
     return {
       status: 'active',
-      summary: 'The policy is holding the replica count because signals it needs are missing or stale. It never scales in on missing data, and it cannot scale out on data it does not have.',
+      severity: held ? 'critical' : 'warning',
+      summary: held
+        ? 'The policy is holding the replica count because signals it needs are missing or stale. It never scales in on missing data, and it cannot scale out on data it does not have.'
+        : 'Signals are missing or stale. The scaler will not scale in until they are back; it still scales out on the signals it has.',
       evidence,
       scalerAction: describeGuardedAction(decision, input.advisory, guard),
       checks: [

@@ -10,6 +10,8 @@ import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD 
 
 interface Want {
   readonly status: RuleObservation['status'];
+  /** When the observation sets its own severity. */
+  readonly severity?: 'critical' | 'warning';
   /** Evidence values by label that must be present (numbers compared to 6 digits). */
   readonly evidence?: Readonly<Record<string, number | string>>;
   /** Text that must appear in the summary, scaler action or checks. */
@@ -28,6 +30,7 @@ function check(rule: AlertRule, row: Row): void {
   const got = rule.evaluate(row.input, { threshold });
   expect(got.status).toBe(row.want.status);
   if (got.status !== 'active') return;
+  if (row.want.severity) expect(got.severity).toBe(row.want.severity);
   for (const [label, value] of Object.entries(row.want.evidence ?? {})) {
     const item = got.evidence.find((candidate) => candidate.label === label);
     expect(item, `evidence "${label}" in ${got.evidence.map((e) => e.label).join(', ')}`).toBeDefined();
@@ -188,14 +191,19 @@ table(ALERT_RULES.forecastMiss, [
 table(ALERT_RULES.dataMissing, [
   { name: 'is clear when a decision was made without the missingData guard', input: decisionInput({ at }), want: { status: 'clear' } },
   {
-    name: 'is active on a failed evaluation, with the catalogue remedy',
-    input: errorInput(at),
-    want: { status: 'active', evidence: { Error: 'PROMETHEUS_UNAVAILABLE' }, mentions: ['Check that Prometheus is up', 'No decision: GetMetrics answered KEDA with PROMETHEUS_UNAVAILABLE'] },
+    name: 'is a warning when missing data only blocks scale-in',
+    input: decisionInput({ at, guards: [{ ...MISSING_DATA_GUARD, effect: 'note', from: 6, to: 6 }], signals: { decisionLatencyP99Ms: 'missing' } }),
+    want: { status: 'active', severity: 'warning', mentions: ['still scales out on the signals it has'] },
   },
   {
-    name: 'is active when the policy held on missing data, listing the missing signals',
+    name: 'is active on a failed evaluation, with the catalogue remedy',
+    input: errorInput(at),
+    want: { status: 'active', severity: undefined, evidence: { Error: 'PROMETHEUS_UNAVAILABLE' }, mentions: ['Check that Prometheus is up', 'No decision: GetMetrics answered KEDA with PROMETHEUS_UNAVAILABLE'] },
+  },
+  {
+    name: 'is critical when the policy held on missing data, listing the missing signals',
     input: decisionInput({ at, guards: [MISSING_DATA_GUARD], signals: { queueFillMax: 'missing' } }),
-    want: { status: 'active', evidence: { 'queueFillMax missing': 'no series matched', 'Snapshot age': 0 }, mentions: [MISSING_DATA_GUARD.reason] },
+    want: { status: 'active', severity: 'critical', evidence: { 'queueFillMax missing': 'no series matched', 'Snapshot age': 0 }, mentions: [MISSING_DATA_GUARD.reason] },
   },
 ]);
 

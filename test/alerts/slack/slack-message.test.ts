@@ -52,8 +52,14 @@ function firingNotices(alerts: readonly AlertState[], repeat = false, atMs = at)
 
 /** One decision where everything is wrong at once, so every rule's text can be read side by side. */
 function everythingWrong(atMs: number): AlertInput {
-  const routing: GuardAction = { name: 'routingImbalance', effect: 'note', from: 12, to: 12, reason: 'gw-0 takes 3.4× the mean of the others: a routing problem, not capacity.' };
-  const clamp: GuardAction = { name: 'clamp', effect: 'limit', from: 16, to: 12, reason: 'Clamped to maxReplicas 12 (wanted 16).' };
+  const routing: GuardAction = {
+    name: 'routingImbalance',
+    effect: 'note',
+    from: 12,
+    to: 12,
+    reason: 'Gateway gw-0 receives 41k spans/s while the other 3 average 12.1k spans/s: a routing hot spot (traceID hash or stale DNS on the agents) that more gateways would not fix; queue fill counts by its mean and decision latency adds no replicas.',
+  };
+  const clamp: GuardAction = { name: 'clamp', effect: 'limit', from: 16, to: 12, reason: 'capped at maxReplicas is 12 (load needs 16)' };
   return decisionInput(
     {
       at: atMs,
@@ -61,8 +67,8 @@ function everythingWrong(atMs: number): AlertInput {
       recommended: 12,
       atMaxUnderPressure: true,
       guards: [
-        { ...BACKEND_GUARD, from: 16, to: 12, reason: 'Holding at 12: backend rejects 21% of sends (limit 5%); more gateways would not help.' },
-        { ...MISSING_DATA_GUARD, from: 12, to: 12, reason: 'Holding at 12: enqueueFailedSpansPerSecond is missing; never scaling in on missing data.' },
+        { ...BACKEND_GUARD, from: 16, to: 12, reason: 'backend rejects 21% of sends (limit 5%); more gateways would not help' },
+        { ...MISSING_DATA_GUARD, effect: 'note', from: 12, to: 12, reason: 'no data for enqueueFailedSpansPerSecond: no scale-in until it is back; scale-out on the signals present is still allowed' },
         clamp,
         routing,
       ],
