@@ -15,6 +15,8 @@ export interface ShutdownOptions {
   readonly hardDeadlineMs?: number;
   /** process.exit by default; tests pass their own. */
   readonly exit?: (code: number) => void;
+  /** Where signals arrive; the process by default, an EventEmitter in tests. */
+  readonly signals?: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'>;
 }
 
 /** Installs the signal handlers; returns a function that removes them. */
@@ -50,8 +52,9 @@ export function exitOnShutdownSignals(options: ShutdownOptions): () => void {
     );
   };
 
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+  const signals = options.signals ?? process;
+  for (const signal of SHUTDOWN_SIGNALS) signals.on(signal, onSignal);
   return () => {
-    for (const signal of SHUTDOWN_SIGNALS) process.removeListener(signal, onSignal);
+    for (const signal of SHUTDOWN_SIGNALS) signals.removeListener(signal, onSignal);
   };
 }

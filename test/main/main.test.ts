@@ -16,9 +16,11 @@ interface Run {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node --import tsx src/main.ts` as `npm start` does, with a clean environment. */
+const TSX = join(PROJECT_ROOT, 'node_modules/.bin/tsx');
+
+/** Starts `tsx src/main.ts` as `npm start` does (tsx relays signals to the node process it runs), with a clean environment. */
 function runMain(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(TSX, ['src/main.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
