@@ -165,10 +165,7 @@ export function nearestCountOutsideTolerance(current: number, recommended: numbe
 export function hpaToleranceGuard(current: number, recommended: number): GuardResult {
   if (!withinHpaTolerance(current, recommended)) return NOT_ACTED(recommended);
   const acted = nearestCountOutsideTolerance(current, recommended);
-  const fix =
-    recommended < current
-      ? `it would act on ${acted} (scaleInStep ${current - acted}) or with a lower HPA tolerance (behavior.scaleDown.tolerance, Kubernetes ≥ 1.33)`
-      : `it acts once the recommendation reaches ${acted}`;
+  const fix = recommended < current ? `it acts on ${acted} or fewer, more than the load allows` : `it acts once the recommendation reaches ${acted}`;
   const reason = `The HPA ignores changes within ±${formatPercent(HPA_TOLERANCE)} of current: ${current} → ${recommended} will not happen; ${fix}.`;
   return { replicas: recommended, action: action('hpaTolerance', recommended, recommended, reason, 'note') };
 }

@@ -1,13 +1,14 @@
 // Guard 3, stateful scale-in: every ring change splits in-flight traces, so the tier steps in slowly.
-// A step is taken only after every proposal has stayed below current for scaleInWindow; it is at most
-// scaleInStep replicas; it is repeated until the HPA carries it out; and the next step waits a full
-// window after that ring change. A gap in evaluations longer than staleAfter restarts the window
-// (nobody watched the load in between), as does any proposal reaching current.
+// A step is taken only after every proposal has stayed below current for scaleInWindow; it is
+// scaleInStep replicas (widened only as far as the HPA's tolerance requires for it to act at all); it
+// is repeated until the HPA carries it out; and the next step waits a full window after that ring
+// change. A gap in evaluations longer than staleAfter restarts the window (nobody watched the load in
+// between), as does any proposal reaching current.
 import type { PolicyContext } from './policy-context.ts';
 import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
 import type { GuardAction } from './decision.ts';
-import { formatSeconds } from './format.ts';
-import type { GuardResult } from './guards.ts';
+import { formatPercent, formatSeconds } from './format.ts';
+import { type GuardResult, HPA_TOLERANCE, nearestCountOutsideTolerance, withinHpaTolerance } from './guards.ts';
 
 /** Which step of the current descent this is, counting steps already taken. */
 export interface ScaleInProgress {
@@ -38,6 +39,22 @@ function stepAction(desired: number, to: number, reason: string): GuardAction {
 }
 
 /**
+ * The count one step goes to: scaleInStep below current (not below `floor`), made larger when the HPA
+ * would ignore it — with its default ±10 % tolerance a one-replica step from 10 or more replicas never
+ * happens — as long as the larger step still fits the load.
+ */
+export function nextStepTarget(current: number, floor: number, scaleInStep: number): { readonly to: number; readonly widened: boolean } {
+  const to = Math.max(floor, current - scaleInStep);
+  if (!withinHpaTolerance(current, to)) return { to, widened: false };
+  const actionable = nearestCountOutsideTolerance(current, to);
+  return actionable >= floor ? { to: actionable, widened: true } : { to, widened: false };
+}
+
+function holdAction(desired: number, current: number, reason: string): GuardAction {
+  return { name: 'scaleInWindow', effect: 'hold', from: desired, to: current, reason };
+}
+
+/**
  * Applies the window and step to a desired count below current. `desired` is already past the
  * bottleneck and missing-data guards; below minReplicas counts as minReplicas (the clamp reports it).
  */
@@ -50,48 +67,57 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
   const prior = isContinuous(ctx, previous) ? previous.scaleIn : NO_SCALE_IN;
   const pending = prior.pendingStep;
 
-  if (pending !== undefined && current === pending.fromReplicas && prior.windowStartMs !== undefined) {
+  // A step decided earlier that the HPA has not finished: keep asking for it, unless the HPA moved part
+  // of the way and the rest is inside its tolerance (it will go no further: the step is as done as it gets).
+  if (pending !== undefined && prior.windowStartMs !== undefined && current <= pending.fromReplicas && current > pending.toReplicas) {
     const to = Math.max(pending.toReplicas, floor);
-    const progress = { step: prior.stepsTaken, of: prior.stepsTaken - 1 + stepsLeft(current, floor, settings.scaleInStep), belowForSeconds: (nowMs - prior.windowStartMs) / 1000 };
-    const reason = `Step ${progress.step} of ${progress.of} (${current} → ${to}) repeats until the HPA carries it out.`;
-    return {
-      result: { replicas: to, action: stepAction(desired, to, reason) },
-      state: { windowStartMs: prior.windowStartMs, pendingStep: { fromReplicas: current, toReplicas: to }, stepsTaken: prior.stepsTaken },
-      progress,
-    };
+    const stalled = current < pending.fromReplicas && withinHpaTolerance(current, to);
+    if (!stalled) {
+      const stepSize = pending.fromReplicas - pending.toReplicas;
+      const progress = { step: prior.stepsTaken, of: prior.stepsTaken - 1 + stepsLeft(current, floor, stepSize), belowForSeconds: (nowMs - prior.windowStartMs) / 1000 };
+      const reason = `Step ${progress.step} of ${progress.of} (${pending.fromReplicas} → ${to}) repeats until the HPA carries it out.`;
+      return {
+        result: { replicas: to, action: stepAction(desired, to, reason) },
+        state: { windowStartMs: prior.windowStartMs, pendingStep: { fromReplicas: pending.fromReplicas, toReplicas: to }, stepsTaken: prior.stepsTaken },
+        progress,
+      };
+    }
   }
 
-  if (pending !== undefined && current <= pending.toReplicas) {
+  if (pending !== undefined && current < pending.fromReplicas) {
     const cause = `load fits ${floor}; the next scale-in step waits a full ${window} after the ring changed to ${current}`;
     const reason = `Ring changed to ${current}: the next step waits a full ${window} window so traces in flight are decided first.`;
     return {
-      result: { replicas: current, action: { name: 'scaleInWindow', effect: 'hold', from: desired, to: current, reason }, cause },
+      result: { replicas: current, action: holdAction(desired, current, reason), cause },
       state: { windowStartMs: nowMs, pendingStep: undefined, stepsTaken: prior.stepsTaken },
       progress: undefined,
     };
   }
 
-  // No step in progress, or the replica count moved some other way: (re)start or continue the window.
+  // No step in progress, or the replica count moved up meanwhile: (re)start or continue the window.
   const stepsTaken = pending === undefined ? prior.stepsTaken : 0;
   const windowStartMs = pending === undefined && prior.windowStartMs !== undefined ? prior.windowStartMs : nowMs;
   const elapsedMs = Math.max(0, nowMs - windowStartMs);
+  const next = nextStepTarget(current, floor, settings.scaleInStep);
   if (elapsedMs < windowMs) {
-    const target = Math.max(floor, current - settings.scaleInStep);
     const cause = `load fits ${floor}; scale-in waits ${formatSeconds((windowMs - elapsedMs) / 1000)} more of its ${window} window`;
-    const reason = `Every proposal has stayed below ${current} for ${formatSeconds(elapsedMs / 1000)} of ${window}; then a step to ${target}.`;
+    const reason = `Every proposal has stayed below ${current} for ${formatSeconds(elapsedMs / 1000)} of ${window}; then a step to ${next.to}.`;
     return {
-      result: { replicas: current, action: { name: 'scaleInWindow', effect: 'hold', from: desired, to: current, reason }, cause },
+      result: { replicas: current, action: holdAction(desired, current, reason), cause },
       state: { windowStartMs, pendingStep: undefined, stepsTaken },
       progress: undefined,
     };
   }
-  const to = Math.max(floor, current - settings.scaleInStep);
-  const progress = { step: stepsTaken + 1, of: stepsTaken + stepsLeft(current, floor, settings.scaleInStep), belowForSeconds: elapsedMs / 1000 };
+  const stepSize = current - next.to;
+  const progress = { step: stepsTaken + 1, of: stepsTaken + stepsLeft(current, floor, stepSize), belowForSeconds: elapsedMs / 1000 };
   const perStep = `${settings.scaleInStep} replica${settings.scaleInStep === 1 ? '' : 's'}`;
-  const reason = `Step ${progress.step} of ${progress.of}: at most ${perStep} per ${window} window (${current} → ${to}, load fits ${floor}).`;
+  const size = next.widened
+    ? `a step of ${stepSize} instead of scaleInStep ${settings.scaleInStep}, because the HPA ignores changes within ±${formatPercent(HPA_TOLERANCE)} of ${current}`
+    : `at most ${perStep} per ${window} window`;
+  const reason = `Step ${progress.step} of ${progress.of} (${current} → ${next.to}, load fits ${floor}): ${size}.`;
   return {
-    result: { replicas: to, action: stepAction(desired, to, reason) },
-    state: { windowStartMs, pendingStep: { fromReplicas: current, toReplicas: to }, stepsTaken: stepsTaken + 1 },
+    result: { replicas: next.to, action: stepAction(desired, next.to, reason) },
+    state: { windowStartMs, pendingStep: { fromReplicas: current, toReplicas: next.to }, stepsTaken: stepsTaken + 1 },
     progress,
   };
 }

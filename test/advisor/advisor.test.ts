@@ -89,7 +89,7 @@ describe('Advisor: evaluate and record', () => {
     for (const seconds of [0, 30, 60, 90]) {
       replicas.push((await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS + seconds * 1000))).decision.replicas);
     }
-    expect(replicas).toEqual([10, 10, 10, 9]);
+    expect(replicas).toEqual([10, 10, 10, 8]);
     const other = await advisor.evaluate(ref('other'), METADATA, clock.at(T0_MS + 120_000));
     expect(other.decision.replicas).toBe(10);
   });

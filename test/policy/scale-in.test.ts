@@ -44,54 +44,74 @@ const low = (current: number): SignalOverrides => ({ currentReplicas: current, a
 describe('stateful scale-in', () => {
   it('load drop after a peak: waits a full window, steps one replica, repeats until the HPA acts, waits again after the ring change, and a bounce scales out at once', () => {
     expectPolls([
-      { atSeconds: 0, signals: low(10), want: { replicas: 10, guards: ['scaleInWindow'], summary: /^Holding at 10: load fits 5; scale-in waits 90s more of its 90s window\.$/ } },
-      { atSeconds: 30, signals: low(10), want: { replicas: 10, summary: /waits 60s more/ } },
-      { atSeconds: 60, signals: low(10), want: { replicas: 10, summary: /waits 30s more/ } },
+      { atSeconds: 0, signals: low(8), want: { replicas: 8, guards: ['scaleInWindow'], summary: /^Holding at 8: load fits 5; scale-in waits 90s more of its 90s window\.$/ } },
+      { atSeconds: 30, signals: low(8), want: { replicas: 8, summary: /waits 60s more/ } },
+      { atSeconds: 60, signals: low(8), want: { replicas: 8, summary: /waits 30s more/ } },
       {
         atSeconds: 90,
-        signals: low(10),
+        signals: low(8),
         want: {
-          replicas: 9,
-          guards: ['scaleInStep', 'hpaTolerance'],
-          estimatedBrokenTraces: HELD_TRACES / 10,
-          summary: /^Scaling in 10 → 9 \(step 1 of 5\): load has stayed below 10 replicas' worth for 90s; ~1,700 traces will be split; the HPA ignores a change this small/,
+          replicas: 7,
+          guards: ['scaleInStep'],
+          estimatedBrokenTraces: HELD_TRACES / 8,
+          summary: /^Scaling in 8 → 7 \(step 1 of 3\): load has stayed below 8 replicas' worth for 90s; ~2,100 traces will be split\.$/,
         },
       },
-      { atSeconds: 120, signals: low(10), want: { replicas: 9, summary: /^Scaling in 10 → 9 \(step 1 of 5\)/ } },
-      { atSeconds: 150, signals: low(9), want: { replicas: 9, guards: ['scaleInWindow'], summary: /waits a full 90s after the ring changed to 9/ } },
-      { atSeconds: 180, signals: low(9), want: { replicas: 9 } },
-      { atSeconds: 210, signals: low(9), want: { replicas: 9 } },
-      { atSeconds: 240, signals: low(9), want: { replicas: 8, estimatedBrokenTraces: HELD_TRACES / 9, summary: /^Scaling in 9 → 8 \(step 2 of 5\)/ } },
-      { atSeconds: 270, signals: { currentReplicas: 9, acceptedSpansPerSecond: PEAK }, want: { replicas: 10, guards: [], summary: /^Scaling out 9 → 10/ } },
-      { atSeconds: 300, signals: low(10), want: { replicas: 10, summary: /waits 90s more of its 90s window/ } },
+      { atSeconds: 120, signals: low(8), want: { replicas: 7, summary: /^Scaling in 8 → 7 \(step 1 of 3\)/ } },
+      { atSeconds: 150, signals: low(7), want: { replicas: 7, guards: ['scaleInWindow'], summary: /waits a full 90s after the ring changed to 7/ } },
+      { atSeconds: 180, signals: low(7), want: { replicas: 7 } },
+      { atSeconds: 210, signals: low(7), want: { replicas: 7 } },
+      { atSeconds: 240, signals: low(7), want: { replicas: 6, estimatedBrokenTraces: HELD_TRACES / 7, summary: /^Scaling in 7 → 6 \(step 2 of 3\)/ } },
+      { atSeconds: 270, signals: { currentReplicas: 7, acceptedSpansPerSecond: 8 * PER_REPLICA }, want: { replicas: 8, guards: [], summary: /^Scaling out 7 → 8/ } },
+      { atSeconds: 300, signals: low(8), want: { replicas: 8, summary: /waits 90s more of its 90s window/ } },
     ]);
   });
 
-  const stepCases: { name: string; input: { metadata: Record<string, string>; accepted: number }; want: DecisionWant }[] = [
+  it('an HPA that removes one pod at a time: the step is asked for while it approaches, and is done once the rest is inside the HPA’s tolerance', () => {
+    expectPolls([
+      { atSeconds: 0, signals: low(20), want: { replicas: 20 } },
+      { atSeconds: 90, signals: low(20), want: { replicas: 17 } },
+      { atSeconds: 120, signals: low(19), want: { replicas: 17, summary: /^Scaling in 19 → 17 \(step 1 of/ } },
+      { atSeconds: 150, signals: low(18), want: { replicas: 18, guards: ['scaleInWindow'], summary: /the ring changed to 18/ } },
+      { atSeconds: 240, signals: low(18), want: { replicas: 16, summary: /^Scaling in 18 → 16 \(step 2 of/ } },
+    ]);
+  });
+
+  const stepCases: { name: string; input: { metadata: Record<string, string>; current: number; accepted: number }; want: DecisionWant }[] = [
     {
       name: 'a step of 3 is limited to 3 when load fits far fewer',
-      input: { metadata: { scaleInStep: '3' }, accepted: FITS_FIVE },
+      input: { metadata: { scaleInStep: '3' }, current: 10, accepted: FITS_FIVE },
       want: { replicas: 7, guards: ['scaleInStep'], summary: /step 1 of 2/ },
     },
     {
       name: 'a step stops at what load needs, not at the step size',
-      input: { metadata: { scaleInStep: '3' }, accepted: 8 * PER_REPLICA },
+      input: { metadata: { scaleInStep: '3' }, current: 10, accepted: 8 * PER_REPLICA },
       want: { replicas: 8, guards: ['scaleInStep'], summary: /step 1 of 1/ },
     },
     {
+      name: 'from 10 or more replicas a one-replica step is widened just enough for the HPA to act (18/20 is inside its ±10%)',
+      input: { metadata: {}, current: 20, accepted: FITS_FIVE },
+      want: { replicas: 17, guards: ['scaleInStep'], withinHpaTolerance: false, reasons: /a step of 3 instead of scaleInStep 1, because the HPA ignores changes within ±10% of 20/ },
+    },
+    {
+      name: 'a step is never widened past what the load allows; the HPA ignoring it is said instead',
+      input: { metadata: {}, current: 20, accepted: 19 * PER_REPLICA },
+      want: { replicas: 19, guards: ['scaleInStep', 'hpaTolerance'], withinHpaTolerance: true },
+    },
+    {
       name: 'a step never goes below minReplicas',
-      input: { metadata: { scaleInStep: '20', minReplicas: '7' }, accepted: 1_000 },
+      input: { metadata: { scaleInStep: '20', minReplicas: '7' }, current: 10, accepted: 1_000 },
       want: { replicas: 7 },
     },
     {
       name: 'an explicit scaleInWindow replaces decisionWait + 60s',
-      input: { metadata: { scaleInWindow: '5m' }, accepted: FITS_FIVE },
+      input: { metadata: { scaleInWindow: '5m' }, current: 10, accepted: FITS_FIVE },
       want: { replicas: 10, guards: ['scaleInWindow'], summary: /waits 3m30s more of its 5m window/ },
     },
   ];
   for (const row of stepCases) {
     it(row.name, () => {
-      const polls = [0, 30, 60, 90].map((atSeconds) => ({ atSeconds, signals: { currentReplicas: 10, acceptedSpansPerSecond: row.input.accepted }, want: {} }));
+      const polls = [0, 30, 60, 90].map((atSeconds) => ({ atSeconds, signals: { currentReplicas: row.input.current, acceptedSpansPerSecond: row.input.accepted }, want: {} }));
       const decisions = runPolls(polls, row.input.metadata);
       expectDecision(decisions.at(-1)!, row.want);
     });
@@ -142,8 +162,8 @@ describe('stateful scale-in', () => {
       { mode: 'dry-run' },
     );
     expect(decisions.map((decision) => decision.replicas)).toEqual([10, 10, 10, 10, 10]);
-    expect(decisions.map((decision) => decision.recommended)).toEqual([10, 10, 10, 9, 9]);
-    expect(decisions[3]!.summary).toMatch(/^Would scale in 10 → 9 \(step 1 of 5\) \(dry run, answering 10\)/);
+    expect(decisions.map((decision) => decision.recommended)).toEqual([10, 10, 10, 8, 8]);
+    expect(decisions[3]!.summary).toMatch(/^Would scale in 10 → 8 \(step 1 of 3\) \(dry run, answering 10\)/);
   });
 });
 
