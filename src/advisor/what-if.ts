@@ -165,64 +165,88 @@ function decideStep(snapshot: SignalSnapshot, settings: TargetSettings, previous
 }
 
 /**
- * Replays the policy over the snapshots. Starts from the first replica count the gateways reported;
- * throws CURRENT_REPLICAS_UNKNOWN when no step reports one.
+ * The replay, one snapshot at a time, so a caller holding many steps can hand them over in slices
+ * and let other work (KEDA's polls) run in between. Deterministic: the same snapshots give the same result.
  */
-export function replayWhatIf(input: WhatIfInput): WhatIfResult {
-  const { settings, snapshots, stepSeconds } = input;
-  const initial = snapshots.map((snapshot) => readingValue(snapshot.signals.currentReplicas)).find((value) => value !== undefined);
-  if (initial === undefined) {
-    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', 'no step in the window reports how many gateways ran; check gatewaySelector and that the window has data');
-  }
-  const startupMs = (settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS) * 1000;
-  const ready = new ReadyReplicas(initial, startupMs);
-  const replay = new RunTotals();
-  const actual = new RunTotals();
-  const series = {
+export class WhatIfReplay {
+  private readonly settings: TargetSettings;
+  private readonly stepSeconds: number;
+  private readonly ready: ReadyReplicas;
+  private readonly replay = new RunTotals();
+  private readonly actual = new RunTotals();
+  private readonly series = {
     atMs: [] as number[],
     offeredSpansPerSecond: [] as (number | null)[],
     actualReplicas: [] as (number | null)[],
     replayedReplicas: [] as number[],
     replayedReadyReplicas: [] as number[],
   };
-  const scaleActions: ReplayedScaleAction[] = [];
-  let replicas = initial;
-  let state: PolicyState | undefined;
-  let comparedSteps = 0;
+  private readonly scaleActions: ReplayedScaleAction[] = [];
+  private replicas: number;
+  private state: PolicyState | undefined;
+  private comparedSteps = 0;
 
-  for (const snapshot of snapshots) {
-    const step = decideStep(withReplayedReplicas(snapshot, replicas), settings, state);
-    state = step.state;
-    // The HPA ignores a change inside its tolerance, so the fleet would have stayed where it was.
-    const next = step.decision.withinHpaTolerance ? replicas : step.decision.recommended;
-    if (next !== replicas) {
-      scaleActions.push({ atMs: snapshot.observedAtMs, from: replicas, to: next, summary: step.decision.summary });
-      replicas = next;
-    }
-    const readyNow = ready.advance(snapshot.observedAtMs, replicas);
-    const actualReplicas = readingValue(snapshot.signals.currentReplicas);
-    const offered = offeredSpansPerSecond(snapshot);
-    replay.count(replicas);
-    actual.count(actualReplicas);
-    if (offered !== undefined && actualReplicas !== undefined) {
-      comparedSteps++;
-      replay.add(replicas, readyNow, offered, stepSeconds, settings.capacitySpansPerReplica);
-      actual.add(actualReplicas, actualReplicas, offered, stepSeconds, settings.capacitySpansPerReplica);
-    }
-    series.atMs.push(snapshot.observedAtMs);
-    series.offeredSpansPerSecond.push(offered ?? null);
-    series.actualReplicas.push(actualReplicas ?? null);
-    series.replayedReplicas.push(replicas);
-    series.replayedReadyReplicas.push(readyNow);
+  /** `initialReplicas`: the count the replayed fleet starts from (see initialReplicas()). */
+  constructor(settings: TargetSettings, stepSeconds: number, initialReplicas: number) {
+    this.settings = settings;
+    this.stepSeconds = stepSeconds;
+    this.replicas = initialReplicas;
+    this.ready = new ReadyReplicas(initialReplicas, (settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS) * 1000);
   }
 
-  return {
-    steps: snapshots.length,
-    comparedSteps,
-    replay: replay.totals(),
-    actual: actual.totals(),
-    scaleActions: scaleActions.slice(0, MAX_LISTED_SCALE_ACTIONS),
-    scaleActionsTruncated: scaleActions.length > MAX_LISTED_SCALE_ACTIONS,
-    series,
-  };
+  /** Decides the next step; snapshots must come oldest first, one per step. */
+  add(snapshot: SignalSnapshot): void {
+    const { settings, stepSeconds } = this;
+    const step = decideStep(withReplayedReplicas(snapshot, this.replicas), settings, this.state);
+    this.state = step.state;
+    // The HPA ignores a change inside its tolerance, so the fleet would have stayed where it was.
+    const next = step.decision.withinHpaTolerance ? this.replicas : step.decision.recommended;
+    if (next !== this.replicas) {
+      this.scaleActions.push({ atMs: snapshot.observedAtMs, from: this.replicas, to: next, summary: step.decision.summary });
+      this.replicas = next;
+    }
+    const readyNow = this.ready.advance(snapshot.observedAtMs, this.replicas);
+    const actualReplicas = readingValue(snapshot.signals.currentReplicas);
+    const offered = offeredSpansPerSecond(snapshot);
+    this.replay.count(this.replicas);
+    this.actual.count(actualReplicas);
+    if (offered !== undefined && actualReplicas !== undefined) {
+      this.comparedSteps++;
+      this.replay.add(this.replicas, readyNow, offered, stepSeconds, settings.capacitySpansPerReplica);
+      this.actual.add(actualReplicas, actualReplicas, offered, stepSeconds, settings.capacitySpansPerReplica);
+    }
+    this.series.atMs.push(snapshot.observedAtMs);
+    this.series.offeredSpansPerSecond.push(offered ?? null);
+    this.series.actualReplicas.push(actualReplicas ?? null);
+    this.series.replayedReplicas.push(this.replicas);
+    this.series.replayedReadyReplicas.push(readyNow);
+  }
+
+  result(): WhatIfResult {
+    return {
+      steps: this.series.atMs.length,
+      comparedSteps: this.comparedSteps,
+      replay: this.replay.totals(),
+      actual: this.actual.totals(),
+      scaleActions: this.scaleActions.slice(0, MAX_LISTED_SCALE_ACTIONS),
+      scaleActionsTruncated: this.scaleActions.length > MAX_LISTED_SCALE_ACTIONS,
+      series: this.series,
+    };
+  }
+}
+
+/** The first replica count the gateways reported in the window; throws CURRENT_REPLICAS_UNKNOWN when no step reports one. */
+export function initialReplicas(snapshots: readonly SignalSnapshot[]): number {
+  for (const snapshot of snapshots) {
+    const replicas = readingValue(snapshot.signals.currentReplicas);
+    if (replicas !== undefined) return replicas;
+  }
+  throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', 'no step in the window reports how many gateways ran; check gatewaySelector and that the window has data');
+}
+
+/** Replays the policy over all snapshots at once, starting from the first replica count the gateways reported. */
+export function replayWhatIf(input: WhatIfInput): WhatIfResult {
+  const replay = new WhatIfReplay(input.settings, input.stepSeconds, initialReplicas(input.snapshots));
+  for (const snapshot of input.snapshots) replay.add(snapshot);
+  return replay.result();
 }

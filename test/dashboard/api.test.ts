@@ -219,6 +219,23 @@ describe('POST …/whatif replay', () => {
     expect(result.estimator).toMatch(/capacitySpansPerReplica/);
   });
 
+  it('replays the largest window in slices, answering other requests meanwhile', async () => {
+    const reads = dashboard.tiers.rangeReads.length;
+    const order: string[] = [];
+    const whatIf = postJson(dashboard.url, '/api/targets/observability/gateway-eu/whatif', { from: '7d', step: '55s' }).then((answer) => {
+      order.push('whatif');
+      return answer;
+    });
+    while (dashboard.tiers.rangeReads.length === reads) await new Promise((resolve) => setImmediate(resolve));
+    const health = await call(dashboard.url, '/healthz');
+    order.push('healthz');
+    const answer = await whatIf;
+    expect(health.status).toBe(200);
+    expect(answer.status).toBe(200);
+    expect((answer.json as { steps: number }).steps).toBe(Math.floor((7 * 86_400) / 55) + 1);
+    expect(order).toEqual(['healthz', 'whatif']);
+  });
+
   it('defaults to the last six hours at the target’s polling interval', async () => {
     const answer = await postJson(dashboard.url, '/api/targets/observability/gateway-eu/whatif', {});
     expect(answer.status).toBe(200);
