@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +125,19 @@ describe('npm start (src/main.ts as a process)', () => {
       expect(run.stderr()).toMatch(row.want.stderr);
     });
   }
+
+  it('exits 1 naming the address when the HTTP port is taken, after stopping what had started', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const run = runMain(['--config', configFile, '--http-port', String(port)]);
+      expect((await run.exited).code).toBe(1);
+      expect(run.stderr()).toMatch(new RegExp(`Could not start: .*${port}`));
+    } finally {
+      blocker.close();
+    }
+  });
 
   it('--help prints every flag and exits 0', async () => {
     const run = runMain(['--help']);
