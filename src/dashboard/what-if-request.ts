@@ -70,7 +70,8 @@ export function parseWhatIfRequest(
   const replaySettings = parseTargetMetadata({ ...settingsAsMetadata(settings), ...overrides });
 
   const startMs = parseInstantMs(readText(body, 'from') ?? DEFAULT_WHAT_IF_FROM, nowMs, 'from');
-  const endMs = parseInstantMs(readText(body, 'to') ?? String(nowMs), nowMs, 'to');
+  const toText = readText(body, 'to');
+  const endMs = toText === undefined ? nowMs : parseInstantMs(toText, nowMs, 'to');
   const stepText = body.step === undefined ? formatDuration(replaySettings.pollingIntervalSeconds) : body.step;
   if (typeof stepText !== 'string') throw badRequest('step must be a duration string like "30s"');
   const stepSeconds = parseStepSeconds(stepText, 'step', { minSeconds: MIN_STEP_SECONDS, maxSeconds: MAX_STEP_SECONDS });
