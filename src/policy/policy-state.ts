@@ -11,6 +11,8 @@ export interface PendingScaleInStep {
 export interface ScaleInState {
   /** Start of the current window during which every proposal stayed below current; undefined outside one. */
   readonly windowStartMs: number | undefined;
+  /** The replica count the window was measured against: any other count (a ring change) restarts it. */
+  readonly windowReplicas: number | undefined;
   readonly pendingStep: PendingScaleInStep | undefined;
   /** Steps taken since load first fell below current (for "step 2 of 3"); 0 outside a descent. */
   readonly stepsTaken: number;
@@ -40,4 +42,4 @@ export interface PolicyState {
 }
 
 /** The scale-in part of a state outside any descent. */
-export const NO_SCALE_IN: ScaleInState = Object.freeze({ windowStartMs: undefined, pendingStep: undefined, stepsTaken: 0 });
+export const NO_SCALE_IN: ScaleInState = Object.freeze({ windowStartMs: undefined, windowReplicas: undefined, pendingStep: undefined, stepsTaken: 0 });

@@ -78,7 +78,7 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
       const reason = `Step ${progress.step} of ${progress.of} (${pending.fromReplicas} → ${to}) repeats until the HPA carries it out.`;
       return {
         result: { replicas: to, action: stepAction(desired, to, reason) },
-        state: { windowStartMs: prior.windowStartMs, pendingStep: { fromReplicas: pending.fromReplicas, toReplicas: to }, stepsTaken: prior.stepsTaken },
+        state: { windowStartMs: prior.windowStartMs, windowReplicas: prior.windowReplicas, pendingStep: { fromReplicas: pending.fromReplicas, toReplicas: to }, stepsTaken: prior.stepsTaken },
         progress,
       };
     }
@@ -89,14 +89,16 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
     const reason = `Ring changed to ${current}: the next step waits a full ${window} window so traces in flight are decided first.`;
     return {
       result: { replicas: current, action: holdAction(desired, current, reason), cause },
-      state: { windowStartMs: nowMs, pendingStep: undefined, stepsTaken: prior.stepsTaken },
+      state: { windowStartMs: nowMs, windowReplicas: current, pendingStep: undefined, stepsTaken: prior.stepsTaken },
       progress: undefined,
     };
   }
 
-  // No step in progress, or the replica count moved up meanwhile: (re)start or continue the window.
-  const stepsTaken = pending === undefined ? prior.stepsTaken : 0;
-  const windowStartMs = pending === undefined && prior.windowStartMs !== undefined ? prior.windowStartMs : nowMs;
+  // No step in progress: continue the window if it was measured against this same count, else (a ring
+  // change: the count rose, or moved without a step of ours) start it again.
+  const continues = pending === undefined && prior.windowStartMs !== undefined && prior.windowReplicas === current;
+  const stepsTaken = continues ? prior.stepsTaken : 0;
+  const windowStartMs = continues ? prior.windowStartMs! : nowMs;
   const elapsedMs = Math.max(0, nowMs - windowStartMs);
   const next = nextStepTarget(current, floor, settings.scaleInStep);
   if (elapsedMs < windowMs) {
@@ -104,7 +106,7 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
     const reason = `Every proposal has stayed below ${current} for ${formatSeconds(elapsedMs / 1000)} of ${window}; then a step to ${next.to}.`;
     return {
       result: { replicas: current, action: holdAction(desired, current, reason), cause },
-      state: { windowStartMs, pendingStep: undefined, stepsTaken },
+      state: { windowStartMs, windowReplicas: current, pendingStep: undefined, stepsTaken },
       progress: undefined,
     };
   }
@@ -117,7 +119,7 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
   const reason = `Step ${progress.step} of ${progress.of} (${current} → ${next.to}, load fits ${floor}): ${size}.`;
   return {
     result: { replicas: next.to, action: stepAction(desired, next.to, reason) },
-    state: { windowStartMs, pendingStep: { fromReplicas: current, toReplicas: next.to }, stepsTaken: stepsTaken + 1 },
+    state: { windowStartMs, windowReplicas: current, pendingStep: { fromReplicas: current, toReplicas: next.to }, stepsTaken: stepsTaken + 1 },
     progress,
   };
 }

@@ -137,6 +137,17 @@ describe('stateful scale-in', () => {
     });
   }
 
+  it('the window restarts when the replica count changes without a step of ours (a ring change all the same)', () => {
+    const decisions = runPolls([
+      { atSeconds: 0, signals: low(10), want: {} },
+      { atSeconds: 30, signals: low(10), want: {} },
+      { atSeconds: 60, signals: low(11), want: {} },
+      { atSeconds: 90, signals: low(11), want: {} },
+    ]);
+    expectDecision(decisions[2]!, { replicas: 11, summary: /waits 90s more/ });
+    expectDecision(decisions[3]!, { replicas: 11, summary: /waits 60s more/ });
+  });
+
   it('a gap in evaluations longer than staleAfter restarts the window (nobody watched the load)', () => {
     const decisions = runPolls([
       { atSeconds: 0, signals: low(10), want: {} },
