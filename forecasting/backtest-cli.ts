@@ -100,6 +100,7 @@ function runM4(dir: string, quantile: number): BacktestReport {
   return runM4Backtest(train, test, dir, {
     quantile,
     onSeries: (done, total) => {
+      if (!process.stderr.isTTY) return;
       if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total} series`);
       if (done === total) process.stderr.write('\n');
     },

@@ -2,7 +2,7 @@
 // score them by rolling-origin backtest on that same history, combine them with weights from their
 // backtest errors, and return the point forecast with an upper quantile band from the combination's
 // own backtest residuals.
-import { MODEL_NAMES, type ModelName, minimumHistorySteps, runModel } from './models.ts';
+import { COMBINATION_MEMBERS, type ModelName, minimumHistorySteps, runModel } from './models.ts';
 import { residualQuantiles, slotOf } from './quantile-band.ts';
 import { type SeasonPeriods, seasonPeriodsForStep, toValues } from './series.ts';
 
@@ -19,7 +19,7 @@ export interface ForecastOptions {
   readonly horizonSteps: number;
   /** Upper band quantile; default 0.9. */
   readonly quantile?: number;
-  /** Candidate models; default all of MODEL_NAMES. */
+  /** Candidate models; default COMBINATION_MEMBERS. */
   readonly models?: readonly ModelName[];
   /** Season lengths in steps; default a day and a week of stepSeconds (override for index-only data such as M4). */
   readonly periods?: SeasonPeriods;
@@ -59,6 +59,8 @@ export type ForecastResult =
       readonly scores: readonly ModelScore[];
       /** Backtest origins the weights and band rest on. */
       readonly backtestOrigins: number;
+      /** Factor (≥ 1) the band was widened by because the last days' errors exceeded the backtest average. */
+      readonly bandWidening: number;
     }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
@@ -67,6 +69,8 @@ export const COMBINATION_MODEL = 'combination';
 /** Days at the end of the history the backtest covers by default. */
 const BACKTEST_DAYS = 7;
 const WEIGHT_POWER = 4;
+/** The band widens when the backtest errors of the last this many days exceed the average. */
+const RECENT_ERROR_DAYS = 2;
 /** Residuals a slot's error scale must rest on before neighbouring slots are pooled in. */
 const MINIMUM_RESIDUALS_PER_SLOT = 30;
 
@@ -100,7 +104,7 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
   const periods = options.periods ?? seasonPeriodsForStep(history.stepSeconds);
   const values = toValues(history.values);
   const length = values.length;
-  const names = options.models ?? MODEL_NAMES;
+  const names = options.models ?? COMBINATION_MEMBERS;
   if (names.length === 0) throw new RangeError('models must name at least one model');
 
   const windowSteps = options.backtestSteps ?? Math.min(BACKTEST_DAYS * periods.dailySteps, Math.floor(length / 3));
@@ -154,7 +158,13 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
   });
   const band = residualQuantiles(
     { stepIndices, residuals },
-    { quantile, dailySteps: periods.dailySteps, slotsPerDay: options.bandSlotsPerDay ?? 24, minimumPerSlot: MINIMUM_RESIDUALS_PER_SLOT },
+    {
+      quantile,
+      dailySteps: periods.dailySteps,
+      slotsPerDay: options.bandSlotsPerDay ?? 24,
+      minimumPerSlot: MINIMUM_RESIDUALS_PER_SLOT,
+      recentFromStep: length - RECENT_ERROR_DAYS * periods.dailySteps,
+    },
   );
   const final = combined.subarray(origins.length * horizon);
   const blank = final.findIndex((value) => Number.isNaN(value));
@@ -181,6 +191,7 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
     points,
     scores,
     backtestOrigins: origins.length,
+    bandWidening: band?.widening ?? 1,
   };
 }
 

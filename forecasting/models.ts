@@ -1,11 +1,24 @@
 // The candidate models under one calling convention, so the backtest and the combination treat
 // them alike: run once over a history, return the forecast made at each requested origin.
 import { fitHoltWinters } from './holt-winters.ts';
-import { seasonalDriftForecasts, seasonalNaiveForecasts } from './seasonal-naive.ts';
+import { robustSeasonalNaiveForecasts, seasonalDriftForecasts, seasonalNaiveForecasts } from './seasonal-naive.ts';
 import type { SeasonPeriods } from './series.ts';
 
-export const MODEL_NAMES = ['seasonal-naive-daily', 'seasonal-naive-weekly', 'holt-winters', 'seasonal-drift'] as const;
+export const MODEL_NAMES = [
+  'seasonal-naive-daily',
+  'seasonal-naive-weekly',
+  'robust-naive-daily',
+  'robust-naive-weekly',
+  'holt-winters',
+  'seasonal-drift',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/**
+ * The models the combination weighs by default: the plain seasonal naive forecasts are the
+ * benchmarks to beat, their robust variants are the members (they do not copy a holiday).
+ */
+export const COMBINATION_MEMBERS: readonly ModelName[] = ['robust-naive-daily', 'robust-naive-weekly', 'holt-winters', 'seasonal-drift'];
 
 /** Whole days of period-over-period changes the drift model takes its median over. */
 const DRIFT_DAYS = 7;
@@ -31,6 +44,10 @@ export function minimumHistorySteps(name: ModelName, periods: SeasonPeriods): nu
       return 2 * periods.dailySteps;
     case 'seasonal-drift':
       return 2 * periods.dailySteps;
+    case 'robust-naive-daily':
+      return periods.dailySteps;
+    case 'robust-naive-weekly':
+      return periods.weeklySteps;
   }
 }
 
@@ -53,5 +70,9 @@ export function runModel(name: ModelName, run: ModelRun): Float64Array | undefin
     }
     case 'seasonal-drift':
       return seasonalDriftForecasts(run.values, run.origins, run.horizon, dailySteps, DRIFT_DAYS);
+    case 'robust-naive-daily':
+      return robustSeasonalNaiveForecasts(run.values, run.origins, run.horizon, dailySteps);
+    case 'robust-naive-weekly':
+      return robustSeasonalNaiveForecasts(run.values, run.origins, run.horizon, weeklySteps);
   }
 }

@@ -19,6 +19,8 @@ export interface BandOptions {
   readonly slotsPerDay: number;
   /** Fewest residuals a slot's error scale may rest on before neighbouring slots are pooled in. */
   readonly minimumPerSlot: number;
+  /** Residuals for steps at or after this index are "recent" (see residualQuantiles). */
+  readonly recentFromStep: number;
 }
 
 /** Band margin per slot of day; index with slotOf(stepIndex). Never below 0 (the band is never under the point). */
@@ -26,6 +28,8 @@ export interface ResidualQuantiles {
   readonly slotsPerDay: number;
   readonly dailySteps: number;
   readonly bySlot: Float64Array;
+  /** Factor (≥ 1) the margins were widened by because recent errors exceeded the backtest's average. */
+  readonly widening: number;
 }
 
 /** Slot of a step within its day. */
@@ -53,6 +57,10 @@ function pooled(bySlot: readonly number[][], slot: number, minimum: number): num
  * residuals divided by their slot's scale are pooled over the day, and the margin of a slot is
  * their `quantile` times the slot's scale. So the band is wide where the slot's errors are large
  * (the daily peak), while its quantile rests on every residual rather than on a few dozen.
+ * When the recent residuals (steps ≥ recentFromStep) are larger on average than all of them, every
+ * margin is widened by that ratio: errors grow before a regime change (a holiday season, a
+ * launch) shows in a week of history. Never narrowed: the scaler provisions for the band, and
+ * a band that shrinks on a calm day is the band that is short on the next busy one.
  * Returns undefined when there are no residuals at all.
  */
 export function residualQuantiles(backtest: BacktestResiduals, options: BandOptions): ResidualQuantiles | undefined {
@@ -60,13 +68,22 @@ export function residualQuantiles(backtest: BacktestResiduals, options: BandOpti
   const shape = { slotsPerDay, dailySteps: options.dailySteps };
   const bySlotResiduals: number[][] = Array.from({ length: slotsPerDay }, () => []);
   let count = 0;
+  let absoluteSum = 0;
+  let recentCount = 0;
+  let recentAbsoluteSum = 0;
   for (let i = 0; i < backtest.residuals.length; i++) {
     const residual = backtest.residuals[i]!;
     if (!Number.isFinite(residual)) continue;
     bySlotResiduals[slotOf(backtest.stepIndices[i]!, shape)]!.push(residual);
     count++;
+    absoluteSum += Math.abs(residual);
+    if (backtest.stepIndices[i]! >= options.recentFromStep) {
+      recentCount++;
+      recentAbsoluteSum += Math.abs(residual);
+    }
   }
   if (count === 0) return undefined;
+  const widening = recentCount > 0 && absoluteSum > 0 ? Math.max(1, recentAbsoluteSum / recentCount / (absoluteSum / count)) : 1;
   const scales = Float64Array.from({ length: slotsPerDay }, (_, slot) => {
     const around = pooled(bySlotResiduals, slot, options.minimumPerSlot);
     return around.length > 0 ? mean(around.map(Math.abs)) : 0;
@@ -78,7 +95,7 @@ export function residualQuantiles(backtest: BacktestResiduals, options: BandOpti
   const bySlot = new Float64Array(slotsPerDay);
   if (standardised.length > 0) {
     const level = quantile(standardised, options.quantile);
-    for (let slot = 0; slot < slotsPerDay; slot++) bySlot[slot] = Math.max(0, level * scales[slot]!);
+    for (let slot = 0; slot < slotsPerDay; slot++) bySlot[slot] = Math.max(0, widening * level * scales[slot]!);
   }
-  return { slotsPerDay, dailySteps: options.dailySteps, bySlot };
+  return { slotsPerDay, dailySteps: options.dailySteps, bySlot, widening };
 }

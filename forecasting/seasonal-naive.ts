@@ -1,6 +1,7 @@
 // Seasonal naive: tomorrow looks like today (daily) or like the same hour last week (weekly). The
-// M4 benchmark and the baseline every other model must beat; with a drift term, the textbook
-// "seasonal naive with drift" benchmark for series that grow or shrink from day to day.
+// M4 benchmark and the baseline every other model must beat; a robust variant that does not copy a
+// holiday; and, with a drift term, the textbook "seasonal naive with drift" for series that grow or
+// shrink from day to day.
 import { median } from 'simple-statistics';
 
 /**
@@ -15,6 +16,46 @@ export function seasonalNaiveForecasts(values: Float64Array, origins: readonly n
       let source = origin + h - period * Math.ceil((h + 1) / period);
       while (source >= 0 && Number.isNaN(values[source]!)) source -= period;
       out[k * horizon + h] = source >= 0 ? values[source]! : Number.NaN;
+    }
+  });
+  return out;
+}
+
+/** Periods a robust seasonal naive value is checked against. */
+const GUARD_PERIODS = 3;
+/** How far (in median absolute period-over-period changes) a value may stray from its slot's median. */
+const GUARD_TOLERANCE = 3;
+
+/**
+ * Seasonal naive that does not copy a dip (flat, as seasonalNaiveForecasts): the value one period
+ * before is used unless it lies more than GUARD_TOLERANCE × the series' median absolute
+ * period-over-period change BELOW the median of the same slot over the last GUARD_PERIODS periods
+ * with data; then that median is used. A holiday or an outage last week stays last week's. Only
+ * dips are replaced: copying a dip would under-provision the tier, copying a spike only
+ * over-provisions it, and a 28-day history that spans two holiday weeks must not turn normal
+ * weeks into outliers.
+ */
+export function robustSeasonalNaiveForecasts(values: Float64Array, origins: readonly number[], horizon: number, period: number): Float64Array {
+  const out = seasonalNaiveForecasts(values, origins, horizon, period);
+  const end = origins.length > 0 ? origins[origins.length - 1]! : 0;
+  const changes: number[] = [];
+  for (let t = period; t < end; t++) {
+    const change = Math.abs(values[t]! - values[t - period]!);
+    if (!Number.isNaN(change)) changes.push(change);
+  }
+  if (changes.length === 0) return out;
+  const tolerance = GUARD_TOLERANCE * median(changes);
+  const found: number[] = [];
+  origins.forEach((origin, k) => {
+    for (let h = 0; h < horizon; h++) {
+      const naive = out[k * horizon + h]!;
+      found.length = 0;
+      for (let source = origin + h - period * Math.ceil((h + 1) / period); source >= 0 && found.length < GUARD_PERIODS; source -= period) {
+        if (!Number.isNaN(values[source]!)) found.push(values[source]!);
+      }
+      if (found.length < GUARD_PERIODS) continue;
+      const typical = median(found);
+      if (typical - naive > tolerance) out[k * horizon + h] = typical;
     }
   });
   return out;
