@@ -137,6 +137,25 @@ describe('dashboard in Chromium', () => {
     await page.locator('#whatif').screenshot({ path: join(SCREENSHOTS, 'whatif-laptop.png') });
   });
 
+  it('asks for the token when the dashboard is protected, and opens with it', async () => {
+    const protectedDashboard = await startTestDashboard({ targets: DEMO_TIERS.slice(2), decidedSteps: 5, bearerToken: 'browser-test-token' });
+    try {
+      const page = await openPage(LAPTOP);
+      await page.goto(protectedDashboard.url);
+      await page.waitForSelector('#token-form');
+      // The refused API call is expected; the browser reports it as a failed resource.
+      expect(problems).toContain(`HTTP 401 for ${protectedDashboard.url}/api/targets`);
+      expect(problems.every((problem) => /401/.test(problem))).toBe(true);
+      problems = [];
+      await page.fill('#token-input', 'browser-test-token');
+      await page.click('#token-form button[type="submit"]');
+      await page.waitForSelector('tr.target-row');
+      expect(await page.$$eval('tr.target-row', (rows) => rows.map((row) => row.getAttribute('data-target')))).toEqual(['payments/otel-gateway']);
+    } finally {
+      await protectedDashboard.stop();
+    }
+  });
+
   it('reads on a phone: no sideways scrolling, charts as wide as the screen', async () => {
     const page = await openPage(PHONE);
     await page.goto(dashboard.url);
