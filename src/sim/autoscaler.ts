@@ -22,7 +22,8 @@ export interface ControlContext {
 
 /** One autoscaler under test; `control` runs before every step and may set the fleet's replicas. */
 export interface Autoscaler {
-  readonly name: AutoscalerName;
+  /** One of AUTOSCALER_NAMES for the benchmark's own; tests may run others. */
+  readonly name: string;
   /** Replicas the Deployment starts with. */
   initialReplicas(load: LoadCurve): number;
   control(context: ControlContext): void;

@@ -51,7 +51,7 @@ export interface BenchOptions {
 }
 
 export interface PolicyResult extends ElasticityMetrics {
-  readonly name: AutoscalerName;
+  readonly name: string;
   readonly lostSpansPct: number;
   readonly lostSpansOutsideOutagesPct: number;
   readonly brokenTracesPct: number;

@@ -72,6 +72,16 @@ export interface PodUtilization {
   readonly utilization: number;
 }
 
+/** Milli-units per request, as the metrics API reports CPU (a request of 1 CPU = 1000m). */
+const MILLI_PER_REQUEST = 1000;
+
+/** GetResourceUtilizationRatio: the utilization is a whole percent (integer division of milli-units). */
+function utilizationRatio(utilizations: readonly number[], targetUtilization: number): number {
+  const usedMilli = utilizations.reduce((total, utilization) => total + Math.round(utilization * MILLI_PER_REQUEST), 0);
+  const percent = Math.trunc((usedMilli * 100) / (MILLI_PER_REQUEST * utilizations.length));
+  return percent / Math.round(targetUtilization * 100);
+}
+
 /**
  * Resource metric, Utilization target (GetResourceReplicas): average over ready pods; on a
  * scale-up, unready pods count as 0 % and the ratio is recomputed; a change of direction or a
@@ -81,14 +91,13 @@ export function resourceUtilizationReplicas(pods: readonly PodUtilization[], tar
   const ready = pods.filter((pod) => pod.ready);
   const unready = pods.length - ready.length;
   if (ready.length === 0) return { replicas: currentReplicas, usageRatio: Number.NaN, withinTolerance: false };
-  const sum = ready.reduce((total, pod) => total + pod.utilization, 0);
-  const usageRatio = sum / ready.length / targetUtilization;
+  const usageRatio = utilizationRatio(ready.map((pod) => pod.utilization), targetUtilization);
   const scaleUpWithUnready = unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready) {
     if (withinTolerance(usageRatio, tolerance)) return { replicas: currentReplicas, usageRatio, withinTolerance: true };
     return { replicas: Math.ceil(usageRatio * ready.length), usageRatio, withinTolerance: false };
   }
-  const newUsageRatio = sum / pods.length / targetUtilization;
+  const newUsageRatio = utilizationRatio(pods.map((pod) => (pod.ready ? pod.utilization : 0)), targetUtilization);
   if (withinTolerance(newUsageRatio, tolerance) || newUsageRatio < 1) {
     return { replicas: currentReplicas, usageRatio: newUsageRatio, withinTolerance: withinTolerance(newUsageRatio, tolerance) };
   }

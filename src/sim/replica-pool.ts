@@ -1,6 +1,8 @@
 // A group of gateway replicas that share their load evenly (the agents' traceID ring spreads traces
 // uniformly), modelled as one pooled state: the receive backlog waiting for CPU, the tail-sampling
-// buffer (one slot per step, released once held for decision_wait), and the exporter queue. The
+// buffer (one slot per step, decided once decision_wait decision ticks have run since it arrived:
+// the processor keeps decision_wait batches and decides one per tick, so slow ticks stretch the
+// hold), and the exporter queue. The
 // ring's replicas form one pool; each batch of replicas being drained off the ring forms another.
 // Every amount is a whole number of spans and every transfer moves whole spans from one place to
 // another, so offered = sent + lost + held holds exactly, step after step.
@@ -11,8 +13,8 @@ import { queueCapacitySpans } from './fleet-settings.ts';
 const CONTENTION_UTILIZATION_CAP = 0.95;
 /** The tail-sampling processor runs one decision tick per second. */
 const DECISION_TICK_MS = 1000;
-/** Hold time never stretches beyond this many decision_waits (num_traces evicts long before). */
-const MAX_HOLD_STRETCH = 8;
+/** Initial slot ring size, in steps of decision_wait; the ring grows if slow ticks hold slots longer. */
+const INITIAL_SLOT_STRETCH = 4;
 
 /** What one step of one pool did; reused between steps, read it before the next step. */
 export interface PoolStepResult {
@@ -47,19 +49,22 @@ export class ReplicaPool {
   utilization = 0;
   decisionLatencyMs = 0;
   private readonly settings: FleetSettings;
-  private readonly slotSpans: Float64Array;
-  private readonly slotStep: Float64Array;
+  private slotSpans: Float64Array;
+  /** Decision ticks run before the slot arrived. */
+  private slotTick: Float64Array;
   private head = 0;
   private count = 0;
+  /** Decision ticks run so far (fractional: a step holds dt / tick period of them). */
+  private ticksRun = 0;
   /** First step of the current run of failing sends; NaN while sends succeed. */
   private failingSinceStep = Number.NaN;
 
   constructor(settings: FleetSettings, replicas: number) {
     this.settings = settings;
     this.replicas = replicas;
-    const slots = Math.ceil((settings.decisionWaitSeconds * MAX_HOLD_STRETCH) / settings.stepSeconds) + 4;
+    const slots = Math.ceil((settings.decisionWaitSeconds * INITIAL_SLOT_STRETCH) / settings.stepSeconds) + 4;
     this.slotSpans = new Float64Array(slots);
-    this.slotStep = new Float64Array(slots);
+    this.slotTick = new Float64Array(slots);
   }
 
   /** Spans held in memory: receive backlog + tail-sampling buffer + exporter queue. */
@@ -72,10 +77,9 @@ export class ReplicaPool {
     return this.bufferSpans / this.settings.spansPerTrace;
   }
 
-  /** How long spans are held before their decision: decision_wait, stretched when a tick outlasts its 1 s period. */
-  get holdSeconds(): number {
-    const stretch = Math.min(MAX_HOLD_STRETCH, Math.max(1, this.decisionLatencyMs / DECISION_TICK_MS));
-    return this.settings.decisionWaitSeconds * stretch;
+  /** Seconds between decision ticks: 1 s, or the tick's own duration when it takes longer. */
+  get tickPeriodSeconds(): number {
+    return Math.max(DECISION_TICK_MS, this.decisionLatencyMs) / 1000;
   }
 
   /** Moves `fraction` of everything held (whole spans, rounded down) into a new pool of `replicas`. */
@@ -84,6 +88,7 @@ export class ReplicaPool {
     taken.utilization = this.utilization;
     taken.decisionLatencyMs = this.decisionLatencyMs;
     taken.failingSinceStep = this.failingSinceStep;
+    taken.ticksRun = this.ticksRun;
     const backlog = Math.floor(this.backlogSpans * fraction);
     this.backlogSpans -= backlog;
     taken.backlogSpans = backlog;
@@ -95,7 +100,7 @@ export class ReplicaPool {
       const amount = Math.floor(this.slotSpans[index]! * fraction);
       this.slotSpans[index]! -= amount;
       this.bufferSpans -= amount;
-      taken.pushSlot(amount, this.slotStep[index]!);
+      taken.pushSlot(amount, this.slotTick[index]!);
     }
     this.replicas -= replicas;
     return taken;
@@ -112,19 +117,32 @@ export class ReplicaPool {
     return held;
   }
 
-  private pushSlot(amount: number, step: number): void {
-    if (this.count === this.slotSpans.length) throw new Error('tail-sampling slot ring overflow: hold time exceeds the ring');
+  private pushSlot(amount: number, tick: number): void {
+    if (this.count === this.slotSpans.length) this.growSlots();
     const index = (this.head + this.count) % this.slotSpans.length;
     this.slotSpans[index] = amount;
-    this.slotStep[index] = step;
+    this.slotTick[index] = tick;
     this.count++;
     this.bufferSpans += amount;
   }
 
-  private releaseDue(stepIndex: number): number {
-    const holdSteps = this.holdSeconds / this.settings.stepSeconds;
+  private growSlots(): void {
+    const size = this.slotSpans.length;
+    const spans = new Float64Array(size * 2);
+    const ticks = new Float64Array(size * 2);
+    for (let i = 0; i < this.count; i++) {
+      spans[i] = this.slotSpans[(this.head + i) % size]!;
+      ticks[i] = this.slotTick[(this.head + i) % size]!;
+    }
+    this.slotSpans = spans;
+    this.slotTick = ticks;
+    this.head = 0;
+  }
+
+  private releaseDue(): number {
+    const waitTicks = this.settings.decisionWaitSeconds * (1000 / DECISION_TICK_MS);
     let released = 0;
-    while (this.count > 0 && stepIndex - this.slotStep[this.head]! >= holdSteps) {
+    while (this.count > 0 && this.ticksRun - this.slotTick[this.head]! >= waitTicks - 1e-9) {
       released += this.slotSpans[this.head]!;
       this.head = (this.head + 1) % this.slotSpans.length;
       this.count--;
@@ -169,7 +187,10 @@ export class ReplicaPool {
   step(arrivals: number, exportLimitSpans: number, outage: boolean, stepIndex: number, out: PoolStepResult): void {
     const { settings } = this;
     const dt = settings.stepSeconds;
-    out.decided = this.releaseDue(stepIndex);
+    const ticks = this.replicas > 0 ? dt / this.tickPeriodSeconds : 0;
+    this.ticksRun += ticks;
+    out.decisionTicks = ticks;
+    out.decided = this.releaseDue();
     this.queueSpans += out.decided;
 
     this.backlogSpans += arrivals;
@@ -185,7 +206,7 @@ export class ReplicaPool {
       exported = Math.floor(outDemand * share);
     }
     this.backlogSpans -= ingested;
-    if (ingested > 0) this.pushSlot(ingested, stepIndex);
+    if (ingested > 0) this.pushSlot(ingested, this.ticksRun);
     out.ingested = ingested;
     out.sent = exported;
     this.queueSpans -= exported;
@@ -199,7 +220,6 @@ export class ReplicaPool {
 
     this.utilization = cpuBudget > 0 ? Math.min(cpuNeeded, cpuBudget) / cpuBudget : 0;
     out.utilization = this.utilization;
-    out.decisionTicks = this.replicas > 0 ? (dt * 1000) / Math.max(DECISION_TICK_MS, this.decisionLatencyMs) : 0;
     this.decisionLatencyMs = this.tickLatencyMs(ingested);
     out.decisionLatencyMs = this.decisionLatencyMs;
   }

@@ -1,0 +1,111 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Autoscaler, AUTOSCALER_NAMES, type ControlContext, replicasFor } from '../../src/sim/autoscaler.ts';
+import { type BenchOptions, buildScenario, createAutoscaler, runAutoscaler, runBench } from '../../src/sim/bench.ts';
+import { benchJson, JSON_POLICY_FIELDS } from '../../src/sim/bench-report.ts';
+import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
+import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, joinDelaySeconds } from '../../src/sim/fleet-settings.ts';
+import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
+import type { Trace } from '../../src/sim/trace-csv.ts';
+
+const fleet = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 };
+const scaledObject = loadExampleScaledObject();
+const monday = Date.parse('2026-01-05T00:00:00Z');
+
+function options(trace: Trace, extra: Partial<BenchOptions> = {}): BenchOptions {
+  return { trace, fleet, scenario: DEFAULT_SCENARIO_SETTINGS, seed: 1, scaledObject, ...extra };
+}
+
+/** A load of one value per minute. */
+function minuteTrace(values: readonly number[]): Trace {
+  return { name: 'generated', timestampsMs: Float64Array.from(values, (_, i) => monday + i * 60_000), values: Float64Array.from(values) };
+}
+
+/**
+ * Never under-provisioned by construction: the replicas the highest load until a new pod could join
+ * needs, plus a padding that changes now and then; unlike the oracle it removes pods as soon as that
+ * allows.
+ */
+class PaddedScheduleAutoscaler implements Autoscaler {
+  readonly name = 'padded-schedule';
+  constructor(private readonly padding: readonly number[]) {}
+  private needed(context: Pick<ControlContext, 'load' | 'nowMs'>): number {
+    let max = 0;
+    for (let s = 0; s <= joinDelaySeconds(fleet); s += fleet.stepSeconds) max = Math.max(max, context.load.spansPerSecondAt(context.nowMs + s * 1000));
+    return replicasFor(max, fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas);
+  }
+  initialReplicas(load: ControlContext['load']): number {
+    return this.needed({ load, nowMs: load.startMs });
+  }
+  control(context: ControlContext): void {
+    const pad = this.padding[Math.floor(context.elapsedSeconds / 600) % this.padding.length]!;
+    const replicas = Math.min(fleet.maxReplicas, this.needed(context) + pad);
+    if (replicas !== context.fleet.replicas) context.fleet.setReplicas(replicas);
+  }
+  describe(): string {
+    return 'test schedule';
+  }
+}
+
+describe('the oracle', () => {
+  it('is never under-provisioned, and no autoscaler that loses nothing and never runs above target utilization costs less', () => {
+    for (const seed of [1, 2]) {
+      const result = runBench(options(syntheticTrace({ startMs: monday, days: 1, seed }), { seed }));
+      const oracle = result.policies.find((policy) => policy.name === 'oracle')!;
+      expect(oracle.tauU).toBe(0);
+      for (const policy of result.policies) {
+        if (policy.lostSpans === 0 && policy.tauU === 0) expect(policy.replicaHours).toBeGreaterThanOrEqual(oracle.replicaHours);
+      }
+    }
+  });
+
+  it('costs no more than any schedule that keeps every step within target utilization, on random loads', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 20, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 6 }),
+        (load, padding) => {
+          fc.pre(load.some((value) => value > 0));
+          const run = options(minuteTrace(load));
+          const scenario = buildScenario(run);
+          const oracle = runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
+          const candidate = runAutoscaler(run, scenario, new PaddedScheduleAutoscaler(padding));
+          expect(oracle.tauU).toBe(0);
+          expect(candidate.tauU).toBe(0);
+          expect(candidate.replicaHours).toBeGreaterThanOrEqual(oracle.replicaHours - 1e-9);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('runBench', () => {
+  const result = runBench(options(syntheticTrace({ startMs: monday, days: 1, seed: 3 }), { outages: { count: 1, durationSeconds: 1800 } }));
+
+  it('runs every autoscaler, in order, and writes every documented field as a number', () => {
+    expect(result.policies.map((policy) => policy.name)).toEqual([...AUTOSCALER_NAMES]);
+    const json = benchJson(result, options(syntheticTrace({ startMs: monday, days: 1, seed: 3 }))) as { trace: string; steps: number; policies: Record<string, unknown>[] };
+    expect(json.steps).toBe(86_400 / fleet.stepSeconds);
+    for (const policy of json.policies) {
+      for (const field of JSON_POLICY_FIELDS) {
+        if (field === 'name') expect(typeof policy[field]).toBe('string');
+        else expect(Number.isFinite(policy[field])).toBe(true);
+      }
+    }
+    expect(json.policies.find((policy) => policy.name === 'oracle')!.replicaHoursVsOracle).toBe(1);
+  });
+
+  it('counts replica-hours of every pod: static-peak runs its replicas for the whole day', () => {
+    const staticPeak = result.policies.find((policy) => policy.name === 'static-peak')!;
+    const replicas = replicasFor(result.scenario.maxLoadSpansPerSecond, fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas);
+    expect(staticPeak.replicaHours).toBeCloseTo(replicas * 24, 9);
+    expect(staticPeak.scaleActions).toBe(0);
+  });
+
+  it('charges the outage its own losses: static-peak loses spans in the outage and none outside it', () => {
+    const staticPeak = result.policies.find((policy) => policy.name === 'static-peak')!;
+    expect(staticPeak.lostSpansPct).toBeGreaterThan(0);
+    expect(staticPeak.lostSpansOutsideOutagesPct).toBe(0);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
+import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
+import { Fleet } from '../../src/sim/fleet.ts';
+import { DECISION_TIMER_BUCKETS_MS, FleetRecorder } from '../../src/sim/fleet-recorder.ts';
+import { fleetRoster } from '../../src/sim/fleet-roster.ts';
+import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
+import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
+
+const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m' });
+const startMs = Date.parse('2026-01-05T00:00:00Z');
+const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
+const offeredPerSecond = 40_000;
+
+function simulate(steps: number, options: { outageFromStep?: number; retentionSeconds?: number } = {}) {
+  const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
+  const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: options.retentionSeconds ?? 3600 });
+  recorder.record(fleet.observed);
+  const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder), nowMs: () => startMs + fleet.stepIndex * dt * 1000 });
+  for (let i = 0; i < steps; i++) {
+    fleet.step(offeredPerSecond * dt, 420_000, options.outageFromStep !== undefined && i >= options.outageFromStep);
+    recorder.record(fleet.observed);
+  }
+  return { fleet, recorder, source, nowMs: startMs + steps * dt * 1000 };
+}
+
+describe('SimulatedSignalSource', () => {
+  it('gives the signals Prometheus would: rates over the window, gauges at the last scrape, p99 inside its bucket', async () => {
+    const { fleet, source, nowMs } = simulate(120);
+    const snapshot = await source.read(SIMULATED_TARGET, settings);
+    const value = (name: (typeof SIGNAL_NAMES)[number]) => {
+      const reading = snapshot.signals[name];
+      if (reading.kind !== 'ok') throw new Error(`${name} missing: ${reading.reason}`);
+      return reading.value;
+    };
+    expect(snapshot.observedAtMs).toBe(nowMs);
+    expect(value('currentReplicas')).toBe(4);
+    expect(value('acceptedSpansPerSecond')).toBeCloseTo(offeredPerSecond, 6);
+    expect(value('sentSpansPerSecond')).toBeCloseTo(offeredPerSecond, 6);
+    expect(value('refusedSpansPerSecond')).toBe(0);
+    expect(value('sendFailedSpansPerSecond')).toBe(0);
+    expect(value('queueFillMax')).toBe(0);
+    expect(value('tracesOnMemory')).toBeCloseTo(fleet.observed.tracesOnMemory, 6);
+    const latency = fleet.observed.decisionLatencyMs;
+    const upper = DECISION_TIMER_BUCKETS_MS.find((bound) => latency <= bound)!;
+    const lower = DECISION_TIMER_BUCKETS_MS[DECISION_TIMER_BUCKETS_MS.indexOf(upper as never) - 1] ?? 0;
+    expect(value('decisionLatencyP99Ms')).toBeGreaterThan(lower);
+    expect(value('decisionLatencyP99Ms')).toBeLessThanOrEqual(upper);
+    const byGateway = snapshot.acceptedSpansPerSecondByGateway;
+    expect(byGateway.kind === 'ok' && Object.values(byGateway.value)).toEqual([10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it('shows an outage as send failures and rising queues after retries give up', () => {
+    const { source, nowMs } = simulate(120, { outageFromStep: 40 });
+    const snapshot = source.snapshotAt(nowMs, settings);
+    expect(snapshot.signals.sentSpansPerSecond).toEqual({ kind: 'ok', value: 0 });
+    const failed = snapshot.signals.sendFailedSpansPerSecond;
+    expect(failed.kind === 'ok' && failed.value).toBeGreaterThan(0);
+    const fill = snapshot.signals.queueFillMax;
+    expect(fill.kind === 'ok' && fill.value).toBe(1);
+  });
+
+  it('reads the last scrape (every 15 s), not the step in progress', () => {
+    const { source, nowMs } = simulate(12);
+    expect(source.snapshotAt(nowMs + 10_000, settings).observedAtMs).toBe(nowMs);
+    expect(source.snapshotAt(nowMs - 5_000, settings).observedAtMs).toBe(nowMs - 15_000);
+  });
+
+  it('has no rates before two scrapes fall in the window, and says why', () => {
+    const { source } = simulate(2);
+    const snapshot = source.snapshotAt(startMs + 10_000, settings);
+    expect(snapshot.signals.acceptedSpansPerSecond).toEqual({ kind: 'missing', reason: expect.stringMatching(/fewer than two scrapes/) });
+    expect(snapshot.signals.currentReplicas).toEqual({ kind: 'ok', value: 4 });
+  });
+
+  it('has no data for other targets, or beyond its retention', async () => {
+    const { source, nowMs } = simulate(120, { retentionSeconds: 300 });
+    expect(source.snapshotAt(nowMs, settings).signals.currentReplicas.kind).toBe('ok');
+    const other = await source.read({ namespace: 'observability', name: 'another-tier' }, settings);
+    for (const name of SIGNAL_NAMES) expect(other.signals[name]).toEqual({ kind: 'missing', reason: expect.stringMatching(/no simulated gateways for observability\/another-tier/) });
+    const old = source.snapshotAt(nowMs - 400_000, settings);
+    expect(old.signals.currentReplicas).toEqual({ kind: 'missing', reason: expect.stringMatching(/retention/) });
+  });
+
+  it('serves history: one snapshot per step, and accepted spans/s averaged over each step', async () => {
+    const { source, nowMs } = simulate(240);
+    const window = { startMs: nowMs - 10 * 60_000, endMs: nowMs, stepSeconds: 60 };
+    const snapshots = await source.readRange(SIMULATED_TARGET, settings, window);
+    expect(snapshots.map((s) => s.observedAtMs)).toEqual(Array.from({ length: 11 }, (_, i) => window.startMs + i * 60_000));
+    const history = await source.readAcceptedSpansHistory(SIMULATED_TARGET, settings, window);
+    expect(history).toHaveLength(11);
+    for (const sample of history) expect(sample.value).toBeCloseTo(offeredPerSecond, 6);
+    const early = await source.readAcceptedSpansHistory(SIMULATED_TARGET, settings, { startMs: startMs - 120_000, endMs: startMs + 120_000, stepSeconds: 60 });
+    expect(early.map((s) => s.timestampMs)).toEqual([startMs + 60_000, startMs + 120_000]);
+    await expect(source.readRange(SIMULATED_TARGET, settings, { startMs: 0, endMs: nowMs, stepSeconds: 1 })).rejects.toThrow(/at most 11000/);
+  });
+});
