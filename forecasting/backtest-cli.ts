@@ -3,6 +3,7 @@
 // (reads data files, writes --json, prints, reads the clock for --bench).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BacktestReport } from './backtest-report.ts';
 import { durationSeconds } from './duration.ts';
@@ -94,15 +95,15 @@ function formatReport(report: BacktestReport): string {
   return [title, header, ...rows, verdict].join('\n');
 }
 
-function runM4(dir: string, quantile: number): BacktestReport {
+function runM4(dir: string, quantile: number, io: CommandOutput): BacktestReport {
   const train = parseM4Csv(readText(join(dir, 'Hourly-train.csv'), 'M4 training file'), 'Hourly-train.csv');
   const test = parseM4Csv(readText(join(dir, 'Hourly-test.csv'), 'M4 test file'), 'Hourly-test.csv');
   return runM4Backtest(train, test, dir, {
     quantile,
     onSeries: (done, total) => {
-      if (!process.stderr.isTTY) return;
-      if (done % 50 === 0 || done === total) process.stderr.write(`\r${done}/${total} series`);
-      if (done === total) process.stderr.write('\n');
+      if (!io.progress) return;
+      if (done % 50 === 0 || done === total) io.err(`\r${done}/${total} series`);
+      if (done === total) io.err('\n');
     },
   });
 }
@@ -158,17 +159,26 @@ function runBench(flags: ValueFlags): string {
   ].join('\n');
 }
 
-function main(argv: string[]): number {
+/** Where the command writes; the real process streams when run from the command line. */
+export interface CommandOutput {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Progress lines go to err only when it is a terminal. */
+  readonly progress: boolean;
+}
+
+/** Runs the command for `argv` (flags only); returns the exit code: 0 ok, 2 bad flags or input. */
+export function main(argv: string[], io: CommandOutput): number {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    io.err(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const flags = parsed.values;
   if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.out(`${USAGE}\n`);
     return 0;
   }
   const modes = [flags.m4 !== undefined, flags.trace !== undefined, flags.bench === true].filter(Boolean).length;
@@ -176,7 +186,7 @@ function main(argv: string[]): number {
     if (modes !== 1) throw new BacktestInputError('give exactly one of --m4 DIR, --trace FILE or --bench');
     if (flags.bench) {
       if (flags.json !== undefined) throw new BacktestInputError('--json is for --m4 and --trace, not --bench');
-      process.stdout.write(`${runBench(flags)}\n`);
+      io.out(`${runBench(flags)}\n`);
       return 0;
     }
     if (flags.m4 !== undefined) {
@@ -186,8 +196,8 @@ function main(argv: string[]): number {
     }
     if (flags.trace !== undefined && flags.runs !== undefined) throw new BacktestInputError('--runs is for --bench');
     const quantile = quantileFlag(flags.quantile);
-    const report = flags.m4 !== undefined ? runM4(flags.m4, quantile) : runTrace(flags.trace!, flags, quantile);
-    process.stdout.write(`${formatReport(report)}\n`);
+    const report = flags.m4 !== undefined ? runM4(flags.m4, quantile, io) : runTrace(flags.trace!, flags, quantile);
+    io.out(`${formatReport(report)}\n`);
     if (flags.json !== undefined) {
       try {
         writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -198,11 +208,17 @@ function main(argv: string[]): number {
     return 0;
   } catch (error) {
     if (error instanceof BacktestInputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      io.err(`error: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = main(process.argv.slice(2), {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    progress: process.stderr.isTTY === true,
+  });
+}

@@ -143,7 +143,7 @@ function pass(
         for (let h = 0; h < score.horizon; h++) {
           ar *= arPhi;
           const actual = values[t + h]!;
-          if (actual === actual) absoluteError += Math.abs(actual - (level + daily[d]! + weekly[w]! + ar * lastError));
+          if (!Number.isNaN(actual)) absoluteError += Math.abs(actual - (level + daily[d]! + weekly[w]! + ar * lastError));
           if (++d === dailySteps) d = 0;
           if (++w === weeklySteps) w = 0;
         }
@@ -168,7 +168,7 @@ function pass(
     const slotWeekly = weeklySlot;
     if (++dailySlot === dailySteps) dailySlot = 0;
     if (++weeklySlot === weeklySteps) weeklySlot = 0;
-    if (value !== value) {
+    if (Number.isNaN(value)) {
       lastError *= arPhi;
       continue;
     }

@@ -1,0 +1,43 @@
+// Deterministic synthetic load for the forecasting tests: a known daily and weekly shape plus
+// seeded Gaussian noise, so a test can compare a forecast with the truth it was drawn from.
+
+/** mulberry32: a small seeded uniform generator in [0, 1); same seed, same sequence. */
+export function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Standard normal draws from a seeded uniform (Box-Muller). */
+export function seededNormal(seed: number): () => number {
+  const uniform = seededUniform(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+export interface LoadShape {
+  readonly stepsPerDay: number;
+  /** Mean load. */
+  readonly level: number;
+  /** Amplitude of the daily sine. */
+  readonly dailyAmplitude: number;
+  /** Added on days 5 and 6 of each week (negative for a weekend dip). */
+  readonly weekendOffset: number;
+}
+
+/** The noiseless load at step t (t = 0 is the start of day 0 of a week). */
+export function trueLoad(shape: LoadShape, t: number): number {
+  const stepOfDay = t % shape.stepsPerDay;
+  const dayOfWeek = Math.floor(t / shape.stepsPerDay) % 7;
+  return shape.level + shape.dailyAmplitude * Math.sin((2 * Math.PI * stepOfDay) / shape.stepsPerDay) + (dayOfWeek >= 5 ? shape.weekendOffset : 0);
+}
+
+/** Steps [from, to) of the true load plus noise of standard deviation `noiseSd`. */
+export function noisyLoad(shape: LoadShape, from: number, to: number, noiseSd: number, seed: number): number[] {
+  const normal = seededNormal(seed);
+  return Array.from({ length: to - from }, (_, i) => trueLoad(shape, from + i) + noiseSd * normal());
+}
