@@ -102,7 +102,8 @@ function startValues(values: Float64Array, shape: HoltWintersShape, end: number)
  * Runs the filter over values[0, end). Every `scoreStride` steps it forecasts `scoreHorizon` ahead
  * and adds up the absolute errors (the fitting objective, returned); at each of `origins` it writes
  * the forecast of `horizon` steps, made from the values before that origin, into
- * `out[k·horizon …]` for the k-th origin.
+ * `out[k·horizon …]` for the k-th origin. `state` is scratch space for the seasonal components
+ * (sized dailySteps and weeklySteps or 1), reset from `start` on every pass.
  */
 function pass(
   values: Float64Array,
@@ -114,12 +115,15 @@ function pass(
   origins: readonly number[],
   horizon: number,
   out: Float64Array | undefined,
+  state: { readonly daily: Float64Array; readonly weekly: Float64Array },
 ): number {
   const { dailySteps } = shape;
   const weeklySteps = shape.weeklySteps ?? 1;
   const hasWeekly = shape.weeklySteps !== undefined;
-  const daily = Float64Array.from(start.daily);
-  const weekly = hasWeekly ? Float64Array.from(start.weekly) : new Float64Array(1);
+  const { daily, weekly } = state;
+  daily.set(start.daily);
+  if (hasWeekly) weekly.set(start.weekly);
+  else weekly[0] = 0;
   const { alpha, gammaDaily, gammaWeekly, arPhi } = params;
   let level = start.level;
   let scale = start.scale;
@@ -242,10 +246,11 @@ export function fitHoltWinters(
 ): HoltWintersFit {
   const start = startValues(values, shape, fitEnd);
   const score = { horizon, stride: Math.max(1, Math.ceil(horizon / 2)) };
-  const objective = (point: readonly number[]) => pass(values, shape, decode(point, shape), start, fitEnd, score, [], horizon, undefined);
+  const state = { daily: new Float64Array(shape.dailySteps), weekly: new Float64Array(shape.weeklySteps ?? 1) };
+  const objective = (point: readonly number[]) => pass(values, shape, decode(point, shape), start, fitEnd, score, [], horizon, undefined, state);
   const best = nelderMead(objective, startPoint(shape), { stepSize: 1.5, maxEvaluations: 120, tolerance: 1e-4 });
   const params = decode(best.point, shape);
   const forecasts = new Float64Array(origins.length * horizon);
-  pass(values, shape, params, start, values.length, undefined, origins, horizon, forecasts);
+  pass(values, shape, params, start, values.length, undefined, origins, horizon, forecasts, state);
   return { params, forecasts };
 }

@@ -21,7 +21,11 @@ export function seasonalNaiveForecasts(values: Float64Array, origins: readonly n
   return out;
 }
 
-/** Periods a robust seasonal naive value is checked against. */
+function medianOfThree(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+}
+
+/** Periods a robust seasonal naive value is checked against (medianOfThree below relies on 3). */
 const GUARD_PERIODS = 3;
 /** How far (in median absolute period-over-period changes) a value may stray from its slot's median. */
 const GUARD_TOLERANCE = 3;
@@ -45,16 +49,16 @@ export function robustSeasonalNaiveForecasts(values: Float64Array, origins: read
   }
   if (changes.length === 0) return out;
   const tolerance = GUARD_TOLERANCE * median(changes);
-  const found: number[] = [];
   origins.forEach((origin, k) => {
     for (let h = 0; h < horizon; h++) {
       const naive = out[k * horizon + h]!;
-      found.length = 0;
-      for (let source = origin + h - period * Math.ceil((h + 1) / period); source >= 0 && found.length < GUARD_PERIODS; source -= period) {
-        if (!Number.isNaN(values[source]!)) found.push(values[source]!);
+      let found = 0;
+      const last = [0, 0, 0];
+      for (let source = origin + h - period * Math.ceil((h + 1) / period); source >= 0 && found < GUARD_PERIODS; source -= period) {
+        if (!Number.isNaN(values[source]!)) last[found++] = values[source]!;
       }
-      if (found.length < GUARD_PERIODS) continue;
-      const typical = median(found);
+      if (found < GUARD_PERIODS) continue;
+      const typical = medianOfThree(last[0]!, last[1]!, last[2]!);
       if (typical - naive > tolerance) out[k * horizon + h] = typical;
     }
   });
