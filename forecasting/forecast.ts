@@ -4,7 +4,7 @@
 // own backtest residuals.
 import { COMBINATION_MEMBERS, type ModelName, minimumHistorySteps, runModel } from './models.ts';
 import { residualQuantiles, slotOf } from './quantile-band.ts';
-import { type SeasonPeriods, seasonPeriodsForStep, toValues } from './series.ts';
+import { countObserved, type SeasonPeriods, seasonPeriodsForStep, toValues } from './series.ts';
 
 /** A regular history: values[i] is the step starting at startMs + i·stepSeconds; NaN/undefined/null = no data. */
 export interface ForecastHistory {
@@ -121,6 +121,13 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
   while (lastObserved >= 0 && Number.isNaN(values[lastObserved]!)) lastObserved--;
   if (lastObserved < length - periods.dailySteps) {
     return { kind: 'unavailable', reason: `no data in the last day of the history (last value ${length - 1 - lastObserved} steps before its end)` };
+  }
+  const observedBeforeBacktest = countObserved(values.subarray(0, origins[0]!));
+  if (observedBeforeBacktest < shortest) {
+    return {
+      kind: 'unavailable',
+      reason: `only ${observedBeforeBacktest} of the ${origins[0]} steps before the backtest window have data; the models need at least ${shortest} (${length} steps of history in all)`,
+    };
   }
   const runOrigins = [...origins, length];
   const runs = names.map((name) => {

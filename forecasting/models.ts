@@ -2,7 +2,7 @@
 // them alike: run once over a history, return the forecast made at each requested origin.
 import { fitHoltWinters } from './holt-winters.ts';
 import { robustSeasonalNaiveForecasts, seasonalDriftForecasts, seasonalNaiveForecasts } from './seasonal-naive.ts';
-import type { SeasonPeriods } from './series.ts';
+import { countObserved, type SeasonPeriods } from './series.ts';
 
 export const MODEL_NAMES = [
   'seasonal-naive-daily',
@@ -33,7 +33,7 @@ export interface ModelRun {
   readonly horizon: number;
 }
 
-/** History (in steps before the first origin) a model needs; below it the model is not run. */
+/** Steps with data before the first origin a model needs; below it the model is not run. */
 export function minimumHistorySteps(name: ModelName, periods: SeasonPeriods): number {
   switch (name) {
     case 'seasonal-naive-daily':
@@ -53,11 +53,11 @@ export function minimumHistorySteps(name: ModelName, periods: SeasonPeriods): nu
 
 /**
  * Forecasts of `horizon` steps at each origin, flat (origin k's step h at [k·horizon + h]), or
- * undefined when fitEnd is below the model's minimum. Holt-Winters fits a weekly season only when
- * fitEnd holds two weeks.
+ * undefined when values[0, fitEnd) has fewer steps with data than the model's minimum.
+ * Holt-Winters fits a weekly season only when fitEnd spans two weeks.
  */
 export function runModel(name: ModelName, run: ModelRun): Float64Array | undefined {
-  if (run.fitEnd < minimumHistorySteps(name, run.periods)) return undefined;
+  if (countObserved(run.values.subarray(0, run.fitEnd)) < minimumHistorySteps(name, run.periods)) return undefined;
   const { dailySteps, weeklySteps } = run.periods;
   switch (name) {
     case 'seasonal-naive-daily':

@@ -137,6 +137,11 @@ describe('forecast API', () => {
 
   const unavailable: { name: string; values: readonly number[]; want: RegExp }[] = [
     { name: 'a history shorter than a day and a horizon', values: history.slice(0, 30), want: /history of 30 steps is too short: needs at least 48 steps/ },
+    {
+      name: 'a long window with data only in its last two days',
+      values: [...new Array<number>(N - 48).fill(Number.NaN), ...history.slice(N - 48)],
+      want: /only 0 of the 448 steps before the backtest window have data; the models need at least 24/,
+    },
     { name: 'a history whose last day has no data', values: [...history.slice(0, N - 24), ...new Array<number>(24).fill(Number.NaN)], want: /no data in the last day/ },
   ];
   for (const row of unavailable) {
