@@ -140,7 +140,8 @@ describe('forecast API', () => {
     {
       name: 'a long window with data only in its last two days',
       values: [...new Array<number>(N - 48).fill(Number.NaN), ...history.slice(N - 48)],
-      want: /only 0 of the 448 steps before the backtest window have data; the models need at least 24/,
+      // The backtest window is the last 7 days, so the fit has the N − 168 steps before it.
+      want: new RegExp(`only 0 of the ${N - 7 * 24} steps before the backtest window have data; the models need at least 24 `),
     },
     { name: 'a history whose last day has no data', values: [...history.slice(0, N - 24), ...new Array<number>(24).fill(Number.NaN)], want: /no data in the last day/ },
   ];
