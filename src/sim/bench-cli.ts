@@ -192,7 +192,7 @@ export function runBenchCli(argv: readonly string[], io: CliIo): number {
     result = runBench({ ...options, onResult: (policy) => io.stderr(`  ${policy.name} done after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`) });
   } catch (error) {
     if (error instanceof ScenarioSpecError) {
-      io.stderr(`bench: ${error.message}\n`);
+      io.stderr(`bench: ${error.message}\nRun with --help for the options.\n`);
       return 2;
     }
     throw error;
