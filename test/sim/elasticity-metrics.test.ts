@@ -3,7 +3,7 @@ import { ElasticityAccumulator, type ElasticityMetrics } from '../../src/sim/ela
 
 function metrics(demand: number[], supply: number[], stepSeconds = 3600): ElasticityMetrics {
   const accumulator = new ElasticityAccumulator(stepSeconds);
-  demand.forEach((d, i) => accumulator.add(d, supply[i]!));
+  for (const [i, d] of demand.entries()) accumulator.add(d, supply[i]!);
   return accumulator.result();
 }
 
