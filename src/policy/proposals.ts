@@ -213,6 +213,3 @@ export function calendarProposal(ctx: PolicyContext, calendar: CalendarInput | u
   const reason = [`${best.phrase} → ${best.replicas}`, ...skipped].join('; ');
   return outcome('calendar', best.replicas, inputs, reason, best.phrase);
 }
-
-/** The reactive proposals: sized from what the tier does now (forecast and calendar look ahead). */
-export const REACTIVE_PROPOSALS: readonly ProposalName[] = ['queue', 'throughput', 'refused', 'decisionLatency', 'tracesOnMemory'];
