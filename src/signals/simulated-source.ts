@@ -3,8 +3,10 @@
 // would compute it (rates over the target's rateWindow, p99 from histogram buckets, gauges at the
 // last scrape). The benchmark reads it synchronously; the demo through SignalSource/SignalHistory.
 import type { TargetSettings } from '../config/target-metadata.ts';
+import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
 import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
+import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
 
 /** Names of the pods a scrape would find on the ring at a time (for accepted spans per gateway). */
@@ -23,8 +25,6 @@ export interface SimulatedSignalSourceOptions {
 }
 
 const P99 = 0.99;
-/** Prometheus refuses range queries with more points than this per series. */
-const MAX_RANGE_POINTS = 11_000;
 
 /** SignalSource + SignalHistory over a simulated fleet. */
 export class SimulatedSignalSource implements SignalSource, SignalHistory {
@@ -128,12 +128,12 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
   }
 }
 
+/** The same limits as the Prometheus source, so a window that works on the demo works in production. */
 function assertWindow(window: RangeWindow): void {
-  if (!(window.stepSeconds > 0) || !(window.endMs >= window.startMs)) {
-    throw new RangeError(`range window needs stepSeconds > 0 and endMs ≥ startMs, got step ${window.stepSeconds} s, ${window.startMs}..${window.endMs}`);
-  }
+  if (!(window.stepSeconds > 0)) throw new ScalerError('BAD_REQUEST', `window.stepSeconds must be > 0, got ${window.stepSeconds}`);
+  if (!(window.endMs >= window.startMs)) throw new ScalerError('BAD_REQUEST', `window.endMs must be ≥ startMs (${window.startMs}), got ${window.endMs}`);
   const points = Math.floor((window.endMs - window.startMs) / (window.stepSeconds * 1000)) + 1;
   if (points > MAX_RANGE_POINTS) {
-    throw new RangeError(`range window has ${points} points; at most ${MAX_RANGE_POINTS} per read (as Prometheus): use a larger stepSeconds`);
+    throw new ScalerError('BAD_REQUEST', `window.stepSeconds ${window.stepSeconds} needs ${points} points; at most ${MAX_RANGE_POINTS}: use stepSeconds ≥ ${minRangeStepSeconds(window)} or a shorter window`);
   }
 }

@@ -26,6 +26,8 @@ export interface Autoscaler {
   readonly name: string;
   /** Replicas the Deployment starts with. */
   initialReplicas(load: LoadCurve): number;
+  /** Asynchronous work due before this step's control (a forecast refit), or undefined when none is. */
+  prepare?(context: ControlContext): Promise<void> | undefined;
   control(context: ControlContext): void;
   /** Settings worth printing next to the results (threshold, behavior, …). */
   describe(): string;

@@ -168,8 +168,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 2 bad usage or input, 1 failure). */
-export function runBenchCli(argv: readonly string[], io: CliIo): number {
+/** Runs the CLI; resolves to the exit code (0 ok, 2 bad usage or input). */
+export async function runBenchCli(argv: readonly string[], io: CliIo): Promise<number> {
   let cli: BenchCliOptions;
   let options: BenchOptions;
   try {
@@ -187,9 +187,9 @@ export function runBenchCli(argv: readonly string[], io: CliIo): number {
     throw error;
   }
   const startedMs = performance.now();
-  let result: ReturnType<typeof runBench>;
+  let result: Awaited<ReturnType<typeof runBench>>;
   try {
-    result = runBench({ ...options, onResult: (policy) => io.stderr(`  ${policy.name} done after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`) });
+    result = await runBench({ ...options, onResult: (policy) => io.stderr(`  ${policy.name} done after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`) });
   } catch (error) {
     if (error instanceof ScenarioSpecError) {
       io.stderr(`bench: ${error.message}\nRun with --help for the options.\n`);
@@ -211,7 +211,7 @@ export function runBenchCli(argv: readonly string[], io: CliIo): number {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = runBenchCli(process.argv.slice(2), {
+  process.exitCode = await runBenchCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   });

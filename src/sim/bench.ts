@@ -2,6 +2,8 @@
 // its own simulated fleet, closed loop, and is scored on lost spans, broken traces, replica-hours
 // against the oracle and the SPEC RG elasticity metrics. Pure computation over the inputs (no I/O).
 import { SimulatedSignalSource } from '../signals/simulated-source.ts';
+import { parseDurationSeconds } from '../config/duration.ts';
+import { serverConfigSchema } from '../config/server-config.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { AUTOSCALER_NAMES, replicasFor } from './autoscaler.ts';
 import { HpaCpuAutoscaler, KedaQueueAutoscaler, OracleAutoscaler, StaticPeakAutoscaler } from './baseline-autoscalers.ts';
@@ -12,7 +14,6 @@ import { FleetRecorder } from './fleet-recorder.ts';
 import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
-import { HourlyForecaster } from './hourly-forecaster.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
 import { type BurstSpec, type BurstWindow, placeBursts, placeOutages, type TimeWindow, type WindowSpec } from './scenario.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
@@ -25,10 +26,10 @@ import type { Trace } from './trace-csv.ts';
  */
 export const DEFAULT_QUEUE_THRESHOLD_BATCHES = 100;
 
-/** How long a forecast refit takes effect (the server config's default refitSchedule is hourly). */
-const FORECAST_REFIT_SECONDS = 3600;
-/** Step of the history the forecast models see. */
-const FORECAST_HISTORY_STEP_SECONDS = 300;
+/** The server config's default refit schedule and forget time: what the scaler runs with out of the box. */
+const SERVER_DEFAULTS = serverConfigSchema.parse({});
+/** Extra Prometheus history the forecast's recorder keeps beyond forecastHistory. */
+const FORECAST_RETENTION_MARGIN_SECONDS = 3600;
 /** Prometheus history a reactive autoscaler's reads need (rate windows up to an hour). */
 const REACTIVE_RETENTION_SECONDS = 3600;
 /** Points per series in the plot data. */
@@ -156,19 +157,17 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
     case 'scaler-reactive':
       return new ProjectScalerAutoscaler(settings, fleet, project, undefined);
     case 'scaler-forecast':
-      return new ProjectScalerAutoscaler(
-        settings,
-        fleet,
-        project,
-        new HourlyForecaster({ target: SIMULATED_TARGET, settings, refitSeconds: FORECAST_REFIT_SECONDS, historyStepSeconds: FORECAST_HISTORY_STEP_SECONDS }),
-      );
+      return new ProjectScalerAutoscaler(settings, fleet, project, {
+        refitSchedule: SERVER_DEFAULTS.forecast.refitSchedule,
+        forgetAfterSeconds: parseDurationSeconds(SERVER_DEFAULTS.advisor.forgetAfter)!,
+      });
     case 'oracle':
       return new OracleAutoscaler(fleet);
   }
 }
 
-/** Replays the scenario against one autoscaler; throws if span accounting ever fails to balance. */
-export function runAutoscaler(options: BenchOptions, scenario: BenchScenario, autoscaler: Autoscaler): PolicyResult {
+/** Replays the scenario against one autoscaler; rejects if span accounting ever fails to balance. */
+export async function runAutoscaler(options: BenchOptions, scenario: BenchScenario, autoscaler: Autoscaler): Promise<PolicyResult> {
   const { fleet: fleetSettings } = options;
   const { load, outages, steps, startMs, backendSpansPerSecond, plot } = scenario;
   const dt = fleetSettings.stepSeconds;
@@ -179,7 +178,7 @@ export function runAutoscaler(options: BenchOptions, scenario: BenchScenario, au
   const recorder = new FleetRecorder({
     startMs,
     stepSeconds: dt,
-    retentionSeconds: needsHistory ? settings.forecastHistorySeconds + FORECAST_REFIT_SECONDS : REACTIVE_RETENTION_SECONDS,
+    retentionSeconds: needsHistory ? settings.forecastHistorySeconds + FORECAST_RETENTION_MARGIN_SECONDS : REACTIVE_RETENTION_SECONDS,
   });
   recorder.record(fleet.observed);
   const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
@@ -201,6 +200,8 @@ export function runAutoscaler(options: BenchOptions, scenario: BenchScenario, au
     while (outageIndex < outages.length && outages[outageIndex]!.endMs <= nowMs) outageIndex++;
     const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
 
+    const preparing = autoscaler.prepare?.(context);
+    if (preparing) await preparing;
     const before = fleet.replicas;
     autoscaler.control(context);
     const after = fleet.replicas;
@@ -252,12 +253,12 @@ function percent(part: number, whole: number): number {
 }
 
 /** Runs every requested autoscaler on one scenario and fills in the ratios to the oracle. */
-export function runBench(options: BenchOptions): BenchResult {
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const scenario = buildScenario(options);
   const names = options.autoscalers ?? AUTOSCALER_NAMES;
   const policies: PolicyResult[] = [];
   for (const name of names) {
-    const result = runAutoscaler(options, scenario, createAutoscaler(name, options, scenario));
+    const result = await runAutoscaler(options, scenario, createAutoscaler(name, options, scenario));
     policies.push(result);
     options.onResult?.(result);
   }

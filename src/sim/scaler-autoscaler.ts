@@ -1,7 +1,11 @@
 // This project's scaler in the simulated loop: at every KEDA poll it reads the simulated fleet's
 // signals, runs the same decide() the gRPC scaler runs (with its PolicyState carried between polls),
 // and answers decision.replicas with targetSize 1; the HPA then applies the example ScaledObject's
-// behavior. scaler-forecast adds the hourly-refitted forecast; scaler-reactive runs without one.
+// behavior. scaler-forecast adds the advisor's ForecastRefresher, refitted on the simulated history
+// at the times of the server config's refitSchedule (hourly by default); scaler-reactive has none.
+import { type CronSchedule, nextCronMatch, parseCron } from '../../forecasting/cron.ts';
+import type { AdvisorLogger } from '../advisor/advisor-logger.ts';
+import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { decide } from '../policy/decide.ts';
@@ -11,11 +15,24 @@ import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings }
 import { KedaHpaLoop } from './autoscaler.ts';
 import { startingReplicas } from './baseline-autoscalers.ts';
 import type { FleetSettings } from './fleet-settings.ts';
-import type { HourlyForecaster } from './hourly-forecaster.ts';
 import type { LoadCurve } from './load-curve.ts';
+import { SIMULATED_TARGET } from './simulated-target.ts';
 
 /** decide() answers the replica count itself, so KEDA's targetSize (AverageValue) is 1. */
 const TARGET_SIZE = 1;
+/** How far ahead the next refit time is looked for. */
+const REFIT_SEARCH_MS = 2 * 86_400_000;
+
+/** The forecast side of scaler-forecast, as the server config sets it. */
+export interface SimulatedForecasts {
+  /** node-cron expression (server config `forecast.refitSchedule`). */
+  readonly refitSchedule: string;
+  /** Targets not asked for a forecast for this long are forgotten (server config `advisor.forgetAfter`). */
+  readonly forgetAfterSeconds: number;
+}
+
+/** The refresher logs each refit; a benchmark of thousands of refits keeps quiet. */
+const QUIET: AdvisorLogger = { info() {}, warn() {}, error() {} };
 
 export class ProjectScalerAutoscaler implements Autoscaler {
   readonly name: AutoscalerName;
@@ -25,20 +42,40 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   latestDecision: Decision | undefined;
   /** Polls that ended in a ScalerError (the HPA keeps the count, as with KEDA's fallback not yet engaged). */
   failedPolls = 0;
+  private readonly refitSchedule: CronSchedule | undefined;
+  private nextRefitMs = Number.NEGATIVE_INFINITY;
+  /** Built on the first step, over that run's simulated Prometheus. */
+  private refresher: ForecastRefresher | undefined;
 
   constructor(
     private readonly settings: TargetSettings,
     private readonly fleetSettings: FleetSettings,
     private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
-    private readonly forecaster: HourlyForecaster | undefined,
+    private readonly forecasts: SimulatedForecasts | undefined,
   ) {
-    this.name = forecaster ? 'scaler-forecast' : 'scaler-reactive';
+    this.name = forecasts ? 'scaler-forecast' : 'scaler-reactive';
+    this.refitSchedule = forecasts ? parseCron(forecasts.refitSchedule) : undefined;
     this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: TARGET_SIZE }, (context) => this.poll(context));
+  }
+
+  /** Refits at the start (a target seen for the first time) and at every scheduled time after. */
+  prepare(context: ControlContext): Promise<void> | undefined {
+    const { forecasts } = this;
+    if (!forecasts || context.nowMs < this.nextRefitMs) return undefined;
+    this.refresher ??= new ForecastRefresher({
+      history: context.source,
+      schedule: forecasts.refitSchedule,
+      forgetAfterSeconds: forecasts.forgetAfterSeconds,
+      logger: QUIET,
+      nowMs: () => context.nowMs,
+    });
+    this.nextRefitMs = nextCronMatch(this.refitSchedule!, context.nowMs + 1, context.nowMs + REFIT_SEARCH_MS) ?? Number.POSITIVE_INFINITY;
+    return this.refresher.refit(SIMULATED_TARGET, this.settings, context.nowMs);
   }
 
   private poll(context: ControlContext): number | undefined {
     const snapshot = context.source.snapshotAt(context.nowMs, this.settings);
-    const forecast = this.forecaster?.inputAt(context.source, context.nowMs);
+    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.settings, context.nowMs);
     try {
       const result = decide({ nowMs: context.nowMs, snapshot, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
       this.state = result.state;
@@ -61,6 +98,6 @@ export class ProjectScalerAutoscaler implements Autoscaler {
 
   describe(): string {
     const s = this.settings;
-    return `decide() every ${this.loopSettings.pollingSeconds}s (targetQueueFill ${s.targetQueueFill}, scaleInStep ${s.scaleInStep}, scaleInWindow ${s.scaleInWindowSeconds}s${this.forecaster ? `, forecast q${s.forecastQuantile} refit hourly` : ''})`;
+    return `decide() every ${this.loopSettings.pollingSeconds}s (targetQueueFill ${s.targetQueueFill}, scaleInStep ${s.scaleInStep}, scaleInWindow ${s.scaleInWindowSeconds}s${this.forecasts ? `, forecast q${s.forecastQuantile} refitted on "${this.forecasts.refitSchedule}"` : ''})`;
   }
 }

@@ -8,10 +8,10 @@ import { runBenchCli } from '../../src/sim/bench-cli.ts';
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = runBenchCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const code = await runBenchCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
   return { code, stdout, stderr };
 }
 
@@ -37,8 +37,8 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'empty json path', input: ['--json', ''], want: /--json needs a file path/ },
   ];
   for (const row of cases) {
-    it(row.name, () => {
-      const got = cli(row.input);
+    it(row.name, async () => {
+      const got = await cli(row.input);
       expect(got.code).toBe(2);
       expect(got.stderr).toMatch(row.want);
       expect(got.stderr).toMatch(/Run with --help/);
@@ -48,10 +48,10 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
 });
 
 describe('bench CLI', () => {
-  it('prints one row per autoscaler and writes the JSON and the SVG', () => {
+  it('prints one row per autoscaler and writes the JSON and the SVG', async () => {
     const json = join(dir, 'out.json');
     const svg = join(dir, 'out.svg');
-    const got = cli(['--days', '1', '--outage', '1x30m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
+    const got = await cli(['--days', '1', '--outage', '1x30m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
     expect(got.code).toBe(0);
     const rows = got.stdout.split('\n').filter((line) => /^(static-peak|oracle)\s/.test(line));
     expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['static-peak', 'oracle']);
@@ -71,8 +71,8 @@ describe('bench CLI', () => {
     expect(result.stderr).toMatch(/--outage must be COUNTxDURATION/);
   });
 
-  it('prints its usage with --help', () => {
-    const got = cli(['--help']);
+  it('prints its usage with --help', async () => {
+    const got = await cli(['--help']);
     expect(got.code).toBe(0);
     expect(got.stdout).toMatch(/--outage COUNTxDUR/);
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Autoscaler, AUTOSCALER_NAMES, type ControlContext, replicasFor } from '../../src/sim/autoscaler.ts';
-import { type BenchOptions, buildScenario, createAutoscaler, runAutoscaler, runBench } from '../../src/sim/bench.ts';
+import { type BenchOptions, type BenchResult, buildScenario, createAutoscaler, runAutoscaler, runBench } from '../../src/sim/bench.ts';
 import { benchJson, JSON_POLICY_FIELDS } from '../../src/sim/bench-report.ts';
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
 import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, joinDelaySeconds } from '../../src/sim/fleet-settings.ts';
@@ -48,9 +48,9 @@ class PaddedScheduleAutoscaler implements Autoscaler {
 }
 
 describe('the oracle', () => {
-  it('is never under-provisioned, and no autoscaler that loses nothing and never runs above target utilization costs less', () => {
+  it('is never under-provisioned, and no autoscaler that loses nothing and never runs above target utilization costs less', async () => {
     for (const seed of [1, 2]) {
-      const result = runBench(options(syntheticTrace({ startMs: monday, days: 1, seed }), { seed }));
+      const result = await runBench(options(syntheticTrace({ startMs: monday, days: 1, seed }), { seed }));
       const oracle = result.policies.find((policy) => policy.name === 'oracle')!;
       expect(oracle.tauU).toBe(0);
       for (const policy of result.policies) {
@@ -59,17 +59,17 @@ describe('the oracle', () => {
     }
   });
 
-  it('costs no more than any schedule that keeps every step within target utilization, on random loads', () => {
-    fc.assert(
-      fc.property(
+  it('costs no more than any schedule that keeps every step within target utilization, on random loads', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 20, maxLength: 60 }),
         fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 6 }),
-        (load, padding) => {
+        async (load, padding) => {
           fc.pre(load.some((value) => value > 0));
           const run = options(minuteTrace(load));
           const scenario = buildScenario(run);
-          const oracle = runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
-          const candidate = runAutoscaler(run, scenario, new PaddedScheduleAutoscaler(padding));
+          const oracle = await runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
+          const candidate = await runAutoscaler(run, scenario, new PaddedScheduleAutoscaler(padding));
           expect(oracle.tauU).toBe(0);
           expect(candidate.tauU).toBe(0);
           expect(candidate.replicaHours).toBeGreaterThanOrEqual(oracle.replicaHours - 1e-9);
@@ -81,7 +81,10 @@ describe('the oracle', () => {
 });
 
 describe('runBench', () => {
-  const result = runBench(options(syntheticTrace({ startMs: monday, days: 1, seed: 3 }), { outages: { count: 1, durationSeconds: 1800 } }));
+  let result: BenchResult;
+  beforeAll(async () => {
+    result = await runBench(options(syntheticTrace({ startMs: monday, days: 1, seed: 3 }), { outages: { count: 1, durationSeconds: 1800 } }));
+  });
 
   it('runs every autoscaler, in order, and writes every documented field as a number', () => {
     expect(result.policies.map((policy) => policy.name)).toEqual([...AUTOSCALER_NAMES]);

@@ -93,6 +93,6 @@ describe('SimulatedSignalSource', () => {
     for (const sample of history) expect(sample.value).toBeCloseTo(offeredPerSecond, 6);
     const early = await source.readAcceptedSpansHistory(SIMULATED_TARGET, settings, { startMs: startMs - 120_000, endMs: startMs + 120_000, stepSeconds: 60 });
     expect(early.map((s) => s.timestampMs)).toEqual([startMs + 60_000, startMs + 120_000]);
-    await expect(source.readRange(SIMULATED_TARGET, settings, { startMs: 0, endMs: nowMs, stepSeconds: 1 })).rejects.toThrow(/at most 11000/);
+    await expect(source.readRange(SIMULATED_TARGET, settings, { startMs: 0, endMs: nowMs, stepSeconds: 1 })).rejects.toThrow(/needs \d+ points; at most 11000: use stepSeconds ≥ \d+/);
   });
 });
