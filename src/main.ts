@@ -5,9 +5,12 @@
 import type { Logger } from 'pino';
 import { Advisor } from './advisor/advisor.ts';
 import { AdvisoryLoop } from './advisor/advisory-loop.ts';
+import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-provider.ts';
+import { ForecastRefresher } from './advisor/forecast-refresher.ts';
+import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE, UsageError } from './cli/args.ts';
 import { createLogger } from './cli/logger.ts';
-import { exitOnShutdownSignals } from './cli/shutdown.ts';
+import { exitOnShutdownSignals, type StoppablePart, stopParts } from './cli/shutdown.ts';
 import { parseDurationSeconds } from './config/duration.ts';
 import { loadServerConfig, type ServerConfig } from './config/server-config.ts';
 import { createSelfMetrics, type SelfMetrics } from './dashboard/self-metrics.ts';
@@ -26,12 +29,20 @@ const DEMO_NOTICE =
 /** An evaluation reads every query of a target in parallel, each bounded by queryTimeoutMs; this is the margin on top. */
 const EVALUATION_MARGIN_MS = 1000;
 
+/**
+ * The demo's tier lives simSpeed times faster than the wall clock; refitting every wall-clock minute
+ * keeps the default "hourly" refits hourly in the tier's time (at the default simSpeed 60).
+ */
+const DEMO_REFIT_SCHEDULE = '* * * * *';
+
 /** Where signals come from and on which clock decisions are made. */
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
   readonly history: SignalHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
+  /** node-cron schedule of forecast refits. */
+  readonly refitSchedule: string;
   readonly demo: DemoFleet | undefined;
 }
 
@@ -76,6 +87,7 @@ function prometheusWiring(config: ServerConfig, selfMetrics: SelfMetrics): Signa
     history: new PrometheusSignalSources(sources.values()),
     nowMs: Date.now,
     evaluationTimeoutMs: Math.max(...Object.values(config.prometheus).map((server) => server.queryTimeoutMs)) + EVALUATION_MARGIN_MS,
+    refitSchedule: config.forecast.refitSchedule,
     demo: undefined,
   };
 }
@@ -90,6 +102,7 @@ function demoWiring(config: ServerConfig, poll: () => DemoPoll | undefined): Sig
     history: demo.source,
     nowMs: () => demo.simulatedNowMs(),
     evaluationTimeoutMs: DEFAULT_EVALUATION_TIMEOUT_MS,
+    refitSchedule: DEMO_REFIT_SCHEDULE,
     demo,
   };
 }
@@ -104,12 +117,31 @@ async function main(): Promise<void> {
   if (runDemo) logger.warn({ simSpeed: config.demo.simSpeed }, DEMO_NOTICE);
   const signals = runDemo ? demoWiring(config, () => demoPoll) : prometheusWiring(config, selfMetrics);
 
+  const forgetAfterSeconds = parseDurationSeconds(config.advisor.forgetAfter)!;
+  let calendarFor: ReturnType<typeof calendarProvider>;
+  let forecasts: ForecastRefresher | undefined;
+  try {
+    calendarFor = calendarProvider(calendarWindowsFromConfig(config.calendar));
+    if (config.forecast.enabled) {
+      forecasts = new ForecastRefresher({
+        history: signals.history,
+        schedule: signals.refitSchedule,
+        forgetAfterSeconds,
+        logger: logger.child({ component: 'forecast' }),
+        nowMs: signals.nowMs,
+      });
+    }
+  } catch (error) {
+    configError(error);
+  }
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,
-    forgetAfterSeconds: parseDurationSeconds(config.advisor.forgetAfter)!,
+    forgetAfterSeconds,
     maxTargets: config.advisor.maxTargets,
     historyLength: config.advisor.historyLength,
+    ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
+    calendarFor,
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>
@@ -121,7 +153,17 @@ async function main(): Promise<void> {
       },
     );
   let advisoryLoop: AdvisoryLoop;
+  let alerting: ReturnType<typeof createAlerting>;
   try {
+    alerting = createAlerting({
+      config: config.alerts,
+      decisionLog: advisor,
+      logger: logger.child({ component: 'alerts' }),
+      observer: selfMetrics.alerting,
+      dashboardBaseUrl: config.http.publicUrl,
+      clock: Date.now,
+      random: Math.random,
+    });
     advisoryLoop = new AdvisoryLoop({
       schedule: config.advisor.schedule,
       targets: config.advisoryTargets,
@@ -146,12 +188,12 @@ async function main(): Promise<void> {
     nowMs: signals.nowMs,
   });
 
-  const stoppers: (() => Promise<void> | void)[] = [];
-  if (signals.demo) stoppers.push(() => signals.demo?.stop());
-  const stopAll = () => Promise.all(stoppers.splice(0).map((stop) => stop())).then(() => undefined);
+  const parts: StoppablePart[] = [{ name: 'alerts', stop: () => alerting.stop() }];
+  if (signals.demo) parts.push({ name: 'demo', stop: () => signals.demo?.stop() });
+  const stopAll = () => stopParts(parts.splice(0), { logger });
   try {
     const grpcAddress = await grpc.start();
-    stoppers.push(() => grpc.stop());
+    parts.push({ name: 'grpc', stop: () => grpc.stop() });
     const dashboard = await startDashboard({
       config: config.http,
       decisionLog: advisor,
@@ -167,15 +209,22 @@ async function main(): Promise<void> {
       logger,
       nowMs: signals.nowMs,
     });
-    stoppers.push(() => dashboard.stop());
+    parts.push({ name: 'dashboard', stop: () => dashboard.stop() });
     advisoryLoop.start();
-    stoppers.push(() => advisoryLoop.stop());
+    parts.push({ name: 'advisory-loop', stop: () => advisoryLoop.stop() });
+    if (forecasts) {
+      forecasts.start();
+      const refresher = forecasts;
+      parts.push({ name: 'forecast-refits', stop: () => refresher.stop() });
+    }
     logger.info(
       {
         grpc: grpcAddress,
         http: dashboard.url,
         prometheus: runDemo ? 'embedded demo' : [...signals.sources.keys()],
         advisoryTargets: config.advisoryTargets.length,
+        forecasts: forecasts ? signals.refitSchedule : 'off',
+        calendarWindows: config.calendar.length,
         tls: config.grpc.tls === undefined ? 'off' : config.grpc.tls.clientCaFile === undefined ? 'tls' : 'mtls',
       },
       'otel-gateway-scaler started',

@@ -8,6 +8,40 @@ export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 /** Exit within this long of the first signal whatever happens; Kubernetes' default grace is 30 s, ours 15 s. */
 export const HARD_DEADLINE_MS = 9000;
 
+/** How long one part may take to stop before shutdown goes on without it (below HARD_DEADLINE_MS). */
+export const PART_STOP_GRACE_MS = 7000;
+
+/** A started part and how to stop it. */
+export interface StoppablePart {
+  readonly name: string;
+  stop(): Promise<void> | void;
+}
+
+/**
+ * Stops every part at once; a part that fails or takes longer than `graceMs` (a forecast refit
+ * waiting on a 30 s range query) is logged and left behind, so it cannot hold the exit.
+ */
+export async function stopParts(parts: readonly StoppablePart[], options: { readonly logger: Logger; readonly graceMs?: number }): Promise<void> {
+  const graceMs = options.graceMs ?? PART_STOP_GRACE_MS;
+  await Promise.all(
+    parts.map(async (part) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
+        timer.unref();
+      });
+      try {
+        const outcome = await Promise.race([Promise.resolve().then(() => part.stop()), late]);
+        if (outcome === 'late') options.logger.warn({ part: part.name, graceMs }, 'part did not stop in time; exiting without waiting for it');
+      } catch (error) {
+        options.logger.error({ part: part.name, err: error }, 'part failed to stop');
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
+
 export interface ShutdownOptions {
   readonly logger: Logger;
   /** Stops every part; should settle well within hardDeadlineMs. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { exitOnShutdownSignals } from '../../src/cli/shutdown.ts';
+import { exitOnShutdownSignals, stopParts } from '../../src/cli/shutdown.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -68,5 +68,36 @@ describe('exitOnShutdownSignals', () => {
     const run = setup(() => Promise.resolve());
     run.remove();
     expect(run.signals.listenerCount('SIGTERM') + run.signals.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('stopParts', () => {
+  it('stops every part at once and waits for them', async () => {
+    const stopped: string[] = [];
+    const part = (name: string, ms: number) => ({ name, stop: () => tick(ms).then(() => void stopped.push(name)) });
+    const startedMs = Date.now();
+    await stopParts([part('grpc', 60), part('dashboard', 60), part('demo', 0)], { logger: silent, graceMs: 1000 });
+    expect(stopped.sort()).toEqual(['dashboard', 'demo', 'grpc']);
+    expect(Date.now() - startedMs).toBeLessThan(500);
+  });
+
+  it('goes on without a part that hangs past the grace, or fails', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const startedMs = Date.now();
+    await stopParts(
+      [
+        { name: 'forecast-refits', stop: () => new Promise<void>(() => {}) },
+        { name: 'alerts', stop: () => Promise.reject(new Error('slack queue stuck')) },
+        { name: 'grpc', stop: () => undefined },
+      ],
+      { logger, graceMs: 50 },
+    );
+    expect(Date.now() - startedMs).toBeLessThan(1000);
+    const entries = lines.map((line) => JSON.parse(line) as { part: string; msg: string });
+    expect(entries.map((entry) => [entry.part, entry.msg]).sort()).toEqual([
+      ['alerts', 'part failed to stop'],
+      ['forecast-refits', 'part did not stop in time; exiting without waiting for it'],
+    ]);
   });
 });

@@ -142,6 +142,22 @@ describe('npm start (src/main.ts as a process)', () => {
     });
   }
 
+  const badConfigs: { name: string; input: string[]; want: RegExp }[] = [
+    { name: 'an advisory schedule that is not cron', input: ['advisor:', '  schedule: every minute'], want: /advisor\.schedule "every minute" is not a cron expression/ },
+    { name: 'a refit schedule that is not cron', input: ['forecast:', '  refitSchedule: hourly'], want: /forecast\.refitSchedule "hourly"/ },
+    { name: 'a key the schema does not know', input: ['grpc:', '  prot: 6000'], want: /grpc/ },
+  ];
+  for (const row of badConfigs) {
+    it(`exits 1 naming the field for ${row.name}`, async () => {
+      const file = join(dir, `bad-${badConfigs.indexOf(row)}.yaml`);
+      writeFileSync(file, [...row.input, 'prometheus:', '  default:', '    url: http://127.0.0.1:9', ''].join('\n'));
+      const run = runMain(['--config', file]);
+      expect((await run.exited).code).toBe(1);
+      expect(run.stderr()).toMatch(/Invalid configuration/);
+      expect(run.stderr()).toMatch(row.want);
+    });
+  }
+
   it('exits 1 naming the address when the HTTP port is taken, after stopping what had started', async () => {
     const blocker = createServer();
     await new Promise<void>((resolveListen) => blocker.listen(0, '127.0.0.1', resolveListen));
