@@ -67,7 +67,8 @@ async function serve(): Promise<void> {
   process.on('message', (message: { kind: string }) => {
     if (message.kind === 'report') {
       const decisionsRecorded = advisor.targets().reduce((sum, record) => sum + advisor.history(record.ref, 0).length, 0);
-      process.send?.({ kind: 'report', rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024, decisionsRecorded });
+      const memory = process.memoryUsage();
+      process.send?.({ kind: 'report', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, decisionsRecorded });
     } else if (message.kind === 'stop') {
       void server.stop().then(() => process.exit(0));
     }

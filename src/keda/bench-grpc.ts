@@ -135,6 +135,7 @@ async function saturatedPhase(client: Client, options: BenchOptions): Promise<Ph
 interface ServerReport {
   readonly kind: 'report';
   readonly rssBytes: number;
+  readonly heapUsedBytes: number;
   readonly maxRssBytes: number;
   readonly decisionsRecorded: number;
 }
@@ -190,7 +191,7 @@ async function main(): Promise<number> {
     client.close();
 
     const pacedP99 = percentile([...paced.getMetricsMs].sort((a, b) => a - b), 0.99);
-    const memory = (report: ServerReport) => `RSS ${mib(report.rssBytes)} (peak so far ${mib(report.maxRssBytes)})`;
+    const memory = (report: ServerReport) => `RSS ${mib(report.rssBytes)} (heap used ${mib(report.heapUsedBytes)}, peak RSS so far ${mib(report.maxRssBytes)})`;
     process.stdout.write(
       [
         `bench:grpc — ${options.targets} targets; server in a child process (real ScalerGrpcServer, Advisor and decide(), signals from a prepared snapshot = cache hit); one grpc-js client connection`,
