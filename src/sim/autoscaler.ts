@@ -50,6 +50,11 @@ export interface ExternalLoopSettings {
 /** A metric KEDA computes at a poll; undefined when the scaler errors (the HPA then keeps the count). */
 export type ExternalMetric = (context: ControlContext) => number | undefined;
 
+/** Whether an HPA that syncs every `hpaSyncSeconds`, starting `hpaSyncOffsetSeconds` into the run, syncs now. */
+export function hpaSyncsAt(elapsedSeconds: number, timing: Pick<ExternalLoopSettings, 'hpaSyncSeconds' | 'hpaSyncOffsetSeconds'>): boolean {
+  return elapsedSeconds >= timing.hpaSyncOffsetSeconds && (elapsedSeconds - timing.hpaSyncOffsetSeconds) % timing.hpaSyncSeconds === 0;
+}
+
 /** The HPA side of an external trigger: at each sync, the AverageValue formula on the latest value, then behavior. */
 export class ExternalMetricHpa {
   private readonly hpa: HorizontalPodAutoscaler;
@@ -60,8 +65,7 @@ export class ExternalMetricHpa {
 
   /** Whether the HPA syncs at this elapsed time. */
   syncsAt(elapsedSeconds: number): boolean {
-    const { hpaSyncSeconds, hpaSyncOffsetSeconds } = this.settings;
-    return elapsedSeconds >= hpaSyncOffsetSeconds && (elapsedSeconds - hpaSyncOffsetSeconds) % hpaSyncSeconds === 0;
+    return hpaSyncsAt(elapsedSeconds, this.settings);
   }
 
   /** One sync with the latest metric value; sets the fleet's replicas when the HPA changes them. */

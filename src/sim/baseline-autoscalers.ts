@@ -4,7 +4,7 @@
 // - keda-prometheus-queue: KEDA's prometheus scaler on sum(otelcol_exporter_queue_size) vs a threshold;
 // - oracle: knows λ ahead and runs ceil(max λ over the next join delay / (μ·u)) at every step.
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
-import { KedaHpaLoop, replicasFor } from './autoscaler.ts';
+import { hpaSyncsAt, KedaHpaLoop, replicasFor } from './autoscaler.ts';
 import type { Fleet } from './fleet.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import { joinDelaySeconds } from './fleet-settings.ts';
@@ -84,11 +84,10 @@ export class HpaCpuAutoscaler implements Autoscaler {
     const windowSteps = CPU_METRIC_WINDOW_SECONDS / this.fleetSettings.stepSeconds;
     if (this.samples.length > windowSteps) this.samples.shift();
     const elapsed = context.elapsedSeconds;
-    const { hpaSyncSeconds, hpaSyncOffsetSeconds, tolerance } = this.loop;
-    if (elapsed < hpaSyncOffsetSeconds || (elapsed - hpaSyncOffsetSeconds) % hpaSyncSeconds !== 0) return;
+    if (!hpaSyncsAt(elapsed, this.loop)) return;
     const utilization = this.samples.reduce((sum, value) => sum + value, 0) / this.samples.length;
     const current = fleet.replicas;
-    const proposal = resourceUtilizationReplicas(this.podUtilizations(fleet, utilization), this.targetUtilization, current, tolerance);
+    const proposal = resourceUtilizationReplicas(this.podUtilizations(fleet, utilization), this.targetUtilization, current, this.loop.tolerance);
     const outcome = this.hpa.reconcile(elapsed, current, proposal.replicas);
     if (outcome.desiredReplicas !== current) fleet.setReplicas(outcome.desiredReplicas);
   }
