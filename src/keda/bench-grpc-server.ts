@@ -54,6 +54,9 @@ async function serve(): Promise<void> {
     maxTargets: 100_000,
     historyLength: 2880,
   });
+  // Server-side time of each GetMetrics (handler entry to answer handed to gRPC), since the last report.
+  let getMetricsMs: number[] = [];
+  let cpuSince = process.cpuUsage();
   const server = new ScalerGrpcServer({
     host: '127.0.0.1',
     port: 0,
@@ -62,13 +65,31 @@ async function serve(): Promise<void> {
     targetDefaults: {},
     prometheusNames: ['default'],
     logger: pino({ level: 'warn' }),
+    observer: {
+      callFinished: (event) => {
+        if (event.method === 'GetMetrics') getMetricsMs.push(event.durationMs);
+      },
+    },
   });
   const address = await server.start();
   process.on('message', (message: { kind: string }) => {
     if (message.kind === 'report') {
       const decisionsRecorded = advisor.targets().reduce((sum, record) => sum + advisor.history(record.ref, 0).length, 0);
       const memory = process.memoryUsage();
-      process.send?.({ kind: 'report', rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, maxRssBytes: process.resourceUsage().maxRSS * 1024, decisionsRecorded });
+      process.send?.({
+        kind: 'report',
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        decisionsRecorded,
+        getMetricsServerMs: getMetricsMs,
+        cpuMs: (() => {
+          const used = process.cpuUsage(cpuSince);
+          return (used.user + used.system) / 1000;
+        })(),
+      });
+      getMetricsMs = [];
+      cpuSince = process.cpuUsage();
     } else if (message.kind === 'stop') {
       void server.stop().then(() => process.exit(0));
     }

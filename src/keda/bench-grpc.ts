@@ -64,6 +64,8 @@ interface PhaseResult {
   errors: number;
   seconds: number;
   readonly getMetricsMs: number[];
+  /** This process's CPU time during the phase. */
+  clientCpuMs?: number;
 }
 
 type Unary = (request: unknown, callback: (error: ServiceError | null, response: unknown) => void) => void;
@@ -138,14 +140,23 @@ interface ServerReport {
   readonly heapUsedBytes: number;
   readonly maxRssBytes: number;
   readonly decisionsRecorded: number;
+  /** Server-side GetMetrics times since the previous report (handler entry to answer handed to gRPC). */
+  readonly getMetricsServerMs: number[];
+  /** Server CPU time (user + system) since the previous report. */
+  readonly cpuMs: number;
 }
 
-function describePhase(name: string, result: PhaseResult): string {
+function describePhase(name: string, result: PhaseResult, report: ServerReport): string {
   const sorted = [...result.getMetricsMs].sort((a, b) => a - b);
+  const server = [...report.getMetricsServerMs].sort((a, b) => a - b);
   const ms = (value: number) => `${value.toFixed(2)} ms`;
-  return `${name.padEnd(10)} ${Math.round(result.calls / result.seconds)
-    .toLocaleString('en-US')
-    .padStart(7)} calls/s   GetMetrics p50 ${ms(percentile(sorted, 0.5))}, p99 ${ms(percentile(sorted, 0.99))}, max ${ms(sorted.at(-1) ?? Number.NaN)}   (${result.calls} calls, ${result.errors} errors)`;
+  const busy = (cpuMs: number | undefined) => `${Math.round(((cpuMs ?? Number.NaN) / (result.seconds * 1000)) * 100)} %`;
+  return [
+    `${name.padEnd(10)} ${Math.round(result.calls / result.seconds).toLocaleString('en-US')} calls/s (${result.calls} calls, ${result.errors} errors)`,
+    `           GetMetrics as the client sees it: p50 ${ms(percentile(sorted, 0.5))}, p99 ${ms(percentile(sorted, 0.99))}, max ${ms(sorted.at(-1) ?? Number.NaN)}`,
+    `           GetMetrics inside the server (handler to answer): p50 ${ms(percentile(server, 0.5))}, p99 ${ms(percentile(server, 0.99))}`,
+    `           CPU busy: server ${busy(report.cpuMs)}, client ${busy(result.clientCpuMs)} of one core`,
+  ].join('\n');
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -183,10 +194,17 @@ async function main(): Promise<number> {
       child.send({ kind: 'report' });
       return nextMessage<ServerReport>();
     };
+    const measured = async (phase: () => Promise<PhaseResult>) => {
+      const cpuSince = process.cpuUsage();
+      const result = await phase();
+      const used = process.cpuUsage(cpuSince);
+      result.clientCpuMs = (used.user + used.system) / 1000;
+      return result;
+    };
     const idle = await serverReport();
-    const paced = await pacedPhase(client, options);
+    const paced = await measured(() => pacedPhase(client, options));
     const afterPaced = await serverReport();
-    const saturated = await saturatedPhase(client, options);
+    const saturated = await measured(() => saturatedPhase(client, options));
     const afterSaturated = await serverReport();
     client.close();
 
@@ -196,8 +214,8 @@ async function main(): Promise<number> {
       [
         `bench:grpc — ${options.targets} targets; server in a child process (real ScalerGrpcServer, Advisor and decide(), signals from a prepared snapshot = cache hit); one grpc-js client connection`,
         `paced: each target polls GetMetricSpec + GetMetrics + IsActive every ${options.intervalSeconds} s for ${options.durationSeconds} s; saturated: ${options.targets} callers send GetMetrics back to back for ${options.durationSeconds} s`,
-        describePhase('paced', paced),
-        describePhase('saturated', saturated),
+        describePhase('paced', paced, afterPaced),
+        describePhase('saturated', saturated, afterSaturated),
         `server memory: after warm-up ${memory(idle)}; after paced ${memory(afterPaced)}; after saturated ${memory(afterSaturated)}; ${afterSaturated.decisionsRecorded.toLocaleString('en-US')} decisions in the advisor's history`,
         `goals: paced GetMetrics p99 ≤ ${GOAL_P99_MS} ms — ${pacedP99 <= GOAL_P99_MS ? 'met' : 'NOT met'}; RSS ≤ ${mib(GOAL_RSS_BYTES)} through the paced phase — ${afterPaced.maxRssBytes <= GOAL_RSS_BYTES ? 'met' : 'NOT met'}`,
         '',
