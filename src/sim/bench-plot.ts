@@ -18,7 +18,8 @@ const COLORS: Record<string, string> = {
   'scaler-forecast': '#d62728',
   oracle: '#9467bd',
 };
-const TICK_CHOICES_MS = [3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000, 365 * 86_400_000];
+const TICK_CHOICES_MS = [3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000];
+const MAX_TICKS = 10;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -35,6 +36,34 @@ function formatNumber(value: number): string {
   if (value >= 1e6) return `${+(value / 1e6).toFixed(1)}M`;
   if (value >= 1e3) return `${+(value / 1e3).toFixed(1)}k`;
   return `${+value.toFixed(2)}`;
+}
+
+/** Time axis ticks: hours, days or weeks for short runs, the first of every n-th month (UTC) for long ones. */
+function timeTicks(startMs: number, endMs: number): { readonly t: number; readonly label: string }[] {
+  const ticks: { t: number; label: string }[] = [];
+  const stepMs = TICK_CHOICES_MS.find((choice) => (endMs - startMs) / choice <= MAX_TICKS);
+  if (stepMs !== undefined) {
+    for (let t = Math.ceil(startMs / stepMs) * stepMs; t <= endMs; t += stepMs) {
+      const iso = new Date(t).toISOString();
+      ticks.push({ t, label: stepMs < 86_400_000 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(0, 10) });
+    }
+    return ticks;
+  }
+  const start = new Date(startMs);
+  const months = (new Date(endMs).getUTCFullYear() - start.getUTCFullYear()) * 12 + new Date(endMs).getUTCMonth() - start.getUTCMonth();
+  const everyMonths = [1, 2, 3, 6, 12, 24].find((n) => months / n <= MAX_TICKS) ?? 60;
+  for (let m = 1; m <= months; m++) {
+    const t = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m, 1);
+    const month = new Date(t).getUTCMonth();
+    if (month % everyMonths === 0 || (everyMonths > 12 && month === 0)) ticks.push({ t, label: new Date(t).toISOString().slice(0, 7) });
+  }
+  return ticks;
+}
+
+function bucketDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${+(seconds / 60).toFixed(1)} min`;
+  return `${+(seconds / 3600).toFixed(1)} h`;
 }
 
 interface Panel {
@@ -93,13 +122,7 @@ export function renderBenchSvg(result: BenchResult): string {
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="${width}"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${points.join(' ')}"/>`);
   };
 
-  let tickMs = TICK_CHOICES_MS[TICK_CHOICES_MS.length - 1]!;
-  for (const choice of TICK_CHOICES_MS) {
-    if ((endMs - startMs) / choice <= 10) {
-      tickMs = choice;
-      break;
-    }
-  }
+  const ticks = timeTicks(startMs, endMs);
   for (const panel of panels) {
     const bottom = panel.top + PANEL_HEIGHT;
     for (const window of scenario.outages) {
@@ -110,8 +133,7 @@ export function renderBenchSvg(result: BenchResult): string {
       out.push(`<line x1="${LEFT}" x2="${LEFT + plotWidth}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
       out.push(`<text x="${LEFT - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tick.label}</text>`);
     }
-    for (let t = Math.ceil(startMs / tickMs) * tickMs; t <= endMs; t += tickMs) {
-      const label = tickMs < 86_400_000 ? new Date(t).toISOString().slice(5, 16).replace('T', ' ') : new Date(t).toISOString().slice(0, 10);
+    for (const { t, label } of ticks) {
       out.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${panel.top}" y2="${bottom}" stroke="#eeeeee"/>`);
       out.push(`<text x="${x(t).toFixed(1)}" y="${bottom + 14}" text-anchor="middle" fill="#555">${label}</text>`);
     }
@@ -135,7 +157,7 @@ export function renderBenchSvg(result: BenchResult): string {
     const text = label.length > 22 ? `${label.slice(0, 21)}…` : label;
     out.push(`<text x="${legendX + 30}" y="${y}" dominant-baseline="middle"><title>${escapeXml(label)}</title>${escapeXml(text)}</text>`);
   });
-  out.push(`<text x="${LEFT}" y="${height - 12}" fill="#555">Each point is the mean over ${formatNumber((plot.bucketSteps * scenario.stepSeconds) / 60)} min. Replicas are what each autoscaler set on the Deployment (starting pods included).</text>`);
+  out.push(`<text x="${LEFT}" y="${height - 12}" fill="#555">Each point is the mean over ${bucketDuration(plot.bucketSteps * scenario.stepSeconds)}. Replicas are what each autoscaler set on the Deployment (starting pods included).</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
