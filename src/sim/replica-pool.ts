@@ -2,8 +2,8 @@
 // uniformly), modelled as one pooled state: the receive backlog waiting for CPU, the tail-sampling
 // buffer (one slot per step, decided once decision_wait decision ticks have run since it arrived:
 // the processor keeps decision_wait batches and decides one per tick, so slow ticks stretch the
-// hold), and the exporter queue. The
-// ring's replicas form one pool; each batch of replicas being drained off the ring forms another.
+// hold), and the exporter queue. The ring's replicas form one pool; each batch of replicas being
+// drained off the ring forms another.
 // Every amount is a whole number of spans and every transfer moves whole spans from one place to
 // another, so offered = sent + lost + held holds exactly, step after step.
 import type { FleetSettings } from './fleet-settings.ts';
