@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const errorTable = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Per-target metadata'));
+
+describe('error catalogue', () => {
+  for (const code of Object.keys(ERROR_CATALOGUE) as ErrorCode[]) {
+    const spec = ERROR_CATALOGUE[code];
+    it(`${code} is documented in the README's error table with its statuses and remedy`, () => {
+      const row = errorTable.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
+      expect(row, `README.md ## Errors has no row for ${code}`).toBeDefined();
+      const [, grpcName, httpStatus, remedy] = row!.split(' | ').map((cell) => cell.trim());
+      expect(grpcName).toBe(GrpcStatus[spec.grpcStatus]);
+      expect(Number(httpStatus)).toBe(spec.httpStatus);
+      expect(remedy?.replace(/ \|$/, '')).toBe(spec.remedy);
+    });
+  }
+
+  it('has no README row for a code that no longer exists', () => {
+    const documented = [...errorTable.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented.sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+  });
+});
