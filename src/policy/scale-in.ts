@@ -1,11 +1,11 @@
 // Guard 3, stateful scale-in: every ring change splits in-flight traces, so the tier steps in slowly.
 // A step is taken only after every proposal has stayed below current for scaleInWindow; it is
 // scaleInStep replicas (widened only as far as the HPA's tolerance requires for it to act at all); it
-// is repeated until the HPA carries it out; and the next step waits a full window after that ring
-// change. A gap in evaluations longer than staleAfter restarts the window (nobody watched the load in
+// is repeated, re-planned from the load's current needs, until the HPA carries it out; and the next
+// step waits a full window after that ring change. A gap in evaluations longer than staleAfter restarts the window (nobody watched the load in
 // between), as does any proposal reaching current.
 import type { PolicyContext } from './policy-context.ts';
-import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
+import { NO_SCALE_IN, type PendingScaleInStep, type PolicyState, type ScaleInState } from './policy-state.ts';
 import type { GuardAction } from './decision.ts';
 import { formatPercent, formatSeconds } from './format.ts';
 import { type GuardResult, HPA_TOLERANCE, nearestCountOutsideTolerance, withinHpaTolerance } from './guards.ts';
@@ -50,6 +50,15 @@ export function nextStepTarget(current: number, floor: number, scaleInStep: numb
   return actionable >= floor ? { to: actionable, widened: true } : { to, widened: false };
 }
 
+/**
+ * A pending step planned again from the current floor: as wide as the HPA's tolerance requires and the
+ * load now allows, never narrower than planned (the HPA may already be carrying it out), never below the floor.
+ */
+export function replannedStepTarget(pending: PendingScaleInStep, floor: number, scaleInStep: number): number {
+  const replanned = nextStepTarget(pending.fromReplicas, floor, scaleInStep).to;
+  return Math.max(floor, Math.min(pending.toReplicas, replanned));
+}
+
 function holdAction(desired: number, current: number, reason: string): GuardAction {
   return { name: 'scaleInWindow', effect: 'hold', from: desired, to: current, reason };
 }
@@ -67,10 +76,12 @@ export function scaleInGuard(ctx: PolicyContext, desired: number, previous: Poli
   const prior = isContinuous(ctx, previous) ? previous.scaleIn : NO_SCALE_IN;
   const pending = prior.pendingStep;
 
-  // A step decided earlier that the HPA has not finished: keep asking for it, unless the HPA moved part
-  // of the way and the rest is inside its tolerance (it will go no further: the step is as done as it gets).
+  // A step decided earlier that the HPA has not finished: keep asking for it, re-planned from what the
+  // load needs now (a step the HPA ignored because the load then allowed no wider one widens once the
+  // load falls further), unless the HPA moved part of the way and the rest is inside its tolerance (it
+  // will go no further: the step is as done as it gets).
   if (pending !== undefined && prior.windowStartMs !== undefined && current <= pending.fromReplicas && current > pending.toReplicas) {
-    const to = Math.max(pending.toReplicas, floor);
+    const to = replannedStepTarget(pending, floor, settings.scaleInStep);
     const stalled = current < pending.fromReplicas && withinHpaTolerance(current, to);
     if (!stalled) {
       const stepSize = pending.fromReplicas - pending.toReplicas;

@@ -77,6 +77,18 @@ describe('stateful scale-in', () => {
     ]);
   });
 
+  it('a step the HPA ignores because the load allowed no wider one is re-planned once the load falls further, never repeated all night', () => {
+    const fits = (current: number, replicas: number): SignalOverrides => ({ currentReplicas: current, acceptedSpansPerSecond: replicas * PER_REPLICA });
+    expectPolls([
+      { atSeconds: 0, signals: fits(20, 19), want: { replicas: 20, guards: ['scaleInWindow'] } },
+      { atSeconds: 90, signals: fits(20, 19), want: { replicas: 19, withinHpaTolerance: true, summary: /^Scaling in 20 → 19 \(step 1 of/ } },
+      { atSeconds: 120, signals: fits(20, 19), want: { replicas: 19, withinHpaTolerance: true } },
+      { atSeconds: 150, signals: fits(20, 3), want: { replicas: 17, withinHpaTolerance: false, summary: /^Scaling in 20 → 17 \(step 1 of/ } },
+      { atSeconds: 180, signals: fits(17, 3), want: { replicas: 17, guards: ['scaleInWindow'], summary: /the ring changed to 17/ } },
+      { atSeconds: 270, signals: fits(17, 3), want: { replicas: 15, summary: /^Scaling in 17 → 15 \(step 2 of/ } },
+    ]);
+  });
+
   const stepCases: { name: string; input: { metadata: Record<string, string>; current: number; accepted: number }; want: DecisionWant }[] = [
     {
       name: 'a step of 3 is limited to 3 when load fits far fewer',
