@@ -91,7 +91,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const imbalance = routingImbalanceGuard(ctx, replicas);
   if (imbalance.action) guards.push(imbalance.action);
 
-  const bottleneck = backendBottleneckGuard(ctx, replicas, trend.comparison);
+  const bottleneck = backendBottleneckGuard(ctx, replicas, trend.comparison, trend.sentReference);
   if (bottleneck.action) {
     guards.push(bottleneck.action);
     replicas = bottleneck.replicas;

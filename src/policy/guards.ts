@@ -5,7 +5,8 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import type { GuardAction, GuardName } from './decision.ts';
 import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import type { PolicyContext } from './policy-context.ts';
-import type { TrendPoint } from './policy-state.ts';
+import { findBackendStall } from './backend-stall.ts';
+import type { SentReference, TrendPoint } from './policy-state.ts';
 
 /** The HPA's default tolerance: it ignores a desired count within ±10 % of current. */
 export const HPA_TOLERANCE = 0.1;
@@ -36,6 +37,13 @@ export type BottleneckFinding =
       readonly queueFill: readonly [number, number];
       readonly sentSpansPerSecond: readonly [number, number];
       readonly sendFailedSpansPerSecond: readonly [number, number];
+    }
+  | {
+      readonly kind: 'stall';
+      readonly queueFill: readonly [number, number];
+      readonly sentSpansPerSecond: readonly [number, number];
+      readonly referenceSentSpansPerSecond: number;
+      readonly acceptedSpansPerSecond: number;
     };
 
 interface TrendFigures {
@@ -60,10 +68,12 @@ function queuesRisingSentFlat(figures: TrendFigures): boolean {
 }
 
 /**
- * Backend bottleneck: send-failed share of sends over backendFailureRatio, or — against the previous
- * snapshot — queues rising while the sent rate stays flat (or falls) and send failures rise.
+ * Backend bottleneck: send-failed share of sends over backendFailureRatio; or — against the previous
+ * snapshot — queues rising while the sent rate stays flat (or falls) and send failures rise; or queues
+ * filling while the sent rate has collapsed below the last healthy snapshot's (a stalled backend whose
+ * batches are still being retried, so nothing has failed yet: see backend-stall.ts).
  */
-export function findBackendBottleneck(ctx: PolicyContext, comparison: TrendPoint | undefined): BottleneckFinding | undefined {
+export function findBackendBottleneck(ctx: PolicyContext, comparison: TrendPoint | undefined, sentReference: SentReference | undefined): BottleneckFinding | undefined {
   const { sentSpansPerSecond: sent, sendFailedSpansPerSecond: failed } = ctx.values;
   if (sent !== undefined && failed !== undefined && sent + failed > 0) {
     const failedRatio = failed / (sent + failed);
@@ -73,6 +83,8 @@ export function findBackendBottleneck(ctx: PolicyContext, comparison: TrendPoint
   if (figures !== undefined && queuesRisingSentFlat(figures) && figures.failed[1] > figures.failed[0]) {
     return { kind: 'trend', queueFill: figures.queue, sentSpansPerSecond: figures.sent, sendFailedSpansPerSecond: figures.failed };
   }
+  const stall = comparison === undefined ? undefined : findBackendStall(ctx.values, comparison, sentReference, QUEUE_RISE_MIN_FILL, SENT_FLAT_TOLERANCE);
+  if (stall !== undefined) return { kind: 'stall', ...stall };
   return undefined;
 }
 
@@ -82,6 +94,13 @@ function describeBottleneck(finding: BottleneckFinding, settings: TargetSettings
   }
   const [q0, q1] = finding.queueFill;
   const [s0, s1] = finding.sentSpansPerSecond;
+  if (finding.kind === 'stall') {
+    return (
+      `queues filling (${formatPercent(q0)} → ${formatPercent(q1)}) while the sent rate collapsed (${formatSpansPerSecond(s0)} → ${formatSpansPerSecond(s1)}, ` +
+      `${formatSpansPerSecond(finding.referenceSentSpansPerSecond)} while the backend was healthy) with ${formatSpansPerSecond(finding.acceptedSpansPerSecond)} accepted: ` +
+      'the backend has stalled and its batches are still being retried, before any send counts as failed'
+    );
+  }
   const [f0, f1] = finding.sendFailedSpansPerSecond;
   return (
     `queues rising (${formatPercent(q0)} → ${formatPercent(q1)}) while the backend takes no more ` +
@@ -90,8 +109,8 @@ function describeBottleneck(finding: BottleneckFinding, settings: TargetSettings
 }
 
 /** Guard 1: hold at current — no scale-out, no scale-in — while the backend is the bottleneck. */
-export function backendBottleneckGuard(ctx: PolicyContext, replicas: number, comparison: TrendPoint | undefined): GuardResult {
-  const finding = findBackendBottleneck(ctx, comparison);
+export function backendBottleneckGuard(ctx: PolicyContext, replicas: number, comparison: TrendPoint | undefined, sentReference: SentReference | undefined): GuardResult {
+  const finding = findBackendBottleneck(ctx, comparison, sentReference);
   if (finding === undefined) return NOT_ACTED(replicas);
   const cause = `${describeBottleneck(finding, ctx.settings)}; more gateways would not help`;
   return { replicas: ctx.current, action: action('backendBottleneck', replicas, ctx.current, cause, 'hold'), cause };

@@ -1,6 +1,7 @@
 // The memory `decide` needs between evaluations of one target: the scale-in window and the last two
-// distinct snapshots' backend figures (for the "queues rising, sent flat, failures rising" rule). The
-// caller keeps it per target and passes it back; `decide` never mutates it, it returns the next one.
+// distinct snapshots' backend figures (for the "queues rising, sent flat, failures rising" and
+// "queues filling, sent collapsed" rules). The caller keeps it per target and passes it back; `decide`
+// never mutates it, it returns the next one.
 
 /** A scale-in step that was recommended and that the HPA has not carried out yet. */
 export interface PendingScaleInStep {
@@ -18,12 +19,23 @@ export interface ScaleInState {
   readonly stepsTaken: number;
 }
 
+/** Sent rate at the last snapshot where the backend took what the gateways sent. */
+export interface SentReference {
+  readonly sentSpansPerSecond: number;
+  readonly sentShareOfAccepted: number;
+}
+
 /** Backend-side figures of one snapshot; undefined where the reading was missing. */
 export interface TrendPoint {
   readonly observedAtMs: number;
   readonly queueFillMax: number | undefined;
   readonly sentSpansPerSecond: number | undefined;
   readonly sendFailedSpansPerSecond: number | undefined;
+  readonly acceptedSpansPerSecond: number | undefined;
+  /** The last healthy snapshot's sent rate before this one (for the backend-stall rule). */
+  readonly sentReference: SentReference | undefined;
+  /** The backend-bottleneck guard found the backend at fault at this snapshot, so it is no reference. */
+  readonly backendImpaired: boolean;
 }
 
 export interface TrendState {

@@ -1,42 +1,56 @@
-// Keeps the last two distinct snapshots' backend figures so the bottleneck guard can see a trend. A
-// snapshot seen again (KEDA's GetMetrics and IsActive in one poll, answered from the signal cache) is
-// compared with the same earlier point as the first time, so repeating a call repeats its answer.
+// Keeps the last two distinct snapshots' backend figures so the bottleneck guard can see a trend, and
+// the sent rate of the last snapshot where the backend was healthy (what a stalled backend's sent rate
+// is compared with). A snapshot seen again (KEDA's GetMetrics and IsActive in one poll, answered from
+// the signal cache) is compared with the same earlier point as the first time, so repeating a call
+// repeats its answer.
+import { sentReferenceOf } from './backend-stall.ts';
+import { findBackendBottleneck } from './guards.ts';
 import type { PolicyContext } from './policy-context.ts';
-import type { TrendPoint, TrendState } from './policy-state.ts';
+import type { SentReference, TrendPoint, TrendState } from './policy-state.ts';
 
 export interface TrendStep {
   readonly next: TrendState;
   /** The earlier point to compare the current snapshot with; undefined when none is recent enough. */
   readonly comparison: TrendPoint | undefined;
+  /** The last healthy snapshot's sent rate before the current one. */
+  readonly sentReference: SentReference | undefined;
 }
 
-export function trendPoint(ctx: PolicyContext, observedAtMs: number): TrendPoint {
-  return {
+/** The reference a point after `latest` inherits: latest's own sent rate unless the backend was at fault then. */
+function referenceAfter(latest: TrendPoint): SentReference | undefined {
+  if (latest.backendImpaired) return latest.sentReference;
+  return sentReferenceOf(latest) ?? latest.sentReference;
+}
+
+function pointOf(ctx: PolicyContext, observedAtMs: number, sentReference: SentReference | undefined, comparison: TrendPoint | undefined): TrendPoint {
+  const unjudged: TrendPoint = {
     observedAtMs,
     queueFillMax: ctx.values.queueFillMax,
     sentSpansPerSecond: ctx.values.sentSpansPerSecond,
     sendFailedSpansPerSecond: ctx.values.sendFailedSpansPerSecond,
+    acceptedSpansPerSecond: ctx.values.acceptedSpansPerSecond,
+    sentReference,
+    backendImpaired: false,
   };
+  return { ...unjudged, backendImpaired: findBackendBottleneck(ctx, comparison, sentReference) !== undefined };
 }
 
 /** Moves the trend on by one snapshot; a point older than staleAfter is not compared with. */
 export function advanceTrend(previous: TrendState | undefined, ctx: PolicyContext, observedAtMs: number): TrendStep {
-  const point = trendPoint(ctx, observedAtMs);
   const latest = previous?.latest;
-  let next: TrendState;
-  let comparison: TrendPoint | undefined;
+  const recent = (point: TrendPoint | undefined) =>
+    point !== undefined && observedAtMs - point.observedAtMs <= ctx.settings.staleAfterSeconds * 1000 ? point : undefined;
   if (latest === undefined) {
-    next = { latest: point, prior: undefined };
-  } else if (observedAtMs === latest.observedAtMs) {
-    next = previous!;
-    comparison = previous!.prior;
-  } else if (observedAtMs > latest.observedAtMs) {
-    next = { latest: point, prior: latest };
-    comparison = latest;
-  } else {
-    // An older snapshot than one already seen (a slow read overtaken by a faster one): no trend from it.
-    next = previous!;
+    return { next: { latest: pointOf(ctx, observedAtMs, undefined, undefined), prior: undefined }, comparison: undefined, sentReference: undefined };
   }
-  if (comparison !== undefined && observedAtMs - comparison.observedAtMs > ctx.settings.staleAfterSeconds * 1000) comparison = undefined;
-  return { next, comparison };
+  if (observedAtMs === latest.observedAtMs) {
+    return { next: previous!, comparison: recent(previous!.prior), sentReference: latest.sentReference };
+  }
+  if (observedAtMs > latest.observedAtMs) {
+    const comparison = recent(latest);
+    const sentReference = comparison === undefined ? undefined : referenceAfter(latest);
+    return { next: { latest: pointOf(ctx, observedAtMs, sentReference, comparison), prior: latest }, comparison, sentReference };
+  }
+  // An older snapshot than one already seen (a slow read overtaken by a faster one): no trend from it.
+  return { next: previous!, comparison: undefined, sentReference: undefined };
 }

@@ -83,6 +83,34 @@ const scenarios: Scenario[] = [
     want: { replicas: N, guards: ['backendBottleneck'], summary: /^Holding at 6: queues rising \(40% → 55%\) while the backend takes no more .*send failures rise/ },
   },
   {
+    name: 'backend outage’s first minutes: queues filling while the sent rate collapses and send_failed is still 0 (retries running) holds at current',
+    input: {
+      before: { queueFillMax: 0.3, sentSpansPerSecond: 8_000 },
+      signals: { queueFillMax: 0.6, queueFillMean: 0.55, sentSpansPerSecond: 2_000, sendFailedSpansPerSecond: 0 },
+    },
+    want: {
+      replicas: N,
+      guards: ['backendBottleneck'],
+      summary: /^Holding at 6: queues filling \(30% → 60%\) while the sent rate collapsed \(8k spans\/s → 2k spans\/s, 8k spans\/s while the backend was healthy\) with 80k spans\/s accepted: the backend has stalled .*; more gateways would not help\.$/,
+    },
+  },
+  {
+    name: 'CPU-saturated tier: queues rising while the sent rate stays at what the gateways push and accepted climbs scales out, not held',
+    input: {
+      before: { queueFillMax: 0.3, acceptedSpansPerSecond: 110_000, sentSpansPerSecond: 11_000 },
+      signals: { queueFillMax: 0.6, queueFillMean: 0.55, acceptedSpansPerSecond: 160_000, sentSpansPerSecond: 11_000, refusedSpansPerSecond: 4_000 },
+    },
+    want: { replicas: Math.ceil(160_000 / PER_REPLICA), notGuards: ['backendBottleneck'], summary: /^Scaling out 6 → 12/ },
+  },
+  {
+    name: 'load falling with queues rising is no stall: sent fell with accepted, its share of accepted did not',
+    input: {
+      before: { queueFillMax: 0.3, acceptedSpansPerSecond: 80_000, sentSpansPerSecond: 8_000 },
+      signals: { queueFillMax: 0.6, queueFillMean: 0.55, acceptedSpansPerSecond: 40_000, sentSpansPerSecond: 4_000 },
+    },
+    want: { replicas: Math.ceil((N * 0.6) / 0.5), notGuards: ['backendBottleneck'] },
+  },
+  {
     name: 'backend slow but not failing: queues rise with flat sends and no failures — scales out and says the backend may be the limit',
     input: {
       before: { queueFillMax: 0.4, sentSpansPerSecond: 8_000 },
@@ -216,6 +244,25 @@ describe('decide: situations an SRE would name', () => {
       expectDecision(run(scenario.input), scenario.want);
     });
   }
+
+  it('a stalled backend holds from its first minutes through full queues and enqueue failures, and the tier scales again once sends recover', () => {
+    const target = settings();
+    const polls: { signals: SignalOverrides; want: DecisionWant }[] = [
+      { signals: { queueFillMax: 0.2, sentSpansPerSecond: 8_000 }, want: { replicas: N, guards: [] } },
+      { signals: { queueFillMax: 0.55, sentSpansPerSecond: 5_000 }, want: { replicas: N, guards: ['backendBottleneck'], summary: /the backend has stalled/ } },
+      { signals: { queueFillMax: 0.95, sentSpansPerSecond: 1_000 }, want: { replicas: N, guards: ['backendBottleneck'] } },
+      { signals: { queueFillMax: 1, sentSpansPerSecond: 0, enqueueFailedSpansPerSecond: 20_000 }, want: { replicas: N, guards: ['backendBottleneck'], summary: /sent rate collapsed \(1k spans\/s → 0 spans\/s, 8k spans\/s while the backend was healthy\)/ } },
+      { signals: { queueFillMax: 1, sentSpansPerSecond: 0, enqueueFailedSpansPerSecond: 20_000, sendFailedSpansPerSecond: 6_000 }, want: { replicas: N, guards: ['backendBottleneck'], summary: /backend rejects 100% of sends/ } },
+      { signals: { queueFillMax: 0.7, sentSpansPerSecond: 30_000, acceptedSpansPerSecond: 120_000 }, want: { replicas: Math.ceil(120_000 / PER_REPLICA), notGuards: ['backendBottleneck'] } },
+    ];
+    let state: Parameters<typeof decide>[2];
+    polls.forEach((poll, index) => {
+      const nowMs = T0_MS + index * POLL_MS;
+      const result = decide({ nowMs, snapshot: snapshot({ signals: poll.signals, observedAtMs: nowMs }) }, target, state);
+      state = result.state;
+      expect.soft(() => expectDecision(result.decision, poll.want), `poll ${index}`).not.toThrow();
+    });
+  });
 
   it('current replicas unknown is an error (KEDA’s fallback applies), not a guess', () => {
     for (const currentReplicas of ['missing', 0] as const) {
