@@ -14,6 +14,7 @@ import { exitOnShutdownSignals, type StoppablePart, stopParts } from './cli/shut
 import { parseDurationSeconds } from './config/duration.ts';
 import { loadServerConfig, type ServerConfig } from './config/server-config.ts';
 import { createSelfMetrics, type SelfMetrics } from './dashboard/self-metrics.ts';
+import type { ReadinessCheck } from './dashboard/readiness.ts';
 import { startDashboard } from './dashboard/start-dashboard.ts';
 import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
@@ -44,6 +45,8 @@ interface SignalWiring {
   /** node-cron schedule of forecast refits. */
   readonly refitSchedule: string;
   readonly demo: DemoFleet | undefined;
+  /** /readyz checks for the signal sources: every configured Prometheus answers a query. */
+  readonly readiness: readonly ReadinessCheck[];
 }
 
 /** The demo asks the scaler like KEDA would: this is set once the Advisor exists. */
@@ -82,8 +85,18 @@ function prometheusWiring(config: ServerConfig, selfMetrics: SelfMetrics): Signa
   const sources = new Map(
     Object.entries(config.prometheus).map(([serverName, server]) => [serverName, new PrometheusSignalSource({ serverName, server, observer: selfMetrics.prometheusQueries })]),
   );
+  const readiness = [...sources.values()].map(
+    (source): ReadinessCheck => ({
+      name: `prometheus:${source.serverName}`,
+      check: async () => {
+        const reachability = await source.checkReachable();
+        return reachability.kind === 'reachable' ? { kind: 'ready' } : { kind: 'not-ready', reason: reachability.reason };
+      },
+    }),
+  );
   return {
     sources,
+    readiness,
     history: new PrometheusSignalSources(sources.values()),
     nowMs: Date.now,
     evaluationTimeoutMs: Math.max(...Object.values(config.prometheus).map((server) => server.queryTimeoutMs)) + EVALUATION_MARGIN_MS,
@@ -104,6 +117,7 @@ function demoWiring(config: ServerConfig, poll: () => DemoPoll | undefined): Sig
     evaluationTimeoutMs: DEFAULT_EVALUATION_TIMEOUT_MS,
     refitSchedule: DEMO_REFIT_SCHEDULE,
     demo,
+    readiness: [],
   };
 }
 
@@ -204,6 +218,7 @@ async function main(): Promise<void> {
           name: 'grpc',
           check: () => (grpc.serving ? { kind: 'ready' } : { kind: 'not-ready', reason: 'the gRPC server is not serving (starting or shutting down)' }),
         },
+        ...signals.readiness,
       ],
       selfMetrics,
       logger,

@@ -99,6 +99,11 @@ function firstSampleValue(result: QueryResult): number | undefined {
   return typeof first?.value?.value === 'number' ? first.value.value : undefined;
 }
 
+/** Whether a Prometheus server answers a query at all. */
+export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
+
+const REACHABILITY_QUERY = { name: 'reachability', promql: 'vector(1)' } as const;
+
 /** A Prometheus-backed SignalSource and SignalHistory for one configured server. */
 export class PrometheusSignalSource implements SignalSource, SignalHistory {
   readonly serverName: string;
@@ -215,6 +220,18 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     return samples.sort((a, b) => a.timestampMs - b.timestampMs);
   }
 
+  /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */
+  async checkReachable(): Promise<Reachability> {
+    try {
+      await this.refreshBearerToken();
+    } catch (error) {
+      return { kind: 'unreachable', reason: (error as Error).message };
+    }
+    const outcome = await this.runQuery(REACHABILITY_QUERY, 'instant');
+    if (outcome.kind === 'ok') return { kind: 'reachable' };
+    return { kind: 'unreachable', reason: `Prometheus server "${this.serverName}" (${displayUrl(this.server.url)}) did not answer: ${outcome.message}` };
+  }
+
   private async fetchSnapshot(settings: TargetSettings): Promise<SignalSnapshot> {
     const queries = Object.values(buildSignalQueries(settings));
     await this.refreshBearerToken();
@@ -286,7 +303,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     );
   }
 
-  private async runQuery(query: CatalogueQuery, kind: 'instant' | 'range', window?: RangeWindow): Promise<QueryOutcome> {
+  private async runQuery(query: Pick<CatalogueQuery, 'promql'> & { readonly name: string }, kind: 'instant' | 'range', window?: RangeWindow): Promise<QueryOutcome> {
     const timeoutMs = kind === 'instant' ? this.server.queryTimeoutMs : this.rangeQueryTimeoutMs;
     const startedAt = performance.now();
     let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { PrometheusSignalSource } from './prometheus-source.ts';
+import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
@@ -24,6 +24,11 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory {
   /** The configured server names, e.g. for start-up checks and the dashboard. */
   get serverNames(): readonly string[] {
     return [...this.byName.keys()];
+  }
+
+  /** Reachability of every configured server, by name (for /readyz). */
+  checkReachable(): Promise<readonly { readonly serverName: string; readonly reachability: Reachability }[]> {
+    return Promise.all([...this.byName.values()].map(async (source) => ({ serverName: source.serverName, reachability: await source.checkReachable() })));
   }
 
   read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot> {
