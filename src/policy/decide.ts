@@ -29,7 +29,8 @@ import {
   throughputProposal,
   tracesOnMemoryProposal,
 } from './proposals.ts';
-import { type ScaleInProgress, scaleInGuard } from './scale-in.ts';
+import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
+import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
 import { advanceTrend } from './trend.ts';
 
 /** A decision and the state to pass to the next `decide` for the same target. */
@@ -70,11 +71,12 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
   const ctx = readPolicyContext(input.snapshot, settings, input.nowMs);
   const { current } = ctx;
+  const replicaCounts = advanceReplicaCounts(isContinuous(ctx, previous) ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const outcomes = [
     queueProposal(ctx),
     throughputProposal(ctx),
     refusedProposal(ctx),
-    decisionLatencyProposal(ctx),
+    decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
     tracesOnMemoryProposal(ctx),
     forecastProposal(ctx, input.forecast),
     calendarProposal(ctx, input.calendar, input.forecast),
@@ -172,6 +174,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,
     trend: trend.next,
+    replicaCounts,
   };
   return { decision, state };
 }

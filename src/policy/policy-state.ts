@@ -45,12 +45,20 @@ export interface TrendState {
   readonly prior: TrendPoint | undefined;
 }
 
+/** A replica count and when the tier first had it. */
+export interface ReplicaCount {
+  readonly replicas: number;
+  readonly sinceMs: number;
+}
+
 /** Returned by every `decide` call and passed to the next one for the same target. */
 export interface PolicyState {
   /** The latest `nowMs` decided at; a longer gap than staleAfter breaks the scale-in window's continuity. */
   readonly evaluatedAtMs: number;
   readonly scaleIn: ScaleInState;
   readonly trend: TrendState;
+  /** Replica counts within the last rate window, oldest first (see replica-history.ts). */
+  readonly replicaCounts?: readonly ReplicaCount[];
 }
 
 /** The scale-in part of a state outside any descent. */

@@ -106,23 +106,35 @@ export function refusedProposal(ctx: PolicyContext): ProposalOutcome {
   );
 }
 
+/** The decision-latency proposal grows the tier at most this many times per rate window. */
+export const MAX_LATENCY_GROWTH = 2;
+
 /**
  * N × p99 decision-tick latency ÷ budget: a tick's work grows with the traces each gateway holds.
+ * Above budget it sizes from `baseReplicas`, the fewest gateways within the rate window the p99 is
+ * measured over, and by at most MAX_LATENCY_GROWTH: replicas just added are not in that p99 yet, so
+ * sizing from the current count would compound on them while a burst stays in the window.
  * With one gateway hot the p99 is likely its own, so the proposal may hold the tier but not grow it.
  */
-export function decisionLatencyProposal(ctx: PolicyContext): ProposalOutcome {
+export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number = ctx.current): ProposalOutcome {
   const latencyMs = ctx.values.decisionLatencyP99Ms;
   if (latencyMs === undefined) return missingInput('decisionLatency', ctx, 'decisionLatencyP99Ms');
   const budgetMs = ctx.settings.decisionLatencyBudgetMs;
-  const proportional = replicasFor((ctx.current * latencyMs) / budgetMs);
+  const ratio = latencyMs / budgetMs;
+  const base = ratio > 1 ? Math.min(baseReplicas, ctx.current) : ctx.current;
+  const proportional = replicasFor(base * Math.min(ratio, MAX_LATENCY_GROWTH));
   const capped = ctx.imbalance !== undefined && proportional > ctx.current;
   const replicas = capped ? ctx.current : proportional;
   const figures = `${formatMilliseconds(latencyMs)} (budget ${formatMilliseconds(budgetMs)})`;
+  const bounds: string[] = [];
+  if (base < ctx.current) bounds.push(`sized from ${base}, the fewest gateways in the ${formatSeconds(ctx.settings.rateWindowSeconds)} p99 window`);
+  if (ratio > MAX_LATENCY_GROWTH) bounds.push(`at most ×${MAX_LATENCY_GROWTH} per window`);
+  if (capped) bounds.push(`not ${proportional}: one gateway is hot`);
   return outcome(
     'decisionLatency',
     replicas,
-    { decisionLatencyP99Ms: latencyMs, decisionLatencyBudgetMs: budgetMs, currentReplicas: ctx.current },
-    `decision tick p99 ${figures} → ${replicas}${capped ? ` (not ${proportional}: one gateway is hot)` : ''}`,
+    { decisionLatencyP99Ms: latencyMs, decisionLatencyBudgetMs: budgetMs, currentReplicas: ctx.current, baseReplicas: base },
+    `decision tick p99 ${figures} → ${replicas}${bounds.length > 0 ? ` (${bounds.join('; ')})` : ''}`,
     `tail-sampling decisions take ${figures}`,
   );
 }

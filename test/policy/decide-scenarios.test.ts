@@ -139,6 +139,11 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil((N * 900) / 500), summary: /^Scaling out 6 → 11: tail-sampling decisions take 900 ms \(budget 500 ms\)\.$/ },
   },
   {
+    name: 'decision latency ten times its budget at most doubles the tier in one step',
+    input: { signals: { decisionLatencyP99Ms: 5_000, acceptedSpansPerSecond: 40_000 } },
+    want: { replicas: 2 * N, reasons: /DecisionLatency proposal: decision tick p99 5000 ms \(budget 500 ms\) → 12 \(at most ×2 per window\)/ },
+  },
+  {
     name: 'one gateway hot while others idle: reported, and no replicas added for it',
     input: { byGateway: hotGateway, signals: { queueFillMax: 0.9, queueFillMean: 0.25, decisionLatencyP99Ms: 700 } },
     want: { replicas: N, guards: ['routingImbalance'], summary: /^Holding at 6/, reasons: /Gateway gateway-0 receives 50k spans\/s while the other 5 average 6k spans\/s/ },
@@ -262,6 +267,25 @@ describe('decide: situations an SRE would name', () => {
       state = result.state;
       expect.soft(() => expectDecision(result.decision, poll.want), `poll ${index}`).not.toThrow();
     });
+  });
+
+  it('a burst held in the decision-latency p99 window does not run away: replicas just added are not compounded on until the window has passed them', () => {
+    const target = settings();
+    const quiet = { acceptedSpansPerSecond: 10_000, sentSpansPerSecond: 1_000, tracesOnMemory: 20_000, queueFillMax: 0.1, queueFillMean: 0.1, decisionLatencyP99Ms: 5_000 };
+    const polls: { atSeconds: number; currentReplicas: number; want: DecisionWant }[] = [
+      { atSeconds: 0, currentReplicas: 2, want: { replicas: 4, summary: /^Scaling out 2 → 4: tail-sampling decisions take 5000 ms/ } },
+      { atSeconds: 30, currentReplicas: 4, want: { replicas: 4, reasons: /sized from 2, the fewest gateways in the 2m p99 window/ } },
+      { atSeconds: 60, currentReplicas: 4, want: { replicas: 4 } },
+      { atSeconds: 120, currentReplicas: 4, want: { replicas: 4 } },
+      { atSeconds: 150, currentReplicas: 4, want: { replicas: 8 } },
+    ];
+    let state: Parameters<typeof decide>[2];
+    for (const poll of polls) {
+      const nowMs = T0_MS + poll.atSeconds * 1000;
+      const result = decide({ nowMs, snapshot: snapshot({ signals: { ...quiet, currentReplicas: poll.currentReplicas }, observedAtMs: nowMs }) }, target, state);
+      state = result.state;
+      expect.soft(() => expectDecision(result.decision, poll.want), `poll at ${poll.atSeconds}s`).not.toThrow();
+    }
   });
 
   it('current replicas unknown is an error (KEDA’s fallback applies), not a guess', () => {
