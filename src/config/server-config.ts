@@ -53,7 +53,9 @@ const alertRuleOverrides = z.strictObject({
 export const serverConfigSchema = z.strictObject({
   grpc: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      // Loopback unless told otherwise: a scaler started by hand should not listen on every interface.
+      // The shipped Kubernetes ConfigMap sets 0.0.0.0.
+      host: z.string().default('127.0.0.1'),
       port: port.default(6000),
       tls: z
         .strictObject({
@@ -67,7 +69,7 @@ export const serverConfigSchema = z.strictObject({
     .prefault({}),
   http: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      host: z.string().default('127.0.0.1'),
       port: port.default(8080),
       /** File holding the bearer token the dashboard and API require; open when not set. */
       bearerTokenFile: z.string().min(1).optional(),
