@@ -44,6 +44,7 @@ export class FleetRecorder {
   private readonly cumulative: Record<CounterName, number>;
   /** Index of the next sample to write; sample i is the state at startMs + i × step. */
   private written = 0;
+  private readonly recordListeners: ((sampleMs: number) => void)[] = [];
 
   constructor(options: FleetRecorderOptions) {
     this.startMs = options.startMs;
@@ -63,6 +64,16 @@ export class FleetRecorder {
     return this.written === 0 ? undefined : this.timeOf(this.written - 1);
   }
 
+  /** Time of the oldest retained sample (ms), or undefined before the first. */
+  get oldestMs(): number | undefined {
+    return this.written === 0 ? undefined : this.timeOf(this.oldestIndex());
+  }
+
+  /** Calls `listener` with each new sample's time once it is recorded: how the pod roster keeps pace with the samples. */
+  onRecord(listener: (sampleMs: number) => void): void {
+    this.recordListeners.push(listener);
+  }
+
   private timeOf(index: number): number {
     return this.startMs + index * this.stepSeconds * 1000;
   }
@@ -80,6 +91,8 @@ export class FleetRecorder {
     for (const name of GAUGE_NAMES) this.gauges[name][slot] = observed[name];
     this.ticks[slot] = observed.decisionTicks;
     this.written++;
+    const sampleMs = this.timeOf(this.written - 1);
+    for (const listener of this.recordListeners) listener(sampleMs);
   }
 
   /** Index of the last scrape at or before `timeMs`, if it is still retained. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { initialReplicas, WhatIfReplay } from '../../src/advisor/what-if.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
@@ -20,6 +21,24 @@ describe('startDemoFleet', () => {
     const history = await demo.source.readAcceptedSpansHistory(demo.target, settings, { startMs: wallStart - 86_400_000 + 300_000, endMs: wallStart, stepSeconds: 300 });
     expect(history).toHaveLength(288);
     expect(Math.max(...history.map((s) => s.value))).toBeGreaterThan(3 * Math.min(...history.map((s) => s.value)));
+    demo.stop();
+  });
+
+  it('keeps past snapshots as complete as live ones, so a what-if replay over its history can scale in', async () => {
+    const clock = manualClock(wallStart);
+    const demo = startDemoFleet({ nowMs: clock.now, tickMs: 0, warmupDays: 1 });
+    const settings = parseTargetMetadata(demo.metadata);
+    // The dashboard's default what-if step: the target's pollingInterval.
+    const stepSeconds = settings.pollingIntervalSeconds;
+    const window = { startMs: wallStart - 12 * 3_600_000, endMs: wallStart, stepSeconds };
+    const snapshots = await demo.source.readRange(demo.target, settings, window);
+    const byGatewayMissing = snapshots.filter((s) => s.acceptedSpansPerSecondByGateway.kind !== 'ok').map((s) => new Date(s.observedAtMs).toISOString());
+    expect(byGatewayMissing).toEqual([]);
+    const replay = new WhatIfReplay(settings, stepSeconds, initialReplicas(snapshots));
+    for (const snapshot of snapshots) replay.add(snapshot);
+    const result = replay.result();
+    expect(result.replay.scaleIns).toBeGreaterThan(0);
+    expect(result.replay.scaleOuts).toBeGreaterThan(0);
     demo.stop();
   });
 

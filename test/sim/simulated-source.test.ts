@@ -13,12 +13,13 @@ const startMs = Date.parse('2026-01-05T00:00:00Z');
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 const offeredPerSecond = 40_000;
 
-function simulate(steps: number, options: { outageFromStep?: number; retentionSeconds?: number } = {}) {
+function simulate(steps: number, options: { outageFromStep?: number; retentionSeconds?: number; replicasFromStep?: { step: number; replicas: number } } = {}) {
   const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
   const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: options.retentionSeconds ?? 3600 });
   recorder.record(fleet.observed);
   const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder), nowMs: () => startMs + fleet.stepIndex * dt * 1000 });
   for (let i = 0; i < steps; i++) {
+    if (i === options.replicasFromStep?.step) fleet.setReplicas(options.replicasFromStep.replicas);
     fleet.step(offeredPerSecond * dt, 420_000, options.outageFromStep !== undefined && i >= options.outageFromStep);
     recorder.record(fleet.observed);
   }
@@ -94,5 +95,36 @@ describe('SimulatedSignalSource', () => {
     const early = await source.readAcceptedSpansHistory(SIMULATED_TARGET, settings, { startMs: startMs - 120_000, endMs: startMs + 120_000, stepSeconds: 60 });
     expect(early.map((s) => s.timestampMs)).toEqual([startMs + 60_000, startMs + 120_000]);
     await expect(source.readRange(SIMULATED_TARGET, settings, { startMs: 0, endMs: nowMs, stepSeconds: 1 })).rejects.toThrow(/needs \d+ points; at most 11000: use stepSeconds ≥ \d+/);
+  });
+
+  it('gives past reads every signal and the per-gateway rates of the pods on the ring then', async () => {
+    const { fleet, source, nowMs } = simulate(240, { replicasFromStep: { step: 120, replicas: 6 } });
+    expect(fleet.ringReplicas).toBe(6);
+    const window = { startMs: startMs + 5 * 60_000, endMs: nowMs, stepSeconds: 60 };
+    const snapshots = await source.readRange(SIMULATED_TARGET, settings, window);
+    for (const snapshot of snapshots) {
+      const at = new Date(snapshot.observedAtMs).toISOString();
+      for (const name of SIGNAL_NAMES) expect(snapshot.signals[name].kind, `${name} at ${at}`).toBe('ok');
+      expect(snapshot.acceptedSpansPerSecondByGateway.kind, `per gateway at ${at}`).toBe('ok');
+    }
+    const gatewaysAt = (timeMs: number) => {
+      const snapshot = snapshots.find((s) => s.observedAtMs === timeMs)!;
+      const byGateway = snapshot.acceptedSpansPerSecondByGateway;
+      const accepted = snapshot.signals.acceptedSpansPerSecond;
+      if (byGateway.kind !== 'ok' || accepted.kind !== 'ok') throw new Error('per-gateway rates missing');
+      const ringRates = Object.values(byGateway.value).filter((rate) => rate > 0);
+      for (const rate of ringRates) expect(rate).toBeCloseTo(accepted.value / ringRates.length, 6);
+      return Object.keys(byGateway.value).sort();
+    };
+    const before = gatewaysAt(startMs + 9 * 60_000);
+    expect(before).toHaveLength(4);
+    const after = gatewaysAt(window.endMs);
+    expect(after).toHaveLength(6);
+    expect(after).toEqual(expect.arrayContaining(before));
+  });
+
+  it('reads per-gateway rates when asked between scrapes or ahead of the newest sample', () => {
+    const { source, nowMs } = simulate(121);
+    for (const timeMs of [nowMs, nowMs + 4_000, nowMs - 7_000]) expect(source.snapshotAt(timeMs, settings).acceptedSpansPerSecondByGateway.kind).toBe('ok');
   });
 });
