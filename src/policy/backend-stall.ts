@@ -6,13 +6,15 @@
 // not with capacity, which tail sampling makes unknowable — tells the two apart.
 import type { SentReference, TrendPoint } from './policy-state.ts';
 
-/** Queue fill at or above this, and not draining, counts as filling (a full queue cannot rise any more). */
-export const QUEUE_FULL_FILL = 0.9;
-/** Sent has collapsed when it is at most this share of the healthy reference, both in spans/s and as a share of accepted. */
+/** Sent has collapsed when its share of accepted is at most this share of the healthy reference's. */
 export const SENT_COLLAPSE_SHARE = 0.75;
+/** Sent counts as falling when it is below this share of the previous snapshot's. */
+export const SENT_FALLING_SHARE = 0.9;
 
 /** The current snapshot's figures the rule reads (a TrendPoint or a PolicyContext's values). */
-export type StallFigures = Pick<TrendPoint, 'queueFillMax' | 'sentSpansPerSecond' | 'acceptedSpansPerSecond'>;
+export type StallFigures = Pick<TrendPoint, 'queueFillMax' | 'sentSpansPerSecond' | 'acceptedSpansPerSecond'> & {
+  readonly enqueueFailedSpansPerSecond: number | undefined;
+};
 
 /** The figures a stall is judged on, against the previous snapshot and the last healthy one. */
 export interface BackendStall {
@@ -30,17 +32,28 @@ export function sentReferenceOf(point: TrendPoint): SentReference | undefined {
 }
 
 /**
- * Queues filling (rising by ≥ minRiseFill, or ≥ QUEUE_FULL_FILL and not draining) while sent is no
- * higher than at the previous snapshot and has fallen to ≤ SENT_COLLAPSE_SHARE of the last healthy
- * snapshot's sent rate — in spans/s and relative to accepted, so a falling load does not count.
+ * Queues filling — fill rising by ≥ minRiseFill, at least targetQueueFill full, or overflowing
+ * (enqueue failures) — while sent is no higher than at the previous snapshot, its share
+ * of accepted has fallen to ≤ SENT_COLLAPSE_SHARE of the last healthy snapshot's (so a falling load,
+ * which lowers both, does not count), and sent itself is falling (< SENT_FALLING_SHARE of the previous
+ * snapshot's) or ≤ SENT_COLLAPSE_SHARE of the healthy reference in spans/s. A CPU-saturated tier
+ * fails the last test: its sent rate holds at what the gateways can push while accepted climbs.
  */
-export function findBackendStall(point: StallFigures, comparison: TrendPoint, reference: SentReference | undefined, minRiseFill: number, sentFlatTolerance: number): BackendStall | undefined {
-  const { queueFillMax: q1, sentSpansPerSecond: s1, acceptedSpansPerSecond: a1 } = point;
+export function findBackendStall(
+  point: StallFigures,
+  comparison: TrendPoint,
+  reference: SentReference | undefined,
+  thresholds: { readonly minRiseFill: number; readonly sentFlatTolerance: number; readonly targetQueueFill: number },
+): BackendStall | undefined {
+  const { queueFillMax: q1, sentSpansPerSecond: s1, acceptedSpansPerSecond: a1, enqueueFailedSpansPerSecond: overflowing } = point;
   const { queueFillMax: q0, sentSpansPerSecond: s0 } = comparison;
   if (reference === undefined || q1 === undefined || q0 === undefined || s1 === undefined || s0 === undefined || a1 === undefined || a1 <= 0) return undefined;
-  const filling = q1 - q0 >= minRiseFill || (q1 >= QUEUE_FULL_FILL && q1 > q0 - minRiseFill);
-  if (!filling || s1 > s0 * (1 + sentFlatTolerance)) return undefined;
-  const collapsed = s1 <= reference.sentSpansPerSecond * SENT_COLLAPSE_SHARE && s1 / a1 <= reference.sentShareOfAccepted * SENT_COLLAPSE_SHARE;
-  if (!collapsed) return undefined;
+  // A queue above target or overflowing counts even when its fill falls: with nothing sent, only new
+  // (empty) gateways' queues can lower the fill.
+  const filling = q1 - q0 >= thresholds.minRiseFill || q1 >= thresholds.targetQueueFill || (overflowing ?? 0) > 0;
+  if (!filling || s1 > s0 * (1 + thresholds.sentFlatTolerance)) return undefined;
+  const shareCollapsed = s1 / a1 <= reference.sentShareOfAccepted * SENT_COLLAPSE_SHARE;
+  const sentDown = s1 < s0 * SENT_FALLING_SHARE || s1 <= reference.sentSpansPerSecond * SENT_COLLAPSE_SHARE;
+  if (!shareCollapsed || !sentDown) return undefined;
   return { queueFill: [q0, q1], sentSpansPerSecond: [s0, s1], referenceSentSpansPerSecond: reference.sentSpansPerSecond, acceptedSpansPerSecond: a1 };
 }

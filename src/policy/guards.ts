@@ -83,7 +83,11 @@ export function findBackendBottleneck(ctx: PolicyContext, comparison: TrendPoint
   if (figures !== undefined && queuesRisingSentFlat(figures) && figures.failed[1] > figures.failed[0]) {
     return { kind: 'trend', queueFill: figures.queue, sentSpansPerSecond: figures.sent, sendFailedSpansPerSecond: figures.failed };
   }
-  const stall = comparison === undefined ? undefined : findBackendStall(ctx.values, comparison, sentReference, QUEUE_RISE_MIN_FILL, SENT_FLAT_TOLERANCE);
+  const stall = comparison === undefined ? undefined : findBackendStall(ctx.values, comparison, sentReference, {
+          minRiseFill: QUEUE_RISE_MIN_FILL,
+          sentFlatTolerance: SENT_FLAT_TOLERANCE,
+          targetQueueFill: ctx.settings.targetQueueFill,
+        });
   if (stall !== undefined) return { kind: 'stall', ...stall };
   return undefined;
 }

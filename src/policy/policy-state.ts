@@ -34,8 +34,11 @@ export interface TrendPoint {
   readonly acceptedSpansPerSecond: number | undefined;
   /** The last healthy snapshot's sent rate before this one (for the backend-stall rule). */
   readonly sentReference: SentReference | undefined;
-  /** The backend-bottleneck guard found the backend at fault at this snapshot, so it is no reference. */
-  readonly backendImpaired: boolean;
+  /**
+   * The backend took what the gateways sent at this snapshot: no bottleneck found and queues not
+   * rising (an outage's first seconds already fill them). Only such a snapshot becomes the sent reference.
+   */
+  readonly backendHealthy: boolean;
 }
 
 export interface TrendState {

@@ -1,10 +1,10 @@
 // Keeps the last two distinct snapshots' backend figures so the bottleneck guard can see a trend, and
-// the sent rate of the last snapshot where the backend was healthy (what a stalled backend's sent rate
-// is compared with). A snapshot seen again (KEDA's GetMetrics and IsActive in one poll, answered from
+// the sent rate of the last snapshot where the backend was healthy — no bottleneck, queues not rising
+// (what a stalled backend's sent rate is compared with). A snapshot seen again (KEDA's GetMetrics and IsActive in one poll, answered from
 // the signal cache) is compared with the same earlier point as the first time, so repeating a call
 // repeats its answer.
 import { sentReferenceOf } from './backend-stall.ts';
-import { findBackendBottleneck } from './guards.ts';
+import { findBackendBottleneck, QUEUE_RISE_MIN_FILL } from './guards.ts';
 import type { PolicyContext } from './policy-context.ts';
 import type { SentReference, TrendPoint, TrendState } from './policy-state.ts';
 
@@ -16,9 +16,9 @@ export interface TrendStep {
   readonly sentReference: SentReference | undefined;
 }
 
-/** The reference a point after `latest` inherits: latest's own sent rate unless the backend was at fault then. */
+/** The reference a point after `latest` inherits: latest's own sent rate if the backend was healthy then. */
 function referenceAfter(latest: TrendPoint): SentReference | undefined {
-  if (latest.backendImpaired) return latest.sentReference;
+  if (!latest.backendHealthy) return latest.sentReference;
   return sentReferenceOf(latest) ?? latest.sentReference;
 }
 
@@ -30,9 +30,10 @@ function pointOf(ctx: PolicyContext, observedAtMs: number, sentReference: SentRe
     sendFailedSpansPerSecond: ctx.values.sendFailedSpansPerSecond,
     acceptedSpansPerSecond: ctx.values.acceptedSpansPerSecond,
     sentReference,
-    backendImpaired: false,
+    backendHealthy: false,
   };
-  return { ...unjudged, backendImpaired: findBackendBottleneck(ctx, comparison, sentReference) !== undefined };
+  const queueRising = comparison?.queueFillMax !== undefined && unjudged.queueFillMax !== undefined && unjudged.queueFillMax - comparison.queueFillMax >= QUEUE_RISE_MIN_FILL;
+  return { ...unjudged, backendHealthy: !queueRising && findBackendBottleneck(ctx, comparison, sentReference) === undefined };
 }
 
 /** Moves the trend on by one snapshot; a point older than staleAfter is not compared with. */
