@@ -15,13 +15,13 @@ import { parseDurationSeconds } from './config/duration.ts';
 import { loadServerConfig, type ServerConfig } from './config/server-config.ts';
 import { createSelfMetrics, type SelfMetrics } from './dashboard/self-metrics.ts';
 import type { ReadinessCheck } from './dashboard/readiness.ts';
-import { startDashboard } from './dashboard/start-dashboard.ts';
+import { type ExtraRoute, startDashboard } from './dashboard/start-dashboard.ts';
 import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
-import { type DemoFleet, startDemoFleet } from './sim/demo-fleet.ts';
+import { DEMO_GATEWAY_METRICS_PATH, type DemoFleet, EXPOSITION_CONTENT_TYPE, startDemoFleet } from './sim/demo-fleet.ts';
 
 const DEMO_NOTICE =
   'No Prometheus server is configured: running the embedded demo (a simulated gateway tier named "default"). ' +
@@ -119,6 +119,11 @@ function demoWiring(config: ServerConfig, poll: () => DemoPoll | undefined): Sig
     demo,
     readiness: [],
   };
+}
+
+/** The simulated gateways' /metrics, so a real Prometheus can scrape the demo. */
+function demoRoutes(demo: DemoFleet): ReadonlyMap<string, ExtraRoute> {
+  return new Map([[DEMO_GATEWAY_METRICS_PATH, { contentType: EXPOSITION_CONTENT_TYPE, render: () => demo.exposition() }]]);
 }
 
 async function main(): Promise<void> {
@@ -223,6 +228,7 @@ async function main(): Promise<void> {
       selfMetrics,
       logger,
       nowMs: signals.nowMs,
+      ...(signals.demo ? { extraRoutes: demoRoutes(signals.demo) } : {}),
     });
     parts.push({ name: 'dashboard', stop: () => dashboard.stop() });
     advisoryLoop.start();
@@ -237,6 +243,7 @@ async function main(): Promise<void> {
         grpc: grpcAddress,
         http: dashboard.url,
         prometheus: runDemo ? 'embedded demo' : [...signals.sources.keys()],
+        ...(runDemo ? { demoGatewayMetrics: `${dashboard.url}${DEMO_GATEWAY_METRICS_PATH}` } : {}),
         advisoryTargets: config.advisoryTargets.length,
         forecasts: forecasts ? signals.refitSchedule : 'off',
         calendarWindows: config.calendar.length,

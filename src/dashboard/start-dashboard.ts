@@ -30,6 +30,14 @@ export interface DashboardOptions {
   /** The clock decisions are stamped with (the simulated clock in the demo); relative times like since=6h count back from it. */
   readonly nowMs?: () => number;
   readonly whatIfLimits?: WhatIfLimits;
+  /** More read-only paths answered with a body rendered per request, e.g. the embedded demo's simulated gateways' exposition. */
+  readonly extraRoutes?: ReadonlyMap<string, ExtraRoute>;
+}
+
+/** A GET path served next to the dashboard's own (behind the same bearer token). */
+export interface ExtraRoute {
+  readonly contentType: string;
+  render(): string;
 }
 
 export interface RunningDashboard {
@@ -98,6 +106,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         return;
       }
       default: {
+        const extra = options.extraRoutes?.get(url.pathname);
+        if (extra !== undefined) {
+          readOnly('GET');
+          readQuery(url, []);
+          send(response, 200, extra.contentType, extra.render());
+          return;
+        }
         const asset = assets.get(url.pathname);
         if (asset === undefined) {
           throw new ScalerError('ROUTE_NOT_FOUND', `nothing at ${url.pathname}; the dashboard serves /, /api/targets, /metrics, /healthz and /readyz`);

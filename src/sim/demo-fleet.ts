@@ -21,6 +21,12 @@ import { dailyOutage, type TimeWindow } from './scenario.ts';
 import { SIMULATED_TARGET, simulatedTargetMetadata, simulatedTargetSettings } from './simulated-target.ts';
 import { SyntheticLoadCurve } from './synthetic-load.ts';
 
+/** Where the composition root serves `exposition()` on the HTTP port, for a real Prometheus to scrape (with honor_labels: true). */
+export const DEMO_GATEWAY_METRICS_PATH = '/demo/gateways/metrics';
+
+/** Content type of the Prometheus text exposition format that `exposition()` renders. */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 const DAY_MS = 86_400_000;
 /** Catching up never simulates more than this per tick, so a stalled event loop cannot freeze the process. */
 const MAX_CATCH_UP_SECONDS = 6 * 3600;

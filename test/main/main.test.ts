@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
+import { startPrometheus, waitForQuery } from '../support/prometheus.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -114,6 +115,31 @@ describe('npm start (src/main.ts as a process)', () => {
       run.child.kill('SIGTERM');
       expect(await run.exited).toEqual({ code: 0, signal: null });
     } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it("serves the demo's simulated gateways at /demo/gateways/metrics, and a real Prometheus scrapes them", async () => {
+    const demoConfig = join(dir, 'demo-scrape.yaml');
+    writeFileSync(demoConfig, ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', ''].join('\n'));
+    const run = runMain(['--config', demoConfig]);
+    let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+    try {
+      const started = await logLine(run, 'otel-gateway-scaler started');
+      const scrapeUrl = new URL(String(started.demoGatewayMetrics));
+      expect(scrapeUrl.href).toBe(`${started.http}/demo/gateways/metrics`);
+      const direct = await fetch(scrapeUrl);
+      expect(direct.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(await direct.text()).toMatch(/^otelcol_receiver_accepted_spans\{.*instance="otel-gateway-\d+".*\} \d+$/m);
+      prometheus = await startPrometheus({ scrapeJobs: [{ jobName: 'otel-gateway', targets: [scrapeUrl.host], metricsPath: scrapeUrl.pathname, honorLabels: true }] });
+      const series = await waitForQuery(prometheus.url, 'otelcol_receiver_accepted_spans{job="otel-gateway"}', (samples) => samples.length >= 2, 15_000);
+      const instances = series.map((sample) => sample.labels.instance);
+      expect(instances.every((instance) => /^otel-gateway-\d+$/.test(instance ?? ''))).toBe(true);
+      expect(new Set(instances).size).toBe(series.length);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await prometheus?.stop();
       run.child.kill('SIGKILL');
     }
   });

@@ -17,6 +17,8 @@ export interface ScrapeJob {
   /** Extra target labels on every series of this job (e.g. namespace, pod). */
   readonly labels?: Readonly<Record<string, string>>;
   readonly metricsPath?: string;
+  /** Keep the scraped series' own `instance`/`job` labels (a target exposing several gateways, like the embedded demo). */
+  readonly honorLabels?: boolean;
 }
 
 export interface PrometheusOptions {
@@ -76,6 +78,7 @@ function buildConfig(options: PrometheusOptions): string {
     scrape_configs: jobs.map((job) => ({
       job_name: job.jobName,
       ...(job.metricsPath ? { metrics_path: job.metricsPath } : {}),
+      ...(job.honorLabels ? { honor_labels: true } : {}),
       static_configs: [{ targets: [...job.targets], ...(job.labels ? { labels: { ...job.labels } } : {}) }],
     })),
   });
