@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { PRODUCTION_MALLOC_ARENA_MAX, PRODUCTION_NODE_OPTIONS } from './production-runtime.ts';
 import { externalScalerService } from './proto.ts';
 
 const USAGE = `Usage: npm run bench:grpc -- [--targets N] [--duration SECONDS] [--interval SECONDS]
@@ -175,7 +176,11 @@ async function main(): Promise<number> {
   }
 
   const serverFile = fileURLToPath(new URL('./bench-grpc-server.ts', import.meta.url));
-  const child = fork(serverFile, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(serverFile, [], {
+    execArgv: [...PRODUCTION_NODE_OPTIONS, '--import', 'tsx'],
+    env: { ...process.env, MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting: { resolve: (message: unknown) => void; reject: (error: Error) => void }[] = [];
   child.on('message', (message) => waiting.shift()?.resolve(message));
   child.once('exit', (code) => {
