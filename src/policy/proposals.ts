@@ -63,19 +63,31 @@ export function queueProposal(ctx: PolicyContext): ProposalOutcome {
   return outcome('queue', replicas, inputs, reason, headline);
 }
 
-/** Total accepted spans/s ÷ (capacity per replica × target utilization); the total, so hot spots do not count twice. */
+/** Whole replicas of capacity, at 100 % utilization, the throughput proposal keeps spare above the load. */
+export const SPARE_REPLICAS = 1;
+
+/**
+ * Total accepted spans/s ÷ (capacity per replica × target utilization), and at least enough replicas
+ * to carry the load at full capacity with SPARE_REPLICAS to spare. The spare only decides at small
+ * tiers (below about 2.3 replicas of load at 70 %), where targetUtilization's relative headroom is less
+ * than one replica and a minute-long burst of 2× would overload the tier before new pods take traffic.
+ * The total, so hot spots do not count twice.
+ */
 export function throughputProposal(ctx: PolicyContext): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
   const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
-  const replicas = replicasFor(load / (capacitySpansPerReplica * targetUtilization));
+  const atTarget = replicasFor(load / (capacitySpansPerReplica * targetUtilization));
+  const withSpare = load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
+  const replicas = Math.max(atTarget, withSpare);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
+  const spare = withSpare > atTarget ? ` (${SPARE_REPLICAS} spare at full capacity)` : '';
   return outcome(
     'throughput',
     replicas,
-    { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization },
-    `${formatSpansPerSecond(load)} at ${perReplica} → ${replicas}`,
-    `${formatSpansPerSecond(load)} needs ${replicas} at ${perReplica}`,
+    { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS },
+    `${formatSpansPerSecond(load)} at ${perReplica} → ${replicas}${spare}`,
+    `${formatSpansPerSecond(load)} needs ${replicas} at ${perReplica}${spare}`,
   );
 }
 

@@ -60,6 +60,16 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(200_000 / PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 15: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
   },
   {
+    name: 'a small tier keeps one replica spare at full capacity: 1.2 replicas’ worth of load gets 3, not the 2 that 70% alone gives',
+    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 24_000, sentSpansPerSecond: 2_400, tracesOnMemory: 36_000 } },
+    want: { replicas: 3, summary: /^Scaling out 2 → 3: 24k spans\/s needs 3 at 70% of 20k spans\/s per replica \(1 spare at full capacity\)\.$/ },
+  },
+  {
+    name: 'a larger tier’s 70% target already leaves more than one replica spare, so the spare adds nothing',
+    input: { signals: { currentReplicas: 10, acceptedSpansPerSecond: 130_000, sentSpansPerSecond: 13_000, tracesOnMemory: 190_000 } },
+    want: { replicas: Math.ceil(130_000 / PER_REPLICA), guards: [], reasons: /throughput proposal: 130k spans\/s at 70% of 20k spans\/s per replica → 10\.$/im },
+  },
+  {
     name: 'queue filling because of load scales out to bring fill back to target',
     input: { signals: { queueFillMax: 0.82, queueFillMean: 0.78, acceptedSpansPerSecond: 84_000 }, before: { queueFillMax: 0.6, sentSpansPerSecond: 6_000 } },
     want: { replicas: Math.ceil((N * 0.82) / 0.5), guards: [], summary: /^Scaling out 6 → 10: queues 82% full \(target 50%\)\.$/ },
@@ -192,7 +202,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'min clamp: an idle tier at minReplicas stays there',
-    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 500, tracesOnMemory: 750, sentSpansPerSecond: 50, queueFillMax: 0, queueFillMean: 0, decisionLatencyP99Ms: 1 } },
+    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 0, tracesOnMemory: 750, sentSpansPerSecond: 0, queueFillMax: 0, queueFillMean: 0, decisionLatencyP99Ms: 1 } },
     want: { replicas: 2, guards: ['clamp'], atMaxUnderPressure: false, summary: /^Holding at 2: minReplicas is 2 \(load needs 1\)/ },
   },
   {
