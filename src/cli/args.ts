@@ -24,6 +24,8 @@ Options (each has an environment variable; the flag wins when both are set):
                          e.g. http://prometheus.monitoring:9090
   --grpc-port N          port of the KEDA gRPC service (env GRPC_PORT; default 6000)
   --http-port N          port of the dashboard, /metrics, /healthz and /readyz (env HTTP_PORT; default 8080)
+  --sim-speed X          embedded demo only: simulated seconds per wall-clock second (env SIM_SPEED;
+                         default 60, so a simulated day passes in 24 minutes)
   -h, --help             show this text
 
 Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 could not start (config, ports, TLS files),
@@ -35,6 +37,14 @@ function portFrom(text: string, origin: string): number {
     throw new UsageError(`${origin} must be a port number from 0 to 65535, got "${text}"`);
   }
   return Number(text);
+}
+
+function speedFrom(text: string, origin: string): number {
+  const speed = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(speed > 0) || speed > 10_000) {
+    throw new UsageError(`${origin} must be a number above 0 and at most 10000 (simulated seconds per second), got "${text}"`);
+  }
+  return speed;
 }
 
 function urlFrom(text: string, origin: string): string {
@@ -51,11 +61,11 @@ function urlFrom(text: string, origin: string): string {
 }
 
 /** The environment variables read, for the README and tests. */
-export const ENV_VARIABLES = ['CONFIG_FILE', 'PROMETHEUS_URL', 'GRPC_PORT', 'HTTP_PORT'] as const;
+export const ENV_VARIABLES = ['CONFIG_FILE', 'PROMETHEUS_URL', 'GRPC_PORT', 'HTTP_PORT', 'SIM_SPEED'] as const;
 
 /** Parses argv (without node and script) and the environment. Throws UsageError naming the flag or variable. */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CommandLine {
-  let values: { config?: string; 'prometheus-url'?: string; 'grpc-port'?: string; 'http-port'?: string; help?: boolean };
+  let values: { config?: string; 'prometheus-url'?: string; 'grpc-port'?: string; 'http-port'?: string; 'sim-speed'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -64,6 +74,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
         'prometheus-url': { type: 'string' },
         'grpc-port': { type: 'string' },
         'http-port': { type: 'string' },
+        'sim-speed': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -84,6 +95,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const prometheusUrl = pick('prometheus-url', 'PROMETHEUS_URL');
   const grpcPort = pick('grpc-port', 'GRPC_PORT');
   const httpPort = pick('http-port', 'HTTP_PORT');
+  const simSpeed = pick('sim-speed', 'SIM_SPEED');
   if (configFile && configFile.text.trim() === '') throw new UsageError(`${configFile.origin} must name a file`);
 
   return {
@@ -93,6 +105,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       ...(prometheusUrl ? { prometheusUrl: urlFrom(prometheusUrl.text, prometheusUrl.origin) } : {}),
       ...(grpcPort ? { grpcPort: portFrom(grpcPort.text, grpcPort.origin) } : {}),
       ...(httpPort ? { httpPort: portFrom(httpPort.text, httpPort.origin) } : {}),
+      ...(simSpeed ? { simSpeed: speedFrom(simSpeed.text, simSpeed.origin) } : {}),
     },
   };
 }

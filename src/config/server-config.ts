@@ -154,6 +154,7 @@ export interface ConfigOverrides {
   readonly prometheusUrl?: string;
   readonly grpcPort?: number;
   readonly httpPort?: number;
+  readonly simSpeed?: number;
 }
 
 function formatIssues(error: z.ZodError, origin: string): string {
@@ -201,6 +202,7 @@ export function loadServerConfig(overrides: ConfigOverrides): ServerConfig {
   const section = (name: string) => ({ ...((raw[name] as Record<string, unknown> | undefined) ?? {}) });
   if (overrides.grpcPort !== undefined) merged.grpc = { ...section('grpc'), port: overrides.grpcPort };
   if (overrides.httpPort !== undefined) merged.http = { ...section('http'), port: overrides.httpPort };
+  if (overrides.simSpeed !== undefined) merged.demo = { ...section('demo'), simSpeed: overrides.simSpeed };
   if (overrides.prometheusUrl !== undefined) {
     const servers = section('prometheus');
     merged.prometheus = { ...servers, default: { ...((servers.default as object | undefined) ?? {}), url: overrides.prometheusUrl } };

@@ -6,13 +6,13 @@ describe('parseCommandLine', () => {
     { name: 'nothing given: no overrides (the config schema has the defaults)', input: { argv: [], env: {} }, want: { kind: 'start', overrides: {} } },
     {
       name: 'every flag',
-      input: { argv: ['--config', 'scaler.yaml', '--prometheus-url', 'http://prom:9090', '--grpc-port', '7000', '--http-port=0'], env: {} },
-      want: { kind: 'start', overrides: { configFile: 'scaler.yaml', prometheusUrl: 'http://prom:9090', grpcPort: 7000, httpPort: 0 } },
+      input: { argv: ['--config', 'scaler.yaml', '--prometheus-url', 'http://prom:9090', '--grpc-port', '7000', '--http-port=0', '--sim-speed', '600'], env: {} },
+      want: { kind: 'start', overrides: { configFile: 'scaler.yaml', prometheusUrl: 'http://prom:9090', grpcPort: 7000, httpPort: 0, simSpeed: 600 } },
     },
     {
       name: 'every environment variable',
-      input: { argv: [], env: { CONFIG_FILE: '/etc/scaler/config.yaml', PROMETHEUS_URL: 'https://prom', GRPC_PORT: '6001', HTTP_PORT: '8081' } },
-      want: { kind: 'start', overrides: { configFile: '/etc/scaler/config.yaml', prometheusUrl: 'https://prom', grpcPort: 6001, httpPort: 8081 } },
+      input: { argv: [], env: { CONFIG_FILE: '/etc/scaler/config.yaml', PROMETHEUS_URL: 'https://prom', GRPC_PORT: '6001', HTTP_PORT: '8081', SIM_SPEED: '1.5' } },
+      want: { kind: 'start', overrides: { configFile: '/etc/scaler/config.yaml', prometheusUrl: 'https://prom', grpcPort: 6001, httpPort: 8081, simSpeed: 1.5 } },
     },
     {
       name: 'flags win over the environment',
@@ -37,6 +37,8 @@ describe('parseCommandLine', () => {
     { name: 'a port out of range', input: { argv: ['--http-port', '70000'], env: {} }, want: /--http-port must be a port number .* got "70000"/ },
     { name: 'a bad port from the environment', input: { argv: [], env: { HTTP_PORT: '80a' } }, want: /HTTP_PORT must be a port number/ },
     { name: 'a Prometheus URL without a scheme', input: { argv: ['--prometheus-url', 'prometheus:9090'], env: {} }, want: /--prometheus-url must be an http\(s\) URL/ },
+    { name: 'a simulation speed of 0', input: { argv: ['--sim-speed', '0'], env: {} }, want: /--sim-speed must be a number above 0 and at most 10000 .* got "0"/ },
+    { name: 'a simulation speed with a unit', input: { argv: [], env: { SIM_SPEED: '60x' } }, want: /SIM_SPEED must be a number above 0/ },
     { name: 'a Prometheus URL that is not http', input: { argv: [], env: { PROMETHEUS_URL: 'ftp://prom' } }, want: /PROMETHEUS_URL must be an http\(s\) URL/ },
   ];
   for (const row of rejected) {
@@ -47,7 +49,7 @@ describe('parseCommandLine', () => {
   }
 
   it('the usage text lists every flag and its environment variable', () => {
-    for (const text of ['--config', 'CONFIG_FILE', '--prometheus-url', 'PROMETHEUS_URL', '--grpc-port', 'GRPC_PORT', '--http-port', 'HTTP_PORT', '--help']) {
+    for (const text of ['--config', 'CONFIG_FILE', '--prometheus-url', 'PROMETHEUS_URL', '--grpc-port', 'GRPC_PORT', '--http-port', 'HTTP_PORT', '--sim-speed', 'SIM_SPEED', '--help']) {
       expect(USAGE).toContain(text);
     }
   });
