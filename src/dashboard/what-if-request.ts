@@ -75,6 +75,13 @@ export function parseWhatIfRequest(
   const stepText = body.step === undefined ? formatDuration(replaySettings.pollingIntervalSeconds) : body.step;
   if (typeof stepText !== 'string') throw badRequest('step must be a duration string like "30s"');
   const stepSeconds = parseStepSeconds(stepText, 'step', { minSeconds: MIN_STEP_SECONDS, maxSeconds: MAX_STEP_SECONDS });
+  if (stepSeconds > replaySettings.staleAfterSeconds) {
+    // The policy treats a gap between evaluations longer than staleAfter as nobody watching the load,
+    // so every replayed step would restart the scale-in window and the replay would never scale in.
+    throw badRequest(
+      `step ${stepText} is longer than staleAfter (${formatDuration(replaySettings.staleAfterSeconds)}): the replayed policy would see a gap at every step and never scale in; use step ≤ ${formatDuration(replaySettings.staleAfterSeconds)} or override staleAfter`,
+    );
+  }
 
   if (endMs > nowMs) throw badRequest(`to (${new Date(endMs).toISOString()}) is in the future; a what-if replays the past`);
   if (startMs >= endMs) throw badRequest(`from (${new Date(startMs).toISOString()}) must be before to (${new Date(endMs).toISOString()})`);

@@ -157,6 +157,7 @@ describe('POST …/whatif validation', () => {
     { name: 'from after to', input: { from: '1h', to: '2h' }, want: { status: 400, code: 'BAD_REQUEST', message: /from \(.*\) must be before to/ } },
     { name: 'a window ending in the future', input: { to: new Date(NOW_MS + 3_600_000).toISOString() }, want: { status: 400, code: 'BAD_REQUEST', message: /is in the future; a what-if replays the past/ } },
     { name: 'a step that is not a duration', input: { step: 60 }, want: { status: 400, code: 'BAD_REQUEST', message: /step must be a duration string like "30s"/ } },
+    { name: 'a step longer than staleAfter', input: { step: '5m' }, want: { status: 400, code: 'BAD_REQUEST', message: /step 5m is longer than staleAfter \(2m\): .* never scale in; use step ≤ 2m or override staleAfter/ } },
     { name: 'a step too small', input: { step: '100ms' }, want: { status: 400, code: 'BAD_REQUEST', message: /step "100ms" must be a duration/ } },
     { name: 'a body that is not JSON', input: '{"from": 6h}', want: { status: 400, code: 'BAD_REQUEST', message: /request body is not valid JSON/ } },
     { name: 'a JSON array', input: '[]', want: { status: 400, code: 'BAD_REQUEST', message: /request body must be a JSON object/ } },
