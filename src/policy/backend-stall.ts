@@ -7,7 +7,7 @@
 import type { SentReference, TrendPoint } from './policy-state.ts';
 
 /** Sent has collapsed when its share of accepted is at most this share of the healthy reference's. */
-export const SENT_COLLAPSE_SHARE = 0.75;
+export const SENT_COLLAPSE_SHARE = 0.8;
 /** Sent counts as falling when it is below this share of the previous snapshot's. */
 export const SENT_FALLING_SHARE = 0.9;
 
