@@ -3,7 +3,7 @@
 // bounded history and tells listeners. Memory stays bounded across ScaledObject churn: targets not
 // seen for forgetAfterSeconds are dropped and at most maxTargets are kept (least recently seen go first).
 import type { TargetDefaults } from '../config/server-config.ts';
-import { parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
+import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import { type ErrorCode, ScalerError } from '../errors.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
@@ -55,10 +55,6 @@ interface TargetEntry {
   lastError: TargetRecord['lastError'];
   state: PolicyState | undefined;
   readonly history: DecisionRing;
-}
-
-function metadataKeyOf(metadata: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(metadata).sort().map((key) => [key, metadata[key]]));
 }
 
 function recordOf(entry: TargetEntry): TargetRecord {

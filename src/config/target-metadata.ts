@@ -157,14 +157,42 @@ function invalid(key: string, message: string): ScalerError {
   return new ScalerError('INVALID_METADATA', `scalerMetadata.${key} ${message}`);
 }
 
+type MetadataDefaults = Readonly<Partial<Record<MetadataKey, string>>>;
+
+/** The same metadata in any key order gives the same key. */
+export function metadataKeyOf(metadata: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.keys(metadata).sort().map((key) => [key, metadata[key]]));
+}
+
+const NO_DEFAULTS: MetadataDefaults = Object.freeze({});
+
+/** Settings parsed per target count; beyond this many distinct metadata maps the oldest are parsed again. */
+const PARSED_SETTINGS_LIMIT = 4096;
+
+// KEDA sends the same metadata on every call of every poll; validating it each time was a sixth of
+// a cached GetMetrics. Settings are frozen, so one parse serves every call with equal metadata.
+const parsedSettings = new WeakMap<MetadataDefaults, Map<string, TargetSettings>>();
+
 /**
  * Validates a trigger's metadata against the schema, filling unset keys from `defaults` (the server
  * config's `targetDefaults`) and then the built-in defaults. Throws ScalerError INVALID_METADATA.
  */
-export function parseTargetMetadata(
-  metadata: Readonly<Record<string, string>>,
-  defaults: Readonly<Partial<Record<MetadataKey, string>>> = {},
-): TargetSettings {
+export function parseTargetMetadata(metadata: Readonly<Record<string, string>>, defaults: MetadataDefaults = NO_DEFAULTS): TargetSettings {
+  let byMetadata = parsedSettings.get(defaults);
+  if (byMetadata === undefined) {
+    byMetadata = new Map();
+    parsedSettings.set(defaults, byMetadata);
+  }
+  const key = metadataKeyOf(metadata);
+  const known = byMetadata.get(key);
+  if (known !== undefined) return known;
+  const settings = validateTargetMetadata(metadata, defaults);
+  if (byMetadata.size >= PARSED_SETTINGS_LIMIT) byMetadata.delete(byMetadata.keys().next().value as string);
+  byMetadata.set(key, settings);
+  return settings;
+}
+
+function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defaults: MetadataDefaults): TargetSettings {
   const ignored = new Set<string>(KEDA_OWN_KEYS);
   for (const key of Object.keys(metadata)) {
     if (ignored.has(key) || key in METADATA_FIELDS) continue;

@@ -32,6 +32,19 @@ describe('parseTargetMetadata', () => {
     });
   }
 
+  it('parses equal metadata once, in any key order, and tells different metadata and defaults apart', () => {
+    const first = parseTargetMetadata({ ...selector, minReplicas: '3', maxReplicas: '9' });
+    expect(parseTargetMetadata({ maxReplicas: '9', minReplicas: '3', ...selector })).toBe(first);
+    expect(parseTargetMetadata({ ...selector, minReplicas: '3', maxReplicas: '10' }).maxReplicas).toBe(10);
+    const serverDefaults = { numTraces: '80000' };
+    expect(parseTargetMetadata({ ...selector, minReplicas: '3', maxReplicas: '9' }, serverDefaults).numTraces).toBe(80_000);
+    expect(parseTargetMetadata({ ...selector, minReplicas: '3', maxReplicas: '9' }).numTraces).toBe(first.numTraces);
+  });
+
+  it('rejects bad metadata on every call, not only the first', () => {
+    for (let call = 0; call < 2; call++) expect(() => parseTargetMetadata({ ...selector, maxReplicas: 'many' })).toThrow(/maxReplicas must be an integer/);
+  });
+
   it('accepts and ignores the keys KEDA reads itself', () => {
     const settings = parseTargetMetadata({ ...selector, scalerAddress: 'scaler:6000', enableTLS: 'true', unsafeSsl: 'false' });
     expect(settings.gatewaySelector).toBe('job="otel-gateway"');
