@@ -1,11 +1,15 @@
 // The server side of `npm run bench:grpc`, started by bench-grpc.ts as a child process: the real
 // ScalerGrpcServer on 127.0.0.1, the real Advisor and decide(), and a SignalSource that answers from a
-// prepared snapshot — what a PrometheusSignalSource cache hit returns, without Prometheus. Reports
-// its address and, when asked, its memory over the IPC channel.
+// prepared snapshot — what a PrometheusSignalSource cache hit returns, without Prometheus. Beside it a
+// bare grpc-js server on the same proto answers GetMetrics with a constant: the floor a call costs on
+// this machine whatever the scaler does. Reports both addresses and, when asked, its memory over the
+// IPC channel.
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Advisor } from '../advisor/advisor.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { SignalSnapshot, SignalSource, TargetRef } from '../signals/signal-snapshot.ts';
+import { externalScalerService } from './proto.ts';
 import { ScalerGrpcServer } from './scaler-grpc-server.ts';
 
 /** Like the Prometheus source's default cacheTtlMs: a cached snapshot is at most this old. */
@@ -45,6 +49,17 @@ class PreparedSignalSource implements SignalSource {
   }
 }
 
+function startBareServer(): Promise<{ server: Server; address: string }> {
+  const server = new Server();
+  server.addService(externalScalerService().service, {
+    GetMetrics: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
+      callback(null, { metricValues: [{ metricName: 'bare', metricValue: 1, metricValueFloat: 1 }] }),
+  });
+  return new Promise((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve({ server, address: `127.0.0.1:${port}` })));
+  });
+}
+
 async function serve(): Promise<void> {
   const source = new PreparedSignalSource();
   const advisor = new Advisor({
@@ -72,6 +87,7 @@ async function serve(): Promise<void> {
     },
   });
   const address = await server.start();
+  const bare = await startBareServer();
   process.on('message', (message: { kind: string }) => {
     if (message.kind === 'report') {
       const decisionsRecorded = advisor.targets().reduce((sum, record) => sum + advisor.history(record.ref, 0).length, 0);
@@ -91,10 +107,11 @@ async function serve(): Promise<void> {
       getMetricsMs = [];
       cpuSince = process.cpuUsage();
     } else if (message.kind === 'stop') {
+      bare.server.forceShutdown();
       void server.stop().then(() => process.exit(0));
     }
   });
-  process.send?.({ kind: 'listening', address });
+  process.send?.({ kind: 'listening', address, bareAddress: bare.address });
 }
 
 serve().catch((error: unknown) => {
