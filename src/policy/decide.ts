@@ -25,10 +25,12 @@ import {
   forecastProposal,
   type ProposalOutcome,
   queueProposal,
+  recentPeakProposal,
   refusedProposal,
   throughputProposal,
   tracesOnMemoryProposal,
 } from './proposals.ts';
+import { advanceLoadPeaks, recentPeak } from './load-peaks.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
 import { advanceTrend } from './trend.ts';
@@ -72,9 +74,11 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const ctx = readPolicyContext(input.snapshot, settings, input.nowMs);
   const { current } = ctx;
   const replicaCounts = advanceReplicaCounts(isContinuous(ctx, previous) ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
+  const loadPeaks = advanceLoadPeaks(isContinuous(ctx, previous) ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
   const outcomes = [
     queueProposal(ctx),
     throughputProposal(ctx),
+    recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
     decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
     tracesOnMemoryProposal(ctx),
@@ -121,7 +125,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     progress = scaleIn.progress;
   }
 
-  const forecastOutcome = outcomes[5]!;
+  const forecastOutcome = outcomes.find((outcome) => outcome.proposal.name === 'forecast')!;
   if (holdCause === undefined) {
     const forecastOnly = forecastOnlyGuard(replicas, forecastOutcome.proposal.replicas, maxExcept(outcomes, forecastOutcome), forecastOutcome.headline);
     if (forecastOnly.action) guards.push(forecastOnly.action);
@@ -175,6 +179,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     scaleIn: scaleInState,
     trend: trend.next,
     replicaCounts,
+    loadPeaks,
   };
   return { decision, state };
 }

@@ -3,7 +3,7 @@
 import type { Mode } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 
-export const PROPOSAL_NAMES = ['queue', 'throughput', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar'] as const;
+export const PROPOSAL_NAMES = ['queue', 'throughput', 'recentPeak', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar'] as const;
 export type ProposalName = (typeof PROPOSAL_NAMES)[number];
 
 /** One way of sizing the tier; desired replicas is the maximum over the proposals that had data. */

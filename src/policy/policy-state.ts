@@ -54,6 +54,12 @@ export interface ReplicaCount {
   readonly sinceMs: number;
 }
 
+/** Accepted spans/s of one snapshot and when it was observed. */
+export interface LoadPeak {
+  readonly atMs: number;
+  readonly spansPerSecond: number;
+}
+
 /** Returned by every `decide` call and passed to the next one for the same target. */
 export interface PolicyState {
   /** The latest `nowMs` decided at; a longer gap than staleAfter breaks the scale-in window's continuity. */
@@ -62,6 +68,8 @@ export interface PolicyState {
   readonly trend: TrendState;
   /** Replica counts within the last rate window, oldest first (see replica-history.ts). */
   readonly replicaCounts?: readonly ReplicaCount[];
+  /** Accepted-load peaks within the last hour, highest (oldest) first (see load-peaks.ts). */
+  readonly loadPeaks?: readonly LoadPeak[];
 }
 
 /** The scale-in part of a state outside any descent. */

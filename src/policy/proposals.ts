@@ -6,6 +6,8 @@ import type { CalendarInput, ForecastInput } from './decide-input.ts';
 import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import type { PolicyContext } from './policy-context.ts';
+import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
+import type { LoadPeak } from './policy-state.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
 export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
@@ -88,6 +90,46 @@ export function throughputProposal(ctx: PolicyContext): ProposalOutcome {
     { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS },
     `${formatSpansPerSecond(load)} at ${perReplica} → ${replicas}${spare}`,
     `${formatSpansPerSecond(load)} needs ${replicas} at ${perReplica}${spare}`,
+  );
+}
+
+/**
+ * CPU utilization a load peak may run the gateways at. Above about 90 % a tail-sampling decision tick
+ * takes longer than its 1 s period, the hold stretches past decision_wait and traces pile up towards
+ * num_traces (dropped too early), so a peak is provisioned to stay below it rather than below the
+ * steady-state targetUtilization.
+ */
+export const PEAK_UTILIZATION = 0.9;
+
+/** PEAK_UTILIZATION, or the target utilization when that is set higher (a peak needs no less headroom than steady load). */
+export function peakUtilizationOf(targetUtilization: number): number {
+  return Math.max(targetUtilization, PEAK_UTILIZATION);
+}
+
+/**
+ * The highest accepted load of the last RECENT_PEAK_WINDOW_SECONDS ÷ (capacity × PEAK_UTILIZATION),
+ * the current snapshot included. A new pod takes traffic only after startup plus the DNS interval, so a
+ * minute-long burst is over before the tier it caused has grown; bursty traffic repeats its bursts, so
+ * the tier keeps room for the highest load of the last hour. On smooth load the peak is close to the current
+ * load, and at 90 % it asks for less than the throughput proposal at 70 %: it decides only after a
+ * peak at least 1.3× (0.9 / 0.7) the current load.
+ */
+export function recentPeakProposal(ctx: PolicyContext, peak: LoadPeak | undefined): ProposalOutcome {
+  const load = ctx.values.acceptedSpansPerSecond;
+  if (load === undefined || peak === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
+  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const peakUtilization = peakUtilizationOf(targetUtilization);
+  const highest = Math.max(load, peak.spansPerSecond);
+  const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
+  const ageSeconds = Math.max(0, (ctx.nowMs - peak.atMs) / 1000);
+  const seen = highest > load ? `${formatSpansPerSecond(highest)} ${formatSeconds(ageSeconds)} ago` : `${formatSpansPerSecond(highest)} now`;
+  const perReplica = `${formatPercent(peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
+  return outcome(
+    'recentPeak',
+    replicas,
+    { peakSpansPerSecond: highest, peakAgeSeconds: highest > load ? ageSeconds : 0, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization },
+    `highest load of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen} at ${perReplica} → ${replicas}`,
+    `load peaked at ${seen}; room kept for such a burst at ${perReplica}`,
   );
 }
 
@@ -181,14 +223,27 @@ export function tracesOnMemoryProposal(ctx: PolicyContext): ProposalOutcome {
   return outcome('tracesOnMemory', replicas, inputs, reason, headline);
 }
 
-/** Upper band at now + lead time ÷ (capacity × utilization). Desired is a maximum, so it can only raise. */
+/**
+ * The forecast at now + lead time: its point value at the target utilization, like the current load,
+ * and its upper band at PEAK_UTILIZATION. The band is already a high estimate (the forecastQuantile of
+ * the load), so the utilization target's headroom on top of it would provision for the same variation
+ * twice. Desired is a maximum, so it can only raise.
+ */
 export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | undefined): ProposalOutcome {
   if (forecast === undefined) return outcome('forecast', undefined, {}, 'no forecast for this target');
   if (forecast.kind === 'unavailable') return outcome('forecast', undefined, {}, `no forecast: ${forecast.reason}`);
   const band = forecast.band;
   const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
-  const replicas = replicasFor(band.upperSpansPerSecond / (capacitySpansPerReplica * targetUtilization));
-  const expects = `up to ${formatSpansPerSecond(band.upperSpansPerSecond)} in ${formatSeconds(band.leadTimeSeconds)} (p${Math.round(band.quantile * 100)})`;
+  const peakUtilization = peakUtilizationOf(targetUtilization);
+  const byPoint = replicasFor(band.pointSpansPerSecond / (capacitySpansPerReplica * targetUtilization));
+  const byUpper = replicasFor(band.upperSpansPerSecond / (capacitySpansPerReplica * peakUtilization));
+  const replicas = Math.max(byPoint, byUpper);
+  const quantile = `p${Math.round(band.quantile * 100)}`;
+  const expects = `up to ${formatSpansPerSecond(band.upperSpansPerSecond)} in ${formatSeconds(band.leadTimeSeconds)} (${quantile})`;
+  const sizing =
+    byUpper >= byPoint
+      ? `${quantile} at ${formatPercent(peakUtilization)} per replica`
+      : `point ${formatSpansPerSecond(band.pointSpansPerSecond)} at ${formatPercent(targetUtilization)} per replica`;
   return outcome(
     'forecast',
     replicas,
@@ -197,8 +252,10 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
       pointSpansPerSecond: band.pointSpansPerSecond,
       quantile: band.quantile,
       leadTimeSeconds: band.leadTimeSeconds,
+      targetUtilization,
+      peakUtilization,
     },
-    `forecast ${expects} → ${replicas}`,
+    `forecast ${expects} → ${replicas} (${sizing})`,
     `forecast expects ${expects}`,
   );
 }

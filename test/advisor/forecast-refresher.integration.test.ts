@@ -7,6 +7,7 @@ import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
+import { peakUtilizationOf } from '../../src/policy/proposals.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -90,7 +91,7 @@ describe('forecast refits from a real Prometheus', () => {
     expect(Math.abs(later.pointSpansPerSecond - laterTruth) / laterTruth).toBeLessThan(0.03);
   });
 
-  it('feeds the policy: the forecast proposal provisions for the upper band', async () => {
+  it('feeds the policy: the forecast proposal provisions for the upper band at the peak utilization and the point at the target', async () => {
     const refresher = new ForecastRefresher({ history: source, schedule: '0 * * * *', forgetAfterSeconds: 3600, logger: silent });
     await refresher.refit(ref, settings, END_MS);
     const forecast = refresher.forecastFor(ref, settings, END_MS);
@@ -98,7 +99,9 @@ describe('forecast refits from a real Prometheus', () => {
     const current = rate(END_MS / 1000);
     const { decision } = decide({ nowMs: END_MS, snapshot: snapshot({ observedAtMs: END_MS, signals: { acceptedSpansPerSecond: current } }), forecast }, settings);
     const proposal = decision.proposals.find((candidate) => candidate.name === 'forecast')!;
-    expect(proposal.replicas).toBe(Math.ceil(band.upperSpansPerSecond / (settings.capacitySpansPerReplica * settings.targetUtilization)));
+    const byPoint = Math.ceil(band.pointSpansPerSecond / (settings.capacitySpansPerReplica * settings.targetUtilization));
+    const byUpper = Math.ceil(band.upperSpansPerSecond / (settings.capacitySpansPerReplica * peakUtilizationOf(settings.targetUtilization)));
+    expect(proposal.replicas).toBe(Math.max(byPoint, byUpper));
     expect(decision.forecast).toEqual(band);
     expect(decision.recommended).toBeGreaterThanOrEqual(proposal.replicas!);
   });

@@ -57,7 +57,7 @@ describe('GET /api/targets/{namespace}/{name}', () => {
       settings: Record<string, unknown>;
     };
     expect(detail.decision.at).toBe(NOW_MS);
-    expect(detail.decision.proposals.map((proposal) => proposal.name)).toEqual(['queue', 'throughput', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar']);
+    expect(detail.decision.proposals.map((proposal) => proposal.name)).toEqual(['queue', 'throughput', 'recentPeak', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar']);
     expect(detail.decision.reasons.length).toBeGreaterThan(0);
     const ratio = detail.signals.find((signal) => signal.name === 'sendFailedRatio')!;
     expect(ratio.reading).toEqual({ kind: 'ok', value: 0.2 });

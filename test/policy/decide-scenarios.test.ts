@@ -8,6 +8,8 @@ import { HEALTHY, T0_MS, expectDecision, settings, snapshot, type DecisionWant, 
 const POLL_MS = 30_000;
 const N = HEALTHY.currentReplicas;
 const PER_REPLICA = 20_000 * 0.7;
+/** What a replica carries at the utilization a load peak may run at. */
+const PEAK_PER_REPLICA = 20_000 * 0.9;
 
 interface Scenario {
   readonly name: string;
@@ -55,9 +57,14 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(150_000 / PER_REPLICA), guards: [], summary: /^Scaling out 6 → 11: 150k spans\/s needs 11/ },
   },
   {
-    name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time scales out before the load arrives',
-    input: { forecast: forecastBand(200_000) },
-    want: { replicas: Math.ceil(200_000 / PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 15: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
+    name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time, at the 90% a peak may run at, scales out before the load arrives',
+    input: { forecast: forecastBand(200_000, 150_000) },
+    want: { replicas: Math.ceil(200_000 / PEAK_PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 12: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
+  },
+  {
+    name: 'a forecast whose point value is close to its upper band is sized by the point value at the 70% target, like the current load',
+    input: { forecast: forecastBand(200_000, 190_000) },
+    want: { replicas: Math.ceil(190_000 / PER_REPLICA), guards: ['forecastOnly'], reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 14 \(point 190k spans\/s at 70% per replica\)\.$/im },
   },
   {
     name: 'a small tier keeps one replica spare at full capacity: 1.2 replicas’ worth of load gets 3, not the 2 that 70% alone gives',
@@ -295,6 +302,44 @@ describe('decide: situations an SRE would name', () => {
       const result = decide({ nowMs, snapshot: snapshot({ signals: { ...quiet, currentReplicas: poll.currentReplicas }, observedAtMs: nowMs }) }, target, state);
       state = result.state;
       expect.soft(() => expectDecision(result.decision, poll.want), `poll at ${poll.atSeconds}s`).not.toThrow();
+    }
+  });
+
+  it('a minute-long burst keeps room for itself for an hour: a tier of 3 that met 2.5× its load keeps 5 (the burst at 90%), then returns to 3', () => {
+    const target = settings();
+    const steady = { acceptedSpansPerSecond: 30_000, sentSpansPerSecond: 3_000, tracesOnMemory: 45_000 };
+    const burst = { acceptedSpansPerSecond: 75_000, sentSpansPerSecond: 7_500, tracesOnMemory: 110_000 };
+    let state: Parameters<typeof decide>[2];
+    let current = 3;
+    const answered: { atSeconds: number; replicas: number; decision: ReturnType<typeof decide>['decision'] }[] = [];
+    // The HPA carries out every answer by the next poll.
+    for (let atSeconds = 0; atSeconds <= 30 + 3600 + 300; atSeconds += 30) {
+      const nowMs = T0_MS + atSeconds * 1000;
+      const signals = atSeconds === 30 ? burst : steady;
+      const result = decide({ nowMs, snapshot: snapshot({ signals: { ...signals, currentReplicas: current }, observedAtMs: nowMs }) }, target, state);
+      state = result.state;
+      answered.push({ atSeconds, replicas: result.decision.replicas, decision: result.decision });
+      current = result.decision.replicas;
+    }
+    const at = (seconds: number) => answered.find((entry) => entry.atSeconds === seconds)!;
+    expectDecision(at(0).decision, { replicas: 3 });
+    expectDecision(at(30).decision, { replicas: Math.ceil(75_000 / PER_REPLICA) });
+    const heldForTheHour = answered.filter((entry) => entry.atSeconds >= 300 && entry.atSeconds <= 30 + 3600);
+    for (const entry of heldForTheHour) expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PEAK_PER_REPLICA));
+    expectDecision(at(1230).decision, { summary: /^Holding at 5: load peaked at 75k spans\/s 20m ago; room kept for such a burst at 90% of 20k spans\/s per replica\.$/ });
+    expect(at(30 + 3600 + 300).replicas).toBe(3);
+  });
+
+  it('a smooth load never gives the recent peak the lead: falling 20% over an hour, the tier is sized by throughput alone', () => {
+    const target = settings();
+    let state: Parameters<typeof decide>[2];
+    for (let atSeconds = 0; atSeconds <= 3600; atSeconds += 30) {
+      const nowMs = T0_MS + atSeconds * 1000;
+      const load = 140_000 * (1 - (0.2 * atSeconds) / 3600);
+      const result = decide({ nowMs, snapshot: snapshot({ signals: { currentReplicas: 10, acceptedSpansPerSecond: load, sentSpansPerSecond: load / 10 }, observedAtMs: nowMs }) }, target, state);
+      state = result.state;
+      const replicasOf = (name: string) => result.decision.proposals.find((proposal) => proposal.name === name)!.replicas!;
+      expect(replicasOf('recentPeak'), `at ${atSeconds}s`).toBeLessThanOrEqual(replicasOf('throughput'));
     }
   });
 

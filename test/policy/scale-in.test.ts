@@ -170,7 +170,7 @@ describe('stateful scale-in', () => {
   });
 
   it('the forecast keeps replicas for load it expects back within the lead time', () => {
-    const band = { leadTimeSeconds: leadTimeSeconds(settings()), pointSpansPerSecond: PEAK * 0.9, upperSpansPerSecond: PEAK, quantile: 0.9, fittedAtMs: T0_MS, model: 'seasonal' };
+    const band = { leadTimeSeconds: leadTimeSeconds(settings()), pointSpansPerSecond: PEAK, upperSpansPerSecond: PEAK * 1.2, quantile: 0.9, fittedAtMs: T0_MS, model: 'seasonal' };
     const decisions = runPolls(
       [0, 30, 60, 90, 120, 150].map((atSeconds) => ({ atSeconds, signals: low(10), want: {} })),
       {},
