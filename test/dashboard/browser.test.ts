@@ -114,6 +114,9 @@ describe('dashboard in Chromium', () => {
       await page.waitForSelector('tr.target-row');
       expect(await page.$$eval('tr.target-row', (rows) => rows.map((row) => row.getAttribute('data-target')))).toEqual(['payments/otel-gateway']);
     } finally {
+      // Close the page first: stopping the server waits for the page's keep-alive connection, and the
+      // overview's 5 s refresh would meanwhile hit a closed port and count as a failed request.
+      await watched?.page.close();
       await protectedDashboard.stop();
     }
   });
