@@ -27,18 +27,15 @@ export interface FleetTotals {
   replicaSeconds: number;
 }
 
+/** The collector's counters the simulated gateways expose (spans, or traces where the name says so). */
+export const GATEWAY_COUNTERS = ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces'] as const;
+export type GatewayCounts = Record<(typeof GATEWAY_COUNTERS)[number], number>;
+
 /**
  * What the pods Prometheus scrapes showed during the last step: ready pods that are not terminating
  * (a ServiceMonitor reads Endpoints, which drop terminating pods). Counters are increments.
  */
-export interface ObservedStep {
-  acceptedSpans: number;
-  refusedSpans: number;
-  sentSpans: number;
-  sendFailedSpans: number;
-  enqueueFailedSpans: number;
-  droppedTooEarlyTraces: number;
-  newTraces: number;
+export interface ObservedStep extends GatewayCounts {
   decisionTicks: number;
   /** Pods reporting: ready and not terminating (on the ring or about to join it). */
   reportingReplicas: number;

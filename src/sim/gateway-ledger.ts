@@ -2,21 +2,14 @@
 // set per pod: each step's pooled increments are shared evenly by the pods on the ring (they share
 // the load evenly), counters only ever grow, and a pod's series exist from readiness until it is
 // removed (a terminating pod leaves the scrape, as with a ServiceMonitor).
-import type { Fleet } from './fleet.ts';
+import { type Fleet, GATEWAY_COUNTERS, type GatewayCounts } from './fleet.ts';
 import { DECISION_TIMER_BUCKETS_MS } from './fleet-recorder.ts';
 import { queueCapacitySpans } from './fleet-settings.ts';
 
 /** What one gateway's /metrics would show. Counters are cumulative since the pod started. */
-export interface GatewayMetrics {
+export interface GatewayMetrics extends GatewayCounts {
   readonly pod: string;
   readonly startedAtMs: number;
-  acceptedSpans: number;
-  refusedSpans: number;
-  sentSpans: number;
-  sendFailedSpans: number;
-  enqueueFailedSpans: number;
-  droppedTooEarlyTraces: number;
-  newTraces: number;
   cpuSeconds: number;
   /** Cumulative decision ticks per DECISION_TIMER_BUCKETS_MS bound (le), plus count and sum (ms). */
   readonly decisionBuckets: Float64Array;
@@ -61,13 +54,7 @@ export class GatewayLedger {
     const latency = observed.decisionLatencyMs;
     const queueBatches = observed.queueBatchesTotal * share;
     for (const metrics of ring) {
-      metrics.acceptedSpans += observed.acceptedSpans * share;
-      metrics.refusedSpans += observed.refusedSpans * share;
-      metrics.sentSpans += observed.sentSpans * share;
-      metrics.sendFailedSpans += observed.sendFailedSpans * share;
-      metrics.enqueueFailedSpans += observed.enqueueFailedSpans * share;
-      metrics.droppedTooEarlyTraces += observed.droppedTooEarlyTraces * share;
-      metrics.newTraces += observed.newTraces * share;
+      for (const counter of GATEWAY_COUNTERS) metrics[counter] += observed[counter] * share;
       metrics.cpuSeconds += observed.ringUtilization * dt;
       DECISION_TIMER_BUCKETS_MS.forEach((bound, index) => {
         if (latency <= bound) metrics.decisionBuckets[index]! += ticks;
@@ -89,13 +76,7 @@ function newGateway(pod: string, startedAtMs: number, queueCapacityBatches: numb
   return {
     pod,
     startedAtMs,
-    acceptedSpans: 0,
-    refusedSpans: 0,
-    sentSpans: 0,
-    sendFailedSpans: 0,
-    enqueueFailedSpans: 0,
-    droppedTooEarlyTraces: 0,
-    newTraces: 0,
+    ...(Object.fromEntries(GATEWAY_COUNTERS.map((counter) => [counter, 0])) as GatewayCounts),
     cpuSeconds: 0,
     decisionBuckets: new Float64Array(DECISION_TIMER_BUCKETS_MS.length),
     decisionCount: 0,
