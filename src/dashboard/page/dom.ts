@@ -27,3 +27,8 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
   append(parent, ...children);
 }
+
+/** A compact table in a box that scrolls sideways, so a wide table stays readable on a phone. */
+export function scrollingTable(attributes: Readonly<Record<string, string>> | null, headerRow: HTMLTableRowElement, rows: readonly HTMLTableRowElement[]): HTMLDivElement {
+  return el('div', { class: 'table-scroll' }, el('table', { ...attributes, class: 'compact' }, el('thead', null, headerRow), el('tbody', null, ...rows)));
+}

@@ -4,7 +4,7 @@ import { PROPOSAL_NAMES } from '../../policy/decision.ts';
 import type { HistorySeriesView, TargetDetailView } from '../target-views.ts';
 import { getJson, targetPath } from './api-client.ts';
 import { COLORS, type ChartColumns, type ChartHandle, type ChartSpec, createChart } from './charts.ts';
-import { el, replaceChildren } from './dom.ts';
+import { el, replaceChildren, scrollingTable } from './dom.ts';
 import { formatAge, formatTime, formatWithUnit } from './format.ts';
 import { statusBadge, type View } from './overview.ts';
 import { whatIfSection } from './what-if-form.ts';
@@ -139,15 +139,10 @@ function proposalsSection(detail: TargetDetailView): HTMLElement {
     'section',
     { id: 'proposals', class: 'card' },
     el('h2', null, 'Proposals'),
-    el(
-      'div',
-      { class: 'table-scroll' },
-      el(
-        'table',
-        { class: 'compact' },
-        el('thead', null, el('tr', null, el('th', null, 'Proposal'), el('th', { class: 'num' }, 'Replicas'), el('th', null, 'Reason'))),
-        el('tbody', null, ...proposals.map((proposal) => el('tr', null, el('td', null, proposal.name), el('td', { class: 'num' }, proposal.replicas ?? '–'), el('td', null, proposal.reason)))),
-      ),
+    scrollingTable(
+      null,
+      el('tr', null, el('th', null, 'Proposal'), el('th', { class: 'num' }, 'Replicas'), el('th', null, 'Reason')),
+      proposals.map((proposal) => el('tr', null, el('td', null, proposal.name), el('td', { class: 'num' }, proposal.replicas ?? '–'), el('td', null, proposal.reason))),
     ),
   );
 }
@@ -157,25 +152,16 @@ function signalsSection(detail: TargetDetailView): HTMLElement {
     'section',
     { id: 'signals', class: 'card' },
     el('h2', null, 'Signals'),
-    el(
-      'div',
-      { class: 'table-scroll' },
-      el(
-        'table',
-        { class: 'compact' },
-        el('thead', null, el('tr', null, el('th', null, 'Signal'), el('th', { class: 'num' }, 'Value'), el('th', null, 'Compared with'))),
+    scrollingTable(
+      null,
+      el('tr', null, el('th', null, 'Signal'), el('th', { class: 'num' }, 'Value'), el('th', null, 'Compared with')),
+      detail.signals.map((signal) =>
         el(
-          'tbody',
+          'tr',
           null,
-          ...detail.signals.map((signal) =>
-            el(
-              'tr',
-              null,
-              el('td', null, signal.name),
-              el('td', { class: 'num' }, signal.reading.kind === 'ok' ? formatWithUnit(signal.reading.value, signal.unit) : el('span', { class: 'missing', title: signal.reading.reason }, `missing: ${signal.reading.reason}`)),
-              el('td', null, ...signal.thresholds.map((threshold) => el('div', { title: threshold.meaning }, `${threshold.setting ?? 'limit'} ${formatWithUnit(threshold.value, signal.unit)}`, el('span', { class: 'muted' }, ` — ${threshold.meaning}`)))),
-            ),
-          ),
+          el('td', null, signal.name),
+          el('td', { class: 'num' }, signal.reading.kind === 'ok' ? formatWithUnit(signal.reading.value, signal.unit) : el('span', { class: 'missing', title: signal.reading.reason }, `missing: ${signal.reading.reason}`)),
+          el('td', null, ...signal.thresholds.map((threshold) => el('div', { title: threshold.meaning }, `${threshold.setting ?? 'limit'} ${formatWithUnit(threshold.value, signal.unit)}`, el('span', { class: 'muted' }, ` — ${threshold.meaning}`)))),
         ),
       ),
     ),

@@ -4,7 +4,7 @@ import type { WhatIfAnswer } from '../api-routes.ts';
 import type { TargetDetailView } from '../target-views.ts';
 import { ApiError, postJson, targetPath } from './api-client.ts';
 import { COLORS, type ChartHandle, createChart } from './charts.ts';
-import { el, replaceChildren } from './dom.ts';
+import { el, replaceChildren, scrollingTable } from './dom.ts';
 import { formatNumber, formatTime } from './format.ts';
 
 /** The settings people most often try other values for; any scalerMetadata key is accepted by the API. */
@@ -66,20 +66,11 @@ function resultView(answer: WhatIfAnswer): { element: HTMLElement; chart: ChartH
       `${formatTime(answer.window.fromMs)} → ${formatTime(answer.window.toMs)}, ${answer.steps} steps of ${answer.window.stepSeconds} s (${answer.comparedSteps} with load and replica data)`,
       overrides.length > 0 ? ` · overrides: ${overrides.map(([key, value]) => `${key}=${value}`).join(', ')}` : ' · no overrides: the current settings replayed',
     ),
-    el(
-      'div',
-      { class: 'table-scroll' },
-      el(
-        'table',
-        { class: 'compact', id: 'whatif-totals' },
-        el('thead', null, el('tr', null, el('th', null, ''), el('th', { class: 'num' }, 'Gateways ran'), el('th', { class: 'num' }, 'What-if'), el('th', { class: 'num' }, 'Change'))),
-        el(
-          'tbody',
-          null,
-          ...rows.map(([label, actual, replay]) =>
-            el('tr', { 'data-row': label }, el('th', { scope: 'row' }, label), el('td', { class: 'num' }, formatNumber(actual)), el('td', { class: 'num' }, formatNumber(replay)), el('td', { class: 'num' }, change(actual, replay))),
-          ),
-        ),
+    scrollingTable(
+      { id: 'whatif-totals' },
+      el('tr', null, el('th', null, ''), el('th', { class: 'num' }, 'Gateways ran'), el('th', { class: 'num' }, 'What-if'), el('th', { class: 'num' }, 'Change')),
+      rows.map(([label, actual, replay]) =>
+        el('tr', { 'data-row': label }, el('th', { scope: 'row' }, label), el('td', { class: 'num' }, formatNumber(actual)), el('td', { class: 'num' }, formatNumber(replay)), el('td', { class: 'num' }, change(actual, replay))),
       ),
     ),
     chart.element,
