@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, type ErrorCode } from '../src/errors.ts';
+import { readmeSection } from './support/readme.ts';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const errorTable = readme.slice(readme.indexOf('## Errors'), readme.indexOf('## Per-target metadata'));
+const errorTable = readmeSection('Errors');
 
 describe('error catalogue', () => {
   for (const code of Object.keys(ERROR_CATALOGUE) as ErrorCode[]) {

@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig, serverConfigSchema } from '../../src/config/server-config.ts';
+import { readmeSection } from '../support/readme.ts';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-
-function section(heading: string): string {
-  const start = README.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README has no "## ${heading}" section`);
-  const end = README.indexOf('\n## ', start + 1);
-  return README.slice(start, end < 0 ? undefined : end);
-}
 
 interface SchemaNode {
   _zod: { def: { type: string; innerType?: SchemaNode; shape?: Record<string, SchemaNode>; valueType?: SchemaNode; in?: SchemaNode } };
@@ -32,7 +24,7 @@ function fieldPaths(node: SchemaNode, prefix: string, placeholder: (path: string
 }
 
 describe('README Configuration section', () => {
-  const text = section('Configuration');
+  const text = readmeSection('Configuration');
 
   it('documents every field of the server config schema', () => {
     const placeholders: Record<string, string> = { prometheus: '<name>', 'alerts.rules': '<rule>' };
