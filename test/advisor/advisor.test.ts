@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Advisor, type AdvisorOptions } from '../../src/advisor/advisor.ts';
-import type { AdvisorLogger } from '../../src/advisor/advisor-logger.ts';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
+import { RecordingLogger } from '../support/recording-logger.ts';
 
 const METADATA = { gatewaySelector: 'job="otel-gateway"' };
 const ref = (name: string): TargetRef => ({ namespace: 'observability', name });
@@ -20,19 +20,6 @@ class ScriptedSource implements SignalSource {
     const answer = this.answer(target, settings);
     if (answer instanceof Error) throw answer;
     return answer;
-  }
-}
-
-class RecordingLogger implements AdvisorLogger {
-  readonly lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  info(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'info', fields, message });
-  }
-  warn(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'warn', fields, message });
-  }
-  error(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'error', fields, message });
   }
 }
 

@@ -7,22 +7,10 @@ import type { Evaluation } from '../../src/advisor/target-evaluator.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { T0_MS, snapshot } from '../policy/policy-fixtures.ts';
+import { RecordingLogger } from '../support/recording-logger.ts';
 
 const EVERY_SECOND = '* * * * * *';
 const target = (name: string, metadata: Record<string, string> = { gatewaySelector: 'job="otel-gateway"' }): AdvisoryTarget => ({ namespace: 'batch', name, metadata });
-
-class RecordingLogger implements AdvisorLogger {
-  readonly lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  info(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'info', fields, message });
-  }
-  warn(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'warn', fields, message });
-  }
-  error(fields: Record<string, unknown>, message: string) {
-    this.lines.push({ level: 'error', fields, message });
-  }
-}
 
 /** A source whose reads resolve only when the test releases them. */
 class GatedSource implements SignalSource {
