@@ -1,21 +1,10 @@
 // Deterministic synthetic load for the forecasting tests: a known daily and weekly shape plus
 // seeded Gaussian noise, so a test can compare a forecast with the truth it was drawn from.
-
-/** mulberry32: a small seeded uniform generator in [0, 1); same seed, same sequence. */
-export function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../../src/sim/seeded-random.ts';
 
 /** Standard normal draws from a seeded uniform (Box-Muller). */
 export function seededNormal(seed: number): () => number {
-  const uniform = seededUniform(seed);
+  const uniform = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
