@@ -1,4 +1,4 @@
-// One catalogue of the errors this service reports. Each code is stable (alerts, logs and the README
+// One catalogue of the errors this service reports. Each code is stable (alerts, logs and docs/configuration.md
 // refer to it), says what to do, and maps to the gRPC status KEDA sees and the HTTP status the
 // dashboard answers with.
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -6,7 +6,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 export interface ErrorSpec {
   readonly grpcStatus: GrpcStatus;
   readonly httpStatus: number;
-  /** What an operator should do about it; shown in the README's error table. */
+  /** What an operator should do about it; shown in the error table of docs/configuration.md. */
   readonly remedy: string;
 }
 
@@ -54,7 +54,7 @@ export const ERROR_CATALOGUE = {
   ROUTE_NOT_FOUND: {
     grpcStatus: GrpcStatus.UNIMPLEMENTED,
     httpStatus: 404,
-    remedy: 'Use one of the dashboard paths listed in the README (/, /api/targets, /metrics, /healthz, /readyz).',
+    remedy: 'Use one of the dashboard paths listed in docs/dashboard.md (/, /api/targets, /metrics, /healthz, /readyz).',
   },
   INTERNAL_ERROR: {
     grpcStatus: GrpcStatus.INTERNAL,

@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm start -- [options]
 KEDA external scaler and autoscaling advisor for OpenTelemetry Collector gateway tiers.
 
 Options (each has an environment variable; the flag wins when both are set):
-  --config FILE          server config YAML (env CONFIG_FILE); see README "Configuration"
+  --config FILE          server config YAML (env CONFIG_FILE); see docs/configuration.md
   --prometheus-url URL   defines the Prometheus server named "default" (env PROMETHEUS_URL),
                          e.g. http://prometheus.monitoring:9090
   --grpc-port N          port of the KEDA gRPC service (env GRPC_PORT; default 6000)
@@ -60,7 +60,7 @@ function urlFrom(text: string, origin: string): string {
   return text;
 }
 
-/** The environment variables read, for the README and tests. */
+/** The environment variables read, for docs/running.md and tests. */
 export const ENV_VARIABLES = ['CONFIG_FILE', 'PROMETHEUS_URL', 'GRPC_PORT', 'HTTP_PORT', 'SIM_SPEED'] as const;
 
 /** Parses argv (without node and script) and the environment. Throws UsageError naming the flag or variable. */

@@ -1,5 +1,5 @@
 // Per-target settings, read from the ScaledObject trigger's `metadata` (KEDA forwards it verbatim as
-// `scalerMetadata`, every value a string). One schema: it carries the defaults the README documents,
+// `scalerMetadata`, every value a string). One schema: it carries the defaults docs/trigger-metadata.md documents,
 // and every rejection names the key and what it accepts, so KEDA's event on the ScaledObject says
 // exactly what to fix. Precedence: metadata ?? server config `targetDefaults` ?? built-in default.
 import { z } from 'zod';
@@ -113,7 +113,7 @@ const METADATA_FIELDS = {
 export type MetadataKey = keyof typeof METADATA_FIELDS;
 export const METADATA_KEYS = Object.keys(METADATA_FIELDS) as MetadataKey[];
 
-/** Built-in defaults, for the README table and for the dashboard's "effective settings" view. */
+/** Built-in defaults, for the table in docs/trigger-metadata.md and for the dashboard's "effective settings" view. */
 export const METADATA_DEFAULTS: Readonly<Partial<Record<MetadataKey, string>>> = Object.freeze(
   Object.fromEntries(METADATA_KEYS.map((key) => [key, METADATA_FIELDS[key].default]).filter(([, v]) => v !== undefined)),
 );

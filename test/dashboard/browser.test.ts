@@ -1,7 +1,7 @@
 // The dashboard in real Chromium over three scripted tiers (one scaling, one held by a failing
 // backend, one steady): status colours, a target's charts and reasons, a what-if, the token prompt
 // and the phone layout, with no console errors. Screenshots go to artifacts/screenshots/; the
-// README's come from here.
+// docs/screenshots come from here.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

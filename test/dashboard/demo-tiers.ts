@@ -1,4 +1,4 @@
-// Three gateway tiers with six hours of history, for the browser test and the README screenshots:
+// Three gateway tiers with six hours of history, for the browser test and the screenshots in docs/:
 // a tier following a morning ramp (scaling), a dry-run tier whose backend started failing (holding),
 // and a steady tier. Evaluated by the real Advisor every minute up to NOW_MS.
 import { NOW_MS, type TestTarget } from './dashboard-fixture.ts';

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig, serverConfigSchema } from '../../src/config/server-config.ts';
-import { readmeSection } from '../support/readme.ts';
+import { docSection } from '../support/docs.ts';
 
 
 interface SchemaNode {
@@ -23,8 +23,8 @@ function fieldPaths(node: SchemaNode, prefix: string, placeholder: (path: string
   return [prefix];
 }
 
-describe('README Configuration section', () => {
-  const text = readmeSection('Configuration');
+describe('docs/configuration.md', () => {
+  const text = docSection('docs/configuration.md', 'Configuration');
 
   it('documents every field of the server config schema', () => {
     const placeholders: Record<string, string> = { prometheus: '<name>', 'alerts.rules': '<rule>' };
@@ -35,9 +35,9 @@ describe('README Configuration section', () => {
   });
 
   it('its example is a valid server config', () => {
-    const example = /### Example\n+```yaml\n([\s\S]*?)```/.exec(text)?.[1];
+    const example = /## Example\n+```yaml\n([\s\S]*?)```/.exec(docSection('docs/configuration.md', 'Example'))?.[1];
     expect(example).toBeDefined();
-    expect(() => parseServerConfig(parseYaml(example!), 'README example')).not.toThrow();
+    expect(() => parseServerConfig(parseYaml(example!), 'docs/configuration.md example')).not.toThrow();
   });
 
   it('states the default the schema applies for each scalar field', () => {

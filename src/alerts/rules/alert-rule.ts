@@ -92,7 +92,7 @@ export interface AlertRule {
   readonly severity: AlertSeverity;
   readonly defaultForSeconds: number;
   /**
-   * Threshold semantics for config and the README; undefined when the rule takes no threshold
+   * Threshold semantics for config and docs/alerts.md; undefined when the rule takes no threshold
    * (then setting one in config is an error). `defaultValue` undefined = derived from the target.
    * Config values must be above `above` (or equal to it when `orEqual`).
    */

@@ -55,7 +55,7 @@ export const dataMissingRule: AlertRule = {
       scalerAction: describeGuardedAction(decision, input.advisory, guard),
       checks: [
         'That Prometheus scrapes every gateway (`up` for the gateway job) and that `gatewaySelector` matches them.',
-        'Metric names for the collector version in use (some need `service::telemetry` readers; see the Signals section of the README).',
+        'Metric names for the collector version in use (some need `service::telemetry` readers; see docs/signals.md).',
         'Scrape interval against `rateWindow`: a window shorter than two scrapes has no rate.',
       ],
     };

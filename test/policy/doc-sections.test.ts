@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { METADATA_DEFAULTS, METADATA_KEYS } from '../../src/config/target-metadata.ts';
 import { GUARD_NAMES, PROPOSAL_NAMES } from '../../src/policy/decision.ts';
-import { readmeSection } from '../support/readme.ts';
+import { docSection } from '../support/docs.ts';
 
 
-describe('README: per-target metadata table', () => {
-  const text = readmeSection('Per-target metadata (ScaledObject trigger)');
+describe('docs/trigger-metadata.md: the metadata table', () => {
+  const text = docSection('docs/trigger-metadata.md', 'Per-target metadata (ScaledObject trigger)');
 
   it('has a row for every metadata key, stating its built-in default', () => {
     const wrong = METADATA_KEYS.filter((key) => {
@@ -16,8 +16,8 @@ describe('README: per-target metadata table', () => {
   });
 });
 
-describe('README: how it decides', () => {
-  const text = readmeSection('How it decides');
+describe('docs/how-it-decides.md', () => {
+  const text = docSection('docs/how-it-decides.md', 'How it decides');
 
   it('explains every proposal and every guard by its name in decisions', () => {
     const missing = [...PROPOSAL_NAMES, ...GUARD_NAMES].filter((name) => !text.includes(`\`${name}\``));
