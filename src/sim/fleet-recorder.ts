@@ -2,7 +2,7 @@
 // (cumulative, summed over the pods it scrapes) and gauge, kept for a retention window in ring
 // buffers. Reads happen at scrape times and compute rates and the decision-latency p99 the way
 // PromQL's rate() and histogram_quantile() would over the scraped samples.
-import type { ObservedStep } from './fleet.ts';
+import { GATEWAY_COUNTERS, type ObservedStep } from './fleet.ts';
 
 /** Bucket bounds of the tail-sampling decision-timer histogram (contrib metadata.yaml), in ms. */
 export const DECISION_TIMER_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000, 50000] as const;
@@ -10,10 +10,11 @@ export const DECISION_TIMER_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 200
 /** Prometheus' default-ish scrape interval for the gateways; reads see the last scrape. */
 export const SCRAPE_INTERVAL_SECONDS = 15;
 
-export const COUNTER_NAMES = ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces'] as const;
+/** Every counter the gateways expose, CPU-seconds included (a capacity estimate reads its rate). */
+export const COUNTER_NAMES = GATEWAY_COUNTERS;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-export const GAUGE_NAMES = ['reportingReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization'] as const;
+export const GAUGE_NAMES = ['reportingReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
 /** An answer that has a value, or the reason PromQL would have returned nothing. */

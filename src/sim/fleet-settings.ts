@@ -38,6 +38,12 @@ export interface FleetSettings {
   readonly decisionTickMsPerTracePerSecond: number;
   /** Decision-tick cost per trace held on a replica (ms), before CPU contention. */
   readonly decisionTickMsPerHeldTrace: number;
+  /** Multiplier on both decision-tick costs (`--tick-cost`): a heavier policy set or a slower CPU. */
+  readonly decisionTickCostMultiplier: number;
+  /** Resident memory of an idle gateway process (Go runtime, config, pipelines), in bytes. */
+  readonly memoryBaseBytesPerReplica: number;
+  /** Resident memory per span held (backlog, tail-sampling buffer, exporter queue), overhead included. */
+  readonly memoryBytesPerSpan: number;
 }
 
 /** DESIGN.md "Simulator defaults", and the model constants chosen for what the table leaves open. */
@@ -62,6 +68,11 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   retryMaxElapsedSeconds: 300,
   decisionTickMsPerTracePerSecond: 0.08,
   decisionTickMsPerHeldTrace: 0.001,
+  decisionTickCostMultiplier: 1,
+  // Assumptions until calibrated against the real tier: a collector-contrib process idles at ~128 MiB;
+  // a held span costs ~1 KB decoded plus 2–3× Go heap overhead (../shared/reference/otelcol-metrics.md).
+  memoryBaseBytesPerReplica: 128 * 1024 * 1024,
+  memoryBytesPerSpan: 2560,
 });
 
 /** Scenario-level parameters shared by every autoscaler of a run. */
@@ -93,6 +104,19 @@ export function queueCapacitySpans(settings: FleetSettings): number {
   return settings.queueBatchesPerReplica * settings.spansPerBatch;
 }
 
+/**
+ * Memory a gateway's container requests: the idle process plus the memory_limiter's limit in spans,
+ * which operators size to fit the container. The hpa-cpu-mem baseline's utilization is RSS / this.
+ */
+export function memoryRequestBytes(settings: FleetSettings): number {
+  return settings.memoryBaseBytesPerReplica + settings.memoryLimitSpansPerReplica * settings.memoryBytesPerSpan;
+}
+
+/** Resident memory of a gateway process holding `heldSpans`. */
+export function memoryRssBytes(settings: FleetSettings, heldSpans: number): number {
+  return settings.memoryBaseBytesPerReplica + heldSpans * settings.memoryBytesPerSpan;
+}
+
 /** Validates settings once; names the field and the fix. */
 export function assertFleetSettings(settings: FleetSettings): void {
   const positive: (keyof FleetSettings)[] = [
@@ -110,12 +134,14 @@ export function assertFleetSettings(settings: FleetSettings): void {
     'maxReplicas',
     'exporterConsumers',
     'retryMaxElapsedSeconds',
+    'memoryBaseBytesPerReplica',
+    'memoryBytesPerSpan',
   ];
   for (const key of positive) {
     const value = settings[key];
     if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`fleet setting ${key} must be a positive number, got ${value}`);
   }
-  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionTickMsPerTracePerSecond', 'decisionTickMsPerHeldTrace'] as const) {
+  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionTickMsPerTracePerSecond', 'decisionTickMsPerHeldTrace', 'decisionTickCostMultiplier'] as const) {
     const value = settings[key];
     if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`fleet setting ${key} must be a number ≥ 0, got ${value}`);
   }

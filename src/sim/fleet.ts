@@ -3,7 +3,7 @@
 // ring, draining or killed pods on scale-in, the memory_limiter in front, a backend whose capacity
 // is shared by every exporting replica. It keeps exact span accounting and what Prometheus would see.
 import type { FleetSettings } from './fleet-settings.ts';
-import { assertFleetSettings, joinDelaySeconds, queueCapacitySpans } from './fleet-settings.ts';
+import { assertFleetSettings, joinDelaySeconds, memoryRssBytes, queueCapacitySpans } from './fleet-settings.ts';
 import { emptyPoolStepResult, type PoolStepResult, ReplicaPool } from './replica-pool.ts';
 
 /** Cumulative totals of a run; spans unless the name says traces or seconds. */
@@ -27,8 +27,8 @@ export interface FleetTotals {
   replicaSeconds: number;
 }
 
-/** The collector's counters the simulated gateways expose (spans, or traces where the name says so). */
-export const GATEWAY_COUNTERS = ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces'] as const;
+/** The collector's counters the simulated gateways expose (spans, traces or CPU-seconds, as the name says). */
+export const GATEWAY_COUNTERS = ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces', 'cpuSeconds'] as const;
 export type GatewayCounts = Record<(typeof GATEWAY_COUNTERS)[number], number>;
 
 /**
@@ -46,8 +46,13 @@ export interface ObservedStep extends GatewayCounts {
   queueBatchesTotal: number;
   tracesOnMemory: number;
   decisionLatencyMs: number;
-  /** CPU utilization of a ring pod, 0..1. */
+  /**
+   * CPU a ring pod used over the last step, in cores: 1 is the 100 % CPU at which it handles μ spans/s.
+   * Decision ticks count too, so it can pass 1 near saturation (usage over a 1-core request).
+   */
   ringUtilization: number;
+  /** Resident memory of a ring pod (bytes): the process base plus its share of the spans held. */
+  memoryRssBytes: number;
 }
 
 export type PodPhase = 'starting' | 'ready' | 'ring' | 'draining';
@@ -116,6 +121,8 @@ export class Fleet {
     tracesOnMemory: 0,
     decisionLatencyMs: 0,
     ringUtilization: 0,
+    cpuSeconds: 0,
+    memoryRssBytes: 0,
   };
   /** Index of the next step to run; time = stepIndex × stepSeconds from the start. */
   stepIndex = 0;
@@ -296,6 +303,8 @@ export class Fleet {
     observed.droppedTooEarlyTraces = active.droppedTooEarlyTraces;
     observed.newTraces = active.ingested / settings.spansPerTrace;
     observed.decisionTicks = active.decisionTicks * ringCount;
+    observed.cpuSeconds = active.cpuSeconds;
+    observed.ringUtilization = ringCount > 0 ? active.cpuSeconds / (ringCount * dt) : 0;
     this.stepIndex++;
     this.observeGauges();
   }
@@ -322,6 +331,6 @@ export class Fleet {
     observed.queueBatchesTotal = this.ring.queueSpans / settings.spansPerBatch;
     observed.tracesOnMemory = this.ring.tracesInFlight;
     observed.decisionLatencyMs = ringCount > 0 ? this.ring.decisionLatencyMs : 0;
-    observed.ringUtilization = ringCount > 0 ? this.ring.utilization : 0;
+    observed.memoryRssBytes = ringCount > 0 ? memoryRssBytes(settings, this.ring.heldSpans / ringCount) : 0;
   }
 }

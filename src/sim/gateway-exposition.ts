@@ -29,6 +29,7 @@ const QUEUE = { exporter: 'otlp', data_type: 'traces' };
 const FAMILIES: readonly Family[] = [
   { name: 'otelcol_process_uptime', type: 'counter', help: 'Uptime of the process', labels: {}, value: (g, now) => (now - g.startedAtMs) / 1000 },
   { name: 'otelcol_process_cpu_seconds', type: 'counter', help: 'Total CPU user and system time in seconds', labels: {}, value: (g) => g.cpuSeconds },
+  { name: 'otelcol_process_memory_rss', type: 'gauge', help: 'Total physical memory (resident set size)', labels: {}, value: (g) => g.memoryRssBytes, whole: true },
   { name: 'otelcol_receiver_accepted_spans', type: 'counter', help: 'Number of spans successfully pushed into the pipeline.', labels: RECEIVER, value: (g) => g.acceptedSpans, whole: true },
   { name: 'otelcol_receiver_refused_spans', type: 'counter', help: 'Number of spans that could not be pushed into the pipeline.', labels: RECEIVER, value: (g) => g.refusedSpans, whole: true },
   { name: 'otelcol_processor_memory_limiter_refused_spans', type: 'counter', help: 'Number of spans that were refused by the memory limiter.', labels: {}, value: (g) => g.refusedSpans, whole: true },

@@ -4,13 +4,12 @@
 // removed (a terminating pod leaves the scrape, as with a ServiceMonitor).
 import { type Fleet, GATEWAY_COUNTERS, type GatewayCounts } from './fleet.ts';
 import { DECISION_TIMER_BUCKETS_MS } from './fleet-recorder.ts';
-import { queueCapacitySpans } from './fleet-settings.ts';
+import { memoryRssBytes, queueCapacitySpans } from './fleet-settings.ts';
 
 /** What one gateway's /metrics would show. Counters are cumulative since the pod started. */
 export interface GatewayMetrics extends GatewayCounts {
   readonly pod: string;
   readonly startedAtMs: number;
-  cpuSeconds: number;
   /** Cumulative decision ticks per DECISION_TIMER_BUCKETS_MS bound (le), plus count and sum (ms). */
   readonly decisionBuckets: Float64Array;
   decisionCount: number;
@@ -18,6 +17,7 @@ export interface GatewayMetrics extends GatewayCounts {
   queueBatches: number;
   queueCapacityBatches: number;
   tracesOnMemory: number;
+  memoryRssBytes: number;
 }
 
 /** Follows a fleet step by step and keeps every scraped pod's metrics. */
@@ -29,7 +29,6 @@ export class GatewayLedger {
   /** Call after every fleet step, with the time the step ended. */
   update(nowMs: number): void {
     const { fleet } = this;
-    const dt = fleet.settings.stepSeconds;
     const observed = fleet.observed;
     const present = new Set<string>();
     const ring: GatewayMetrics[] = [];
@@ -45,6 +44,7 @@ export class GatewayLedger {
       else {
         metrics.queueBatches = 0;
         metrics.tracesOnMemory = 0;
+        metrics.memoryRssBytes = memoryRssBytes(fleet.settings, 0);
       }
     }
     for (const name of [...this.gateways.keys()]) if (!present.has(name)) this.gateways.delete(name);
@@ -55,7 +55,6 @@ export class GatewayLedger {
     const queueBatches = observed.queueBatchesTotal * share;
     for (const metrics of ring) {
       for (const counter of GATEWAY_COUNTERS) metrics[counter] += observed[counter] * share;
-      metrics.cpuSeconds += observed.ringUtilization * dt;
       DECISION_TIMER_BUCKETS_MS.forEach((bound, index) => {
         if (latency <= bound) metrics.decisionBuckets[index]! += ticks;
       });
@@ -63,6 +62,7 @@ export class GatewayLedger {
       metrics.decisionSumMs += ticks * latency;
       metrics.queueBatches = queueBatches;
       metrics.tracesOnMemory = observed.tracesOnMemory * share;
+      metrics.memoryRssBytes = observed.memoryRssBytes;
     }
   }
 
@@ -77,12 +77,12 @@ function newGateway(pod: string, startedAtMs: number, queueCapacityBatches: numb
     pod,
     startedAtMs,
     ...(Object.fromEntries(GATEWAY_COUNTERS.map((counter) => [counter, 0])) as GatewayCounts),
-    cpuSeconds: 0,
     decisionBuckets: new Float64Array(DECISION_TIMER_BUCKETS_MS.length),
     decisionCount: 0,
     decisionSumMs: 0,
     queueBatches: 0,
     queueCapacityBatches,
     tracesOnMemory: 0,
+    memoryRssBytes: 0,
   };
 }

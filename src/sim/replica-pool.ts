@@ -28,8 +28,13 @@ export interface PoolStepResult {
   enqueueFailed: number;
   droppedTooEarlySpans: number;
   droppedTooEarlyTraces: number;
-  /** CPU used / CPU available over the step, 0..1. */
+  /** CPU used by span work / CPU available over the step, 0..1 (what bounds throughput). */
   utilization: number;
+  /**
+   * CPU-seconds the pool's processes consumed over the step: one per `capacitySpansPerSecond` spans of
+   * work (a replica at 100 % CPU is one core) plus the decision ticks' own work.
+   */
+  cpuSeconds: number;
   /** Duration of one decision tick at the end of the step. */
   decisionLatencyMs: number;
   /** Decision ticks that ran during the step. */
@@ -37,7 +42,7 @@ export interface PoolStepResult {
 }
 
 export function emptyPoolStepResult(): PoolStepResult {
-  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, utilization: 0, decisionLatencyMs: 0, decisionTicks: 0 };
+  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
 }
 
 /** Pooled state of replicas that see the same share of load; exact integer span accounting. */
@@ -220,21 +225,23 @@ export class ReplicaPool {
 
     this.utilization = cpuBudget > 0 ? Math.min(cpuNeeded, cpuBudget) / cpuBudget : 0;
     out.utilization = this.utilization;
-    this.decisionLatencyMs = this.tickLatencyMs(ingested);
+    const tickWorkMs = this.tickWorkMs(ingested);
+    out.cpuSeconds = Math.min(cpuNeeded, cpuBudget) / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
+    this.decisionLatencyMs = tickWorkMs / (1 - Math.min(this.utilization, CONTENTION_UTILIZATION_CAP));
     out.decisionLatencyMs = this.decisionLatencyMs;
   }
 
   /**
-   * A decision tick costs time per trace arriving and per trace held, slowed by CPU contention
-   * (1 / (1 − utilization), the M/M/1 stretch), so it passes the 1 s tick period as a replica nears
-   * saturation; a slow tick stretches the hold time and traces pile up towards num_traces.
+   * A decision tick's own work on one replica (ms of CPU): a cost per trace arriving and per trace held.
+   * Its latency is that work slowed by CPU contention (1 / (1 − utilization), the M/M/1 stretch), so it
+   * passes the 1 s tick period as a replica nears saturation; a slow tick stretches the hold time and
+   * traces pile up towards num_traces.
    */
-  private tickLatencyMs(ingestedSpans: number): number {
+  private tickWorkMs(ingestedSpans: number): number {
     if (this.replicas <= 0) return 0;
     const { settings } = this;
     const tracesPerSecond = ingestedSpans / settings.spansPerTrace / settings.stepSeconds / this.replicas;
     const tracesHeld = this.bufferSpans / settings.spansPerTrace / this.replicas;
-    const work = settings.decisionTickMsPerTracePerSecond * tracesPerSecond + settings.decisionTickMsPerHeldTrace * tracesHeld;
-    return work / (1 - Math.min(this.utilization, CONTENTION_UTILIZATION_CAP));
+    return settings.decisionTickCostMultiplier * (settings.decisionTickMsPerTracePerSecond * tracesPerSecond + settings.decisionTickMsPerHeldTrace * tracesHeld);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { counterNamePattern, DECISION_TIMER_BASE, gaugeNamePattern, REFUSED_FAMILIES, UPTIME_NAME_PATTERN } from '../../src/signals/promql-catalogue.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
-import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
+import { DEFAULT_FLEET_SETTINGS, type FleetSettings, memoryRequestBytes } from '../../src/sim/fleet-settings.ts';
 import { renderGatewayExposition } from '../../src/sim/gateway-exposition.ts';
 import { GatewayLedger } from '../../src/sim/gateway-ledger.ts';
 
@@ -33,8 +33,8 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 const startMs = Date.parse('2026-01-05T00:00:00Z');
 
-function simulate() {
-  const fleet = new Fleet({ ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 }, { initialReplicas: 3 });
+function simulate(settings: Partial<FleetSettings> = {}) {
+  const fleet = new Fleet({ ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40, ...settings }, { initialReplicas: 3 });
   const ledger = new GatewayLedger(fleet);
   const step = (count: number, offeredPerSecond: number, outage = false) => {
     for (let i = 0; i < count; i++) {
@@ -130,5 +130,36 @@ describe('renderGatewayExposition', () => {
       expect(buckets.at(-1)!.value).toBe(count);
       expect(count).toBeGreaterThan(0);
     }
+  });
+
+  it('spends one CPU-second per μ spans of work plus the decision ticks, so CPU against accepted spans reveals the true capacity', () => {
+    const cpuPerAcceptedSpan = (capacitySpansPerSecond: number) => {
+      const { step, render } = simulate({ capacitySpansPerSecond });
+      step(20, 30_000);
+      const sum = (name: string) => render().samples.filter((s) => s.name === name && s.labels.pod === 'otel-gateway-1').reduce((total, s) => total + s.value, 0);
+      const [cpuBefore, acceptedBefore] = [sum('otelcol_process_cpu_seconds'), sum('otelcol_receiver_accepted_spans')];
+      step(60, 30_000);
+      return (sum('otelcol_process_cpu_seconds') - cpuBefore) / (sum('otelcol_receiver_accepted_spans') - acceptedBefore);
+    };
+    for (const capacity of [14_000, 20_000, 26_000]) {
+      const spansPerCpuSecond = 1 / cpuPerAcceptedSpan(capacity);
+      // Every accepted span is ingested and exported (one μ-unit of work); ticks take a few percent more.
+      expect(spansPerCpuSecond, `capacity ${capacity}`).toBeLessThan(capacity);
+      expect(spansPerCpuSecond, `capacity ${capacity}`).toBeGreaterThan(capacity * 0.85);
+    }
+  });
+
+  it('shows each gateway\'s resident memory growing with what it holds: an outage fills the queue and the memory with it', () => {
+    const { step, render } = simulate();
+    const rss = () => render().samples.find((s) => s.name === 'otelcol_process_memory_rss' && s.labels.pod === 'otel-gateway-0')!.value;
+    step(20, 30_000);
+    const steady = rss();
+    // A replica holds decision_wait × 10,000 spans/s in its tail-sampling buffer.
+    expect(steady).toBeCloseTo(DEFAULT_FLEET_SETTINGS.memoryBaseBytesPerReplica + 30 * 10_000 * DEFAULT_FLEET_SETTINGS.memoryBytesPerSpan, -7);
+    step(40, 30_000, true);
+    expect(rss()).toBeGreaterThan(steady * 1.5);
+    expect(rss()).toBeLessThanOrEqual(memoryRequestBytes(DEFAULT_FLEET_SETTINGS));
+    step(60, 30_000);
+    expect(rss()).toBeCloseTo(steady, -7);
   });
 });
