@@ -91,3 +91,15 @@ export class ScalerError extends Error {
     return ERROR_CATALOGUE[this.code];
   }
 }
+
+/** Longest stretch of an input echoed into an error message or a log line. */
+export const ECHO_MAX_CHARACTERS = 200;
+
+/**
+ * An input value as errors and logs echo it: cut to ECHO_MAX_CHARACTERS, so a megabyte of metadata
+ * cannot become a megabyte of log or a gRPC status too large for the client to read.
+ */
+export function echoValue(value: string): string {
+  if (value.length <= ECHO_MAX_CHARACTERS) return value;
+  return `${value.slice(0, ECHO_MAX_CHARACTERS)}… (${value.length - ECHO_MAX_CHARACTERS} more characters)`;
+}

@@ -4,7 +4,7 @@
 // seen for forgetAfterSeconds are dropped and at most maxTargets are kept (least recently seen go first).
 import type { TargetDefaults } from '../config/server-config.ts';
 import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
-import { type ErrorCode, ScalerError } from '../errors.ts';
+import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -152,7 +152,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
     try {
       const source = this.options.sourceFor(settings.prometheus);
       if (source === undefined) {
-        throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${settings.prometheus}" is not a Prometheus server in the server config`);
+        throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
       const snapshot = await source.read(ref, settings);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.

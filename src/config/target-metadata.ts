@@ -3,8 +3,9 @@
 // and every rejection names the key and what it accepts, so KEDA's event on the ScaledObject says
 // exactly what to fix. Precedence: metadata ?? server config `targetDefaults` ?? built-in default.
 import { z } from 'zod';
-import { ScalerError } from '../errors.ts';
+import { echoValue, ScalerError } from '../errors.ts';
 import { parseDurationSeconds } from './duration.ts';
+import { parseLabelMatchers } from './label-matchers.ts';
 
 /** Keys KEDA itself reads from the same map; accepted and ignored here. */
 export const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'unsafeSsl'] as const;
@@ -12,42 +13,17 @@ export const KEDA_OWN_KEYS = ['scalerAddress', 'enableTLS', 'unsafeSsl'] as cons
 export const MODES = ['enforce', 'dry-run'] as const;
 export type Mode = (typeof MODES)[number];
 
-// One label matcher as PromQL writes it: name, operator, double-quoted value.
-const LABEL_MATCHER = /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*$/;
-
-function splitMatchers(text: string): string[] {
-  // Commas inside quoted values belong to the value, not the matcher list.
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === '\\' && quoted) {
-      current += ch + (text[i + 1] ?? '');
-      i++;
-      continue;
-    }
-    if (ch === '"') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      parts.push(current);
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  parts.push(current);
-  return parts.filter((part) => part.trim() !== '');
-}
-
 const text = z.string().trim().min(1, 'must not be empty');
 
-const selector = text.refine(
-  (value) => {
-    const matchers = splitMatchers(value);
-    return matchers.length > 0 && matchers.every((matcher) => LABEL_MATCHER.test(matcher));
-  },
-  { message: 'must be PromQL label matchers such as job="otel-gateway",namespace="observability"' },
-);
+// Parsed as PromQL label matchers; the settings keep the re-written selector, which is what Prometheus gets.
+const selector = text.transform((value, ctx) => {
+  const parsed = parseLabelMatchers(value);
+  if (parsed.kind === 'invalid') {
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  }
+  return parsed.selector;
+});
 
 function number(options: { min: number; max: number; minExclusive?: boolean; integer?: boolean }) {
   const range = `${options.minExclusive ? '>' : '≥'} ${options.min} and ≤ ${options.max}`;
@@ -61,7 +37,7 @@ function number(options: { min: number; max: number; minExclusive?: boolean; int
       (options.minExclusive ? parsed > options.min : parsed >= options.min) &&
       parsed <= options.max;
     if (!valid) {
-      ctx.addIssue({ code: 'custom', message: `must be ${kind} ${range}, got "${value}"` });
+      ctx.addIssue({ code: 'custom', message: `must be ${kind} ${range}, got "${echoValue(value)}"` });
       return z.NEVER;
     }
     return parsed;
@@ -69,12 +45,13 @@ function number(options: { min: number; max: number; minExclusive?: boolean; int
 }
 
 function duration(options: { minSeconds: number; maxSeconds: number }) {
-  return text.transform((value, ctx) => {
+  // Not trimmed: Prometheus takes no padding in a duration, and the same text goes into range selectors.
+  return z.string().transform((value, ctx) => {
     const seconds = parseDurationSeconds(value);
     if (seconds === undefined || seconds < options.minSeconds || seconds > options.maxSeconds) {
       ctx.addIssue({
         code: 'custom',
-        message: `must be a duration like "30s", "2m" or "1h" between ${options.minSeconds}s and ${options.maxSeconds}s, got "${value}"`,
+        message: `must be a duration like "30s", "2m" or "1h" between ${options.minSeconds}s and ${options.maxSeconds}s, got "${echoValue(value)}"`,
       });
       return z.NEVER;
     }
@@ -154,7 +131,35 @@ export function leadTimeSeconds(settings: TargetSettings): number {
 }
 
 function invalid(key: string, message: string): ScalerError {
-  return new ScalerError('INVALID_METADATA', `scalerMetadata.${key} ${message}`);
+  return new ScalerError('INVALID_METADATA', `scalerMetadata.${echoValue(key)} ${message}`);
+}
+
+/** Largest value one metadata key may hold: a selector with a few dozen matchers fits many times over. */
+export const METADATA_VALUE_MAX_BYTES = 4096;
+/** Largest metadata map, keys and values together. */
+export const METADATA_MAP_MAX_BYTES = 32_768;
+
+/**
+ * Refuses oversized metadata before anything is parsed, cached or echoed: the bounds keep the parse
+ * cache and every error message small whatever a client sends.
+ */
+function checkMetadataSize(metadata: Readonly<Record<string, string>>): void {
+  let total = 0;
+  let largest = { key: '', bytes: 0 };
+  for (const [key, value] of Object.entries(metadata)) {
+    const bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
+    if (Buffer.byteLength(value) > METADATA_VALUE_MAX_BYTES) {
+      throw invalid(key, `holds ${Buffer.byteLength(value)} bytes; a metadata value may hold at most ${METADATA_VALUE_MAX_BYTES} bytes (4 KiB)`);
+    }
+    total += bytes;
+    if (bytes > largest.bytes) largest = { key, bytes };
+  }
+  if (total > METADATA_MAP_MAX_BYTES) {
+    throw new ScalerError(
+      'INVALID_METADATA',
+      `scalerMetadata holds ${total} bytes in all; a trigger's metadata may hold at most ${METADATA_MAP_MAX_BYTES} bytes (32 KiB); its largest entry is ${echoValue(largest.key)} (${largest.bytes} bytes)`,
+    );
+  }
 }
 
 type MetadataDefaults = Readonly<Partial<Record<MetadataKey, string>>>;
@@ -183,6 +188,7 @@ export function parseTargetMetadata(metadata: Readonly<Record<string, string>>, 
     byMetadata = new Map();
     parsedSettings.set(defaults, byMetadata);
   }
+  checkMetadataSize(metadata);
   const key = metadataKeyOf(metadata);
   const known = byMetadata.get(key);
   if (known !== undefined) return known;

@@ -5,7 +5,7 @@ import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { DecisionLog, TargetRecord } from '../advisor/decision-log.ts';
 import { initialReplicas, WHAT_IF_ESTIMATOR, WhatIfReplay, type WhatIfResult } from '../advisor/what-if.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
-import { ScalerError } from '../errors.ts';
+import { echoValue, ScalerError } from '../errors.ts';
 import type { SignalHistory, TargetRef } from '../signals/signal-snapshot.ts';
 import { parseInstantMs, readJsonObject, readQuery } from './request-parsing.ts';
 import { historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
@@ -48,7 +48,7 @@ function methodNotAllowed(method: string, allowed: string): ScalerError {
 function findTarget(context: ApiContext, ref: TargetRef): TargetRecord {
   const record = context.decisionLog.target(ref);
   if (record === undefined) {
-    throw new ScalerError('TARGET_NOT_FOUND', `no target ${ref.namespace}/${ref.name}: it has not been polled by KEDA nor declared in advisoryTargets`);
+    throw new ScalerError('TARGET_NOT_FOUND', `no target ${echoValue(ref.namespace)}/${echoValue(ref.name)}: it has not been polled by KEDA nor declared in advisoryTargets`);
   }
   return record;
 }
@@ -97,7 +97,7 @@ export async function answerApi(context: ApiContext, request: IncomingMessage, u
   const method = request.method ?? 'GET';
   const [collection, namespace, name, action, ...rest] = segments;
   if (collection !== 'targets' || rest.length > 0 || (namespace !== undefined && name === undefined)) {
-    throw new ScalerError('BAD_REQUEST', `no API path ${url.pathname}; the API has: ${API_ROUTES_HELP}`);
+    throw new ScalerError('BAD_REQUEST', `no API path ${echoValue(url.pathname)}; the API has: ${API_ROUTES_HELP}`);
   }
   if (namespace === undefined) {
     if (method !== 'GET') throw methodNotAllowed(method, 'GET');
@@ -118,7 +118,7 @@ export async function answerApi(context: ApiContext, request: IncomingMessage, u
       readQuery(url, []);
       return whatIf(context, record, request);
     default:
-      throw new ScalerError('BAD_REQUEST', `no API path ${url.pathname}; the API has: ${API_ROUTES_HELP}`);
+      throw new ScalerError('BAD_REQUEST', `no API path ${echoValue(url.pathname)}; the API has: ${API_ROUTES_HELP}`);
   }
 }
 

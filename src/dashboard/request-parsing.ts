@@ -2,7 +2,7 @@
 // typed values, or a BAD_REQUEST ScalerError that names the parameter and what it accepts.
 import type { IncomingMessage } from 'node:http';
 import { formatDuration, parseDurationSeconds } from '../config/duration.ts';
-import { ScalerError } from '../errors.ts';
+import { echoValue, ScalerError } from '../errors.ts';
 
 /** Bodies larger than this are refused; a what-if request is a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -25,7 +25,7 @@ export function parseInstantMs(text: string, nowMs: number, field: string): numb
   if (/^\d+$/.test(value)) {
     const ms = Number(value);
     if (!Number.isSafeInteger(ms) || ms < SMALLEST_PLAUSIBLE_EPOCH_MS) {
-      throw badRequest(`${field} "${text}" is not milliseconds since the epoch (seconds? multiply by 1000); or give an ISO time like 2024-05-01T08:00:00Z or a duration before now like 6h`);
+      throw badRequest(`${field} "${echoValue(text)}" is not milliseconds since the epoch (seconds? multiply by 1000); or give an ISO time like 2024-05-01T08:00:00Z or a duration before now like 6h`);
     }
     return ms;
   }
@@ -35,14 +35,14 @@ export function parseInstantMs(text: string, nowMs: number, field: string): numb
   }
   const seconds = parseDurationSeconds(value);
   if (seconds !== undefined) return nowMs - seconds * 1000;
-  throw badRequest(`${field} "${text}" is not a time: give an ISO time with a zone like 2024-05-01T08:00:00Z, milliseconds since the epoch, or a duration before now like 6h`);
+  throw badRequest(`${field} "${echoValue(text)}" is not a time: give an ISO time with a zone like 2024-05-01T08:00:00Z, milliseconds since the epoch, or a duration before now like 6h`);
 }
 
 /** A Prometheus duration in seconds, bounded; the message says which field and range. */
 export function parseStepSeconds(text: string, field: string, bounds: { minSeconds: number; maxSeconds: number }): number {
   const seconds = parseDurationSeconds(text);
   if (seconds === undefined || seconds < bounds.minSeconds || seconds > bounds.maxSeconds) {
-    throw badRequest(`${field} "${text}" must be a duration like "30s" or "1m" between ${formatDuration(bounds.minSeconds)} and ${formatDuration(bounds.maxSeconds)}`);
+    throw badRequest(`${field} "${echoValue(text)}" must be a duration like "30s" or "1m" between ${formatDuration(bounds.minSeconds)} and ${formatDuration(bounds.maxSeconds)}`);
   }
   return seconds;
 }
@@ -52,9 +52,9 @@ export function readQuery(url: URL, allowed: readonly string[]): Readonly<Record
   const values: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
     if (!allowed.includes(name)) {
-      throw badRequest(`unknown query parameter "${name}"; ${allowed.length === 0 ? 'this path takes none' : `allowed: ${allowed.join(', ')}`}`);
+      throw badRequest(`unknown query parameter "${echoValue(name)}"; ${allowed.length === 0 ? 'this path takes none' : `allowed: ${allowed.join(', ')}`}`);
     }
-    if (name in values) throw badRequest(`query parameter "${name}" is given more than once`);
+    if (name in values) throw badRequest(`query parameter "${echoValue(name)}" is given more than once`);
     values[name] = value;
   }
   return values;
@@ -69,7 +69,7 @@ export function pathSegments(pathname: string): string[] {
       try {
         return decodeURIComponent(segment);
       } catch {
-        throw badRequest(`path segment "${segment}" is not valid percent-encoding`);
+        throw badRequest(`path segment "${echoValue(segment)}" is not valid percent-encoding`);
       }
     });
 }

@@ -4,7 +4,7 @@
 import { formatDuration } from '../config/duration.ts';
 import { parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import type { RangeWindow } from '../signals/signal-snapshot.ts';
-import { ScalerError } from '../errors.ts';
+import { echoValue, ScalerError } from '../errors.ts';
 import { parseInstantMs, parseStepSeconds } from './request-parsing.ts';
 import { settingsAsMetadata } from './settings-as-metadata.ts';
 
@@ -43,7 +43,7 @@ function readOverrides(raw: unknown): Record<string, string> {
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value === 'string') overrides[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) overrides[key] = String(value);
-    else throw badRequest(`overrides.${key} must be a string or a number, as in scalerMetadata`);
+    else throw badRequest(`overrides.${echoValue(key)} must be a string or a number, as in scalerMetadata`);
   }
   return overrides;
 }
@@ -64,7 +64,7 @@ export function parseWhatIfRequest(
   limits: WhatIfLimits = DEFAULT_WHAT_IF_LIMITS,
 ): WhatIfRequest {
   for (const key of Object.keys(body)) {
-    if (!(BODY_KEYS as readonly string[]).includes(key)) throw badRequest(`unknown field "${key}" in the what-if body; allowed: ${BODY_KEYS.join(', ')}`);
+    if (!(BODY_KEYS as readonly string[]).includes(key)) throw badRequest(`unknown field "${echoValue(key)}" in the what-if body; allowed: ${BODY_KEYS.join(', ')}`);
   }
   const overrides = readOverrides(body.overrides);
   const replaySettings = parseTargetMetadata({ ...settingsAsMetadata(settings), ...overrides });

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import { parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import type { TargetDefaults } from '../config/server-config.ts';
-import { ScalerError } from '../errors.ts';
+import { echoValue, ScalerError } from '../errors.ts';
 import type { TargetRef } from '../signals/signal-snapshot.ts';
 import type { GrpcCallObserver } from './call-observer.ts';
 import type { EvaluationHub } from './evaluation-hub.ts';
@@ -51,7 +51,7 @@ function settingsOf(ref: ScaledObjectRefMessage, options: ExternalScalerServiceO
   if (known && !known.includes(settings.prometheus)) {
     throw new ScalerError(
       'UNKNOWN_PROMETHEUS',
-      `scalerMetadata.prometheus "${settings.prometheus}" is not a Prometheus server of this scaler; configured: ${known.join(', ') || '(none)'}`,
+      `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server of this scaler; configured: ${known.join(', ') || '(none)'}`,
     );
   }
   return settings;

@@ -6,6 +6,7 @@
 import { formatDuration } from '../config/duration.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import { parseLabelMatchers } from '../config/label-matchers.ts';
 import type { SignalName } from './signal-snapshot.ts';
 
 /** Every query of one read: the scalar signals plus accepted spans/s per gateway. */
@@ -73,16 +74,14 @@ function selectorOf(namePattern: string, gatewaySelector: string, extra = ''): s
   return `{__name__=~"${namePattern}"${extra}, ${gatewaySelector}}`;
 }
 
-function assertInput(input: CatalogueInput): void {
+/** Checks the input and returns the selector as Prometheus gets it (re-written from the parsed matchers). */
+function checkedSelector(input: CatalogueInput): string {
   if (!(Number.isFinite(input.rateWindowSeconds) && input.rateWindowSeconds > 0)) {
     throw new ScalerError('INVALID_METADATA', `scalerMetadata.rateWindow must be a positive duration such as "2m", got ${input.rateWindowSeconds} s`);
   }
-  if (input.gatewaySelector.trim() === '' || /[{}]/.test(input.gatewaySelector)) {
-    throw new ScalerError('INVALID_METADATA', 'scalerMetadata.gatewaySelector must be label matchers without braces, e.g. job="otel-gateway"');
-  }
-  if (/(^|[\s,])__name__\s*[=!]/.test(input.gatewaySelector)) {
-    throw new ScalerError('INVALID_METADATA', 'scalerMetadata.gatewaySelector must not match __name__: the catalogue picks the metrics; select gateways by target labels such as job or namespace');
-  }
+  const parsed = parseLabelMatchers(input.gatewaySelector);
+  if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.gatewaySelector ${parsed.reason}`);
+  return parsed.selector;
 }
 
 /**
@@ -90,8 +89,7 @@ function assertInput(input: CatalogueInput): void {
  * scrape target (`instance`); sums and maxima run over the gateways the selector picks.
  */
 export function buildSignalQueries(input: CatalogueInput): Readonly<Record<CatalogueQueryName, CatalogueQuery>> {
-  assertInput(input);
-  const selector = input.gatewaySelector.trim();
+  const selector = checkedSelector(input);
   const window = formatDuration(input.rateWindowSeconds);
   const rateOf = (family: string, extra = '') => `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
   const sumRate = (family: string) => `sum(${rateOf(family)})`;

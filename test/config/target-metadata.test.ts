@@ -7,7 +7,17 @@ const selector = { gatewaySelector: 'job="otel-gateway"' };
 describe('parseTargetMetadata', () => {
   const rejections: { name: string; input: Record<string, string>; want: RegExp }[] = [
     { name: 'selector missing', input: {}, want: /gatewaySelector is required/ },
-    { name: 'selector not a label matcher', input: { gatewaySelector: 'otel-gateway' }, want: /gatewaySelector must be PromQL label matchers/ },
+    { name: 'selector not a label matcher', input: { gatewaySelector: 'otel-gateway' }, want: /gatewaySelector expected =, !=, =~ or !~ after otel/ },
+    { name: 'duration with a fraction (Prometheus has none)', input: { ...selector, rateWindow: '1.5m' }, want: /rateWindow must be a duration like "30s".* got "1.5m"/ },
+    { name: 'duration with padding', input: { ...selector, rateWindow: ' 2m' }, want: /rateWindow must be a duration like "30s".* got " 2m"/ },
+    { name: 'duration units out of order', input: { ...selector, rateWindow: '30s1m' }, want: /rateWindow must be a duration/ },
+    { name: 'value above 4 KiB', input: { ...selector, mode: 'x'.repeat(4097) }, want: /^scalerMetadata\.mode holds 4097 bytes; a metadata value may hold at most 4096 bytes \(4 KiB\)$/ },
+    {
+      name: 'map above 32 KiB',
+      input: { ...selector, ...Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v'.repeat(4000)])) },
+      want: /^scalerMetadata holds 36\d+ bytes in all; a trigger's metadata may hold at most 32768 bytes \(32 KiB\); its largest entry is k\d \(4002 bytes\)$/,
+    },
+    { name: 'huge unknown key, echoed short', input: { ...selector, ['k'.repeat(2000)]: '1' }, want: /^scalerMetadata\.k{200}… \(1800 more characters\) is not a known key/ },
     { name: 'unknown key', input: { ...selector, targetCPU: '70' }, want: /targetCPU is not a known key; allowed keys: gatewaySelector/ },
     { name: 'min above max', input: { ...selector, minReplicas: '10', maxReplicas: '4' }, want: /minReplicas \(10\) must be ≤ maxReplicas \(4\)/ },
     { name: 'non-integer replicas', input: { ...selector, maxReplicas: '4.5' }, want: /maxReplicas must be an integer/ },
@@ -65,6 +75,11 @@ describe('parseTargetMetadata', () => {
   it('keeps commas inside a quoted matcher value', () => {
     const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway",namespace=~"obs,obs-2"' });
     expect(settings.gatewaySelector).toContain('obs,obs-2');
+  });
+
+  it('reads durations as Prometheus does, compound ones included', () => {
+    expect(parseTargetMetadata({ ...selector, rateWindow: '1m30s' }).rateWindowSeconds).toBe(90);
+    expect(parseTargetMetadata({ ...selector, decisionLatencyBudget: '1s500ms' }).decisionLatencyBudgetMs).toBe(1500);
   });
 
   it('documents a default for every key except the required selector and the derived window', () => {

@@ -66,6 +66,10 @@ describe('ExternalScaler over a real socket', () => {
       { name: 'min above max', input: { ...METADATA, minReplicas: '9', maxReplicas: '4' }, want: /scalerMetadata\.minReplicas \(9\) must be ≤ maxReplicas \(4\)/ },
       { name: 'a missing selector', input: { scalerAddress: 'scaler:6000' }, want: /scalerMetadata\.gatewaySelector is required/ },
       { name: 'min above the server default max', input: { ...METADATA, minReplicas: '41' }, want: /minReplicas \(41\) must be ≤ maxReplicas \(40\)/ },
+      { name: 'a selector Prometheus would refuse', input: { ...METADATA, gatewaySelector: 'job=~"(a|b"' }, want: /scalerMetadata\.gatewaySelector has job=~"\(a\|b", whose regex is not a valid regular expression/ },
+      { name: 'a selector matching every job', input: { ...METADATA, gatewaySelector: 'job!~""' }, want: /scalerMetadata\.gatewaySelector has job!~"", which matches every job/ },
+      { name: 'a 1 MiB value', input: { ...METADATA, gatewaySelector: `job="${'g'.repeat(1 << 20)}"` }, want: /^scalerMetadata\.gatewaySelector holds 1048582 bytes; a metadata value may hold at most 4096 bytes \(4 KiB\)$/ },
+      { name: 'a 1 MiB unknown key', input: { ...METADATA, ['k'.repeat(1 << 20)]: '1' }, want: /^scalerMetadata holds 10486\d\d bytes in all; .* its largest entry is k{200}… \(1048376 more characters\) \(1048577 bytes\)$/ },
       { name: 'an unconfigured Prometheus', input: { ...METADATA, prometheus: 'other' }, want: /scalerMetadata\.prometheus "other" is not a Prometheus server .* configured: default, long-term/ },
     ];
     for (const row of badMetadata) {
@@ -73,6 +77,8 @@ describe('ExternalScaler over a real socket', () => {
         const error = await failure(client.getMetricSpec(ref(row.input)));
         expect(error.code).toBe(status.INVALID_ARGUMENT);
         expect(error.details).toMatch(row.want);
+        // Echoed values are cut: the status stays far below any client's metadata limit.
+        expect(error.details.length).toBeLessThan(1000);
       });
     }
 

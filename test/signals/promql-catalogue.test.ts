@@ -148,7 +148,12 @@ describe('buildSignalQueries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'catalogue-'));
     try {
       const file = join(dir, 'rules.yml');
-      const selectors = ['job="otel-gateway"', 'namespace=~"obs|tracing", pod!="", service_name="otelcol"'];
+      // The RE2-only constructs the selector grammar accepts, too: promtool compiles them with Go's regexp.
+      const selectors = [
+        'job="otel-gateway"',
+        'namespace=~"obs|tracing", pod!~"canary-.*", service_name="otelcol"',
+        String.raw`job=~"(?i)gateway-\\d+", pod=~'\\pL[[:alnum:]]*\\Q.x\\E(?P<n>a{0,3})', team="\u00e9\x41\101"`,
+      ];
       const rules = selectors.flatMap((gatewaySelector, index) =>
         Object.values(buildSignalQueries({ gatewaySelector, rateWindowSeconds: 120 })).map((query) => ({ record: `catalogue:${query.name}:${index}`, expr: query.promql })),
       );
