@@ -1,8 +1,10 @@
-// The dashboard page, bundled in memory at start-up with esbuild (uPlot included), so `npm start` needs
-// no build step and the page loads nothing from outside the scaler: it works on an offline cluster.
+// The dashboard page's files and the paths they are served at. The built scaler (`npm run build`)
+// reads the bundle written next to this module at build time; run from the sources, there is no bundle
+// there and the page is bundled in memory at start-up instead.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import type { PageFileName, PageFiles } from './page-bundle.ts';
 
 export interface PageAsset {
   readonly contentType: string;
@@ -12,41 +14,34 @@ export interface PageAsset {
 /** Served paths → content. */
 export type PageAssets = ReadonlyMap<string, PageAsset>;
 
+/** In the built layout (dist/src/dashboard/page/) the bundle; in the sources, the page's sources. */
 const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
 
-let bundling: Promise<PageAssets> | undefined;
+const SERVED: readonly { path: string; file: PageFileName; contentType: string }[] = [
+  { path: '/', file: 'index.html', contentType: 'text/html; charset=utf-8' },
+  { path: '/assets/app.js', file: 'app.js', contentType: 'text/javascript; charset=utf-8' },
+  { path: '/assets/app.css', file: 'app.css', contentType: 'text/css; charset=utf-8' },
+  { path: '/favicon.svg', file: 'favicon.svg', contentType: 'image/svg+xml' },
+];
 
-async function bundle(): Promise<PageAssets> {
-  const result = await build({
-    entryPoints: { app: `${PAGE_DIR}main.ts`, 'app-style': `${PAGE_DIR}styles.css` },
-    bundle: true,
-    write: false,
-    outdir: '/assets',
-    format: 'iife',
-    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  const byName = new Map(result.outputFiles.map((file) => [file.path.replace(/^.*\//, ''), file.contents]));
-  const script = byName.get('app.js');
-  const style = byName.get('app-style.css');
-  if (!script || !style) throw new Error(`esbuild did not produce the page bundle (got ${[...byName.keys()].join(', ')})`);
-  const [html, favicon] = await Promise.all([readFile(`${PAGE_DIR}index.html`), readFile(`${PAGE_DIR}favicon.svg`)]);
-  return new Map<string, PageAsset>([
-    ['/', { contentType: 'text/html; charset=utf-8', body: html }],
-    ['/assets/app.js', { contentType: 'text/javascript; charset=utf-8', body: script }],
-    ['/assets/app.css', { contentType: 'text/css; charset=utf-8', body: style }],
-    ['/favicon.svg', { contentType: 'image/svg+xml', body: favicon }],
-  ]);
+async function readBuiltPage(): Promise<PageFiles> {
+  const files = await Promise.all(SERVED.map(async ({ file }) => [file, await readFile(`${PAGE_DIR}${file}`)] as const));
+  return new Map(files);
 }
 
-/** The page's files; bundled once per process and shared by every dashboard it starts. */
+async function loadPage(): Promise<PageAssets> {
+  const built = existsSync(`${PAGE_DIR}app.js`);
+  const files = built ? await readBuiltPage() : await (await import('./page-bundle.ts')).bundlePage();
+  return new Map(SERVED.map(({ path, file, contentType }) => [path, { contentType, body: files.get(file)! }]));
+}
+
+let loading: Promise<PageAssets> | undefined;
+
+/** The page's files; loaded once per process and shared by every dashboard it starts. */
 export function pageAssets(): Promise<PageAssets> {
-  bundling ??= bundle().catch((error: unknown) => {
-    bundling = undefined;
+  loading ??= loadPage().catch((error: unknown) => {
+    loading = undefined;
     throw error;
   });
-  return bundling;
+  return loading;
 }

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,50 +7,15 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
 import { startPrometheus, waitForQuery } from '../support/prometheus.ts';
+import { logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 const TSX = join(PROJECT_ROOT, 'node_modules/.bin/tsx');
 
-/** Starts `tsx src/main.ts` as `npm start` does (tsx relays signals to the node process it runs), with a clean environment. */
-function runMain(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(TSX, ['src/main.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Waits for a JSON log line with this message; returns the entry. */
-async function logLine(run: Run, message: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const line of run.stdout().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.msg === message) return entry;
-    }
-    if (run.child.exitCode !== null) break;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
-  }
-  throw new Error(`no "${message}" log line; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+/** Starts `tsx src/main.ts` (tsx relays signals to the node process it runs), with a clean environment. */
+function runMain(args: string[], env: Record<string, string> = {}): ScalerProcess {
+  return spawnScaler(TSX, ['src/main.ts', ...args], { cwd: PROJECT_ROOT, env });
 }
 
 describe('npm start (src/main.ts as a process)', () => {

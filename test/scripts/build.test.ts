@@ -1,0 +1,96 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
+import { logLine, spawnScaler } from '../support/scaler-process.ts';
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const packageJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+const TOOLCHAIN = ['tsx', 'typescript', 'esbuild', 'vitest'];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
+
+describe('the production dependency tree', () => {
+  it('holds no TypeScript toolchain or test runner (npm ls --omit=dev)', () => {
+    const packages = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((path) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    expect(packages.length).toBeGreaterThan(Object.keys(packageJson.dependencies).length);
+    expect(packages.filter((name) => TOOLCHAIN.includes(name))).toEqual([]);
+  });
+});
+
+describe('npm run build', () => {
+  // Built outside the project, beside a node_modules that links only the production dependencies, so
+  // anything the built scaler imports from a development dependency fails to resolve.
+  let root: string;
+  let dist: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'scaler-build-'));
+    dist = join(root, 'dist');
+    execFileSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['scripts/build.ts', '--out-dir', dist], { cwd: PROJECT_ROOT, stdio: 'pipe' });
+    for (const name of Object.keys(packageJson.dependencies)) {
+      mkdirSync(dirname(join(root, 'node_modules', name)), { recursive: true });
+      symlinkSync(join(PROJECT_ROOT, 'node_modules', name), join(root, 'node_modules', name));
+    }
+  }, 120_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('emits JavaScript only, with the page bundled and the protos beside it, and `bin` names the entry point', () => {
+    const files = filesUnder(dist).map((file) => file.slice(dist.length + 1));
+    expect(files.filter((file) => file.endsWith('.ts'))).toEqual([]);
+    expect(files).toEqual(
+      expect.arrayContaining(['main.js', 'src/main.js', 'src/dashboard/page/app.js', 'src/dashboard/page/app.css', 'src/dashboard/page/index.html', 'proto/externalscaler.proto']),
+    );
+    expect(Object.values(packageJson.bin)).toEqual(['dist/main.js']);
+    expect(packageJson.scripts.start).toMatch(/npm run -s build && node dist\/main\.js$/);
+  });
+
+  it('`node dist/main.js --help` exits 0 and prints the usage', () => {
+    const help = execFileSync(process.execPath, [join(dist, 'main.js'), '--help'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(help).toMatch(/^Usage: /);
+    expect(help).toContain('--prometheus-url');
+  });
+
+  it('starts from the built tree with production dependencies only: answers gRPC, serves the bundled page, and exits 0 on SIGTERM', async () => {
+    const config = join(root, 'demo.yaml');
+    writeFileSync(config, ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', ''].join('\n'));
+    const run = spawnScaler(process.execPath, [join(dist, 'main.js'), '--config', config], { cwd: root });
+    try {
+      const started = await logLine(run, 'otel-gateway-scaler started');
+      const health = healthClient(String(started.grpc));
+      expect(await health.check('')).toEqual({ status: 'SERVING' });
+      health.close();
+
+      // The embedded demo reads its ScaledObject from the built tree and decides from the simulated tier.
+      const client = scalerClient(String(started.grpc));
+      const ref = { namespace: 'observability', name: 'otel-gateway', scalerMetadata: { gatewaySelector: 'job="otel-gateway",namespace="observability"', minReplicas: '2', maxReplicas: '60' } };
+      const response = await client.getMetrics({ scaledObjectRef: ref, metricName: 'otel-gateway-replicas' });
+      const replicas = response.metricValues[0]?.metricValue ?? -1;
+      expect(Number.isInteger(replicas) && replicas >= 2 && replicas <= 60).toBe(true);
+      client.close();
+
+      const page = await fetch(`${started.http}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('/assets/app.js');
+      const script = await fetch(`${started.http}/assets/app.js`);
+      expect(script.status).toBe(200);
+      expect((await script.arrayBuffer()).byteLength).toBe(readFileSync(join(dist, 'src/dashboard/page/app.js')).byteLength);
+
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
