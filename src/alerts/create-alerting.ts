@@ -30,7 +30,7 @@ export interface AlertingOptions {
   readonly decisionLog: DecisionLog;
   readonly logger: AlertLogger;
   readonly observer: AlertingObserver;
-  /** `http.publicUrl`; messages link to `${dashboardBaseUrl}/targets/<namespace>/<name>` when set. */
+  /** `http.publicUrl`; messages link to `${dashboardBaseUrl}/#/targets/<namespace>/<name>` when set. */
   readonly dashboardBaseUrl: string | undefined;
   /** Wall clock (ms) for group waits, rate limits and retry deadlines; alert timing uses decision times. */
   readonly clock: () => number;

@@ -72,7 +72,7 @@ describe('createAlerting', () => {
       { rule: 'backendBottleneck', severity: 'critical', state: 'firing', advisory: false },
       { rule: 'backendBottleneck', severity: 'critical', state: 'resolved', advisory: false },
     ]);
-    expect(JSON.stringify(receiver.requests[0]!.body.blocks)).toContain('https://scaler.example.com/targets/observability/otel-gateway');
+    expect(JSON.stringify(receiver.requests[0]!.body.blocks)).toContain('https://scaler.example.com/#/targets/observability/otel-gateway');
   });
 
   it('failed evaluations (Prometheus unreachable) reach the dataMissing rule through the sweep', async () => {

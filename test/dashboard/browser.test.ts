@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardTargetUrl } from '../../src/alerts/dashboard-link.ts';
 import { LAPTOP, launchChromium, openWatchedPage, PHONE, pixelsOfColour, SCREENSHOTS, SERIES_RGB, type WatchedPage, whatIfTotals } from './browser-support.ts';
 import { call, postJson, startTestDashboard, type TestDashboard } from './dashboard-fixture.ts';
 import { DEMO_TIERS } from './demo-tiers.ts';
@@ -129,7 +130,8 @@ describe('dashboard in Chromium', () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-phone.png') });
 
-    await page.goto(`${dashboard.url}/#/targets/observability/otel-gateway-canary`);
+    // The link Slack messages carry ("Open in dashboard") opens the target's page.
+    await page.goto(dashboardTargetUrl(dashboard.url, { namespace: 'observability', name: 'otel-gateway-canary' }));
     await page.waitForSelector('#chart-send-failed canvas');
     await expect.poll(() => page.textContent('#reason-summary')).toMatch(/backend/i);
     await expect.poll(() => pixelsOfColour(page, 'chart-send-failed', SERIES_RGB.recommended)).toBeGreaterThan(50);

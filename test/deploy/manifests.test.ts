@@ -183,4 +183,68 @@ describe('the gateway tier', () => {
     expect(parseDurationSeconds(at(exporter, 'resolver.dns.interval') as string)).toBe(DNS_RESOLVER_INTERVAL_SECONDS);
     expect(at(agentCollector, 'service.pipelines.traces.exporters')).toEqual(['loadbalancing']);
   });
+
+  it('tail sampling remembers decisions for well beyond the traces it holds, so late spans follow them', () => {
+    const cache = at(gatewayCollector, 'processors.tail_sampling.decision_cache') as { sampled_cache_size: number; non_sampled_cache_size: number };
+    expect(cache.sampled_cache_size).toBeGreaterThan(tailSampling.num_traces);
+    expect(cache.non_sampled_cache_size).toBeGreaterThan(tailSampling.num_traces);
+  });
+
+  for (const [workload, config] of [
+    [find(manifests, 'Deployment', 'otel-gateway'), gatewayCollector],
+    [find(manifests, 'DaemonSet', 'otel-agent'), agentCollector],
+  ] as const) {
+    it(`${String(workload.kind)} ${String(at(workload, 'metadata.name'))} is ready when the health_check extension says so, not when /metrics answers`, () => {
+      const container = at(workload, 'spec.template.spec.containers.0') as Tree;
+      const probe = at(container, 'readinessProbe.httpGet') as { path: string; port: string };
+      const probedPort = (container.ports as { name: string; containerPort: number }[]).find((port) => port.name === probe.port)?.containerPort;
+      const healthCheck = at(config, 'extensions.health_check') as { endpoint: string; path: string };
+      expect(at(config, 'service.extensions')).toContain('health_check');
+      expect(healthCheck.endpoint).toBe(`0.0.0.0:${probedPort}`);
+      expect(probe.path).toBe(healthCheck.path);
+    });
+  }
+
+  it('every collector runs one image release', () => {
+    const images = manifests
+      .filter((manifest) => manifest.kind === 'Deployment' || manifest.kind === 'DaemonSet')
+      .flatMap((manifest) => (at(manifest, 'spec.template.spec.containers') as { image: string }[]).map((container) => container.image))
+      .filter((image) => image.startsWith('otel/opentelemetry-collector'));
+    expect(images.length).toBe(2);
+    expect(new Set(images).size).toBe(1);
+  });
+});
+
+describe('gateway scraping under the Prometheus Operator', () => {
+  const podMonitor = find(manifests, 'PodMonitor', 'otel-gateway');
+  const gateway = find(manifests, 'Deployment', 'otel-gateway');
+  const podLabels = at(gateway, 'spec.template.metadata.labels') as Record<string, string>;
+
+  it('the PodMonitor selects the gateway pods and scrapes the port their annotations name', () => {
+    expect(podLabels).toMatchObject(at(podMonitor, 'spec.selector.matchLabels') as Record<string, string>);
+    const endpoint = at(podMonitor, 'spec.podMetricsEndpoints.0') as { port: string; path: string };
+    const port = (at(gateway, 'spec.template.spec.containers.0.ports') as { name: string; containerPort: number }[]).find((candidate) => candidate.name === endpoint.port);
+    const annotations = at(gateway, 'spec.template.metadata.annotations') as Record<string, string>;
+    expect(String(port?.containerPort)).toBe(annotations['prometheus.io/port']);
+    expect(endpoint.path).toBe('/metrics');
+  });
+
+  it("labels the series job=\"otel-gateway\", which the ScaledObject's gatewaySelector matches", () => {
+    const job = podLabels[at(podMonitor, 'spec.jobLabel') as string];
+    expect(settings.gatewaySelector).toContain(`job="${job}"`);
+  });
+});
+
+describe('generated ConfigMaps', () => {
+  it('each is mounted by a workload of the kustomization, so its hash suffix rolls that workload', () => {
+    const mounted = new Set(
+      [...manifestsOf(BASE), ...manifests]
+        .filter((manifest) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(String(manifest.kind)))
+        .flatMap((manifest) => (at(manifest, 'spec.template.spec.volumes') as { configMap?: { name: string } }[] | undefined) ?? [])
+        .flatMap((volume) => (volume.configMap ? [volume.configMap.name] : [])),
+    );
+    for (const dir of [BASE, EXAMPLE]) {
+      for (const generator of (yamlFile(join(dir, 'kustomization.yaml')) as Kustomization).configMapGenerator ?? []) expect(mounted, generator.name).toContain(generator.name);
+    }
+  });
 });

@@ -175,15 +175,15 @@ describe('Block Kit limits and markup', () => {
 
   it('links to the dashboard page of the target', () => {
     const text = JSON.stringify(buildSlackMessage(group(firingNotices(firingAlerts(TARGET, at))), { dashboardBaseUrl: dashboard }).blocks);
-    expect(text).toContain('<https://scaler.example.com/targets/observability/otel-gateway|Open observability/otel-gateway in the scaler dashboard>');
+    expect(text).toContain('<https://scaler.example.com/#/targets/observability/otel-gateway|Open observability/otel-gateway in the scaler dashboard>');
   });
 });
 
 describe('dashboardTargetUrl', () => {
   const rows = [
-    { name: 'joins base and path', input: { base: 'https://scaler.example.com', ref: TARGET }, want: 'https://scaler.example.com/targets/observability/otel-gateway' },
-    { name: 'trailing slashes of the base are dropped', input: { base: 'https://scaler.example.com/ui//', ref: TARGET }, want: 'https://scaler.example.com/ui/targets/observability/otel-gateway' },
-    { name: 'names are URL-encoded', input: { base: 'http://scaler:8080', ref: { namespace: 'team a', name: 'gw/1' } }, want: 'http://scaler:8080/targets/team%20a/gw%2F1' },
+    { name: 'joins base and path', input: { base: 'https://scaler.example.com', ref: TARGET }, want: 'https://scaler.example.com/#/targets/observability/otel-gateway' },
+    { name: 'trailing slashes of the base are dropped', input: { base: 'https://scaler.example.com/ui//', ref: TARGET }, want: 'https://scaler.example.com/ui/#/targets/observability/otel-gateway' },
+    { name: 'names are URL-encoded', input: { base: 'http://scaler:8080', ref: { namespace: 'team a', name: 'gw/1' } }, want: 'http://scaler:8080/#/targets/team%20a/gw%2F1' },
   ];
   for (const row of rows) it(row.name, () => expect(dashboardTargetUrl(row.input.base, row.input.ref)).toBe(row.want));
 });
