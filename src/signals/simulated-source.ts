@@ -77,6 +77,19 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
     return recorder.gauge('queueBatchesTotal', timeMs);
   }
 
+  /**
+   * sum(rate(otelcol_receiver_accepted_spans[w]) + rate(otelcol_receiver_refused_spans[w])): the spans
+   * offered to the gateways, the KEDA throughput recipe's query.
+   */
+  receivedSpansPerSecondAt(timeMs: number, windowSeconds: number): RecordedValue {
+    const { recorder } = this.options;
+    const accepted = recorder.rate('acceptedSpans', timeMs, windowSeconds);
+    if (accepted.kind === 'missing') return accepted;
+    const refused = recorder.rate('refusedSpans', timeMs, windowSeconds);
+    if (refused.kind === 'missing') return refused;
+    return { kind: 'ok', value: accepted.value + refused.value };
+  }
+
   private unknownTarget(target: TargetRef, timeMs: number): SignalSnapshot {
     const reason = `no simulated gateways for ${targetKey(target)}; the simulated fleet is ${targetKey(this.options.target)}`;
     const signals = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, { kind: 'missing', reason }])) as Record<SignalName, Reading>;

@@ -6,7 +6,19 @@ import type { Fleet } from './fleet.ts';
 import { externalAverageValueReplicas, type HpaBehavior, HorizontalPodAutoscaler } from './hpa.ts';
 import type { LoadCurve } from './load-curve.ts';
 
-export const AUTOSCALER_NAMES = ['static-peak', 'hpa-cpu-70', 'hpa-cpu-90', 'keda-prometheus-queue', 'scaler-reactive', 'scaler-forecast', 'oracle'] as const;
+export const AUTOSCALER_NAMES = [
+  'static-peak',
+  'hpa-cpu-50',
+  'hpa-cpu-60',
+  'hpa-cpu-70',
+  'hpa-cpu-90',
+  'hpa-cpu-mem',
+  'keda-prometheus-rate',
+  'keda-prometheus-queue',
+  'scaler-reactive',
+  'scaler-forecast',
+  'oracle',
+] as const;
 export type AutoscalerName = (typeof AUTOSCALER_NAMES)[number];
 
 /** What an autoscaler may look at before a step. Only the oracle reads `load`. */

@@ -1,13 +1,16 @@
 // What users run instead of this project, and the oracle that bounds what any autoscaler can do:
 // - static-peak: sized once for the highest load of the run;
-// - hpa-cpu-70 / hpa-cpu-90: an HPA on CPU utilization (90 % is the OpenTelemetry Operator's default);
-// - keda-prometheus-queue: KEDA's prometheus scaler on sum(otelcol_exporter_queue_size) vs a threshold;
+// - hpa-cpu-50 … hpa-cpu-90: an HPA on CPU utilization (90 % is the OpenTelemetry Operator's default);
+// - hpa-cpu-mem: the OpenTelemetry Operator's documented autoscaler example, CPU 50 % and memory 60 %;
+// - keda-prometheus-rate: KEDA's prometheus scaler on the spans/s the gateways receive, per replica;
+// - keda-prometheus-queue: KEDA's prometheus scaler on sum(otelcol_exporter_queue_size) vs a threshold
+//   (the naive recipe: queues stay empty while the backend keeps up, whatever the load);
 // - oracle: knows λ ahead and runs ceil(max λ over the next join delay / (μ·u)) at every step.
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { hpaSyncsAt, KedaHpaLoop, replicasFor } from './autoscaler.ts';
 import type { Fleet } from './fleet.ts';
 import type { FleetSettings } from './fleet-settings.ts';
-import { joinDelaySeconds } from './fleet-settings.ts';
+import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { type HpaBehavior, HorizontalPodAutoscaler, type PodUtilization, resourceUtilizationReplicas } from './hpa.ts';
 import type { LoadCurve } from './load-curve.ts';
 
@@ -45,22 +48,41 @@ export class StaticPeakAutoscaler implements Autoscaler {
 /** Seconds of CPU samples a metrics-server reading averages (its default metric resolution). */
 const CPU_METRIC_WINDOW_SECONDS = 15;
 
+/** Resource targets of an HPA (autoscaling/v2 `Resource` metrics, `Utilization` of requests). */
+export interface ResourceTargets {
+  readonly name: AutoscalerName;
+  /** CPU used / CPU requested; a replica requests the one core at which it handles μ spans/s. */
+  readonly cpuUtilization: number;
+  /** Resident memory / memory requested (see memoryRequestBytes); undefined = CPU only. */
+  readonly memoryUtilization?: number;
+}
+
+/** The HPA baselines: CPU alone at four targets, and the OpenTelemetry Operator's CPU + memory example. */
+export const HPA_RESOURCE_BASELINES: readonly ResourceTargets[] = [
+  { name: 'hpa-cpu-50', cpuUtilization: 0.5 },
+  { name: 'hpa-cpu-60', cpuUtilization: 0.6 },
+  { name: 'hpa-cpu-70', cpuUtilization: 0.7 },
+  { name: 'hpa-cpu-90', cpuUtilization: 0.9 },
+  { name: 'hpa-cpu-mem', cpuUtilization: 0.5, memoryUtilization: 0.6 },
+];
+
 /**
- * HPA on CPU utilization. Ring pods share the load, so they share one utilization (averaged over the
- * metric window); a pod that became ready within the window has no clean sample yet and, like a pod
- * still starting, counts as unready (the controller's cpu-initialization handling).
+ * HPA on resource utilization. Ring pods share the load, so they share one CPU utilization (averaged
+ * over the metric window) and one resident memory; a pod that became ready within the window has no
+ * clean CPU sample yet and, like a pod still starting, counts as unready (the controller's
+ * cpu-initialization handling). With two metrics the HPA takes the larger proposal.
  */
-export class HpaCpuAutoscaler implements Autoscaler {
+export class HpaResourceAutoscaler implements Autoscaler {
   readonly name: AutoscalerName;
   private readonly hpa: HorizontalPodAutoscaler;
   private readonly samples: number[] = [];
 
   constructor(
-    private readonly targetUtilization: 0.7 | 0.9,
+    private readonly targets: ResourceTargets,
     private readonly fleetSettings: FleetSettings,
     private readonly loop: Pick<ExternalLoopSettings, 'hpaSyncSeconds' | 'hpaSyncOffsetSeconds' | 'tolerance' | 'behavior'>,
   ) {
-    this.name = targetUtilization === 0.7 ? 'hpa-cpu-70' : 'hpa-cpu-90';
+    this.name = targets.name;
     this.hpa = new HorizontalPodAutoscaler({ minReplicas: fleetSettings.minReplicas, maxReplicas: fleetSettings.maxReplicas, behavior: loop.behavior });
   }
 
@@ -68,13 +90,25 @@ export class HpaCpuAutoscaler implements Autoscaler {
     return startingReplicas(load, this.fleetSettings);
   }
 
-  private podUtilizations(fleet: Fleet, utilization: number): PodUtilization[] {
+  private cpuUtilizations(fleet: Fleet, utilization: number): PodUtilization[] {
     const readySinceSeconds = fleet.nowSeconds - CPU_METRIC_WINDOW_SECONDS;
     return fleet.pods().flatMap((pod): PodUtilization[] => {
       if (pod.phase === 'draining') return [];
       const readyAt = pod.createdAtSeconds + this.fleetSettings.podStartupSeconds;
       const seasoned = pod.phase === 'ring' && (pod.createdAtSeconds === 0 || readyAt <= readySinceSeconds);
       return [{ ready: seasoned, utilization: seasoned ? utilization : 0 }];
+    });
+  }
+
+  /** Memory has no initialization period: every pod that reports counts; starting pods have no sample yet. */
+  private memoryUtilizations(fleet: Fleet): PodUtilization[] {
+    const request = memoryRequestBytes(this.fleetSettings);
+    const idle = this.fleetSettings.memoryBaseBytesPerReplica / request;
+    const ring = fleet.observed.memoryRssBytes / request;
+    return fleet.pods().flatMap((pod): PodUtilization[] => {
+      if (pod.phase === 'draining') return [];
+      if (pod.phase === 'starting') return [{ ready: false, utilization: 0 }];
+      return [{ ready: true, utilization: pod.phase === 'ring' ? ring : idle }];
     });
   }
 
@@ -87,19 +121,60 @@ export class HpaCpuAutoscaler implements Autoscaler {
     if (!hpaSyncsAt(elapsed, this.loop)) return;
     const utilization = this.samples.reduce((sum, value) => sum + value, 0) / this.samples.length;
     const current = fleet.replicas;
-    const proposal = resourceUtilizationReplicas(this.podUtilizations(fleet, utilization), this.targetUtilization, current, this.loop.tolerance);
-    const outcome = this.hpa.reconcile(elapsed, current, proposal.replicas);
+    let proposed = resourceUtilizationReplicas(this.cpuUtilizations(fleet, utilization), this.targets.cpuUtilization, current, this.loop.tolerance).replicas;
+    if (this.targets.memoryUtilization !== undefined) {
+      proposed = Math.max(proposed, resourceUtilizationReplicas(this.memoryUtilizations(fleet), this.targets.memoryUtilization, current, this.loop.tolerance).replicas);
+    }
+    const outcome = this.hpa.reconcile(elapsed, current, proposed);
     if (outcome.desiredReplicas !== current) fleet.setReplicas(outcome.desiredReplicas);
   }
 
   describe(): string {
-    return `HPA Resource cpu Utilization ${Math.round(this.targetUtilization * 100)}%, ${describeBehavior(this.loop.behavior)}`;
+    const memory = this.targets.memoryUtilization === undefined ? '' : ` and memory ${Math.round(this.targets.memoryUtilization * 100)}% of ${(memoryRequestBytes(this.fleetSettings) / 2 ** 30).toFixed(2)} GiB`;
+    return `HPA Resource cpu Utilization ${Math.round(this.targets.cpuUtilization * 100)}%${memory}, ${describeBehavior(this.loop.behavior)}`;
+  }
+}
+
+/** The query window of KEDA's prometheus scaler example (`rate(...[2m])`). */
+export const KEDA_RATE_WINDOW_SECONDS = 120;
+
+/**
+ * The KEDA recipe for throughput: a `prometheus` trigger on the spans/s the gateways receive
+ * (`sum(rate(otelcol_receiver_accepted_spans[2m]) + rate(otelcol_receiver_refused_spans[2m]))`),
+ * metricType AverageValue, threshold = the capacity per replica the operator configured × 0.7.
+ */
+export class KedaRateAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName = 'keda-prometheus-rate';
+  private readonly loop: KedaHpaLoop;
+
+  constructor(
+    private readonly thresholdSpansPerSecond: number,
+    private readonly fleetSettings: FleetSettings,
+    private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
+  ) {
+    this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: thresholdSpansPerSecond }, (context) => {
+      const received = context.source.receivedSpansPerSecondAt(context.nowMs, KEDA_RATE_WINDOW_SECONDS);
+      return received.kind === 'ok' ? received.value : undefined;
+    });
+  }
+
+  initialReplicas(load: LoadCurve): number {
+    return startingReplicas(load, this.fleetSettings);
+  }
+
+  control(context: ControlContext): void {
+    this.loop.control(context);
+  }
+
+  describe(): string {
+    return `KEDA prometheus trigger sum(rate(accepted + refused spans[2m])) threshold ${Math.round(this.thresholdSpansPerSecond)} spans/s per replica, polling ${this.loopSettings.pollingSeconds}s, ${describeBehavior(this.loopSettings.behavior)}`;
   }
 }
 
 /**
- * The common KEDA recipe: a `prometheus` trigger on `sum(otelcol_exporter_queue_size{…})` with
- * metricType AverageValue and `threshold` batches per replica.
+ * The naive KEDA recipe: a `prometheus` trigger on `sum(otelcol_exporter_queue_size{…})` with
+ * metricType AverageValue and `threshold` batches per replica. Queues fill only when the backend falls
+ * behind, so it scales on the backend's trouble rather than on load.
  */
 export class KedaQueueAutoscaler implements Autoscaler {
   readonly name: AutoscalerName = 'keda-prometheus-queue';

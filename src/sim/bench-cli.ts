@@ -1,7 +1,7 @@
-// `npm run bench -- [--trace FILE.csv] [--peak-replicas 20] [--outage 2x30m] [--burst 2x15m@1.8]
-// [--seed 1] [--drain-seconds 40] [--autoscalers a,b] [--queue-threshold 100] [--days 28]
-// [--json OUT.json] [--plot OUT.svg]`: replays a trace against every autoscaler and prints one row
-// each. Bad flags or input exit with code 2 and a message naming the flag and the fix.
+// `npm run bench -- [--trace FILE.csv] [--scenario NAME] [fleet flags] [--autoscalers a,b]
+// [--metadata key=value] [--json OUT.json] [--plot OUT.svg]` (USAGE lists every flag): replays a trace
+// against every autoscaler and prints one row each. Bad flags or input exit with code 2 and a message
+// naming the flag and the fix.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,31 +10,58 @@ import { type BenchOptions, DEFAULT_QUEUE_THRESHOLD_BATCHES, runBench } from './
 import { renderBenchSvg } from './bench-plot.ts';
 import { benchJson, formatSettings, formatTable } from './bench-report.ts';
 import { loadExampleScaledObject } from './example-scaled-object.ts';
+import { parseDurationSeconds } from '../config/duration.ts';
+import { ScalerError } from '../errors.ts';
 import { assertFleetSettings, DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, type FleetSettings } from './fleet-settings.ts';
+import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scenarios.ts';
+import { simulatedTargetSettings } from './simulated-target.ts';
 import { parseBurstSpec, parseOutageSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
 import { parseTraceCsv, type Trace, TraceFormatError } from './trace-csv.ts';
+
+/** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
+export const DEFAULT_DRAIN_SECONDS = 40;
 
 export const USAGE = `Usage: npm run bench -- [options]
 
 Replays a load trace against every autoscaler (${AUTOSCALER_NAMES.join(', ')})
 on a simulated OpenTelemetry Collector gateway tier and prints one row per autoscaler.
+Fleet flags set the simulated tier's truth; the scaler only gets the example ScaledObject's
+trigger metadata (plus --metadata), as an operator would configure it.
 
-Options:
+Load and scenario:
   --trace FILE.csv        CSV "timestamp,value" (ISO timestamps, empty value = no data);
                           default: the built-in synthetic diurnal + weekly trace
   --days N                length of the synthetic trace in days (default 28; not with --trace)
-  --peak-replicas N       the trace's peak needs N replicas at target utilization (default 20)
+  --peak-replicas N       the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)
+  --scenario NAME         ${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)
   --outage COUNTxDUR      backend outages, e.g. 2x30m (placed from --seed; default none)
   --burst COUNTxDUR@MULT  load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)
   --seed N                integer ≥ 0 for outage, burst and synthetic-noise placement (default 1)
-  --drain-seconds N       seconds a removed gateway keeps deciding and flushing before it stops
-                          (preStop sleep; default 40 as deploy/examples/gateway ships; 0 = none)
+Fleet (the simulated tier's true parameters):
+  --capacity N            spans/s one replica handles at 100 % CPU (default ${DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond})
+  --pod-startup DUR       pod creation until ready, e.g. 90s (default ${DEFAULT_FLEET_SETTINGS.podStartupSeconds}s)
+  --dns-interval DUR      agents' DNS resolver interval before a ready pod joins the ring (default ${DEFAULT_FLEET_SETTINGS.dnsResolverIntervalSeconds}s)
+  --decision-wait DUR     tail sampling decision_wait (default ${DEFAULT_FLEET_SETTINGS.decisionWaitSeconds}s)
+  --num-traces N          tail sampling num_traces per replica (default ${DEFAULT_FLEET_SETTINGS.numTracesPerReplica})
+  --spans-per-trace N     spans per trace (default ${DEFAULT_FLEET_SETTINGS.spansPerTrace})
+  --backend-capacity X    backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})
+  --tick-cost X           multiplier on the decision-tick cost model (default 1)
+  --drain DUR             a removed gateway keeps deciding and flushing this long (preStop sleep;
+                          default ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)
+  --polling-interval DUR  KEDA pollingInterval of every ScaledObject (default 30s)
+  --min-replicas N        Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})
+  --max-replicas N        Deployment maximum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.maxReplicas})
+Autoscalers:
   --autoscalers A,B       run only these (default all; the oracle is needed for ×oracle)
+  --metadata KEY=VALUE    override one key of the scaler's trigger metadata (repeatable)
   --queue-threshold N     keda-prometheus-queue threshold in batches per replica (default ${DEFAULT_QUEUE_THRESHOLD_BATCHES})
+Output:
   --json OUT.json         write the results as JSON
   --plot OUT.svg          write load, replicas and lost spans over time as SVG
   --help                  show this text
+Durations take s, m or h (90s, 2m); a plain number means seconds. Times in the fleet must be
+multiples of the ${DEFAULT_FLEET_SETTINGS.stepSeconds} s simulation step.
 `;
 
 /** A usage problem: the CLI prints it with the usage hint and exits with code 2. */
@@ -42,28 +69,44 @@ export class BenchUsageError extends Error {
   override readonly name = 'BenchUsageError';
 }
 
-/** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
-export const DEFAULT_DRAIN_SECONDS = 40;
 const DEFAULT_SYNTHETIC_DAYS = 28;
 const SYNTHETIC_START = '2026-01-05T00:00:00Z';
+
+/** What the fleet flags set; undefined = not given (the scenario's value or the default applies). */
+export interface FleetFlags {
+  readonly capacitySpansPerSecond?: number;
+  readonly podStartupSeconds?: number;
+  readonly dnsResolverIntervalSeconds?: number;
+  readonly decisionWaitSeconds?: number;
+  readonly numTracesPerReplica?: number;
+  readonly spansPerTrace?: number;
+  readonly backendPeakMultiple?: number;
+  readonly decisionTickCostMultiplier?: number;
+  readonly drainSeconds?: number;
+  readonly kedaPollingSeconds?: number;
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+}
 
 export interface BenchCliOptions {
   readonly help: boolean;
   readonly tracePath: string | undefined;
   readonly days: number;
   readonly peakReplicas: number;
+  readonly scenario: ScenarioName | undefined;
   readonly outage: string | undefined;
   readonly burst: string | undefined;
   readonly seed: number;
-  readonly drainSeconds: number;
+  readonly fleet: FleetFlags;
   readonly autoscalers: readonly AutoscalerName[] | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
   readonly queueThresholdBatches: number;
   readonly jsonPath: string | undefined;
   readonly plotPath: string | undefined;
 }
 
-function integerFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
+function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
     throw new BenchUsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
@@ -71,9 +114,41 @@ function integerFlag(value: string | undefined, flag: string, min: number, max: 
   return parsed;
 }
 
+function numberFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new BenchUsageError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+/** A duration in whole simulation steps (`90s`, `2m`, or seconds), within [min, max] seconds. */
+function durationFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : parseDurationSeconds(text);
+  const step = DEFAULT_FLEET_SETTINGS.stepSeconds;
+  if (seconds === undefined || !(seconds >= min && seconds <= max)) {
+    throw new BenchUsageError(`${flag} must be a duration from ${min}s to ${max}s such as 90s or 2m, got "${value}"`);
+  }
+  if (seconds % step !== 0) throw new BenchUsageError(`${flag} must be a multiple of the ${step} s simulation step, got "${value}"`);
+  return seconds;
+}
+
+function metadataFlags(entries: readonly string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new BenchUsageError(`--metadata must be KEY=VALUE with a trigger metadata key, e.g. capacitySpansPerReplica=26000; got "${entry}"`);
+    metadata[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  return metadata;
+}
+
 /** Parses argv (without node and script); throws BenchUsageError. */
 export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -83,11 +158,24 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
         trace: { type: 'string' },
         days: { type: 'string' },
         'peak-replicas': { type: 'string' },
+        scenario: { type: 'string' },
         outage: { type: 'string' },
         burst: { type: 'string' },
         seed: { type: 'string' },
-        'drain-seconds': { type: 'string' },
+        capacity: { type: 'string' },
+        'pod-startup': { type: 'string' },
+        'dns-interval': { type: 'string' },
+        'decision-wait': { type: 'string' },
+        'num-traces': { type: 'string' },
+        'spans-per-trace': { type: 'string' },
+        'backend-capacity': { type: 'string' },
+        'tick-cost': { type: 'string' },
+        drain: { type: 'string' },
+        'polling-interval': { type: 'string' },
+        'min-replicas': { type: 'string' },
+        'max-replicas': { type: 'string' },
         autoscalers: { type: 'string' },
+        metadata: { type: 'string', multiple: true },
         'queue-threshold': { type: 'string' },
         json: { type: 'string' },
         plot: { type: 'string' },
@@ -99,10 +187,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
   }
   const text = (name: string) => values[name] as string | undefined;
   if (text('trace') !== undefined && text('days') !== undefined) throw new BenchUsageError('--days sets the length of the synthetic trace; it cannot be combined with --trace');
-  const drainSeconds = integerFlag(text('drain-seconds'), '--drain-seconds', 0, 3600, DEFAULT_DRAIN_SECONDS);
-  if (drainSeconds % DEFAULT_FLEET_SETTINGS.stepSeconds !== 0) {
-    throw new BenchUsageError(`--drain-seconds must be a multiple of the ${DEFAULT_FLEET_SETTINGS.stepSeconds} s simulation step, got ${drainSeconds}`);
-  }
   let autoscalers: AutoscalerName[] | undefined;
   const list = text('autoscalers');
   if (list !== undefined) {
@@ -112,26 +196,55 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
       throw new BenchUsageError(`--autoscalers must list names from ${AUTOSCALER_NAMES.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
     }
   }
+  const scenario = text('scenario');
+  if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) {
+    throw new BenchUsageError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, got "${scenario}"`);
+  }
   for (const flag of ['trace', 'json', 'plot'] as const) {
     if (text(flag)?.trim() === '') throw new BenchUsageError(`--${flag} needs a file path`);
   }
+  const fleet: FleetFlags = {
+    capacitySpansPerSecond: integerFlag(text('capacity'), '--capacity', 100, 10_000_000),
+    podStartupSeconds: durationFlag(text('pod-startup'), '--pod-startup', 0, 3600),
+    dnsResolverIntervalSeconds: durationFlag(text('dns-interval'), '--dns-interval', 0, 3600),
+    decisionWaitSeconds: durationFlag(text('decision-wait'), '--decision-wait', 5, 3600),
+    numTracesPerReplica: integerFlag(text('num-traces'), '--num-traces', 1, 100_000_000),
+    spansPerTrace: integerFlag(text('spans-per-trace'), '--spans-per-trace', 1, 100_000),
+    backendPeakMultiple: numberFlag(text('backend-capacity'), '--backend-capacity', 0.01, 1000),
+    decisionTickCostMultiplier: numberFlag(text('tick-cost'), '--tick-cost', 0, 1000),
+    drainSeconds: durationFlag(text('drain'), '--drain', 0, 3600),
+    kedaPollingSeconds: durationFlag(text('polling-interval'), '--polling-interval', 5, 3600),
+    minReplicas: integerFlag(text('min-replicas'), '--min-replicas', 1, 10_000),
+    maxReplicas: integerFlag(text('max-replicas'), '--max-replicas', 1, 10_000),
+  };
+  const minReplicas = fleet.minReplicas ?? DEFAULT_FLEET_SETTINGS.minReplicas;
+  const maxReplicas = fleet.maxReplicas ?? DEFAULT_FLEET_SETTINGS.maxReplicas;
+  if (minReplicas > maxReplicas) throw new BenchUsageError(`--min-replicas (${minReplicas}) must not exceed --max-replicas (${maxReplicas})`);
   const options: BenchCliOptions = {
     help: values.help === true,
     tracePath: text('trace'),
-    days: integerFlag(text('days'), '--days', 1, 3650, DEFAULT_SYNTHETIC_DAYS),
-    peakReplicas: integerFlag(text('peak-replicas'), '--peak-replicas', 1, DEFAULT_FLEET_SETTINGS.maxReplicas, DEFAULT_SCENARIO_SETTINGS.peakReplicas),
+    days: integerFlag(text('days'), '--days', 1, 3650) ?? DEFAULT_SYNTHETIC_DAYS,
+    peakReplicas: integerFlag(text('peak-replicas'), '--peak-replicas', 1, maxReplicas) ?? DEFAULT_SCENARIO_SETTINGS.peakReplicas,
+    scenario: scenario as ScenarioName | undefined,
     outage: text('outage'),
     burst: text('burst'),
-    seed: integerFlag(text('seed'), '--seed', 0, 2 ** 32 - 1, 1),
-    drainSeconds,
+    seed: integerFlag(text('seed'), '--seed', 0, 2 ** 32 - 1) ?? 1,
+    fleet,
     autoscalers,
-    queueThresholdBatches: integerFlag(text('queue-threshold'), '--queue-threshold', 1, 1_000_000, DEFAULT_QUEUE_THRESHOLD_BATCHES),
+    metadata: metadataFlags((values.metadata as string[] | undefined) ?? []),
+    queueThresholdBatches: integerFlag(text('queue-threshold'), '--queue-threshold', 1, 1_000_000) ?? DEFAULT_QUEUE_THRESHOLD_BATCHES,
     jsonPath: text('json'),
     plotPath: text('plot'),
   };
-  // Validate the specs now so a typo fails before a long run.
+  // Validate the specs and the metadata now so a typo fails before a long run.
   if (options.outage !== undefined) parseOutageSpec(options.outage);
   if (options.burst !== undefined) parseBurstSpec(options.burst);
+  try {
+    simulatedTargetSettings(loadExampleScaledObject(), options.metadata);
+  } catch (error) {
+    if (error instanceof ScalerError) throw new BenchUsageError(`--metadata: ${error.message}`);
+    throw error;
+  }
   return options;
 }
 
@@ -145,20 +258,44 @@ function readTrace(path: string): Trace {
   return parseTraceCsv(text, path);
 }
 
-/** Builds the run's options from the parsed flags (reads the trace and the example ScaledObject). */
-export function benchOptionsFrom(cli: BenchCliOptions): BenchOptions {
-  const trace = cli.tracePath !== undefined ? readTrace(cli.tracePath) : syntheticTrace({ startMs: Date.parse(SYNTHETIC_START), days: cli.days, seed: cli.seed });
-  const fleet: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: cli.drainSeconds };
-  assertFleetSettings(fleet);
+/** Keys of `flags` that were given, for spreading over defaults. */
+function given<T extends object>(flags: T): Partial<T> {
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * Builds the run's options from the parsed flags (reads the trace and the example ScaledObject).
+ * Precedence: flag ?? the scenario's setting ?? default. `trace` replaces reading --trace (the matrix
+ * reads each trace once for all its cells).
+ */
+export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOptions {
+  const loaded = trace ?? (cli.tracePath !== undefined ? readTrace(cli.tracePath) : syntheticTrace({ startMs: Date.parse(SYNTHETIC_START), days: cli.days, seed: cli.seed }));
+  const named = cli.scenario === undefined ? undefined : NAMED_SCENARIOS[cli.scenario];
+  const { backendPeakMultiple, kedaPollingSeconds, ...fleetFlags } = given(cli.fleet);
+  const fleet: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: DEFAULT_DRAIN_SECONDS, ...named?.fleet, ...fleetFlags };
+  try {
+    assertFleetSettings(fleet);
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
+  const example = loadExampleScaledObject();
   return {
-    trace,
+    trace: loaded,
     fleet,
-    scenario: { ...DEFAULT_SCENARIO_SETTINGS, peakReplicas: cli.peakReplicas },
+    scenario: {
+      ...DEFAULT_SCENARIO_SETTINGS,
+      ...named?.scenario,
+      peakReplicas: cli.peakReplicas,
+      ...(backendPeakMultiple !== undefined ? { backendPeakMultiple } : {}),
+      ...(kedaPollingSeconds !== undefined ? { kedaPollingSeconds } : {}),
+    },
     seed: cli.seed,
     ...(cli.outage !== undefined ? { outages: parseOutageSpec(cli.outage) } : {}),
     ...(cli.burst !== undefined ? { bursts: parseBurstSpec(cli.burst) } : {}),
+    ...(named !== undefined ? { namedScenario: named.name } : {}),
     queueThresholdBatches: cli.queueThresholdBatches,
-    scaledObject: loadExampleScaledObject(),
+    scaledObject: kedaPollingSeconds !== undefined ? { ...example, pollingIntervalSeconds: kedaPollingSeconds } : example,
+    metadataOverrides: cli.metadata,
     ...(cli.autoscalers ? { autoscalers: cli.autoscalers } : {}),
   };
 }

@@ -1,8 +1,10 @@
 // The benchmark's outputs apart from the plot: the printed table (one row per autoscaler, with the
 // settings every autoscaler ran with) and the `--json` document. Pure formatting of a BenchResult.
 import type { BenchOptions, BenchResult, PolicyResult } from './bench.ts';
-import { DEFAULT_QUEUE_THRESHOLD_BATCHES } from './bench.ts';
-import { joinDelaySeconds } from './fleet-settings.ts';
+import { DEFAULT_QUEUE_THRESHOLD_BATCHES, SHIPPED_AUTOSCALER } from './bench.ts';
+import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
+import { NAMED_SCENARIOS } from './named-scenarios.ts';
+import { simulatedTargetMetadata } from './simulated-target.ts';
 
 /** The per-autoscaler fields of the `--json` document, in the order the README documents them. */
 export const JSON_POLICY_FIELDS = [
@@ -38,12 +40,14 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
       offeredSpans: policy.offeredSpans,
       lostSpansByCause: policy.lostSpansByCause,
     })),
+    shipped: SHIPPED_AUTOSCALER,
     stepSeconds: scenario.stepSeconds,
     start: iso(scenario.startMs),
     end: iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000),
     seed: options.seed,
     outages: scenario.outages.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     bursts: scenario.bursts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), multiplier: window.multiplier })),
+    scenario: options.namedScenario ?? null,
     settings: {
       fleet: options.fleet,
       scenario: options.scenario,
@@ -51,6 +55,8 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
       peakSpansPerSecond: scenario.load.peakSpansPerSecond,
       queueThresholdBatches: options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES,
       scaledObject: { source: options.scaledObject.source, pollingIntervalSeconds: options.scaledObject.pollingIntervalSeconds, behavior: options.scaledObject.behavior },
+      metadataOverrides: options.metadataOverrides ?? {},
+      triggerMetadata: simulatedTargetMetadata(options.scaledObject, options.metadataOverrides),
     },
     autoscalers: Object.fromEntries(result.policies.map((policy) => [policy.name, policy.description])),
   };
@@ -96,15 +102,20 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
   const f = options.fleet;
   const s = options.scenario;
   const days = (scenario.steps * scenario.stepSeconds) / 86_400;
+  const trigger = simulatedTargetMetadata(options.scaledObject, options.metadataOverrides);
+  const overrides = Object.entries(options.metadataOverrides ?? {});
   const lines = [
     `trace: ${scenario.traceName} — ${iso(scenario.startMs)} … ${iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000)} (${days.toFixed(1)} days, ${scenario.steps} steps of ${f.stepSeconds} s), seed ${options.seed}`,
-    `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × μ ${f.capacitySpansPerSecond} × u ${f.targetUtilization}); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
-    `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
-    ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ')}`] : []),
-    `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, decision_wait ${f.decisionWaitSeconds} s, num_traces ${f.numTracesPerReplica}, ${f.spansPerTrace} spans/trace, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %)`,
-    `pods: ready after ${f.podStartupSeconds} s, on the ring after ${joinDelaySeconds(f)} s, removed pods drain ${f.drainSeconds} s; min/max ${f.minReplicas}/${f.maxReplicas}`,
+    ...(options.namedScenario ? [`scenario: ${options.namedScenario} — ${NAMED_SCENARIOS[options.namedScenario].models}`] : []),
+    `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × nominal 20000 × 0.7); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
+    `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (--backend-capacity ${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
+    ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.length <= 6 ? scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ') : `${scenario.bursts.length} windows, first ${iso(scenario.bursts[0]!.startMs)}`}`] : []),
+    `fleet truth: --capacity ${f.capacitySpansPerSecond} spans/s per replica at 100 % CPU, --decision-wait ${f.decisionWaitSeconds}s, --num-traces ${f.numTracesPerReplica}, --spans-per-trace ${f.spansPerTrace}, --tick-cost ${f.decisionTickCostMultiplier}${f.hotGatewayLoadMultiple > 1 ? `, hottest gateway ${f.hotGatewayLoadMultiple} × its even share` : ''}`,
+    `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %), RSS ${(f.memoryBaseBytesPerReplica / 2 ** 20).toFixed(0)} MiB + ${f.memoryBytesPerSpan} B per span held, memory request ${(memoryRequestBytes(f) / 2 ** 30).toFixed(2)} GiB`,
+    `pods: --pod-startup ${f.podStartupSeconds}s, --dns-interval ${f.dnsResolverIntervalSeconds}s (on the ring after ${joinDelaySeconds(f)} s), --drain ${f.drainSeconds}s; --min-replicas ${f.minReplicas} --max-replicas ${f.maxReplicas}`,
     `model: ingest share of CPU ${f.ingestCpuShare}, decision tick ${f.decisionTickMsPerTracePerSecond} ms per trace/s + ${f.decisionTickMsPerHeldTrace} ms per held trace, ÷ (1 − utilization); ${f.exporterConsumers} queue consumers, retries dropped after ${f.retryMaxElapsedSeconds} s`,
-    `KEDA pollingInterval ${s.kedaPollingSeconds} s (project ScaledObject: ${options.scaledObject.pollingIntervalSeconds} s), HPA sync ${s.hpaSyncSeconds} s, tolerance ${s.hpaTolerance}`,
+    `KEDA --polling-interval ${s.kedaPollingSeconds}s (project ScaledObject: ${options.scaledObject.pollingIntervalSeconds} s), HPA sync ${s.hpaSyncSeconds} s, tolerance ${s.hpaTolerance}`,
+    `scaler trigger (what it is told): capacitySpansPerReplica ${trigger.capacitySpansPerReplica}, decisionWait ${trigger.decisionWait}, numTraces ${trigger.numTraces}, podStartup ${trigger.podStartup}; --metadata overrides: ${overrides.length === 0 ? 'none' : overrides.map(([key, value]) => `${key}=${value}`).join(', ')}; shipped: ${SHIPPED_AUTOSCALER}`,
     ...result.policies.map((policy) => `  ${policy.name}: ${policy.description}`),
   ];
   return lines.join('\n');

@@ -6,7 +6,7 @@ import { parseDurationSeconds } from '../config/duration.ts';
 import { serverConfigSchema } from '../config/server-config.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { AUTOSCALER_NAMES, replicasFor } from './autoscaler.ts';
-import { HpaCpuAutoscaler, KedaQueueAutoscaler, OracleAutoscaler, StaticPeakAutoscaler } from './baseline-autoscalers.ts';
+import { HPA_RESOURCE_BASELINES, HpaResourceAutoscaler, KedaQueueAutoscaler, KedaRateAutoscaler, OracleAutoscaler, StaticPeakAutoscaler } from './baseline-autoscalers.ts';
 import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
 import type { ScaledObjectSpec } from './example-scaled-object.ts';
 import { Fleet } from './fleet.ts';
@@ -16,6 +16,7 @@ import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
 import { type BurstSpec, type BurstWindow, placeBursts, placeOutages, type TimeWindow, type WindowSpec } from './scenario.ts';
+import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { SIMULATED_TARGET, simulatedTargetSettings } from './simulated-target.ts';
 import type { Trace } from './trace-csv.ts';
@@ -25,6 +26,9 @@ import type { Trace } from './trace-csv.ts';
  * default queue capacity (1000 batches), so it scales out well before the community alert at 80 %.
  */
 export const DEFAULT_QUEUE_THRESHOLD_BATCHES = 100;
+
+/** keda-prometheus-rate's threshold per replica: the trigger's capacity at 70 % (DESIGN.md's target utilization). */
+const KEDA_RATE_THRESHOLD_UTILIZATION = 0.7;
 
 /** The server config's default refit schedule and forget time: what the scaler runs with out of the box. */
 const SERVER_DEFAULTS = serverConfigSchema.parse({});
@@ -45,6 +49,10 @@ export interface BenchOptions {
   readonly queueThresholdBatches?: number;
   /** The project's ScaledObject (trigger metadata, pollingInterval, behavior); see example-scaled-object.ts. */
   readonly scaledObject: ScaledObjectSpec;
+  /** A named regime (its fleet and scenario settings are already in `fleet` and `scenario`; its bursts are placed here). */
+  readonly namedScenario?: ScenarioName;
+  /** Trigger metadata keys set on top of the ScaledObject's (`--metadata key=value`). */
+  readonly metadataOverrides?: Readonly<Record<string, string>>;
   /** Which autoscalers to run, in this order; default all. The oracle always runs when ratios are wanted. */
   readonly autoscalers?: readonly AutoscalerName[];
   /** Called after each autoscaler's run (progress output). */
@@ -92,12 +100,18 @@ export interface BenchResult {
 /** Builds the shared scenario: scaled load with bursts, outage windows, backend capacity, plot buckets. */
 export function buildScenario(options: BenchOptions): BenchScenario {
   const { trace, fleet, scenario, seed } = options;
-  const peak = peakLoadSpansPerSecond(scenario.peakReplicas, fleet.capacitySpansPerSecond, fleet.targetUtilization);
+  const peak = peakLoadSpansPerSecond(scenario.peakReplicas);
   const base = new TraceLoadCurve(trace, peak);
   const stepMs = fleet.stepSeconds * 1000;
   const steps = Math.floor((base.endMs - base.startMs) / stepMs);
   const endMs = base.startMs + steps * stepMs;
   const bursts = options.bursts ? placeBursts(options.bursts, base.startMs, endMs, seed) : [];
+  const hourly = options.namedScenario ? NAMED_SCENARIOS[options.namedScenario].hourlyBursts : undefined;
+  const hours = Math.floor((endMs - base.startMs) / 3_600_000);
+  if (hourly && hours >= 2) {
+    bursts.push(...placeBursts({ count: hours - 1, ...hourly }, base.startMs, endMs, seed + 1));
+    bursts.sort((a, b) => a.startMs - b.startMs);
+  }
   const load: LoadCurve = bursts.length > 0 ? new BurstLoadCurve(base, bursts) : base;
   const outages = options.outages ? placeOutages(options.outages, base.startMs, endMs, seed) : [];
   const bucketSteps = Math.max(1, Math.ceil(steps / PLOT_POINTS));
@@ -144,14 +158,20 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
   const { fleet } = options;
   const kedaDefaults = loopSettings(options, DEFAULT_HPA_BEHAVIOR, options.scenario.kedaPollingSeconds);
   const project = loopSettings(options, options.scaledObject.behavior, options.scaledObject.pollingIntervalSeconds);
-  const settings = simulatedTargetSettings(options.scaledObject, fleet);
+  const settings = simulatedTargetSettings(options.scaledObject, options.metadataOverrides);
+  const resourceTargets = HPA_RESOURCE_BASELINES.find((targets) => targets.name === name);
+  if (resourceTargets) return new HpaResourceAutoscaler(resourceTargets, fleet, kedaDefaults);
   switch (name) {
     case 'static-peak':
       return new StaticPeakAutoscaler(scenario.maxLoadSpansPerSecond, fleet);
+    case 'hpa-cpu-50':
+    case 'hpa-cpu-60':
     case 'hpa-cpu-70':
-      return new HpaCpuAutoscaler(0.7, fleet, kedaDefaults);
     case 'hpa-cpu-90':
-      return new HpaCpuAutoscaler(0.9, fleet, kedaDefaults);
+    case 'hpa-cpu-mem':
+      throw new Error(`${name} has no entry in HPA_RESOURCE_BASELINES`);
+    case 'keda-prometheus-rate':
+      return new KedaRateAutoscaler(settings.capacitySpansPerReplica * KEDA_RATE_THRESHOLD_UTILIZATION, fleet, kedaDefaults);
     case 'keda-prometheus-queue':
       return new KedaQueueAutoscaler(options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES, fleet, kedaDefaults);
     case 'scaler-reactive':
@@ -174,7 +194,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
   const stepMs = dt * 1000;
   const fleet = new Fleet(fleetSettings, { initialReplicas: autoscaler.initialReplicas(load) });
   const needsHistory = autoscaler.name === 'scaler-forecast';
-  const settings = simulatedTargetSettings(options.scaledObject, fleetSettings);
+  const settings = simulatedTargetSettings(options.scaledObject, options.metadataOverrides);
   const recorder = new FleetRecorder({
     startMs,
     stepSeconds: dt,
@@ -251,6 +271,9 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
 function percent(part: number, whole: number): number {
   return whole > 0 ? (100 * part) / whole : 0;
 }
+
+/** The configuration the docs recommend: the example ScaledObject with the server config's defaults (forecasts on or off). */
+export const SHIPPED_AUTOSCALER: AutoscalerName = SERVER_DEFAULTS.forecast.enabled ? 'scaler-forecast' : 'scaler-reactive';
 
 /** Runs every requested autoscaler on one scenario and fills in the ratios to the oracle. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {

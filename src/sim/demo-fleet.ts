@@ -103,10 +103,10 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
   const tickMs = options.tickMs ?? 200;
   const fleetSettings: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 };
   const scaledObject = loadExampleScaledObject();
-  const metadata = simulatedTargetMetadata(scaledObject, fleetSettings);
-  const settings = simulatedTargetSettings(scaledObject, fleetSettings);
+  const metadata = simulatedTargetMetadata(scaledObject);
+  const settings = simulatedTargetSettings(scaledObject);
   const peakReplicas = positive(options.peakReplicas ?? DEFAULT_SCENARIO_SETTINGS.peakReplicas, 'peakReplicas');
-  const peak = peakLoadSpansPerSecond(peakReplicas, fleetSettings.capacitySpansPerSecond, fleetSettings.targetUtilization);
+  const peak = peakLoadSpansPerSecond(peakReplicas);
   const backendSpansPerSecond = DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple * peak;
 
   const dt = fleetSettings.stepSeconds;

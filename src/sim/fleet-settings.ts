@@ -44,6 +44,11 @@ export interface FleetSettings {
   readonly memoryBaseBytesPerReplica: number;
   /** Resident memory per span held (backlog, tail-sampling buffer, exporter queue), overhead included. */
   readonly memoryBytesPerSpan: number;
+  /**
+   * The hottest gateway's share of traceIDs as a multiple of the even share 1/N (consistent hashing over
+   * few endpoints is uneven); 1 = every gateway gets the same load.
+   */
+  readonly hotGatewayLoadMultiple: number;
 }
 
 /** DESIGN.md "Simulator defaults", and the model constants chosen for what the table leaves open. */
@@ -73,6 +78,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   // a held span costs ~1 KB decoded plus 2–3× Go heap overhead (../shared/reference/otelcol-metrics.md).
   memoryBaseBytesPerReplica: 128 * 1024 * 1024,
   memoryBytesPerSpan: 2560,
+  hotGatewayLoadMultiple: 1,
 });
 
 /** Scenario-level parameters shared by every autoscaler of a run. */
@@ -146,6 +152,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
     if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`fleet setting ${key} must be a number ≥ 0, got ${value}`);
   }
   if (!(settings.ingestCpuShare > 0 && settings.ingestCpuShare < 1)) throw new RangeError(`fleet setting ingestCpuShare must be between 0 and 1, got ${settings.ingestCpuShare}`);
+  if (!(settings.hotGatewayLoadMultiple >= 1)) throw new RangeError(`fleet setting hotGatewayLoadMultiple must be ≥ 1, got ${settings.hotGatewayLoadMultiple}`);
   if (settings.targetUtilization > 1) throw new RangeError(`fleet setting targetUtilization must be ≤ 1, got ${settings.targetUtilization}`);
   if (settings.memoryRefuseFraction > 1) throw new RangeError(`fleet setting memoryRefuseFraction must be ≤ 1, got ${settings.memoryRefuseFraction}`);
   if (!Number.isInteger(settings.minReplicas) || !Number.isInteger(settings.maxReplicas) || settings.minReplicas > settings.maxReplicas) {

@@ -277,8 +277,19 @@ export class Fleet {
     const exporting = ringCount + this.drainingReplicas;
     const exportLimit = (replicas: number) => (exporting > 0 ? Math.floor((backendSpansPerSecond * dt * replicas) / exporting) : 0);
 
-    const memoryLimit = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction) * ringCount;
-    const accepted = Math.min(offeredSpans, Math.max(0, memoryLimit - this.ring.heldSpans));
+    const limitPerReplica = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction);
+    const hotShare = this.ring.hotShare;
+    let accepted: number;
+    let hotAccepted = 0;
+    if (hotShare === 0) accepted = Math.min(offeredSpans, Math.max(0, limitPerReplica * ringCount - this.ring.heldSpans));
+    else {
+      // Each gateway's memory_limiter guards its own memory: the hot one refuses first.
+      const hotOffered = Math.round(offeredSpans * hotShare);
+      const hotHeld = this.ring.hotHeldSpans;
+      hotAccepted = Math.min(hotOffered, Math.max(0, Math.floor(limitPerReplica - hotHeld)));
+      const restAccepted = Math.min(offeredSpans - hotOffered, Math.max(0, Math.floor(limitPerReplica * (ringCount - 1) - (this.ring.heldSpans - hotHeld))));
+      accepted = hotAccepted + restAccepted;
+    }
     const refused = offeredSpans - accepted;
     totals.offered += offeredSpans;
     totals.offeredTraces += offeredSpans / settings.spansPerTrace;
@@ -286,7 +297,7 @@ export class Fleet {
     totals.refused += refused;
 
     const active = this.activeResult;
-    this.ring.step(accepted, exportLimit(ringCount), outage, this.stepIndex, active);
+    this.ring.step(accepted, exportLimit(ringCount), outage, this.stepIndex, active, hotAccepted);
     this.addToTotals(active);
 
     for (const cohort of this.draining) {

@@ -1,6 +1,6 @@
 // λ(t) in spans/s for the simulated fleet: a trace replayed with linear interpolation between
 // points, gaps held at the last value seen (a leading gap takes the first value), and the whole
-// trace scaled so its peak needs `peakReplicas` replicas at the target utilization.
+// trace scaled so its peak needs `peakReplicas` replicas of nominal capacity at 70 % utilization.
 import type { Trace } from './trace-csv.ts';
 import { tracePeak } from './trace-csv.ts';
 
@@ -14,9 +14,16 @@ export interface LoadCurve {
   spansPerSecondAt(timeMs: number): number;
 }
 
-/** Spans/s the trace's peak is scaled to: peakReplicas × μ × target utilization. */
-export function peakLoadSpansPerSecond(peakReplicas: number, capacitySpansPerSecond: number, targetUtilization: number): number {
-  return peakReplicas * capacitySpansPerSecond * targetUtilization;
+/**
+ * The capacity and utilization a trace's peak is sized against: DESIGN.md's defaults, fixed, so that
+ * changing the fleet's true capacity changes the fleet and not the load it is offered.
+ */
+export const NOMINAL_CAPACITY_SPANS_PER_SECOND = 20_000;
+export const NOMINAL_UTILIZATION = 0.7;
+
+/** Spans/s the trace's peak is scaled to: peakReplicas × 20,000 × 0.7. */
+export function peakLoadSpansPerSecond(peakReplicas: number): number {
+  return peakReplicas * NOMINAL_CAPACITY_SPANS_PER_SECOND * NOMINAL_UTILIZATION;
 }
 
 /** Replays a trace scaled to `peakSpansPerSecond`; reads are fastest in time order. */

@@ -49,6 +49,8 @@ export function emptyPoolStepResult(): PoolStepResult {
 export class ReplicaPool {
   replicas: number;
   backlogSpans = 0;
+  /** The hot gateway's part of backlogSpans when the ring is skewed (hotGatewayLoadMultiple > 1). */
+  hotBacklogSpans = 0;
   queueSpans = 0;
   bufferSpans = 0;
   utilization = 0;
@@ -82,6 +84,17 @@ export class ReplicaPool {
     return this.bufferSpans / this.settings.spansPerTrace;
   }
 
+  /** The hot gateway's share of the pool's load, or 0 when the load is even (or one replica has it all). */
+  get hotShare(): number {
+    const multiple = this.settings.hotGatewayLoadMultiple;
+    return multiple > 1 && this.replicas > 1 ? Math.min(1, multiple / this.replicas) : 0;
+  }
+
+  /** Spans the hot gateway holds: its own backlog and its share of buffer and queue. */
+  get hotHeldSpans(): number {
+    return this.hotBacklogSpans + this.hotShare * (this.bufferSpans + this.queueSpans);
+  }
+
   /** Seconds between decision ticks: 1 s, or the tick's own duration when it takes longer. */
   get tickPeriodSeconds(): number {
     return Math.max(DECISION_TICK_MS, this.decisionLatencyMs) / 1000;
@@ -94,7 +107,8 @@ export class ReplicaPool {
     taken.decisionLatencyMs = this.decisionLatencyMs;
     taken.failingSinceStep = this.failingSinceStep;
     taken.ticksRun = this.ticksRun;
-    const backlog = Math.floor(this.backlogSpans * fraction);
+    // Removed pods are the newest, never the hot one: its backlog stays.
+    const backlog = Math.min(Math.floor(this.backlogSpans * fraction), this.backlogSpans - this.hotBacklogSpans);
     this.backlogSpans -= backlog;
     taken.backlogSpans = backlog;
     const queue = Math.floor(this.queueSpans * fraction);
@@ -115,6 +129,7 @@ export class ReplicaPool {
   drop(): number {
     const held = this.heldSpans;
     this.backlogSpans = 0;
+    this.hotBacklogSpans = 0;
     this.queueSpans = 0;
     this.bufferSpans = 0;
     this.head = 0;
@@ -187,9 +202,10 @@ export class ReplicaPool {
    * queue, send up to `exportLimitSpans`, then enforce queue capacity and num_traces. During an
    * outage nothing is sent: the queue consumers retry their batches (negligible CPU) and each gives
    * its batch up after retryMaxElapsedSeconds, which is when send_failed counts it.
-   * `arrivals` must already have passed the memory_limiter.
+   * `arrivals` must already have passed the memory_limiter; `hotArrivals` of them go to the hot
+   * gateway of a skewed ring, which gets its own CPU and backlog (the rest of the state stays pooled).
    */
-  step(arrivals: number, exportLimitSpans: number, outage: boolean, stepIndex: number, out: PoolStepResult): void {
+  step(arrivals: number, exportLimitSpans: number, outage: boolean, stepIndex: number, out: PoolStepResult, hotArrivals = 0): void {
     const { settings } = this;
     const dt = settings.stepSeconds;
     const ticks = this.replicas > 0 ? dt / this.tickPeriodSeconds : 0;
@@ -201,14 +217,31 @@ export class ReplicaPool {
     this.backlogSpans += arrivals;
     const inDemand = this.backlogSpans;
     const outDemand = outage ? 0 : Math.min(this.queueSpans, exportLimitSpans);
-    const cpuNeeded = settings.ingestCpuShare * inDemand + (1 - settings.ingestCpuShare) * outDemand;
     const cpuBudget = settings.capacitySpansPerSecond * dt * this.replicas;
-    let ingested = inDemand;
-    let exported = outDemand;
-    if (cpuNeeded > cpuBudget) {
-      const share = cpuBudget / cpuNeeded;
-      ingested = Math.floor(inDemand * share);
-      exported = Math.floor(outDemand * share);
+    const hotShare = this.hotShare;
+    let ingested: number;
+    let exported: number;
+    let cpuUsed: number;
+    if (hotShare === 0) {
+      this.hotBacklogSpans = 0;
+      const cpuNeeded = settings.ingestCpuShare * inDemand + (1 - settings.ingestCpuShare) * outDemand;
+      ingested = inDemand;
+      exported = outDemand;
+      if (cpuNeeded > cpuBudget) {
+        const share = cpuBudget / cpuNeeded;
+        ingested = Math.floor(inDemand * share);
+        exported = Math.floor(outDemand * share);
+      }
+      cpuUsed = Math.min(cpuNeeded, cpuBudget);
+    } else {
+      this.hotBacklogSpans = Math.min(this.hotBacklogSpans, this.backlogSpans - arrivals) + hotArrivals;
+      const hotOut = Math.floor(outDemand * hotShare);
+      const hot = this.shareCpu(this.hotBacklogSpans, hotOut, cpuBudget / this.replicas);
+      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, outDemand - hotOut, cpuBudget - cpuBudget / this.replicas);
+      this.hotBacklogSpans -= hot.ingested;
+      ingested = hot.ingested + rest.ingested;
+      exported = hot.exported + rest.exported;
+      cpuUsed = hot.cpuUsed + rest.cpuUsed;
     }
     this.backlogSpans -= ingested;
     if (ingested > 0) this.pushSlot(ingested, this.ticksRun);
@@ -223,12 +256,20 @@ export class ReplicaPool {
     out.droppedTooEarlySpans = this.evictBeyondNumTraces();
     out.droppedTooEarlyTraces = out.droppedTooEarlySpans / settings.spansPerTrace;
 
-    this.utilization = cpuBudget > 0 ? Math.min(cpuNeeded, cpuBudget) / cpuBudget : 0;
+    this.utilization = cpuBudget > 0 ? cpuUsed / cpuBudget : 0;
     out.utilization = this.utilization;
     const tickWorkMs = this.tickWorkMs(ingested);
-    out.cpuSeconds = Math.min(cpuNeeded, cpuBudget) / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
+    out.cpuSeconds = cpuUsed / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
     this.decisionLatencyMs = tickWorkMs / (1 - Math.min(this.utilization, CONTENTION_UTILIZATION_CAP));
     out.decisionLatencyMs = this.decisionLatencyMs;
+  }
+
+  /** Ingest and export on one CPU budget; when both need more, they share it in proportion. */
+  private shareCpu(inDemand: number, outDemand: number, budget: number): { ingested: number; exported: number; cpuUsed: number } {
+    const share = this.settings.ingestCpuShare;
+    const needed = share * inDemand + (1 - share) * outDemand;
+    if (needed <= budget) return { ingested: inDemand, exported: outDemand, cpuUsed: needed };
+    return { ingested: Math.floor((inDemand * budget) / needed), exported: Math.floor((outDemand * budget) / needed), cpuUsed: budget };
   }
 
   /**

@@ -3,7 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBenchCli } from '../../src/sim/bench-cli.ts';
+import { buildScenario } from '../../src/sim/bench.ts';
+import { benchOptionsFrom, parseBenchArgs, runBenchCli } from '../../src/sim/bench-cli.ts';
+import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
+import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
+import { simulatedTargetMetadata, simulatedTargetSettings } from '../../src/sim/simulated-target.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +33,22 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'negative seed', input: ['--seed=-1'], want: /--seed must be an integer from 0/ },
     { name: 'flag without its value', input: ['--seed'], want: /Option '--seed <value>' argument missing/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'oracle,vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
-    { name: 'drain not a multiple of the step', input: ['--drain-seconds', '7'], want: /--drain-seconds must be a multiple of the 5 s simulation step/ },
+    { name: 'drain not a multiple of the step', input: ['--drain', '7s'], want: /--drain must be a multiple of the 5 s simulation step/ },
+    { name: 'capacity not a number', input: ['--capacity', 'fast'], want: /--capacity must be an integer from 100/ },
+    { name: 'pod startup not a duration', input: ['--pod-startup', 'slow'], want: /--pod-startup must be a duration from 0s to 3600s/ },
+    { name: 'dns interval not a multiple of the step', input: ['--dns-interval', '3s'], want: /--dns-interval must be a multiple of the 5 s simulation step/ },
+    { name: 'decision wait of zero', input: ['--decision-wait', '0s'], want: /--decision-wait must be a duration from 5s/ },
+    { name: 'num traces of zero', input: ['--num-traces', '0'], want: /--num-traces must be an integer from 1/ },
+    { name: 'spans per trace fractional', input: ['--spans-per-trace', '2.5'], want: /--spans-per-trace must be an integer from 1/ },
+    { name: 'backend capacity negative', input: ['--backend-capacity=-1'], want: /--backend-capacity must be a number from 0.01/ },
+    { name: 'tick cost not a number', input: ['--tick-cost', 'x'], want: /--tick-cost must be a number from 0/ },
+    { name: 'polling interval too short', input: ['--polling-interval', '1s'], want: /--polling-interval must be a duration from 5s/ },
+    { name: 'min replicas above max replicas', input: ['--min-replicas', '10', '--max-replicas', '5'], want: /--min-replicas \(10\) must not exceed --max-replicas \(5\)/ },
+    { name: 'max replicas of zero', input: ['--max-replicas', '0'], want: /--max-replicas must be an integer from 1/ },
+    { name: 'unknown scenario', input: ['--scenario', 'noisy'], want: /--scenario must be one of slow-backend, buffer-bound, bursty, skewed-ring/ },
+    { name: 'metadata without a value', input: ['--metadata', 'capacitySpansPerReplica'], want: /--metadata must be KEY=VALUE/ },
+    { name: 'metadata with an unknown key', input: ['--metadata', 'capacity=5'], want: /--metadata: .*capacity.* is not a known key/ },
+    { name: 'metadata with a bad value', input: ['--metadata', 'capacitySpansPerReplica=lots'], want: /--metadata: .*capacitySpansPerReplica/ },
     { name: 'days with a trace file', input: ['--trace', badCsv, '--days', '3'], want: /--days sets the length of the synthetic trace/ },
     { name: 'missing trace file', input: ['--trace', join(dir, 'nope.csv')], want: /--trace .*nope\.csv cannot be read: ENOENT/ },
     { name: 'malformed trace file', input: ['--trace', badCsv], want: /bad\.csv: line 2 timestamp must be ISO-8601/ },
@@ -55,7 +74,7 @@ describe('bench CLI', () => {
     expect(got.code).toBe(0);
     const rows = got.stdout.split('\n').filter((line) => /^(static-peak|oracle)\s/.test(line));
     expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['static-peak', 'oracle']);
-    expect(got.stdout).toMatch(/removed pods drain 40 s; min\/max 2\/60/);
+    expect(got.stdout).toMatch(/--drain 40s; --min-replicas 2 --max-replicas 60/);
     const written = JSON.parse(readFileSync(json, 'utf8'));
     expect(Object.keys(written).slice(0, 3)).toEqual(['trace', 'steps', 'policies']);
     expect(written.outages).toHaveLength(1);
@@ -75,5 +94,64 @@ describe('bench CLI', () => {
     const got = await cli(['--help']);
     expect(got.code).toBe(0);
     expect(got.stdout).toMatch(/--outage COUNTxDUR/);
+  });
+
+  /** Every fleet flag at a value other than its default, with where it lands and how the header prints it. */
+  const fleetFlags: { flag: string; value: string; field: string; printed: string }[] = [
+    { flag: '--capacity', value: '26000', field: 'fleet.capacitySpansPerSecond=26000', printed: '--capacity 26000 spans/s' },
+    { flag: '--pod-startup', value: '2m', field: 'fleet.podStartupSeconds=120', printed: '--pod-startup 120s' },
+    { flag: '--dns-interval', value: '30s', field: 'fleet.dnsResolverIntervalSeconds=30', printed: '--dns-interval 30s' },
+    { flag: '--decision-wait', value: '60s', field: 'fleet.decisionWaitSeconds=60', printed: '--decision-wait 60s' },
+    { flag: '--num-traces', value: '20000', field: 'fleet.numTracesPerReplica=20000', printed: '--num-traces 20000' },
+    { flag: '--spans-per-trace', value: '40', field: 'fleet.spansPerTrace=40', printed: '--spans-per-trace 40' },
+    { flag: '--backend-capacity', value: '1.1', field: 'scenario.backendPeakMultiple=1.1', printed: '--backend-capacity 1.1 × peak' },
+    { flag: '--tick-cost', value: '1.5', field: 'fleet.decisionTickCostMultiplier=1.5', printed: '--tick-cost 1.5' },
+    { flag: '--drain', value: '70s', field: 'fleet.drainSeconds=70', printed: '--drain 70s' },
+    { flag: '--polling-interval', value: '15s', field: 'scenario.kedaPollingSeconds=15', printed: '--polling-interval 15s' },
+    { flag: '--min-replicas', value: '3', field: 'fleet.minReplicas=3', printed: '--min-replicas 3' },
+    { flag: '--max-replicas', value: '40', field: 'fleet.maxReplicas=40', printed: '--max-replicas 40' },
+  ];
+  const everyFleetFlag = fleetFlags.flatMap((row) => [row.flag, row.value]);
+
+  it('changes the fleet with every fleet flag and never the scaler’s trigger metadata, nor the load', () => {
+    const defaults = benchOptionsFrom(parseBenchArgs(['--days', '2']));
+    const changed = benchOptionsFrom(parseBenchArgs(['--days', '2', ...everyFleetFlag]));
+    const example = loadExampleScaledObject();
+    for (const row of fleetFlags) {
+      const [path, want] = row.field.split('=') as [string, string];
+      const [group, key] = path.split('.') as ['fleet' | 'scenario', string];
+      expect((changed[group] as unknown as Record<string, number>)[key], row.flag).toBe(Number(want));
+      expect((defaults[group] as unknown as Record<string, number>)[key], row.flag).not.toBe(Number(want));
+    }
+    for (const options of [defaults, changed]) {
+      expect(simulatedTargetMetadata(options.scaledObject, options.metadataOverrides)).toEqual(example.triggerMetadata);
+      expect(simulatedTargetSettings(options.scaledObject, options.metadataOverrides)).toEqual(simulatedTargetSettings(example));
+    }
+    expect(buildScenario(changed).load.peakSpansPerSecond).toBe(buildScenario(defaults).load.peakSpansPerSecond);
+  });
+
+  it('passes --metadata to the scaler and to nothing else', () => {
+    const options = benchOptionsFrom(parseBenchArgs(['--days', '2', '--metadata', 'capacitySpansPerReplica=26000', '--metadata', 'podStartup=90s']));
+    expect(simulatedTargetSettings(options.scaledObject, options.metadataOverrides).capacitySpansPerReplica).toBe(26_000);
+    expect(simulatedTargetSettings(options.scaledObject, options.metadataOverrides).podStartupSeconds).toBe(90);
+    expect(options.fleet).toEqual(benchOptionsFrom(parseBenchArgs(['--days', '2'])).fleet);
+  });
+
+  it('prints every fleet flag in the header and writes it to the JSON', async () => {
+    const json = join(dir, 'flags.json');
+    const got = await cli(['--days', '1', '--autoscalers', 'oracle', '--metadata', 'numTraces=60000', '--json', json, ...everyFleetFlag]);
+    expect(got.code).toBe(0);
+    for (const row of fleetFlags) expect(got.stdout, row.flag).toContain(row.printed);
+    expect(got.stdout).toContain('--metadata overrides: numTraces=60000');
+    const written = JSON.parse(readFileSync(json, 'utf8'));
+    for (const row of fleetFlags) {
+      const [path, want] = row.field.split('=') as [string, string];
+      const [group, key] = path.split('.') as [string, string];
+      expect(written.settings[group][key], row.flag).toBe(Number(want));
+    }
+    expect(written.settings.metadataOverrides).toEqual({ numTraces: '60000' });
+    expect(written.settings.triggerMetadata.numTraces).toBe('60000');
+    expect(written.shipped).toMatch(/^scaler-(forecast|reactive)$/);
+    expect(DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond).not.toBe(written.settings.fleet.capacitySpansPerSecond);
   });
 });

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_SCALED_OBJECT_URL, loadExampleScaledObject, parseScaledObject } from '../../src/sim/example-scaled-object.ts';
-import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from '../../src/sim/hpa.ts';
-import { simulatedTargetSettings } from '../../src/sim/simulated-target.ts';
+import { simulatedTargetMetadata, simulatedTargetSettings } from '../../src/sim/simulated-target.ts';
 
 const manifest = (spec: string) => `apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: { name: x }\nspec:\n${spec}`;
 const trigger = '  triggers:\n    - type: external\n      metadata: { scalerAddress: "s:6000", gatewaySelector: \'job="g"\' }\n';
@@ -18,11 +17,15 @@ describe('the example ScaledObject the benchmark and the demo run the scaler wit
     expect(spec.triggerMetadata.gatewaySelector).toBe(shipped.spec.triggers[0].metadata.gatewaySelector);
   });
 
-  it('gives decide() the simulated tier’s facts and the example’s policy knobs', () => {
+  it('gives decide() the example’s trigger metadata as it ships, and overrides only the keys asked for', () => {
     const spec = loadExampleScaledObject();
-    const settings = simulatedTargetSettings(spec, { ...DEFAULT_FLEET_SETTINGS, capacitySpansPerSecond: 15_000 });
-    expect(settings.capacitySpansPerReplica).toBe(15_000);
+    expect(simulatedTargetMetadata(spec)).toEqual(spec.triggerMetadata);
+    const settings = simulatedTargetSettings(spec);
+    expect(settings.capacitySpansPerReplica).toBe(Number(spec.triggerMetadata.capacitySpansPerReplica));
     expect(settings.scaleInStep).toBe(Number(spec.triggerMetadata.scaleInStep ?? 1));
+    const overridden = simulatedTargetSettings(spec, { capacitySpansPerReplica: '15000' });
+    expect(overridden.capacitySpansPerReplica).toBe(15_000);
+    expect(overridden.decisionWaitSeconds).toBe(settings.decisionWaitSeconds);
   });
 
   it('fills Kubernetes defaults for what a behavior leaves out', () => {
