@@ -23,6 +23,10 @@ fi
 
 [ -d node_modules ] || npm ci
 
+# The collector tests (test/collector) run a real OpenTelemetry Collector built with the Collector
+# Builder; the first build takes minutes and is cached outside the repository afterwards.
+bash scripts/collector-build.sh >/dev/null
+
 npm run -s check
 
 mkdir -p artifacts
