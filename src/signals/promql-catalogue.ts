@@ -93,6 +93,10 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
   const window = formatDuration(input.rateWindowSeconds);
   const rateOf = (family: string, extra = '') => `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
   const sumRate = (family: string) => `sum(${rateOf(family)})`;
+  // A failure counter exists only from its first increment (v0.161.0 exposes no send_failed or
+  // enqueue_failed series on a healthy gateway). Where the component it belongs to is seen working
+  // (`witness` has series), no failure series means 0 failures; with no witness it stays missing.
+  const sumRateOrZero = (family: string, witness: string) => `${sumRate(family)} or (0 * count(${selectorOf(witness, selector)}))`;
 
   // Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
   // queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
@@ -123,8 +127,8 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'refusedSpansPerSecond', promql: `sum(${refusedByGateway})`, shape: 'scalar', metrics: REFUSED_FAMILIES.join(' | ') },
-    { name: 'enqueueFailedSpansPerSecond', promql: sumRate('otelcol_exporter_enqueue_failed_spans'), shape: 'scalar', metrics: 'otelcol_exporter_enqueue_failed_spans' },
-    { name: 'sendFailedSpansPerSecond', promql: sumRate('otelcol_exporter_send_failed_spans'), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },
+    { name: 'enqueueFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_enqueue_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_enqueue_failed_spans' },
+    { name: 'sendFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_send_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },
     { name: 'sentSpansPerSecond', promql: sumRate('otelcol_exporter_sent_spans'), shape: 'scalar', metrics: 'otelcol_exporter_sent_spans' },
     { name: 'decisionLatencyP99Ms', promql: `max(${latencyByGateway})`, shape: 'scalar', metrics: `${DECISION_TIMER_BASE}_bucket` },
     {
@@ -135,7 +139,7 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     },
     {
       name: 'droppedTooEarlyTracesPerSecond',
-      promql: sumRate('otelcol_processor_tail_sampling_sampling_trace_dropped_too_early'),
+      promql: sumRateOrZero('otelcol_processor_tail_sampling_sampling_trace_dropped_too_early', gaugeNamePattern('otelcol_processor_tail_sampling_sampling_traces_on_memory')),
       shape: 'scalar',
       metrics: 'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early',
     },

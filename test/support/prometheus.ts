@@ -19,6 +19,11 @@ export interface ScrapeJob {
   readonly metricsPath?: string;
   /** Keep the scraped series' own `instance`/`job` labels (a target exposing several gateways, like the embedded demo). */
   readonly honorLabels?: boolean;
+  /**
+   * Read targets from this file_sd JSON file instead (`targets` is then ignored): Prometheus watches
+   * it, so a test adds and removes scrape targets by rewriting the file, as service discovery would.
+   */
+  readonly fileSdPath?: string;
 }
 
 export interface PrometheusOptions {
@@ -79,7 +84,9 @@ function buildConfig(options: PrometheusOptions): string {
       job_name: job.jobName,
       ...(job.metricsPath ? { metrics_path: job.metricsPath } : {}),
       ...(job.honorLabels ? { honor_labels: true } : {}),
-      static_configs: [{ targets: [...job.targets], ...(job.labels ? { labels: { ...job.labels } } : {}) }],
+      ...(job.fileSdPath
+        ? { file_sd_configs: [{ files: [job.fileSdPath], refresh_interval: '1s' }] }
+        : { static_configs: [{ targets: [...job.targets], ...(job.labels ? { labels: { ...job.labels } } : {}) }] }),
     })),
   });
 }

@@ -1,0 +1,125 @@
+// Signals at this release: a real tier (agents → 2 tail-sampling gateways → backend sink) under known
+// load, scraped by a real Prometheus, read by the scaler. Every signal the scaler reads must be
+// present under the names this collector release exposes, and agree with what the load generator
+// sent and the sink received.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { SIGNAL_NAMES, type SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+import { type GatewayTier, GATEWAY_SELECTOR, startGatewayTier } from './support/gateway-tier.ts';
+import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
+import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
+import { startTierTimeline, type TierTimeline } from './support/tier-timeline.ts';
+import { waitForScrapeHistory } from '../support/prometheus.ts';
+
+const RATE_WINDOW_SECONDS = 15;
+const DECISION_WAIT_SECONDS = 2;
+const TRACES_PER_SECOND = 150;
+const SPANS_PER_TRACE = 10;
+const METADATA = { rateWindow: `${RATE_WINDOW_SECONDS}s`, decisionWait: `${DECISION_WAIT_SECONDS}s`, minReplicas: '2', maxReplicas: '10' };
+
+/** Metric families the catalogue reads, as collector v0.161.0 spells them (no `_total`, no unit suffix). */
+const FAMILIES_READ = [
+  'otelcol_process_uptime',
+  'otelcol_exporter_queue_size',
+  'otelcol_exporter_queue_capacity',
+  'otelcol_exporter_sent_spans',
+  'otelcol_receiver_accepted_spans',
+  'otelcol_receiver_refused_spans',
+  'otelcol_processor_tail_sampling_sampling_decision_timer_latency_bucket',
+  'otelcol_processor_tail_sampling_sampling_traces_on_memory',
+  'otelcol_processor_tail_sampling_sampling_trace_dropped_too_early',
+];
+/** Counters this release creates only at their first increment: absent from a healthy gateway. */
+const FAMILIES_ABSENT_UNTIL_FIRST_FAILURE = ['otelcol_exporter_send_failed_spans', 'otelcol_exporter_enqueue_failed_spans'];
+
+function familiesIn(exposition: string): Set<string> {
+  return new Set(
+    exposition
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0]),
+  );
+}
+
+function value(snapshot: SignalSnapshot, name: (typeof SIGNAL_NAMES)[number]): number {
+  const reading = snapshot.signals[name];
+  if (reading.kind !== 'ok') throw new Error(`${name} is missing: ${reading.reason}`);
+  return reading.value;
+}
+
+describe('signals of a real collector tier at this release', () => {
+  let tier: GatewayTier;
+  let load: LoadGenerator;
+  let timeline: TierTimeline;
+  let scaler: TierScaler;
+
+  beforeAll(async () => {
+    tier = await startGatewayTier({ gateways: 2, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } });
+    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
+    timeline = startTierTimeline(load, tier.sink);
+    scaler = await startTierScaler(tier.prometheus.url, METADATA);
+    // A full rate window of steady state: the first window starts once spans have crossed the tier.
+    await new Promise((resolve) => setTimeout(resolve, (DECISION_WAIT_SECONDS + 3) * 1000));
+    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2);
+  }, 180_000);
+
+  afterAll(async () => {
+    timeline?.stop();
+    await load?.stop();
+    await scaler?.stop();
+    await tier?.stop();
+  }, 60_000);
+
+  it('exposes every metric family the catalogue reads, under this release’s names', async () => {
+    for (const gateway of tier.gateways()) {
+      const families = familiesIn(await (await fetch(gateway.metricsUrl)).text());
+      expect(FAMILIES_READ.filter((family) => !families.has(family)), gateway.id).toEqual([]);
+      expect(FAMILIES_ABSENT_UNTIL_FIRST_FAILURE.filter((family) => families.has(family)), gateway.id).toEqual([]);
+    }
+  });
+
+  it('reads every signal, and the rates agree with the load generator and the sink within ±10 %', async () => {
+    const settings = parseTargetMetadata({ gatewaySelector: GATEWAY_SELECTOR, ...METADATA });
+    const snapshot = await scaler.source.read({ namespace: 'observability', name: 'otel-gateway' }, settings);
+    const rates = timeline.rates(RATE_WINDOW_SECONDS);
+    const missing = SIGNAL_NAMES.filter((name) => snapshot.signals[name].kind !== 'ok').map((name) => `${name}: ${JSON.stringify(snapshot.signals[name])}`);
+    expect(missing).toEqual([]);
+
+    expect(value(snapshot, 'currentReplicas')).toBe(2);
+    const planned = TRACES_PER_SECOND * SPANS_PER_TRACE;
+    expect(rates.generatorSpansPerSecond / planned).toBeGreaterThan(0.9);
+    const accepted = value(snapshot, 'acceptedSpansPerSecond');
+    expect(Math.abs(accepted / rates.generatorSpansPerSecond - 1), `accepted ${accepted} vs generator ${rates.generatorSpansPerSecond}`).toBeLessThanOrEqual(0.1);
+    const sent = value(snapshot, 'sentSpansPerSecond');
+    expect(Math.abs(sent / rates.sinkSpansPerSecond - 1), `sent ${sent} vs sink ${rates.sinkSpansPerSecond}`).toBeLessThanOrEqual(0.1);
+    const byGateway = snapshot.acceptedSpansPerSecondByGateway;
+    expect(byGateway.kind).toBe('ok');
+    if (byGateway.kind === 'ok') expect(Object.keys(byGateway.value)).toHaveLength(2);
+
+    // Healthy backend, light load: nothing refused, failed, overflowing or evicted early.
+    expect(value(snapshot, 'refusedSpansPerSecond')).toBe(0);
+    expect(value(snapshot, 'sendFailedSpansPerSecond')).toBe(0);
+    expect(value(snapshot, 'enqueueFailedSpansPerSecond')).toBe(0);
+    expect(value(snapshot, 'droppedTooEarlyTracesPerSecond')).toBe(0);
+    expect(value(snapshot, 'queueFillMax')).toBeLessThan(0.05);
+
+    // Little's law: a trace is held from its first span until the tick after decision_wait (ticks
+    // every second), so on average decision_wait + 0.5 s. The gauge is sampled at ticks.
+    const tracesOnMemory = value(snapshot, 'tracesOnMemory');
+    const expectedHeld = TRACES_PER_SECOND * (DECISION_WAIT_SECONDS + 0.5);
+    expect(tracesOnMemory, `traces on memory ${tracesOnMemory}, expected about ${expectedHeld}`).toBeGreaterThan(expectedHeld * 0.7);
+    expect(tracesOnMemory).toBeLessThan(expectedHeld * 1.3);
+
+    // One decision tick over a few hundred held traces takes milliseconds, not seconds.
+    const latency = value(snapshot, 'decisionLatencyP99Ms');
+    expect(latency).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(100);
+  });
+
+  it('answers KEDA with the gateways that run, with no signal missing', async () => {
+    expect(await scaler.poll()).toBe(2);
+    const decision = scaler.latest();
+    expect(decision.guards.filter((guard) => guard.name === 'missingData')).toEqual([]);
+    expect(decision.proposals.find((proposal) => proposal.name === 'throughput')?.replicas).toBeLessThanOrEqual(2);
+  });
+});
