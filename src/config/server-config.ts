@@ -25,6 +25,25 @@ const prometheusServer = z.strictObject({
   cacheTtlMs: z.number().int().min(0).max(600_000).default(10_000),
   /** Optional bearer token file (e.g. a mounted ServiceAccount token for a Prometheus behind kube-rbac-proxy). */
   bearerTokenFile: z.string().min(1).optional(),
+  /** Basic auth with the password read from a file (a mounted Secret), e.g. a Mimir or VictoriaMetrics gateway. */
+  basicAuth: z.strictObject({ username: z.string().min(1), passwordFile: z.string().min(1) }).optional(),
+  /** Sent with every query, e.g. `X-Scope-OrgID` for a Mimir or Cortex tenant. */
+  headers: z
+    .record(z.string(), z.string())
+    .refine((headers) => Object.keys(headers).every((name) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)), {
+      message: 'keys must be HTTP header names (letters, digits and !#$%&\'*+.^_`|~-)',
+    })
+    .refine((headers) => !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization'), {
+      message: 'must not set Authorization: use bearerTokenFile or basicAuth, which are read from files and kept out of logs',
+    })
+    .optional(),
+  /** Where the store serves the Prometheus HTTP API below url, e.g. `/prometheus` for Mimir (queries go to url + pathPrefix + /api/v1/…). */
+  pathPrefix: z
+    .string()
+    .regex(/^\/[^?#]*[^/?#]$/, 'must start with "/" and not end with "/", e.g. /prometheus')
+    .optional(),
+}).refine((server) => !(server.bearerTokenFile !== undefined && server.basicAuth !== undefined), {
+  message: 'set bearerTokenFile or basicAuth, not both',
 });
 
 const calendarWindow = z

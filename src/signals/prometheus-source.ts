@@ -116,7 +116,8 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly inFlight = new Map<string, Promise<SignalSnapshot>>();
   private nextSweepAtMs = 0;
-  private bearerToken: string | undefined;
+  /** The Authorization header from bearerTokenFile or basicAuth, re-read before every fetch. */
+  private authorization: { readonly header: string; readonly secret: string } | undefined;
 
   constructor(options: PrometheusSourceOptions) {
     this.serverName = options.serverName;
@@ -132,11 +133,12 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   private createDriver(timeoutMs: number): PrometheusDriver {
     return new PrometheusDriver({
       endpoint: this.server.url,
-      baseURL: '/api/v1/',
+      baseURL: `${this.server.pathPrefix ?? ''}/api/v1/`,
+      headers: { ...this.server.headers },
       timeout: timeoutMs,
       requestInterceptor: {
         onFulfilled: (config) => {
-          if (this.bearerToken !== undefined) config.headers.set('Authorization', `Bearer ${this.bearerToken}`);
+          if (this.authorization !== undefined) config.headers.set('Authorization', this.authorization.header);
           return config;
         },
       },
@@ -179,7 +181,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   async readRange(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     assertRangeWindow(window);
     const queries = Object.values(buildSignalQueries(settings));
-    await this.refreshBearerToken();
+    await this.refreshCredentials();
     const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'range', window)));
     this.rejectIfAllFailed(outcomes);
     const stepMs = window.stepSeconds * 1000;
@@ -207,7 +209,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   async readAcceptedSpansHistory(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {
     assertRangeWindow(window);
     const query = buildSignalQueries(settings).acceptedSpansPerSecond;
-    await this.refreshBearerToken();
+    await this.refreshCredentials();
     const outcome = await this.runQuery(query, 'range', window);
     this.rejectIfAllFailed([outcome]);
     if (outcome.kind !== 'ok') return [];
@@ -223,7 +225,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */
   async checkReachable(): Promise<Reachability> {
     try {
-      await this.refreshBearerToken();
+      await this.refreshCredentials();
     } catch (error) {
       return { kind: 'unreachable', reason: (error as Error).message };
     }
@@ -234,7 +236,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
 
   private async fetchSnapshot(settings: TargetSettings): Promise<SignalSnapshot> {
     const queries = Object.values(buildSignalQueries(settings));
-    await this.refreshBearerToken();
+    await this.refreshCredentials();
     const observedAtMs = this.nowMs();
     const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'instant')));
     this.rejectIfAllFailed(outcomes);
@@ -335,28 +337,37 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     return outcome;
   }
 
-  /** Re-reads the token file on every fetch so rotated ServiceAccount tokens are picked up. */
-  private async refreshBearerToken(): Promise<void> {
-    const file = this.server.bearerTokenFile;
-    if (file === undefined) return;
-    let token: string;
-    try {
-      token = (await readFile(file, 'utf8')).trim();
-    } catch (error) {
-      this.notifyQuery({ query: 'bearer-token', durationMs: 0, outcome: 'error', errorReason: 'token-file' });
-      throw new ScalerError(
-        'PROMETHEUS_UNAVAILABLE',
-        `Prometheus server "${this.serverName}": cannot read bearerTokenFile ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-      );
+  /** Re-reads the token or password file on every fetch so rotated Secrets and ServiceAccount tokens are picked up. */
+  private async refreshCredentials(): Promise<void> {
+    const { bearerTokenFile, basicAuth } = this.server;
+    if (bearerTokenFile !== undefined) {
+      const token = await this.readSecretFile('bearerTokenFile', bearerTokenFile);
+      this.authorization = { header: `Bearer ${token}`, secret: token };
+    } else if (basicAuth !== undefined) {
+      const password = await this.readSecretFile('basicAuth.passwordFile', basicAuth.passwordFile);
+      this.authorization = { header: `Basic ${Buffer.from(`${basicAuth.username}:${password}`).toString('base64')}`, secret: password };
     }
-    if (token === '') {
-      throw new ScalerError('PROMETHEUS_UNAVAILABLE', `Prometheus server "${this.serverName}": bearerTokenFile ${file} is empty`);
-    }
-    this.bearerToken = token;
   }
 
+  private async readSecretFile(field: string, file: string): Promise<string> {
+    let text: string;
+    try {
+      text = (await readFile(file, 'utf8')).trim();
+    } catch (error) {
+      this.notifyQuery({ query: 'credentials', durationMs: 0, outcome: 'error', errorReason: 'token-file' });
+      throw new ScalerError(
+        'PROMETHEUS_UNAVAILABLE',
+        `Prometheus server "${this.serverName}": cannot read ${field} ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
+    }
+    if (text === '') throw new ScalerError('PROMETHEUS_UNAVAILABLE', `Prometheus server "${this.serverName}": ${field} ${file} is empty`);
+    return text;
+  }
+
+  /** Neither the secret nor the header carrying it (a server may echo either) reaches a message. */
   private redact(message: string): string {
-    return this.bearerToken ? message.split(this.bearerToken).join('[redacted]') : message;
+    if (this.authorization === undefined) return message;
+    return [this.authorization.header.split(' ')[1]!, this.authorization.secret].reduce((text, secret) => text.split(secret).join('[redacted]'), message);
   }
 
   private sweepCache(nowMs: number): void {

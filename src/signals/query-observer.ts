@@ -10,7 +10,7 @@ export interface PrometheusQueryEvent {
   readonly durationMs: number;
   /** `ok` includes an empty result (a missing signal is not a query failure). */
   readonly outcome: 'ok' | 'error';
-  /** When outcome is error: timeout, unreachable, http-4xx, http-5xx, bad-response or token-file. */
+  /** When outcome is error: timeout, unreachable, http-4xx, http-5xx, bad-response or token-file (bearerTokenFile or basicAuth.passwordFile unreadable). */
   readonly errorReason?: QueryErrorReason;
 }
 

@@ -214,6 +214,48 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
     });
   });
 
+  describe('Prometheus-compatible stores', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'prometheus-store-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('sends the configured headers with every query, below the path prefix', async () => {
+      const source = sourceFor({ headers: { 'X-Scope-OrgID': 'team-a' }, pathPrefix: '/prometheus' });
+      await source.read(TARGET, SETTINGS);
+      await source.readAcceptedSpansHistory(TARGET, SETTINGS, { startMs: 0, endMs: 600_000, stepSeconds: 60 }).catch(() => undefined);
+      expect(await source.checkReachable()).toEqual({ kind: 'reachable' });
+      expect(new Set(standIn!.requests.map((request) => request.path))).toEqual(new Set(['/prometheus/api/v1/query', '/prometheus/api/v1/query_range']));
+      expect(new Set(standIn!.requests.map((request) => request.headers['x-scope-orgid']))).toEqual(new Set(['team-a']));
+    });
+
+    it('sends basic auth with the password from its file, re-read on the next fetch, and never repeats it in errors', async () => {
+      const passwordFile = join(dir, 'password');
+      writeFileSync(passwordFile, 'first-password\n');
+      const source = sourceFor({ basicAuth: { username: 'scaler', passwordFile }, cacheTtlMs: 0 });
+      await source.read(TARGET, SETTINGS);
+      writeFileSync(passwordFile, 'second-password');
+      reply = (request) => ({ status: 401, body: errorBody('unauthorized', `bad credentials: ${request.authorization} second-password`) });
+      const error = await rejection(source.read(TARGET, SETTINGS));
+      const basic = (password: string) => `Basic ${Buffer.from(`scaler:${password}`).toString('base64')}`;
+      const headers = standIn!.requests.map((request) => request.authorization);
+      expect(new Set(headers.slice(0, QUERIES_PER_READ))).toEqual(new Set([basic('first-password')]));
+      expect(new Set(headers.slice(QUERIES_PER_READ))).toEqual(new Set([basic('second-password')]));
+      expect(error.message).toContain('HTTP 401');
+      expect(error.message).not.toContain('second-password');
+      expect(error.message).not.toContain(basic('second-password').split(' ')[1]);
+    });
+
+    it('rejects with PROMETHEUS_UNAVAILABLE naming basicAuth.passwordFile when it cannot be read', async () => {
+      const missing = join(dir, 'absent');
+      const error = await rejection(sourceFor({ basicAuth: { username: 'scaler', passwordFile: missing } }).read(TARGET, SETTINGS));
+      expect(error.code).toBe('PROMETHEUS_UNAVAILABLE');
+      expect(error.message).toContain(`basicAuth.passwordFile ${missing}`);
+      expect(standIn!.requests.length).toBe(0);
+    });
+  });
+
   describe('range windows', () => {
     const DAY_MS = 86_400_000;
     const cases: { name: string; input: { startMs: number; endMs: number; stepSeconds: number }; want: { field: string; text?: RegExp } | 'accepted' }[] = [

@@ -5,10 +5,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 export interface StandInRequest {
-  /** `/api/v1/query` or `/api/v1/query_range`. */
+  /** `/api/v1/query` or `/api/v1/query_range` (below a path prefix when the client uses one). */
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
   readonly authorization: string | undefined;
+  /** Every request header, names in lower case. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** `hang`: accept and never answer. Otherwise a status and a JSON body, sent after `delayMs` or once `after` settles. */
@@ -48,6 +50,7 @@ export async function startStandInPrometheus(reply: (request: StandInRequest) =>
       path: new URL(request.url ?? '/', 'http://stand-in').pathname,
       params: paramsOf(request),
       authorization: request.headers.authorization,
+      headers: request.headers,
     };
     requests.push(recorded);
     const answer = reply(recorded);
