@@ -17,7 +17,7 @@ import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scen
 import { simulatedTargetSettings } from './simulated-target.ts';
 import { parseBurstSpec, parseOutageSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
-import { parseTraceCsv, type Trace, TraceFormatError } from './trace-csv.ts';
+import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trace-csv.ts';
 
 /** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
 export const DEFAULT_DRAIN_SECONDS = 40;
@@ -32,6 +32,7 @@ trigger metadata (plus --metadata), as an operator would configure it.
 Load and scenario:
   --trace FILE.csv        CSV "timestamp,value" (ISO timestamps, empty value = no data);
                           default: the built-in synthetic diurnal + weekly trace
+  --trace-days N          replay only the first N days of --trace (default: all of it)
   --days N                length of the synthetic trace in days (default 28; not with --trace)
   --peak-replicas N       the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)
   --scenario NAME         ${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)
@@ -91,6 +92,7 @@ export interface FleetFlags {
 export interface BenchCliOptions {
   readonly help: boolean;
   readonly tracePath: string | undefined;
+  readonly traceDays: number | undefined;
   readonly days: number;
   readonly peakReplicas: number;
   readonly scenario: ScenarioName | undefined;
@@ -156,6 +158,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
       allowPositionals: false,
       options: {
         trace: { type: 'string' },
+        'trace-days': { type: 'string' },
         days: { type: 'string' },
         'peak-replicas': { type: 'string' },
         scenario: { type: 'string' },
@@ -186,7 +189,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
     throw new BenchUsageError((error as Error).message);
   }
   const text = (name: string) => values[name] as string | undefined;
-  if (text('trace') !== undefined && text('days') !== undefined) throw new BenchUsageError('--days sets the length of the synthetic trace; it cannot be combined with --trace');
+  if (text('trace') !== undefined && text('days') !== undefined) throw new BenchUsageError('--days sets the length of the synthetic trace; it cannot be combined with --trace (use --trace-days)');
+  if (text('trace') === undefined && text('trace-days') !== undefined) throw new BenchUsageError('--trace-days cuts a --trace file; for the synthetic trace use --days');
   let autoscalers: AutoscalerName[] | undefined;
   const list = text('autoscalers');
   if (list !== undefined) {
@@ -223,6 +227,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
   const options: BenchCliOptions = {
     help: values.help === true,
     tracePath: text('trace'),
+    traceDays: integerFlag(text('trace-days'), '--trace-days', 1, 100_000),
     days: integerFlag(text('days'), '--days', 1, 3650) ?? DEFAULT_SYNTHETIC_DAYS,
     peakReplicas: integerFlag(text('peak-replicas'), '--peak-replicas', 1, maxReplicas) ?? DEFAULT_SCENARIO_SETTINGS.peakReplicas,
     scenario: scenario as ScenarioName | undefined,
@@ -248,7 +253,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
   return options;
 }
 
-function readTrace(path: string): Trace {
+/** Reads and parses a trace file; a missing file is a usage error naming --trace. */
+export function readTrace(path: string): Trace {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -269,7 +275,8 @@ function given<T extends object>(flags: T): Partial<T> {
  * reads each trace once for all its cells).
  */
 export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOptions {
-  const loaded = trace ?? (cli.tracePath !== undefined ? readTrace(cli.tracePath) : syntheticTrace({ startMs: Date.parse(SYNTHETIC_START), days: cli.days, seed: cli.seed }));
+  const whole = trace ?? (cli.tracePath !== undefined ? readTrace(cli.tracePath) : syntheticTrace({ startMs: Date.parse(SYNTHETIC_START), days: cli.days, seed: cli.seed }));
+  const loaded = cli.traceDays !== undefined ? traceWindow(whole, cli.traceDays) : whole;
   const named = cli.scenario === undefined ? undefined : NAMED_SCENARIOS[cli.scenario];
   const { backendPeakMultiple, kedaPollingSeconds, ...fleetFlags } = given(cli.fleet);
   const fleet: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: DEFAULT_DRAIN_SECONDS, ...named?.fleet, ...fleetFlags };

@@ -51,6 +51,10 @@ export class ReplicaPool {
   backlogSpans = 0;
   /** The hot gateway's part of backlogSpans when the ring is skewed (hotGatewayLoadMultiple > 1). */
   hotBacklogSpans = 0;
+  /** The hot gateway's part of queueSpans: it exports what it decided itself, with its own CPU and queue. */
+  hotQueueSpans = 0;
+  /** The hot gateway's share of what the pool ingested last step, which is its share of what gets decided. */
+  private hotIngestRatio = 0;
   queueSpans = 0;
   bufferSpans = 0;
   utilization = 0;
@@ -92,7 +96,7 @@ export class ReplicaPool {
 
   /** Spans the hot gateway holds: its own backlog and its share of buffer and queue. */
   get hotHeldSpans(): number {
-    return this.hotBacklogSpans + this.hotShare * (this.bufferSpans + this.queueSpans);
+    return this.hotBacklogSpans + this.hotShare * this.bufferSpans + this.hotQueueSpans;
   }
 
   /** Seconds between decision ticks: 1 s, or the tick's own duration when it takes longer. */
@@ -111,7 +115,7 @@ export class ReplicaPool {
     const backlog = Math.min(Math.floor(this.backlogSpans * fraction), this.backlogSpans - this.hotBacklogSpans);
     this.backlogSpans -= backlog;
     taken.backlogSpans = backlog;
-    const queue = Math.floor(this.queueSpans * fraction);
+    const queue = Math.min(Math.floor(this.queueSpans * fraction), this.queueSpans - this.hotQueueSpans);
     this.queueSpans -= queue;
     taken.queueSpans = queue;
     for (let i = 0; i < this.count; i++) {
@@ -130,6 +134,7 @@ export class ReplicaPool {
     const held = this.heldSpans;
     this.backlogSpans = 0;
     this.hotBacklogSpans = 0;
+    this.hotQueueSpans = 0;
     this.queueSpans = 0;
     this.bufferSpans = 0;
     this.head = 0;
@@ -224,6 +229,8 @@ export class ReplicaPool {
     let cpuUsed: number;
     if (hotShare === 0) {
       this.hotBacklogSpans = 0;
+      this.hotQueueSpans = 0;
+      this.hotIngestRatio = 0;
       const cpuNeeded = settings.ingestCpuShare * inDemand + (1 - settings.ingestCpuShare) * outDemand;
       ingested = inDemand;
       exported = outDemand;
@@ -235,11 +242,16 @@ export class ReplicaPool {
       cpuUsed = Math.min(cpuNeeded, cpuBudget);
     } else {
       this.hotBacklogSpans = Math.min(this.hotBacklogSpans, this.backlogSpans - arrivals) + hotArrivals;
-      const hotOut = Math.floor(outDemand * hotShare);
+      this.hotQueueSpans = Math.min(this.hotQueueSpans + Math.round(out.decided * (this.hotIngestRatio > 0 ? this.hotIngestRatio : hotShare)), this.queueSpans);
+      const hotLimit = Math.floor(exportLimitSpans / this.replicas);
+      const hotOut = outage ? 0 : Math.min(this.hotQueueSpans, hotLimit);
+      const restOut = outage ? 0 : Math.min(this.queueSpans - this.hotQueueSpans, exportLimitSpans - hotLimit);
       const hot = this.shareCpu(this.hotBacklogSpans, hotOut, cpuBudget / this.replicas);
-      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, outDemand - hotOut, cpuBudget - cpuBudget / this.replicas);
+      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, restOut, cpuBudget - cpuBudget / this.replicas);
       this.hotBacklogSpans -= hot.ingested;
+      this.hotQueueSpans -= hot.exported;
       ingested = hot.ingested + rest.ingested;
+      this.hotIngestRatio = ingested > 0 ? hot.ingested / ingested : hotShare;
       exported = hot.exported + rest.exported;
       cpuUsed = hot.cpuUsed + rest.cpuUsed;
     }
@@ -251,7 +263,14 @@ export class ReplicaPool {
     out.sendFailed = outage ? this.giveUpRetries(stepIndex) : 0;
     if (!outage) this.failingSinceStep = Number.NaN;
     const queueCapacity = queueCapacitySpans(settings) * this.replicas;
-    out.enqueueFailed = Math.max(0, this.queueSpans - queueCapacity);
+    if (hotShare === 0) out.enqueueFailed = Math.max(0, this.queueSpans - queueCapacity);
+    else {
+      // Retries given up came out of every queue alike; then each queue overflows on its own.
+      this.hotQueueSpans = Math.min(this.hotQueueSpans, this.queueSpans);
+      const hotOverflow = Math.max(0, this.hotQueueSpans - queueCapacity / this.replicas);
+      this.hotQueueSpans -= hotOverflow;
+      out.enqueueFailed = hotOverflow + Math.max(0, this.queueSpans - hotOverflow - this.hotQueueSpans - (queueCapacity * (this.replicas - 1)) / this.replicas);
+    }
     this.queueSpans -= out.enqueueFailed;
     out.droppedTooEarlySpans = this.evictBeyondNumTraces();
     out.droppedTooEarlyTraces = out.droppedTooEarlySpans / settings.spansPerTrace;

@@ -61,3 +61,15 @@ export function tracePeak(trace: Trace): number {
   for (const value of trace.values) if (value > peak) peak = value;
   return peak;
 }
+
+const DAY_MS = 86_400_000;
+
+/** The first `days` days of a trace (all of it when shorter), named so reports say which window ran. */
+export function traceWindow(trace: Trace, days: number): Trace {
+  const endMs = trace.timestampsMs[0]! + days * DAY_MS;
+  let n = 0;
+  while (n < trace.timestampsMs.length && trace.timestampsMs[n]! < endMs) n++;
+  if (n === trace.timestampsMs.length) return trace;
+  if (n < 2) throw new TraceFormatError(`${trace.name}: the first ${days} days hold fewer than two data rows`);
+  return { name: `${trace.name} (first ${days} days)`, timestampsMs: trace.timestampsMs.slice(0, n), values: trace.values.slice(0, n) };
+}

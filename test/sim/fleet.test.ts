@@ -29,8 +29,8 @@ describe('Fleet span accounting', () => {
       replicas: fc.option(fc.integer({ min: 0, max: 12 }), { freq: 4 }),
     });
     fc.assert(
-      fc.property(fc.constantFrom(0, 20, 40), fc.array(step, { minLength: 1, maxLength: 120 }), (drainSeconds, steps) => {
-        const fleet = new Fleet({ ...settings, drainSeconds }, { initialReplicas: 3 });
+      fc.property(fc.constantFrom(0, 20, 40), fc.constantFrom(1, 1.5, 3), fc.array(step, { minLength: 1, maxLength: 120 }), (drainSeconds, hotGatewayLoadMultiple, steps) => {
+        const fleet = new Fleet({ ...settings, drainSeconds, hotGatewayLoadMultiple }, { initialReplicas: 3 });
         for (const s of steps) {
           if (s.replicas !== null) fleet.setReplicas(s.replicas);
           fleet.step(offeredAt(s.utilization, 4), backend, s.outage);
@@ -192,5 +192,23 @@ describe('Fleet overload', () => {
     run(fleet, 200, offeredAt(0.8, 2), true);
     expect(fleet.observed.queueBatchesTotal * settings.spansPerBatch).toBeLessThanOrEqual(queueCapacitySpans(settings) * 2);
     expect(fleet.totals.enqueueFailed).toBeGreaterThan(0);
+  });
+});
+
+describe('Fleet skewed ring', () => {
+  it('a gateway with 1.5 × its share saturates at 70 % mean CPU and loses spans, where an even ring loses nothing', () => {
+    const lostShare = (hotGatewayLoadMultiple: number) => {
+      const fleet = new Fleet({ ...settings, hotGatewayLoadMultiple }, { initialReplicas: 10 });
+      run(fleet, 720, offeredAt(0.7, 10));
+      expect(balance(fleet)).toBe(0);
+      return { lost: fleet.lostSpans / fleet.totals.offered, meanCpu: fleet.observed.ringUtilization };
+    };
+    const even = lostShare(1);
+    const skewed = lostShare(1.5);
+    expect(even.lost).toBe(0);
+    // The hot gateway needs 105 % of a core: about 5 % of its 15 % share is lost, while the mean CPU
+    // an HPA reads stays below 80 %.
+    expect(skewed.lost).toBeGreaterThan(0.003);
+    expect(skewed.meanCpu).toBeLessThan(0.8);
   });
 });

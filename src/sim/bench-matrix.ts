@@ -1,0 +1,132 @@
+// The robustness matrix: every shared trace × a set of conditions (the defaults, slower pods, a wrong
+// capacity figure, other decision_wait, a tight backend, costlier decision ticks, each named scenario),
+// every autoscaler in each cell, all with two 30-minute backend outages. Conditions are bench flags, so
+// a cell is reproduced by one `npm run bench` command. Pure: cells in, table and JSON out.
+import type { PolicyResult } from './bench.ts';
+
+export interface MatrixCondition {
+  readonly name: string;
+  /** Bench flags that make the condition (on top of the outages every cell has). */
+  readonly args: readonly string[];
+}
+
+/** Backend outages in every cell: the "replicas added in outages" column needs some. */
+export const MATRIX_OUTAGES = '2x30m';
+
+export const MATRIX_CONDITIONS: readonly MatrixCondition[] = [
+  { name: 'defaults', args: [] },
+  { name: 'startup-90s', args: ['--pod-startup', '90s'] },
+  { name: 'startup-120s', args: ['--pod-startup', '120s'] },
+  { name: 'capacity+30%', args: ['--capacity', '26000'] },
+  { name: 'capacity-30%', args: ['--capacity', '14000'] },
+  // The drain stays at the 40 s preStop the example ships.
+  { name: 'decision-wait-10s', args: ['--decision-wait', '10s'] },
+  { name: 'decision-wait-60s', args: ['--decision-wait', '60s'] },
+  { name: 'backend-1.1x', args: ['--backend-capacity', '1.1'] },
+  { name: 'tick-cost-1.5x', args: ['--tick-cost', '1.5'] },
+  { name: 'slow-backend', args: ['--scenario', 'slow-backend'] },
+  { name: 'buffer-bound', args: ['--scenario', 'buffer-bound'] },
+  { name: 'bursty', args: ['--scenario', 'bursty'] },
+  { name: 'skewed-ring', args: ['--scenario', 'skewed-ring'] },
+];
+
+/** What the matrix keeps of one autoscaler's run in one cell. */
+export interface MatrixEntry {
+  readonly autoscaler: string;
+  readonly lostSpansOutsideOutagesPct: number;
+  readonly lostSpansPct: number;
+  readonly brokenTracesPct: number;
+  readonly replicaHours: number;
+  readonly replicaHoursVsOracle: number | null;
+  readonly scaleActions: number;
+  readonly outageScaleUps: number;
+  /** Autoscalers (the oracle aside) with no more loss and no more replica-hours, and less of one. */
+  dominatedBy: string[];
+}
+
+export interface MatrixCell {
+  readonly trace: string;
+  readonly condition: string;
+  /** The bench command that reproduces the cell. */
+  readonly command: string;
+  readonly steps: number;
+  readonly entries: MatrixEntry[];
+}
+
+export function matrixEntry(policy: PolicyResult): MatrixEntry {
+  return {
+    autoscaler: policy.name,
+    lostSpansOutsideOutagesPct: policy.lostSpansOutsideOutagesPct,
+    lostSpansPct: policy.lostSpansPct,
+    brokenTracesPct: policy.brokenTracesPct,
+    replicaHours: policy.replicaHours,
+    replicaHoursVsOracle: policy.replicaHoursVsOracle,
+    scaleActions: policy.scaleActions,
+    outageScaleUps: policy.outageScaleUps,
+    dominatedBy: [],
+  };
+}
+
+/**
+ * Fills `dominatedBy` on (spans lost outside outages, replica-hours): B dominates A when B is no worse on
+ * both and better on one. The oracle is a bound, not a choice, so it dominates nobody.
+ */
+export function markParetoDominated(entries: MatrixEntry[]): void {
+  for (const entry of entries) {
+    entry.dominatedBy = entries
+      .filter((other) => other !== entry && other.autoscaler !== 'oracle')
+      .filter(
+        (other) =>
+          other.lostSpansOutsideOutagesPct <= entry.lostSpansOutsideOutagesPct &&
+          other.replicaHours <= entry.replicaHours &&
+          (other.lostSpansOutsideOutagesPct < entry.lostSpansOutsideOutagesPct || other.replicaHours < entry.replicaHours),
+      )
+      .map((other) => other.autoscaler);
+  }
+}
+
+/** Percentages small enough to matter (0.0004 %) keep their digits. */
+function pct(value: number): string {
+  if (value === 0) return '0';
+  return value < 0.01 ? value.toPrecision(2) : value.toFixed(value < 10 ? 3 : 1);
+}
+
+function ratio(value: number | null): string {
+  return value === null ? '-' : value.toFixed(2);
+}
+
+/**
+ * One markdown table per trace: a row per condition, a column per autoscaler with "lost % outside
+ * outages / ×oracle"; † marks a Pareto-dominated autoscaler.
+ */
+export function formatMatrixSummary(cells: readonly MatrixCell[]): string {
+  const out: string[] = [];
+  for (const trace of [...new Set(cells.map((cell) => cell.trace))]) {
+    const rows = cells.filter((cell) => cell.trace === trace);
+    const names = rows[0]!.entries.map((entry) => entry.autoscaler);
+    out.push(`**${trace}** — lost % outside outages / replica-hours × oracle; † = Pareto-dominated`, '');
+    out.push(`| condition | ${names.map((name) => `\`${name}\``).join(' | ')} |`, `|---|${names.map(() => '---').join('|')}|`);
+    for (const cell of rows) {
+      const entries = names.map((name) => cell.entries.find((entry) => entry.autoscaler === name));
+      out.push(`| ${cell.condition} | ${entries.map((entry) => (entry ? `${pct(entry.lostSpansOutsideOutagesPct)} / ${ratio(entry.replicaHoursVsOracle)}${entry.dominatedBy.length > 0 ? ' †' : ''}` : '-')).join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Every number of every cell: one row per cell and autoscaler. */
+export function formatMatrixTable(cells: readonly MatrixCell[]): string {
+  const out = [
+    '| trace | condition | autoscaler | lost % outside outages | lost % | broken traces % | replica-h | ×oracle | scale actions | replicas added in outages | dominated by |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const cell of cells) {
+    for (const entry of cell.entries) {
+      out.push(
+        `| ${cell.trace} | ${cell.condition} | \`${entry.autoscaler}\` | ${pct(entry.lostSpansOutsideOutagesPct)} | ${pct(entry.lostSpansPct)} | ${pct(entry.brokenTracesPct)} | ${entry.replicaHours.toFixed(0)} | ${ratio(entry.replicaHoursVsOracle)} | ${entry.scaleActions} | ${entry.outageScaleUps} | ${entry.dominatedBy.join(', ') || '–'} |`,
+      );
+    }
+  }
+  return out.join('\n');
+}
