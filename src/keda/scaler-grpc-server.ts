@@ -18,6 +18,13 @@ import { type GrpcTlsFiles, serverCredentialsFrom } from './server-credentials.t
 export const DEFAULT_EVALUATION_TIMEOUT_MS = 5000;
 /** How long stop() lets in-flight calls finish before cutting connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+/**
+ * How long stop() keeps serving with health NOT_SERVING before it stops accepting calls: probes and
+ * meshes see NOT_SERVING instead of a refused connection, and KEDA's calls on an open connection are
+ * still answered while the pod leaves the Service's endpoints. Drain plus grace stay below the part
+ * stop grace in cli/shutdown.ts.
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 1500;
 
 export interface ScalerGrpcServerOptions {
   readonly host: string;
@@ -31,6 +38,7 @@ export interface ScalerGrpcServerOptions {
   readonly prometheusNames?: readonly string[];
   readonly evaluationTimeoutMs?: number;
   readonly shutdownGraceMs?: number;
+  readonly shutdownDrainMs?: number;
   readonly logger: Logger;
   readonly observer?: GrpcCallObserver;
   readonly nowMs?: () => number;
@@ -110,12 +118,23 @@ export class ScalerGrpcServer {
   }
 
   /**
-   * Reports NOT_SERVING, ends open streams (clients reconnect elsewhere), stops accepting calls and
-   * waits for in-flight ones; after `shutdownGraceMs` cuts whatever is left. Idempotent.
+   * Reports NOT_SERVING and keeps serving for `shutdownDrainMs`; then ends open streams (clients
+   * reconnect elsewhere), stops accepting calls and waits for in-flight ones; after `shutdownGraceMs`
+   * cuts whatever is left. Idempotent.
    */
   stop(): Promise<void> {
-    this.#stopping ??= new Promise<void>((resolve) => {
-      this.#health.setAll('NOT_SERVING');
+    this.#health.setAll('NOT_SERVING');
+    this.#stopping ??= this.#drain().then(() => this.#shutDown());
+    return this.#stopping;
+  }
+
+  #drain(): Promise<void> {
+    const drainMs = this.#options.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
+    return new Promise((resolve) => setTimeout(resolve, drainMs));
+  }
+
+  #shutDown(): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.#openStreams.closeAll();
       const graceMs = this.#options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
       const force = setTimeout(() => {
@@ -128,6 +147,5 @@ export class ScalerGrpcServer {
         resolve();
       });
     });
-    return this.#stopping;
   }
 }

@@ -62,6 +62,27 @@ describe('grpc.health.v1 and graceful shutdown', () => {
     watch.cancel();
   });
 
+  it('keeps answering during the shutdown drain, health NOT_SERVING, then refuses calls', async () => {
+    const evaluator = new ScriptedEvaluator();
+    evaluator.answer(GATEWAY, { kind: 'evaluation', replicas: 4, active: true });
+    scaler = await startScaler({ evaluator, shutdownDrainMs: 600 });
+    const health = healthClient(scaler.address);
+    const client = scalerClient(scaler.address);
+    closers.push(health.close, client.close);
+    expect(await health.check('')).toEqual({ status: 'SERVING' });
+    const stopped = scaler.server.stop();
+    expect(await health.check('')).toEqual({ status: 'NOT_SERVING' });
+    expect(await health.check(EXTERNAL_SCALER_SERVICE_NAME)).toEqual({ status: 'NOT_SERVING' });
+    expect(scaler.server.serving).toBe(false);
+    expect((await client.getMetrics({ scaledObjectRef: REF, metricName: 'm' })).metricValues[0]?.metricValue).toBe(4);
+    await stopped;
+    const refused = await health.check('').then(
+      () => undefined,
+      (caught: ServiceError) => caught,
+    );
+    expect(refused?.code).toBe(status.UNAVAILABLE);
+  });
+
   it('finishes an in-flight GetMetrics before stopping, then refuses new calls', async () => {
     const evaluator = new ScriptedEvaluator();
     evaluator.answer(GATEWAY, { kind: 'delay', ms: 400, replicas: 6, active: true });

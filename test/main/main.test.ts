@@ -62,6 +62,42 @@ describe('npm start (src/main.ts as a process)', () => {
     }
   });
 
+  it('answers gRPC health NOT_SERVING (not a refused call) between SIGTERM and exit', async () => {
+    const run = runMain(['--config', configFile]);
+    try {
+      const started = await logLine(run, 'otel-gateway-scaler started');
+      const health = healthClient(String(started.grpc));
+      expect(await health.check('')).toEqual({ status: 'SERVING' });
+      let exitedAtMs: number | undefined;
+      void run.exited.then(() => {
+        exitedAtMs = Date.now();
+      });
+      run.child.kill('SIGTERM');
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      // Checks every 100 ms until the process is gone, on the connection opened before SIGTERM.
+      const answers: string[] = [];
+      for (let check = 0; check < 100 && exitedAtMs === undefined; check++) {
+        answers.push(
+          await health.check('').then(
+            (response) => response.status,
+            (error: { code: number }) => `error ${status[error.code]}`,
+          ),
+        );
+        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      }
+      health.close();
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      expect(answers[0]).toBe('NOT_SERVING');
+      expect(answers).not.toContain('SERVING');
+      // Once the drain ends the server stops taking calls; only then may a check fail, just before exit.
+      const firstError = answers.findIndex((answer) => answer.startsWith('error'));
+      expect(firstError === -1 || answers.slice(firstError).every((answer) => answer.startsWith('error'))).toBe(true);
+      expect(answers.filter((answer) => answer === 'NOT_SERVING').length).toBeGreaterThanOrEqual(5);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('runs the embedded demo when no Prometheus is configured, says how to give one, and answers KEDA from it', async () => {
     const demoConfig = join(dir, 'demo.yaml');
     writeFileSync(demoConfig, ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', ''].join('\n'));

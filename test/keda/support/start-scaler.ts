@@ -9,7 +9,8 @@ export interface StartedScaler {
 }
 
 export async function startScaler(options: Partial<ScalerGrpcServerOptions> & Pick<ScalerGrpcServerOptions, 'evaluator'>): Promise<StartedScaler> {
-  const server = new ScalerGrpcServer({ host: '127.0.0.1', port: 0, targetDefaults: {}, logger: pino({ level: 'silent' }), ...options });
+  // No drain unless a test asks: the drain is tested on its own, other tests need not wait for it.
+  const server = new ScalerGrpcServer({ host: '127.0.0.1', port: 0, targetDefaults: {}, logger: pino({ level: 'silent' }), shutdownDrainMs: 0, ...options });
   const address = await server.start();
   return { server, address };
 }
