@@ -81,10 +81,13 @@ export function offeredSpansPerSecond(snapshot: SignalSnapshot): number | undefi
 
 /**
  * The snapshot as the replayed fleet would have reported it: its replica count, and per-gateway queue
- * fill spread over that count (total backlog = fill × actual replicas, capped at full).
+ * fill spread over that count (total backlog = fill × actual replicas, capped at full). Gateways that
+ * were silent then stay silent: the replayed fleet reports that many fewer than it has.
  */
 export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number): SignalSnapshot {
   const actual = readingValue(snapshot.signals.currentReplicas);
+  const actualReporting = readingValue(snapshot.signals.reportingReplicas);
+  const silent = actual !== undefined && actualReporting !== undefined ? Math.max(0, actual - actualReporting) : 0;
   const spread = (reading: Reading): Reading =>
     reading.kind === 'ok' && actual !== undefined ? { kind: 'ok', value: Math.min(1, (reading.value * actual) / replicas) } : reading;
   return {
@@ -92,6 +95,7 @@ export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number)
     signals: {
       ...snapshot.signals,
       currentReplicas: { kind: 'ok', value: replicas },
+      reportingReplicas: snapshot.signals.reportingReplicas.kind === 'ok' ? { kind: 'ok', value: Math.max(0, replicas - silent) } : snapshot.signals.reportingReplicas,
       queueFillMax: spread(snapshot.signals.queueFillMax),
       queueFillMean: spread(snapshot.signals.queueFillMean),
     },

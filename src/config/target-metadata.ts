@@ -64,6 +64,11 @@ const DAY_SECONDS = 86_400;
 /** Every key a trigger may set, with its built-in default (as the string a user would write). */
 const METADATA_FIELDS = {
   gatewaySelector: { schema: selector, default: undefined },
+  // Not set means the expected count comes from the scrape targets alone.
+  deploymentName: {
+    schema: text.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be the name of the gateways\' Deployment in the ScaledObject\'s namespace (a DNS-1123 name such as "otel-gateway")').max(253, 'must be at most 253 characters (a Kubernetes object name)'),
+    default: undefined,
+  },
   prometheus: { schema: text.regex(/^[a-z0-9][a-z0-9-]*$/, 'must be the name of a Prometheus server from the server config, e.g. "default"'), default: 'default' },
   rateWindow: { schema: duration({ minSeconds: 15, maxSeconds: 3600 }), default: '2m' },
   mode: { schema: z.enum(MODES, { message: `must be one of ${MODES.join(' | ')}` }), default: 'enforce' },
@@ -98,6 +103,8 @@ export const METADATA_DEFAULTS: Readonly<Partial<Record<MetadataKey, string>>> =
 /** Resolved per-target settings; durations in seconds, ready for the policy and the signal reader. */
 export interface TargetSettings {
   readonly gatewaySelector: string;
+  /** The gateways' Deployment (trigger key `deploymentName`); its kube-state-metrics status replicas count as expected gateways. */
+  readonly deploymentName: string | undefined;
   readonly prometheus: string;
   readonly rateWindowSeconds: number;
   readonly mode: Mode;
@@ -223,6 +230,7 @@ function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defa
   const decisionWaitSeconds = values.decisionWait as number;
   return Object.freeze({
     gatewaySelector: values.gatewaySelector as string,
+    deploymentName: values.deploymentName as string | undefined,
     prometheus: values.prometheus as string,
     rateWindowSeconds: values.rateWindow as number,
     mode: values.mode as Mode,

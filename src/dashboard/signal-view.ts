@@ -20,6 +20,7 @@ export interface SignalView {
 
 const UNITS: Readonly<Record<SignalName | 'sendFailedRatio', string>> = {
   currentReplicas: 'replicas',
+  reportingReplicas: 'replicas',
   queueFillMax: 'ratio',
   queueFillMean: 'ratio',
   refusedSpansPerSecond: 'spans/s',

@@ -23,6 +23,7 @@ function preparedSnapshot(observedAtMs: number): SignalSnapshot {
     observedAtMs,
     signals: {
       currentReplicas: ok(10),
+      reportingReplicas: ok(10),
       queueFillMax: ok(0.32),
       queueFillMean: ok(0.21),
       refusedSpansPerSecond: ok(0),

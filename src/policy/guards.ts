@@ -137,10 +137,25 @@ function missingNames(ctx: PolicyContext): string {
   return ctx.missing.map((entry) => entry.name).join(', ');
 }
 
+/** Silent gateways named in a reason; beyond this many the rest are counted, so a large tier's reason stays one line. */
+export const MAX_NAMED_GATEWAYS = 5;
+
+/** "4 of 6 gateways unscraped (gw-a, gw-b, gw-c, gw-d)". */
+export function describeSilentGateways(ctx: PolicyContext): string | undefined {
+  const { silent, current } = ctx;
+  if (silent === undefined) return undefined;
+  const shown = silent.names.slice(0, MAX_NAMED_GATEWAYS);
+  const more = silent.names.length - shown.length;
+  const names = shown.length === 0 ? '' : ` (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+  return `${silent.count} of ${current} gateways unscraped${names}`;
+}
+
 /**
  * Guard 2: a stale snapshot holds at current in both directions (the numbers describe a past the HPA
- * may already have acted on). Missing signals block scale-in only: a full queue still scales out
- * when decision latency is missing.
+ * may already have acted on). Missing signals, and gateways that should exist but do not report, block
+ * scale-in only: a full queue still scales out when decision latency is missing. Silent gateways are
+ * named and the count never goes below the gateways expected, because their load, queues and held
+ * traces are unseen, not gone.
  */
 export function missingDataGuard(ctx: PolicyContext, replicas: number): GuardResult {
   const staleAfter = ctx.settings.staleAfterSeconds;
@@ -148,13 +163,14 @@ export function missingDataGuard(ctx: PolicyContext, replicas: number): GuardRes
     const cause = `signals are ${formatSeconds(ctx.snapshotAgeSeconds)} old (stale after ${formatSeconds(staleAfter)}); not scaling on old data`;
     return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
   }
-  if (ctx.missing.length === 0) return NOT_ACTED(replicas);
-  const names = missingNames(ctx);
-  if (replicas < ctx.current) {
-    const cause = `no data for ${names}; never scaling in on missing data`;
-    return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, 'hold'), cause };
+  const silent = describeSilentGateways(ctx);
+  if (ctx.missing.length === 0 && silent === undefined) return NOT_ACTED(replicas);
+  const problems = [silent, ctx.missing.length > 0 ? `no data for ${missingNames(ctx)}` : undefined].filter((text) => text !== undefined).join('; ');
+  if (replicas < ctx.current || (silent !== undefined && replicas === ctx.current)) {
+    const cause = silent === undefined ? `${problems}; never scaling in on missing data` : `${problems}: holding at ${ctx.current}, never below the gateways expected`;
+    return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
   }
-  const reason = `no data for ${names}: no scale-in until it is back; scale-out on the signals present is still allowed`;
+  const reason = `${problems}: no scale-in until ${silent === undefined ? 'it is' : 'they are'} back; scale-out on the signals present is still allowed`;
   return { replicas, action: action('missingData', replicas, replicas, reason, 'note') };
 }
 

@@ -25,11 +25,20 @@ export interface RoutingImbalance {
   readonly gateways: number;
 }
 
+/** Gateways that should exist but whose own metrics Prometheus did not get. */
+export interface SilentGateways {
+  readonly count: number;
+  /** The scrape targets that are down, by `instance`; may name fewer than `count` (not discovered, or up without collector metrics). */
+  readonly names: readonly string[];
+}
+
 export interface PolicyContext {
   readonly nowMs: number;
   readonly settings: TargetSettings;
-  /** Gateways reporting (N); a positive integer. */
+  /** Gateways that should exist (N), reporting or not; a positive integer. */
   readonly current: number;
+  /** Expected gateways that do not report; undefined when all report (or the count of reporting ones is missing, listed in `missing`). */
+  readonly silent: SilentGateways | undefined;
   readonly values: SignalValues;
   readonly missing: readonly MissingSignal[];
   readonly snapshotAgeSeconds: number;
@@ -48,7 +57,7 @@ function currentReplicas(snapshot: SignalSnapshot): number {
     throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', `current gateway replicas unknown: ${reading.reason}`);
   }
   if (!Number.isInteger(reading.value) || reading.value < 1) {
-    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', `current gateway replicas unknown: ${reading.value} gateways reporting`);
+    throw new ScalerError('CURRENT_REPLICAS_UNKNOWN', `current gateway replicas unknown: ${reading.value} gateways expected (scrape targets or Deployment replicas)`);
   }
   return reading.value;
 }
@@ -90,10 +99,13 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   } else {
     imbalance = findRoutingImbalance(byGateway.value);
   }
+  const reporting = values.reportingReplicas;
+  const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
     nowMs,
     settings,
     current,
+    silent,
     values,
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,

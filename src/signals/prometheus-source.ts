@@ -7,7 +7,7 @@ import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName } from './promql-catalogue.ts';
+import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
 import {
   type RangeSample,
@@ -99,6 +99,9 @@ function firstSampleValue(result: QueryResult): number | undefined {
   return typeof first?.value?.value === 'number' ? first.value.value : undefined;
 }
 
+/** A reading of any catalogue shape: a number, a value per gateway, or a list of gateways. */
+type AnyReading = Reading<number | Readonly<Record<string, number>> | readonly string[]>;
+
 /** Whether a Prometheus server answers a query at all. */
 export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
 
@@ -162,7 +165,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     }
     const flight = (async () => {
       try {
-        const snapshot = await this.fetchSnapshot(settings);
+        const snapshot = await this.fetchSnapshot(target, settings);
         if (this.server.cacheTtlMs > 0) this.cache.set(key, { snapshot, expiresAtMs: this.nowMs() + this.server.cacheTtlMs });
         this.notifyRead('fetched');
         return snapshot;
@@ -178,9 +181,9 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   }
 
   /** One snapshot per step; each reading is the value at that step or missing. */
-  async readRange(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
+  async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     assertRangeWindow(window);
-    const queries = Object.values(buildSignalQueries(settings));
+    const queries = Object.values(buildSignalQueries(catalogueInputOf(target, settings)));
     await this.refreshCredentials();
     const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'range', window)));
     this.rejectIfAllFailed(outcomes);
@@ -193,10 +196,11 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
       byQuery.set(query.name, { outcome, values: outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map() });
     });
     return steps.map((atMs, stepIndex) => {
-      const readingAt = (query: CatalogueQuery): Reading<number | Readonly<Record<string, number>>> => {
+      const readingAt = (query: CatalogueQuery): AnyReading => {
         const entry = byQuery.get(query.name)!;
         if (entry.outcome.kind === 'failed') return { kind: 'missing', reason: `query failed: ${entry.outcome.message}` };
         const series = entry.values.get(stepIndex);
+        if (query.shape === 'instances') return { kind: 'ok', value: [...(series?.keys() ?? [])].sort() };
         if (!series || series.size === 0) return { kind: 'missing', reason: `no data for ${query.metrics} at this step` };
         if (query.shape === 'byGateway') return { kind: 'ok', value: Object.fromEntries(series) };
         return { kind: 'ok', value: [...series.values()][0]! };
@@ -234,8 +238,8 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     return { kind: 'unreachable', reason: `Prometheus server "${this.serverName}" (${displayUrl(this.server.url)}) did not answer: ${outcome.message}` };
   }
 
-  private async fetchSnapshot(settings: TargetSettings): Promise<SignalSnapshot> {
-    const queries = Object.values(buildSignalQueries(settings));
+  private async fetchSnapshot(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot> {
+    const queries = Object.values(buildSignalQueries(catalogueInputOf(target, settings)));
     await this.refreshCredentials();
     const observedAtMs = this.nowMs();
     const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'instant')));
@@ -244,6 +248,10 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
     return this.assemble(queries, observedAtMs, (query) => {
       const outcome = outcomes[queries.indexOf(query)]!;
       if (outcome.kind === 'failed') return { kind: 'missing', reason: `query failed: ${outcome.message}` };
+      if (query.shape === 'instances') {
+        const instances = (outcome.result.result as { metric: { labels: Record<string, string> } }[]).map((sample) => sample.metric.labels.instance ?? '');
+        return { kind: 'ok', value: [...new Set(instances)].sort() };
+      }
       if (query.shape === 'byGateway') {
         const byGateway: Record<string, number> = {};
         for (const sample of outcome.result.result as { metric: { labels: Record<string, string> }; value: { value: number } }[]) {
@@ -263,17 +271,24 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
   private assemble(
     queries: readonly CatalogueQuery[],
     observedAtMs: number,
-    readingOf: (query: CatalogueQuery) => Reading<number | Readonly<Record<string, number>>>,
+    readingOf: (query: CatalogueQuery) => AnyReading,
   ): SignalSnapshot {
     const signals = {} as Record<SignalName, Reading>;
     let byGateway: Reading<Readonly<Record<string, number>>> = { kind: 'missing', reason: 'not queried' };
+    let unscraped: readonly string[] | undefined;
     for (const query of queries) {
       const reading = readingOf(query);
       if (query.name === 'acceptedSpansPerSecondByGateway') byGateway = reading as Reading<Readonly<Record<string, number>>>;
+      else if (query.name === 'unscrapedGateways') unscraped = reading.kind === 'ok' ? Object.freeze(reading.value as readonly string[]) : undefined;
       else signals[query.name] = reading as Reading;
     }
     for (const name of SIGNAL_NAMES) signals[name] ??= { kind: 'missing', reason: 'not queried' };
-    return Object.freeze({ observedAtMs, signals: Object.freeze(signals), acceptedSpansPerSecondByGateway: byGateway });
+    return Object.freeze({
+      observedAtMs,
+      signals: Object.freeze(signals),
+      acceptedSpansPerSecondByGateway: byGateway,
+      ...(unscraped === undefined ? {} : { unscrapedGateways: unscraped }),
+    });
   }
 
   /** Maps a range result to step index → (instance or "") → value, dropping non-finite values. */

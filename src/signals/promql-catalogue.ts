@@ -9,20 +9,37 @@ import { ScalerError } from '../errors.ts';
 import { parseLabelMatchers } from '../config/label-matchers.ts';
 import type { SignalName } from './signal-snapshot.ts';
 
-/** Every query of one read: the scalar signals plus accepted spans/s per gateway. */
-export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway';
+/** Every query of one read: the scalar signals, accepted spans/s per gateway and the scrape targets that are down. */
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'unscrapedGateways';
 
 export interface CatalogueQuery {
   readonly name: CatalogueQueryName;
   readonly promql: string;
-  /** `scalar`: a one-sample vector. `byGateway`: one sample per `instance`. */
-  readonly shape: 'scalar' | 'byGateway';
+  /** `scalar`: a one-sample vector. `byGateway`: one sample per `instance`. `instances`: the `instance` of each series (none is an answer too). */
+  readonly shape: 'scalar' | 'byGateway' | 'instances';
   /** The collector metric(s) it reads, for "missing" reasons and docs. */
   readonly metrics: string;
 }
 
-/** What the catalogue needs from a target (TargetSettings satisfies it). */
-export type CatalogueInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'>;
+/** The gateways' Deployment, whose kube-state-metrics status says how many gateways should exist. */
+export interface DeploymentRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** What the catalogue needs from a target (TargetSettings satisfies it, without the Deployment). */
+export type CatalogueInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'> & { readonly deployment?: DeploymentRef };
+
+/** The catalogue input of a target: its settings, and its Deployment when `deploymentName` is set (same namespace as the ScaledObject, as KEDA requires). */
+export function catalogueInputOf(target: { readonly namespace: string }, settings: TargetSettings): CatalogueInput {
+  if (settings.deploymentName === undefined) return settings;
+  return { ...settings, deployment: { namespace: target.namespace, name: settings.deploymentName } };
+}
+
+/** A PromQL double-quoted string literal. */
+function quoted(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
 
 /** Optional `__<unit>_` infix that v0.130.0 alone added (opentelemetry-go#7039), e.g. `_spans__spans__total`. */
 const UNIT_INFIX = '(__[a-z]+_)?';
@@ -114,16 +131,29 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     return variant.toMs === 1 ? quantile : `${quantile} * ${variant.toMs}`;
   }).join(' or ');
 
+  // Gateways reporting: a collector's own process metric exists from start-up (pipeline counters
+  // appear only after the first span) and goes stale as soon as a scrape fails.
+  const reporting = `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)}))`;
+  // Gateways that should exist: scrape targets whether up or down (a gateway Prometheus cannot scrape
+  // still exists and still holds traces), the Deployment's status replicas when kube-state-metrics is
+  // there (pods Prometheus has not discovered yet), and never fewer than report. The largest wins.
+  const countedFrom = (promql: string, from: string) => `label_replace(${promql}, "counted_from", "${from}", "", "")`;
+  const expectedParts = [countedFrom(`count(up{${selector}})`, 'targets')];
+  if (input.deployment !== undefined) {
+    const { namespace, name } = input.deployment;
+    expectedParts.push(countedFrom(`max(kube_deployment_status_replicas{namespace=${quoted(namespace)}, deployment=${quoted(name)}})`, 'deployment'));
+  }
+  expectedParts.push(countedFrom(reporting, 'reporting'));
+
   const queries: CatalogueQuery[] = [
     {
       name: 'currentReplicas',
-      // A collector's own process metric, not `up`: it counts collectors rather than scrape endpoints,
-      // exists from start-up (pipeline counters appear only after the first span), and goes stale
-      // as soon as a scrape fails.
-      promql: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)}))`,
+      promql: `max(${expectedParts.join(' or ')})`,
       shape: 'scalar',
-      metrics: 'otelcol_process_uptime',
+      metrics: input.deployment === undefined ? 'up' : 'up | kube_deployment_status_replicas',
     },
+    { name: 'reportingReplicas', promql: reporting, shape: 'scalar', metrics: 'otelcol_process_uptime' },
+    { name: 'unscrapedGateways', promql: `up{${selector}} == 0`, shape: 'instances', metrics: 'up' },
     { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'refusedSpansPerSecond', promql: `sum(${refusedByGateway})`, shape: 'scalar', metrics: REFUSED_FAMILIES.join(' | ') },

@@ -5,6 +5,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 /** Every scalar signal the policy reads; names carry their unit. */
 export const SIGNAL_NAMES = [
   'currentReplicas',
+  'reportingReplicas',
   'queueFillMax',
   'queueFillMean',
   'refusedSpansPerSecond',
@@ -25,7 +26,9 @@ export interface SignalSnapshot {
   /** When the values were read (ms since epoch); the policy compares it with `now` for staleness. */
   readonly observedAtMs: number;
   /**
-   * currentReplicas: gateway instances reporting. queueFill*: exporter queue size / capacity (0..1),
+   * currentReplicas: gateways that should exist — scrape targets the selector picks, up or down, or the
+   * Deployment's status replicas when larger — never just those that report. reportingReplicas: gateways
+   * whose own metrics were scraped; fewer than current means some are silent (missing data). queueFill*: exporter queue size / capacity (0..1),
    * max and mean over gateways. tracesOnMemory: summed over gateways. Rates are per second over the
    * target's rateWindow and summed over gateways. decisionLatencyP99Ms: p99 of one tail-sampling
    * decision tick, in ms whatever the collector version's unit.
@@ -33,6 +36,8 @@ export interface SignalSnapshot {
   readonly signals: { readonly [K in SignalName]: Reading };
   /** Accepted spans/s per gateway (`instance`), for spotting routing imbalance. */
   readonly acceptedSpansPerSecondByGateway: Reading<Readonly<Record<string, number>>>;
+  /** Scrape targets of the selector that are down (`up == 0`), by `instance`, for naming them; absent when the source cannot tell. */
+  readonly unscrapedGateways?: readonly string[];
 }
 
 /** A target as KEDA names it (the ScaledObject), the key of all per-target state. */

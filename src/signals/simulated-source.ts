@@ -44,6 +44,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
     const whenReporting = (value: RecordedValue): Reading => (anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' });
     const signals: Record<SignalName, Reading> = {
       currentReplicas: anyReporting || reporting.kind === 'missing' ? reporting : { kind: 'missing', reason: 'no simulated gateway is reporting' },
+      reportingReplicas: whenReporting(reporting),
       queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs)),
       queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs)),
       refusedSpansPerSecond: whenReporting(recorder.rate('refusedSpans', timeMs, window)),

@@ -25,6 +25,7 @@ const missing: Reading = { kind: 'missing', reason: 'no data in the window' };
 function snapshot(step: number, load: number | undefined, replicas: number | undefined, extra: Partial<Record<SignalName, Reading>> = {}): SignalSnapshot {
   const signals: Record<SignalName, Reading> = {
     currentReplicas: replicas === undefined ? missing : ok(replicas),
+    reportingReplicas: replicas === undefined ? missing : ok(replicas),
     queueFillMax: ok(0),
     queueFillMean: ok(0),
     refusedSpansPerSecond: ok(0),

@@ -16,6 +16,7 @@ export const SETTINGS: TargetSettings = parseTargetMetadata({ gatewaySelector: '
 /** A healthy tier of 6 gateways at ~60% of capacity. */
 const HEALTHY: Record<SignalName, number> = {
   currentReplicas: 6,
+  reportingReplicas: 6,
   queueFillMax: 0.12,
   queueFillMean: 0.08,
   refusedSpansPerSecond: 0,

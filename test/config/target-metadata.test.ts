@@ -82,8 +82,8 @@ describe('parseTargetMetadata', () => {
     expect(parseTargetMetadata({ ...selector, decisionLatencyBudget: '1s500ms' }).decisionLatencyBudgetMs).toBe(1500);
   });
 
-  it('documents a default for every key except the required selector and the derived window', () => {
+  it('documents a default for every key except the required selector, the optional Deployment and the derived window', () => {
     const undocumented = METADATA_KEYS.filter((key) => METADATA_DEFAULTS[key] === undefined);
-    expect(undocumented.sort()).toEqual(['gatewaySelector', 'scaleInWindow']);
+    expect(undocumented.sort()).toEqual(['deploymentName', 'gatewaySelector', 'scaleInWindow']);
   });
 });

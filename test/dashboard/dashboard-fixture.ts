@@ -38,6 +38,7 @@ export function tierSnapshot(atMs: number, state: TierState): SignalSnapshot {
   const failedRatio = state.sendFailedRatio ?? 0;
   const signals: Record<SignalName, Reading> = {
     currentReplicas: state.replicas === undefined ? missing : ok(state.replicas),
+    reportingReplicas: state.replicas === undefined ? missing : ok(state.replicas),
     queueFillMax: ok(state.queueFill ?? 0.1),
     queueFillMean: ok((state.queueFill ?? 0.1) * 0.8),
     refusedSpansPerSecond: ok(0),

@@ -23,6 +23,7 @@ class PreparedSource implements SignalSource {
       observedAtMs: Date.now(),
       signals: {
         currentReplicas: replicas === undefined ? { kind: 'missing', reason: 'no gateway matched the selector' } : ok(replicas),
+        reportingReplicas: replicas === undefined ? { kind: 'missing', reason: 'no gateway matched the selector' } : ok(replicas),
         queueFillMax: ok(0.1),
         queueFillMean: ok(0.05),
         refusedSpansPerSecond: ok(0),

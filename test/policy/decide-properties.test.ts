@@ -9,7 +9,7 @@ import { T0_MS, settings, snapshot, type SignalOverrides, type SnapshotOptions }
 
 const RUNS = { numRuns: 400 };
 
-type Values = Record<Exclude<SignalName, 'currentReplicas'>, number>;
+type Values = Record<Exclude<SignalName, 'currentReplicas' | 'reportingReplicas'>, number>;
 
 interface World {
   readonly settings: TargetSettings;

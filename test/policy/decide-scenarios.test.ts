@@ -16,6 +16,7 @@ interface Scenario {
   readonly input: {
     readonly signals?: SignalOverrides;
     readonly byGateway?: Readonly<Record<string, number>> | 'missing';
+    readonly unscraped?: readonly string[];
     readonly metadata?: Record<string, string>;
     /** Signals of a snapshot decided one poll earlier, giving the trend a past. */
     readonly before?: SignalOverrides;
@@ -39,7 +40,7 @@ function run(input: Scenario['input']) {
     input.before === undefined
       ? undefined
       : decide({ nowMs: T0_MS - POLL_MS, snapshot: snapshot({ signals: input.before, observedAtMs: T0_MS - POLL_MS }) }, target).state;
-  const current = snapshot({ signals: input.signals, byGateway: input.byGateway, observedAtMs: T0_MS - (input.snapshotAgeSeconds ?? 0) * 1000 });
+  const current = snapshot({ signals: input.signals, byGateway: input.byGateway, unscraped: input.unscraped, observedAtMs: T0_MS - (input.snapshotAgeSeconds ?? 0) * 1000 });
   return decide({ nowMs: T0_MS, snapshot: current, forecast: input.forecast, calendar: input.calendar }, target, previous).decision;
 }
 
@@ -174,6 +175,35 @@ const scenarios: Scenario[] = [
     name: 'missing queue metric with falling load: never scales in on missing data',
     input: { signals: { queueFillMax: 'missing', queueFillMean: 'missing', acceptedSpansPerSecond: 30_000 } },
     want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: no data for queueFillMax, queueFillMean; never scaling in on missing data\.$/ },
+  },
+  {
+    name: '4 of 6 gateways unscraped with load seen only from the 2 left: holds at 6 and names them',
+    input: { signals: { reportingReplicas: 2, acceptedSpansPerSecond: 27_000, tracesOnMemory: 40_000 }, unscraped: ['gw-a:8888', 'gw-b:8888', 'gw-c:8888', 'gw-d:8888'] },
+    want: {
+      replicas: N,
+      guards: ['missingData'],
+      summary: /^Holding at 6: 4 of 6 gateways unscraped \(gw-a:8888, gw-b:8888, gw-c:8888, gw-d:8888\): holding at 6, never below the gateways expected\.$/,
+    },
+  },
+  {
+    name: 'silent gateways Prometheus cannot name (undiscovered pods of the Deployment) are still counted',
+    input: { signals: { reportingReplicas: 5, acceptedSpansPerSecond: 20_000 }, unscraped: [] },
+    want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: 1 of 6 gateways unscraped: holding at 6/ },
+  },
+  {
+    name: 'a long list of unscraped gateways is cut to the first five',
+    input: { signals: { currentReplicas: 20, reportingReplicas: 13, acceptedSpansPerSecond: 100_000 }, unscraped: ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7'] },
+    want: { replicas: 20, guards: ['missingData'], summary: /7 of 20 gateways unscraped \(g1, g2, g3, g4, g5 and 2 more\)/ },
+  },
+  {
+    name: 'unscraped gateways with full queues on those that report: scale-out is still allowed, scale-in is not',
+    input: { signals: { reportingReplicas: 3, queueFillMax: 0.9, queueFillMean: 0.9 }, unscraped: ['gw-a', 'gw-b', 'gw-c'] },
+    want: { replicas: Math.ceil((N * 0.9) / 0.5), guards: ['missingData'], reasons: /3 of 6 gateways unscraped \(gw-a, gw-b, gw-c\): no scale-in until they are back; scale-out on the signals present is still allowed/ },
+  },
+  {
+    name: 'reporting count missing: no scale-in, like any missing signal',
+    input: { signals: { reportingReplicas: 'missing', acceptedSpansPerSecond: 20_000 } },
+    want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: no data for reportingReplicas; never scaling in on missing data\.$/ },
   },
   {
     name: 'missing queue metric with rising load: still scales out on throughput',

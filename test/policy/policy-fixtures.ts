@@ -10,6 +10,7 @@ export const T0_MS = Date.UTC(2025, 0, 6, 8, 0, 0);
 /** A healthy tier of 6 gateways taking 80k spans/s: every proposal at or below 6, nothing wrong. */
 export const HEALTHY: Readonly<Record<SignalName, number>> = {
   currentReplicas: 6,
+  reportingReplicas: 6,
   queueFillMax: 0.2,
   queueFillMean: 0.15,
   refusedSpansPerSecond: 0,
@@ -29,11 +30,15 @@ export interface SnapshotOptions {
   /** Accepted spans/s per gateway; default: the total spread evenly over currentReplicas gateways. */
   readonly byGateway?: Readonly<Record<string, number>> | 'missing';
   readonly observedAtMs?: number;
+  /** Scrape targets that are down, by instance (the snapshot's unscrapedGateways). */
+  readonly unscraped?: readonly string[];
 }
 
 /** A snapshot of the healthy tier with `options` applied. */
 export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
-  const values: Record<string, number | 'missing'> = { ...HEALTHY, ...options.signals };
+  // Every expected gateway reports unless a case says otherwise.
+  const reporting = options.signals?.reportingReplicas ?? options.signals?.currentReplicas ?? HEALTHY.reportingReplicas;
+  const values: Record<string, number | 'missing'> = { ...HEALTHY, reportingReplicas: reporting, ...options.signals };
   const signals = Object.fromEntries(
     Object.entries(values).map(([name, value]) => [
       name,
@@ -50,7 +55,12 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     const total = typeof values.acceptedSpansPerSecond === 'number' ? values.acceptedSpansPerSecond : 0;
     byGateway = { kind: 'ok', value: Object.fromEntries(Array.from({ length: gateways }, (_, i) => [`gateway-${i}`, total / gateways])) };
   }
-  return { observedAtMs: options.observedAtMs ?? T0_MS, signals, acceptedSpansPerSecondByGateway: byGateway };
+  return {
+    observedAtMs: options.observedAtMs ?? T0_MS,
+    signals,
+    acceptedSpansPerSecondByGateway: byGateway,
+    ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
+  };
 }
 
 /** Target settings from scalerMetadata strings, as KEDA would send them. */

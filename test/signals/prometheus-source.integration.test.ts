@@ -55,6 +55,7 @@ function expectedSignals(unit: DecisionLatencyUnit): Record<SignalName, { value:
   const rate = (value: number) => ({ value, relativeTolerance: RATE_TOLERANCE });
   return {
     currentReplicas: exact(2),
+    reportingReplicas: exact(2),
     queueFillMax: exact(Math.max(...fills)),
     queueFillMean: exact(sum(fills) / fills.length),
     refusedSpansPerSecond: rate(sum(refused)),

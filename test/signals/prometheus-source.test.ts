@@ -291,7 +291,7 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
       reply = (request) => ({
         body: {
           status: 'success',
-          data: { resultType: 'matrix', result: request.params.query?.startsWith('count(') ? [{ metric: {}, values: [[60, '2']] }] : [] },
+          data: { resultType: 'matrix', result: request.params.query?.startsWith('max(label_replace(count(') ? [{ metric: {}, values: [[60, '2']] }] : [] },
         },
       });
       const snapshots = await sourceFor().readRange(TARGET, SETTINGS, { startMs: 0, endMs: 120_000, stepSeconds: 60 });

@@ -62,14 +62,14 @@ describe('buildSignalQueries', () => {
   const queries = buildSignalQueries({ gatewaySelector: 'job="otel-gateway",namespace="obs"', rateWindowSeconds: 120 });
   const all = Object.values(queries);
 
-  it('has one query per signal plus the per-gateway accepted rate', () => {
-    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway'];
+  it('has one query per signal plus the per-gateway accepted rate and the scrape targets that are down', () => {
+    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'unscrapedGateways'];
     expect(Object.keys(queries).sort()).toEqual([...want].sort());
   });
 
   it('applies the gateway selector to every series selector of every query', () => {
     for (const query of all) {
-      const selectors = query.promql.match(/\{[^{}]*__name__[^{}]*\}/g) ?? [];
+      const selectors = query.promql.match(/\{[^{}]*\}/g) ?? [];
       expect(selectors.length, query.name).toBeGreaterThan(0);
       for (const selector of selectors) expect(selector, query.name).toContain('job="otel-gateway",namespace="obs"');
     }
@@ -119,8 +119,26 @@ describe('buildSignalQueries', () => {
     expect(promql).toMatch(/^max\(/);
   });
 
-  it('counts replicas as instances reporting a collector process metric', () => {
-    expect(queries.currentReplicas.promql).toMatch(/^count\(count by \(instance\) \(\{__name__=~"otelcol_process_uptime/);
+  it('counts reporting gateways as instances with a collector process metric', () => {
+    expect(queries.reportingReplicas.promql).toMatch(/^count\(count by \(instance\) \(\{__name__=~"otelcol_process_uptime/);
+  });
+
+  it('counts expected gateways as scrape targets up or down, never fewer than report', () => {
+    const { promql } = queries.currentReplicas;
+    expect(promql).toMatch(/^max\(/);
+    expect(promql).toContain('count(up{job="otel-gateway",namespace="obs"})');
+    expect(promql).toContain(queries.reportingReplicas.promql);
+    expect(promql).not.toContain('kube_deployment_status_replicas');
+  });
+
+  it('adds the Deployment\'s status replicas from kube-state-metrics when deploymentName is set', () => {
+    const withDeployment = buildSignalQueries({ gatewaySelector: 'job="gw"', rateWindowSeconds: 120, deployment: { namespace: 'obs', name: 'otel-gateway' } });
+    expect(withDeployment.currentReplicas.promql).toContain('max(kube_deployment_status_replicas{namespace="obs", deployment="otel-gateway"})');
+    expect(withDeployment.currentReplicas.promql).toContain('count(up{job="gw"})');
+  });
+
+  it('names the scrape targets that are down', () => {
+    expect(queries.unscrapedGateways).toMatchObject({ promql: 'up{job="otel-gateway",namespace="obs"} == 0', shape: 'instances' });
   });
 
   const badInputs: { name: string; input: { gatewaySelector: string; rateWindowSeconds: number }; want: RegExp }[] = [

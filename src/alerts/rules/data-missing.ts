@@ -35,6 +35,12 @@ export const dataMissingRule: AlertRule = {
     const guard = guardActed(decision, 'missingData');
     if (!guard) return { status: 'clear' };
     const evidence: EvidenceItem[] = [];
+    const { currentReplicas: expected, reportingReplicas: reporting } = decision.snapshot.signals;
+    if (expected.kind === 'ok' && reporting.kind === 'ok' && reporting.value < expected.value) {
+      evidence.push({ label: 'Gateways reporting', value: reporting.value, unit: 'replicas', reference: { label: 'expected', value: expected.value } });
+      const names = decision.snapshot.unscrapedGateways ?? [];
+      if (names.length > 0) evidence.push({ label: 'Scrape targets down', value: names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', '), unit: 'text' });
+    }
     for (const name of SIGNAL_NAMES) {
       const reading = decision.snapshot.signals[name];
       if (reading.kind === 'missing') evidence.push({ label: `${name} missing`, value: reading.reason, unit: 'text' });
@@ -54,7 +60,7 @@ export const dataMissingRule: AlertRule = {
       evidence,
       scalerAction: describeGuardedAction(decision, input.advisory, guard),
       checks: [
-        'That Prometheus scrapes every gateway (`up` for the gateway job) and that `gatewaySelector` matches them.',
+        'That Prometheus scrapes every gateway (`up{<gatewaySelector>} == 0` lists those it cannot) and that `gatewaySelector` matches them.',
         'Metric names for the collector version in use (some need `service::telemetry` readers; see docs/signals.md).',
         'Scrape interval against `rateWindow`: a window shorter than two scrapes has no rate.',
       ],
