@@ -2,6 +2,8 @@
 // real gRPC server and a real client, targets down from the start and targets that go down mid-run
 // never bring the answer below the scrape targets' count, and the decision names them. The control
 // (every target up, load that fits 2) shows the same set-up does scale in, so the hold is the guard's.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Advisor } from '../../src/advisor/advisor.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
@@ -39,6 +41,7 @@ describe('partial scrapes through a real Prometheus and the gRPC server', () => 
   let advisor: Advisor;
   let scaler: StartedScaler;
   let client: ScalerClient;
+  let kubeStateMetrics: Server;
 
   beforeAll(async () => {
     fromStart = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
@@ -47,8 +50,14 @@ describe('partial scrapes through a real Prometheus and the gRPC server', () => 
     configure(midRun);
     // Four of the first tier's gateways never answer a scrape.
     for (const gateway of fromStart.gateways.slice(2)) await gateway.stop();
+    // kube-state-metrics: the mid-run tier's Deployment has 8 pods, 2 of which Prometheus has not discovered.
+    kubeStateMetrics = createServer((_request, response) => {
+      response.end('# TYPE kube_deployment_status_replicas gauge\nkube_deployment_status_replicas{namespace="observability",deployment="gw-mid-run"} 8\n');
+    });
+    await new Promise<void>((resolve) => kubeStateMetrics.listen(0, '127.0.0.1', resolve));
     prometheus = await startPrometheus({
       scrapeJobs: [
+        { jobName: 'kube-state-metrics', targets: [`127.0.0.1:${(kubeStateMetrics.address() as AddressInfo).port}`], honorLabels: true },
         { jobName: 'gw-from-start', targets: fromStart.targets },
         { jobName: 'gw-mid-run', targets: midRun.targets },
       ],
@@ -65,6 +74,7 @@ describe('partial scrapes through a real Prometheus and the gRPC server', () => 
     client?.close();
     await scaler?.server.stop();
     await prometheus?.stop();
+    kubeStateMetrics?.close();
     await Promise.all([fromStart, midRun].filter(Boolean).map((exporter) => exporter.stop()));
   });
 
@@ -108,4 +118,13 @@ describe('partial scrapes through a real Prometheus and the gRPC server', () => 
     expect(summary).toMatch(/3 of 6 gateways unscraped/);
     for (const target of down) expect(summary).toContain(target);
   }, 60_000);
+
+  it('the Deployment\'s status replicas count too: pods Prometheus has not discovered are expected gateways', async () => {
+    const response = await client.getMetrics({
+      scaledObjectRef: { name: 'with-deployment', namespace: 'observability', scalerMetadata: { ...metadataFor('gw-mid-run'), deploymentName: 'gw-mid-run' } },
+      metricName: 'gateway-replicas',
+    });
+    expect(Number(response.metricValues[0]!.metricValueFloat)).toBe(8);
+    expect(latestSummary('with-deployment')).toMatch(/^Holding at 8: 5 of 8 gateways unscraped/);
+  }, 30_000);
 });
