@@ -34,39 +34,55 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
     this.options = options;
   }
 
-  /** The snapshot a Prometheus read at `timeMs` would give for the simulated target. */
+  /**
+   * The snapshot a Prometheus read at `timeMs` would give for the simulated target. Ready pods are the
+   * scrape targets (expected gateways); those whose target is down add nothing to sums, so sums cover
+   * the scraped share of the (evenly loaded) gateways, as `sum(rate(…))` over the series present would.
+   */
   snapshotAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds'>): SignalSnapshot {
     const { recorder, roster } = this.options;
     const window = settings.rateWindowSeconds;
     const scrapeMs = recorder.scrapeTimeMs(timeMs);
-    const reporting = recorder.gauge('reportingReplicas', timeMs);
+    const expected = recorder.gauge('reportingReplicas', timeMs);
+    const unscrapedGauge = recorder.gauge('unscrapedReplicas', timeMs);
+    const unscraped = expected.kind === 'ok' && unscrapedGauge.kind === 'ok' ? Math.min(unscrapedGauge.value, expected.value) : 0;
+    const reporting: RecordedValue = expected.kind === 'ok' ? { kind: 'ok', value: expected.value - unscraped } : expected;
     const anyReporting = reporting.kind === 'ok' && reporting.value > 0;
+    const scrapedShare = expected.kind === 'ok' && expected.value > 0 ? (expected.value - unscraped) / expected.value : 1;
     const whenReporting = (value: RecordedValue): Reading => (anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' });
+    const summed = (value: RecordedValue): Reading => {
+      const reading = whenReporting(value);
+      return reading.kind === 'ok' ? { kind: 'ok', value: reading.value * scrapedShare } : reading;
+    };
+    const anyExpected = expected.kind === 'ok' && expected.value > 0;
     const signals: Record<SignalName, Reading> = {
-      currentReplicas: anyReporting || reporting.kind === 'missing' ? reporting : { kind: 'missing', reason: 'no simulated gateway is reporting' },
-      reportingReplicas: whenReporting(reporting),
+      currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
+      reportingReplicas: anyExpected ? reporting : whenReporting(reporting),
       queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs)),
       queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs)),
-      refusedSpansPerSecond: whenReporting(recorder.rate('refusedSpans', timeMs, window)),
-      enqueueFailedSpansPerSecond: whenReporting(recorder.rate('enqueueFailedSpans', timeMs, window)),
-      sendFailedSpansPerSecond: whenReporting(recorder.rate('sendFailedSpans', timeMs, window)),
-      sentSpansPerSecond: whenReporting(recorder.rate('sentSpans', timeMs, window)),
+      refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window)),
+      enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window)),
+      sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window)),
+      sentSpansPerSecond: summed(recorder.rate('sentSpans', timeMs, window)),
       decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window)),
-      tracesOnMemory: whenReporting(recorder.gauge('tracesOnMemory', timeMs)),
-      droppedTooEarlyTracesPerSecond: whenReporting(recorder.rate('droppedTooEarlyTraces', timeMs, window)),
-      acceptedSpansPerSecond: whenReporting(recorder.rate('acceptedSpans', timeMs, window)),
+      tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs)),
+      droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window)),
+      acceptedSpansPerSecond: summed(recorder.rate('acceptedSpans', timeMs, window)),
     };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    const accepted = signals.acceptedSpansPerSecond;
+    const accepted = whenReporting(recorder.rate('acceptedSpans', timeMs, window));
     const pods = roster.gatewaysAt(timeMs);
+    // The newest pods are the ones whose scrapes fail: a stable choice, so the names stay put while the window lasts.
+    const unscrapedNames = pods ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
+    const silent = new Set(unscrapedNames);
     if (accepted.kind === 'missing') byGateway = accepted;
-    else if (pods && pods.ring.length + pods.joining.length > 0) {
+    else if (pods && pods.ring.length + pods.joining.length > silent.size) {
       const perGateway: Record<string, number> = {};
-      for (const name of pods.ring) perGateway[name] = accepted.value / pods.ring.length;
-      for (const name of pods.joining) perGateway[name] = 0;
+      for (const name of pods.ring) if (!silent.has(name)) perGateway[name] = accepted.value / pods.ring.length;
+      for (const name of pods.joining) if (!silent.has(name)) perGateway[name] = 0;
       byGateway = { kind: 'ok', value: perGateway };
     }
-    return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway };
+    return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway, ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}) };
   }
 
   /** sum(otelcol_exporter_queue_size) in batches at the last scrape: the KEDA queue recipe's query. */
@@ -74,8 +90,12 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
     const { recorder } = this.options;
     const reporting = recorder.gauge('reportingReplicas', timeMs);
     if (reporting.kind === 'missing') return reporting;
-    if (reporting.value === 0) return { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    return recorder.gauge('queueBatchesTotal', timeMs);
+    const unscraped = recorder.gauge('unscrapedReplicas', timeMs);
+    const scraped = reporting.value - (unscraped.kind === 'ok' ? Math.min(unscraped.value, reporting.value) : 0);
+    if (scraped === 0) return { kind: 'missing', reason: 'no simulated gateway is reporting' };
+    // A sum over the series present: gateways whose scrapes fail add nothing.
+    const total = recorder.gauge('queueBatchesTotal', timeMs);
+    return total.kind === 'ok' ? { kind: 'ok', value: (total.value * scraped) / reporting.value } : total;
   }
 
   /**

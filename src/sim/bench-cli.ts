@@ -15,7 +15,7 @@ import { ScalerError } from '../errors.ts';
 import { assertFleetSettings, DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, type FleetSettings } from './fleet-settings.ts';
 import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scenarios.ts';
 import { simulatedTargetSettings } from './simulated-target.ts';
-import { parseBurstSpec, parseOutageSpec, ScenarioSpecError } from './scenario.ts';
+import { parseBurstSpec, parseOutageSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
 import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trace-csv.ts';
 
@@ -37,6 +37,7 @@ Load and scenario:
   --peak-replicas N       the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)
   --scenario NAME         ${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)
   --outage COUNTxDUR      backend outages, e.g. 2x30m (placed from --seed; default none)
+  --scrape-down COUNTxDUR half the gateways' scrape targets down (they keep running), e.g. 1x20m
   --burst COUNTxDUR@MULT  load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)
   --seed N                integer ≥ 0 for outage, burst and synthetic-noise placement (default 1)
 Fleet (the simulated tier's true parameters):
@@ -98,6 +99,7 @@ export interface BenchCliOptions {
   readonly scenario: ScenarioName | undefined;
   readonly outage: string | undefined;
   readonly burst: string | undefined;
+  readonly scrapeDown: string | undefined;
   readonly seed: number;
   readonly fleet: FleetFlags;
   readonly autoscalers: readonly AutoscalerName[] | undefined;
@@ -164,6 +166,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
         scenario: { type: 'string' },
         outage: { type: 'string' },
         burst: { type: 'string' },
+        'scrape-down': { type: 'string' },
         seed: { type: 'string' },
         capacity: { type: 'string' },
         'pod-startup': { type: 'string' },
@@ -233,6 +236,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
     scenario: scenario as ScenarioName | undefined,
     outage: text('outage'),
     burst: text('burst'),
+    scrapeDown: text('scrape-down'),
     seed: integerFlag(text('seed'), '--seed', 0, 2 ** 32 - 1) ?? 1,
     fleet,
     autoscalers,
@@ -250,6 +254,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
     if (error instanceof ScalerError) throw new BenchUsageError(`--metadata: ${error.message}`);
     throw error;
   }
+  if (options.scrapeDown !== undefined) parseScrapeDownSpec(options.scrapeDown);
   return options;
 }
 
@@ -300,6 +305,7 @@ export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOpti
     ...(cli.outage !== undefined ? { outages: parseOutageSpec(cli.outage) } : {}),
     ...(cli.burst !== undefined ? { bursts: parseBurstSpec(cli.burst) } : {}),
     ...(named !== undefined ? { namedScenario: named.name } : {}),
+    ...(cli.scrapeDown !== undefined ? { scrapeDowns: parseScrapeDownSpec(cli.scrapeDown) } : {}),
     queueThresholdBatches: cli.queueThresholdBatches,
     scaledObject: kedaPollingSeconds !== undefined ? { ...example, pollingIntervalSeconds: kedaPollingSeconds } : example,
     metadataOverrides: cli.metadata,

@@ -46,6 +46,7 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
     end: iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000),
     seed: options.seed,
     outages: scenario.outages.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
+    scrapeDowns: scenario.scrapeDowns.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     bursts: scenario.bursts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), multiplier: window.multiplier })),
     scenario: options.namedScenario ?? null,
     settings: {
@@ -109,6 +110,7 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
     ...(options.namedScenario ? [`scenario: ${options.namedScenario} — ${NAMED_SCENARIOS[options.namedScenario].models}`] : []),
     `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × nominal 20000 × 0.7); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
     `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (--backend-capacity ${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
+    ...(scenario.scrapeDowns.length > 0 ? [`scrape targets down (half the gateways unscraped, still running): ${scenario.scrapeDowns.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`] : []),
     ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.length <= 6 ? scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ') : `${scenario.bursts.length} windows, first ${iso(scenario.bursts[0]!.startMs)}`}`] : []),
     `fleet truth: --capacity ${f.capacitySpansPerSecond} spans/s per replica at 100 % CPU, --decision-wait ${f.decisionWaitSeconds}s, --num-traces ${f.numTracesPerReplica}, --spans-per-trace ${f.spansPerTrace}, --tick-cost ${f.decisionTickCostMultiplier}${f.hotGatewayLoadMultiple > 1 ? `, hottest gateway ${f.hotGatewayLoadMultiple} × its even share` : ''}`,
     `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %), RSS ${(f.memoryBaseBytesPerReplica / 2 ** 20).toFixed(0)} MiB + ${f.memoryBytesPerSpan} B per span held, memory request ${(memoryRequestBytes(f) / 2 ** 30).toFixed(2)} GiB`,

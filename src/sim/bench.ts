@@ -15,7 +15,7 @@ import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
-import { type BurstSpec, type BurstWindow, placeBursts, placeOutages, type TimeWindow, type WindowSpec } from './scenario.ts';
+import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScrapeDowns, SCRAPE_DOWN_SHARE, type TimeWindow, type WindowSpec } from './scenario.ts';
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { SIMULATED_TARGET, simulatedTargetSettings } from './simulated-target.ts';
@@ -46,6 +46,8 @@ export interface BenchOptions {
   readonly seed: number;
   readonly outages?: WindowSpec;
   readonly bursts?: BurstSpec;
+  /** Windows in which half the gateways' scrape targets are down (they keep running). */
+  readonly scrapeDowns?: WindowSpec;
   readonly queueThresholdBatches?: number;
   /** The project's ScaledObject (trigger metadata, pollingInterval, behavior); see example-scaled-object.ts. */
   readonly scaledObject: ScaledObjectSpec;
@@ -85,6 +87,7 @@ export interface BenchScenario {
   readonly stepSeconds: number;
   readonly load: LoadCurve;
   readonly outages: readonly TimeWindow[];
+  readonly scrapeDowns: readonly TimeWindow[];
   readonly bursts: readonly BurstWindow[];
   readonly backendSpansPerSecond: number;
   readonly maxLoadSpansPerSecond: number;
@@ -114,6 +117,7 @@ export function buildScenario(options: BenchOptions): BenchScenario {
   }
   const load: LoadCurve = bursts.length > 0 ? new BurstLoadCurve(base, bursts) : base;
   const outages = options.outages ? placeOutages(options.outages, base.startMs, endMs, seed) : [];
+  const scrapeDowns = options.scrapeDowns ? placeScrapeDowns(options.scrapeDowns, base.startMs, endMs, seed) : [];
   const bucketSteps = Math.max(1, Math.ceil(steps / PLOT_POINTS));
   const buckets = Math.ceil(steps / bucketSteps);
   const loadSpansPerSecond = new Float64Array(buckets);
@@ -134,6 +138,7 @@ export function buildScenario(options: BenchOptions): BenchScenario {
     stepSeconds: fleet.stepSeconds,
     load,
     outages,
+    scrapeDowns,
     bursts,
     backendSpansPerSecond: scenario.backendPeakMultiple * peak,
     maxLoadSpansPerSecond: maxLoad,
@@ -189,7 +194,7 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
 /** Replays the scenario against one autoscaler; rejects if span accounting ever fails to balance. */
 export async function runAutoscaler(options: BenchOptions, scenario: BenchScenario, autoscaler: Autoscaler): Promise<PolicyResult> {
   const { fleet: fleetSettings } = options;
-  const { load, outages, steps, startMs, backendSpansPerSecond, plot } = scenario;
+  const { load, outages, scrapeDowns, steps, startMs, backendSpansPerSecond, plot } = scenario;
   const dt = fleetSettings.stepSeconds;
   const stepMs = dt * 1000;
   const fleet = new Fleet(fleetSettings, { initialReplicas: autoscaler.initialReplicas(load) });
@@ -233,6 +238,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     const rate = load.spansPerSecondAt(nowMs);
     const offered = Math.round(rate * dt);
     const lostBefore = fleet.lostSpans;
+    fleet.unscrapedTargets = inWindows(scrapeDowns, nowMs) ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
     fleet.step(offered, backendSpansPerSecond, outage);
     recorder.record(fleet.observed);
     const lost = fleet.lostSpans - lostBefore;

@@ -17,7 +17,7 @@ import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, type FleetSettings }
 import { renderGatewayExposition } from './gateway-exposition.ts';
 import { GatewayLedger } from './gateway-ledger.ts';
 import { peakLoadSpansPerSecond } from './load-curve.ts';
-import { dailyOutage, type TimeWindow } from './scenario.ts';
+import { dailyOutage, SCRAPE_DOWN_SHARE, type TimeWindow } from './scenario.ts';
 import { SIMULATED_TARGET, simulatedTargetMetadata, simulatedTargetSettings } from './simulated-target.ts';
 import { SyntheticLoadCurve } from './synthetic-load.ts';
 
@@ -44,6 +44,8 @@ export interface DemoFleetOptions {
   readonly warmupDays?: number;
   /** Length of the daily backend outage; default 1800 s. */
   readonly outageSeconds?: number;
+  /** Length of the daily window in which half the gateways' scrape targets are down (they keep running); default 900 s. */
+  readonly scrapeDownSeconds?: number;
   /** Wall-clock ms between advances of the simulation; 0 = no timer (call `advance()` yourself). Default 200. */
   readonly tickMs?: number;
   /**
@@ -61,6 +63,8 @@ export interface DemoFleetStatus {
   readonly offeredSpansPerSecond: number;
   /** The outage under way, if any, else the next one. */
   readonly outage: TimeWindow & { readonly active: boolean };
+  /** The scrape-down window under way, if any, else the next one. */
+  readonly scrapeDown: TimeWindow & { readonly active: boolean };
   readonly offeredSpans: number;
   readonly lostSpans: number;
 }
@@ -100,6 +104,7 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
   const warmupDays = options.warmupDays ?? 7;
   if (!(warmupDays >= 0)) throw new RangeError(`demo warmupDays must be ≥ 0, got ${warmupDays}`);
   const outageSeconds = positive(options.outageSeconds ?? 1800, 'outageSeconds');
+  const scrapeDownSeconds = positive(options.scrapeDownSeconds ?? 900, 'scrapeDownSeconds');
   const tickMs = options.tickMs ?? 200;
   const fleetSettings: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 };
   const scaledObject = loadExampleScaledObject();
@@ -142,6 +147,8 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
     }
     return window;
   };
+  // Its own seeded stream, so the scrape-down window does not coincide with the outage.
+  const scrapeDownOn = (timeMs: number): TimeWindow => dailyOutage(Math.floor(timeMs / DAY_MS) * DAY_MS, scrapeDownSeconds, seed + 1);
   let desired: number | undefined;
   let advancing: Promise<void> | undefined;
   let stopped = false;
@@ -150,6 +157,8 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
     const nowMs = startMs + fleet.stepIndex * stepMs;
     const window = outageOn(nowMs);
     const outage = nowMs >= window.startMs && nowMs < window.endMs;
+    const scrapeDown = scrapeDownOn(nowMs);
+    fleet.unscrapedTargets = nowMs >= scrapeDown.startMs && nowMs < scrapeDown.endMs ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
     fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecond, outage);
     recorder.record(fleet.observed);
     ledger.update(nowMs + stepMs);
@@ -206,6 +215,11 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
         ringReplicas: fleet.ringReplicas,
         offeredSpansPerSecond: load.spansPerSecondAt(nowMs),
         outage: { ...window, active: nowMs >= window.startMs && nowMs < window.endMs },
+        scrapeDown: (() => {
+          let down = scrapeDownOn(nowMs);
+          if (nowMs >= down.endMs) down = scrapeDownOn(nowMs + DAY_MS);
+          return { ...down, active: nowMs >= down.startMs && nowMs < down.endMs };
+        })(),
         offeredSpans: fleet.totals.offered,
         lostSpans: fleet.lostSpans,
       };

@@ -14,7 +14,7 @@ export const SCRAPE_INTERVAL_SECONDS = 15;
 export const COUNTER_NAMES = GATEWAY_COUNTERS;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-export const GAUGE_NAMES = ['reportingReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
+export const GAUGE_NAMES = ['reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
 /** An answer that has a value, or the reason PromQL would have returned nothing. */

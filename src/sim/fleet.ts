@@ -39,6 +39,8 @@ export interface ObservedStep extends GatewayCounts {
   decisionTicks: number;
   /** Pods reporting: ready and not terminating (on the ring or about to join it). */
   reportingReplicas: number;
+  /** Of those, pods whose scrape target is down (`up == 0`): they run and take load, but Prometheus sees none of it. */
+  unscrapedReplicas: number;
   ringReplicas: number;
   /** Queue fill of a ring pod (all ring pods are alike); pods not yet on the ring have empty queues. */
   queueFillMax: number;
@@ -114,6 +116,7 @@ export class Fleet {
     newTraces: 0,
     decisionTicks: 0,
     reportingReplicas: 0,
+    unscrapedReplicas: 0,
     ringReplicas: 0,
     queueFillMax: 0,
     queueFillMean: 0,
@@ -126,6 +129,8 @@ export class Fleet {
   };
   /** Index of the next step to run; time = stepIndex × stepSeconds from the start. */
   stepIndex = 0;
+  /** Scrape targets down from the next observation on (a scrape-down scenario window); the gateways keep running. */
+  unscrapedTargets = 0;
   private readonly ring: ReplicaPool;
   private readonly ringPods: RingPod[] = [];
   private readonly startingPods: StartingPod[] = [];
@@ -336,6 +341,7 @@ export class Fleet {
     const reporting = this.readyReplicas;
     const queueCapacity = queueCapacitySpans(settings);
     observed.reportingReplicas = reporting;
+    observed.unscrapedReplicas = Math.min(this.unscrapedTargets, reporting);
     observed.ringReplicas = ringCount;
     observed.queueFillMax = ringCount > 0 ? this.ring.queueSpans / (queueCapacity * ringCount) : 0;
     observed.queueFillMean = reporting > 0 ? this.ring.queueSpans / (queueCapacity * reporting) : 0;

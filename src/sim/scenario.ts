@@ -31,6 +31,8 @@ const MAX_WINDOWS = 1000;
 const DAY_MS = 86_400_000;
 /** Salt that separates the burst stream from the outage stream of the same seed. */
 const BURST_SEED_SALT = 0x5bd1e995;
+/** Salt of the scrape-down stream. */
+const SCRAPE_DOWN_SEED_SALT = 0x27d4eb2f;
 
 function parseWindowSpec(text: string, flag: string, example: string): WindowSpec {
   const match = /^(\d+)x(.+)$/.exec(text.trim());
@@ -46,6 +48,14 @@ function parseWindowSpec(text: string, flag: string, example: string): WindowSpe
 export function parseOutageSpec(text: string): WindowSpec {
   return parseWindowSpec(text, '--outage', '2x30m');
 }
+
+/** `1x20m` → one 20-minute window in which half the gateways' scrape targets are down. */
+export function parseScrapeDownSpec(text: string): WindowSpec {
+  return parseWindowSpec(text, '--scrape-down', '1x20m');
+}
+
+/** Share of the ready gateways whose scrapes fail during a scrape-down window (a lost Prometheus shard, a NetworkPolicy). */
+export const SCRAPE_DOWN_SHARE = 0.5;
 
 /** `2x15m@1.8` → two 15-minute windows at 1.8× the trace's load. */
 export function parseBurstSpec(text: string): BurstSpec {
@@ -82,6 +92,11 @@ function placeWindows(spec: WindowSpec, startMs: number, endMs: number, random: 
 /** Outage windows for a run [startMs, endMs), the same for every autoscaler and every run with this seed. */
 export function placeOutages(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
   return placeWindows(spec, startMs, endMs, seededRandom(seed), '--outage');
+}
+
+/** Scrape-down windows, placed apart from the outages and bursts of the same seed. */
+export function placeScrapeDowns(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
+  return placeWindows(spec, startMs, endMs, seededRandom(seed ^ SCRAPE_DOWN_SEED_SALT), '--scrape-down');
 }
 
 export function placeBursts(spec: BurstSpec, startMs: number, endMs: number, seed: number): BurstWindow[] {

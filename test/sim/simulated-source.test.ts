@@ -13,13 +13,17 @@ const startMs = Date.parse('2026-01-05T00:00:00Z');
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 const offeredPerSecond = 40_000;
 
-function simulate(steps: number, options: { outageFromStep?: number; retentionSeconds?: number; replicasFromStep?: { step: number; replicas: number } } = {}) {
+function simulate(
+  steps: number,
+  options: { outageFromStep?: number; retentionSeconds?: number; replicasFromStep?: { step: number; replicas: number }; unscrapedFromStep?: { step: number; targets: number } } = {},
+) {
   const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
   const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: options.retentionSeconds ?? 3600 });
   recorder.record(fleet.observed);
   const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder), nowMs: () => startMs + fleet.stepIndex * dt * 1000 });
   for (let i = 0; i < steps; i++) {
     if (i === options.replicasFromStep?.step) fleet.setReplicas(options.replicasFromStep.replicas);
+    if (i === options.unscrapedFromStep?.step) fleet.unscrapedTargets = options.unscrapedFromStep.targets;
     fleet.step(offeredPerSecond * dt, 420_000, options.outageFromStep !== undefined && i >= options.outageFromStep);
     recorder.record(fleet.observed);
   }
@@ -50,6 +54,22 @@ describe('SimulatedSignalSource', () => {
     expect(value('decisionLatencyP99Ms')).toBeLessThanOrEqual(upper);
     const byGateway = snapshot.acceptedSpansPerSecondByGateway;
     expect(byGateway.kind === 'ok' && Object.values(byGateway.value)).toEqual([10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it('shows scrape targets down as gateways expected but not reporting, whose load and queues are unseen', () => {
+    const { source, nowMs } = simulate(120, { unscrapedFromStep: { step: 100, targets: 3 } });
+    const snapshot = source.snapshotAt(nowMs, settings);
+    expect(snapshot.signals.currentReplicas).toEqual({ kind: 'ok', value: 4 });
+    expect(snapshot.signals.reportingReplicas).toEqual({ kind: 'ok', value: 1 });
+    expect(snapshot.unscrapedGateways).toHaveLength(3);
+    const accepted = snapshot.signals.acceptedSpansPerSecond;
+    expect(accepted.kind === 'ok' && accepted.value).toBeCloseTo(offeredPerSecond / 4, 6);
+    const byGateway = snapshot.acceptedSpansPerSecondByGateway;
+    expect(byGateway.kind === 'ok' && Object.keys(byGateway.value)).toHaveLength(1);
+    expect(source.queueBatchesAt(nowMs)).toEqual({ kind: 'ok', value: 0 });
+    const before = source.snapshotAt(nowMs - 5 * 60_000, settings);
+    expect(before.signals.reportingReplicas).toEqual({ kind: 'ok', value: 4 });
+    expect(before.unscrapedGateways).toBeUndefined();
   });
 
   it('shows an outage as send failures and rising queues after retries give up', () => {
