@@ -8,6 +8,8 @@ missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A second query engine for the signal catalogue (test/signals/victoria-metrics.integration.test.ts).
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 if [ ${#missing[@]} -gt 0 ]; then
   packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -22,6 +24,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -d node_modules ] || npm ci
+
+# The Helm chart tests (test/deploy) run helm; without one on PATH it is built with go into GOPATH/bin.
+if [ -z "${HELM:-}" ] && ! command -v helm >/dev/null 2>&1; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "The chart tests need helm: install Go, then run: go install helm.sh/helm/v4/cmd/helm@v4.3.2" >&2
+    exit 1
+  fi
+  HELM="$(go env GOPATH)/bin/helm"
+  if [ ! -x "$HELM" ]; then
+    echo "Building helm v4.3.2 with go for the chart tests"
+    go install helm.sh/helm/v4/cmd/helm@v4.3.2
+  fi
+  export HELM
+fi
 
 # The collector tests (test/collector) run a real OpenTelemetry Collector built with the Collector
 # Builder; the first build takes minutes and is cached outside the repository afterwards.

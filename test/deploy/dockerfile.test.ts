@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { CHART_DIR, findManifest, renderChart } from './support/helm.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -27,7 +28,7 @@ function instructions(text: string): Instruction[] {
 const dockerfile = instructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
 const finalStage = dockerfile.slice(dockerfile.findLastIndex((instruction) => instruction.keyword === 'FROM'));
 const last = (keyword: string) => finalStage.findLast((instruction) => instruction.keyword === keyword)?.argument;
-const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
 
 /** The facts the Kubernetes manifests must agree with. */
 const IMAGE_FACTS = {
@@ -80,5 +81,27 @@ describe('deploy/base runs the image as built', () => {
   it("as the image's user, with the image's entry point", () => {
     expect([podSecurity.runAsUser, podSecurity.runAsGroup]).toEqual(IMAGE_FACTS.user);
     expect(container.command).toBeUndefined();
+  });
+});
+
+describe('the Helm chart runs the image as built', () => {
+  const chart = parseYaml(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+  const pod = findManifest(renderChart(), 'Deployment').spec.template.spec;
+  const container = pod.containers[0];
+
+  it("as the image's user and group", () => {
+    expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual(IMAGE_FACTS.user);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  it("with the image's entry point (no command override, so node gets the signals)", () => {
+    expect(container.command).toBeUndefined();
+    expect(container.args[0]).toBe('--config');
+  });
+
+  it('the image of this version: tag = appVersion = package.json version, built on the Dockerfile\'s Node LTS', () => {
+    expect(container.image).toBe(`otel-gateway-scaler:${packageJson.version}`);
+    expect(chart.appVersion).toBe(packageJson.version);
+    expect(IMAGE_FACTS.baseImages[0]).toMatch(/^node:(22|24)-slim$/);
   });
 });
