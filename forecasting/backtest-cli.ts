@@ -1,10 +1,9 @@
 // `npm run forecast:backtest -- …`: scores the forecasting models on the M4 hourly protocol or on a
 // load trace, and benchmarks fit + forecast time. The only file in forecasting/ that does I/O
 // (reads data files, writes --json, prints, reads the clock for --bench).
-import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type CommandIo, type CommandSpec, processIo, progressLine, RunFailure, readFlagFile, runCommand, UsageError, writeFlagFile } from '../src/cli/command-line.ts';
 import type { BacktestReport } from './backtest-report.ts';
 import { durationSeconds } from './duration.ts';
 import { forecast } from './forecast.ts';
@@ -13,69 +12,66 @@ import { parseM4Csv, runM4Backtest } from './m4-protocol.ts';
 import { seasonPeriodsForStep } from './series.ts';
 import { defaultStepSeconds, FINEST_STEP_SECONDS, parseTraceCsv, regularTrace, runDayAheadBacktest } from './trace-protocol.ts';
 
-const USAGE = `usage:
-  npm run forecast:backtest -- --m4 DIR [--quantile 0.9] [--json OUT]
-  npm run forecast:backtest -- --trace FILE [--horizon 24h] [--test-days 14] [--history 28d] [--step 5m] [--quantile 0.9] [--json OUT]
-  npm run forecast:backtest -- --bench [--history 28d] [--step 5m] [--horizon 24h] [--runs 30]`;
-
-const OPTIONS = {
-  m4: { type: 'string' },
-  trace: { type: 'string' },
-  bench: { type: 'boolean' },
-  horizon: { type: 'string' },
-  'test-days': { type: 'string' },
-  history: { type: 'string' },
-  step: { type: 'string' },
-  quantile: { type: 'string' },
-  runs: { type: 'string' },
-  json: { type: 'string' },
-  help: { type: 'boolean' },
-} as const;
+export const BACKTEST_COMMAND: CommandSpec = {
+  name: 'forecast:backtest',
+  usage: [
+    'npm run forecast:backtest -- --m4 DIR [--quantile 0.9] [--json OUT]',
+    'npm run forecast:backtest -- --trace FILE [--horizon 24h] [--test-days 14] [--history 28d] [--step 5m] [--quantile 0.9] [--json OUT]',
+    'npm run forecast:backtest -- --bench [--history 28d] [--step 5m] [--horizon 24h] [--runs 30]',
+  ],
+  summary: 'Scores the forecasting models against seasonal naive on the M4 hourly protocol or on a load\ntrace, or times one fit + forecast. Give exactly one of --m4, --trace and --bench.',
+  options: {
+    m4: { value: 'DIR', description: "M4 hourly protocol on DIR/Hourly-train.csv and DIR/Hourly-test.csv (414 series, horizon 48)" },
+    trace: { value: 'FILE', description: 'day-ahead rolling forecasts on a CSV "timestamp,value" load trace' },
+    bench: { description: 'time fit + forecast of one synthetic series (wall and CPU time per run)' },
+    horizon: { value: 'DUR', description: 'forecast horizon, --trace and --bench (default 24h)' },
+    'test-days': { value: 'N', description: '--trace: days forecast and scored, one origin a day, 1–365 (default 14)' },
+    history: { value: 'DUR', description: 'history each forecast is fitted on, --trace and --bench (default 28d)' },
+    step: { value: 'DUR', description: `series step, --trace and --bench (default: the trace's own step, at least ${FINEST_STEP_SECONDS}s;\n--bench ${FINEST_STEP_SECONDS}s); must divide a day` },
+    quantile: { value: 'Q', description: 'quantile of the forecast band whose coverage is scored, ≥ 0.5 and < 1 (default 0.9)' },
+    runs: { value: 'N', description: '--bench: timed runs after one warm-up run, 1–10000 (default 30)' },
+    json: { value: 'OUT', description: '--m4 and --trace: also write the figures as JSON to OUT' },
+  },
+  footer: 'Exit codes: 0 done; 1 a file could not be read or written, or its data cannot be used;\n2 bad command line (the message names the flag). Progress is shown on a terminal only.',
+};
 
 /** The flags that carry a value for --trace and --bench. */
 type ValueFlags = Partial<Record<'horizon' | 'test-days' | 'history' | 'step' | 'runs', string>>;
 
 function durationFlag(flag: string, text: string | undefined, fallback: string): number {
   const seconds = durationSeconds(text ?? fallback);
-  if (seconds === undefined) throw new BacktestInputError(`--${flag} must be a duration like "5m", "24h" or "28d", got "${text}"`);
+  if (seconds === undefined) throw new UsageError(`--${flag} must be a duration like "5m", "24h" or "28d", got "${text}"`);
   return seconds;
 }
 
 function integerFlag(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new BacktestInputError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
   return value;
 }
 
 function quantileFlag(text: string | undefined): number {
   if (text === undefined) return 0.9;
   const value = Number(text);
-  if (!(value >= 0.5 && value < 1)) throw new BacktestInputError(`--quantile must be a number ≥ 0.5 and < 1 (e.g. 0.9), got "${text}"`);
+  if (!(value >= 0.5 && value < 1)) throw new UsageError(`--quantile must be a number ≥ 0.5 and < 1 (e.g. 0.9), got "${text}"`);
   return value;
 }
 
 function stepsOf(flag: string, seconds: number, stepSeconds: number): number {
   const steps = seconds / stepSeconds;
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new BacktestInputError(`--${flag} (${seconds}s) must be a whole number of steps of ${stepSeconds}s`);
+    throw new UsageError(`--${flag} (${seconds}s) must be a whole number of steps of ${stepSeconds}s`);
   }
   return steps;
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new BacktestInputError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
 
 function checkStep(stepSeconds: number): void {
   try {
     seasonPeriodsForStep(stepSeconds);
   } catch (error) {
-    throw new BacktestInputError(`--step: ${(error as Error).message}`);
+    throw new UsageError(`--step: ${(error as Error).message}`);
   }
 }
 
@@ -95,21 +91,19 @@ function formatReport(report: BacktestReport): string {
   return [title, header, ...rows, verdict].join('\n');
 }
 
-function runM4(dir: string, quantile: number, io: CommandOutput): BacktestReport {
-  const train = parseM4Csv(readText(join(dir, 'Hourly-train.csv'), 'M4 training file'), 'Hourly-train.csv');
-  const test = parseM4Csv(readText(join(dir, 'Hourly-test.csv'), 'M4 test file'), 'Hourly-test.csv');
-  return runM4Backtest(train, test, dir, {
-    quantile,
-    onSeries: (done, total) => {
-      if (!io.progress) return;
-      if (done % 50 === 0 || done === total) io.err(`\r${done}/${total} series`);
-      if (done === total) io.err('\n');
-    },
-  });
+function runM4(dir: string, quantile: number, io: CommandIo): BacktestReport {
+  const train = parseM4Csv(readFlagFile('--m4', join(dir, 'Hourly-train.csv')), 'Hourly-train.csv');
+  const test = parseM4Csv(readFlagFile('--m4', join(dir, 'Hourly-test.csv')), 'Hourly-test.csv');
+  const progress = progressLine(io);
+  try {
+    return runM4Backtest(train, test, dir, { quantile, onSeries: (done, total) => progress.update(`${done}/${total} series`) });
+  } finally {
+    progress.done();
+  }
 }
 
 function runTrace(file: string, flags: ValueFlags, quantile: number): BacktestReport {
-  const samples = parseTraceCsv(readText(file, 'trace'), basename(file));
+  const samples = parseTraceCsv(readFlagFile('--trace', file), basename(file));
   const stepSeconds = flags.step === undefined ? defaultStepSeconds(samples) : durationFlag('step', flags.step, '5m');
   checkStep(stepSeconds);
   const series = regularTrace(samples, stepSeconds);
@@ -168,66 +162,40 @@ function runBench(flags: ValueFlags): string {
   ].join('\n');
 }
 
-/** Where the command writes; the real process streams when run from the command line. */
-export interface CommandOutput {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  /** Progress lines go to err only when it is a terminal. */
-  readonly progress: boolean;
-}
-
-/** Runs the command for `argv` (flags only); returns the exit code: 0 ok, 2 bad flags or input. */
-export function main(argv: string[], io: CommandOutput): number {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const flags = parsed.values;
-  if (flags.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  const modes = [flags.m4 !== undefined, flags.trace !== undefined, flags.bench === true].filter(Boolean).length;
-  try {
-    if (modes !== 1) throw new BacktestInputError('give exactly one of --m4 DIR, --trace FILE or --bench');
+/** Runs the command for `argv` (flags only); resolves to the exit code: 0 ok, 1 a file or its data failed, 2 bad flags. */
+export function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(BACKTEST_COMMAND, argv, io, (values) => {
+    const flags = values as Partial<Record<'m4' | 'trace' | 'json' | 'quantile' | 'horizon' | 'test-days' | 'history' | 'step' | 'runs', string>> & { bench?: boolean };
+    const modes = [flags.m4 !== undefined, flags.trace !== undefined, flags.bench === true].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError('give exactly one of --m4 DIR, --trace FILE or --bench');
     if (flags.bench) {
-      if (flags.json !== undefined) throw new BacktestInputError('--json is for --m4 and --trace, not --bench');
+      if (flags.json !== undefined) throw new UsageError('--json is for --m4 and --trace, not --bench');
       io.out(`${runBench(flags)}\n`);
       return 0;
     }
     if (flags.m4 !== undefined) {
       for (const flag of ['horizon', 'test-days', 'history', 'step', 'runs'] as const) {
-        if (flags[flag] !== undefined) throw new BacktestInputError(`--${flag} does not apply to --m4 (the protocol fixes horizon 48 and the data)`);
+        if (flags[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --m4 (the protocol fixes horizon 48 and the data)`);
       }
     }
-    if (flags.trace !== undefined && flags.runs !== undefined) throw new BacktestInputError('--runs is for --bench');
+    if (flags.trace !== undefined && flags.runs !== undefined) throw new UsageError('--runs is for --bench');
     const quantile = quantileFlag(flags.quantile);
-    const report = flags.m4 !== undefined ? runM4(flags.m4, quantile, io) : runTrace(flags.trace!, flags, quantile);
+    let report: BacktestReport;
+    try {
+      report = flags.m4 !== undefined ? runM4(flags.m4, quantile, io) : runTrace(flags.trace!, flags, quantile);
+    } catch (error) {
+      // The data files, not the command line, are what cannot be used.
+      if (error instanceof BacktestInputError) throw new RunFailure(error.message);
+      throw error;
+    }
     io.out(`${formatReport(report)}\n`);
     if (flags.json !== undefined) {
-      try {
-        writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-      } catch (error) {
-        throw new BacktestInputError(`cannot write --json ${flags.json}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
+      writeFlagFile('--json', flags.json, `${JSON.stringify(report, null, 2)}\n`);
     }
     return 0;
-  } catch (error) {
-    if (error instanceof BacktestInputError) {
-      io.err(`error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = main(process.argv.slice(2), {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    progress: process.stderr.isTTY === true,
-  });
+  process.exitCode = await main(process.argv.slice(2), processIo());
 }

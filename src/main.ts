@@ -8,7 +8,8 @@ import { AdvisoryLoop } from './advisor/advisory-loop.ts';
 import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-provider.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
-import { parseCommandLine, USAGE, UsageError } from './cli/args.ts';
+import { parseCommandLine, USAGE } from './cli/args.ts';
+import { projectVersion, UsageError } from './cli/command-line.ts';
 import { createLogger } from './cli/logger.ts';
 import { exitOnShutdownSignals, type StoppablePart, stopParts } from './cli/shutdown.ts';
 import { parseDurationSeconds } from './config/duration.ts';
@@ -72,6 +73,10 @@ function readConfig(): ServerConfig {
   }
   if (commandLine.kind === 'help') {
     process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (commandLine.kind === 'version') {
+    process.stdout.write(`${projectVersion()}\n`);
     process.exit(0);
   }
   try {

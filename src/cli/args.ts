@@ -1,36 +1,32 @@
 // The command line of `npm start`: flags, their environment variables, and the usage text. Flags win
 // over the environment; everything else comes from the config file (see server-config.ts).
-import { parseArgs } from 'node:util';
 import type { ConfigOverrides } from '../config/server-config.ts';
+import { type CommandSpec, helpText, parseCommand, UsageError } from './command-line.ts';
 
-/** What the command line asked for: the usage text, or a start with these overrides. */
-export type CommandLine = { readonly kind: 'help' } | { readonly kind: 'start'; readonly overrides: ConfigOverrides };
+/** What the command line asked for: the usage text, the version, or a start with these overrides. */
+export type CommandLine = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'start'; readonly overrides: ConfigOverrides };
 
-/** A command line that cannot be run; main prints the message and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export const MAIN_COMMAND: CommandSpec = {
+  name: 'otel-gateway-scaler',
+  usage: ['npm start -- [options]'],
+  summary: 'KEDA external scaler and autoscaling advisor for OpenTelemetry Collector gateway tiers.\nEach option has an environment variable; the flag wins when both are set.',
+  options: {
+    config: { value: 'FILE', description: 'server config YAML (env CONFIG_FILE); see docs/configuration.md' },
+    'prometheus-url': {
+      value: 'URL',
+      description: 'defines the Prometheus server named "default" (env PROMETHEUS_URL),\ne.g. http://prometheus.monitoring:9090; with none, the embedded demo runs',
+    },
+    'grpc-port': { value: 'N', description: 'port of the KEDA gRPC service (env GRPC_PORT; default 6000)' },
+    'http-port': { value: 'N', description: 'port of the dashboard, /metrics, /healthz and /readyz (env HTTP_PORT; default 8080)' },
+    'sim-speed': {
+      value: 'X',
+      description: 'embedded demo only: simulated seconds per wall-clock second (env SIM_SPEED;\ndefault 60, so a simulated day passes in 24 minutes)',
+    },
+  },
+  footer: 'Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 could not start (config, ports, TLS files),\n2 bad command line.',
+};
 
-export const USAGE = `Usage: npm start -- [options]
-
-KEDA external scaler and autoscaling advisor for OpenTelemetry Collector gateway tiers.
-
-Options (each has an environment variable; the flag wins when both are set):
-  --config FILE          server config YAML (env CONFIG_FILE); see docs/configuration.md
-  --prometheus-url URL   defines the Prometheus server named "default" (env PROMETHEUS_URL),
-                         e.g. http://prometheus.monitoring:9090
-  --grpc-port N          port of the KEDA gRPC service (env GRPC_PORT; default 6000)
-  --http-port N          port of the dashboard, /metrics, /healthz and /readyz (env HTTP_PORT; default 8080)
-  --sim-speed X          embedded demo only: simulated seconds per wall-clock second (env SIM_SPEED;
-                         default 60, so a simulated day passes in 24 minutes)
-  -h, --help             show this text
-
-Exit codes: 0 stopped cleanly (SIGTERM/SIGINT), 1 could not start (config, ports, TLS files),
-2 bad command line.
-`;
+export const USAGE = helpText(MAIN_COMMAND);
 
 function portFrom(text: string, origin: string): number {
   if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65_535) {
@@ -65,25 +61,9 @@ export const ENV_VARIABLES = ['CONFIG_FILE', 'PROMETHEUS_URL', 'GRPC_PORT', 'HTT
 
 /** Parses argv (without node and script) and the environment. Throws UsageError naming the flag or variable. */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CommandLine {
-  let values: { config?: string; 'prometheus-url'?: string; 'grpc-port'?: string; 'http-port'?: string; 'sim-speed'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        config: { type: 'string' },
-        'prometheus-url': { type: 'string' },
-        'grpc-port': { type: 'string' },
-        'http-port': { type: 'string' },
-        'sim-speed': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { kind: 'help' };
+  const parsed = parseCommand(MAIN_COMMAND, argv);
+  if (parsed.kind !== 'run') return parsed;
+  const values = parsed.values as { config?: string; 'prometheus-url'?: string; 'grpc-port'?: string; 'http-port'?: string; 'sim-speed'?: string };
 
   const pick = (flag: keyof typeof values, variable: (typeof ENV_VARIABLES)[number]) => {
     const fromFlag = values[flag];

@@ -1,10 +1,10 @@
 // `npm run bench -- [--trace FILE.csv] [--scenario NAME] [fleet flags] [--autoscalers a,b]
-// [--metadata key=value] [--json OUT.json] [--plot OUT.svg]` (USAGE lists every flag): replays a trace
-// against every autoscaler and prints one row each. Bad flags or input exit with code 2 and a message
-// naming the flag and the fix.
-import { readFileSync, writeFileSync } from 'node:fs';
+// [--metadata key=value] [--json OUT.json] [--plot OUT.svg]` (--help lists every flag): replays a trace
+// against every autoscaler and prints one row each. The project's command-line
+// convention (src/cli/command-line.ts): a bad flag exits 2 naming it, a file that cannot be read or
+// a malformed trace exits 1.
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type CommandIo, type CommandSpec, type OptionValues, parseCommand, processIo, progressLine, RunFailure, readFlagFile, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
 import { AUTOSCALER_NAMES, type AutoscalerName } from './autoscaler.ts';
 import { type BenchOptions, DEFAULT_QUEUE_THRESHOLD_BATCHES, runBench } from './bench.ts';
 import { renderBenchSvg } from './bench-plot.ts';
@@ -22,54 +22,51 @@ import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trac
 /** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
 export const DEFAULT_DRAIN_SECONDS = 40;
 
-export const USAGE = `Usage: npm run bench -- [options]
+const LOAD_OPTIONS = `Load and scenario`;
+const FLEET_OPTIONS = `Fleet (the simulated tier's true parameters)`;
+const AUTOSCALERS_OPTIONS = `Autoscalers`;
+const OUTPUT_OPTIONS = `Output`;
 
-Replays a load trace against every autoscaler (${AUTOSCALER_NAMES.join(', ')})
+export const BENCH_COMMAND: CommandSpec = {
+  name: 'bench',
+  usage: ['npm run bench -- [options]'],
+  summary: `Replays a load trace against every autoscaler (${AUTOSCALER_NAMES.join(', ')})
 on a simulated OpenTelemetry Collector gateway tier and prints one row per autoscaler.
 Fleet flags set the simulated tier's truth; the scaler only gets the example ScaledObject's
-trigger metadata (plus --metadata), as an operator would configure it.
-
-Load and scenario:
-  --trace FILE.csv        CSV "timestamp,value" (ISO timestamps, empty value = no data);
-                          default: the built-in synthetic diurnal + weekly trace
-  --trace-days N          replay only the first N days of --trace (default: all of it)
-  --days N                length of the synthetic trace in days (default 28; not with --trace)
-  --peak-replicas N       the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)
-  --scenario NAME         ${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)
-  --outage COUNTxDUR      backend outages, e.g. 2x30m (placed from --seed; default none)
-  --scrape-down COUNTxDUR half the gateways' scrape targets down (they keep running), e.g. 1x20m
-  --burst COUNTxDUR@MULT  load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)
-  --seed N                integer ≥ 0 for outage, burst and synthetic-noise placement (default 1)
-Fleet (the simulated tier's true parameters):
-  --capacity N            spans/s one replica handles at 100 % CPU (default ${DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond})
-  --pod-startup DUR       pod creation until ready, e.g. 90s (default ${DEFAULT_FLEET_SETTINGS.podStartupSeconds}s)
-  --dns-interval DUR      agents' DNS resolver interval before a ready pod joins the ring (default ${DEFAULT_FLEET_SETTINGS.dnsResolverIntervalSeconds}s)
-  --decision-wait DUR     tail sampling decision_wait (default ${DEFAULT_FLEET_SETTINGS.decisionWaitSeconds}s)
-  --num-traces N          tail sampling num_traces per replica (default ${DEFAULT_FLEET_SETTINGS.numTracesPerReplica})
-  --spans-per-trace N     spans per trace (default ${DEFAULT_FLEET_SETTINGS.spansPerTrace})
-  --backend-capacity X    backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})
-  --tick-cost X           multiplier on the decision-tick cost model (default 1)
-  --drain DUR             a removed gateway keeps deciding and flushing this long (preStop sleep;
-                          default ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)
-  --polling-interval DUR  KEDA pollingInterval of every ScaledObject (default 30s)
-  --min-replicas N        Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})
-  --max-replicas N        Deployment maximum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.maxReplicas})
-Autoscalers:
-  --autoscalers A,B       run only these (default all; the oracle is needed for ×oracle)
-  --metadata KEY=VALUE    override one key of the scaler's trigger metadata (repeatable)
-  --queue-threshold N     keda-prometheus-queue threshold in batches per replica (default ${DEFAULT_QUEUE_THRESHOLD_BATCHES})
-Output:
-  --json OUT.json         write the results as JSON
-  --plot OUT.svg          write load, replicas and lost spans over time as SVG
-  --help                  show this text
-Durations take s, m or h (90s, 2m); a plain number means seconds. Times in the fleet must be
+trigger metadata (plus --metadata), as an operator would configure it.`,
+  options: {
+    trace: { group: LOAD_OPTIONS, value: 'FILE.csv', description: `CSV "timestamp,value" (ISO timestamps, empty value = no data);\ndefault: the built-in synthetic diurnal + weekly trace` },
+    'trace-days': { group: LOAD_OPTIONS, value: 'N', description: `replay only the first N days of --trace (default: all of it)` },
+    days: { group: LOAD_OPTIONS, value: 'N', description: `length of the synthetic trace in days (default 28; not with --trace)` },
+    'peak-replicas': { group: LOAD_OPTIONS, value: 'N', description: `the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)` },
+    scenario: { group: LOAD_OPTIONS, value: 'NAME', description: `${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)` },
+    outage: { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `backend outages, e.g. 2x30m (placed from --seed; default none)` },
+    'scrape-down': { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `half the gateways' scrape targets down (they keep running), e.g. 1x20m` },
+    burst: { group: LOAD_OPTIONS, value: 'COUNTxDUR@MULT', description: `load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)` },
+    seed: { group: LOAD_OPTIONS, value: 'N', description: `integer ≥ 0 for outage, burst and synthetic-noise placement (default 1)` },
+    capacity: { group: FLEET_OPTIONS, value: 'N', description: `spans/s one replica handles at 100 % CPU (default ${DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond})` },
+    'pod-startup': { group: FLEET_OPTIONS, value: 'DUR', description: `pod creation until ready, e.g. 90s (default ${DEFAULT_FLEET_SETTINGS.podStartupSeconds}s)` },
+    'dns-interval': { group: FLEET_OPTIONS, value: 'DUR', description: `agents' DNS resolver interval before a ready pod joins the ring (default ${DEFAULT_FLEET_SETTINGS.dnsResolverIntervalSeconds}s)` },
+    'decision-wait': { group: FLEET_OPTIONS, value: 'DUR', description: `tail sampling decision_wait (default ${DEFAULT_FLEET_SETTINGS.decisionWaitSeconds}s)` },
+    'num-traces': { group: FLEET_OPTIONS, value: 'N', description: `tail sampling num_traces per replica (default ${DEFAULT_FLEET_SETTINGS.numTracesPerReplica})` },
+    'spans-per-trace': { group: FLEET_OPTIONS, value: 'N', description: `spans per trace (default ${DEFAULT_FLEET_SETTINGS.spansPerTrace})` },
+    'backend-capacity': { group: FLEET_OPTIONS, value: 'X', description: `backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})` },
+    'tick-cost': { group: FLEET_OPTIONS, value: 'X', description: `multiplier on the decision-tick cost model (default 1)` },
+    drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long (preStop sleep;\ndefault ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)` },
+    'polling-interval': { group: FLEET_OPTIONS, value: 'DUR', description: `KEDA pollingInterval of every ScaledObject (default 30s)` },
+    'min-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})` },
+    'max-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment maximum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.maxReplicas})` },
+    autoscalers: { group: AUTOSCALERS_OPTIONS, value: 'A,B', description: `run only these (default all; the oracle is needed for ×oracle)` },
+    metadata: { group: AUTOSCALERS_OPTIONS, value: 'KEY=VALUE', multiple: true, description: `override one key of the scaler's trigger metadata (repeatable)` },
+    'queue-threshold': { group: AUTOSCALERS_OPTIONS, value: 'N', description: `keda-prometheus-queue threshold in batches per replica (default ${DEFAULT_QUEUE_THRESHOLD_BATCHES})` },
+    json: { group: OUTPUT_OPTIONS, value: 'OUT.json', description: `write the results as JSON` },
+    plot: { group: OUTPUT_OPTIONS, value: 'OUT.svg', description: `write load, replicas and lost spans over time as SVG` },
+  },
+  footer: `Durations take s, m or h (90s, 2m); a plain number means seconds. Times in the fleet must be
 multiples of the ${DEFAULT_FLEET_SETTINGS.stepSeconds} s simulation step.
-`;
-
-/** A usage problem: the CLI prints it with the usage hint and exits with code 2. */
-export class BenchUsageError extends Error {
-  override readonly name = 'BenchUsageError';
-}
+Exit codes: 0 done; 1 a file could not be read or written, or a trace is malformed;
+2 bad command line (the message names the flag). Progress is shown on a terminal only.`,
+};
 
 const DEFAULT_SYNTHETIC_DAYS = 28;
 const SYNTHETIC_START = '2026-01-05T00:00:00Z';
@@ -91,7 +88,6 @@ export interface FleetFlags {
 }
 
 export interface BenchCliOptions {
-  readonly help: boolean;
   readonly tracePath: string | undefined;
   readonly traceDays: number | undefined;
   readonly days: number;
@@ -113,7 +109,7 @@ function integerFlag(value: string | undefined, flag: string, min: number, max: 
   if (value === undefined) return undefined;
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    throw new BenchUsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
   }
   return parsed;
 }
@@ -122,7 +118,7 @@ function numberFlag(value: string | undefined, flag: string, min: number, max: n
   if (value === undefined) return undefined;
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
-    throw new BenchUsageError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
+    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got "${value}"`);
   }
   return parsed;
 }
@@ -134,9 +130,9 @@ function durationFlag(value: string | undefined, flag: string, min: number, max:
   const seconds = /^\d+$/.test(text) ? Number(text) : parseDurationSeconds(text);
   const step = DEFAULT_FLEET_SETTINGS.stepSeconds;
   if (seconds === undefined || !(seconds >= min && seconds <= max)) {
-    throw new BenchUsageError(`${flag} must be a duration from ${min}s to ${max}s such as 90s or 2m, got "${value}"`);
+    throw new UsageError(`${flag} must be a duration from ${min}s to ${max}s such as 90s or 2m, got "${value}"`);
   }
-  if (seconds % step !== 0) throw new BenchUsageError(`${flag} must be a multiple of the ${step} s simulation step, got "${value}"`);
+  if (seconds % step !== 0) throw new UsageError(`${flag} must be a multiple of the ${step} s simulation step, got "${value}"`);
   return seconds;
 }
 
@@ -144,71 +140,39 @@ function metadataFlags(entries: readonly string[]): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const entry of entries) {
     const at = entry.indexOf('=');
-    if (at <= 0) throw new BenchUsageError(`--metadata must be KEY=VALUE with a trigger metadata key, e.g. capacitySpansPerReplica=26000; got "${entry}"`);
+    if (at <= 0) throw new UsageError(`--metadata must be KEY=VALUE with a trigger metadata key, e.g. capacitySpansPerReplica=26000; got "${entry}"`);
     metadata[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
   }
   return metadata;
 }
 
-/** Parses argv (without node and script); throws BenchUsageError. */
+/** Parses argv (without node and script); throws UsageError naming the flag. */
 export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        trace: { type: 'string' },
-        'trace-days': { type: 'string' },
-        days: { type: 'string' },
-        'peak-replicas': { type: 'string' },
-        scenario: { type: 'string' },
-        outage: { type: 'string' },
-        burst: { type: 'string' },
-        'scrape-down': { type: 'string' },
-        seed: { type: 'string' },
-        capacity: { type: 'string' },
-        'pod-startup': { type: 'string' },
-        'dns-interval': { type: 'string' },
-        'decision-wait': { type: 'string' },
-        'num-traces': { type: 'string' },
-        'spans-per-trace': { type: 'string' },
-        'backend-capacity': { type: 'string' },
-        'tick-cost': { type: 'string' },
-        drain: { type: 'string' },
-        'polling-interval': { type: 'string' },
-        'min-replicas': { type: 'string' },
-        'max-replicas': { type: 'string' },
-        autoscalers: { type: 'string' },
-        metadata: { type: 'string', multiple: true },
-        'queue-threshold': { type: 'string' },
-        json: { type: 'string' },
-        plot: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    throw new BenchUsageError((error as Error).message);
-  }
+  const parsed = parseCommand(BENCH_COMMAND, argv);
+  if (parsed.kind !== 'run') throw new UsageError(`--${parsed.kind} is answered by runBenchCli`);
+  return benchCliOptions(parsed.values);
+}
+
+/** Turns parsed flag values into the run's options; throws UsageError naming the flag. */
+export function benchCliOptions(values: OptionValues): BenchCliOptions {
   const text = (name: string) => values[name] as string | undefined;
-  if (text('trace') !== undefined && text('days') !== undefined) throw new BenchUsageError('--days sets the length of the synthetic trace; it cannot be combined with --trace (use --trace-days)');
-  if (text('trace') === undefined && text('trace-days') !== undefined) throw new BenchUsageError('--trace-days cuts a --trace file; for the synthetic trace use --days');
+  if (text('trace') !== undefined && text('days') !== undefined) throw new UsageError('--days sets the length of the synthetic trace; it cannot be combined with --trace (use --trace-days)');
+  if (text('trace') === undefined && text('trace-days') !== undefined) throw new UsageError('--trace-days cuts a --trace file; for the synthetic trace use --days');
   let autoscalers: AutoscalerName[] | undefined;
   const list = text('autoscalers');
   if (list !== undefined) {
     autoscalers = list.split(',').map((name) => name.trim()) as AutoscalerName[];
     const unknown = autoscalers.filter((name) => !(AUTOSCALER_NAMES as readonly string[]).includes(name));
     if (unknown.length > 0 || autoscalers.length === 0) {
-      throw new BenchUsageError(`--autoscalers must list names from ${AUTOSCALER_NAMES.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
+      throw new UsageError(`--autoscalers must list names from ${AUTOSCALER_NAMES.join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
     }
   }
   const scenario = text('scenario');
   if (scenario !== undefined && !(SCENARIO_NAMES as readonly string[]).includes(scenario)) {
-    throw new BenchUsageError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, got "${scenario}"`);
+    throw new UsageError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, got "${scenario}"`);
   }
   for (const flag of ['trace', 'json', 'plot'] as const) {
-    if (text(flag)?.trim() === '') throw new BenchUsageError(`--${flag} needs a file path`);
+    if (text(flag)?.trim() === '') throw new UsageError(`--${flag} needs a file path`);
   }
   const fleet: FleetFlags = {
     capacitySpansPerSecond: integerFlag(text('capacity'), '--capacity', 100, 10_000_000),
@@ -226,9 +190,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
   };
   const minReplicas = fleet.minReplicas ?? DEFAULT_FLEET_SETTINGS.minReplicas;
   const maxReplicas = fleet.maxReplicas ?? DEFAULT_FLEET_SETTINGS.maxReplicas;
-  if (minReplicas > maxReplicas) throw new BenchUsageError(`--min-replicas (${minReplicas}) must not exceed --max-replicas (${maxReplicas})`);
+  if (minReplicas > maxReplicas) throw new UsageError(`--min-replicas (${minReplicas}) must not exceed --max-replicas (${maxReplicas})`);
   const options: BenchCliOptions = {
-    help: values.help === true,
     tracePath: text('trace'),
     traceDays: integerFlag(text('trace-days'), '--trace-days', 1, 100_000),
     days: integerFlag(text('days'), '--days', 1, 3650) ?? DEFAULT_SYNTHETIC_DAYS,
@@ -251,22 +214,22 @@ export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
   try {
     simulatedTargetSettings(loadExampleScaledObject(), options.metadata);
   } catch (error) {
-    if (error instanceof ScalerError) throw new BenchUsageError(`--metadata: ${error.message}`);
+    if (error instanceof ScalerError) throw new UsageError(`--metadata: ${error.message}`);
     throw error;
   }
   if (options.scrapeDown !== undefined) parseScrapeDownSpec(options.scrapeDown);
   return options;
 }
 
-/** Reads and parses a trace file; a missing file is a usage error naming --trace. */
+/** Reads and parses a trace file; a missing or malformed file is a RunFailure naming --trace. */
 export function readTrace(path: string): Trace {
-  let text: string;
+  const text = readFlagFile('--trace', path);
   try {
-    text = readFileSync(path, 'utf8');
+    return parseTraceCsv(text, path);
   } catch (error) {
-    throw new BenchUsageError(`--trace ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (error instanceof TraceFormatError) throw new RunFailure(error.message);
+    throw error;
   }
-  return parseTraceCsv(text, path);
 }
 
 /** Keys of `flags` that were given, for spreading over defaults. */
@@ -288,7 +251,7 @@ export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOpti
   try {
     assertFleetSettings(fleet);
   } catch (error) {
-    throw new BenchUsageError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
   const example = loadExampleScaledObject();
   return {
@@ -313,56 +276,49 @@ export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOpti
   };
 }
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-/** Runs the CLI; resolves to the exit code (0 ok, 2 bad usage or input). */
-export async function runBenchCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let cli: BenchCliOptions;
-  let options: BenchOptions;
-  try {
-    cli = parseBenchArgs(argv);
-    if (cli.help) {
-      io.stdout(USAGE);
-      return 0;
+/** Runs the CLI; resolves to the exit code (0 ok, 1 a file failed, 2 bad command line). */
+export function runBenchCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(BENCH_COMMAND, argv, io, async (values) => {
+    let cli: BenchCliOptions;
+    let options: BenchOptions;
+    try {
+      cli = benchCliOptions(values);
+      options = benchOptionsFrom(cli);
+    } catch (error) {
+      if (error instanceof ScenarioSpecError) throw new UsageError(error.message);
+      throw error;
     }
-    options = benchOptionsFrom(cli);
-  } catch (error) {
-    if (error instanceof BenchUsageError || error instanceof ScenarioSpecError || error instanceof TraceFormatError) {
-      io.stderr(`bench: ${error.message}\nRun with --help for the options.\n`);
-      return 2;
+    const startedMs = performance.now();
+    const elapsed = () => ((performance.now() - startedMs) / 1000).toFixed(1);
+    const total = options.autoscalers?.length ?? AUTOSCALER_NAMES.length;
+    const progress = progressLine(io);
+    let finished = 0;
+    progress.update(`simulating ${total} autoscalers…`);
+    let result: Awaited<ReturnType<typeof runBench>>;
+    try {
+      result = await runBench({
+        ...options,
+        onResult: (policy) => progress.update(`${++finished}/${total} autoscalers simulated (${policy.name} last) after ${elapsed()} s`),
+      });
+    } catch (error) {
+      if (error instanceof ScenarioSpecError) throw new UsageError(error.message);
+      throw error;
+    } finally {
+      progress.done();
     }
-    throw error;
-  }
-  const startedMs = performance.now();
-  let result: Awaited<ReturnType<typeof runBench>>;
-  try {
-    result = await runBench({ ...options, onResult: (policy) => io.stderr(`  ${policy.name} done after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`) });
-  } catch (error) {
-    if (error instanceof ScenarioSpecError) {
-      io.stderr(`bench: ${error.message}\nRun with --help for the options.\n`);
-      return 2;
+    io.out(`${formatSettings(result, options)}\n\n${formatTable(result.policies)}\n\nsimulated ${result.policies.length} autoscalers × ${result.scenario.steps} steps in ${elapsed()} s\n`);
+    if (cli.jsonPath !== undefined) {
+      writeFlagFile('--json', cli.jsonPath, `${JSON.stringify(benchJson(result, options), null, 2)}\n`);
+      io.out(`wrote ${cli.jsonPath}\n`);
     }
-    throw error;
-  }
-  const seconds = (performance.now() - startedMs) / 1000;
-  io.stdout(`${formatSettings(result, options)}\n\n${formatTable(result.policies)}\n\nsimulated ${result.policies.length} autoscalers × ${result.scenario.steps} steps in ${seconds.toFixed(1)} s\n`);
-  if (cli.jsonPath !== undefined) {
-    writeFileSync(cli.jsonPath, `${JSON.stringify(benchJson(result, options), null, 2)}\n`);
-    io.stdout(`wrote ${cli.jsonPath}\n`);
-  }
-  if (cli.plotPath !== undefined) {
-    writeFileSync(cli.plotPath, renderBenchSvg(result));
-    io.stdout(`wrote ${cli.plotPath}\n`);
-  }
-  return 0;
+    if (cli.plotPath !== undefined) {
+      writeFlagFile('--plot', cli.plotPath, renderBenchSvg(result));
+      io.out(`wrote ${cli.plotPath}\n`);
+    }
+    return 0;
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await runBenchCli(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
+  process.exitCode = await runBenchCli(process.argv.slice(2), processIo());
 }

@@ -1,15 +1,16 @@
 // `npm run bench:matrix -- [--days 28] [--workers 2] [--traces DIR] [--conditions a,b] [--autoscalers a,b]
 // [--out DIR]`: runs every trace × condition cell (all autoscalers each) in worker threads and writes
-// bench-matrix.md and bench-matrix.json. Bad flags exit with code 2 and a message naming the flag.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+// bench-matrix.md and bench-matrix.json. Follows the project's command-line convention (src/cli/command-line.ts): a bad flag exits 2 naming
+// it, a trace directory or file that cannot be used exits 1.
+import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
-import { BenchUsageError, benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
+import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
+import { benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
 import { formatMatrixSummary, formatMatrixTable, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
 import type { Trace } from './trace-csv.ts';
 
@@ -22,20 +23,21 @@ export const SHARED_TRACES_DIR = fileURLToPath(new URL('../../../shared/traces/'
  */
 export const DEFAULT_MATRIX_DAYS = 28;
 
-export const MATRIX_USAGE = `Usage: npm run bench:matrix -- [options]
-
-Runs every trace × condition (${MATRIX_CONDITIONS.map((c) => c.name).join(', ')})
-with every autoscaler and two ${MATRIX_OUTAGES.slice(2)} backend outages per cell; writes bench-matrix.md and bench-matrix.json.
-
-Options:
-  --days N            replay the first N days of each trace (default ${DEFAULT_MATRIX_DAYS}; 0 = whole traces)
-  --traces DIR        directory of trace CSVs (default ../shared/traces beside the repository)
-  --conditions A,B    run only these conditions (default all)
-  --autoscalers A,B   run only these autoscalers (default all; ×oracle needs oracle)
-  --workers N         worker threads (default min(2, CPUs))
-  --out DIR           where to write bench-matrix.md and bench-matrix.json (default .)
-  --help              show this text
-`;
+export const MATRIX_COMMAND: CommandSpec = {
+  name: 'bench:matrix',
+  usage: ['npm run bench:matrix -- [options]'],
+  summary: `Runs every trace × condition (${MATRIX_CONDITIONS.map((c) => c.name).join(', ')})
+with every autoscaler and two ${MATRIX_OUTAGES.slice(2)} backend outages per cell; writes bench-matrix.md and bench-matrix.json.`,
+  options: {
+    days: { value: 'N', description: `replay the first N days of each trace (default ${DEFAULT_MATRIX_DAYS}; 0 = whole traces)` },
+    traces: { value: 'DIR', description: 'directory of trace CSVs (default ../shared/traces beside the repository)' },
+    conditions: { value: 'A,B', description: 'run only these conditions (default all)' },
+    autoscalers: { value: 'A,B', description: 'run only these autoscalers (default all; ×oracle needs oracle)' },
+    workers: { value: 'N', description: 'worker threads (default min(2, CPUs))' },
+    out: { value: 'DIR', description: 'where to write bench-matrix.md and bench-matrix.json (default .)' },
+  },
+  footer: 'Exit codes: 0 done; 1 a trace directory, trace or output that cannot be used; 2 bad command line.\nProgress is shown on a terminal only.',
+};
 
 export interface MatrixJob {
   readonly tracePath: string;
@@ -81,7 +83,6 @@ export async function runMatrixCell(job: MatrixJob): Promise<MatrixCell> {
 }
 
 interface MatrixCliOptions {
-  readonly help: boolean;
   readonly days: number;
   readonly tracesDir: string;
   readonly conditions: readonly MatrixCondition[];
@@ -94,39 +95,19 @@ function listFlag<T>(value: string | undefined, flag: string, known: readonly T[
   if (value === undefined) return undefined;
   const names = value.split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !known.some((item) => nameOf(item) === name));
-  if (unknown.length > 0 || names.length === 0) throw new BenchUsageError(`${flag} must list names from ${known.map(nameOf).join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
+  if (unknown.length > 0 || names.length === 0) throw new UsageError(`${flag} must list names from ${known.map(nameOf).join(', ')}; unknown: ${unknown.join(', ') || '(empty)'}`);
   return names.map((name) => known.find((item) => nameOf(item) === name)!);
 }
 
 function countFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new BenchUsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
   return Number(value);
 }
 
-export function parseMatrixArgs(argv: readonly string[]): MatrixCliOptions {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        days: { type: 'string' },
-        traces: { type: 'string' },
-        conditions: { type: 'string' },
-        autoscalers: { type: 'string' },
-        workers: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (error) {
-    throw new BenchUsageError((error as Error).message);
-  }
+export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
   const text = (name: string) => values[name] as string | undefined;
   return {
-    help: values.help === true,
     days: countFlag(text('days'), '--days', 0, 100_000, DEFAULT_MATRIX_DAYS),
     tracesDir: resolve(text('traces') ?? SHARED_TRACES_DIR),
     conditions: listFlag(text('conditions'), '--conditions', MATRIX_CONDITIONS, (c) => c.name) ?? MATRIX_CONDITIONS,
@@ -141,10 +122,10 @@ function traceFiles(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (error) {
-    throw new BenchUsageError(`--traces ${dir} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new RunFailure(`--traces ${dir} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const files = names.filter((name) => name.endsWith('.csv')).sort();
-  if (files.length === 0) throw new BenchUsageError(`--traces ${dir} holds no .csv trace`);
+  if (files.length === 0) throw new RunFailure(`--traces ${dir} holds no .csv trace`);
   return files.map((name) => join(dir, name));
 }
 
@@ -186,50 +167,48 @@ async function runOnWorkers(jobs: readonly MatrixJob[], workers: number, onCell:
   return cells;
 }
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-/** Runs the matrix CLI; resolves to the exit code (0 ok, 2 bad usage). */
-export async function runMatrixCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let options: MatrixCliOptions;
-  let jobs: MatrixJob[];
-  try {
-    options = parseMatrixArgs(argv);
-    if (options.help) {
-      io.stdout(MATRIX_USAGE);
-      return 0;
-    }
-    jobs = traceFiles(options.tracesDir).flatMap((tracePath) => options.conditions.map((condition) => ({ tracePath, days: options.days, condition, autoscalers: options.autoscalers })));
+/** Runs the matrix CLI; resolves to the exit code (0 ok, 1 a trace or output failed, 2 bad command line). */
+export function runMatrixCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  return runCommand(MATRIX_COMMAND, argv, io, async (values) => {
+    const options = matrixCliOptions(values);
+    const jobs: MatrixJob[] = traceFiles(options.tracesDir).flatMap((tracePath) =>
+      options.conditions.map((condition) => ({ tracePath, days: options.days, condition, autoscalers: options.autoscalers })),
+    );
     // Fail on a bad trace before any worker starts.
     for (const tracePath of new Set(jobs.map((job) => job.tracePath))) readTrace(tracePath);
-  } catch (error) {
-    if (error instanceof BenchUsageError || (error instanceof Error && error.name === 'TraceFormatError')) {
-      io.stderr(`bench:matrix: ${error.message}\nRun with --help for the options.\n`);
-      return 2;
-    }
-    throw error;
-  }
-  const startedMs = performance.now();
-  const cells = await runOnWorkers(jobs, options.workers, (cell, index) => {
-    io.stderr(`  [${index + 1}/${jobs.length}] ${cell.trace} ${cell.condition} done after ${((performance.now() - startedMs) / 1000).toFixed(0)} s\n`);
+    return runMatrix(options, jobs, io);
   });
+}
+
+async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], io: CommandIo): Promise<number> {
+  const startedMs = performance.now();
+  const progress = progressLine(io);
+  let done = 0;
+  progress.update(`0/${jobs.length} cells on ${options.workers} worker threads…`);
+  let cells: MatrixCell[];
+  try {
+    cells = await runOnWorkers(jobs, options.workers, (cell) => {
+      progress.update(`${++done}/${jobs.length} cells (${cell.trace} ${cell.condition} last) after ${((performance.now() - startedMs) / 1000).toFixed(0)} s`);
+    });
+  } finally {
+    progress.done();
+  }
   const seconds = (performance.now() - startedMs) / 1000;
   const runLine = `${cells.length} cells × ${cells[0]?.entries.length ?? 0} autoscalers in ${seconds.toFixed(0)} s on ${options.workers} worker threads${options.days > 0 ? `, first ${options.days} days of each trace` : ', whole traces'}`;
   const markdown = `# bench:matrix\n\n${runLine}; every cell has two ${MATRIX_OUTAGES.slice(2)} backend outages (seed 1).\n\n${formatMatrixSummary(cells)}\n${formatMatrixTable(cells)}\n\nCommands:\n\n${cells.map((cell) => `- ${cell.trace} ${cell.condition}: \`${cell.command}\``).join('\n')}\n`;
-  mkdirSync(options.outDir, { recursive: true });
+  try {
+    mkdirSync(options.outDir, { recursive: true });
+  } catch (error) {
+    throw new RunFailure(`--out ${options.outDir} cannot be created: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
   const markdownPath = join(options.outDir, 'bench-matrix.md');
   const jsonPath = join(options.outDir, 'bench-matrix.json');
-  writeFileSync(markdownPath, markdown);
-  writeFileSync(jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells }, null, 2)}\n`);
-  io.stdout(`${formatMatrixSummary(cells)}\n${runLine}\nwrote ${markdownPath}\nwrote ${jsonPath}\n`);
+  writeFlagFile('--out', markdownPath, markdown);
+  writeFlagFile('--out', jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells }, null, 2)}\n`);
+  io.out(`${formatMatrixSummary(cells)}\n${runLine}\nwrote ${markdownPath}\nwrote ${jsonPath}\n`);
   return 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.exitCode = await runMatrixCli(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
+  process.exitCode = await runMatrixCli(process.argv.slice(2), processIo());
 }

@@ -6,7 +6,7 @@ import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { NAMED_SCENARIOS } from './named-scenarios.ts';
 import { simulatedTargetMetadata } from './simulated-target.ts';
 
-/** The per-autoscaler fields of the `--json` document, in the order the README documents them. */
+/** The per-autoscaler fields of the `--json` document, in the order docs/benchmark.md documents them. */
 export const JSON_POLICY_FIELDS = [
   'name',
   'lostSpansPct',
@@ -80,12 +80,12 @@ const COLUMNS: readonly { readonly title: string; readonly cell: (p: PolicyResul
   { title: 'broken traces %', cell: (p) => pct(p.brokenTracesPct) },
   { title: 'replica-h', cell: (p) => fixed(p.replicaHours, 0) },
   { title: '×oracle', cell: (p) => fixed(p.replicaHoursVsOracle, 3) },
-  { title: 'θU %', cell: (p) => fixed(p.thetaU, 2) },
-  { title: 'θO %', cell: (p) => fixed(p.thetaO, 1) },
-  { title: 'τU %', cell: (p) => fixed(p.tauU, 2) },
-  { title: 'τO %', cell: (p) => fixed(p.tauO, 1) },
-  { title: 'υ %', cell: (p) => fixed(p.instability, 2) },
-  { title: 'j /h', cell: (p) => fixed(p.jitter, 2) },
+  { title: 'under-supply %', cell: (p) => fixed(p.thetaU, 2) },
+  { title: 'over-supply %', cell: (p) => fixed(p.thetaO, 1) },
+  { title: 'time under %', cell: (p) => fixed(p.tauU, 2) },
+  { title: 'time over %', cell: (p) => fixed(p.tauO, 1) },
+  { title: 'instability %', cell: (p) => fixed(p.instability, 2) },
+  { title: 'jitter /h', cell: (p) => fixed(p.jitter, 2) },
   { title: 'scale actions', cell: (p) => String(p.scaleActions) },
   { title: 'replicas added in outages', cell: (p) => String(p.outageScaleUps) },
 ];

@@ -8,14 +8,15 @@ import { benchOptionsFrom, parseBenchArgs, runBenchCli } from '../../src/sim/ben
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { simulatedTargetMetadata, simulatedTargetSettings } from '../../src/sim/simulated-target.ts';
+import { docFile } from '../support/docs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], isTerminal = false): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runBenchCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const code = await runBenchCli(args, { out: (text) => (stdout += text), err: (text) => (stderr += text), isTerminal });
   return { code, stdout, stderr };
 }
 
@@ -24,14 +25,14 @@ writeFileSync(badCsv, 'timestamp,value\n2020-01-01 00:00,5\n2020-01-01 00:01,6\n
 
 describe('bench CLI rejects bad input with exit code 2 and a message naming the flag', () => {
   const cases: { name: string; input: string[]; want: RegExp }[] = [
-    { name: 'unknown flag', input: ['--speed', '3'], want: /Unknown option '--speed'/ },
-    { name: 'positional argument', input: ['trace.csv'], want: /Unexpected argument 'trace.csv'/ },
+    { name: 'unknown flag', input: ['--speed', '3'], want: /bench: unknown option --speed\n/ },
+    { name: 'positional argument', input: ['trace.csv'], want: /unexpected argument "trace.csv"/ },
     { name: 'peak replicas not a number', input: ['--peak-replicas', 'many'], want: /--peak-replicas must be an integer from 1 to 60, got "many"/ },
     { name: 'peak replicas above max replicas', input: ['--peak-replicas', '61'], want: /--peak-replicas must be an integer from 1 to 60/ },
     { name: 'outage without duration', input: ['--outage', '2x'], want: /--outage must be COUNTxDURATION/ },
     { name: 'burst without multiplier', input: ['--burst', '1x10m'], want: /--burst must be COUNTxDURATION@MULTIPLIER/ },
     { name: 'negative seed', input: ['--seed=-1'], want: /--seed must be an integer from 0/ },
-    { name: 'flag without its value', input: ['--seed'], want: /Option '--seed <value>' argument missing/ },
+    { name: 'flag without its value', input: ['--seed'], want: /bench: --seed needs a value\n/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'oracle,vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
     { name: 'drain not a multiple of the step', input: ['--drain', '7s'], want: /--drain must be a multiple of the 5 s simulation step/ },
     { name: 'capacity not a number', input: ['--capacity', 'fast'], want: /--capacity must be an integer from 100/ },
@@ -50,8 +51,6 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'metadata with an unknown key', input: ['--metadata', 'capacity=5'], want: /--metadata: .*capacity.* is not a known key/ },
     { name: 'metadata with a bad value', input: ['--metadata', 'capacitySpansPerReplica=lots'], want: /--metadata: .*capacitySpansPerReplica/ },
     { name: 'days with a trace file', input: ['--trace', badCsv, '--days', '3'], want: /--days sets the length of the synthetic trace/ },
-    { name: 'missing trace file', input: ['--trace', join(dir, 'nope.csv')], want: /--trace .*nope\.csv cannot be read: ENOENT/ },
-    { name: 'malformed trace file', input: ['--trace', badCsv], want: /bad\.csv: line 2 timestamp must be ISO-8601/ },
     { name: 'outages that do not fit the trace', input: ['--days', '1', '--outage', '3x12h', '--autoscalers', 'oracle'], want: /--outage 3x12h does not fit the run/ },
     { name: 'empty json path', input: ['--json', ''], want: /--json needs a file path/ },
   ];
@@ -66,6 +65,21 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
   }
 });
 
+describe('bench CLI: a file that cannot be used exits 1 naming it', () => {
+  const cases: { name: string; input: string[]; want: RegExp }[] = [
+    { name: 'missing trace file', input: ['--trace', join(dir, 'nope.csv')], want: /--trace .*nope\.csv cannot be read: ENOENT/ },
+    { name: 'malformed trace file', input: ['--trace', badCsv], want: /bad\.csv: line 2 timestamp must be ISO-8601/ },
+    { name: 'JSON output in a directory that does not exist', input: ['--days', '1', '--autoscalers', 'static-peak', '--json', join(dir, 'no-such-dir', 'out.json')], want: /--json .*out\.json cannot be written: ENOENT/ },
+  ];
+  for (const row of cases) {
+    it(row.name, async () => {
+      const got = await cli(row.input);
+      expect(got.code).toBe(1);
+      expect(got.stderr).toMatch(row.want);
+    });
+  }
+});
+
 describe('bench CLI', () => {
   it('prints one row per autoscaler and writes the JSON and the SVG', async () => {
     const json = join(dir, 'out.json');
@@ -74,6 +88,13 @@ describe('bench CLI', () => {
     expect(got.code).toBe(0);
     const rows = got.stdout.split('\n').filter((line) => /^(static-peak|oracle)\s/.test(line));
     expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['static-peak', 'oracle']);
+    // Column names are words; the SPEC RG symbols stay in the JSON and the docs, which name every column.
+    const header = got.stdout.split('\n').find((line) => line.startsWith('autoscaler'))!;
+    expect(header).not.toMatch(/[θτυ]|\bj\b/);
+    const documented = docFile('docs/benchmark.md');
+    const columns = header.trim().split(/\s{2,}/).slice(1);
+    expect(columns.length).toBeGreaterThan(10);
+    expect(columns.filter((column) => !documented.includes(column.replace(/ %$| \/h$/, '')))).toEqual([]);
     expect(got.stdout).toMatch(/--drain 40s; --min-replicas 2 --max-replicas 60/);
     const written = JSON.parse(readFileSync(json, 'utf8'));
     expect(Object.keys(written).slice(0, 3)).toEqual(['trace', 'steps', 'policies']);
@@ -90,10 +111,25 @@ describe('bench CLI', () => {
     expect(result.stderr).toMatch(/--outage must be COUNTxDURATION/);
   });
 
-  it('prints its usage with --help', async () => {
+  it('prints its usage with --help, options under their groups', async () => {
     const got = await cli(['--help']);
     expect(got.code).toBe(0);
-    expect(got.stdout).toMatch(/--outage COUNTxDUR/);
+    expect(got.stdout).toMatch(/Load and scenario:\n {2}--trace FILE\.csv/);
+    expect(got.stdout).toMatch(/Fleet \(the simulated tier's true parameters\):\n {2}--capacity N/);
+    expect(got.stdout).toMatch(/--metadata KEY=VALUE +override one key/);
+  });
+
+  it('shows progress on a terminal and none otherwise', async () => {
+    const args = ['--days', '1', '--autoscalers', 'static-peak,oracle'];
+    const quiet = await cli(args, false);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const shown = await cli(args, true);
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toMatch(/1\/2 autoscalers simulated \(static-peak last\)/);
+    expect(shown.stderr).toMatch(/2\/2 autoscalers simulated/);
+    const withoutTiming = (text: string) => text.replace(/ in [\d.]+ s\n/, '\n');
+    expect(withoutTiming(shown.stdout)).toBe(withoutTiming(quiet.stdout));
   });
 
   /** Every fleet flag at a value other than its default, with where it lands and how the header prints it. */

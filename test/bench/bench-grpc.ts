@@ -10,20 +10,25 @@
 // (tens of ms at 600 calls/s) would otherwise be counted as the server's.
 // Prints calls/s, GetMetrics p50/p99/max for both, and the server's RSS. Not a test: no assertion.
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, runCommand, UsageError } from '../../src/cli/command-line.ts';
 import { benchTargetRef } from './bench-grpc-targets.ts';
-import { PRODUCTION_MALLOC_ARENA_MAX, PRODUCTION_NODE_OPTIONS } from './production-runtime.ts';
-import { externalScalerService } from './proto.ts';
+import { PRODUCTION_MALLOC_ARENA_MAX, PRODUCTION_NODE_OPTIONS } from '../../src/keda/production-runtime.ts';
+import { externalScalerService } from '../../src/keda/proto.ts';
 
-const USAGE = `Usage: npm run bench:grpc -- [--targets N] [--duration SECONDS] [--interval SECONDS]
-
-  --targets N          targets (ScaledObjects) polled concurrently (default 200)
-  --duration SECONDS   length of each phase (default 10)
-  --interval SECONDS   paced phase: each target's polling interval (default 1; KEDA's default is 30)
-`;
+export const BENCH_GRPC_COMMAND: CommandSpec = {
+  name: 'bench:grpc',
+  usage: ['npm run bench:grpc -- [--targets N] [--duration SECONDS] [--interval SECONDS]'],
+  summary: 'How fast the real gRPC server answers KEDA with cached signals: a floor (bare grpc-js), a paced\nphase (KEDA-like polling) and a saturated phase, each client in a process of its own.',
+  options: {
+    targets: { value: 'N', description: 'targets (ScaledObjects) polled concurrently (default 200)' },
+    duration: { value: 'SECONDS', description: 'length of each phase (default 10)' },
+    interval: { value: 'SECONDS', description: "paced phase: each target's polling interval (default 1; KEDA's default is 30)" },
+  },
+  footer: 'Exit codes: 0 done; 1 the server or the probe failed; 2 bad command line. Progress is shown on a terminal only.',
+};
 
 /** The probe's schedule during the paced phase: enough calls for a p99, too few to load anything. */
 const PROBE_CALLS_PER_SECOND = 50;
@@ -38,28 +43,13 @@ interface BenchOptions {
   readonly intervalSeconds: number;
 }
 
-function positive(text: string | undefined, flag: string, fallback: number, integer: boolean): number {
-  if (text === undefined) return fallback;
+function positive(text: OptionValues[string], flag: string, fallback: number, integer: boolean): number {
+  if (typeof text !== 'string') return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+    throw new UsageError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
   }
   return value;
-}
-
-function parseOptions(argv: string[]): BenchOptions | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: { targets: { type: 'string' }, duration: { type: 'string' }, interval: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return undefined;
-  return {
-    targets: positive(values.targets, 'targets', 200, true),
-    durationSeconds: positive(values.duration, 'duration', 10, false),
-    intervalSeconds: positive(values.interval, 'interval', 1, false),
-  };
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -179,18 +169,13 @@ function describeProbe(result: ProbeResult): string {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-async function main(): Promise<number> {
-  let options: BenchOptions | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!options) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+async function run(values: OptionValues, io: CommandIo): Promise<number> {
+  const options: BenchOptions = {
+    targets: positive(values.targets, 'targets', 200, true),
+    durationSeconds: positive(values.duration, 'duration', 10, false),
+    intervalSeconds: positive(values.interval, 'interval', 1, false),
+  };
+  const progress = progressLine(io);
 
   const serverFile = fileURLToPath(new URL('./bench-grpc-server.ts', import.meta.url));
   const child = fork(serverFile, [], {
@@ -241,20 +226,24 @@ async function main(): Promise<number> {
       result.clientLoopDelayP99Ms = loopDelay.percentile(99) / 1e6;
       return result;
     };
+    progress.update(`floor: probing a bare grpc-js server for ${options.durationSeconds} s…`);
     const floor = await runProbe(bareAddress);
     const idle = await serverReport();
+    progress.update(`paced: ${options.targets} targets every ${options.intervalSeconds} s for ${options.durationSeconds} s…`);
     const probeResult = runProbe(address);
     const paced = await measured(() => pacedPhase(client, options));
     const probed = await probeResult;
     const afterPaced = await serverReport();
+    progress.update(`saturated: ${options.targets} callers back to back for ${options.durationSeconds} s…`);
     const saturated = await measured(() => saturatedPhase(client, options));
+    progress.done();
     const afterSaturated = await serverReport();
     client.close();
 
     const probedP99 = percentile([...probed.latenciesMs].sort((a, b) => a - b), 0.99);
     const floorP99 = percentile([...floor.latenciesMs].sort((a, b) => a - b), 0.99);
     const memory = (report: ServerReport) => `RSS ${mib(report.rssBytes)} (heap used ${mib(report.heapUsedBytes)}, peak RSS so far ${mib(report.maxRssBytes)})`;
-    process.stdout.write(
+    io.out(
       [
         `bench:grpc — ${options.targets} targets; server in a child process (real ScalerGrpcServer, Advisor and decide(), signals from a prepared snapshot = cache hit); one grpc-js client connection`,
         `floor      the probe against a bare grpc-js server (constant answer, same proto) with nothing else running: ${describeProbe(floor)}`,
@@ -269,6 +258,7 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
+    progress.done();
     if (probeChild.exitCode === null && probeChild.signalCode === null) probeChild.kill('SIGTERM');
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -279,10 +269,15 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench:grpc failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const io = processIo();
+  process.exitCode = await runCommand(BENCH_GRPC_COMMAND, process.argv.slice(2), io, async (values) => {
+    try {
+      return await run(values, io);
+    } catch (error) {
+      // The server or probe process failing is a failure of the run (exit 1), with its cause printed.
+      io.err(`bench:grpc failed: ${(error as Error).stack ?? String(error)}\n`);
+      return 1;
+    }
+  });
+}

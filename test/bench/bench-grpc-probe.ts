@@ -5,7 +5,7 @@
 // generator's own pauses. Run once more against the bare server while nothing else runs, it measures the
 // floor of a grpc-js call on this machine. Reports its latencies over the IPC channel.
 import { type Client, credentials } from '@grpc/grpc-js';
-import { externalScalerService } from './proto.ts';
+import { externalScalerService } from '../../src/keda/proto.ts';
 import { benchTargetRef } from './bench-grpc-targets.ts';
 
 interface ProbeStart {

@@ -6,11 +6,11 @@
 // IPC channel.
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { Advisor } from '../advisor/advisor.ts';
-import type { TargetSettings } from '../config/target-metadata.ts';
-import type { SignalSnapshot, SignalSource, TargetRef } from '../signals/signal-snapshot.ts';
-import { externalScalerService } from './proto.ts';
-import { ScalerGrpcServer } from './scaler-grpc-server.ts';
+import { Advisor } from '../../src/advisor/advisor.ts';
+import type { TargetSettings } from '../../src/config/target-metadata.ts';
+import type { SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
+import { externalScalerService } from '../../src/keda/proto.ts';
+import { ScalerGrpcServer } from '../../src/keda/scaler-grpc-server.ts';
 
 /** Like the Prometheus source's default cacheTtlMs: a cached snapshot is at most this old. */
 const CACHE_TTL_MS = 10_000;
