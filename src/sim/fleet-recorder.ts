@@ -17,6 +17,13 @@ export type CounterName = (typeof COUNTER_NAMES)[number];
 export const GAUGE_NAMES = ['reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
+/** Index of the first bucket bound ≥ latency (le semantics), or the +Inf bucket past the last bound. */
+function decisionTimerBucket(latencyMs: number): number {
+  let bucket = 0;
+  while (bucket < DECISION_TIMER_BUCKETS_MS.length && !(latencyMs <= DECISION_TIMER_BUCKETS_MS[bucket]!)) bucket++;
+  return bucket;
+}
+
 /** An answer that has a value, or the reason PromQL would have returned nothing. */
 export type RecordedValue = { readonly kind: 'ok'; readonly value: number } | { readonly kind: 'missing'; readonly reason: string };
 
@@ -41,8 +48,14 @@ export class FleetRecorder {
   private readonly capacity: number;
   private readonly counters: Record<CounterName, Float64Array>;
   private readonly gauges: Record<GaugeName, Float64Array>;
+  /** The same buffers in COUNTER_NAMES and GAUGE_NAMES order: `record` runs every step and walks them by index. */
+  private readonly counterSeries: readonly Float64Array[];
+  private readonly gaugeSeries: readonly Float64Array[];
   private readonly ticks: Float64Array;
-  private readonly cumulative: Record<CounterName, number>;
+  /** Running totals in COUNTER_NAMES order. */
+  private readonly cumulative = new Float64Array(COUNTER_NAMES.length);
+  /** Per-bucket tick counts of one histogram_quantile read (scratch, reset by each read). */
+  private readonly bucketCounts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
   /** Index of the next sample to write; sample i is the state at startMs + i × step. */
   private written = 0;
   private readonly recordListeners: ((sampleMs: number) => void)[] = [];
@@ -54,10 +67,11 @@ export class FleetRecorder {
     if (!(options.retentionSeconds > 0)) throw new RangeError(`retentionSeconds must be > 0, got ${options.retentionSeconds}`);
     this.capacity = Math.ceil(options.retentionSeconds / options.stepSeconds) + 2;
     const buffer = () => new Float64Array(this.capacity);
-    this.counters = Object.fromEntries(COUNTER_NAMES.map((name) => [name, buffer()])) as Record<CounterName, Float64Array>;
-    this.gauges = Object.fromEntries(GAUGE_NAMES.map((name) => [name, buffer()])) as Record<GaugeName, Float64Array>;
+    this.counterSeries = COUNTER_NAMES.map(buffer);
+    this.gaugeSeries = GAUGE_NAMES.map(buffer);
+    this.counters = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, this.counterSeries[i]])) as Record<CounterName, Float64Array>;
+    this.gauges = Object.fromEntries(GAUGE_NAMES.map((name, i) => [name, this.gaugeSeries[i]])) as Record<GaugeName, Float64Array>;
     this.ticks = buffer();
-    this.cumulative = Object.fromEntries(COUNTER_NAMES.map((name) => [name, 0])) as Record<CounterName, number>;
   }
 
   /** Time of the newest sample (ms), or undefined before the first. */
@@ -85,15 +99,16 @@ export class FleetRecorder {
    */
   record(observed: ObservedStep): void {
     const slot = this.written % this.capacity;
-    for (const name of COUNTER_NAMES) {
-      this.cumulative[name] += observed[name];
-      this.counters[name][slot] = this.cumulative[name];
+    const { cumulative, counterSeries, gaugeSeries, recordListeners } = this;
+    for (let i = 0; i < COUNTER_NAMES.length; i++) {
+      cumulative[i]! += observed[COUNTER_NAMES[i]!];
+      counterSeries[i]![slot] = cumulative[i]!;
     }
-    for (const name of GAUGE_NAMES) this.gauges[name][slot] = observed[name];
+    for (let i = 0; i < GAUGE_NAMES.length; i++) gaugeSeries[i]![slot] = observed[GAUGE_NAMES[i]!];
     this.ticks[slot] = observed.decisionTicks;
     this.written++;
     const sampleMs = this.timeOf(this.written - 1);
-    for (const listener of this.recordListeners) listener(sampleMs);
+    for (let i = 0; i < recordListeners.length; i++) recordListeners[i]!(sampleMs);
   }
 
   /** Index of the last scrape at or before `timeMs`, if it is still retained. */
@@ -156,16 +171,14 @@ export class FleetRecorder {
   decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number): RecordedValue {
     const range = this.window(timeMs, windowSeconds);
     if ('kind' in range) return range;
-    const counts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
+    const counts = this.bucketCounts.fill(0);
     let total = 0;
     for (let i = range.start + 1; i <= range.end; i++) {
       const slot = i % this.capacity;
       const ticks = this.ticks[slot]!;
       if (ticks <= 0) continue;
       const latency = this.gauges.decisionLatencyMs[slot]!;
-      let bucket = DECISION_TIMER_BUCKETS_MS.findIndex((bound) => latency <= bound);
-      if (bucket < 0) bucket = DECISION_TIMER_BUCKETS_MS.length;
-      counts[bucket]! += ticks;
+      counts[decisionTimerBucket(latency)]! += ticks;
       total += ticks;
     }
     if (total === 0) return missing('no decision ticks in the rate window (no gateway on the ring)');

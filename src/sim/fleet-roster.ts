@@ -34,7 +34,15 @@ function currentPods(fleet: Fleet): { ring: string[]; joining: string[] } {
  */
 export function fleetRoster(fleet: Fleet, recorder: FleetRecorder): GatewayRoster {
   const entries: RosterEntry[] = [];
+  // The pod sets read last time, by fleet.podSetVersion and readyReplicas: most steps change neither.
+  let seenVersion = -1;
+  let seenReady = -1;
   const follow = (sampleMs: number) => {
+    const version = fleet.podSetVersion;
+    const ready = fleet.readyReplicas;
+    if (version === seenVersion && ready === seenReady) return;
+    seenVersion = version;
+    seenReady = ready;
     const pods = currentPods(fleet);
     const last = entries[entries.length - 1];
     if (last && sameNames(last.ring, pods.ring) && sameNames(last.joining, pods.joining)) return;

@@ -83,6 +83,11 @@ interface DrainingCohort {
   readonly endStep: number;
 }
 
+/** What `replicas` of the `exporting` replicas may send in a step: the backend's capacity is shared evenly. */
+function exportLimitSpans(backendSpansPerStep: number, replicas: number, exporting: number): number {
+  return exporting > 0 ? Math.floor((backendSpansPerStep * replicas) / exporting) : 0;
+}
+
 export interface FleetOptions {
   readonly initialReplicas: number;
   /** Pod names are `${podNamePrefix}-${n}`. */
@@ -134,6 +139,7 @@ export class Fleet {
   private readonly ring: ReplicaPool;
   private readonly ringPods: RingPod[] = [];
   private readonly startingPods: StartingPod[] = [];
+  private podSetChanges = 0;
   private draining: DrainingCohort[] = [];
   private readonly prefix: string;
   private nextPodNumber = 0;
@@ -171,12 +177,25 @@ export class Fleet {
 
   /** Pods that passed their readiness probe and are not terminating. */
   get readyReplicas(): number {
-    return this.ringPods.length + this.startingPods.filter((pod) => pod.readyStep <= this.stepIndex).length;
+    let ready = this.ringPods.length;
+    for (const pod of this.startingPods) if (pod.readyStep <= this.stepIndex) ready++;
+    return ready;
   }
 
   /** Pods created but not ready yet (the HPA counts them as unready). */
   get unreadyReplicas(): number {
-    return this.startingPods.filter((pod) => pod.readyStep > this.stepIndex).length;
+    let unready = 0;
+    for (const pod of this.startingPods) if (pod.readyStep > this.stepIndex) unready++;
+    return unready;
+  }
+
+  /**
+   * Counts every change to the ring's or the starting pods' membership. With the same count and the
+   * same readyReplicas the pods on the ring and the ready ones are the same (a ready pod stays
+   * ready), so a per-step reader of pod names can skip building them.
+   */
+  get podSetVersion(): number {
+    return this.podSetChanges;
   }
 
   get drainingReplicas(): number {
@@ -221,10 +240,12 @@ export class Fleet {
     if (change > 0) {
       const readyStep = this.stepIndex + this.settings.podStartupSeconds / dt;
       const joinStep = this.stepIndex + joinDelaySeconds(this.settings) / dt;
+      this.podSetChanges++;
       for (; change > 0; change--) this.startingPods.push({ name: this.newPodName(), createdStep: this.stepIndex, readyStep, joinStep });
       return;
     }
     // startingPods is in creation order, so the newest (least ready) pods are at the end.
+    if (change < 0) this.podSetChanges++;
     while (change < 0 && this.startingPods.length > 0) {
       this.startingPods.pop();
       change++;
@@ -252,6 +273,7 @@ export class Fleet {
       joined++;
     }
     if (joined === 0) return;
+    this.podSetChanges++;
     const after = this.ringPods.length;
     this.totals.brokenTraces += (joined / after) * this.ring.tracesInFlight;
     this.ring.replicas = after;
@@ -280,7 +302,6 @@ export class Fleet {
 
     const ringCount = this.ringPods.length;
     const exporting = ringCount + this.drainingReplicas;
-    const exportLimit = (replicas: number) => (exporting > 0 ? Math.floor((backendSpansPerSecond * dt * replicas) / exporting) : 0);
 
     const limitPerReplica = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction);
     const hotShare = this.ring.hotShare;
@@ -302,11 +323,11 @@ export class Fleet {
     totals.refused += refused;
 
     const active = this.activeResult;
-    this.ring.step(accepted, exportLimit(ringCount), outage, this.stepIndex, active, hotAccepted);
+    this.ring.step(accepted, exportLimitSpans(backendSpansPerSecond * dt, ringCount, exporting), outage, this.stepIndex, active, hotAccepted);
     this.addToTotals(active);
 
     for (const cohort of this.draining) {
-      cohort.pool.step(0, exportLimit(cohort.pool.replicas), outage, this.stepIndex, this.drainResult);
+      cohort.pool.step(0, exportLimitSpans(backendSpansPerSecond * dt, cohort.pool.replicas, exporting), outage, this.stepIndex, this.drainResult);
       this.addToTotals(this.drainResult);
     }
     totals.replicaSeconds += (this.replicas + this.drainingReplicas) * dt;
