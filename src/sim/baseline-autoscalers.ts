@@ -5,10 +5,10 @@
 // - keda-prometheus-rate: KEDA's prometheus scaler on the spans/s the gateways receive, per replica;
 // - keda-prometheus-queue: KEDA's prometheus scaler on sum(otelcol_exporter_queue_size) vs a threshold
 //   (the naive recipe: queues stay empty while the backend keeps up, whatever the load);
-// - oracle: knows λ ahead and runs ceil(max λ over the next join delay / (μ·u)) at every step.
+// - oracle: knows λ ahead and the fleet's truth, and runs the fewest replicas that lose nothing.
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { hpaSyncsAt, KedaHpaLoop, replicasFor } from './autoscaler.ts';
-import type { Fleet } from './fleet.ts';
+import { Fleet } from './fleet.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { type HpaBehavior, HorizontalPodAutoscaler, type PodUtilization, resourceUtilizationReplicas } from './hpa.ts';
@@ -204,10 +204,48 @@ export class KedaQueueAutoscaler implements Autoscaler {
   }
 }
 
+/** Simulated time one probe of the lossless search runs at a constant load. */
+const LOSSLESS_PROBE_SECONDS = 2 * 3600;
+/** Bisection steps of the lossless search (μ / 2^16: well under a span/s). */
+const LOSSLESS_SEARCH_STEPS = 16;
+
 /**
- * Knows λ ahead. A pod asked for now serves from now + join delay, so the oracle runs what the highest
- * load until then needs; it removes a pod only when no load within join delay + drain needs it again
- * (removing and re-adding it would cost the drain plus a new pod's join delay).
+ * The highest load one replica of this (true) fleet sustains for two hours without losing a span and
+ * without its held spans still growing: the decision ticks, num_traces and the memory limit all bind
+ * somewhere below μ, and where depends on decision_wait, the tick cost and the trace size. Found by
+ * running the fleet model itself, so it moves with every fleet flag and is never a fitted constant.
+ */
+export function losslessSpansPerSecondPerReplica(settings: FleetSettings): number {
+  const dt = settings.stepSeconds;
+  const steps = LOSSLESS_PROBE_SECONDS / dt;
+  const lossless = (spansPerSecond: number): boolean => {
+    const fleet = new Fleet({ ...settings, hotGatewayLoadMultiple: 1 }, { initialReplicas: 1 });
+    const offered = Math.round(spansPerSecond * dt);
+    let heldAtThreeQuarters = 0;
+    for (let k = 0; k < steps; k++) {
+      fleet.step(offered, Number.MAX_SAFE_INTEGER, false);
+      if (fleet.lostSpans > 0) return false;
+      if (k === Math.floor((steps * 3) / 4)) heldAtThreeQuarters = fleet.heldSpans;
+    }
+    return fleet.heldSpans <= heldAtThreeQuarters + offered;
+  };
+  let low = 0;
+  let high = settings.capacitySpansPerSecond;
+  for (let i = 0; i < LOSSLESS_SEARCH_STEPS; i++) {
+    const middle = (low + high) / 2;
+    if (lossless(middle)) low = middle;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Knows λ ahead and the fleet's truth. A pod asked for now serves from now + join delay, so the oracle
+ * runs the fewest replicas that lose nothing under the highest load until then: each carries at most
+ * `spansPerSecondPerReplica` (the bench gives it losslessSpansPerSecondPerReplica, so one replica fewer
+ * loses spans), and on a skewed ring the hot gateway's share decides. It removes a pod only when no
+ * load within join delay + drain needs it again (removing and re-adding it would cost the drain plus a
+ * new pod's join delay).
  */
 export class OracleAutoscaler implements Autoscaler {
   readonly name: AutoscalerName = 'oracle';
@@ -217,7 +255,11 @@ export class OracleAutoscaler implements Autoscaler {
   private readonly joinPoints: number;
   private readonly points: number;
 
-  constructor(private readonly fleetSettings: FleetSettings) {
+  constructor(
+    private readonly fleetSettings: FleetSettings,
+    private readonly spansPerSecondPerReplica: number,
+  ) {
+    if (!(spansPerSecondPerReplica > 0)) throw new RangeError(`the oracle needs spans/s per replica > 0, got ${spansPerSecondPerReplica}`);
     this.joinPoints = joinDelaySeconds(fleetSettings) / fleetSettings.stepSeconds + 1;
     this.points = this.joinPoints + fleetSettings.drainSeconds / fleetSettings.stepSeconds;
   }
@@ -244,9 +286,13 @@ export class OracleAutoscaler implements Autoscaler {
     return max;
   }
 
+  /** Fewest replicas whose busiest gateway carries at most spansPerSecondPerReplica, within min..max. */
   private replicasFor(spansPerSecond: number): number {
-    const { capacitySpansPerSecond, targetUtilization, minReplicas, maxReplicas } = this.fleetSettings;
-    return replicasFor(spansPerSecond, capacitySpansPerSecond, targetUtilization, minReplicas, maxReplicas);
+    const { minReplicas, maxReplicas, hotGatewayLoadMultiple } = this.fleetSettings;
+    const perReplica = this.spansPerSecondPerReplica;
+    const even = Math.ceil(spansPerSecond / perReplica - 1e-9);
+    const needed = hotGatewayLoadMultiple > 1 && even > 1 ? Math.ceil((spansPerSecond * hotGatewayLoadMultiple) / perReplica - 1e-9) : even;
+    return Math.min(maxReplicas, Math.max(minReplicas, needed));
   }
 
   control(context: ControlContext): void {
@@ -258,6 +304,6 @@ export class OracleAutoscaler implements Autoscaler {
   }
 
   describe(): string {
-    return 'ceil(max λ over the next startup + DNS interval / (μ·u)); removes a pod only if no load within that + drain needs it';
+    return `ceil(max λ over the next startup + DNS interval / ${Math.round(this.spansPerSecondPerReplica)} spans/s per replica${this.fleetSettings.hotGatewayLoadMultiple > 1 ? ' on the hot gateway' : ''}); removes a pod only if no load within that + drain needs it`;
   }
 }

@@ -6,7 +6,15 @@ import { parseDurationSeconds } from '../config/duration.ts';
 import { serverConfigSchema } from '../config/server-config.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { AUTOSCALER_NAMES, replicasFor } from './autoscaler.ts';
-import { HPA_RESOURCE_BASELINES, HpaResourceAutoscaler, KedaQueueAutoscaler, KedaRateAutoscaler, OracleAutoscaler, StaticPeakAutoscaler } from './baseline-autoscalers.ts';
+import {
+  HPA_RESOURCE_BASELINES,
+  HpaResourceAutoscaler,
+  KedaQueueAutoscaler,
+  KedaRateAutoscaler,
+  losslessSpansPerSecondPerReplica,
+  OracleAutoscaler,
+  StaticPeakAutoscaler,
+} from './baseline-autoscalers.ts';
 import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
 import type { ScaledObjectSpec } from './example-scaled-object.ts';
 import { Fleet } from './fleet.ts';
@@ -187,7 +195,7 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
         forgetAfterSeconds: parseDurationSeconds(SERVER_DEFAULTS.advisor.forgetAfter)!,
       });
     case 'oracle':
-      return new OracleAutoscaler(fleet);
+      return new OracleAutoscaler(fleet, losslessSpansPerSecondPerReplica(fleet));
   }
 }
 

@@ -120,7 +120,8 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
   const liveStartMs = Math.floor(wallStartMs / stepMs) * stepMs;
   const startMs = liveStartMs - Math.round((warmupDays * DAY_MS) / stepMs) * stepMs;
   const load = new SyntheticLoadCurve(startMs, peak, seed);
-  const oracle = new OracleAutoscaler(fleetSettings);
+  // The warm-up is a well-run tier: provisioned ahead at the target utilization, not at the lossless edge.
+  const oracle = new OracleAutoscaler(fleetSettings, fleetSettings.capacitySpansPerSecond * fleetSettings.targetUtilization);
   const fleet = new Fleet(fleetSettings, { initialReplicas: oracle.initialReplicas(load) });
   const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: settings.forecastHistorySeconds + 3600 });
   recorder.record(fleet.observed);

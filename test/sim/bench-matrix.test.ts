@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
+import { runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-matrix-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function entry(autoscaler: string, loss: number, replicaHours: number): MatrixEntry {
+  return { autoscaler, lostSpansOutsideOutagesPct: loss, lostSpansPct: loss, brokenTracesPct: 0, replicaHours, replicaHoursVsOracle: null, scaleActions: 0, outageScaleUps: 0, dominatedBy: [] };
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runMatrixCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+describe('Pareto dominance on (loss outside outages, replica-hours)', () => {
+  const cases: { name: string; entries: [string, number, number][]; want: Record<string, string[]> }[] = [
+    { name: 'less of both dominates', entries: [['a', 0.1, 100], ['b', 0.2, 120]], want: { a: [], b: ['a'] } },
+    { name: 'equal on one, less on the other dominates', entries: [['a', 0, 100], ['b', 0, 101]], want: { a: [], b: ['a'] } },
+    { name: 'a trade-off dominates neither way', entries: [['a', 0, 150], ['b', 0.01, 100]], want: { a: [], b: [] } },
+    { name: 'identical results dominate neither', entries: [['a', 0.1, 100], ['b', 0.1, 100]], want: { a: [], b: [] } },
+    { name: 'the oracle dominates nobody', entries: [['oracle', 0, 50], ['b', 0.1, 100]], want: { oracle: [], b: [] } },
+  ];
+  for (const row of cases) {
+    it(row.name, () => {
+      const entries = row.entries.map(([name, loss, hours]) => entry(name, loss, hours));
+      markParetoDominated(entries);
+      expect(Object.fromEntries(entries.map((e) => [e.autoscaler, e.dominatedBy]))).toEqual(row.want);
+    });
+  }
+});
+
+describe('bench:matrix CLI', () => {
+  it('runs every trace × condition in worker threads and writes the markdown table and the JSON', async () => {
+    const traces = join(dir, 'traces');
+    const out = join(dir, 'out');
+    const rows = Array.from({ length: 3 * 24 }, (_, hour) => `${new Date(Date.parse('2026-01-05T00:00:00Z') + hour * 3_600_000).toISOString()},${100 + 80 * Math.sin((hour / 24) * 2 * Math.PI)}`);
+    mkdirSync(traces);
+    writeFileSync(join(traces, 'wave.csv'), `timestamp,value\n${rows.join('\n')}\n`);
+    const got = await cli(['--traces', traces, '--days', '2', '--conditions', 'defaults,capacity-30%', '--autoscalers', 'hpa-cpu-70,oracle', '--workers', '2', '--out', out]);
+    expect(got.code).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'bench-matrix.json'), 'utf8'));
+    expect(json.cells.map((cell: { condition: string }) => cell.condition)).toEqual(['defaults', 'capacity-30%']);
+    for (const cell of json.cells) {
+      expect(cell.trace).toBe('wave.csv (first 2 days)');
+      expect(cell.command).toContain('--trace-days 2 --outage 2x30m');
+      expect(cell.entries.map((e: MatrixEntry) => e.autoscaler)).toEqual(['hpa-cpu-70', 'oracle']);
+    }
+    // With 30 % less true capacity the oracle needs more replicas for the same load.
+    const oracleHours = json.cells.map((cell: { entries: MatrixEntry[] }) => cell.entries.find((e) => e.autoscaler === 'oracle')!.replicaHours);
+    expect(oracleHours[1]).toBeGreaterThan(oracleHours[0] * 1.2);
+    const markdown = readFileSync(join(out, 'bench-matrix.md'), 'utf8');
+    expect(markdown).toMatch(/\| capacity-30% \| .* \| .* \|/);
+    expect(markdown).toContain('| trace | condition | autoscaler | lost % outside outages |');
+  }, 60_000);
+
+  const rejections: { name: string; input: string[]; want: RegExp }[] = [
+    { name: 'unknown condition', input: ['--conditions', 'defaults,rainy'], want: /--conditions must list names from defaults, .*unknown: rainy/ },
+    { name: 'unknown autoscaler', input: ['--autoscalers', 'vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
+    { name: 'workers of zero', input: ['--workers', '0'], want: /--workers must be an integer from 1 to 64/ },
+    { name: 'trace directory missing', input: ['--traces', join(dir, 'nowhere')], want: /--traces .*nowhere cannot be read: ENOENT/ },
+  ];
+  for (const row of rejections) {
+    it(`exits with code 2 on ${row.name}`, async () => {
+      const got = await cli(row.input);
+      expect(got.code).toBe(2);
+      expect(got.stderr).toMatch(row.want);
+    });
+  }
+});
