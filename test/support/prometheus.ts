@@ -66,7 +66,8 @@ function formatSeconds(seconds: number): string {
   return `${Math.max(1, Math.round(seconds * 1000))}ms`;
 }
 
-function buildConfig(options: PrometheusOptions): string {
+/** The scrape config file for these options (Prometheus' format; VictoriaMetrics reads the same). */
+export function scrapeConfigYaml(options: PrometheusOptions): string {
   const intervalSeconds = options.scrapeIntervalSeconds ?? 1;
   if (!(intervalSeconds > 0)) throw new Error(`scrapeIntervalSeconds must be > 0, got ${intervalSeconds}`);
   const jobs: ScrapeJob[] = [];
@@ -112,7 +113,7 @@ function sleep(ms: number): Promise<void> {
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-test-'));
   const configFile = join(dir, 'prometheus.yml');
-  writeFileSync(configFile, buildConfig(options));
+  writeFileSync(configFile, scrapeConfigYaml(options));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
