@@ -1,6 +1,7 @@
 // What `decide` is given besides the target's settings and its previous state. Signals come from
 // signals/; forecast and calendar are filled by forecasting/ through the advisor's hooks. Every part
 // but the snapshot is optional, so a target without a forecast is decided on its signals alone.
+import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 
@@ -38,4 +39,9 @@ export interface DecideInput {
   readonly snapshot: SignalSnapshot;
   readonly forecast?: ForecastInput;
   readonly calendar?: CalendarInput;
+  /**
+   * What the gateways' CPU says about capacity per replica (signals/ reads it with range queries);
+   * undefined when it was not read, and then the trigger's capacitySpansPerReplica is used.
+   */
+  readonly capacity?: CapacityEstimate;
 }

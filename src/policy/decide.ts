@@ -71,7 +71,7 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
  * how many gateways run (the gRPC layer turns it into an error so KEDA's fallback applies).
  */
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
-  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs);
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity);
   const { current } = ctx;
   const replicaCounts = advanceReplicaCounts(isContinuous(ctx, previous) ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const loadPeaks = advanceLoadPeaks(isContinuous(ctx, previous) ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
@@ -157,6 +157,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   });
   const reasons = [summary, ...guards.map((guard) => asSentence(guard.reason)), ...notes];
   if (leading !== undefined) reasons.push(asSentence(`${leading.proposal.name} proposal: ${leading.proposal.reason}`));
+  reasons.push(asSentence(ctx.capacity.sentence));
 
   const decision: Decision = {
     replicas: settings.mode === 'enforce' ? recommended : current,
@@ -172,6 +173,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     atMaxUnderPressure: holdCause === undefined && recommended === settings.maxReplicas && desired > settings.maxReplicas,
     withinHpaTolerance: within,
     forecast: input.forecast?.kind === 'available' ? input.forecast.band : undefined,
+    capacity: ctx.capacity,
     snapshot: input.snapshot,
   };
   const state: PolicyState = {

@@ -2,6 +2,7 @@
 // alerts, the benchmark. Every number they show comes from here, so it carries its own explanation.
 import type { Mode } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
+import type { CapacityInUse } from './capacity-in-use.ts';
 
 export const PROPOSAL_NAMES = ['queue', 'throughput', 'recentPeak', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar'] as const;
 export type ProposalName = (typeof PROPOSAL_NAMES)[number];
@@ -63,6 +64,8 @@ export interface Decision {
   /** The HPA will not act on this change (inside its ±10% tolerance). */
   readonly withinHpaTolerance: boolean;
   readonly forecast: ForecastUse | undefined;
+  /** The capacity per replica the proposals sized with, where it came from and why. */
+  readonly capacity: CapacityInUse;
   /** The signals the decision was made from, for the dashboard and alerts. */
   readonly snapshot: SignalSnapshot;
 }

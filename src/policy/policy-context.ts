@@ -4,6 +4,8 @@
 // error KEDA's fallback acts on.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import type { CapacityEstimate } from './capacity-estimate.ts';
+import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import { SIGNAL_NAMES, type Reading, type SignalName, type SignalSnapshot } from '../signals/signal-snapshot.ts';
 
 /** The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag). */
@@ -43,6 +45,8 @@ export interface PolicyContext {
   readonly missing: readonly MissingSignal[];
   readonly snapshotAgeSeconds: number;
   readonly imbalance: RoutingImbalance | undefined;
+  /** Capacity per replica the proposals size with: learned, the trigger's, or lowered by saturation. */
+  readonly capacity: CapacityInUse;
 }
 
 function usable(reading: Reading): { value: number } | { reason: string } {
@@ -79,7 +83,7 @@ export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>
 }
 
 /** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
-export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number): PolicyContext {
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate): PolicyContext {
   const current = currentReplicas(snapshot);
   const values = {} as Record<SignalName, number | undefined>;
   const missing: MissingSignal[] = [];
@@ -110,5 +114,6 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     imbalance,
+    capacity: capacityInUse(settings, capacity),
   };
 }

@@ -78,7 +78,8 @@ export const SPARE_REPLICAS = 1;
 export function throughputProposal(ctx: PolicyContext): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
-  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const { targetUtilization } = ctx.settings;
+  const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const atTarget = replicasFor(load / (capacitySpansPerReplica * targetUtilization));
   const withSpare = load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
   const replicas = Math.max(atTarget, withSpare);
@@ -117,7 +118,8 @@ export function peakUtilizationOf(targetUtilization: number): number {
 export function recentPeakProposal(ctx: PolicyContext, peak: LoadPeak | undefined): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined || peak === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
-  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const { targetUtilization } = ctx.settings;
+  const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const peakUtilization = peakUtilizationOf(targetUtilization);
   const highest = Math.max(load, peak.spansPerSecond);
   const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
@@ -233,7 +235,8 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
   if (forecast === undefined) return outcome('forecast', undefined, {}, 'no forecast for this target');
   if (forecast.kind === 'unavailable') return outcome('forecast', undefined, {}, `no forecast: ${forecast.reason}`);
   const band = forecast.band;
-  const { capacitySpansPerReplica, targetUtilization } = ctx.settings;
+  const { targetUtilization } = ctx.settings;
+  const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const peakUtilization = peakUtilizationOf(targetUtilization);
   const byPoint = replicasFor(band.pointSpansPerSecond / (capacitySpansPerReplica * targetUtilization));
   const byUpper = replicasFor(band.upperSpansPerSecond / (capacitySpansPerReplica * peakUtilization));
@@ -270,7 +273,7 @@ export function calendarProposal(ctx: PolicyContext, calendar: CalendarInput | u
   if (windows.length === 0) return outcome('calendar', undefined, {}, 'no calendar window active');
   const baseLoad = forecast?.kind === 'available' ? forecast.band.pointSpansPerSecond : ctx.values.acceptedSpansPerSecond;
   const baseName = forecast?.kind === 'available' ? 'forecast' : 'current load';
-  const perReplica = ctx.settings.capacitySpansPerReplica * ctx.settings.targetUtilization;
+  const perReplica = ctx.capacity.spansPerReplica * ctx.settings.targetUtilization;
   let best: { replicas: number; phrase: string } | undefined;
   const skipped: string[] = [];
   for (const window of windows) {

@@ -76,6 +76,7 @@ export function decision(shape: DecisionShape): Decision {
     atMaxUnderPressure: shape.atMaxUnderPressure ?? false,
     withinHpaTolerance: false,
     forecast: shape.forecast,
+    capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     snapshot: snapshot(shape.at, shape.signals, shape.byGateway),
   };
 }

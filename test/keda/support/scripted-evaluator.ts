@@ -41,6 +41,7 @@ export function decisionWith(replicas: number, atMs: number, acceptedSpansPerSec
     atMaxUnderPressure: false,
     withinHpaTolerance: false,
     forecast: undefined,
+    capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     snapshot,
   };
 }

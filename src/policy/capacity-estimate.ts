@@ -1,0 +1,324 @@
+// Capacity per replica learned from the gateways' own CPU (DESIGN.md "Learned, not assumed"): each
+// sample pairs one gateway's CPU use (rate of otelcol_process_cpu_seconds, in cores) with its accepted
+// spans/s over the same step, and the CPU it may use (its limit or request). CPU grows with load, so
+// utilization = idle + spans / capacity fits a line; where that line reaches 100 % is the capacity.
+// The trigger's capacitySpansPerReplica stays the prior until the fit is tight enough (CAPACITY_EVIDENCE).
+// Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
+
+/** One gateway over one step. */
+export interface CpuLoadSample {
+  readonly atMs: number;
+  readonly gateway: string;
+  /** rate(otelcol_process_cpu_seconds) over the step, in cores. */
+  readonly cpuCores: number;
+  readonly acceptedSpansPerSecond: number;
+  /** CPU the gateway may use (cores); undefined when unknown for this sample. */
+  readonly allotmentCores: number | undefined;
+  /**
+   * The gateway was seen saturated in this step for a reason other than the backend: its decision tick
+   * over budget, or spans refused while its queue was not filling. The second witness of capacity.
+   */
+  readonly saturated?: boolean;
+  /**
+   * The gateway's exporter was failing or its queue filling in this step (a backend outage): CPU then
+   * pays for retries or not for exports at all, not the steady cost per span, so the sample is left out.
+   */
+  readonly exportDisturbed?: boolean;
+}
+
+/** Where the CPU allotment of the samples came from, for the decision's sentence. */
+export type AllotmentSource = 'kube-state-metrics limits' | 'kube-state-metrics requests' | 'trigger cpuPerReplica';
+
+/**
+ * How much evidence replaces the prior: at least `minSeconds` of samples, at least `minSamples` of
+ * them, and the extrapolated capacity's standard error at most `maxRelativeStandardError` of it, so the
+ * 95 % interval is within ±6 %, inside the ±10 % the learned figure promises.
+ */
+export const CAPACITY_EVIDENCE = Object.freeze({ minSeconds: 1800, minSamples: 20, maxRelativeStandardError: 0.03 });
+
+/**
+ * A later part of the series fits a different line (a new collector config, image or CPU limit) when
+ * splitting there explains this many times the residual variance per parameter (an F statistic). High
+ * because the best of every split is taken, which inflates F on a series without a change.
+ */
+export const CHANGE_POINT_F = 25;
+
+/**
+ * ...and when the two lines' capacities differ by more than this: half the ±10 % the learned figure
+ * promises, so a change that matters is never averaged away and noise that does not matter never
+ * shortens the evidence.
+ */
+export const CHANGE_MIN_SHIFT = 0.05;
+
+/** Residuals beyond this many robust standard deviations (1.4826 × MAD) are left out of the refit: outages, restarts. */
+export const OUTLIER_ROBUST_SIGMAS = 4;
+
+/**
+ * Saturation counts as a witness only with this many saturated samples; the capacity in use is lowered
+ * to their median load when that median is below it by more than SATURATION_MARGIN.
+ */
+export const SATURATION_MIN_SAMPLES = 5;
+export const SATURATION_MARGIN = 0.1;
+
+export interface CapacityFit {
+  readonly spansPerReplica: number;
+  readonly relativeStandardError: number;
+  /** Utilization with no load (idle CPU share of the allotment); 0 when the fit went through the origin. */
+  readonly idleUtilization: number;
+  readonly throughOrigin: boolean;
+  readonly samples: number;
+  /** First and last sample used. */
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/** What the CPU evidence says about capacity. */
+export type CapacityEstimate =
+  | {
+      readonly kind: 'learned';
+      readonly fit: CapacityFit;
+      readonly allotmentSource: AllotmentSource;
+      /** Where a change in the series was found; only samples after it were used. */
+      readonly changeAtMs: number | undefined;
+      readonly saturation: SaturationWitness | undefined;
+    }
+  | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined };
+
+/** Per-gateway load at the steps where gateways were saturated. */
+export interface SaturationWitness {
+  readonly medianSpansPerSecond: number;
+  readonly samples: number;
+}
+
+interface Point {
+  readonly atMs: number;
+  /** Accepted spans/s. */
+  readonly x: number;
+  /** Utilization of the allotment. */
+  readonly y: number;
+}
+
+/**
+ * Load that varied by less than a millionth of its mean (up to rounding) cannot separate idle CPU from
+ * the per-span cost: such a series is fitted through the origin.
+ */
+function loadVaries(sumOfSquaredDeviations: number, count: number, mean: number): boolean {
+  return sumOfSquaredDeviations > count * (1e-6 * mean) ** 2;
+}
+
+interface Line {
+  readonly intercept: number;
+  readonly slope: number;
+  readonly sse: number;
+  readonly n: number;
+  /** Σ(x − x̄)², for the slope's variance. */
+  readonly sxx: number;
+  readonly meanX: number;
+}
+
+function fitLine(points: readonly Point[], throughOrigin: boolean): Line | undefined {
+  const n = points.length;
+  if (n < 3) return undefined;
+  let sx = 0;
+  let sy = 0;
+  for (const p of points) {
+    sx += p.x;
+    sy += p.y;
+  }
+  const meanX = throughOrigin ? 0 : sx / n;
+  const meanY = throughOrigin ? 0 : sy / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const p of points) {
+    sxx += (p.x - meanX) ** 2;
+    sxy += (p.x - meanX) * (p.y - meanY);
+  }
+  if (!throughOrigin && !loadVaries(sxx, n, sx / n)) return undefined;
+  const slope = sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  let sse = 0;
+  for (const p of points) sse += (p.y - intercept - slope * p.x) ** 2;
+  return { intercept, slope, sse, n, sxx, meanX: sx / n };
+}
+
+/**
+ * Capacity where the line reaches utilization 1, and its relative standard error by the delta method
+ * on (intercept, slope). Through the origin, intercept 0 is assumed (no idle CPU): used when the load
+ * varied too little to tell idle CPU from per-span cost, it errs low by the idle share.
+ */
+function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: number; relativeStandardError: number } | undefined {
+  if (!(line.slope > 0) || line.intercept >= 1) return undefined;
+  const spansPerReplica = (1 - line.intercept) / line.slope;
+  const dof = line.n - (throughOrigin ? 1 : 2);
+  const variance = dof > 0 ? line.sse / dof : Number.POSITIVE_INFINITY;
+  const slopeVariance = variance / line.sxx;
+  // c = (1 − a) / b: ∂c/∂a = −1/b, ∂c/∂b = −c/b; a = ȳ − b x̄, so Var(a) = σ²/n + x̄² Var(b), Cov(a, b) = −x̄ Var(b).
+  let cVariance: number;
+  if (throughOrigin) {
+    cVariance = (spansPerReplica / line.slope) ** 2 * slopeVariance;
+  } else {
+    const interceptVariance = variance / line.n + line.meanX ** 2 * slopeVariance;
+    const covariance = -line.meanX * slopeVariance;
+    const da = -1 / line.slope;
+    const db = -spansPerReplica / line.slope;
+    cVariance = da * da * interceptVariance + db * db * slopeVariance + 2 * da * db * covariance;
+  }
+  return { spansPerReplica, relativeStandardError: Math.sqrt(Math.max(0, cVariance)) / spansPerReplica };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit. */
+function withoutOutliers(points: readonly Point[], line: Line): Point[] {
+  const residuals = points.map((p) => p.y - line.intercept - line.slope * p.x);
+  const center = median(residuals);
+  const scale = 1.4826 * median(residuals.map((r) => Math.abs(r - center)));
+  if (!(scale > 0)) return [...points];
+  return points.filter((_, i) => Math.abs(residuals[i]! - center) <= OUTLIER_ROBUST_SIGMAS * scale);
+}
+
+/**
+ * The point where the series is better explained by two lines than one, or undefined. Prefix sums
+ * make every split O(1), so a 6-hour series of 60 gateways costs one pass.
+ */
+function findChangePoint(points: readonly Point[]): number | undefined {
+  const n = points.length;
+  const min = CAPACITY_EVIDENCE.minSamples;
+  if (n < 2 * min) return undefined;
+  // Sums of centred values: raw squares of spans/s in the tens of thousands would cancel away the variation.
+  let centreX = 0;
+  let centreY = 0;
+  for (const p of points) {
+    centreX += p.x / n;
+    centreY += p.y / n;
+  }
+  const prefix = new Float64Array((n + 1) * 5);
+  for (let i = 0; i < n; i++) {
+    const x = points[i]!.x - centreX;
+    const y = points[i]!.y - centreY;
+    const o = i * 5;
+    prefix[o + 5] = prefix[o]! + x;
+    prefix[o + 6] = prefix[o + 1]! + y;
+    prefix[o + 7] = prefix[o + 2]! + x * x;
+    prefix[o + 8] = prefix[o + 3]! + x * y;
+    prefix[o + 9] = prefix[o + 4]! + y * y;
+  }
+  const segment = (from: number, to: number) => {
+    const count = to - from;
+    const sum = (k: number) => prefix[to * 5 + k]! - prefix[from * 5 + k]!;
+    const sx = sum(0);
+    const sy = sum(1);
+    const sxx = sum(2) - (sx * sx) / count;
+    const sxy = sum(3) - (sx * sy) / count;
+    const syy = sum(4) - (sy * sy) / count;
+    const meanX = sx / count + centreX;
+    const meanY = sy / count + centreY;
+    const varies = loadVaries(sxx, count, meanX);
+    const sse = varies ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
+    // Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary.
+    const capacity = varies ? (1 - (meanY - (sxy / sxx) * meanX)) / (sxy / sxx) : meanX / meanY;
+    return { sse, capacity, squares: syy + count * meanY * meanY };
+  };
+  const whole = segment(0, n);
+  // Rounding in the prefix sums leaves a residual of this order on a noiseless series.
+  const roundingFloor = 1e-10 * whole.squares;
+  if (whole.sse <= roundingFloor) return undefined;
+  let best: { index: number; sse: number; shift: number } | undefined;
+  for (let k = min; k <= n - min; k++) {
+    // Split only between steps: samples of one step from several gateways stay together.
+    if (points[k]!.atMs === points[k - 1]!.atMs) continue;
+    const left = segment(0, k);
+    const right = segment(k, n);
+    const split = left.sse + right.sse;
+    if (best === undefined || split < best.sse) best = { index: k, sse: split, shift: Math.abs(right.capacity / left.capacity - 1) };
+  }
+  if (best === undefined || !(best.shift > CHANGE_MIN_SHIFT)) return undefined;
+  const residualVariance = Math.max(best.sse, roundingFloor) / (n - 4);
+  const f = (whole.sse - best.sse) / 2 / residualVariance;
+  return f > CHANGE_POINT_F ? best.index : undefined;
+}
+
+function saturationWitness(samples: readonly CpuLoadSample[]): SaturationWitness | undefined {
+  const loads = samples.filter((s) => s.saturated === true && s.acceptedSpansPerSecond > 0).map((s) => s.acceptedSpansPerSecond);
+  if (loads.length < SATURATION_MIN_SAMPLES) return undefined;
+  return { medianSpansPerSecond: median(loads), samples: loads.length };
+}
+
+function formatMinutes(seconds: number): string {
+  return seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * Learns spans/s per replica at 100 % of the CPU allotment from CPU/accepted samples. Samples without an
+ * allotment use `cpuPerReplica` (the trigger key) when set; samples with neither are not used. Samples
+ * where the gateway accepted nothing or used no CPU (not on the ring yet) carry no information and are skipped.
+ */
+export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplica: number | undefined, allotmentSourceOfSamples: AllotmentSource | undefined): CapacityEstimate {
+  const saturation = saturationWitness(samples);
+  let withAllotment = 0;
+  const points: Point[] = [];
+  for (const s of samples) {
+    const allotment = s.allotmentCores ?? cpuPerReplica;
+    if (allotment === undefined || !(allotment > 0)) continue;
+    withAllotment++;
+    if (s.exportDisturbed === true) continue;
+    if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
+    points.push({ atMs: s.atMs, x: s.acceptedSpansPerSecond, y: s.cpuCores / allotment });
+  }
+  if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
+  if (withAllotment === 0) {
+    return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
+  }
+  points.sort((a, b) => a.atMs - b.atMs);
+  const change = findChangePoint(points);
+  const used = change === undefined ? points : points.slice(change);
+  const changeAtMs = change === undefined ? undefined : points[change]!.atMs;
+  const since = changeAtMs === undefined ? '' : ' since the change';
+  const spanSeconds = used.length === 0 ? 0 : (used[used.length - 1]!.atMs - used[0]!.atMs) / 1000;
+  if (used.length < CAPACITY_EVIDENCE.minSamples || spanSeconds < CAPACITY_EVIDENCE.minSeconds) {
+    return {
+      kind: 'insufficient',
+      reason: `only ${formatMinutes(spanSeconds)} of CPU samples${since} (${used.length} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
+      saturation,
+    };
+  }
+  const allotmentSource = samples.some((s) => s.allotmentCores !== undefined) ? (allotmentSourceOfSamples ?? 'kube-state-metrics limits') : 'trigger cpuPerReplica';
+  let best: { fit: CapacityFit } | undefined;
+  let worstError = Number.POSITIVE_INFINITY;
+  for (const throughOrigin of [false, true]) {
+    const first = fitLine(used, throughOrigin);
+    if (first === undefined) continue;
+    const kept = withoutOutliers(used, first);
+    const line = fitLine(kept, throughOrigin) ?? first;
+    const capacity = capacityOf(line, throughOrigin);
+    if (capacity === undefined) continue;
+    worstError = Math.min(worstError, capacity.relativeStandardError);
+    if (capacity.relativeStandardError <= CAPACITY_EVIDENCE.maxRelativeStandardError) {
+      best = {
+        fit: {
+          spansPerReplica: capacity.spansPerReplica,
+          relativeStandardError: capacity.relativeStandardError,
+          idleUtilization: throughOrigin ? 0 : line.intercept,
+          throughOrigin,
+          samples: kept.length,
+          fromMs: used[0]!.atMs,
+          toMs: used[used.length - 1]!.atMs,
+        },
+      };
+      break;
+    }
+  }
+  if (best === undefined) {
+    const spread = Number.isFinite(worstError) ? `±${Math.round(worstError * 1000) / 10} %` : 'no CPU growth with load';
+    return {
+      kind: 'insufficient',
+      reason: `CPU against load too scattered to extrapolate${since} (${spread} over ${formatMinutes(spanSeconds)}; ±${CAPACITY_EVIDENCE.maxRelativeStandardError * 100} % needed)`,
+      saturation,
+    };
+  }
+  return { kind: 'learned', fit: best.fit, allotmentSource, changeAtMs, saturation };
+}

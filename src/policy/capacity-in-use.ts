@@ -1,0 +1,58 @@
+// Which capacity per replica a decision sizes with, and the sentence that says why: the figure learned
+// from CPU once there is enough evidence, the trigger's capacitySpansPerReplica (the prior) before that,
+// and either one lowered when the gateways were seen saturated below it (the second witness).
+import type { TargetSettings } from '../config/target-metadata.ts';
+import { type CapacityEstimate, SATURATION_MARGIN } from './capacity-estimate.ts';
+import { formatSpansPerSecond } from './format.ts';
+
+export type CapacitySource = 'learned' | 'trigger' | 'saturation';
+
+export interface CapacityInUse {
+  readonly spansPerReplica: number;
+  readonly source: CapacitySource;
+  /** The trigger's figure, for comparison. */
+  readonly triggerSpansPerReplica: number;
+  /** "capacity 23k spans/s per replica, learned from 6 h of CPU (±1.2 %); the trigger says 20k". */
+  readonly sentence: string;
+}
+
+function formatEvidence(seconds: number): string {
+  if (seconds >= 3600) return `${Math.round(seconds / 360) / 10} h`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+function formatPerReplica(spansPerSecond: number): string {
+  return `${formatSpansPerSecond(spansPerSecond)} per replica`;
+}
+
+/** Resolves the capacity for one decision; `estimate` undefined means no CPU evidence was read for the target. */
+export function capacityInUse(settings: Pick<TargetSettings, 'capacitySpansPerReplica'>, estimate: CapacityEstimate | undefined): CapacityInUse {
+  const trigger = settings.capacitySpansPerReplica;
+  const triggerSays = `the trigger says ${formatSpansPerSecond(trigger)}`;
+  let base: CapacityInUse;
+  if (estimate?.kind === 'learned') {
+    const { fit } = estimate;
+    const seconds = (fit.toMs - fit.fromMs) / 1000;
+    const since = estimate.changeAtMs === undefined ? '' : ' since the series changed';
+    const origin = fit.throughOrigin ? ', assuming no idle CPU' : '';
+    base = {
+      spansPerReplica: fit.spansPerReplica,
+      source: 'learned',
+      triggerSpansPerReplica: trigger,
+      sentence: `capacity ${formatPerReplica(fit.spansPerReplica)}, learned from ${formatEvidence(seconds)} of CPU${since} (±${Math.round(fit.relativeStandardError * 1000) / 10} %, CPU allotment from ${estimate.allotmentSource}${origin}); ${triggerSays}`,
+    };
+  } else {
+    const why = estimate === undefined ? 'no CPU evidence read for this target' : `not learned yet: ${estimate.reason}`;
+    base = { spansPerReplica: trigger, source: 'trigger', triggerSpansPerReplica: trigger, sentence: `capacity ${formatPerReplica(trigger)} from the trigger's capacitySpansPerReplica (${why})` };
+  }
+  const witness = estimate?.saturation;
+  if (witness !== undefined && witness.medianSpansPerSecond < base.spansPerReplica * (1 - SATURATION_MARGIN)) {
+    return {
+      spansPerReplica: witness.medianSpansPerSecond,
+      source: 'saturation',
+      triggerSpansPerReplica: trigger,
+      sentence: `capacity ${formatPerReplica(witness.medianSpansPerSecond)}: gateways were saturated at that load (${witness.samples} samples of decision ticks over budget or refusals with queues not filling), below the ${base.source === 'learned' ? 'learned' : "trigger's"} ${formatSpansPerSecond(base.spansPerReplica)}`,
+    };
+  }
+  return base;
+}

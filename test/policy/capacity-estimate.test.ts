@@ -1,0 +1,208 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
+import { seededRandom } from '../../src/sim/seeded-random.ts';
+
+const T0_MS = Date.UTC(2025, 0, 6, 0, 0, 0);
+
+interface Series {
+  readonly gateways: number;
+  readonly minutes: number;
+  readonly stepSeconds?: number;
+  /** True capacity (spans/s at 100 % of the allotment) at a minute. */
+  readonly capacityAt: (minute: number) => number;
+  /** Per-gateway load as a share of the true capacity at a minute. */
+  readonly utilizationAt: (minute: number, gateway: number) => number;
+  readonly idleUtilization?: number;
+  /** Standard deviation of multiplicative CPU noise. */
+  readonly noise?: number;
+  readonly allotmentCores?: number | undefined;
+  readonly seed?: number;
+  /** Minutes in which the gateway used only this share of the expected CPU (an outage: nothing exported). */
+  readonly cpuShareAt?: (minute: number) => number;
+  readonly saturatedAt?: (minute: number, gateway: number) => boolean;
+  /** Minutes in which the exporter failed (flagged as the sources flag send failures and filling queues). */
+  readonly exportDisturbedAt?: (minute: number) => boolean;
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** CPU/accepted samples of gateways whose CPU grows linearly with load up to a known capacity. */
+function series(spec: Series): CpuLoadSample[] {
+  const random = seededRandom(spec.seed ?? 1);
+  const step = spec.stepSeconds ?? 60;
+  const allotment = 'allotmentCores' in spec ? spec.allotmentCores : 2;
+  const idle = spec.idleUtilization ?? 0.02;
+  const samples: CpuLoadSample[] = [];
+  for (let second = 0; second <= spec.minutes * 60; second += step) {
+    const minute = second / 60;
+    for (let g = 0; g < spec.gateways; g++) {
+      const capacity = spec.capacityAt(minute);
+      const utilization = spec.utilizationAt(minute, g);
+      const load = utilization * capacity;
+      const cpuUtilization = (idle + (1 - idle) * utilization) * (spec.cpuShareAt?.(minute) ?? 1) * (1 + (spec.noise ?? 0.03) * gaussian(random));
+      samples.push({
+        atMs: T0_MS + second * 1000,
+        gateway: `gw-${g}`,
+        cpuCores: cpuUtilization * (allotment ?? 1),
+        acceptedSpansPerSecond: load,
+        allotmentCores: allotment,
+        saturated: spec.saturatedAt?.(minute, g) ?? false,
+        exportDisturbed: spec.exportDisturbedAt?.(minute) ?? false,
+      });
+    }
+  }
+  return samples;
+}
+
+/** A daily-looking swing between 25 % and 75 % of capacity, gateways a little apart. */
+const diurnal = (minute: number, gateway: number) => 0.5 + 0.25 * Math.sin((2 * Math.PI * minute) / 360) + 0.02 * gateway;
+const flat = (_minute: number, gateway: number) => 0.55 + 0.01 * gateway;
+
+describe('estimateCapacity', () => {
+  const cases: { name: string; spec: Series; want: { kind: 'learned'; spansPerReplica: number; within: number; changed?: boolean } | { kind: 'insufficient'; reason: RegExp } }[] = [
+    {
+      name: 'learns a known capacity from 6 h of noisy CPU',
+      spec: { gateways: 6, minutes: 360, capacityAt: () => 23_400, utilizationAt: diurnal, noise: 0.05 },
+      want: { kind: 'learned', spansPerReplica: 23_400, within: 0.03 },
+    },
+    {
+      name: 'follows a config change mid-series: only the samples after it count',
+      spec: { gateways: 4, minutes: 420, capacityAt: (m) => (m < 240 ? 20_000 : 28_000), utilizationAt: diurnal, noise: 0.03 },
+      want: { kind: 'learned', spansPerReplica: 28_000, within: 0.05, changed: true },
+    },
+    {
+      name: 'keeps the prior with too little data (20 minutes)',
+      spec: { gateways: 6, minutes: 20, capacityAt: () => 23_400, utilizationAt: diurnal },
+      want: { kind: 'insufficient', reason: /only 20 min of CPU samples.*30 min and 20 samples needed/ },
+    },
+    {
+      name: 'keeps the prior when CPU is too scattered to extrapolate',
+      spec: { gateways: 2, minutes: 40, capacityAt: () => 23_400, utilizationAt: (m, g) => 0.1 + 0.001 * m + 0.001 * g, noise: 0.4 },
+      want: { kind: 'insufficient', reason: /too scattered/ },
+    },
+    {
+      name: 'learns through the origin when load hardly varies (no idle CPU assumed)',
+      spec: { gateways: 4, minutes: 60, capacityAt: () => 18_000, utilizationAt: flat, idleUtilization: 0, noise: 0.02 },
+      want: { kind: 'learned', spansPerReplica: 18_000, within: 0.03 },
+    },
+    {
+      name: 'leaves out an outage in which gateways exported nothing and used 70 % of the CPU',
+      spec: {
+        gateways: 6,
+        minutes: 360,
+        capacityAt: () => 20_000,
+        utilizationAt: diurnal,
+        cpuShareAt: (m) => (m >= 100 && m < 130 ? 0.7 : 1),
+        exportDisturbedAt: (m) => m >= 100 && m < 130,
+        noise: 0.03,
+      },
+      want: { kind: 'learned', spansPerReplica: 20_000, within: 0.03 },
+    },
+    {
+      name: 'trims CPU spikes nothing flagged (restarts, garbage collection)',
+      spec: { gateways: 6, minutes: 360, capacityAt: () => 20_000, utilizationAt: diurnal, cpuShareAt: (m) => (Math.floor(m) % 60 < 2 ? 1.6 : 1), noise: 0.03 },
+      want: { kind: 'learned', spansPerReplica: 20_000, within: 0.03 },
+    },
+    {
+      name: 'says what is missing when no CPU allotment is known',
+      spec: { gateways: 4, minutes: 120, capacityAt: () => 20_000, utilizationAt: diurnal, allotmentCores: undefined },
+      want: { kind: 'insufficient', reason: /CPU allotment unknown.*cpuPerReplica/ },
+    },
+  ];
+  for (const { name, spec, want } of cases) {
+    it(name, () => {
+      const estimate = estimateCapacity(series(spec), undefined, 'kube-state-metrics limits');
+      expect(estimate.kind).toBe(want.kind);
+      if (want.kind === 'learned' && estimate.kind === 'learned') {
+        expect(Math.abs(estimate.fit.spansPerReplica / want.spansPerReplica - 1)).toBeLessThanOrEqual(want.within);
+        expect(estimate.changeAtMs !== undefined).toBe(want.changed ?? false);
+      }
+      if (want.kind === 'insufficient' && estimate.kind === 'insufficient') expect(estimate.reason).toMatch(want.reason);
+    });
+  }
+
+  it('uses the trigger key cpuPerReplica where kube-state-metrics has no allotment', () => {
+    const samples = series({ gateways: 4, minutes: 120, capacityAt: () => 20_000, utilizationAt: diurnal, allotmentCores: undefined });
+    const estimate = estimateCapacity(samples, 1, undefined);
+    expect(estimate.kind).toBe('learned');
+    if (estimate.kind === 'learned') {
+      expect(estimate.allotmentSource).toBe('trigger cpuPerReplica');
+      expect(Math.abs(estimate.fit.spansPerReplica / 20_000 - 1)).toBeLessThan(0.03);
+    }
+  });
+
+  it('places a config change within the minutes around it', () => {
+    const estimate = estimateCapacity(series({ gateways: 4, minutes: 420, capacityAt: (m) => (m < 240 ? 20_000 : 28_000), utilizationAt: diurnal }), undefined, undefined);
+    expect(estimate.kind === 'learned' && estimate.changeAtMs).toBeTruthy();
+    if (estimate.kind === 'learned') expect(Math.abs((estimate.changeAtMs! - T0_MS) / 60_000 - 240)).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('capacityInUse', () => {
+  const settings = { capacitySpansPerReplica: 20_000 };
+  it('says the learned figure, its evidence and what the trigger says', () => {
+    const estimate = estimateCapacity(series({ gateways: 6, minutes: 360, capacityAt: () => 23_400, utilizationAt: diurnal }), undefined, 'kube-state-metrics limits');
+    const used = capacityInUse(settings, estimate);
+    expect(used.source).toBe('learned');
+    expect(used.sentence).toMatch(/^capacity 23k spans\/s per replica, learned from 6 h of CPU \(±[\d.]+ %, CPU allotment from kube-state-metrics limits\); the trigger says 20k spans\/s$/);
+  });
+
+  it('keeps the trigger as the prior and says why', () => {
+    const used = capacityInUse(settings, estimateCapacity(series({ gateways: 6, minutes: 10, capacityAt: () => 23_400, utilizationAt: diurnal }), undefined, undefined));
+    expect(used).toMatchObject({ spansPerReplica: 20_000, source: 'trigger' });
+    expect(used.sentence).toMatch(/from the trigger's capacitySpansPerReplica \(not learned yet: only 10 min/);
+    expect(capacityInUse(settings, undefined).sentence).toMatch(/no CPU evidence read/);
+  });
+
+  it('lowers the figure to the load at which gateways were seen saturated (the second witness)', () => {
+    // The CPU line says 30k, but decision ticks ran over budget whenever a gateway took more than 21k.
+    const samples = series({ gateways: 4, minutes: 360, capacityAt: () => 30_000, utilizationAt: diurnal, saturatedAt: (m, g) => diurnal(m, g) * 30_000 > 21_000 });
+    const used = capacityInUse(settings, estimateCapacity(samples, undefined, undefined));
+    expect(used.source).toBe('saturation');
+    expect(used.spansPerReplica).toBeGreaterThan(21_000);
+    expect(used.spansPerReplica).toBeLessThan(24_000);
+    expect(used.sentence).toMatch(/saturated at that load.*below the learned 30k/);
+  });
+
+  it('ignores a saturation witness that agrees with the figure in use', () => {
+    const samples = series({ gateways: 4, minutes: 360, capacityAt: () => 20_000, utilizationAt: (m, g) => Math.min(0.98, diurnal(m, g) * 1.3), saturatedAt: (m, g) => diurnal(m, g) * 1.3 >= 0.97 });
+    expect(capacityInUse(settings, estimateCapacity(samples, undefined, undefined)).source).toBe('learned');
+  });
+
+  it(`property: a trigger mis-set by ×0.6–1.6 gives way to the truth ±10 % after ${CAPACITY_EVIDENCE.minSeconds / 60} min of CPU evidence`, () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          truth: fc.double({ min: 2_000, max: 200_000, noNaN: true }),
+          misSet: fc.double({ min: 0.6, max: 1.6, noNaN: true }),
+          gateways: fc.integer({ min: 2, max: 20 }),
+          idle: fc.double({ min: 0, max: 0.03, noNaN: true }),
+          noise: fc.double({ min: 0, max: 0.05, noNaN: true }),
+          level: fc.double({ min: 0.3, max: 0.7, noNaN: true }),
+          swing: fc.double({ min: 0, max: 0.2, noNaN: true }),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        }),
+        (world) => {
+          const spec: Series = {
+            gateways: world.gateways,
+            minutes: CAPACITY_EVIDENCE.minSeconds / 60 + 1,
+            stepSeconds: 30,
+            capacityAt: () => world.truth,
+            utilizationAt: (m, g) => world.level + world.swing * Math.sin((2 * Math.PI * m) / 30 + g),
+            idleUtilization: world.idle,
+            noise: world.noise,
+            seed: world.seed,
+          };
+          const used = capacityInUse({ capacitySpansPerReplica: world.truth * world.misSet }, estimateCapacity(series(spec), undefined, undefined));
+          expect(used.source).toBe('learned');
+          expect(Math.abs(used.spansPerReplica / world.truth - 1)).toBeLessThanOrEqual(0.1);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
