@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { Advisor } from './advisor/advisor.ts';
 import { AdvisoryLoop } from './advisor/advisory-loop.ts';
 import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-provider.ts';
+import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
@@ -19,6 +20,7 @@ import type { ReadinessCheck } from './dashboard/readiness.ts';
 import { type ExtraRoute, startDashboard } from './dashboard/start-dashboard.ts';
 import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
+import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
@@ -40,7 +42,7 @@ const DEMO_REFIT_SCHEDULE = '* * * * *';
 /** Where signals come from and on which clock decisions are made. */
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
-  readonly history: SignalHistory;
+  readonly history: SignalHistory & CpuLoadHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
   /** node-cron schedule of forecast refits. */
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
   } catch (error) {
     configError(error);
   }
+  const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, logger: logger.child({ component: 'capacity' }) });
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
     historyLength: config.advisor.historyLength,
     ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
     calendarFor,
+    capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

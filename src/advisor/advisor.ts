@@ -5,6 +5,7 @@
 import type { TargetDefaults } from '../config/server-config.ts';
 import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
+import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -18,6 +19,8 @@ import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
 
 /** Supplies the forecast band for a target at `nowMs` (forecasting/ fills it; undefined = no forecast for it). */
 export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ForecastInput | undefined;
+/** Supplies what the gateways' CPU says about capacity (CapacityRefresher; undefined = not read yet). */
+export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
 /** Supplies the calendar windows active for a target at `nowMs`. */
 export type CalendarProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CalendarInput | undefined;
 
@@ -32,6 +35,7 @@ export interface AdvisorOptions {
   readonly historyLength: number;
   readonly forecastFor?: ForecastProvider;
   readonly calendarFor?: CalendarProvider;
+  readonly capacityFor?: CapacityProvider;
   /** Where listener and hook failures are reported; they never fail an evaluation. */
   readonly logger?: AdvisorLogger;
 }
@@ -165,8 +169,15 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       }
       const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, settings, nowMs), key);
       const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
+      const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
-        { nowMs, snapshot, forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value, calendar: calendar.kind === 'failed' ? undefined : calendar.value },
+        {
+          nowMs,
+          snapshot,
+          forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value,
+          calendar: calendar.kind === 'failed' ? undefined : calendar.value,
+          capacity: capacity.kind === 'failed' ? undefined : capacity.value,
+        },
         settings,
         entry.state,
       );

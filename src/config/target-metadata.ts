@@ -76,6 +76,8 @@ const METADATA_FIELDS = {
   maxReplicas: { schema: number({ min: 1, max: 10_000, integer: true }), default: '100' },
   targetQueueFill: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.5' },
   capacitySpansPerReplica: { schema: number({ min: 0, max: 1e9, minExclusive: true }), default: '20000' },
+  // Not set means: the gateways' CPU limit (or request) from kube-state-metrics, if Prometheus has it.
+  cpuPerReplica: { schema: number({ min: 0, max: 1024, minExclusive: true }), default: undefined },
   targetUtilization: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.7' },
   backendFailureRatio: { schema: number({ min: 0, max: 1, minExclusive: true }), default: '0.05' },
   decisionWait: { schema: duration({ minSeconds: 1, maxSeconds: 3600 }), default: '30s' },
@@ -83,6 +85,8 @@ const METADATA_FIELDS = {
   scaleInStep: { schema: number({ min: 1, max: 10_000, integer: true }), default: '1' },
   // Not set means decisionWait + 60 s: a trace's spans must all have been decided before its ring moves.
   scaleInWindow: { schema: duration({ minSeconds: 1, maxSeconds: DAY_SECONDS }), default: undefined },
+  // Not set means: the pods' terminationGracePeriodSeconds from kube-state-metrics, if Prometheus has it.
+  scaleInDrain: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: undefined },
   activationSpansPerSecond: { schema: number({ min: 0, max: 1e12 }), default: '0' },
   decisionLatencyBudget: { schema: duration({ minSeconds: 0.001, maxSeconds: 3600 }), default: '500ms' },
   podStartup: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: '45s' },
@@ -112,12 +116,16 @@ export interface TargetSettings {
   readonly maxReplicas: number;
   readonly targetQueueFill: number;
   readonly capacitySpansPerReplica: number;
+  /** CPU cores one gateway may use (trigger key cpuPerReplica); undefined = from kube-state-metrics, if there. */
+  readonly cpuPerReplicaCores: number | undefined;
   readonly targetUtilization: number;
   readonly backendFailureRatio: number;
   readonly decisionWaitSeconds: number;
   readonly numTraces: number;
   readonly scaleInStep: number;
   readonly scaleInWindowSeconds: number;
+  /** How long a removed gateway keeps working after it leaves the ring (its preStop); undefined = from kube-state-metrics, if there. */
+  readonly scaleInDrainSeconds: number | undefined;
   readonly activationSpansPerSecond: number;
   readonly decisionLatencyBudgetMs: number;
   readonly podStartupSeconds: number;
@@ -238,12 +246,14 @@ function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defa
     maxReplicas,
     targetQueueFill: values.targetQueueFill as number,
     capacitySpansPerReplica: values.capacitySpansPerReplica as number,
+    cpuPerReplicaCores: values.cpuPerReplica as number | undefined,
     targetUtilization: values.targetUtilization as number,
     backendFailureRatio: values.backendFailureRatio as number,
     decisionWaitSeconds,
     numTraces: values.numTraces as number,
     scaleInStep: values.scaleInStep as number,
     scaleInWindowSeconds: (values.scaleInWindow as number | undefined) ?? decisionWaitSeconds + 60,
+    scaleInDrainSeconds: values.scaleInDrain as number | undefined,
     activationSpansPerSecond: values.activationSpansPerSecond as number,
     decisionLatencyBudgetMs: (values.decisionLatencyBudget as number) * 1000,
     podStartupSeconds: values.podStartup as number,

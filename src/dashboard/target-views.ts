@@ -63,7 +63,7 @@ export interface HistorySeriesView {
   readonly acceptedSpansPerSecond: readonly (number | null)[];
   readonly forecastPointSpansPerSecond: readonly (number | null)[];
   readonly forecastUpperSpansPerSecond: readonly (number | null)[];
-  /** current replicas × capacitySpansPerReplica × targetUtilization, from the target's settings now. */
+  /** current replicas × the capacity per replica each decision used (learned or the trigger's) × targetUtilization. */
   readonly capacityAtTargetSpansPerSecond: readonly (number | null)[];
   readonly queueFillMax: readonly (number | null)[];
   readonly queueFillMean: readonly (number | null)[];
@@ -151,7 +151,7 @@ export function historySeriesView(record: TargetRecord, decisions: readonly Deci
     acceptedSpansPerSecond: decisions.map((decision) => readingValue(decision.snapshot.signals.acceptedSpansPerSecond)),
     forecastPointSpansPerSecond: decisions.map((decision) => decision.forecast?.pointSpansPerSecond ?? null),
     forecastUpperSpansPerSecond: decisions.map((decision) => decision.forecast?.upperSpansPerSecond ?? null),
-    capacityAtTargetSpansPerSecond: decisions.map((decision) => decision.current * settings.capacitySpansPerReplica * settings.targetUtilization),
+    capacityAtTargetSpansPerSecond: decisions.map((decision) => decision.current * decision.capacity.spansPerReplica * settings.targetUtilization),
     queueFillMax: decisions.map((decision) => readingValue(decision.snapshot.signals.queueFillMax)),
     queueFillMean: decisions.map((decision) => readingValue(decision.snapshot.signals.queueFillMean)),
     sendFailedRatio: decisions.map((decision) => readingValue(sendFailedRatio(decision.snapshot))),

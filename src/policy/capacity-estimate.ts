@@ -4,30 +4,9 @@
 // utilization = idle + spans / capacity fits a line; where that line reaches 100 % is the capacity.
 // The trigger's capacitySpansPerReplica stays the prior until the fit is tight enough (CAPACITY_EVIDENCE).
 // Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
+import type { AllotmentSource, CpuLoadSample } from '../signals/cpu-load-history.ts';
 
-/** One gateway over one step. */
-export interface CpuLoadSample {
-  readonly atMs: number;
-  readonly gateway: string;
-  /** rate(otelcol_process_cpu_seconds) over the step, in cores. */
-  readonly cpuCores: number;
-  readonly acceptedSpansPerSecond: number;
-  /** CPU the gateway may use (cores); undefined when unknown for this sample. */
-  readonly allotmentCores: number | undefined;
-  /**
-   * The gateway was seen saturated in this step for a reason other than the backend: its decision tick
-   * over budget, or spans refused while its queue was not filling. The second witness of capacity.
-   */
-  readonly saturated?: boolean;
-  /**
-   * The gateway's exporter was failing or its queue filling in this step (a backend outage): CPU then
-   * pays for retries or not for exports at all, not the steady cost per span, so the sample is left out.
-   */
-  readonly exportDisturbed?: boolean;
-}
-
-/** Where the CPU allotment of the samples came from, for the decision's sentence. */
-export type AllotmentSource = 'kube-state-metrics limits' | 'kube-state-metrics requests' | 'trigger cpuPerReplica';
+export type { AllotmentSource, CpuLoadSample };
 
 /**
  * How much evidence replaces the prior: at least `minSeconds` of samples, at least `minSamples` of
@@ -172,11 +151,19 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * Residual spread below this share of the mean utilization is measurement resolution (rate() over
+ * scrapes, rounding), never a reason to call a point an outlier.
+ */
+export const RESIDUAL_RESOLUTION = 0.01;
+
 /** Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit. */
 function withoutOutliers(points: readonly Point[], line: Line): Point[] {
   const residuals = points.map((p) => p.y - line.intercept - line.slope * p.x);
   const center = median(residuals);
-  const scale = 1.4826 * median(residuals.map((r) => Math.abs(r - center)));
+  let meanY = 0;
+  for (const p of points) meanY += p.y / points.length;
+  const scale = Math.max(1.4826 * median(residuals.map((r) => Math.abs(r - center))), RESIDUAL_RESOLUTION * meanY);
   if (!(scale > 0)) return [...points];
   return points.filter((_, i) => Math.abs(residuals[i]! - center) <= OUTLIER_ROBUST_SIGMAS * scale);
 }
@@ -253,16 +240,17 @@ function formatMinutes(seconds: number): string {
 }
 
 /**
- * Learns spans/s per replica at 100 % of the CPU allotment from CPU/accepted samples. Samples without an
- * allotment use `cpuPerReplica` (the trigger key) when set; samples with neither are not used. Samples
- * where the gateway accepted nothing or used no CPU (not on the ring yet) carry no information and are skipped.
+ * Learns spans/s per replica at 100 % of the CPU allotment from CPU/accepted samples. The allotment is
+ * `cpuPerReplica` (the trigger key) when set, as metadata takes precedence, else each sample's own
+ * (kube-state-metrics); samples with neither are not used. Samples where the gateway accepted nothing or
+ * used no CPU (not on the ring yet) carry no information and are skipped.
  */
 export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplica: number | undefined, allotmentSourceOfSamples: AllotmentSource | undefined): CapacityEstimate {
   const saturation = saturationWitness(samples);
   let withAllotment = 0;
   const points: Point[] = [];
   for (const s of samples) {
-    const allotment = s.allotmentCores ?? cpuPerReplica;
+    const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
     if (s.exportDisturbed === true) continue;
@@ -286,7 +274,7 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
       saturation,
     };
   }
-  const allotmentSource = samples.some((s) => s.allotmentCores !== undefined) ? (allotmentSourceOfSamples ?? 'kube-state-metrics limits') : 'trigger cpuPerReplica';
+  const allotmentSource: AllotmentSource = cpuPerReplica !== undefined ? 'trigger cpuPerReplica' : (allotmentSourceOfSamples ?? 'kube-state-metrics limits');
   let best: { fit: CapacityFit } | undefined;
   let worstError = Number.POSITIVE_INFINITY;
   for (const throughOrigin of [false, true]) {

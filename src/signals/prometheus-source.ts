@@ -7,6 +7,8 @@ import { PrometheusDriver, type QueryResult } from 'prometheus-query';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import { assembleCpuLoadSamples, buildCapacityQueries, type CapacityQueryName, type GatewayMatrix } from './capacity-queries.ts';
+import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
 import {
@@ -108,7 +110,7 @@ export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'un
 const REACHABILITY_QUERY = { name: 'reachability', promql: 'vector(1)' } as const;
 
 /** A Prometheus-backed SignalSource and SignalHistory for one configured server. */
-export class PrometheusSignalSource implements SignalSource, SignalHistory {
+export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuLoadHistory {
   readonly serverName: string;
   private readonly server: PrometheusServerSettings;
   private readonly nowMs: () => number;
@@ -224,6 +226,21 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory {
       }
     }
     return samples.sort((a, b) => a.timestampMs - b.timestampMs);
+  }
+
+  /** CPU and accepted spans per gateway and step, for learning capacity (capacity-queries.ts). */
+  async readCpuLoadSamples(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<CpuLoadSamples> {
+    assertRangeWindow(window);
+    const queries = buildCapacityQueries(settings);
+    await this.refreshCredentials();
+    const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'range', window)));
+    this.rejectIfAllFailed(outcomes);
+    const results = new Map<CapacityQueryName, GatewayMatrix>();
+    queries.forEach((query, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === 'ok') results.set(query.name, this.indexMatrix(outcome.result, window.startMs, window.stepSeconds * 1000));
+    });
+    return assembleCpuLoadSamples(results, window);
   }
 
   /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */

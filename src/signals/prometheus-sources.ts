@@ -5,11 +5,12 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
+import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -41,6 +42,10 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory {
 
   readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {
     return this.sourceFor(settings).then((source) => source.readAcceptedSpansHistory(target, settings, window));
+  }
+
+  readCpuLoadSamples(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<CpuLoadSamples> {
+    return this.sourceFor(settings).then((source) => source.readCpuLoadSamples(target, settings, window));
   }
 
   private async sourceFor(settings: TargetSettings): Promise<PrometheusSignalSource> {

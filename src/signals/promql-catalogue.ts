@@ -87,18 +87,52 @@ export const REFUSED_FAMILIES = [
   'otelcol_processor_refused_spans',
 ] as const;
 
-function selectorOf(namePattern: string, gatewaySelector: string, extra = ''): string {
+/** `{__name__=~"pattern", extra, gatewaySelector}`: one metric family of the target's gateways. */
+export function selectorOf(namePattern: string, gatewaySelector: string, extra = ''): string {
   return `{__name__=~"${namePattern}"${extra}, ${gatewaySelector}}`;
 }
 
-/** Checks the input and returns the selector as Prometheus gets it (re-written from the parsed matchers). */
-function checkedSelector(input: CatalogueInput): string {
+/**
+ * Checks the input and returns the selector as Prometheus gets it (re-written from the parsed matchers);
+ * throws ScalerError INVALID_METADATA naming the key.
+ */
+export function checkedSelector(input: CatalogueInput): string {
   if (!(Number.isFinite(input.rateWindowSeconds) && input.rateWindowSeconds > 0)) {
     throw new ScalerError('INVALID_METADATA', `scalerMetadata.rateWindow must be a positive duration such as "2m", got ${input.rateWindowSeconds} s`);
   }
   const parsed = parseLabelMatchers(input.gatewaySelector);
   if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.gatewaySelector ${parsed.reason}`);
   return parsed.selector;
+}
+
+function rateByGateway(family: string, selector: string, window: string, extra = ''): string {
+  return `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
+}
+
+/**
+ * Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
+ * queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
+ * `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them.
+ */
+export function queueFillByGatewayExpression(selector: string): string {
+  const traceQueues = ', data_type=~"traces|"';
+  return (
+    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}` +
+    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)} > 0))`
+  );
+}
+
+/** Refused spans/s per gateway, the first refused family present (REFUSED_FAMILIES) so nothing counts twice. */
+export function refusedByGatewayExpression(selector: string, window: string): string {
+  return REFUSED_FAMILIES.map((family) => `sum by (instance) (${rateByGateway(family, selector, window)})`).join(' or ');
+}
+
+/** p99 decision-tick latency per gateway in that gateway's unit, scaled to ms. */
+export function decisionLatencyByGatewayExpression(selector: string, window: string): string {
+  return DECISION_TIMER_VARIANTS.map((variant) => {
+    const quantile = `histogram_quantile(0.99, sum by (instance, le) (rate({${variant.matchers}, ${selector}}[${window}])))`;
+    return variant.toMs === 1 ? quantile : `${quantile} * ${variant.toMs}`;
+  }).join(' or ');
 }
 
 /**
@@ -108,28 +142,16 @@ function checkedSelector(input: CatalogueInput): string {
 export function buildSignalQueries(input: CatalogueInput): Readonly<Record<CatalogueQueryName, CatalogueQuery>> {
   const selector = checkedSelector(input);
   const window = formatDuration(input.rateWindowSeconds);
-  const rateOf = (family: string, extra = '') => `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
+  const rateOf = (family: string, extra = '') => rateByGateway(family, selector, window, extra);
   const sumRate = (family: string) => `sum(${rateOf(family)})`;
   // A failure counter exists only from its first increment (v0.161.0 exposes no send_failed or
   // enqueue_failed series on a healthy gateway). Where the component it belongs to is seen working
   // (`witness` has series), no failure series means 0 failures; with no witness it stays missing.
   const sumRateOrZero = (family: string, witness: string) => `${sumRate(family)} or (0 * count(${selectorOf(witness, selector)}))`;
 
-  // Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
-  // queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
-  // `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them.
-  const traceQueues = ', data_type=~"traces|"';
-  const queueFillByGateway =
-    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}` +
-    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)} > 0))`;
-
-  const refusedByGateway = REFUSED_FAMILIES.map((family) => `sum by (instance) (${rateOf(family)})`).join(' or ');
-
-  // p99 per gateway in that gateway's unit, scaled to ms; the slowest gateway is the tier's value.
-  const latencyByGateway = DECISION_TIMER_VARIANTS.map((variant) => {
-    const quantile = `histogram_quantile(0.99, sum by (instance, le) (rate({${variant.matchers}, ${selector}}[${window}])))`;
-    return variant.toMs === 1 ? quantile : `${quantile} * ${variant.toMs}`;
-  }).join(' or ');
+  const queueFillByGateway = queueFillByGatewayExpression(selector);
+  const refusedByGateway = refusedByGatewayExpression(selector, window);
+  const latencyByGateway = decisionLatencyByGatewayExpression(selector, window);
 
   // Gateways reporting: a collector's own process metric exists from start-up (pipeline counters
   // appear only after the first span) and goes stale as soon as a scrape fails.

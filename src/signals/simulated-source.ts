@@ -5,6 +5,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
+import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
@@ -26,8 +27,14 @@ export interface SimulatedSignalSourceOptions {
 
 const P99 = 0.99;
 
+/**
+ * CPU request of a simulated gateway, as kube-state-metrics would report it for the example Deployment
+ * (`requests.cpu: "1"`): the fleet's 100 % CPU, at which a replica handles its true capacity, is one core.
+ */
+export const SIMULATED_CPU_REQUEST_CORES = 1;
+
 /** SignalSource + SignalHistory over a simulated fleet. */
-export class SimulatedSignalSource implements SignalSource, SignalHistory {
+export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory {
   private readonly options: SimulatedSignalSourceOptions;
 
   constructor(options: SimulatedSignalSourceOptions) {
@@ -145,6 +152,43 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory {
   /** Accepted spans/s per step, each averaged over max(step, rateWindow) so no step's load is skipped. */
   async readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {
     return this.acceptedSpansHistory(target, settings, window);
+  }
+
+  async readCpuLoadSamples(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<CpuLoadSamples> {
+    return this.cpuLoadSamples(target, settings, window);
+  }
+
+  /**
+   * Synchronous form of readCpuLoadSamples, for the benchmark. Ring gateways share the load evenly, so
+   * one sample per step stands for each of them: the tier's CPU and accepted rates over the ring count.
+   */
+  cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
+    assertWindow(window);
+    if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
+    const { recorder } = this.options;
+    const rateWindow = settings.rateWindowSeconds;
+    const samples: CpuLoadSample[] = [];
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+      const ring = recorder.gauge('ringReplicas', timeMs);
+      const cpu = recorder.rate('cpuSeconds', timeMs, rateWindow);
+      const accepted = recorder.rate('acceptedSpans', timeMs, rateWindow);
+      if (ring.kind !== 'ok' || ring.value <= 0 || cpu.kind !== 'ok' || accepted.kind !== 'ok') continue;
+      const queueFill = recorder.gauge('queueFillMax', timeMs);
+      const queueFilling = queueFill.kind === 'ok' && queueFill.value > settings.targetQueueFill;
+      const sendFailed = recorder.rate('sendFailedSpans', timeMs, rateWindow);
+      const refused = recorder.rate('refusedSpans', timeMs, rateWindow);
+      const latency = recorder.decisionLatencyQuantileMs(P99, timeMs, rateWindow);
+      samples.push({
+        atMs: timeMs,
+        gateway: 'ring',
+        cpuCores: cpu.value / ring.value,
+        acceptedSpansPerSecond: accepted.value / ring.value,
+        allotmentCores: SIMULATED_CPU_REQUEST_CORES,
+        saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (refused.kind === 'ok' && refused.value > 0 && !queueFilling),
+        exportDisturbed: (sendFailed.kind === 'ok' && sendFailed.value > 0) || queueFilling,
+      });
+    }
+    return { samples, allotmentSource: 'kube-state-metrics requests' };
   }
 
   /** Synchronous form of readAcceptedSpansHistory, for the benchmark's refits. */

@@ -26,6 +26,7 @@ import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve 
 import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScrapeDowns, SCRAPE_DOWN_SHARE, type TimeWindow, type WindowSpec } from './scenario.ts';
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
+import { CAPACITY_LOOKBACK_SECONDS } from '../signals/capacity-queries.ts';
 import { SIMULATED_TARGET, simulatedTargetSettings } from './simulated-target.ts';
 import type { Trace } from './trace-csv.ts';
 
@@ -42,8 +43,8 @@ const KEDA_RATE_THRESHOLD_UTILIZATION = 0.7;
 const SERVER_DEFAULTS = serverConfigSchema.parse({});
 /** Extra Prometheus history the forecast's recorder keeps beyond forecastHistory. */
 const FORECAST_RETENTION_MARGIN_SECONDS = 3600;
-/** Prometheus history a reactive autoscaler's reads need (rate windows up to an hour). */
-const REACTIVE_RETENTION_SECONDS = 3600;
+/** Prometheus history a reactive autoscaler's reads need: the capacity lookback plus rate windows up to an hour. */
+const REACTIVE_RETENTION_SECONDS = CAPACITY_LOOKBACK_SECONDS + 3600;
 /** Points per series in the plot data. */
 const PLOT_POINTS = 1200;
 
@@ -211,7 +212,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
   const recorder = new FleetRecorder({
     startMs,
     stepSeconds: dt,
-    retentionSeconds: needsHistory ? settings.forecastHistorySeconds + FORECAST_RETENTION_MARGIN_SECONDS : REACTIVE_RETENTION_SECONDS,
+    retentionSeconds: needsHistory ? Math.max(settings.forecastHistorySeconds + FORECAST_RETENTION_MARGIN_SECONDS, REACTIVE_RETENTION_SECONDS) : REACTIVE_RETENTION_SECONDS,
   });
   recorder.record(fleet.observed);
   const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });

@@ -82,8 +82,14 @@ describe('parseTargetMetadata', () => {
     expect(parseTargetMetadata({ ...selector, decisionLatencyBudget: '1s500ms' }).decisionLatencyBudgetMs).toBe(1500);
   });
 
-  it('documents a default for every key except the required selector, the optional Deployment and the derived window', () => {
+  it('documents a default for every key except the required selector, the optional Deployment, the derived window and the figures read from kube-state-metrics', () => {
     const undocumented = METADATA_KEYS.filter((key) => METADATA_DEFAULTS[key] === undefined);
-    expect(undocumented.sort()).toEqual(['deploymentName', 'gatewaySelector', 'scaleInWindow']);
+    expect(undocumented.sort()).toEqual(['cpuPerReplica', 'deploymentName', 'gatewaySelector', 'scaleInDrain', 'scaleInWindow']);
+  });
+
+  it('keeps cpuPerReplica and scaleInDrain unset (read from kube-state-metrics) unless a trigger sets them', () => {
+    expect(parseTargetMetadata(selector)).toMatchObject({ cpuPerReplicaCores: undefined, scaleInDrainSeconds: undefined });
+    expect(parseTargetMetadata({ ...selector, cpuPerReplica: '1.5', scaleInDrain: '45s' })).toMatchObject({ cpuPerReplicaCores: 1.5, scaleInDrainSeconds: 45 });
+    expect(() => parseTargetMetadata({ ...selector, cpuPerReplica: '0' })).toThrow(/scalerMetadata.cpuPerReplica must be a number > 0/);
   });
 });

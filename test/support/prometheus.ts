@@ -213,9 +213,11 @@ export interface VectorSample {
   readonly value: number;
 }
 
-/** Evaluates an instant query over plain HTTP (independent of the code under test). */
-export async function queryVector(url: string, promql: string): Promise<VectorSample[]> {
-  const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
+/** Evaluates an instant query over plain HTTP (independent of the code under test), now or at `atSeconds`. */
+export async function queryVector(url: string, promql: string, atSeconds?: number): Promise<VectorSample[]> {
+  const params = new URLSearchParams({ query: promql });
+  if (atSeconds !== undefined) params.set('time', String(atSeconds));
+  const response = await fetch(`${url}/api/v1/query?${params}`);
   const body = (await response.json()) as {
     status: string;
     error?: string;

@@ -114,6 +114,7 @@ function whySection(detail: TargetDetailView): HTMLElement {
     el('p', { class: 'reason-summary', id: 'reason-summary' }, decision.summary),
     target.lastError ? el('p', { class: 'error-text' }, `Last evaluation failed (${formatTime(target.lastError.atMs)}): ${target.lastError.code}: ${target.lastError.message}`) : null,
     decision.reasons.length > 1 ? el('ul', { class: 'reasons', id: 'reasons' }, ...decision.reasons.slice(1).map((reason) => el('li', null, reason))) : null,
+    el('p', { class: 'capacity', id: 'capacity' }, el('span', { class: `chip chip-capacity-${decision.capacity.source}` }, `capacity · ${decision.capacity.source}`), ' ', decision.capacity.sentence),
     decision.guards.length > 0
       ? el(
           'p',
