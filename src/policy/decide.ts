@@ -17,6 +17,7 @@ import {
   routingImbalanceGuard,
   withinHpaTolerance,
 } from './guards.ts';
+import { checkDrain, describeDrain } from './drain-check.ts';
 import { readPolicyContext } from './policy-context.ts';
 import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
 import {
@@ -138,6 +139,11 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const tolerance = hpaToleranceGuard(current, recommended);
   if (tolerance.action) guards.push(tolerance.action);
 
+  // Said on every decision, not only on scale-in: the next scale-in will break traces whenever it comes.
+  const drain = checkDrain(settings);
+  if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: describeDrain(drain) });
+  else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(describeDrain(drain)));
+
   if (input.forecast?.kind === 'unavailable') notes.push(asSentence(forecastOutcome.proposal.reason));
   const estimatedBrokenTraces = estimateBrokenTraces(ctx.values.tracesOnMemory, current, recommended);
   if (recommended > current && estimatedBrokenTraces > 0) {
@@ -174,6 +180,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     withinHpaTolerance: within,
     forecast: input.forecast?.kind === 'available' ? input.forecast.band : undefined,
     capacity: ctx.capacity,
+    drain,
     snapshot: input.snapshot,
   };
   const state: PolicyState = {

@@ -3,6 +3,7 @@
 import type { Mode } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 import type { CapacityInUse } from './capacity-in-use.ts';
+import type { DrainCheck } from './drain-check.ts';
 
 export const PROPOSAL_NAMES = ['queue', 'throughput', 'recentPeak', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar'] as const;
 export type ProposalName = (typeof PROPOSAL_NAMES)[number];
@@ -18,7 +19,7 @@ export interface Proposal {
   readonly reason: string;
 }
 
-export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance'] as const;
+export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance', 'drainTooShort'] as const;
 export type GuardName = (typeof GUARD_NAMES)[number];
 
 /** What a guard did to the desired count: held it, limited it, or only noted something. */
@@ -66,6 +67,8 @@ export interface Decision {
   readonly forecast: ForecastUse | undefined;
   /** The capacity per replica the proposals sized with, where it came from and why. */
   readonly capacity: CapacityInUse;
+  /** The scale-in drain against decision_wait + the DNS interval, with the preStop to set. */
+  readonly drain: DrainCheck;
   /** The signals the decision was made from, for the dashboard and alerts. */
   readonly snapshot: SignalSnapshot;
 }

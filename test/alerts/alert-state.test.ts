@@ -139,6 +139,7 @@ describe('resolveRuleSettings', () => {
       ['tracesDroppedTooEarly', 300, 300, 0],
       ['decisionLatencyHigh', 300, 300, undefined],
       ['routingImbalance', 600, 300, 2],
+      ['drainTooShort', 0, 0, undefined],
       ['forecastMiss', 900, 300, 1],
     ]);
   });

@@ -41,6 +41,7 @@ export interface DecisionShape {
   readonly atMaxUnderPressure?: boolean;
   readonly forecast?: Decision['forecast'];
   readonly summary?: string;
+  readonly drain?: Decision['drain'];
 }
 
 function reading(value: number | 'missing'): Reading {
@@ -77,6 +78,7 @@ export function decision(shape: DecisionShape): Decision {
     withinHpaTolerance: false,
     forecast: shape.forecast,
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
+    drain: shape.drain ?? { drainSeconds: undefined, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false },
     snapshot: snapshot(shape.at, shape.signals, shape.byGateway),
   };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../../src/config/server-config.ts';
 import { DNS_RESOLVER_INTERVAL_SECONDS, parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { parseDurationSeconds } from '../../src/config/duration.ts';
+import { checkDrain, preStopSecondsFor } from '../../src/policy/drain-check.ts';
 
 const DEPLOY = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy');
 const BASE = join(DEPLOY, 'base');
@@ -168,11 +169,16 @@ describe('the gateway tier', () => {
     expect(at(find(manifests, 'PodDisruptionBudget', 'otel-gateway'), 'spec.maxUnavailable')).toBe(1);
   });
 
-  it('a removed gateway leaves the ring and decides its held traces before it stops', () => {
+  it('a removed gateway leaves the ring and decides its held traces before it stops: preStop derived from decision_wait', () => {
     const pod = at(find(manifests, 'Deployment', 'otel-gateway'), 'spec.template.spec') as Tree;
     const sleepSeconds = at(pod, 'containers.0.lifecycle.preStop.sleep.seconds') as number;
+    const decisionWaitSeconds = parseDurationSeconds(tailSampling.decision_wait)!;
+    expect(sleepSeconds).toBe(preStopSecondsFor(decisionWaitSeconds));
     expect(sleepSeconds).toBeGreaterThanOrEqual(settings.decisionWaitSeconds + DNS_RESOLVER_INTERVAL_SECONDS);
     expect(pod.terminationGracePeriodSeconds as number).toBeGreaterThan(sleepSeconds);
+    // The trigger states the same drain, so the scaler's drainTooShort check reads what the pods do.
+    expect(settings.scaleInDrainSeconds).toBe(sleepSeconds);
+    expect(checkDrain(settings).tooShort).toBe(false);
   });
 
   it('agents route by traceID to every gateway through the headless Service (DNS resolver)', () => {

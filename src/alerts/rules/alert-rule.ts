@@ -15,6 +15,7 @@ export const ALERT_RULE_NAMES = [
   'tracesDroppedTooEarly',
   'decisionLatencyHigh',
   'routingImbalance',
+  'drainTooShort',
   'forecastMiss',
 ] as const;
 export type AlertRuleName = (typeof ALERT_RULE_NAMES)[number];

@@ -4,6 +4,7 @@ import { atMaxUnderPressureRule } from './at-max-under-pressure.ts';
 import { backendBottleneckRule } from './backend-bottleneck.ts';
 import { dataMissingRule } from './data-missing.ts';
 import { decisionLatencyHighRule } from './decision-latency-high.ts';
+import { drainTooShortRule } from './drain-too-short.ts';
 import { forecastMissRule } from './forecast-miss.ts';
 import { refusedSpansRule } from './refused-spans.ts';
 import { routingImbalanceRule } from './routing-imbalance.ts';
@@ -18,5 +19,6 @@ export const ALERT_RULES: Readonly<Record<AlertRuleName, AlertRule>> = {
   tracesDroppedTooEarly: tracesDroppedTooEarlyRule,
   decisionLatencyHigh: decisionLatencyHighRule,
   routingImbalance: routingImbalanceRule,
+  drainTooShort: drainTooShortRule,
   forecastMiss: forecastMissRule,
 };

@@ -5,7 +5,7 @@ import { ALERT_RULES } from '../../../src/alerts/rules/rule-catalogue.ts';
 import { routingSkew } from '../../../src/alerts/rules/routing-imbalance.ts';
 import { suggestNumTraces } from '../../../src/alerts/rules/traces-dropped-too-early.ts';
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
-import type { ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
+import type { Decision, ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
 import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD } from '../decision-fixture.ts';
 
 interface Want {
@@ -167,6 +167,18 @@ table(ALERT_RULES.routingImbalance, [
   { name: 'ignores an idle tier', input: decisionInput({ at, byGateway: { 'gw-0': 0.5, 'gw-1': 0 } }), want: { status: 'clear' } },
 ]);
 
+const shortDrain: Decision['drain'] = { drainSeconds: 40, decisionWaitSeconds: 60, neededSeconds: 65, preStopSeconds: 70, tooShort: true };
+const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: 'scale-in drain 40s is shorter than decision_wait 60s + the agents\' DNS interval 5s' };
+table(ALERT_RULES.drainTooShort, [
+  { name: 'is clear when the drain covers decision_wait + the DNS interval', input: decisionInput({ at, drain: { drainSeconds: 40, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false } }), want: { status: 'clear' } },
+  { name: 'is clear when no drain is stated (the decision notes it on scale-in instead)', input: decisionInput({ at }), want: { status: 'clear' } },
+  {
+    name: 'is active when the drain is shorter, with the preStop sleep to set',
+    input: decisionInput({ at, drain: shortDrain, guards: [drainGuard] }),
+    want: { status: 'active', evidence: { 'Scale-in drain (scaleInDrain)': 40, 'preStop sleep to set': 70 }, mentions: ['preStop sleep to 70 s', drainGuard.reason] },
+  },
+]);
+
 const forecast: ForecastUse = { leadTimeSeconds: 95, pointSpansPerSecond: 40_000, upperSpansPerSecond: 48_000, quantile: 0.9, fittedAtMs: at - 3_600_000, model: 'seasonal-naive' };
 table(ALERT_RULES.forecastMiss, [
   {
@@ -256,6 +268,7 @@ describe('every rule', () => {
       tracesDroppedTooEarly: 'unknown',
       decisionLatencyHigh: 'unknown',
       routingImbalance: 'unknown',
+      drainTooShort: 'unknown',
       forecastMiss: 'unknown',
     });
   });

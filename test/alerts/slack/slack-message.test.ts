@@ -71,7 +71,15 @@ function everythingWrong(atMs: number): AlertInput {
         { ...MISSING_DATA_GUARD, effect: 'note', from: 12, to: 12, reason: 'no data for enqueueFailedSpansPerSecond: no scale-in until it is back; scale-out on the signals present is still allowed' },
         clamp,
         routing,
+        {
+          name: 'drainTooShort',
+          effect: 'note',
+          from: 12,
+          to: 12,
+          reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s: every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+        },
       ],
+      drain: { drainSeconds: 40, decisionWaitSeconds: 60, neededSeconds: 65, preStopSeconds: 70, tooShort: true },
       proposals: [{ name: 'queue', replicas: 16, inputs: { queueFillMax: 0.97 }, reason: 'queue 97% full vs target 50% → 16' }],
       signals: {
         currentReplicas: 12,
@@ -139,6 +147,7 @@ describe('Slack message content (snapshots reviewed by a person)', () => {
       'backendBottleneck',
       'dataMissing',
       'decisionLatencyHigh',
+      'drainTooShort',
       'forecastMiss',
       'refusedSpans',
       'routingImbalance',

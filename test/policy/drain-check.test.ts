@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/policy/decide.ts';
+import { checkDrain, describeDrain } from '../../src/policy/drain-check.ts';
+import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
+
+describe('checkDrain', () => {
+  const rows: { name: string; metadata: Record<string, string>; want: { tooShort: boolean; neededSeconds: number; preStopSeconds: number } }[] = [
+    { name: 'the example: decision_wait 30 s, drain 40 s covers 30 + 5', metadata: { decisionWait: '30s', scaleInDrain: '40s' }, want: { tooShort: false, neededSeconds: 35, preStopSeconds: 40 } },
+    { name: 'decision_wait 60 s with the 40 s drain the example ships breaks traces', metadata: { decisionWait: '60s', scaleInDrain: '40s' }, want: { tooShort: true, neededSeconds: 65, preStopSeconds: 70 } },
+    { name: 'a drain exactly decision_wait + DNS is enough', metadata: { decisionWait: '10s', scaleInDrain: '15s' }, want: { tooShort: false, neededSeconds: 15, preStopSeconds: 20 } },
+    { name: 'no drain stated: nothing to judge', metadata: { decisionWait: '60s' }, want: { tooShort: false, neededSeconds: 65, preStopSeconds: 70 } },
+  ];
+  for (const row of rows) it(row.name, () => expect(checkDrain(settings(row.metadata))).toMatchObject(row.want));
+
+  it('says the preStop to set', () => {
+    expect(describeDrain(checkDrain(settings({ decisionWait: '60s', scaleInDrain: '40s' })))).toBe(
+      "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s: every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+    );
+  });
+});
+
+describe('decide() and the drain', () => {
+  it('notes drainTooShort on every decision while the drain is too short, even when holding', () => {
+    const { decision } = decide({ nowMs: T0_MS, snapshot: snapshot({ observedAtMs: T0_MS }) }, settings({ decisionWait: '60s', scaleInDrain: '40s' }));
+    expect(decision.recommended).toBe(decision.current);
+    expect(decision.guards).toContainEqual(expect.objectContaining({ name: 'drainTooShort', effect: 'note' }));
+    expect(decision.reasons.some((reason) => reason.includes('preStop sleep to 70s'))).toBe(true);
+    expect(decision.drain).toMatchObject({ drainSeconds: 40, tooShort: true, preStopSeconds: 70 });
+  });
+
+  it('says nothing about a drain that is long enough', () => {
+    const { decision } = decide({ nowMs: T0_MS, snapshot: snapshot({ observedAtMs: T0_MS }) }, settings({ decisionWait: '30s', scaleInDrain: '40s' }));
+    expect(decision.guards.map((guard) => guard.name)).not.toContain('drainTooShort');
+    expect(decision.reasons.join(' ')).not.toMatch(/drain/);
+  });
+});
