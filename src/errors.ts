@@ -71,6 +71,21 @@ export const ERROR_CATALOGUE = {
     httpStatus: 504,
     remedy: 'Signals did not arrive in time: check Prometheus load and latency, or raise the server queryTimeoutMs; KEDA fallback applies meanwhile.',
   },
+  WHAT_IF_BUSY: {
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    httpStatus: 429,
+    remedy: 'As many what-if replays are running as http.whatIf.maxConcurrent allows: retry after the Retry-After seconds.',
+  },
+  WHAT_IF_TIMEOUT: {
+    grpcStatus: GrpcStatus.DEADLINE_EXCEEDED,
+    httpStatus: 503,
+    remedy: 'The replay ran past http.whatIf.timeout: replay a shorter window or use a larger step.',
+  },
+  SHUTTING_DOWN: {
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    httpStatus: 503,
+    remedy: 'This replica is stopping: retry on another replica or once it is back (Retry-After).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -79,12 +94,15 @@ export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 export class ScalerError extends Error {
   readonly code: ErrorCode;
   override readonly cause?: unknown;
+  /** When retrying makes sense, after how long (HTTP Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message);
     this.name = 'ScalerError';
     this.code = code;
     this.cause = options?.cause;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   get spec(): ErrorSpec {

@@ -224,6 +224,12 @@ async function main(): Promise<void> {
     parts.push({ name: 'grpc', stop: () => grpc.stop() });
     const dashboard = await startDashboard({
       config: config.http,
+      whatIfLimits: {
+        maxConcurrent: config.http.whatIf.maxConcurrent,
+        maxSteps: config.http.whatIf.maxSteps,
+        maxWindowSeconds: parseDurationSeconds(config.http.whatIf.maxWindow)!,
+        timeoutMs: parseDurationSeconds(config.http.whatIf.timeout)! * 1000,
+      },
       decisionLog: advisor,
       signalHistory: signals.history,
       readiness: [

@@ -94,6 +94,15 @@ export const serverConfigSchema = z.strictObject({
       bearerTokenFile: z.string().min(1).optional(),
       /** Base URL people reach the dashboard at, used in alert links. */
       publicUrl: z.url().optional(),
+      /** What-if replays: how many run at once (the rest get 429), and how large and long each may be. */
+      whatIf: z
+        .strictObject({
+          maxConcurrent: z.number().int().min(1).max(64).default(2),
+          maxSteps: z.number().int().min(10).max(11_000).default(11_000),
+          maxWindow: durationText.default('7d'),
+          timeout: durationText.default('30s'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   prometheus: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'names are lowercase letters, digits and dashes'), prometheusServer).default({}),

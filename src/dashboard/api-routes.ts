@@ -9,6 +9,7 @@ import { echoValue, ScalerError } from '../errors.ts';
 import type { SignalHistory, TargetRef } from '../signals/signal-snapshot.ts';
 import { parseInstantMs, readJsonObject, readQuery } from './request-parsing.ts';
 import { historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
+import type { WhatIfGate } from './what-if-gate.ts';
 import { parseWhatIfRequest, type WhatIfLimits } from './what-if-request.ts';
 
 /** What the API handlers read; built once by startDashboard. */
@@ -17,6 +18,8 @@ export interface ApiContext {
   /** Past signals for what-if replays; rejects UNKNOWN_PROMETHEUS for a server name the config lacks. */
   readonly signalHistory: SignalHistory;
   readonly whatIfLimits: WhatIfLimits;
+  /** Admits what-if replays (at most so many at once) and ends them at their deadline or at shutdown. */
+  readonly whatIfGate: WhatIfGate;
   readonly nowMs: () => number;
 }
 
@@ -72,14 +75,21 @@ async function whatIf(context: ApiContext, record: TargetRecord, request: Incomi
   const body = await readJsonObject(request);
   const nowMs = context.nowMs();
   const parsed = parseWhatIfRequest(body, record.settings, nowMs, context.whatIfLimits);
-  const snapshots = await context.signalHistory.readRange(record.ref, parsed.settings, parsed.window);
-  // Up to 11,000 decide() calls: handed over in slices so KEDA's polls on the same event loop are not held up.
-  const replay = new WhatIfReplay(parsed.settings, parsed.window.stepSeconds, initialReplicas(snapshots));
-  for (let index = 0; index < snapshots.length; index += REPLAY_SLICE_STEPS) {
-    if (index > 0) await setImmediatePromise();
-    for (const snapshot of snapshots.slice(index, index + REPLAY_SLICE_STEPS)) replay.add(snapshot);
+  const ticket = context.whatIfGate.enter();
+  let result: WhatIfResult;
+  try {
+    const snapshots = await ticket.within(context.signalHistory.readRange(record.ref, parsed.settings, parsed.window));
+    // Up to 11,000 decide() calls: handed over in slices so KEDA's polls on the same event loop are not held up.
+    const replay = new WhatIfReplay(parsed.settings, parsed.window.stepSeconds, initialReplicas(snapshots));
+    for (let index = 0; index < snapshots.length; index += REPLAY_SLICE_STEPS) {
+      if (index > 0) await setImmediatePromise();
+      ticket.check();
+      for (const snapshot of snapshots.slice(index, index + REPLAY_SLICE_STEPS)) replay.add(snapshot);
+    }
+    result = replay.result();
+  } finally {
+    ticket.release();
   }
-  const result = replay.result();
   const answer: WhatIfAnswer = {
     namespace: record.ref.namespace,
     name: record.ref.name,

@@ -30,7 +30,8 @@ export function sendJson(response: ServerResponse, status: number, value: unknow
 export function sendError(response: ServerResponse, error: unknown, headers: Readonly<Record<string, string>> = {}): void {
   if (error instanceof ScalerError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
-    sendJson(response, ERROR_CATALOGUE[error.code].httpStatus, body, headers);
+    const retryAfter: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+    sendJson(response, ERROR_CATALOGUE[error.code].httpStatus, body, { ...retryAfter, ...headers });
     return;
   }
   const body: ErrorBody = { error: { code: 'INTERNAL_ERROR', message: 'internal error; the scaler log has the details' } };

@@ -15,6 +15,7 @@ import { pageAssets } from './page-assets.ts';
 import { type ReadinessCheck, runReadiness } from './readiness.ts';
 import { pathSegments, readQuery } from './request-parsing.ts';
 import type { SelfMetrics } from './self-metrics.ts';
+import { WhatIfGate } from './what-if-gate.ts';
 import { DEFAULT_WHAT_IF_LIMITS, type WhatIfLimits } from './what-if-request.ts';
 
 export interface DashboardOptions {
@@ -29,7 +30,8 @@ export interface DashboardOptions {
   readonly logger: Logger;
   /** The clock decisions are stamped with (the simulated clock in the demo); relative times like since=6h count back from it. */
   readonly nowMs?: () => number;
-  readonly whatIfLimits?: WhatIfLimits;
+  /** Each unset limit takes its default from DEFAULT_WHAT_IF_LIMITS. */
+  readonly whatIfLimits?: Partial<WhatIfLimits>;
   /** More read-only paths answered with a body rendered per request, e.g. the embedded demo's simulated gateways' exposition. */
   readonly extraRoutes?: ReadonlyMap<string, ExtraRoute>;
 }
@@ -62,10 +64,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const { config, logger, selfMetrics } = options;
   const nowMs = options.nowMs ?? Date.now;
   const [bearer, assets] = await Promise.all([loadBearerCheck(config.bearerTokenFile), pageAssets()]);
+  const whatIfLimits: WhatIfLimits = { ...DEFAULT_WHAT_IF_LIMITS, ...options.whatIfLimits };
+  const whatIfGate = new WhatIfGate({ maxConcurrent: whatIfLimits.maxConcurrent, timeoutMs: whatIfLimits.timeoutMs });
   const api: ApiContext = {
     decisionLog: options.decisionLog,
     signalHistory: options.signalHistory,
-    whatIfLimits: options.whatIfLimits ?? DEFAULT_WHAT_IF_LIMITS,
+    whatIfLimits,
+    whatIfGate,
     nowMs,
   };
   const untrackDecisions = selfMetrics.trackDecisionLog(options.decisionLog);
@@ -133,8 +138,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const headers: Record<string, string> = {};
       if (error instanceof ScalerError && error.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="otel-gateway-scaler"';
       if (error instanceof ScalerError && error.code === 'METHOD_NOT_ALLOWED') headers.allow = allowedMethods(request.url ?? '/');
-      // A body the client is still sending is not read any further.
-      if (!request.complete) headers.connection = 'close';
+      // A body the client is still sending is not read any further; a stopping server keeps no connection.
+      if (!request.complete || (error instanceof ScalerError && error.code === 'SHUTTING_DOWN')) headers.connection = 'close';
       sendError(response, error, headers);
     });
   });
@@ -157,6 +162,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     url,
     stop: async () => {
       untrackDecisions();
+      // Replays in flight answer 503 at their next check instead of having their connection cut.
+      whatIfGate.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), CLOSE_TIMEOUT_MS);

@@ -8,13 +8,17 @@ import { echoValue, ScalerError } from '../errors.ts';
 import { parseInstantMs, parseStepSeconds } from './request-parsing.ts';
 import { settingsAsMetadata } from './settings-as-metadata.ts';
 
-/** Limits on one replay; defaults match Prometheus' own per-query point limit and a week of history. */
+/** Limits on replays (server config http.whatIf); defaults match Prometheus' own per-query point limit and a week of history. */
 export interface WhatIfLimits {
   readonly maxWindowSeconds: number;
   readonly maxSteps: number;
+  /** Replays running at once; more get 429. */
+  readonly maxConcurrent: number;
+  /** Wall time of one replay, reading history included. */
+  readonly timeoutMs: number;
 }
 
-export const DEFAULT_WHAT_IF_LIMITS: WhatIfLimits = Object.freeze({ maxWindowSeconds: 7 * 86_400, maxSteps: 11_000 });
+export const DEFAULT_WHAT_IF_LIMITS: WhatIfLimits = Object.freeze({ maxWindowSeconds: 7 * 86_400, maxSteps: 11_000, maxConcurrent: 2, timeoutMs: 30_000 });
 
 /** Replay window when the request gives none: the last six hours, at the target's polling interval. */
 export const DEFAULT_WHAT_IF_FROM = '6h';

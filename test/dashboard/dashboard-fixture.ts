@@ -67,6 +67,8 @@ export class ScriptedTiers implements SignalSource, SignalHistory {
   readonly rangeReads: { target: TargetRef; settings: TargetSettings; window: RangeWindow }[] = [];
   nowMs = NOW_MS;
   unavailable = false;
+  /** While set, range reads wait for it: a test's way to hold what-if replays in flight. */
+  rangeReadsHeldUntil: Promise<void> | undefined;
 
   constructor(private readonly scripts: ReadonlyMap<string, TierScript>) {}
 
@@ -82,6 +84,7 @@ export class ScriptedTiers implements SignalSource, SignalHistory {
 
   async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     this.rangeReads.push({ target, settings, window });
+    await this.rangeReadsHeldUntil;
     const snapshots: SignalSnapshot[] = [];
     for (let atMs = window.startMs; atMs <= window.endMs; atMs += window.stepSeconds * 1000) snapshots.push(tierSnapshot(atMs, this.stateAt(target, atMs)));
     return snapshots;
@@ -119,7 +122,7 @@ export interface TestDashboardOptions {
   readonly decidedSteps?: number;
   readonly bearerToken?: string;
   readonly readiness?: readonly ReadinessCheck[];
-  readonly whatIfLimits?: WhatIfLimits;
+  readonly whatIfLimits?: Partial<WhatIfLimits>;
 }
 
 /** Starts a dashboard on 127.0.0.1:0 over scripted targets with their decisions already recorded. */
