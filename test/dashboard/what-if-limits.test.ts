@@ -12,7 +12,7 @@ const BODY = { from: new Date(NOW_MS - 10 * STEP_SECONDS * 1000).toISOString(), 
 
 /** Holds every range read (so replays stay in flight) until the returned function is called. */
 function holdRangeReads(dashboard: TestDashboard): () => void {
-  let release = () => undefined as void;
+  let release: () => void = () => {};
   dashboard.tiers.rangeReadsHeldUntil = new Promise<void>((resolve) => {
     release = () => {
       dashboard.tiers.rangeReadsHeldUntil = undefined;
