@@ -15,7 +15,7 @@ function entry(autoscaler: string, loss: number, replicaHours: number): MatrixEn
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runMatrixCli(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const code = await runMatrixCli(args, { out: (text) => (stdout += text), err: (text) => (stderr += text), isTerminal: false });
   return { code, stdout, stderr };
 }
 
@@ -64,7 +64,6 @@ describe('bench:matrix CLI', () => {
     { name: 'unknown condition', input: ['--conditions', 'defaults,rainy'], want: /--conditions must list names from defaults, .*unknown: rainy/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
     { name: 'workers of zero', input: ['--workers', '0'], want: /--workers must be an integer from 1 to 64/ },
-    { name: 'trace directory missing', input: ['--traces', join(dir, 'nowhere')], want: /--traces .*nowhere cannot be read: ENOENT/ },
   ];
   for (const row of rejections) {
     it(`exits with code 2 on ${row.name}`, async () => {
@@ -73,4 +72,10 @@ describe('bench:matrix CLI', () => {
       expect(got.stderr).toMatch(row.want);
     });
   }
+
+  it('exits with code 1 when the trace directory cannot be read', async () => {
+    const got = await cli(['--traces', join(dir, 'nowhere')]);
+    expect(got.code).toBe(1);
+    expect(got.stderr).toMatch(/nowhere cannot be read: ENOENT/);
+  });
 });
