@@ -3,29 +3,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { readDockerfile } from './support/dockerfile.ts';
 import { CHART_DIR, findManifest, renderChart } from './support/helm.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-interface Instruction {
-  readonly keyword: string;
-  readonly argument: string;
-}
-
-/** The Dockerfile's instructions in order (comments dropped, continuation lines joined). */
-function instructions(text: string): Instruction[] {
-  return text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [keyword = '', ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), argument: rest.join(' ') };
-    });
-}
-
-const dockerfile = instructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+const dockerfile = readDockerfile();
 const finalStage = dockerfile.slice(dockerfile.findLastIndex((instruction) => instruction.keyword === 'FROM'));
 const last = (keyword: string) => finalStage.findLast((instruction) => instruction.keyword === keyword)?.argument;
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextCopiesOf, readDockerfile } from '../deploy/support/dockerfile.ts';
 import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
 import { logLine, spawnScaler } from '../support/scaler-process.ts';
 
@@ -93,4 +94,19 @@ describe('npm run build', () => {
       run.child.kill('SIGKILL');
     }
   });
+});
+
+describe("the Dockerfile's build stage", () => {
+  it('copies everything npm run build reads: the build succeeds in a context holding only those files', () => {
+    const context = mkdtempSync(join(tmpdir(), 'scaler-image-context-'));
+    try {
+      for (const source of contextCopiesOf(readDockerfile(), 'build')) cpSync(join(PROJECT_ROOT, source), join(context, source), { recursive: true });
+      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(context, 'node_modules'));
+      execFileSync(join(context, 'node_modules/.bin/tsx'), ['scripts/build.ts'], { cwd: context, stdio: 'pipe' });
+      const built = filesUnder(join(context, 'dist')).map((file) => file.slice(context.length + 1));
+      expect(built).toEqual(expect.arrayContaining(['dist/main.js', 'dist/src/dashboard/page/app.js', 'dist/proto/health.proto', 'dist/deploy/examples/gateway/scaled-object.yaml']));
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
