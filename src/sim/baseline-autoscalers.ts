@@ -12,6 +12,7 @@ import { Fleet } from './fleet.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { type HpaBehavior, HorizontalPodAutoscaler, type PodUtilization, resourceUtilizationReplicas } from './hpa.ts';
+import type { RecordedValue } from './fleet-recorder.ts';
 import type { LoadCurve } from './load-curve.ts';
 
 function describeBehavior(behavior: HpaBehavior): string {
@@ -138,56 +139,59 @@ export class HpaResourceAutoscaler implements Autoscaler {
 /** The query window of KEDA's prometheus scaler example (`rate(...[2m])`). */
 export const KEDA_RATE_WINDOW_SECONDS = 120;
 
-/**
- * The KEDA recipe for throughput: a `prometheus` trigger on the spans/s the gateways receive
- * (`sum(rate(otelcol_receiver_accepted_spans[2m]) + rate(otelcol_receiver_refused_spans[2m]))`),
- * metricType AverageValue, threshold = the capacity per replica the operator configured × 0.7.
- */
-export class KedaRateAutoscaler implements Autoscaler {
-  readonly name: AutoscalerName = 'keda-prometheus-rate';
-  private readonly loop: KedaHpaLoop;
-
-  constructor(
-    private readonly thresholdSpansPerSecond: number,
-    private readonly fleetSettings: FleetSettings,
-    private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
-  ) {
-    this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: thresholdSpansPerSecond }, (context) => {
-      const received = context.source.receivedSpansPerSecondAt(context.nowMs, KEDA_RATE_WINDOW_SECONDS);
-      return received.kind === 'ok' ? received.value : undefined;
-    });
-  }
-
-  initialReplicas(load: LoadCurve): number {
-    return startingReplicas(load, this.fleetSettings);
-  }
-
-  control(context: ControlContext): void {
-    this.loop.control(context);
-  }
-
-  describe(): string {
-    return `KEDA prometheus trigger sum(rate(accepted + refused spans[2m])) threshold ${Math.round(this.thresholdSpansPerSecond)} spans/s per replica, polling ${this.loopSettings.pollingSeconds}s, ${describeBehavior(this.loopSettings.behavior)}`;
-  }
+/** One KEDA `prometheus` trigger with metricType AverageValue: the query, read from the simulated Prometheus, and its threshold. */
+export interface PrometheusTrigger {
+  readonly name: AutoscalerName;
+  /** The query as the ScaledObject would spell it (for the report). */
+  readonly query: string;
+  /** Threshold per replica, in the query's unit. */
+  readonly threshold: number;
+  readonly unit: string;
+  readonly read: (context: ControlContext) => RecordedValue;
 }
 
 /**
- * The naive KEDA recipe: a `prometheus` trigger on `sum(otelcol_exporter_queue_size{…})` with
- * metricType AverageValue and `threshold` batches per replica. Queues fill only when the backend falls
- * behind, so it scales on the backend's trouble rather than on load.
+ * The KEDA recipe for throughput: the spans/s the gateways receive against the capacity per replica
+ * the operator configured × 0.7.
  */
-export class KedaQueueAutoscaler implements Autoscaler {
-  readonly name: AutoscalerName = 'keda-prometheus-queue';
+export function receivedSpansTrigger(thresholdSpansPerSecond: number): PrometheusTrigger {
+  return {
+    name: 'keda-prometheus-rate',
+    query: 'sum(rate(otelcol_receiver_accepted_spans[2m]) + rate(otelcol_receiver_refused_spans[2m]))',
+    threshold: thresholdSpansPerSecond,
+    unit: 'spans/s',
+    read: (context) => context.source.receivedSpansPerSecondAt(context.nowMs, KEDA_RATE_WINDOW_SECONDS),
+  };
+}
+
+/**
+ * The naive KEDA recipe: queued batches per replica. Queues fill only when the backend falls behind,
+ * so it scales on the backend's trouble rather than on load.
+ */
+export function queueBatchesTrigger(thresholdBatches: number): PrometheusTrigger {
+  return {
+    name: 'keda-prometheus-queue',
+    query: 'sum(otelcol_exporter_queue_size)',
+    threshold: thresholdBatches,
+    unit: 'batches',
+    read: (context) => context.source.queueBatchesAt(context.nowMs),
+  };
+}
+
+/** KEDA polling a prometheus trigger and the HPA it drives; a query without an answer leaves the count alone. */
+export class KedaPrometheusAutoscaler implements Autoscaler {
+  readonly name: AutoscalerName;
   private readonly loop: KedaHpaLoop;
 
   constructor(
-    private readonly thresholdBatches: number,
+    private readonly trigger: PrometheusTrigger,
     private readonly fleetSettings: FleetSettings,
     private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
   ) {
-    this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: thresholdBatches }, (context) => {
-      const queued = context.source.queueBatchesAt(context.nowMs);
-      return queued.kind === 'ok' ? queued.value : undefined;
+    this.name = trigger.name;
+    this.loop = new KedaHpaLoop({ ...loopSettings, targetAverageValue: trigger.threshold }, (context) => {
+      const value = trigger.read(context);
+      return value.kind === 'ok' ? value.value : undefined;
     });
   }
 
@@ -200,7 +204,8 @@ export class KedaQueueAutoscaler implements Autoscaler {
   }
 
   describe(): string {
-    return `KEDA prometheus trigger sum(otelcol_exporter_queue_size) threshold ${this.thresholdBatches} batches, polling ${this.loopSettings.pollingSeconds}s, ${describeBehavior(this.loopSettings.behavior)}`;
+    const { trigger, loopSettings } = this;
+    return `KEDA prometheus trigger ${trigger.query} threshold ${Math.round(trigger.threshold)} ${trigger.unit} per replica, polling ${loopSettings.pollingSeconds}s, ${describeBehavior(loopSettings.behavior)}`;
   }
 }
 

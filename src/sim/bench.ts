@@ -9,10 +9,11 @@ import { AUTOSCALER_NAMES, replicasFor } from './autoscaler.ts';
 import {
   HPA_RESOURCE_BASELINES,
   HpaResourceAutoscaler,
-  KedaQueueAutoscaler,
-  KedaRateAutoscaler,
+  KedaPrometheusAutoscaler,
   losslessSpansPerSecondPerReplica,
   OracleAutoscaler,
+  queueBatchesTrigger,
+  receivedSpansTrigger,
   StaticPeakAutoscaler,
 } from './baseline-autoscalers.ts';
 import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
@@ -185,9 +186,9 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
     case 'hpa-cpu-mem':
       throw new Error(`${name} has no entry in HPA_RESOURCE_BASELINES`);
     case 'keda-prometheus-rate':
-      return new KedaRateAutoscaler(settings.capacitySpansPerReplica * KEDA_RATE_THRESHOLD_UTILIZATION, fleet, kedaDefaults);
+      return new KedaPrometheusAutoscaler(receivedSpansTrigger(settings.capacitySpansPerReplica * KEDA_RATE_THRESHOLD_UTILIZATION), fleet, kedaDefaults);
     case 'keda-prometheus-queue':
-      return new KedaQueueAutoscaler(options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES, fleet, kedaDefaults);
+      return new KedaPrometheusAutoscaler(queueBatchesTrigger(options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES), fleet, kedaDefaults);
     case 'scaler-reactive':
       return new ProjectScalerAutoscaler(settings, fleet, project, undefined);
     case 'scaler-forecast':
