@@ -7,7 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
 import { startPrometheus, waitForQuery } from '../support/prometheus.ts';
-import { logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
+import { DEMO_TRIGGER, demoReplicas, logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -108,12 +108,8 @@ describe('npm start (src/main.ts as a process)', () => {
       const started = await logLine(run, 'otel-gateway-scaler started');
       expect(started.prometheus).toBe('embedded demo');
       expect(run.stdout()).toMatch(/running the embedded demo.*--prometheus-url.*PROMETHEUS_URL.*--config FILE/);
-      const client = scalerClient(String(started.grpc));
-      const ref = { namespace: 'observability', name: 'otel-gateway', scalerMetadata: { gatewaySelector: 'job="otel-gateway",namespace="observability"', minReplicas: '2', maxReplicas: '60' } };
-      const response = await client.getMetrics({ scaledObjectRef: ref, metricName: 'otel-gateway-replicas' });
-      const replicas = response.metricValues[0]?.metricValue ?? -1;
-      expect(Number.isInteger(replicas) && replicas >= 2 && replicas <= 60).toBe(true);
-      client.close();
+      const replicas = await demoReplicas(String(started.grpc));
+      expect(Number.isInteger(replicas) && replicas >= DEMO_TRIGGER.minReplicas && replicas <= DEMO_TRIGGER.maxReplicas).toBe(true);
       run.child.kill('SIGTERM');
       expect(await run.exited).toEqual({ code: 0, signal: null });
     } finally {

@@ -5,8 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextCopiesOf, readDockerfile } from '../deploy/support/dockerfile.ts';
-import { healthClient, scalerClient } from '../keda/support/grpc-client.ts';
-import { logLine, spawnScaler } from '../support/scaler-process.ts';
+import { healthClient } from '../keda/support/grpc-client.ts';
+import { DEMO_TRIGGER, demoReplicas, logLine, spawnScaler } from '../support/scaler-process.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const packageJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
@@ -74,12 +74,8 @@ describe('npm run build', () => {
       health.close();
 
       // The embedded demo reads its ScaledObject from the built tree and decides from the simulated tier.
-      const client = scalerClient(String(started.grpc));
-      const ref = { namespace: 'observability', name: 'otel-gateway', scalerMetadata: { gatewaySelector: 'job="otel-gateway",namespace="observability"', minReplicas: '2', maxReplicas: '60' } };
-      const response = await client.getMetrics({ scaledObjectRef: ref, metricName: 'otel-gateway-replicas' });
-      const replicas = response.metricValues[0]?.metricValue ?? -1;
-      expect(Number.isInteger(replicas) && replicas >= 2 && replicas <= 60).toBe(true);
-      client.close();
+      const replicas = await demoReplicas(String(started.grpc));
+      expect(Number.isInteger(replicas) && replicas >= DEMO_TRIGGER.minReplicas && replicas <= DEMO_TRIGGER.maxReplicas).toBe(true);
 
       const page = await fetch(`${started.http}/`);
       expect(page.status).toBe(200);

@@ -175,7 +175,7 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
     });
   });
 
-  describe('bearer token', () => {
+  describe('credentials read from files (bearer token, basic auth)', () => {
     let dir: string;
     beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'prometheus-token-'));
@@ -212,23 +212,6 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
       expect(error.message).toContain(missing);
       expect(standIn!.requests.length).toBe(0);
     });
-  });
-
-  describe('Prometheus-compatible stores', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(join(tmpdir(), 'prometheus-store-'));
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-    it('sends the configured headers with every query, below the path prefix', async () => {
-      const source = sourceFor({ headers: { 'X-Scope-OrgID': 'team-a' }, pathPrefix: '/prometheus' });
-      await source.read(TARGET, SETTINGS);
-      await source.readAcceptedSpansHistory(TARGET, SETTINGS, { startMs: 0, endMs: 600_000, stepSeconds: 60 }).catch(() => undefined);
-      expect(await source.checkReachable()).toEqual({ kind: 'reachable' });
-      expect(new Set(standIn!.requests.map((request) => request.path))).toEqual(new Set(['/prometheus/api/v1/query', '/prometheus/api/v1/query_range']));
-      expect(new Set(standIn!.requests.map((request) => request.headers['x-scope-orgid']))).toEqual(new Set(['team-a']));
-    });
 
     it('sends basic auth with the password from its file, re-read on the next fetch, and never repeats it in errors', async () => {
       const passwordFile = join(dir, 'password');
@@ -254,6 +237,15 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
       expect(error.message).toContain(`basicAuth.passwordFile ${missing}`);
       expect(standIn!.requests.length).toBe(0);
     });
+  });
+
+  it('sends the configured headers with every query, below the path prefix', async () => {
+    const source = sourceFor({ headers: { 'X-Scope-OrgID': 'team-a' }, pathPrefix: '/prometheus' });
+    await source.read(TARGET, SETTINGS);
+    await source.readAcceptedSpansHistory(TARGET, SETTINGS, { startMs: 0, endMs: 600_000, stepSeconds: 60 }).catch(() => undefined);
+    expect(await source.checkReachable()).toEqual({ kind: 'reachable' });
+    expect(new Set(standIn!.requests.map((request) => request.path))).toEqual(new Set(['/prometheus/api/v1/query', '/prometheus/api/v1/query_range']));
+    expect(new Set(standIn!.requests.map((request) => request.headers['x-scope-orgid']))).toEqual(new Set(['team-a']));
   });
 
   describe('range windows', () => {

@@ -1,6 +1,7 @@
 // The scaler as a child process (`npm start`'s tsx or the built `node dist/main.js`), with its output
 // collected and its JSON log lines searchable.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { scalerClient } from '../keda/support/grpc-client.ts';
 
 export interface ScalerProcess {
   readonly child: ChildProcess;
@@ -41,4 +42,22 @@ export async function logLine(run: ScalerProcess, message: string, timeoutMs = 2
     await new Promise((resolveWait) => setTimeout(resolveWait, 50));
   }
   throw new Error(`no "${message}" log line; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+}
+
+/** The embedded demo's target as KEDA would name it, with the bounds its answer must respect. */
+export const DEMO_TRIGGER = {
+  ref: { namespace: 'observability', name: 'otel-gateway', scalerMetadata: { gatewaySelector: 'job="otel-gateway",namespace="observability"', minReplicas: '2', maxReplicas: '60' } },
+  minReplicas: 2,
+  maxReplicas: 60,
+} as const;
+
+/** Asks the scaler at `grpcAddress` for the demo target's replicas over a real gRPC GetMetrics call. */
+export async function demoReplicas(grpcAddress: string): Promise<number> {
+  const client = scalerClient(grpcAddress);
+  try {
+    const response = await client.getMetrics({ scaledObjectRef: DEMO_TRIGGER.ref, metricName: 'otel-gateway-replicas' });
+    return response.metricValues[0]?.metricValue ?? Number.NaN;
+  } finally {
+    client.close();
+  }
 }
