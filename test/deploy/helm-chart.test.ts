@@ -147,10 +147,24 @@ describe('helm template', () => {
     expect(findManifest(allOptions, 'PrometheusRule').spec.groups).toEqual(file.spec?.groups ?? file.groups);
   });
 
-  it('refuses TLS without a Secret, naming the value to set', () => {
-    const run = helm(['template', RELEASE.name, CHART_DIR, '--set', 'grpc.tls.enabled=true']);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('grpc.tls.secretName');
+  const refusals: { name: string; input: string[]; want: RegExp }[] = [
+    { name: 'TLS without a Secret, naming the value to set', input: ['grpc.tls.enabled=true'], want: /grpc\.tls\.secretName must name a kubernetes\.io\/tls Secret/ },
+    { name: 'a misspelt key, naming it (values.schema.json)', input: ['serviceMonitr.enabled=true'], want: /additional properties 'serviceMonitr' not allowed/ },
+    { name: 'a wrongly typed value, naming its path', input: ['exampleScaledObject.scaleInStep=one'], want: /\/exampleScaledObject\/scaleInStep': got string, want integer/ },
+    { name: 'no Prometheus server, which would start the embedded demo', input: ['prometheus.default=null'], want: /prometheus must define at least one server/ },
+    { name: 'TLS for KEDA without its client certificate Secret', input: ['exampleScaledObject.enabled=true', 'grpc.tls.enabled=true', 'grpc.tls.secretName=tls'], want: /exampleScaledObject\.tlsClientSecret must name the Secret/ },
+  ];
+  for (const row of refusals) {
+    it(`refuses ${row.name}`, () => {
+      const run = helm(['template', RELEASE.name, CHART_DIR, ...row.input.flatMap((value) => ['--set', value])]);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(row.want);
+    });
+  }
+
+  it('drops a server set to null and keeps the others', () => {
+    const config = serverConfigOf(renderChart(['--set', 'prometheus.default=null', '--set', 'prometheus.mimir.url=http://mimir:8080']));
+    expect(Object.keys(config.prometheus)).toEqual(['mimir']);
   });
 });
 

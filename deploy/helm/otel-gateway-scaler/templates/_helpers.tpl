@@ -50,12 +50,14 @@ server config names). One source, so the config's *File paths and the Deployment
 {{- $dir := include "scaler.secretsDir" . -}}
 {{- $files := list -}}
 {{- range $server, $settings := .Values.prometheus -}}
+{{- if $settings -}}
 {{- with $settings.bearerTokenSecret -}}
 {{- $files = append $files (dict "volume" (printf "prometheus-%s-token" $server) "secret" .name "key" .key "path" (printf "%s/prometheus-%s-token/%s" $dir $server .key)) -}}
 {{- end -}}
 {{- if and $settings.basicAuth $settings.basicAuth.passwordSecret -}}
 {{- with $settings.basicAuth.passwordSecret -}}
 {{- $files = append $files (dict "volume" (printf "prometheus-%s-password" $server) "secret" .name "key" .key "path" (printf "%s/prometheus-%s-password/%s" $dir $server .key)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -93,6 +95,7 @@ server config names). One source, so the config's *File paths and the Deployment
 {{- end -}}
 {{- $servers := dict -}}
 {{- range $name, $settings := .Values.prometheus -}}
+{{- if $settings -}}
 {{- $server := omit $settings "bearerTokenSecret" "basicAuth" -}}
 {{- with $settings.bearerTokenSecret -}}
 {{- $_ := set $server "bearerTokenFile" (printf "%s/prometheus-%s-token/%s" $dir $name .key) -}}
@@ -105,6 +108,10 @@ server config names). One source, so the config's *File paths and the Deployment
 {{- $_ := set $server "basicAuth" $auth -}}
 {{- end -}}
 {{- $_ := set $servers $name $server -}}
+{{- end -}}
+{{- end -}}
+{{- if not $servers -}}
+{{- fail "prometheus must define at least one server (e.g. prometheus.default.url): without one the scaler runs its embedded demo instead of reading gateways" -}}
 {{- end -}}
 {{- $slack := omit .Values.alerts.slack "webhookUrlSecret" -}}
 {{- $alerts := dict "rules" .Values.alerts.rules -}}
