@@ -243,6 +243,7 @@ async function main(): Promise<void> {
       selfMetrics,
       logger,
       nowMs: signals.nowMs,
+      clock: signals.demo ? 'simulated' : 'wall',
       ...(signals.demo ? { extraRoutes: demoRoutes(signals.demo) } : {}),
     });
     parts.push({ name: 'dashboard', stop: () => dashboard.stop() });

@@ -8,7 +8,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { echoValue, ScalerError } from '../errors.ts';
 import type { SignalHistory, TargetRef } from '../signals/signal-snapshot.ts';
 import { parseInstantMs, readJsonObject, readQuery } from './request-parsing.ts';
-import { historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
+import { type ClockKind, historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
 import type { WhatIfGate } from './what-if-gate.ts';
 import { parseWhatIfRequest, type WhatIfLimits } from './what-if-request.ts';
 
@@ -21,6 +21,8 @@ export interface ApiContext {
   /** Admits what-if replays (at most so many at once) and ends them at their deadline or at shutdown. */
   readonly whatIfGate: WhatIfGate;
   readonly nowMs: () => number;
+  /** Which clock nowMs reads, so the page can label its times. */
+  readonly clock: ClockKind;
 }
 
 /** The answer of POST …/whatif: the replay's result with the window, overrides and settings it ran with. */
@@ -62,7 +64,7 @@ function listTargets(context: ApiContext): ApiAnswer {
     .targets()
     .map((record) => targetSummaryView(record, nowMs))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  return { status: 200, body: { nowMs, targets } };
+  return { status: 200, body: { nowMs, clock: context.clock, targets } };
 }
 
 function history(context: ApiContext, record: TargetRecord, url: URL): ApiAnswer {
@@ -119,7 +121,7 @@ export async function answerApi(context: ApiContext, request: IncomingMessage, u
     case undefined:
       if (method !== 'GET') throw methodNotAllowed(method, 'GET');
       readQuery(url, []);
-      return { status: 200, body: targetDetailView(record, context.nowMs()) };
+      return { status: 200, body: { ...targetDetailView(record, context.nowMs()), nowMs: context.nowMs(), clock: context.clock } };
     case 'history':
       if (method !== 'GET') throw methodNotAllowed(method, 'GET');
       return history(context, record, url);

@@ -15,6 +15,7 @@ import { pageAssets } from './page-assets.ts';
 import { type ReadinessCheck, runReadiness } from './readiness.ts';
 import { pathSegments, readQuery } from './request-parsing.ts';
 import type { SelfMetrics } from './self-metrics.ts';
+import type { ClockKind } from './target-views.ts';
 import { WhatIfGate } from './what-if-gate.ts';
 import { DEFAULT_WHAT_IF_LIMITS, type WhatIfLimits } from './what-if-request.ts';
 
@@ -30,6 +31,8 @@ export interface DashboardOptions {
   readonly logger: Logger;
   /** The clock decisions are stamped with (the simulated clock in the demo); relative times like since=6h count back from it. */
   readonly nowMs?: () => number;
+  /** `simulated` when nowMs is the embedded demo's clock; the page labels its times with it. Default `wall`. */
+  readonly clock?: ClockKind;
   /** Each unset limit takes its default from DEFAULT_WHAT_IF_LIMITS. */
   readonly whatIfLimits?: Partial<WhatIfLimits>;
   /** More read-only paths answered with a body rendered per request, e.g. the embedded demo's simulated gateways' exposition. */
@@ -72,6 +75,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     whatIfLimits,
     whatIfGate,
     nowMs,
+    clock: options.clock ?? 'wall',
   };
   const untrackDecisions = selfMetrics.trackDecisionLog(options.decisionLog);
 

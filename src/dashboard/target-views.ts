@@ -17,6 +17,9 @@ import { type SignalView, sendFailedRatio, signalViews } from './signal-view.ts'
  */
 export type TargetStatus = 'critical' | 'warning' | 'scaling' | 'steady' | 'pending';
 
+/** Which clock times are on: the wall clock, or the embedded demo's simulated clock. */
+export type ClockKind = 'wall' | 'simulated';
+
 export interface TargetSummaryView {
   readonly namespace: string;
   readonly name: string;
@@ -28,6 +31,8 @@ export interface TargetSummaryView {
   /** What KEDA is answered: recommended in enforce mode, current in dry-run. */
   readonly answeredReplicas: number | null;
   readonly summary: string | null;
+  /** The HPA ignores the recommendation (inside its ±10 %): the tier holds at current. */
+  readonly withinHpaTolerance: boolean;
   readonly activeGuards: readonly GuardAction[];
   /** Time of the latest decision (ms since epoch). */
   readonly lastUpdateMs: number | null;
@@ -97,7 +102,7 @@ export function targetStatus(record: TargetRecord, nowMs: number): TargetStatus 
   if (decision.atMaxUnderPressure || decision.guards.some((guard) => guard.name === 'backendBottleneck')) return 'critical';
   const age = dataAgeSeconds(decision, nowMs);
   if (decision.guards.some((guard) => guard.effect === 'hold') || (age !== null && age > record.settings.staleAfterSeconds)) return 'warning';
-  if (decision.recommended !== decision.current) return 'scaling';
+  if (decision.recommended !== decision.current && !decision.withinHpaTolerance) return 'scaling';
   return 'steady';
 }
 
@@ -114,6 +119,7 @@ export function targetSummaryView(record: TargetRecord, nowMs: number): TargetSu
     recommendedReplicas: decision?.recommended ?? null,
     answeredReplicas: decision?.replicas ?? null,
     summary: decision?.summary ?? null,
+    withinHpaTolerance: decision?.withinHpaTolerance ?? false,
     activeGuards: decision?.guards ?? [],
     lastUpdateMs: decision?.at ?? null,
     lastSeenMs: record.lastSeenMs,

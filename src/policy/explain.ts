@@ -2,8 +2,8 @@
 // would do in dry-run) and the one cause that decided it, in words an SRE reads at 3 a.m. without
 // opening the code.
 import type { Mode } from '../config/target-metadata.ts';
-import { formatApproximate, formatPercent, formatSeconds } from './format.ts';
-import { HPA_TOLERANCE } from './guards.ts';
+import { formatApproximate, formatSeconds } from './format.ts';
+import { insideHpaTolerance } from './guards.ts';
 import type { ScaleInProgress } from './scale-in.ts';
 
 export interface SummaryFacts {
@@ -23,24 +23,28 @@ export interface SummaryFacts {
 
 function verb(facts: SummaryFacts): string {
   const { current, recommended, mode } = facts;
-  if (recommended === current) return mode === 'dry-run' ? `Holding at ${current} (dry run)` : `Holding at ${current}`;
+  // A change the HPA ignores leaves the tier where it is: that is a hold, whatever was recommended.
+  if (recommended === current || facts.withinHpaTolerance) return mode === 'dry-run' ? `Holding at ${current} (dry run)` : `Holding at ${current}`;
   const direction = recommended > current ? 'out' : 'in';
   const step = facts.scaleIn !== undefined ? ` (step ${facts.scaleIn.step} of ${facts.scaleIn.of})` : '';
   if (mode === 'dry-run') return `Would scale ${direction} ${current} → ${recommended}${step} (dry run, answering ${current})`;
   return `Scaling ${direction} ${current} → ${recommended}${step}`;
 }
 
-/** "Scaling in 10 → 9 (step 1 of 3): load has stayed below 10 replicas' worth for 90s; ~1,700 traces will be split." */
+/**
+ * "Scaling in 10 → 9 (step 1 of 3): load has stayed below 10 replicas' worth for 90s; ~1,700 traces will be split."
+ * "Holding at 20: 19 is inside the HPA's ±10%; load has stayed below 20 replicas' worth for 90s."
+ */
 export function summarize(facts: SummaryFacts): string {
   const parts: string[] = [];
+  if (facts.withinHpaTolerance) parts.push(insideHpaTolerance(facts.recommended));
   if (facts.clampCause !== undefined) parts.push(facts.clampCause);
   if (facts.holdCause !== undefined) parts.push(facts.holdCause);
   else if (facts.scaleIn !== undefined) parts.push(`load has stayed below ${facts.current} replicas' worth for ${formatSeconds(facts.scaleIn.belowForSeconds)}`);
   else parts.push(facts.leadingHeadline ?? 'no proposal has data');
-  if (facts.recommended < facts.current && facts.estimatedBrokenTraces > 0) {
+  if (facts.recommended < facts.current && facts.estimatedBrokenTraces > 0 && !facts.withinHpaTolerance) {
     parts.push(`~${formatApproximate(facts.estimatedBrokenTraces)} traces will be split`);
   }
-  if (facts.withinHpaTolerance) parts.push(`the HPA ignores a change this small (±${formatPercent(HPA_TOLERANCE)})`);
   return `${verb(facts)}: ${parts.join('; ')}.`;
 }
 

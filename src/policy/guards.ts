@@ -192,6 +192,11 @@ export function withinHpaTolerance(current: number, recommended: number): boolea
   return recommended !== current && Math.abs(1 - recommended / current) <= HPA_TOLERANCE;
 }
 
+/** "19 is inside the HPA's ±10%": why a recommendation leaves the count where it is (summary, guard, alerts, dashboard). */
+export function insideHpaTolerance(recommended: number): string {
+  return `${recommended} is inside the HPA's ±${formatPercent(HPA_TOLERANCE)}`;
+}
+
 /** The nearest count in the same direction the HPA would act on. */
 export function nearestCountOutsideTolerance(current: number, recommended: number): number {
   const direction = recommended > current ? 1 : -1;
@@ -205,7 +210,7 @@ export function hpaToleranceGuard(current: number, recommended: number): GuardRe
   if (!withinHpaTolerance(current, recommended)) return NOT_ACTED(recommended);
   const acted = nearestCountOutsideTolerance(current, recommended);
   const fix = recommended < current ? `it acts on ${acted} or fewer, more than the load allows` : `it acts once the recommendation reaches ${acted}`;
-  const reason = `The HPA ignores changes within ±${formatPercent(HPA_TOLERANCE)} of current: ${current} → ${recommended} will not happen; ${fix}.`;
+  const reason = `Holding at ${current}: ${insideHpaTolerance(recommended)}, so ${current} → ${recommended} will not happen; ${fix}.`;
   return { replicas: recommended, action: action('hpaTolerance', recommended, recommended, reason, 'note') };
 }
 

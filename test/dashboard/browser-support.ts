@@ -75,3 +75,33 @@ export function pixelsOfColour(page: Page, chartId: string, rgb: readonly [numbe
 export function whatIfTotals(page: Page): Promise<string[][]> {
   return page.$$eval('#whatif-totals tbody tr', (rows) => rows.map((row) => [...row.querySelectorAll('th, td')].map((cell) => cell.textContent ?? '')));
 }
+
+/** The colour of each series' marker in a chart's legend (the time column has none). */
+export function legendColours(page: Page, chartId: string): Promise<string[]> {
+  return page.$$eval(`#${chartId} .u-legend .u-series:not(:first-child) .u-marker`, (markers) => markers.map((marker) => getComputedStyle(marker).borderColor));
+}
+
+/**
+ * Pixels drawn in the outermost two columns of a chart's canvas. Axis labels are drawn on the canvas,
+ * so a label too wide for its axis shows up as ink at the edge it is cut at.
+ */
+export function inkAtCanvasEdges(page: Page, chartId: string): Promise<{ left: number; right: number }> {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`#${id} canvas`);
+    if (!canvas || canvas.width === 0) return { left: -1, right: -1 };
+    const { width, height } = canvas;
+    // Read a copy made for reading, so the chart's own canvas is not read back again (Chromium warns).
+    const copy = document.createElement('canvas');
+    copy.width = width;
+    copy.height = height;
+    const context = copy.getContext('2d', { willReadFrequently: true })!;
+    context.drawImage(canvas, 0, 0);
+    const data = context.getImageData(0, 0, width, height).data;
+    const inkInColumns = (from: number) => {
+      let count = 0;
+      for (let y = 0; y < height; y++) for (let x = from; x < from + 2; x++) if (data[(y * width + x) * 4 + 3]! > 0) count++;
+      return count;
+    };
+    return { left: inkInColumns(0), right: inkInColumns(width - 2) };
+  }, chartId);
+}

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardTargetUrl } from '../../src/alerts/dashboard-link.ts';
-import { LAPTOP, launchChromium, openWatchedPage, PHONE, pixelsOfColour, SCREENSHOTS, SERIES_RGB, type WatchedPage, whatIfTotals } from './browser-support.ts';
+import { PROPOSAL_NAMES } from '../../src/policy/decision.ts';
+import { inkAtCanvasEdges, LAPTOP, launchChromium, legendColours, openWatchedPage, PHONE, pixelsOfColour, SCREENSHOTS, SERIES_RGB, type WatchedPage, whatIfTotals } from './browser-support.ts';
 import { call, postJson, startTestDashboard, type TestDashboard } from './dashboard-fixture.ts';
 import { DEMO_TIERS } from './demo-tiers.ts';
 
@@ -51,6 +52,18 @@ describe('dashboard in Chromium', () => {
       expect(rows[index]!.summary).toContain(target.summary);
     }
     expect(new Set(api.targets.map((target) => target.status))).toEqual(new Set(['scaling', 'critical', 'steady']));
+
+    // A change the HPA ignores reads as a hold everywhere: status, replicas and the summary sentence.
+    const ignored = page.locator('tr[data-target="search/otel-gateway"]');
+    await expect.poll(() => ignored.getAttribute('class')).toContain('row-steady');
+    expect(await ignored.locator('td.summary').textContent()).toMatch(/^Holding at 20: 21 is inside the HPA's ±10%; /);
+    expect(await ignored.locator('td[data-label="Replicas"]').textContent()).toBe('20 (21 inside ±10%)');
+
+    // One time zone, labelled: every time on the page is UTC, as is the top bar's note.
+    const updated = await page.$$eval('td[data-label="Updated"]', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    expect(updated.every((text) => / UTC$/.test(text))).toBe(true);
+    expect(await page.textContent('#overview-note')).toMatch(/as of (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:\d{2} UTC$/);
+    expect(await page.textContent('#clock-note')).toBe('times in UTC');
     await page.screenshot({ path: join(SCREENSHOTS, 'overview-laptop.png'), fullPage: true });
   });
 
@@ -77,6 +90,14 @@ describe('dashboard in Chromium', () => {
     for (const [chartId, colour] of Object.entries(firstSeries)) {
       await expect.poll(() => pixelsOfColour(page, chartId, colour), { message: `${chartId} has its first series drawn` }).toBeGreaterThan(100);
     }
+    // Every proposal has a colour of its own; no axis label runs off a chart's edge.
+    const proposalColours = await legendColours(page, 'chart-proposals');
+    expect(proposalColours).toHaveLength(PROPOSAL_NAMES.length);
+    expect(new Set(proposalColours).size).toBe(PROPOSAL_NAMES.length);
+    for (const chartId of Object.keys(firstSeries)) {
+      expect(await inkAtCanvasEdges(page, chartId), `${chartId}: a label is cut at the canvas edge`).toEqual({ left: 0, right: 0 });
+    }
+    expect(await page.textContent('#why .muted')).toMatch(/^Decided (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:\d{2} UTC /);
     await page.screenshot({ path: join(SCREENSHOTS, 'target-laptop.png') });
     await page.screenshot({ path: join(SCREENSHOTS, 'target-laptop-full.png'), fullPage: true });
 
@@ -96,11 +117,13 @@ describe('dashboard in Chromium', () => {
     expect(Math.abs(Number(shown[0]![2]) - expected.replay.replicaHours)).toBeLessThanOrEqual(expected.replay.replicaHours * 0.005);
     expect(shown[2]!.slice(0, 3)).toEqual(['Scale actions', String(expected.actual.scaleActions), String(expected.replay.scaleActions)]);
     await expect.poll(() => pixelsOfColour(page, 'chart-whatif', SERIES_RGB.current)).toBeGreaterThan(100);
+    // The window says which days it spans, not only the time of day.
+    expect(await page.textContent('#whatif-result > p')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC → \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC, /);
     await page.locator('#whatif').screenshot({ path: join(SCREENSHOTS, 'whatif-laptop.png') });
   });
 
   it('asks for the token when the dashboard is protected, and opens with it', async () => {
-    const protectedDashboard = await startTestDashboard({ targets: DEMO_TIERS.slice(2), decidedSteps: 5, bearerToken: 'browser-test-token' });
+    const protectedDashboard = await startTestDashboard({ targets: DEMO_TIERS.slice(2, 3), decidedSteps: 5, bearerToken: 'browser-test-token' });
     try {
       const page = await open(LAPTOP);
       await page.goto(protectedDashboard.url);

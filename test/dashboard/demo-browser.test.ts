@@ -90,6 +90,9 @@ describe('the demo’s dashboard (npm start without Prometheus) in Chromium', ()
     await page.goto(dashboardUrl);
     await page.waitForSelector('tr.target-row[data-target="observability/otel-gateway"]');
     expect(await page.textContent('tr.target-row td.summary')).not.toBe('');
+    // The demo's times are on its simulated clock, and the page says so, in UTC like the rest.
+    expect(await page.textContent('#clock-note')).toBe('times in UTC on the demo’s simulated clock');
+    expect(await page.textContent('tr.target-row td[data-label="Updated"]')).toMatch(/ UTC, simulated$/);
     await page.screenshot({ path: join(SCREENSHOTS, 'demo-overview.png') });
 
     // The demo decides every 50 ms; compare the page with the answer it drew, not a later one.

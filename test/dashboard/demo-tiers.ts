@@ -1,6 +1,7 @@
-// Three gateway tiers with six hours of history, for the browser test and the screenshots in docs/:
+// Four gateway tiers with six hours of history, for the browser test and the screenshots in docs/:
 // a tier following a morning ramp (scaling), a dry-run tier whose backend started failing (holding),
-// and a steady tier. Evaluated by the real Advisor every minute up to NOW_MS.
+// a steady tier, and a large tier whose load asks for one more replica than it runs, a change the HPA
+// ignores (holding inside its ±10%). Evaluated by the real Advisor every minute up to NOW_MS.
 import { NOW_MS, type TestTarget } from './dashboard-fixture.ts';
 
 const HOUR_MS = 3_600_000;
@@ -43,5 +44,12 @@ export const DEMO_TIERS: readonly TestTarget[] = [
     origin: 'keda',
     metadata: { gatewaySelector: 'job="otel-gateway",namespace="payments"', minReplicas: '2', maxReplicas: '12' },
     script: (atMs) => ({ acceptedSpansPerSecond: steadyLoad(atMs), replicas: 4, queueFill: 0.12 }),
+  },
+  {
+    ref: { namespace: 'search', name: 'otel-gateway' },
+    origin: 'keda',
+    metadata: { gatewaySelector: 'job="otel-gateway",namespace="search"', minReplicas: '2', maxReplicas: '60' },
+    // 290k spans/s needs 21 replicas at 70 % of 20k; 21 is within 10 % of the 20 running.
+    script: () => ({ acceptedSpansPerSecond: 290_000, replicas: 20, queueFill: 0.1 }),
   },
 ];

@@ -81,7 +81,7 @@ describe('stateful scale-in', () => {
     const fits = (current: number, replicas: number): SignalOverrides => ({ currentReplicas: current, acceptedSpansPerSecond: replicas * PER_REPLICA });
     expectPolls([
       { atSeconds: 0, signals: fits(20, 19), want: { replicas: 20, guards: ['scaleInWindow'] } },
-      { atSeconds: 90, signals: fits(20, 19), want: { replicas: 19, withinHpaTolerance: true, summary: /^Scaling in 20 → 19 \(step 1 of/ } },
+      { atSeconds: 90, signals: fits(20, 19), want: { replicas: 19, withinHpaTolerance: true, summary: /^Holding at 20: 19 is inside the HPA's ±10%; load has stayed below 20 replicas' worth for /, reasons: /Holding at 20: 19 is inside the HPA's ±10%, so 20 → 19 will not happen/ } },
       { atSeconds: 120, signals: fits(20, 19), want: { replicas: 19, withinHpaTolerance: true } },
       { atSeconds: 150, signals: fits(20, 3), want: { replicas: 17, withinHpaTolerance: false, summary: /^Scaling in 20 → 17 \(step 1 of/ } },
       { atSeconds: 180, signals: fits(17, 3), want: { replicas: 17, guards: ['scaleInWindow'], summary: /the ring changed to 17/ } },

@@ -1,6 +1,7 @@
 // Every alert says what the scaler did about the situation; these sentences come from the Decision
 // (or the failed evaluation) so a message never claims an action the scaler did not take.
 import type { Decision, GuardAction, GuardName } from '../../policy/decision.ts';
+import { insideHpaTolerance } from '../../policy/guards.ts';
 import type { EvaluationFailure } from './alert-rule.ts';
 
 /** "1 replica", "6 replicas". */
@@ -16,6 +17,11 @@ export function guardActed(decision: Decision, name: GuardName): GuardAction | u
 /** One sentence: what the scaler answered, in the words of its mode (advisory targets only recommend). */
 export function describeScalerAction(decision: Decision, advisory: boolean): string {
   const { recommended, current } = decision;
+  // A change the HPA ignores changes nothing: say it held, and why, as the decision's summary does.
+  if (decision.withinHpaTolerance) {
+    const why = insideHpaTolerance(recommended);
+    return advisory ? `Advisory only: recommends keeping ${replicasText(current)} (${why}); nothing was changed.` : `Held at ${replicasText(current)}: ${why}, so the HPA does not act on it.`;
+  }
   if (advisory) {
     return recommended === current
       ? `Advisory only: recommends keeping ${replicasText(current)}; nothing was changed.`

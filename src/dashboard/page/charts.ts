@@ -2,7 +2,7 @@
 // legend, stepped lines for replica counts, and a width that follows its container (laptop or phone).
 import uPlot from 'uplot';
 import { el } from './dom.ts';
-import { formatNumber, formatPercent } from './format.ts';
+import { clockLabel, formatDateTime, formatNumber, formatPercent } from './format.ts';
 
 /** One line of a chart. `stepped` for counts that change in steps (replicas). */
 export interface LineSpec {
@@ -44,7 +44,8 @@ export const COLORS = {
   recommended: '#d62728',
   threshold: '#ff7f0e',
   secondary: '#17becf',
-  proposals: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'],
+  /** One colour per proposal (there are eight), none repeated: Tableau 10 without its greys. */
+  proposals: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf'],
 } as const;
 
 const HEIGHT_PX = 220;
@@ -63,6 +64,24 @@ function toSeconds(columns: ChartColumns): uPlot.AlignedData {
 
 const steppedPaths = uPlot.paths.stepped?.({ align: 1 });
 
+/** Times on the axis and in the legend are UTC, as everywhere on the page. */
+const utcDate = (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
+
+/**
+ * The y axis is as wide as its longest tick label ("12.3k ms") plus the tick and gap, measured with
+ * the canvas font, so no label is cut at the chart's left edge whatever the values are.
+ */
+function axisWidth(self: uPlot, values: string[] | undefined, axisIndex: number, cycle: number): number {
+  const axis = self.axes[axisIndex] as uPlot.Axis & { _size?: number; font?: [string, number, number] };
+  // uPlot lays out in cycles; keeping the first answer lets the layout settle.
+  if (cycle > 1 && axis._size !== undefined) return axis._size;
+  const longest = (values ?? []).reduce((widest, value) => (value.length > widest.length ? value : widest), '');
+  self.ctx.font = axis.font?.[0] ?? self.ctx.font;
+  const textWidth = longest === '' ? 0 : self.ctx.measureText(longest).width / devicePixelRatio;
+  const ticks = typeof axis.ticks === 'object' ? (axis.ticks.size ?? 10) : 10;
+  return Math.ceil(textWidth + ticks + (axis.gap ?? 5) + 4);
+}
+
 /** Draws a chart into a new <figure>; call update() with new columns, destroy() when the view goes. */
 export function createChart(spec: ChartSpec, columns: ChartColumns): ChartHandle {
   const plotArea = el('div', { class: 'chart-plot' });
@@ -72,10 +91,11 @@ export function createChart(spec: ChartSpec, columns: ChartColumns): ChartHandle
     height: HEIGHT_PX,
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
+    tzDate: utcDate,
     scales: { x: { time: true }, y: { range: (_self, min, max) => (spec.unit === 'ratio' ? [0, Math.max(1, max ?? 1)] : [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)]) } },
-    axes: [{}, { size: 56, values: (_self, ticks) => ticks.map((tick) => formatValue(spec.unit, tick)) }],
+    axes: [{ label: `time (${clockLabel()})`, labelSize: 20 }, { size: axisWidth, values: (_self, ticks) => ticks.map((tick) => formatValue(spec.unit, tick)) }],
     series: [
-      {},
+      { label: 'time', value: (_self, seconds) => (seconds === null ? '–' : formatDateTime(seconds * 1000)) },
       ...spec.lines.map(
         (line): uPlot.Series => ({
           label: line.label,

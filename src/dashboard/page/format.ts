@@ -1,4 +1,6 @@
-// Number and time formatting for the page: short, unit-bearing, and the same everywhere.
+// Number and time formatting for the page: short, unit-bearing, and the same everywhere. Times are
+// UTC, labelled, on the scaler's clock (the simulated one in the demo).
+import type { ClockKind } from '../target-views.ts';
 
 const withoutTrailingZeros = (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
 
@@ -28,12 +30,39 @@ export function formatAge(seconds: number | null | undefined): string {
   return `${(seconds / 86_400).toFixed(1)} d`;
 }
 
-/** Local date and time, without the date when it is today. */
+let clock: ClockKind = 'wall';
+let serverNowMs: number | undefined;
+
+/**
+ * Which clock the scaler's times are on (the embedded demo runs a simulated one) and its current time;
+ * set from every API answer that says so. Every time on the page is printed in UTC with this label.
+ */
+export function setClock(kind: ClockKind, nowMs: number): void {
+  clock = kind;
+  serverNowMs = nowMs;
+  const note = document.getElementById('clock-note');
+  if (note) note.textContent = kind === 'simulated' ? 'times in UTC on the demo’s simulated clock' : 'times in UTC';
+}
+
+/** "UTC", or "UTC, simulated" in the demo: the label every time and time axis carries. */
+export function clockLabel(): string {
+  return clock === 'simulated' ? 'UTC, simulated' : 'UTC';
+}
+
+const utc = (ms: number) => new Date(ms).toISOString();
+
+/** "2024-05-06 08:41:02 UTC": the date always, for windows and lists that may span days. */
+export function formatDateTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const iso = utc(ms);
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} ${clockLabel()}`;
+}
+
+/** "08:41:02 UTC", with the date in front when it is not the scaler's current day. */
 export function formatTime(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '–';
-  const date = new Date(ms);
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const sameDay = serverNowMs !== undefined && utc(ms).slice(0, 10) === utc(serverNowMs).slice(0, 10);
+  return sameDay ? `${utc(ms).slice(11, 19)} ${clockLabel()}` : formatDateTime(ms);
 }
 
 /** A value with the unit the API gives it, ratios as percentages. */

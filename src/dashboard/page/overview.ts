@@ -1,8 +1,8 @@
 // Fleet overview: one row per target with its status colour, replicas and the latest summary sentence.
-import type { TargetSummaryView } from '../target-views.ts';
+import type { ClockKind, TargetSummaryView } from '../target-views.ts';
 import { getJson } from './api-client.ts';
 import { el, replaceChildren } from './dom.ts';
-import { formatAge, formatTime } from './format.ts';
+import { formatAge, formatTime, setClock } from './format.ts';
 
 /** A view the router can mount and dispose. */
 export interface View {
@@ -30,7 +30,9 @@ export function targetHash(target: { namespace: string; name: string }): string 
 
 function replicasText(target: TargetSummaryView): string {
   if (target.currentReplicas === null || target.recommendedReplicas === null) return '–';
-  return target.currentReplicas === target.recommendedReplicas ? String(target.currentReplicas) : `${target.currentReplicas} → ${target.recommendedReplicas}`;
+  if (target.currentReplicas === target.recommendedReplicas) return String(target.currentReplicas);
+  // The HPA ignores a change inside its tolerance: the tier stays, so no arrow.
+  return target.withinHpaTolerance ? `${target.currentReplicas} (${target.recommendedReplicas} inside ±10%)` : `${target.currentReplicas} → ${target.recommendedReplicas}`;
 }
 
 function row(target: TargetSummaryView): HTMLTableRowElement {
@@ -65,13 +67,14 @@ export function showOverview(root: HTMLElement, onError: (error: unknown) => voi
 
   const load = async () => {
     try {
-      const answer = await getJson<{ targets: TargetSummaryView[] }>('/api/targets');
+      const answer = await getJson<{ nowMs: number; clock: ClockKind; targets: TargetSummaryView[] }>('/api/targets');
       if (disposed) return;
+      setClock(answer.clock, answer.nowMs);
       replaceChildren(body, ...answer.targets.map(row));
       note.textContent =
         answer.targets.length === 0
           ? 'No targets yet: KEDA has not polled this scaler and no advisoryTargets are declared in the server config.'
-          : `${answer.targets.length} target${answer.targets.length === 1 ? '' : 's'} · current → recommended replicas · refreshed ${formatTime(Date.now())}`;
+          : `${answer.targets.length} target${answer.targets.length === 1 ? '' : 's'} · current → recommended replicas · as of ${formatTime(answer.nowMs)}`;
     } catch (error) {
       if (!disposed) onError(error);
       return;

@@ -1,11 +1,11 @@
 // One target: the latest decision's reasons in plain words, its charts over time, the signals with
 // their thresholds, the effective settings, and the what-if form.
 import { PROPOSAL_NAMES } from '../../policy/decision.ts';
-import type { HistorySeriesView, TargetDetailView } from '../target-views.ts';
+import type { ClockKind, HistorySeriesView, TargetDetailView } from '../target-views.ts';
 import { getJson, targetPath } from './api-client.ts';
 import { COLORS, type ChartColumns, type ChartHandle, type ChartSpec, createChart } from './charts.ts';
 import { el, replaceChildren, scrollingTable } from './dom.ts';
-import { formatAge, formatTime, formatWithUnit } from './format.ts';
+import { formatAge, formatTime, formatWithUnit, setClock } from './format.ts';
 import { statusBadge, type View } from './overview.ts';
 import { whatIfSection } from './what-if-form.ts';
 
@@ -58,7 +58,7 @@ const CHARTS: readonly ChartDefinition[] = [
       id: 'chart-proposals',
       title: 'Replicas each proposal asked for',
       unit: 'count',
-      lines: PROPOSAL_NAMES.map((name, index) => ({ label: name, color: COLORS.proposals[index % COLORS.proposals.length]!, stepped: true })),
+      lines: PROPOSAL_NAMES.map((name, index) => ({ label: name, color: COLORS.proposals[index]!, stepped: true })),
     },
     columns: (h) => [h.atMs, ...PROPOSAL_NAMES.map((name) => h.proposals[name])],
   },
@@ -128,8 +128,7 @@ function whySection(detail: TargetDetailView): HTMLElement {
       { class: 'muted' },
       `Decided ${formatTime(decision.at)} · signals ${formatAge(target.dataAgeSeconds)} old${target.dataStale ? ' (stale)' : ''}`,
       decision.forecast ? ` · forecast ${decision.forecast.model}, q${decision.forecast.quantile}, fitted ${formatTime(decision.forecast.fittedAtMs)}` : '',
-      decision.estimatedBrokenTraces > 0 ? ` · this step would break about ${Math.round(decision.estimatedBrokenTraces)} traces` : '',
-      decision.withinHpaTolerance ? ' · inside the HPA’s 10% tolerance: the HPA will not act on it' : '',
+      decision.estimatedBrokenTraces > 0 && !decision.withinHpaTolerance ? ` · this step would break about ${Math.round(decision.estimatedBrokenTraces)} traces` : '',
     ),
   );
 }
@@ -215,10 +214,11 @@ export function showTarget(root: HTMLElement, namespace: string, name: string, o
     try {
       const query = since === '' ? '' : `?since=${encodeURIComponent(since)}`;
       const [detail, history] = await Promise.all([
-        getJson<TargetDetailView>(targetPath(namespace, name)),
+        getJson<TargetDetailView & { nowMs: number; clock: ClockKind }>(targetPath(namespace, name)),
         getJson<HistorySeriesView>(targetPath(namespace, name, `/history${query}`)),
       ]);
       if (disposed || mine !== generation) return;
+      setClock(detail.clock, detail.nowMs);
       const target = detail.target;
       replaceChildren(
         header,
@@ -229,7 +229,13 @@ export function showTarget(root: HTMLElement, namespace: string, name: string, o
           statusBadge(target.status),
           el('span', null, `mode ${target.mode}`),
           el('span', null, `origin ${target.origin}`),
-          el('span', null, `replicas ${target.currentReplicas ?? '–'} → ${target.recommendedReplicas ?? '–'} recommended`),
+          el(
+            'span',
+            null,
+            target.withinHpaTolerance
+              ? `replicas ${target.currentReplicas}, holding (${target.recommendedReplicas} recommended is inside the HPA’s ±10%)`
+              : `replicas ${target.currentReplicas ?? '–'} → ${target.recommendedReplicas ?? '–'} recommended`,
+          ),
           el('span', null, `KEDA is answered ${target.answeredReplicas ?? '–'}`),
         ),
       );

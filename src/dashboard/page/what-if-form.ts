@@ -5,7 +5,7 @@ import type { TargetDetailView } from '../target-views.ts';
 import { ApiError, postJson, targetPath } from './api-client.ts';
 import { COLORS, type ChartHandle, createChart } from './charts.ts';
 import { el, replaceChildren, scrollingTable } from './dom.ts';
-import { formatNumber, formatTime } from './format.ts';
+import { formatDateTime, formatNumber } from './format.ts';
 
 /** The settings people most often try other values for; any scalerMetadata key is accepted by the API. */
 const OVERRIDABLE_KEYS = [
@@ -63,7 +63,7 @@ function resultView(answer: WhatIfAnswer): { element: HTMLElement; chart: ChartH
     el(
       'p',
       null,
-      `${formatTime(answer.window.fromMs)} → ${formatTime(answer.window.toMs)}, ${answer.steps} steps of ${answer.window.stepSeconds} s (${answer.comparedSteps} with load and replica data)`,
+      `${formatDateTime(answer.window.fromMs)} → ${formatDateTime(answer.window.toMs)}, ${answer.steps} steps of ${answer.window.stepSeconds} s (${answer.comparedSteps} with load and replica data)`,
       overrides.length > 0 ? ` · overrides: ${overrides.map(([key, value]) => `${key}=${value}`).join(', ')}` : ' · no overrides: the current settings replayed',
     ),
     scrollingTable(
@@ -79,7 +79,7 @@ function resultView(answer: WhatIfAnswer): { element: HTMLElement; chart: ChartH
           'details',
           null,
           el('summary', null, `What-if scale actions (${answer.replay.scaleActions})`),
-          el('ul', { class: 'actions' }, ...answer.scaleActions.slice(0, LISTED_ACTIONS).map((action) => el('li', null, `${formatTime(action.atMs)}: ${action.from} → ${action.to} — ${action.summary}`))),
+          el('ul', { class: 'actions' }, ...answer.scaleActions.slice(0, LISTED_ACTIONS).map((action) => el('li', null, `${formatDateTime(action.atMs)}: ${action.from} → ${action.to} — ${action.summary}`))),
           answer.scaleActions.length > LISTED_ACTIONS || answer.scaleActionsTruncated ? el('p', { class: 'muted' }, 'Later actions are left out here; the API answer lists up to 200.') : null,
         )
       : el('p', { class: 'muted' }, 'The what-if policy would not have changed the replica count in this window.'),
