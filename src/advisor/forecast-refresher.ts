@@ -43,6 +43,8 @@ export interface ForecastRefresherOptions {
   readonly forgetAfterSeconds: number;
   readonly logger: AdvisorLogger;
   readonly nowMs?: () => number;
+  /** Computes a fit; default forecast(). The benchmark passes one that reuses fits of identical histories. */
+  readonly forecast?: typeof forecast;
 }
 
 /** The latest fit of one target. */
@@ -231,7 +233,7 @@ export class ForecastRefresher {
       const index = Math.round((sample.timestampMs - startMs) / stepMs) - 1;
       if (index >= 0 && index < values.length) values[index] = sample.value;
     }
-    const result = forecast(
+    const result = (this.options.forecast ?? forecast)(
       { values, stepSeconds, startMs },
       { horizonSteps: this.horizonSteps(endMs, nowMs, stepSeconds, settings), quantile: settings.forecastQuantile },
     );

@@ -17,6 +17,7 @@ import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scen
 import { simulatedTargetSettings } from './simulated-target.ts';
 import { parseBurstSpec, parseOutageSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
+import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trace-csv.ts';
 
 /** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
@@ -298,6 +299,7 @@ export function runBenchCli(argv: readonly string[], io: CommandIo): Promise<num
     try {
       result = await runBench({
         ...options,
+        forecast: cachedForecaster(defaultForecastCacheDir()).forecast,
         onResult: (policy) => progress.update(`${++finished}/${total} autoscalers simulated (${policy.name} last) after ${elapsed()} s`),
       });
     } catch (error) {

@@ -13,6 +13,7 @@ import { type CommandIo, type CommandSpec, type OptionValues, processIo, progres
 import { benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
 import { formatMatrixSummary, formatMatrixTable, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
 import type { Trace } from './trace-csv.ts';
+import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 
 /** The shared traces, beside the repository (read by path, never copied in). */
 export const SHARED_TRACES_DIR = fileURLToPath(new URL('../../../shared/traces/', import.meta.url));
@@ -70,7 +71,7 @@ export async function runMatrixCell(job: MatrixJob): Promise<MatrixCell> {
     traces.set(job.tracePath, trace);
   }
   const options = benchOptionsFrom(cli, trace);
-  const result = await runBench(options);
+  const result = await runBench({ ...options, forecast: cachedForecaster(defaultForecastCacheDir()).forecast });
   const entries = result.policies.map(matrixEntry);
   markParetoDominated(entries);
   return {

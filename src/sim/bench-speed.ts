@@ -7,6 +7,7 @@ import { type CommandIo, type CommandSpec, processIo, progressLine, runCommand, 
 import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench } from './bench.ts';
 import { BENCH_COMMAND, benchCliOptions, benchOptionsFrom } from './bench-cli.ts';
+import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { ScenarioSpecError } from './scenario.ts';
 
 const { json: _json, plot: _plot, ...SCENARIO_OPTIONS } = BENCH_COMMAND.options;
@@ -15,8 +16,12 @@ export const SPEED_COMMAND: CommandSpec = {
   name: 'bench:speed',
   usage: ['npm run bench:speed -- [options]'],
   summary: `Runs the scenario \`npm run bench\` runs with the same flags and prints, per autoscaler, the
-simulated steps, wall and CPU seconds and steps per second instead of the results.`,
-  options: SCENARIO_OPTIONS,
+simulated steps, wall and CPU seconds and steps per second instead of the results. Forecast fits come
+from the cache \`npm run bench\` fills (identical histories, identical fits) unless --cold.`,
+  options: {
+    ...SCENARIO_OPTIONS,
+    cold: { group: 'Output', description: 'compute every forecast fit instead of reusing the cached fits of identical histories' },
+  },
   footer: BENCH_COMMAND.footer,
 };
 export interface AutoscalerSpeed {
@@ -53,13 +58,16 @@ export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promis
     const progress = progressLine(io);
     let result: Awaited<ReturnType<typeof runBench>>;
     let names: readonly string[] = AUTOSCALER_NAMES;
+    let cache: ReturnType<typeof cachedForecaster> | undefined;
     try {
       const options = benchOptionsFrom(benchCliOptions(values));
       names = options.autoscalers ?? AUTOSCALER_NAMES;
+      cache = values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
       let wallMark = performance.now();
       let cpuMark = cpuSecondsNow();
       result = await runBench({
         ...options,
+        ...(cache ? { forecast: cache.forecast } : {}),
         onResult: (policy) => {
           const wallNow = performance.now();
           const cpuNow = cpuSecondsNow();
@@ -78,6 +86,8 @@ export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promis
     const { steps, stepSeconds, traceName } = result.scenario;
     io.out(`${traceName}: ${steps} steps of ${stepSeconds} s per autoscaler, ${names.length} autoscalers, node ${process.version}\n\n`);
     io.out(`${formatSpeedTable(rows.map((row) => ({ ...row, steps })))}\n`);
+    const fits = cache ? `${cache.stats.hits} forecast fits reused, ${cache.stats.misses} computed (cache ${defaultForecastCacheDir()})` : 'every forecast fit computed (--cold)';
+    io.out(`\n${fits}\n`);
     return 0;
   });
 }

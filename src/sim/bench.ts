@@ -19,6 +19,7 @@ import {
 import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
 import type { ScaledObjectSpec } from './example-scaled-object.ts';
 import { Fleet } from './fleet.ts';
+import type { Forecaster } from './forecast-cache.ts';
 import { FleetRecorder } from './fleet-recorder.ts';
 import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
@@ -69,6 +70,8 @@ export interface BenchOptions {
   readonly autoscalers?: readonly AutoscalerName[];
   /** Called after each autoscaler's run (progress output). */
   readonly onResult?: (result: PolicyResult) => void;
+  /** How scaler-forecast computes its fits; default forecast(). The CLIs pass the cached one (forecast-cache.ts). */
+  readonly forecast?: Forecaster;
 }
 
 export interface PolicyResult extends ElasticityMetrics {
@@ -195,6 +198,7 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
       return new ProjectScalerAutoscaler(settings, fleet, project, {
         refitSchedule: SERVER_DEFAULTS.forecast.refitSchedule,
         forgetAfterSeconds: parseDurationSeconds(SERVER_DEFAULTS.advisor.forgetAfter)!,
+        ...(options.forecast ? { forecast: options.forecast } : {}),
       });
     case 'oracle':
       return new OracleAutoscaler(fleet, losslessSpansPerSecondPerReplica(fleet));

@@ -16,6 +16,7 @@ import type { PolicyState } from '../policy/policy-state.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { KedaHpaLoop } from './autoscaler.ts';
 import { startingReplicas } from './baseline-autoscalers.ts';
+import type { Forecaster } from './forecast-cache.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import type { LoadCurve } from './load-curve.ts';
 import { SIMULATED_TARGET } from './simulated-target.ts';
@@ -31,6 +32,8 @@ export interface SimulatedForecasts {
   readonly refitSchedule: string;
   /** Targets not asked for a forecast for this long are forgotten (server config `advisor.forgetAfter`). */
   readonly forgetAfterSeconds: number;
+  /** Computes each fit; default forecast() (see forecast-cache.ts for the benchmark's cached one). */
+  readonly forecast?: Forecaster;
 }
 
 /** The refresher logs each refit; a benchmark of thousands of refits keeps quiet. */
@@ -73,6 +76,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       forgetAfterSeconds: forecasts.forgetAfterSeconds,
       logger: QUIET,
       nowMs: () => context.nowMs,
+      ...(forecasts.forecast ? { forecast: forecasts.forecast } : {}),
     });
     this.nextRefitMs = nextCronMatch(this.refitSchedule!, context.nowMs + 1, context.nowMs + REFIT_SEARCH_MS) ?? Number.POSITIVE_INFINITY;
     return this.refresher.refit(SIMULATED_TARGET, this.settings, context.nowMs);
