@@ -11,9 +11,8 @@
 // Prometheus discovers gateways through a file_sd file rewritten the same way. Each gateway's
 // /metrics is reached through a TCP relay, so a test can make one gateway's metrics endpoint
 // unreachable while the gateway keeps running (a partial scrape).
-import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket, connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../support/free-port.ts';
@@ -23,6 +22,8 @@ import { agentConfig, DEFAULT_GATEWAY_SETTINGS, type GatewayConfigSettings, gate
 import { type CollectorProcess, type CpuLimit, collectorBinary, startCollectorProcess } from './collector-process.ts';
 
 export const GATEWAY_HOSTNAME = 'otel-gateway.collector-tier.test';
+/** One memory page: a write of this size reaches readers whole. */
+const HOSTS_FILE_BYTES = 4096;
 /** Gateways are picked by this selector, as a ScaledObject's gatewaySelector would. */
 export const GATEWAY_SELECTOR = `job="${DEFAULT_GATEWAY_JOB}"`;
 
@@ -124,8 +125,19 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
   const live: (Gateway & { relay: MetricsRelay })[] = [];
   let nextGateway = 1;
 
+  // The hosts file keeps one size and is rewritten by one write at offset 0: truncating and writing
+  // would let a resolver read a half-written file, see fewer gateways, and change the ring twice.
+  writeFileSync(hostsFile, Buffer.alloc(HOSTS_FILE_BYTES, '\n'));
   const publish = () => {
-    writeFileSync(hostsFile, `127.0.0.1 localhost\n${live.map((gateway) => `${gateway.address} ${GATEWAY_HOSTNAME}\n`).join('')}`);
+    const content = Buffer.from(`127.0.0.1 localhost\n${live.map((gateway) => `${gateway.address} ${GATEWAY_HOSTNAME}\n`).join('')}`);
+    if (content.length > HOSTS_FILE_BYTES) throw new Error(`too many gateways for a ${HOSTS_FILE_BYTES}-byte hosts file`);
+    const padded = Buffer.concat([content, Buffer.alloc(HOSTS_FILE_BYTES - content.length, '\n')]);
+    const fd = openSync(hostsFile, 'r+');
+    try {
+      writeSync(fd, padded, 0, padded.length, 0);
+    } finally {
+      closeSync(fd);
+    }
     writeFileSync(fileSd, JSON.stringify([{ targets: live.map((gateway) => gateway.scrapeTarget), labels: {} }]));
   };
   publish();
