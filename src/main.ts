@@ -1,4 +1,4 @@
-// Composition root (DESIGN.md "Layout"): reads the command line and the config, builds every part,
+// Composition root: reads the command line and the config, builds every part,
 // wires them, starts them, and stops them on SIGTERM/SIGINT. It decides nothing and holds no logic a
 // part could own. With no Prometheus configured it runs the embedded demo: the simulated gateway
 // tier stands in for Prometheus under the name `default`, on the demo's simulated clock.

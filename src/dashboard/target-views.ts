@@ -1,6 +1,6 @@
 // What the JSON API answers about targets, built from DecisionLog records only: every number shown
-// comes from a Decision or the target's settings (DESIGN.md: "Every number the dashboard shows comes
-// from a Decision"). Pure: `nowMs` is passed in.
+// comes from a Decision or the target's settings, so the page never computes a figure of its own.
+// Pure: `nowMs` is passed in.
 import type { TargetOrigin, TargetRecord } from '../advisor/decision-log.ts';
 import type { MetadataKey, Mode, TargetSettings } from '../config/target-metadata.ts';
 import type { ErrorCode } from '../errors.ts';

@@ -1,4 +1,4 @@
-// Capacity per replica learned from the gateways' own CPU (DESIGN.md "Learned, not assumed"): each
+// Capacity per replica learned from the gateways' own CPU (docs/how-it-decides.md): each
 // sample pairs one gateway's CPU use (rate of otelcol_process_cpu_seconds, in cores) with its accepted
 // spans/s over the same step, and the CPU it may use (its limit or request). CPU grows with load, so
 // utilization = idle + spans / capacity fits a line; where that line reaches 100 % is the capacity.

@@ -1,5 +1,5 @@
 // decide(): the one decision function the gRPC scaler, the advisory dashboard and the benchmark share
-// (DESIGN.md "Decision model"). Pure and deterministic: the caller passes `now`, the snapshot, the
+// (docs/how-it-decides.md). Pure and deterministic: the caller passes `now`, the snapshot, the
 // optional forecast and calendar, and the target's previous PolicyState; it gets the Decision and the
 // next state back. Nothing here reads a clock, does I/O or logs.
 import type { TargetSettings } from '../config/target-metadata.ts';

@@ -1,5 +1,5 @@
-// The stateless guards of the decision model, in the order `decide` applies them (DESIGN.md "Decision
-// model"): each takes the count so far and returns the count after it with the action it took, like
+// The stateless guards of the decision model, in the order `decide` applies them (docs/how-it-decides.md
+// "Guards, in order"): each takes the count so far and returns the count after it with the action it took, like
 // the HPA's normalisation steps. The stateful scale-in guard lives in scale-in.ts.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { GuardAction, GuardName } from './decision.ts';

@@ -1,4 +1,4 @@
-// The proposals of the decision model (DESIGN.md "Decision model"): each sizes the tier from one kind
+// The proposals of the decision model (docs/how-it-decides.md "Proposals"): each sizes the tier from one kind
 // of evidence and says why, in the manner of the HPA's per-metric replica calculations. A proposal
 // whose input is missing asks for nothing (replicas undefined) and says which input; the
 // missing-data guard then decides what that means for the whole decision.

@@ -38,7 +38,7 @@ import type { Trace } from './trace-csv.ts';
  */
 export const DEFAULT_QUEUE_THRESHOLD_BATCHES = 100;
 
-/** keda-prometheus-rate's threshold per replica: the trigger's capacity at 70 % (DESIGN.md's target utilization). */
+/** keda-prometheus-rate's threshold per replica: the trigger's capacity at 70 % (the target utilization). */
 const KEDA_RATE_THRESHOLD_UTILIZATION = 0.7;
 
 /** The server config's default refit schedule and forget time: what the scaler runs with out of the box. */

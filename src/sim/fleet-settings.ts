@@ -1,5 +1,5 @@
-// The simulated gateway tier's parameters: the defaults are DESIGN.md's "Simulator defaults" table,
-// plus the model constants that table leaves to the simulator (named here so the report can print
+// The simulated gateway tier's parameters: the defaults of docs/benchmark.md's "The simulated tier"
+// table, including the model constants (named here so the report can print
 // every number a run used). Every autoscaler in one run sees the same settings.
 import { DNS_RESOLVER_INTERVAL_SECONDS } from '../config/target-metadata.ts';
 
@@ -51,7 +51,7 @@ export interface FleetSettings {
   readonly hotGatewayLoadMultiple: number;
 }
 
-/** DESIGN.md "Simulator defaults", and the model constants chosen for what the table leaves open. */
+/** The simulated tier's defaults (docs/benchmark.md "The simulated tier"), model constants included. */
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   stepSeconds: 5,
   capacitySpansPerSecond: 20_000,

@@ -1,4 +1,4 @@
-// The simulated gateway tier (DESIGN.md "Fleet model"): pods with a startup delay and the DNS
+// The simulated gateway tier (docs/benchmark.md "The simulated tier"): pods with a startup delay and the DNS
 // resolver interval before the ring sends them traffic, one pooled state for the replicas on the
 // ring, draining or killed pods on scale-in, the memory_limiter in front, a backend whose capacity
 // is shared by every exporting replica. It keeps exact span accounting and what Prometheus would see.

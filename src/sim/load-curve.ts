@@ -15,7 +15,7 @@ export interface LoadCurve {
 }
 
 /**
- * The capacity and utilization a trace's peak is sized against: DESIGN.md's defaults, fixed, so that
+ * The capacity and utilization a trace's peak is sized against: the simulated tier's nominal defaults, fixed, so that
  * changing the fleet's true capacity changes the fleet and not the load it is offered.
  */
 export const NOMINAL_CAPACITY_SPANS_PER_SECOND = 20_000;

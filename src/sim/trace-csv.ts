@@ -1,4 +1,4 @@
-// Workload traces as ../shared/traces/ stores them: CSV `timestamp,value` with ISO-8601 timestamps
+// Workload traces (the public traces docs/benchmark.md describes): CSV `timestamp,value` with ISO-8601 timestamps
 // and an empty value where the source had no data. Parsing is strict so a wrong file fails with the
 // line and the fix, never with a silently shifted or zero-filled load.
 

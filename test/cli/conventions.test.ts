@@ -8,6 +8,7 @@ import { MAIN_COMMAND } from '../../src/cli/args.ts';
 import type { CommandSpec } from '../../src/cli/command-line.ts';
 import { BENCH_COMMAND } from '../../src/sim/bench-cli.ts';
 import { MATRIX_COMMAND } from '../../src/sim/bench-matrix-cli.ts';
+import { SPEED_COMMAND } from '../../src/sim/bench-speed.ts';
 import { BACKTEST_COMMAND } from '../../forecasting/backtest-cli.ts';
 import { BENCH_GRPC_COMMAND } from '../bench/bench-grpc.ts';
 
@@ -27,6 +28,7 @@ const TOOLS: { script: string; spec: CommandSpec; missingFile?: string[] }[] = [
   { script: 'src/main.ts', spec: MAIN_COMMAND, missingFile: ['--config', MISSING] },
   { script: 'src/sim/bench-cli.ts', spec: BENCH_COMMAND, missingFile: ['--trace', MISSING] },
   { script: 'src/sim/bench-matrix-cli.ts', spec: MATRIX_COMMAND, missingFile: ['--traces', MISSING] },
+  { script: 'src/sim/bench-speed.ts', spec: SPEED_COMMAND, missingFile: ['--trace', MISSING] },
   { script: 'forecasting/backtest-cli.ts', spec: BACKTEST_COMMAND, missingFile: ['--trace', MISSING] },
   { script: 'test/bench/bench-grpc.ts', spec: BENCH_GRPC_COMMAND },
 ];

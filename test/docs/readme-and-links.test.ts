@@ -1,6 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALERT_RULE_NAMES } from '../../src/alerts/rules/alert-rule.ts';
+import type { ErrorCode } from '../../src/errors.ts';
+import { GUARD_NAMES } from '../../src/policy/decision.ts';
 import { docFile, docHeadings } from '../support/docs.ts';
+
+/** The errors an evaluation of a target can end in, shown as its last error on the dashboard. */
+const TARGET_ERRORS: readonly ErrorCode[] = ['PROMETHEUS_UNAVAILABLE', 'CURRENT_REPLICAS_UNKNOWN', 'EVALUATION_TIMEOUT', 'INVALID_METADATA', 'UNKNOWN_PROMETHEUS'];
 
 const DOCS = readdirSync(new URL('../../docs/', import.meta.url))
   .filter((name) => name.endsWith('.md'))
@@ -70,5 +76,14 @@ describe('links in README.md and docs/', () => {
   it('no document points at files a user of the repository does not have', () => {
     const outside = ALL.filter((file) => /\.\.\/shared\/traces|DESIGN\.md/.test(docFile(file)));
     expect(outside).toEqual([]);
+  });
+});
+
+describe('docs/runbook.md', () => {
+  const runbook = docFile('docs/runbook.md');
+
+  it('says what to check for every guard, every alert rule and every error a target can show', () => {
+    const named = [...GUARD_NAMES, ...ALERT_RULE_NAMES, ...TARGET_ERRORS];
+    expect(named.filter((name) => !runbook.includes(`\`${name}\``))).toEqual([]);
   });
 });
