@@ -7,7 +7,7 @@
 //   dist/deploy/examples/gateway/scaled-object.yaml   the demo's ScaledObject
 // `--out-dir DIR` builds elsewhere (the build test does); the default is dist/.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,9 @@ async function buildInto(outDir: string): Promise<void> {
   writeFileSync(join(outDir, 'main.js'), ENTRY_POINT);
   chmodSync(join(outDir, 'main.js'), 0o755);
   // The built tree is ES modules like the sources; a package.json here keeps that true when dist/ is copied alone.
-  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+  // Name and version too: `--version` reads them from the nearest package.json of the project.
+  const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ name, version, type: 'module' }, null, 2)}\n`);
 }
 
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } }, strict: true });

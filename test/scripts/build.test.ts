@@ -63,6 +63,11 @@ describe('npm run build', () => {
     expect(help).toContain('--prometheus-url');
   });
 
+  it('`node dist/main.js --version` prints the version from package.json', () => {
+    const version = execFileSync(process.execPath, [join(dist, 'main.js'), '--version'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect(version).toBe(`${(packageJson as unknown as { version: string }).version}\n`);
+  });
+
   it('starts from the built tree with production dependencies only: answers gRPC, serves the bundled page, and exits 0 on SIGTERM', async () => {
     const config = join(root, 'demo.yaml');
     writeFileSync(config, ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', ''].join('\n'));
