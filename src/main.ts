@@ -8,6 +8,7 @@ import { AdvisoryLoop } from './advisor/advisory-loop.ts';
 import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-provider.ts';
 import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
+import { StartupRefresher } from './advisor/startup-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
 import { projectVersion, UsageError } from './cli/command-line.ts';
@@ -21,6 +22,7 @@ import { type ExtraRoute, startDashboard } from './dashboard/start-dashboard.ts'
 import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
 import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
+import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
@@ -42,7 +44,7 @@ const DEMO_REFIT_SCHEDULE = '* * * * *';
 /** Where signals come from and on which clock decisions are made. */
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
-  readonly history: SignalHistory & CpuLoadHistory;
+  readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
   /** node-cron schedule of forecast refits. */
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
     configError(error);
   }
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, logger: logger.child({ component: 'capacity' }) });
+  const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, logger: logger.child({ component: 'startup' }) });
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
     ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
+    startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

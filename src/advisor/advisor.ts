@@ -6,6 +6,8 @@ import type { TargetDefaults } from '../config/server-config.ts';
 import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
+import type { StartupEstimate } from '../policy/startup-estimate.ts';
+import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -21,6 +23,8 @@ import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
 export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ForecastInput | undefined;
 /** Supplies what the gateways' CPU says about capacity (CapacityRefresher; undefined = not read yet). */
 export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
+/** Supplies what scale-outs say about pod startup (StartupRefresher; undefined = not read yet). */
+export type StartupProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => StartupEstimate | undefined;
 /** Supplies the calendar windows active for a target at `nowMs`. */
 export type CalendarProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CalendarInput | undefined;
 
@@ -36,6 +40,7 @@ export interface AdvisorOptions {
   readonly forecastFor?: ForecastProvider;
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
+  readonly startupFor?: StartupProvider;
   /** Where listener and hook failures are reported; they never fail an evaluation. */
   readonly logger?: AdvisorLogger;
 }
@@ -167,7 +172,11 @@ export class Advisor implements TargetEvaluator, DecisionLog {
         // the same decision, not recorded twice, and windows not advanced twice.
         return { decision: latest, active: isActive(latest, settings) };
       }
-      const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, settings, nowMs), key);
+      const startup = this.hook('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key);
+      const startupEstimate = startup.kind === 'failed' ? undefined : startup.value;
+      // The forecast looks ahead by the startup pods actually take, once scale-outs have shown it.
+      const forecastSettings = withStartup(settings, startupInUse(settings, startupEstimate));
+      const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
       const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
       const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
@@ -177,6 +186,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
           forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value,
           calendar: calendar.kind === 'failed' ? undefined : calendar.value,
           capacity: capacity.kind === 'failed' ? undefined : capacity.value,
+          startup: startupEstimate,
         },
         settings,
         entry.state,

@@ -3,6 +3,7 @@
 // but the snapshot is optional, so a target without a forecast is decided on its signals alone.
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
+import type { StartupEstimate } from './startup-estimate.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 
 /**
@@ -44,4 +45,6 @@ export interface DecideInput {
    * undefined when it was not read, and then the trigger's capacitySpansPerReplica is used.
    */
   readonly capacity?: CapacityEstimate;
+  /** What scale-outs say about pod startup (signals/ reads it); undefined = not read, the trigger's podStartup is used. */
+  readonly startup?: StartupEstimate;
 }

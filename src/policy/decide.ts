@@ -19,6 +19,7 @@ import {
 } from './guards.ts';
 import { checkDrain, describeDrain } from './drain-check.ts';
 import { readPolicyContext } from './policy-context.ts';
+import { startupInUse } from './startup-in-use.ts';
 import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
 import {
   calendarProposal,
@@ -164,6 +165,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const reasons = [summary, ...guards.map((guard) => asSentence(guard.reason)), ...notes];
   if (leading !== undefined) reasons.push(asSentence(`${leading.proposal.name} proposal: ${leading.proposal.reason}`));
   reasons.push(asSentence(ctx.capacity.sentence));
+  const startup = startupInUse(settings, input.startup);
+  reasons.push(asSentence(startup.sentence));
 
   const decision: Decision = {
     replicas: settings.mode === 'enforce' ? recommended : current,
@@ -181,6 +184,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     forecast: input.forecast?.kind === 'available' ? input.forecast.band : undefined,
     capacity: ctx.capacity,
     drain,
+    startup,
     snapshot: input.snapshot,
   };
   const state: PolicyState = {

@@ -4,6 +4,7 @@ import type { Mode } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 import type { CapacityInUse } from './capacity-in-use.ts';
 import type { DrainCheck } from './drain-check.ts';
+import type { StartupInUse } from './startup-in-use.ts';
 
 export const PROPOSAL_NAMES = ['queue', 'throughput', 'recentPeak', 'refused', 'decisionLatency', 'tracesOnMemory', 'forecast', 'calendar'] as const;
 export type ProposalName = (typeof PROPOSAL_NAMES)[number];
@@ -69,6 +70,8 @@ export interface Decision {
   readonly capacity: CapacityInUse;
   /** The scale-in drain against decision_wait + the DNS interval, with the preStop to set. */
   readonly drain: DrainCheck;
+  /** The pod startup the forecast's lead time plans with, where it came from and why. */
+  readonly startup: StartupInUse;
   /** The signals the decision was made from, for the dashboard and alerts. */
   readonly snapshot: SignalSnapshot;
 }

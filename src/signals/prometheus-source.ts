@@ -9,6 +9,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { assembleCpuLoadSamples, buildCapacityQueries, type CapacityQueryName, type GatewayMatrix } from './capacity-queries.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
+import { buildReplicaCountQueries, type ReplicaCountHistory, type ReplicaCountSample } from './replica-count-history.ts';
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
 import {
@@ -110,7 +111,7 @@ export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'un
 const REACHABILITY_QUERY = { name: 'reachability', promql: 'vector(1)' } as const;
 
 /** A Prometheus-backed SignalSource and SignalHistory for one configured server. */
-export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuLoadHistory {
+export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
   readonly serverName: string;
   private readonly server: PrometheusServerSettings;
   private readonly nowMs: () => number;
@@ -241,6 +242,28 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       if (outcome.kind === 'ok') results.set(query.name, this.indexMatrix(outcome.result, window.startMs, window.stepSeconds * 1000));
     });
     return assembleCpuLoadSamples(results, window);
+  }
+
+  /** Desired (kube-state-metrics) and reporting gateways per step, for learning pod startup; empty without deploymentName. */
+  async readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
+    assertRangeWindow(window);
+    const queries = buildReplicaCountQueries(target, settings);
+    if (queries === undefined) return [];
+    await this.refreshCredentials();
+    const named = [
+      { name: 'desiredReplicas', promql: queries.desiredReplicas },
+      { name: 'reportingReplicas', promql: queries.reportingReplicas },
+    ];
+    const outcomes = await Promise.all(named.map((query) => this.runQuery(query, 'range', window)));
+    this.rejectIfAllFailed(outcomes);
+    const stepMs = window.stepSeconds * 1000;
+    const [desired, reporting] = outcomes.map((outcome) => (outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map<number, Map<string, number>>()));
+    const samples: ReplicaCountSample[] = [];
+    for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
+      const first = (matrix: Map<number, Map<string, number>>) => matrix.get(stepIndex)?.values().next().value;
+      samples.push({ atMs: window.startMs + stepIndex * stepMs, desiredReplicas: first(desired!), reportingReplicas: first(reporting!) });
+    }
+    return samples;
   }
 
   /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */

@@ -6,11 +6,12 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
+import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
 import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -46,6 +47,10 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory, Cpu
 
   readCpuLoadSamples(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<CpuLoadSamples> {
     return this.sourceFor(settings).then((source) => source.readCpuLoadSamples(target, settings, window));
+  }
+
+  readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
+    return this.sourceFor(settings).then((source) => source.readReplicaCounts(target, settings, window));
   }
 
   private async sourceFor(settings: TargetSettings): Promise<PrometheusSignalSource> {

@@ -37,7 +37,7 @@ export function catalogueInputOf(target: { readonly namespace: string }, setting
 }
 
 /** A PromQL double-quoted string literal. */
-function quoted(value: string): string {
+export function quoted(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 

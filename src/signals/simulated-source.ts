@@ -6,6 +6,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
 import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
+import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
 import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
@@ -34,7 +35,7 @@ const P99 = 0.99;
 export const SIMULATED_CPU_REQUEST_CORES = 1;
 
 /** SignalSource + SignalHistory over a simulated fleet. */
-export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory {
+export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
   private readonly options: SimulatedSignalSourceOptions;
 
   constructor(options: SimulatedSignalSourceOptions) {
@@ -189,6 +190,26 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       });
     }
     return { samples, allotmentSource: 'kube-state-metrics requests' };
+  }
+
+  async readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
+    return this.replicaCounts(target, settings, window);
+  }
+
+  /**
+   * Synchronous form of readReplicaCounts, for the benchmark. As with Prometheus, the Deployment's spec
+   * replicas exist only for a trigger that names the Deployment (`deploymentName`).
+   */
+  replicaCounts(target: TargetRef, settings: Pick<TargetSettings, 'deploymentName'>, window: RangeWindow): ReplicaCountSample[] {
+    assertWindow(window);
+    if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
+    const { recorder } = this.options;
+    const valueOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
+    const samples: ReplicaCountSample[] = [];
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+      samples.push({ atMs: timeMs, desiredReplicas: valueOf(recorder.gauge('desiredReplicas', timeMs)), reportingReplicas: valueOf(recorder.gauge('reportingReplicas', timeMs)) });
+    }
+    return samples;
   }
 
   /** Synchronous form of readAcceptedSpansHistory, for the benchmark's refits. */

@@ -14,7 +14,7 @@ export const SCRAPE_INTERVAL_SECONDS = 15;
 export const COUNTER_NAMES = GATEWAY_COUNTERS;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-export const GAUGE_NAMES = ['reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
+export const GAUGE_NAMES = ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
 /** Index of the first bucket bound ≥ latency (le semantics), or the +Inf bucket past the last bound. */

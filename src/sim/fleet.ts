@@ -37,6 +37,8 @@ export type GatewayCounts = Record<(typeof GATEWAY_COUNTERS)[number], number>;
  */
 export interface ObservedStep extends GatewayCounts {
   decisionTicks: number;
+  /** The Deployment's spec replicas (kube-state-metrics `kube_deployment_spec_replicas`): every pod asked for and not terminating. */
+  desiredReplicas: number;
   /** Pods reporting: ready and not terminating (on the ring or about to join it). */
   reportingReplicas: number;
   /** Of those, pods whose scrape target is down (`up == 0`): they run and take load, but Prometheus sees none of it. */
@@ -120,6 +122,7 @@ export class Fleet {
     droppedTooEarlyTraces: 0,
     newTraces: 0,
     decisionTicks: 0,
+    desiredReplicas: 0,
     reportingReplicas: 0,
     unscrapedReplicas: 0,
     ringReplicas: 0,
@@ -361,6 +364,7 @@ export class Fleet {
     const ringCount = this.ringPods.length;
     const reporting = this.readyReplicas;
     const queueCapacity = queueCapacitySpans(settings);
+    observed.desiredReplicas = this.replicas;
     observed.reportingReplicas = reporting;
     observed.unscrapedReplicas = Math.min(this.unscrapedTargets, reporting);
     observed.ringReplicas = ringCount;

@@ -5,12 +5,16 @@
 // at the times of the server config's refitSchedule (hourly by default); scaler-reactive has none.
 import { type CronSchedule, nextCronMatch, parseCron } from '../../forecasting/cron.ts';
 import type { AdvisorLogger } from '../advisor/advisor-logger.ts';
-import { CAPACITY_REFRESH_SECONDS, capacityReadWindow } from '../advisor/capacity-refresher.ts';
+import { capacityReadWindow } from '../advisor/capacity-refresher.ts';
+import { LEARNED_REFRESH_SECONDS } from '../advisor/learned-refresher.ts';
+import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresher.ts';
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
+import type { StartupEstimate } from '../policy/startup-estimate.ts';
+import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
@@ -49,9 +53,11 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   failedPolls = 0;
   private readonly refitSchedule: CronSchedule | undefined;
   private nextRefitMs = Number.NEGATIVE_INFINITY;
-  /** What the simulated gateways' CPU says about capacity, re-read every CAPACITY_REFRESH_SECONDS as the Advisor does. */
+  /** What the simulated gateways' CPU says about capacity, re-read every LEARNED_REFRESH_SECONDS as the Advisor does. */
   private capacity: CapacityEstimate | undefined;
-  private nextCapacityReadMs = Number.NEGATIVE_INFINITY;
+  /** What the simulated Deployment's scale-outs say about pod startup, re-read with the capacity. */
+  private startup: StartupEstimate | undefined;
+  private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
 
@@ -84,14 +90,16 @@ export class ProjectScalerAutoscaler implements Autoscaler {
 
   private poll(context: ControlContext): number | undefined {
     const snapshot = context.source.snapshotAt(context.nowMs, this.settings);
-    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.settings, context.nowMs);
-    if (context.nowMs >= this.nextCapacityReadMs) {
-      this.nextCapacityReadMs = context.nowMs + CAPACITY_REFRESH_SECONDS * 1000;
+    if (context.nowMs >= this.nextLearnedReadMs) {
+      this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
+      this.startup = startupFromCounts(this.settings, context.source.replicaCounts(SIMULATED_TARGET, this.settings, startupReadWindow(context.nowMs)));
     }
+    const forecastSettings = withStartup(this.settings, startupInUse(this.settings, this.startup));
+    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, forecastSettings, context.nowMs);
     try {
-      const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
+      const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
       return result.decision.replicas;

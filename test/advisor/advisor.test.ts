@@ -124,6 +124,30 @@ describe('Advisor: evaluate and record', () => {
     expect(decision.recommended).toBe(20);
   });
 
+  it('plans the forecast lead time with the learned pod startup, and sizes with the learned capacity', async () => {
+    const clock = freshSnapshots();
+    const leadStartups: number[] = [];
+    const advisor = advisorWith(clock.source, {
+      startupFor: () => ({ kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS }),
+      capacityFor: () => ({
+        kind: 'learned',
+        fit: { spansPerReplica: 25_000, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 400, fromMs: T0_MS - 6 * 3_600_000, toMs: T0_MS },
+        allotmentSource: 'kube-state-metrics limits',
+        changeAtMs: undefined,
+        saturation: undefined,
+      }),
+      forecastFor: (_target, settings) => {
+        leadStartups.push(settings.podStartupSeconds);
+        return undefined;
+      },
+    });
+    const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
+    expect(leadStartups).toEqual([120]);
+    expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45 });
+    expect(decision.capacity).toMatchObject({ spansPerReplica: 25_000, source: 'learned' });
+    expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);
+  });
+
   it('a failing forecast hook degrades to "no forecast" with the reason, and is logged', async () => {
     const clock = freshSnapshots();
     const logger = new RecordingLogger();

@@ -107,7 +107,7 @@ describe('capacity learned from a real Prometheus', () => {
 
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), capacity: refresher.estimateFor(ref, settings, nowMs) }, settings);
     expect(decision.capacity.source).toBe('learned');
-    expect(decision.reasons.at(-1)).toMatch(/^Capacity 23k spans\/s per replica, learned from 6 h of CPU .*kube-state-metrics requests.*; the trigger says 20k spans\/s\.$/);
+    expect(decision.reasons.find((reason) => reason.startsWith('Capacity'))).toMatch(/^Capacity 23k spans\/s per replica, learned from 6 h of CPU .*kube-state-metrics requests.*; the trigger says 20k spans\/s\.$/);
     const throughput = decision.proposals.find((proposal) => proposal.name === 'throughput')!;
     expect(throughput.inputs.capacitySpansPerReplica).toBeCloseTo(estimate.fit.spansPerReplica, 6);
   });

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { leadTimeSeconds, parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { estimateStartup, type ReplicaCountSample, STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
+import { startupInUse, withStartup } from '../../src/policy/startup-in-use.ts';
+import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
+import { Fleet } from '../../src/sim/fleet.ts';
+import { FleetRecorder } from '../../src/sim/fleet-recorder.ts';
+import { fleetRoster } from '../../src/sim/fleet-roster.ts';
+import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
+import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
+
+const T0 = Date.UTC(2026, 0, 5);
+const STEP_S = 15;
+
+/** Samples every 15 s from (second, desired, reporting) change points; values hold until the next one. */
+function counts(changes: readonly (readonly [number, number | undefined, number | undefined])[], untilSeconds: number): ReplicaCountSample[] {
+  const samples: ReplicaCountSample[] = [];
+  let index = 0;
+  for (let t = 0; t <= untilSeconds; t += STEP_S) {
+    while (index + 1 < changes.length && changes[index + 1]![0] <= t) index++;
+    const [, desiredReplicas, reportingReplicas] = changes[index]!;
+    samples.push({ atMs: T0 + t * 1000, desiredReplicas, reportingReplicas });
+  }
+  return samples;
+}
+
+describe('estimateStartup', () => {
+  it('measures each replica from the rise in desired to that many reporting, and plans with the slow end (p90)', () => {
+    const estimate = estimateStartup(
+      counts(
+        [
+          [0, 4, 4],
+          [600, 6, 4], // asked for 2 more
+          [660, 6, 5], // one after 60 s
+          [675, 6, 6], // the other after 75 s
+          [1800, 8, 6],
+          [1845, 8, 7], // 45 s
+          [1890, 8, 8], // 90 s
+        ],
+        2400,
+      ),
+    );
+    expect(estimate).toMatchObject({ kind: 'learned', observations: 4, seconds: 90, medianSeconds: 60 });
+  });
+
+  it(`keeps the prior with fewer than ${STARTUP_EVIDENCE.minObservations} gateways seen joining`, () => {
+    const estimate = estimateStartup(counts([[0, 4, 4], [600, 5, 4], [660, 5, 5]], 1200));
+    expect(estimate).toEqual({ kind: 'insufficient', reason: 'only 1 gateway seen joining after a scale-out; 3 needed', observations: 1 });
+  });
+
+  it('does not count an ask withdrawn before the gateway reported, nor across a gap in the data', () => {
+    const estimate = estimateStartup(
+      counts(
+        [
+          [0, 4, 4],
+          [600, 6, 4],
+          [630, 4, 4], // withdrawn: the two asks are cancelled
+          [700, 4, 6], // (late pods reporting anyway are not startups of an open ask)
+          [1200, 8, 6],
+          [1230, undefined, undefined], // gap: the ask is forgotten
+          [1300, 8, 8],
+        ],
+        1500,
+      ),
+    );
+    expect(estimate).toMatchObject({ kind: 'insufficient', observations: 0 });
+  });
+});
+
+describe('startupInUse', () => {
+  const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', podStartup: '45s', pollingInterval: '30s' });
+  it('moves the forecast lead time to the learned startup and says so', () => {
+    const used = startupInUse(settings, { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 12, fromMs: T0, toMs: T0 + 86_400_000 });
+    expect(used.sentence).toBe('pod startup 2m, learned from 12 gateways seen joining after scale-outs (p90; median 100s); the trigger says 45s');
+    expect(leadTimeSeconds(settings)).toBe(45 + 5 + 30 + 15);
+    expect(leadTimeSeconds(withStartup(settings, used))).toBe(120 + 5 + 30 + 15);
+  });
+
+  it("keeps the trigger's podStartup until learned", () => {
+    const used = startupInUse(settings, { kind: 'insufficient', reason: 'no gateway was seen joining after a scale-out; 3 needed', observations: 0 });
+    expect(used).toMatchObject({ seconds: 45, source: 'trigger' });
+    expect(withStartup(settings, used)).toBe(settings);
+  });
+});
+
+describe('startup learned from the simulated fleet', () => {
+  it('finds the fleet’s true startup (90 s) within a scrape interval, through the simulated kube-state-metrics', () => {
+    const fleetSettings = { ...DEFAULT_FLEET_SETTINGS, podStartupSeconds: 90 };
+    const fleet = new Fleet(fleetSettings, { initialReplicas: 4 });
+    const dt = fleetSettings.stepSeconds;
+    const recorder = new FleetRecorder({ startMs: T0, stepSeconds: dt, retentionSeconds: 7200 });
+    recorder.record(fleet.observed);
+    const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
+    const steps = 3600 / dt;
+    for (let i = 0; i < steps; i++) {
+      if (i === 60) fleet.setReplicas(6);
+      if (i === 360) fleet.setReplicas(9);
+      fleet.step(40_000 * dt, 420_000, false);
+      recorder.record(fleet.observed);
+    }
+    const window = { startMs: T0, endMs: T0 + 3600_000, stepSeconds: STEP_S };
+    const withDeployment = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway' });
+    const estimate = estimateStartup(source.replicaCounts(SIMULATED_TARGET, withDeployment, window));
+    if (estimate.kind !== 'learned') throw new Error(estimate.reason);
+    expect(estimate.observations).toBe(5);
+    // Both series are read at 15 s scrapes, so a start is seen up to one scrape early or late.
+    expect(Math.abs(estimate.seconds - 90)).toBeLessThanOrEqual(STEP_S);
+    expect(source.replicaCounts(SIMULATED_TARGET, parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' }), window)).toEqual([]);
+  });
+});
