@@ -10,6 +10,8 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # A second query engine for the signal catalogue (test/signals/victoria-metrics.integration.test.ts).
 command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+# The alert path test (test/alerts/prometheus-rules.integration.test.ts) sends to a real Alertmanager.
+[ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

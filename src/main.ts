@@ -170,6 +170,7 @@ async function main(): Promise<void> {
     forgetAfterSeconds,
     maxTargets: config.advisor.maxTargets,
     historyLength: config.advisor.historyLength,
+    historyBytes: config.advisor.historyBytes,
     ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),

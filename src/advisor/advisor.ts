@@ -37,6 +37,11 @@ export interface AdvisorOptions {
   readonly maxTargets: number;
   /** Decisions kept per target. */
   readonly historyLength: number;
+  /**
+   * Estimated heap bytes of decision history across all targets; each target keeps at most an equal
+   * share of it (DEFAULT_HISTORY_BYTES when not set).
+   */
+  readonly historyBytes?: number;
   readonly forecastFor?: ForecastProvider;
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
@@ -51,6 +56,13 @@ export interface AdvisoryTarget extends TargetRef {
 }
 
 type Listener = (record: TargetRecord, decision: Decision) => void;
+
+/**
+ * Decision history across all targets by default (server config advisor.historyBytes): with the
+ * shipped 1,000 targets each keeps 16 KiB (3 decisions of a 10-gateway tier), alone a target keeps
+ * 2,880 decisions (a day at 30 s polls). Sized with `npm run bench:memory` (docs/running.md).
+ */
+export const DEFAULT_HISTORY_BYTES = 16 * 1024 * 1024;
 
 interface TargetEntry {
   readonly key: string;
@@ -97,6 +109,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       ['forgetAfterSeconds', options.forgetAfterSeconds],
       ['maxTargets', options.maxTargets],
       ['historyLength', options.historyLength],
+      ['historyBytes', options.historyBytes ?? DEFAULT_HISTORY_BYTES],
     ] as const) {
       if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`Advisor option ${name} must be a positive number, got ${value}`);
     }
@@ -195,7 +208,8 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       entry.latest = decision;
       entry.decidedWithMetadataKey = metadataKey;
       entry.lastError = undefined;
-      entry.history.push(decision);
+      // A target's share is taken at each push, so shares shrink as targets arrive and grow as they go.
+      entry.history.push(decision, (this.options.historyBytes ?? DEFAULT_HISTORY_BYTES) / this.entries.size);
       this.notify(recordOf(entry), decision);
       return { decision, active: isActive(decision, settings) };
     } catch (error) {

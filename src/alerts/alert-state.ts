@@ -118,17 +118,32 @@ export function evaluateTargetAlerts(
   input: AlertInput,
   rules: readonly ResolvedRule[],
   nowMs: number,
-): { readonly next: TargetAlerts; readonly transitions: readonly AlertTransition[] } {
+): { readonly next: TargetAlerts; readonly transitions: readonly AlertTransition[]; readonly conditions: readonly RuleCondition[] } {
   const next = new Map<AlertRuleName, AlertState>();
   const transitions: AlertTransition[] = [];
+  const conditions: RuleCondition[] = [];
   const context = { target: input.target, advisory: input.advisory, currentAction: describeObservation(input) };
   for (const rule of rules) {
     const observation = rule.rule.evaluate(input, { threshold: rule.threshold });
     const step = stepAlert(previous.get(rule.rule.name), observation, { ...context, rule }, nowMs);
     if (step.next) next.set(rule.rule.name, step.next);
     if (step.transition) transitions.push(step.transition);
+    if (observation.status !== 'unknown') {
+      conditions.push({ rule: rule.rule.name, severity: observation.status === 'active' ? (observation.severity ?? rule.rule.severity) : rule.rule.severity, holds: observation.status === 'active' });
+    }
   }
-  return { next, transitions };
+  return { next, transitions, conditions };
+}
+
+/**
+ * Whether a rule's condition holds at this observation, before any `for` wait: what the scaler exports
+ * (otel_gateway_scaler_alert_condition) for the PrometheusRule to wait and alert on. Rules that cannot
+ * tell ("unknown") report nothing, so the exported value stays where it was.
+ */
+export interface RuleCondition {
+  readonly rule: AlertRuleName;
+  readonly severity: AlertSeverity;
+  readonly holds: boolean;
 }
 
 /** A target no longer evaluated (forgotten by the advisor): its firing alerts resolve with that reason. */

@@ -1,5 +1,7 @@
 // The two outward hooks of alerting: an observer for self-metrics (the dashboard's prom-client
 // subscribes) and a minimal logger (pino satisfies it). Both are injected; alerting owns neither.
+import type { TargetRef } from '../signals/signal-snapshot.ts';
+import type { RuleCondition } from './alert-state.ts';
 import type { AlertRuleName, AlertSeverity } from './rules/alert-rule.ts';
 import type { DeliveryFailureReason } from './notify/alert-notice.ts';
 
@@ -18,6 +20,8 @@ export interface AlertingObserver {
   /** The queue was full and its oldest message was dropped. */
   onQueueDrop(event: { readonly droppedTotal: number }): void;
   onQueueDepth(depth: number): void;
+  /** The rules' conditions at a target's latest observation, for the exported series the PrometheusRule reads. */
+  onRuleConditions(event: { readonly target: TargetRef; readonly advisory: boolean; readonly conditions: readonly RuleCondition[] }): void;
 }
 
 /** An observer that records nothing, for callers without self-metrics. */
@@ -27,6 +31,7 @@ export const NOOP_ALERTING_OBSERVER: AlertingObserver = {
   onDeliveryAttemptFailure() {},
   onQueueDrop() {},
   onQueueDepth() {},
+  onRuleConditions() {},
 };
 
 /** Fields first, message second, as pino logs them. */

@@ -68,6 +68,10 @@ function isAdvisory(record: TargetRecord, decision: Decision | undefined): boole
 
 function buildNotifier(options: AlertingOptions, logger: AlertLogger): { notifier: Notifier; redact: Redactor } | undefined {
   const slack = options.config.slack;
+  if (slack?.sender === false) {
+    logger.info({ reason: 'alerts.slack.sender is false' }, 'Slack alerts sent by another replica; alert rules still run (logs and self-metrics)');
+    return undefined;
+  }
   const source = readWebhookUrl(slack, { env: options.env ?? process.env, readFile: (path) => readFileSync(path, 'utf8') });
   if (source.kind === 'disabled' || slack === undefined) {
     logger.info({ reason: source.kind === 'disabled' ? source.reason : 'alerts.slack is not set' }, 'Slack alerts disabled; alert rules still run (logs and self-metrics)');
@@ -131,9 +135,10 @@ export function createAlerting(options: AlertingOptions): Alerting {
       advisory: isAdvisory(record, observation.kind === 'decision' ? observation.decision : record.latest),
       observation,
     };
-    const { next, transitions } = evaluateTargetAlerts(states.get(key) ?? new Map(), input, rules, nowMs);
+    const { next, transitions, conditions } = evaluateTargetAlerts(states.get(key) ?? new Map(), input, rules, nowMs);
     if (next.size > 0) states.set(key, next);
     else states.delete(key);
+    observer.onRuleConditions({ target: record.ref, advisory: input.advisory, conditions });
     report(transitions);
     if (!notifier) return;
     const candidates: NoticeCandidate[] = [];

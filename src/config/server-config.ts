@@ -123,6 +123,8 @@ export const serverConfigSchema = z.strictObject({
       maxTargets: z.number().int().min(1).max(100_000).default(1000),
       /** Decisions kept per target for the dashboard history. */
       historyLength: z.number().int().min(10).max(100_000).default(2880),
+      /** Estimated heap bytes of decision history across all targets; each keeps an equal share. */
+      historyBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
       /** node-cron schedule of the advisory loop over advisoryTargets. */
       schedule: z.string().default('*/30 * * * * *'),
     })
@@ -139,6 +141,12 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       slack: z
         .strictObject({
+          /**
+           * Whether this replica sends to Slack. Replicas of one Deployment share one config, so with
+           * more than one replica set it false and route the PrometheusRule through Alertmanager, or run
+           * one extra single-replica sender (docs/alerts.md, "More than one replica").
+           */
+          sender: z.boolean().default(true),
           /** Name of the env var holding the incoming-webhook URL. */
           webhookUrlEnv: z.string().min(1).optional(),
           /** File holding the incoming-webhook URL (a mounted Secret). */

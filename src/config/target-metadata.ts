@@ -186,30 +186,56 @@ export function metadataKeyOf(metadata: Readonly<Record<string, string>>): strin
 
 const NO_DEFAULTS: MetadataDefaults = Object.freeze({});
 
-/** Settings parsed per target count; beyond this many distinct metadata maps the oldest are parsed again. */
-const PARSED_SETTINGS_LIMIT = 4096;
+/**
+ * Estimated heap bytes of the parse cache, per defaults map. 1,000 targets with ordinary metadata take
+ * about 0.7 MB; maps near the 32 KiB limit fit about 60, beyond which the oldest are parsed again.
+ */
+const PARSED_SETTINGS_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Heap bytes of one cached parse besides its key and selector strings: 656 bytes were measured per
+ * entry (node --expose-gc, 3,000 entries) with a 76-character key and a 17-character selector.
+ */
+const PARSED_SETTINGS_ENTRY_BYTES = 560;
+
+/** Bytes of a string in V8's heap: one per character when all are Latin-1, otherwise two. */
+function stringBytes(text: string): number {
+  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
+}
+
+/** The cache of one defaults map: insertion order is age, so the first entry is evicted first. */
+interface ParsedSettingsCache {
+  readonly entries: Map<string, { readonly settings: TargetSettings; readonly bytes: number }>;
+  bytes: number;
+}
 
 // KEDA sends the same metadata on every call of every poll; validating it each time was a sixth of
 // a cached GetMetrics. Settings are frozen, so one parse serves every call with equal metadata.
-const parsedSettings = new WeakMap<MetadataDefaults, Map<string, TargetSettings>>();
+const parsedSettings = new WeakMap<MetadataDefaults, ParsedSettingsCache>();
 
 /**
  * Validates a trigger's metadata against the schema, filling unset keys from `defaults` (the server
  * config's `targetDefaults`) and then the built-in defaults. Throws ScalerError INVALID_METADATA.
  */
 export function parseTargetMetadata(metadata: Readonly<Record<string, string>>, defaults: MetadataDefaults = NO_DEFAULTS): TargetSettings {
-  let byMetadata = parsedSettings.get(defaults);
-  if (byMetadata === undefined) {
-    byMetadata = new Map();
-    parsedSettings.set(defaults, byMetadata);
+  let cache = parsedSettings.get(defaults);
+  if (cache === undefined) {
+    cache = { entries: new Map(), bytes: 0 };
+    parsedSettings.set(defaults, cache);
   }
   checkMetadataSize(metadata);
   const key = metadataKeyOf(metadata);
-  const known = byMetadata.get(key);
-  if (known !== undefined) return known;
+  const known = cache.entries.get(key);
+  if (known !== undefined) return known.settings;
   const settings = validateTargetMetadata(metadata, defaults);
-  if (byMetadata.size >= PARSED_SETTINGS_LIMIT) byMetadata.delete(byMetadata.keys().next().value as string);
-  byMetadata.set(key, settings);
+  const bytes = PARSED_SETTINGS_ENTRY_BYTES + stringBytes(key) + stringBytes(settings.gatewaySelector);
+  cache.entries.set(key, { settings, bytes });
+  cache.bytes += bytes;
+  for (const [oldKey, oldEntry] of cache.entries) {
+    if (cache.bytes <= PARSED_SETTINGS_MAX_BYTES) break;
+    cache.entries.delete(oldKey);
+    cache.bytes -= oldEntry.bytes;
+  }
   return settings;
 }
 

@@ -193,6 +193,28 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
     help: 'Alert messages waiting to be sent.',
     registers: [registry],
   });
+  // Latest condition per target and rule; read at scrape time for the targets the log still holds.
+  const ruleConditions = new Map<string, { readonly ref: { namespace: string; name: string }; readonly advisory: boolean; readonly byRule: Map<string, { severity: string; holds: boolean }> }>();
+  new Gauge({
+    name: `${PREFIX}alert_condition`,
+    help:
+      "Whether an alert rule's condition holds at the target's latest observation (1) or not (0), before any `for` wait. The PrometheusRule generated from the rule catalogue alerts on it, so every replica exports it and Alertmanager sends one notification.",
+    labelNames: ['namespace', 'name', 'rule', 'severity', 'advisory'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        const known = ruleConditions.get(`${record.ref.namespace}/${record.ref.name}`);
+        for (const [rule, condition] of known?.byRule ?? []) {
+          this.set({ ...targetLabels(record), rule, severity: condition.severity, advisory: String(known!.advisory) }, condition.holds ? 1 : 0);
+        }
+      });
+      // Targets the log forgot are forgotten here too.
+      const live = new Set<string>();
+      eachRecord((record) => live.add(`${record.ref.namespace}/${record.ref.name}`));
+      for (const key of ruleConditions.keys()) if (!live.has(key)) ruleConditions.delete(key);
+    },
+  });
 
   return {
     registry,
@@ -225,6 +247,12 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
       },
       onQueueDepth(depth) {
         alertQueueDepth.set(depth);
+      },
+      onRuleConditions(event) {
+        const key = `${event.target.namespace}/${event.target.name}`;
+        const entry = ruleConditions.get(key) ?? { ref: { namespace: event.target.namespace, name: event.target.name }, advisory: event.advisory, byRule: new Map() };
+        ruleConditions.set(key, { ...entry, advisory: event.advisory });
+        for (const condition of event.conditions) ruleConditions.get(key)!.byRule.set(condition.rule, { severity: condition.severity, holds: condition.holds });
       },
     },
     trackDecisionLog(decisionLog) {

@@ -32,6 +32,7 @@ export function recordingObserver(): AlertingObserver & { readonly events: Obser
     onDeliveryAttemptFailure: record('onDeliveryAttemptFailure'),
     onQueueDrop: record('onQueueDrop'),
     onQueueDepth: record('onQueueDepth'),
+    onRuleConditions: record('onRuleConditions'),
     of(kind) {
       return events.filter((entry) => entry.kind === kind).map((entry) => entry.event) as never;
     },

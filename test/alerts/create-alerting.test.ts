@@ -139,6 +139,22 @@ describe('createAlerting', () => {
     expect(log.entries().find((entry) => entry.msg === 'alert firing')).toMatchObject({ alert: 'observability/otel-gateway:backendBottleneck', severity: 'critical' });
   });
 
+  it('with sender: false the replica sends nothing to Slack, and still exports every rule condition', async () => {
+    receiver = await startSlackReceiver([{ status: 200 }]);
+    const { alerting, decisionLog, observer, log } = startAlerting({
+      config: alertsConfig({ ...slackConfig({ sender: false }), rules: { backendBottleneck: { for: '1m' } } }),
+      env: { [ENV_NAME]: receiver.url },
+    });
+    for (let step = 0; step <= 4; step++) decisionLog.record(TARGET, SETTINGS, decision({ at: start + step * 30_000, guards: [BACKEND_GUARD] }));
+    await alerting.idle();
+    expect(receiver.requests).toHaveLength(0);
+    expect(log.entries().find((entry) => entry.msg.startsWith('Slack alerts sent by another replica'))).toMatchObject({ reason: 'alerts.slack.sender is false' });
+    expect(observer.of('onAlertTransition')).toEqual([{ rule: 'backendBottleneck', severity: 'critical', state: 'firing', advisory: false }]);
+    const latest = observer.of('onRuleConditions').at(-1)!;
+    expect(latest.target).toEqual(TARGET);
+    expect(latest.conditions.find((condition) => condition.rule === 'backendBottleneck')).toEqual({ rule: 'backendBottleneck', severity: 'critical', holds: true });
+  });
+
   it('reads the webhook URL from a file (a mounted Secret)', async () => {
     receiver = await startSlackReceiver([{ status: 200 }]);
     const dir = mkdtempSync(join(tmpdir(), 'alerts-'));

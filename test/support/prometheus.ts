@@ -35,6 +35,10 @@ export interface PrometheusOptions {
   readonly scrapeIntervalSeconds?: number;
   /** Appended to the command line, e.g. `--web.enable-remote-write-receiver`. */
   readonly extraFlags?: readonly string[];
+  /** Rule files Prometheus evaluates every scrape interval. */
+  readonly ruleFiles?: readonly string[];
+  /** host:port of Alertmanagers that firing alerts are sent to. */
+  readonly alertmanagers?: readonly string[];
   /** How long to wait for /-/ready after each start; default 30 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -81,6 +85,8 @@ export function scrapeConfigYaml(options: PrometheusOptions): string {
       scrape_timeout: formatSeconds(intervalSeconds * 0.8),
       evaluation_interval: formatSeconds(intervalSeconds),
     },
+    ...(options.ruleFiles ? { rule_files: [...options.ruleFiles] } : {}),
+    ...(options.alertmanagers ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }] } } : {}),
     scrape_configs: jobs.map((job) => ({
       job_name: job.jobName,
       ...(job.metricsPath ? { metrics_path: job.metricsPath } : {}),
