@@ -200,7 +200,8 @@ const PARSED_SETTINGS_ENTRY_BYTES = 560;
 
 /** Bytes of a string in V8's heap: one per character when all are Latin-1, otherwise two. */
 function stringBytes(text: string): number {
-  return /[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length;
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0xff) return 2 * text.length;
+  return text.length;
 }
 
 /** The cache of one defaults map: insertion order is age, so the first entry is evicted first. */
