@@ -204,10 +204,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     assertWindow(window);
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
-    const valueOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
+    const numberOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
     const samples: ReplicaCountSample[] = [];
     for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
-      samples.push({ atMs: timeMs, desiredReplicas: valueOf(recorder.gauge('desiredReplicas', timeMs)), reportingReplicas: valueOf(recorder.gauge('reportingReplicas', timeMs)) });
+      samples.push({ atMs: timeMs, desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)), reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)) });
     }
     return samples;
   }
