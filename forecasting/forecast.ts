@@ -29,6 +29,13 @@ export interface ForecastOptions {
   readonly originStrideSteps?: number;
   /** Slots per day for the band's residual quantiles; default 24 (hour of day). */
   readonly bandSlotsPerDay?: number;
+  /**
+   * The forecast turns itself off (`unavailable`, saying so) where its backtest error is not below this
+   * model's on the same origins: a forecast that loses to copying last week adds nothing the reactive
+   * proposals do not. Default: MUST_BEAT_MODEL for the default combination, none when `models` names
+   * the models (the caller asked for those); null never turns off (the backtest CLI scores every model itself).
+   */
+  readonly mustBeat?: ModelName | null;
 }
 
 export interface ForecastPoint {
@@ -64,6 +71,9 @@ export type ForecastResult =
     }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+/** The benchmark a forecast must beat to be used: weekly seasonal naive, copying the same hour of last week. */
+export const MUST_BEAT_MODEL: ModelName = 'seasonal-naive-weekly';
+
 /** The model name a forecast carries when more than one model has weight. */
 export const COMBINATION_MODEL = 'combination';
 /** Days at the end of the history the backtest covers by default. */
@@ -73,6 +83,11 @@ const WEIGHT_POWER = 4;
 const RECENT_ERROR_DAYS = 2;
 /** Residuals a slot's error scale must rest on before neighbouring slots are pooled in. */
 const MINIMUM_RESIDUALS_PER_SLOT = 30;
+
+/** Three significant figures, for reasons. */
+function formatError(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}
 
 function backtestOrigins(length: number, horizon: number, windowSteps: number, strideSteps: number, minimumFirst: number): number[] {
   const origins: number[] = [];
@@ -163,6 +178,30 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
       residuals[k * horizon + h] = origin + h < length ? values[origin + h]! - combined[k * horizon + h]! : Number.NaN;
     }
   });
+  const mustBeat = options.mustBeat === undefined ? (options.models === undefined ? MUST_BEAT_MODEL : null) : options.mustBeat;
+  if (mustBeat !== null) {
+    let sum = 0;
+    let count = 0;
+    for (const residual of residuals) {
+      if (Number.isNaN(residual)) continue;
+      sum += Math.abs(residual);
+      count++;
+    }
+    const combinedMae = count > 0 ? sum / count : Number.NaN;
+    const benchmark = runs.find((run) => run.name === mustBeat) ?? {
+      mae: (() => {
+        const forecasts = runModel(mustBeat, { values, periods, fitEnd: origins[0]!, origins, horizon });
+        return forecasts ? meanAbsoluteError(values, origins, horizon, forecasts) : Number.NaN;
+      })(),
+    };
+    // Only a benchmark that could be backtested judges: with less than its season of history it has no error to beat.
+    if (Number.isFinite(benchmark.mae) && Number.isFinite(combinedMae) && combinedMae >= benchmark.mae) {
+      return {
+        kind: 'unavailable',
+        reason: `forecast off: its backtest error (MAE ${formatError(combinedMae)}) does not beat ${mustBeat} (MAE ${formatError(benchmark.mae)}) over the last ${origins.length} origins`,
+      };
+    }
+  }
   const band = residualQuantiles(
     { stepIndices, residuals },
     {

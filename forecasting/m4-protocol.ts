@@ -69,7 +69,7 @@ export function runM4Backtest(train: Map<string, number[]>, test: Map<string, nu
     for (const name of REPORTED_MODELS) {
       const result = forecast(
         { values: history, stepSeconds: 3600 },
-        { horizonSteps: M4_HOURLY_HORIZON, quantile: options.quantile, models: name === COMBINATION_MODEL ? undefined : [name] },
+        { horizonSteps: M4_HOURLY_HORIZON, quantile: options.quantile, models: name === COMBINATION_MODEL ? undefined : [name], mustBeat: null },
       );
       if (result.kind !== 'ok') throw new BacktestInputError(`series ${id}: ${name} could not forecast: ${result.reason}`);
       const point = Float64Array.from(result.points, (p) => p.point);

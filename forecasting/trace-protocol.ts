@@ -101,7 +101,7 @@ export function runDayAheadBacktest(series: RegularSeries, source: string, optio
       startMs: series.startMs === undefined ? undefined : series.startMs + from * series.stepSeconds * 1000,
     };
     for (const name of REPORTED_MODELS) {
-      const result = forecast(history, { horizonSteps: options.horizonSteps, quantile: options.quantile, models: name === COMBINATION_MODEL ? undefined : [name] });
+      const result = forecast(history, { horizonSteps: options.horizonSteps, quantile: options.quantile, models: name === COMBINATION_MODEL ? undefined : [name], mustBeat: null });
       if (result.kind !== 'ok') throw new BacktestInputError(`${source}: ${name} could not forecast test day ${day + 1}: ${result.reason}`);
       const into = collected.get(name)!;
       for (const p of result.points) {

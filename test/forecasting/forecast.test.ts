@@ -24,8 +24,9 @@ function errorAgainstTruth(result: ForecastResult, shift = 0): number {
   return points.reduce((sum, p) => sum + Math.abs(p.point - trueLoad(SHAPE, p.stepIndex) - shift), 0) / points.length;
 }
 
+/** The models' forecast itself; whether it earns its place against weekly seasonal naive is tested below. */
 function run(values: readonly number[], models?: readonly ModelName[]): ForecastResult {
-  return forecast({ values, stepSeconds: 3600 }, { horizonSteps: HORIZON, models });
+  return forecast({ values, stepSeconds: 3600 }, { horizonSteps: HORIZON, models, mustBeat: null });
 }
 
 const history = noisyLoad(SHAPE, 0, N, NOISE_SD, 1);
@@ -162,4 +163,25 @@ describe('forecast API', () => {
       expect(() => forecast({ values: history, stepSeconds: 3600 }, row.options)).toThrow(row.want);
     });
   }
+});
+
+describe('the forecast earns its place: off where its backtest does not beat weekly seasonal naive', () => {
+  it('is on where the combination backtests better than copying last week (noisy daily + weekly load)', () => {
+    const result = forecast({ values: history, stepSeconds: 3600 }, { horizonSteps: HORIZON });
+    expect(result.kind).toBe('ok');
+  });
+
+  it('turns itself off, saying so, where the last week repeats exactly what came before it and nothing else does', () => {
+    // Three weeks of one weekly shape, then two identical weeks of another: copying last week is exact.
+    const changed = history.map((v, t) => (t >= N - 14 * 24 ? 2000 + 800 * Math.sin((2 * Math.PI * (t % 168)) / 168) : v));
+    const result = forecast({ values: changed, stepSeconds: 3600 }, { horizonSteps: HORIZON });
+    expect(result.kind).toBe('unavailable');
+    if (result.kind === 'unavailable') expect(result.reason).toMatch(/^forecast off: its backtest error \(MAE [\d.]+\) does not beat seasonal-naive-weekly \(MAE [\d.e-]+\) over the last \d+ origins$/);
+  });
+
+  it('never turns off when told not to, nor for a model the caller asked for by name', () => {
+    const changed = history.map((v, t) => (t >= N - 14 * 24 ? 2000 + 800 * Math.sin((2 * Math.PI * (t % 168)) / 168) : v));
+    expect(forecast({ values: changed, stepSeconds: 3600 }, { horizonSteps: HORIZON, mustBeat: null }).kind).toBe('ok');
+    expect(forecast({ values: changed, stepSeconds: 3600 }, { horizonSteps: HORIZON, models: ['holt-winters'] }).kind).toBe('ok');
+  });
 });
