@@ -169,6 +169,28 @@ function withoutOutliers(points: readonly Point[], line: Line): Point[] {
 }
 
 /**
+ * The least-squares line of points [from, to) from the prefix sums of centred x, y, x², xy, y² (five
+ * per point): its squared error, where it reaches utilization 1, and Σy² (for the rounding floor).
+ */
+function segmentFit(prefix: Float64Array, from: number, to: number, centreX: number, centreY: number): { sse: number; capacity: number; squares: number } {
+  const count = to - from;
+  const end = to * 5;
+  const start = from * 5;
+  const sx = prefix[end]! - prefix[start]!;
+  const sy = prefix[end + 1]! - prefix[start + 1]!;
+  const sxx = prefix[end + 2]! - prefix[start + 2]! - (sx * sx) / count;
+  const sxy = prefix[end + 3]! - prefix[start + 3]! - (sx * sy) / count;
+  const syy = prefix[end + 4]! - prefix[start + 4]! - (sy * sy) / count;
+  const meanX = sx / count + centreX;
+  const meanY = sy / count + centreY;
+  const varies = loadVaries(sxx, count, meanX);
+  const sse = varies ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
+  // Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary.
+  const capacity = varies ? (1 - (meanY - (sxy / sxx) * meanX)) / (sxy / sxx) : meanX / meanY;
+  return { sse, capacity, squares: syy + count * meanY * meanY };
+}
+
+/**
  * The point where the series is better explained by two lines than one, or undefined. Prefix sums
  * make every split O(1), so a 6-hour series of 60 gateways costs one pass.
  */
@@ -194,22 +216,7 @@ function findChangePoint(points: readonly Point[]): number | undefined {
     prefix[o + 8] = prefix[o + 3]! + x * y;
     prefix[o + 9] = prefix[o + 4]! + y * y;
   }
-  const segment = (from: number, to: number) => {
-    const count = to - from;
-    const sum = (k: number) => prefix[to * 5 + k]! - prefix[from * 5 + k]!;
-    const sx = sum(0);
-    const sy = sum(1);
-    const sxx = sum(2) - (sx * sx) / count;
-    const sxy = sum(3) - (sx * sy) / count;
-    const syy = sum(4) - (sy * sy) / count;
-    const meanX = sx / count + centreX;
-    const meanY = sy / count + centreY;
-    const varies = loadVaries(sxx, count, meanX);
-    const sse = varies ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
-    // Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary.
-    const capacity = varies ? (1 - (meanY - (sxy / sxx) * meanX)) / (sxy / sxx) : meanX / meanY;
-    return { sse, capacity, squares: syy + count * meanY * meanY };
-  };
+  const segment = (from: number, to: number) => segmentFit(prefix, from, to, centreX, centreY);
   const whole = segment(0, n);
   // Rounding in the prefix sums leaves a residual of this order on a noiseless series.
   const roundingFloor = 1e-10 * whole.squares;

@@ -111,14 +111,28 @@ export class FleetRecorder {
     for (let i = 0; i < recordListeners.length; i++) recordListeners[i]!(sampleMs);
   }
 
-  /** Index of the last scrape at or before `timeMs`, if it is still retained. */
-  private scrapeIndex(timeMs: number): number | undefined {
+  /** Index of the sample taken by the last scrape at or before `timeMs`, recorded yet or not. */
+  private scrapedSampleIndex(timeMs: number): number {
     const scrapeMs = this.scrapeIntervalSeconds * 1000;
     const scrapedAt = Math.floor(timeMs / scrapeMs) * scrapeMs;
-    const index = Math.floor((scrapedAt - this.startMs) / (this.stepSeconds * 1000));
-    const newest = Math.min(index, this.written - 1);
+    return Math.floor((scrapedAt - this.startMs) / (this.stepSeconds * 1000));
+  }
+
+  /** Index of the last scrape at or before `timeMs`, if it is still retained. */
+  private scrapeIndex(timeMs: number): number | undefined {
+    const newest = Math.min(this.scrapedSampleIndex(timeMs), this.written - 1);
     if (newest < 0 || newest < this.written - this.capacity) return undefined;
     return newest;
+  }
+
+  /**
+   * Whether every read at `timeMs` over a window of up to `windowSeconds` is final: its scrape is
+   * recorded and its whole window still retained, so the same read later answers the same (samples
+   * are never rewritten, only dropped at the retention edge).
+   */
+  readsSettledAt(timeMs: number, windowSeconds: number): boolean {
+    const index = this.scrapedSampleIndex(timeMs);
+    return index >= 0 && index <= this.written - 1 && index - Math.round(windowSeconds / this.stepSeconds) >= this.oldestIndex();
   }
 
   /** Time of the scrape a read at `timeMs` sees. */

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
+import { Fleet } from '../../src/sim/fleet.ts';
+import { FleetRecorder } from '../../src/sim/fleet-recorder.ts';
+import { fleetRoster } from '../../src/sim/fleet-roster.ts';
+import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
+import { seededRandom } from '../../src/sim/seeded-random.ts';
+import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
+
+const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m' });
+const startMs = Date.parse('2026-01-05T00:00:00Z');
+const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
+
+describe('SimulatedSignalSource.cpuLoadSamples', () => {
+  it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
+    // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
+    const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
+    const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: 3600 });
+    recorder.record(fleet.observed);
+    const roster = fleetRoster(fleet, recorder);
+    const rereading = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+    const random = seededRandom(11);
+    let reads = 0;
+    let sampled = 0;
+    for (let step = 1; step <= 4 * 720; step++) {
+      if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 8));
+      // Load that swings, sometimes past what the fleet can take, with a backend outage in the third hour.
+      const load = 60_000 + 50_000 * Math.sin(step / 200) + 30_000 * random();
+      fleet.step(Math.round(load * dt), 400_000, step > 1440 && step < 1500);
+      recorder.record(fleet.observed);
+      if (step % 60 !== 0) continue;
+      const nowMs = startMs + step * dt * 1000;
+      const window = { startMs: nowMs - 2 * 3600_000, endMs: nowMs, stepSeconds: 60 };
+      const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+      const got = rereading.cpuLoadSamples(SIMULATED_TARGET, settings, window);
+      expect(got, new Date(nowMs).toISOString()).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, settings, window));
+      reads++;
+      sampled += got.samples.length;
+    }
+    expect(reads).toBe(48);
+    expect(sampled).toBeGreaterThan(48 * 30);
+    // Another rate window is another read, not the samples kept for the first.
+    const other = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '2m' });
+    const nowMs = startMs + 4 * 720 * dt * 1000;
+    const window = { startMs: nowMs - 1800_000, endMs: nowMs, stepSeconds: 120 };
+    const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+    expect(rereading.cpuLoadSamples(SIMULATED_TARGET, other, window)).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, other, window));
+  });
+});
