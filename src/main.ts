@@ -171,6 +171,7 @@ async function main(): Promise<void> {
     maxTargets: config.advisor.maxTargets,
     historyLength: config.advisor.historyLength,
     historyBytes: config.advisor.historyBytes,
+    stateHistory: signals.history,
     ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),

@@ -9,11 +9,13 @@ import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
-import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
+import type { CalendarInput, DecideInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
 import { isActive } from '../policy/is-active.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
-import { type SignalSource, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
+import { rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
+import { type SignalHistory, type SignalSource, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
+import { latestStateInstantMs, stateReadWindow, stateStepSeconds } from '../signals/state-grid.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
 import { DecisionRing } from './decision-ring.ts';
 import type { DecisionLog, TargetOrigin, TargetRecord } from './decision-log.ts';
@@ -46,6 +48,11 @@ export interface AdvisorOptions {
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
   readonly startupFor?: StartupProvider;
+  /**
+   * Past signals to rebuild each target's decision state from (recent peak, scale-in window, trend), so
+   * every replica of the scaler decides alike. Without it, state lives in this process only.
+   */
+  readonly stateHistory?: SignalHistory;
   /** Where listener and hook failures are reported; they never fail an evaluation. */
   readonly logger?: AdvisorLogger;
 }
@@ -75,6 +82,10 @@ interface TargetEntry {
   latest: Decision | undefined;
   lastError: TargetRecord['lastError'];
   state: PolicyState | undefined;
+  /** decide() folded over the state grid up to `toMs` for the metadata it was folded with (a cache of what Prometheus holds). */
+  folded: { readonly metadataKey: string; readonly toMs: number; readonly state: PolicyState | undefined } | undefined;
+  /** A fold under way, shared by calls of one poll (GetMetrics and IsActive arrive together). */
+  folding: { readonly metadataKey: string; readonly toMs: number; readonly promise: Promise<PolicyState | undefined> } | undefined;
   readonly history: DecisionRing;
 }
 
@@ -176,7 +187,9 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       if (source === undefined) {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
-      const snapshot = await source.read(ref, settings);
+      const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
+      const learned = { capacity: capacity.kind === 'failed' ? undefined : capacity.value };
+      const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, nowMs, learned)]);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.
       if (!this.entries.has(key)) this.insert(entry);
       const latest = entry.latest;
@@ -191,7 +204,6 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       const forecastSettings = withStartup(settings, startupInUse(settings, startupEstimate));
       const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
       const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
-      const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
         {
           nowMs,
@@ -202,7 +214,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
           startup: startupEstimate,
         },
         settings,
-        entry.state,
+        rebuilt ?? entry.state,
       );
       entry.state = state;
       entry.latest = decision;
@@ -218,6 +230,47 @@ export class Advisor implements TargetEvaluator, DecisionLog {
     }
   }
 
+  /**
+   * The state as Prometheus' history gives it at the newest settled grid instant, folding only the
+   * steps not folded yet. Undefined without a state history or when the read fails (the state kept in
+   * memory is used then, and the failure logged: a decision never waits on it).
+   */
+  private async rebuildState(
+    entry: TargetEntry,
+    ref: TargetRef,
+    settings: TargetSettings,
+    metadataKey: string,
+    nowMs: number,
+    learned: Pick<DecideInput, 'capacity'>,
+  ): Promise<PolicyState | undefined> {
+    const history = this.options.stateHistory;
+    if (history === undefined) return undefined;
+    const horizonSeconds = stateHorizonSeconds(settings);
+    const stepSeconds = stateStepSeconds(settings, horizonSeconds);
+    const instantMs = latestStateInstantMs(nowMs, stepSeconds);
+    const folded = entry.folded?.metadataKey === metadataKey ? entry.folded : undefined;
+    const window = stateReadWindow(instantMs, stepSeconds, horizonSeconds, folded?.toMs);
+    if (window === undefined) return folded?.state;
+    if (entry.folding?.metadataKey === metadataKey && entry.folding.toMs === instantMs) return entry.folding.promise;
+    const fold = async (): Promise<PolicyState | undefined> => {
+      try {
+        const snapshots = await history.readRange(ref, settings, window);
+        const continues = folded !== undefined && window.startMs === folded.toMs + stepSeconds * 1000;
+        const state = rebuildPolicyState(snapshots, settings, continues ? folded.state : undefined, learned);
+        if ((entry.folded?.toMs ?? Number.NEGATIVE_INFINITY) < instantMs || entry.folded?.metadataKey !== metadataKey) entry.folded = { metadataKey, toMs: instantMs, state };
+        return state;
+      } catch (error) {
+        this.options.logger?.warn({ target: entry.key, err: error }, 'could not rebuild the decision state from Prometheus; deciding with the state kept in memory');
+        return undefined;
+      }
+    };
+    const promise = fold().finally(() => {
+      if (entry.folding?.promise === promise) entry.folding = undefined;
+    });
+    entry.folding = { metadataKey, toMs: instantMs, promise };
+    return promise;
+  }
+
   private create(key: string, ref: TargetRef, settings: TargetSettings, origin: TargetOrigin, nowMs: number): TargetEntry {
     return {
       key,
@@ -229,6 +282,8 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       latest: undefined,
       lastError: undefined,
       state: undefined,
+      folded: undefined,
+      folding: undefined,
       history: new DecisionRing(this.options.historyLength),
     };
   }

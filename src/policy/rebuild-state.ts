@@ -1,0 +1,42 @@
+// Decision state rebuilt from history instead of remembered: the same decide() folded over past
+// snapshots read from Prometheus on a fixed grid. Any scaler replica that folds the same snapshots gets
+// the same recent peak, scale-in window and trend, so a restarted or second replica answers as the one
+// that kept running; process memory only caches the fold between grid steps.
+import type { TargetSettings } from '../config/target-metadata.ts';
+import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
+import type { DecideInput } from './decide-input.ts';
+import { decide } from './decide.ts';
+import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
+import type { PolicyState } from './policy-state.ts';
+
+/**
+ * How far back the fold must start for the state to be whole: the recent-peak window, and two
+ * scale-in windows (one that may be under way and the one before it) plus a staleness gap.
+ */
+export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindowSeconds' | 'staleAfterSeconds'>): number {
+  return Math.max(RECENT_PEAK_WINDOW_SECONDS, 2 * settings.scaleInWindowSeconds + settings.staleAfterSeconds);
+}
+
+/**
+ * Folds decide() over snapshots, oldest first, each decided at its own time, starting from `previous`
+ * (the fold up to the step before the first snapshot) or from nothing. A snapshot that cannot be
+ * decided (no gateway count) is skipped: its gap breaks windows as a missed evaluation would.
+ * `learned` is what the live decision learned now (capacity), applied to every past step.
+ */
+export function rebuildPolicyState(
+  snapshots: readonly SignalSnapshot[],
+  settings: TargetSettings,
+  previous?: PolicyState,
+  learned: Pick<DecideInput, 'capacity'> = {},
+): PolicyState | undefined {
+  let state = previous;
+  for (const snapshot of snapshots) {
+    if (snapshot.signals.currentReplicas.kind === 'missing') continue;
+    try {
+      state = decide({ nowMs: snapshot.observedAtMs, snapshot, ...learned }, settings, state).state;
+    } catch {
+      // CURRENT_REPLICAS_UNKNOWN for an unusable count: nothing to learn from this step.
+    }
+  }
+  return state;
+}

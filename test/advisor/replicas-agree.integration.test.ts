@@ -1,0 +1,157 @@
+// Two scaler processes on one Prometheus, asked over real gRPC sockets, give the same answer: after a
+// load peak (one saw it, the other started after it), after one restarts, and in the middle of a
+// scale-in window. Their decision state is rebuilt from what Prometheus holds, not from what each
+// process happened to see.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScalerClient, scalerClient } from '../keda/support/grpc-client.ts';
+import { type CollectorExporter, startCollectorExporter } from '../support/collector-exporter.ts';
+import { type RunningPrometheus, startPrometheus, waitForScrapeHistory } from '../support/prometheus.ts';
+import { logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const GATEWAYS = 4;
+/** Spans/s per gateway: 4 × 200 fits 2 gateways of 1,000 spans/s at 70 %; 4 × 1,500 needs 9. */
+const CALM_PER_GATEWAY = 200;
+const PEAK_PER_GATEWAY = 1500;
+
+const METADATA = { rateWindow: '15s', pollingInterval: '2s', capacitySpansPerReplica: '1000', minReplicas: '2', maxReplicas: '20' };
+const PEAK_METADATA = { ...METADATA, gatewaySelector: 'job="gw-peak"', scaleInWindow: '20s' };
+const CALM_METADATA = { ...METADATA, gatewaySelector: 'job="gw-calm"', scaleInWindow: '40s' };
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+function configure(exporter: CollectorExporter, perGateway: number): void {
+  for (const gateway of exporter.gateways) {
+    gateway.setRate('acceptedSpans', perGateway);
+    gateway.setRate('sentSpans', perGateway / 10);
+    gateway.setRate('sendFailedSpans', 0);
+    gateway.setRate('enqueueFailedSpans', 0);
+    gateway.setRate('refusedSpans', 0);
+    gateway.setRate('droppedTooEarlyTraces', 0);
+    gateway.setGauge('queueSize', 5);
+    gateway.setGauge('queueCapacity', 1000);
+    gateway.setGauge('tracesOnMemory', 1000);
+    gateway.setDecisionTicks(1, 5);
+  }
+}
+
+interface Scaler {
+  readonly process: ScalerProcess;
+  readonly client: ScalerClient;
+}
+
+describe('two scaler processes on one Prometheus', () => {
+  let dir: string;
+  let configFile: string;
+  let peak: CollectorExporter;
+  let calm: CollectorExporter;
+  let prometheus: RunningPrometheus;
+  const running: Scaler[] = [];
+
+  const start = async (): Promise<Scaler> => {
+    const scalerProcess = spawnScaler(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], { cwd: PROJECT_ROOT });
+    const started = await logLine(scalerProcess, 'otel-gateway-scaler started', 30_000);
+    const scaler = { process: scalerProcess, client: scalerClient(String(started.grpc)) };
+    running.push(scaler);
+    return scaler;
+  };
+  const stop = async (scaler: Scaler) => {
+    scaler.client.close();
+    scaler.process.child.kill('SIGTERM');
+    await scaler.process.exited;
+    running.splice(running.indexOf(scaler), 1);
+  };
+  const answer = async (scaler: Scaler, name: string, metadata: Record<string, string>) => {
+    const response = await scaler.client.getMetrics({ scaledObjectRef: { name, namespace: 'observability', scalerMetadata: metadata }, metricName: 'gateway-replicas' });
+    return Number(response.metricValues[0]!.metricValueFloat);
+  };
+  /** Both answers, asked back to back. */
+  const both = async (a: Scaler, b: Scaler, name: string, metadata: Record<string, string>) => [await answer(a, name, metadata), await answer(b, name, metadata)] as const;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'scaler-replicas-'));
+    peak = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
+    calm = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
+    configure(peak, CALM_PER_GATEWAY);
+    configure(calm, CALM_PER_GATEWAY);
+    prometheus = await startPrometheus({
+      scrapeJobs: [
+        { jobName: 'gw-peak', targets: peak.targets },
+        { jobName: 'gw-calm', targets: calm.targets },
+      ],
+    });
+    configFile = join(dir, 'scaler.yaml');
+    writeFileSync(
+      configFile,
+      ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', '  port: 0', 'prometheus:', '  default:', `    url: ${prometheus.url}`, ''].join('\n'),
+    );
+    await waitForScrapeHistory(prometheus.url, 'job=~"gw-.*"', 16);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const scaler of [...running]) await stop(scaler);
+    await prometheus?.stop();
+    await Promise.all([peak, calm].filter(Boolean).map((exporter) => exporter.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('agree in the middle of a scale-in window, one having watched it from the start and one started during it, and step together', async () => {
+    const watcher = await start();
+    expect(await answer(watcher, 'calm', CALM_METADATA)).toBe(GATEWAYS);
+    await sleep(8000);
+    const late = await start();
+    const firstStep: [number | undefined, number | undefined] = [undefined, undefined];
+    const deadline = Date.now() + 90_000;
+    while ((firstStep[0] === undefined || firstStep[1] === undefined) && Date.now() < deadline) {
+      const answers = await both(watcher, late, 'calm', CALM_METADATA);
+      answers.forEach((replicas, index) => {
+        if (replicas < GATEWAYS && firstStep[index] === undefined) firstStep[index] = Date.now();
+      });
+      await sleep(500);
+    }
+    expect(firstStep[0], 'the watcher steps in').toBeDefined();
+    expect(firstStep[1], 'the late starter steps in').toBeDefined();
+    // The window is one window, wherever a process started: both step within one grid step of each other.
+    expect(Math.abs(firstStep[0]! - firstStep[1]!)).toBeLessThanOrEqual(2500);
+    await stop(watcher);
+    await stop(late);
+  }, 180_000);
+
+  it('agree after a load peak that only one of them saw, and after that one restarts', async () => {
+    // Before the peak the load fits 2: the first answer may already be a scale-in step (the window ran while no scaler did).
+    const witness = await start();
+    expect(await answer(witness, 'peak', PEAK_METADATA)).toBeLessThanOrEqual(GATEWAYS);
+    configure(peak, PEAK_PER_GATEWAY);
+    let atPeak = 0;
+    for (let poll = 0; poll < 40 && atPeak <= GATEWAYS; poll++) {
+      atPeak = await answer(witness, 'peak', PEAK_METADATA);
+      await sleep(1000);
+    }
+    expect(atPeak, 'the witness scales out during the peak').toBeGreaterThan(GATEWAYS);
+    configure(peak, CALM_PER_GATEWAY);
+    // The rate window (15 s) and the settling delay pass: the load now fits 2 again.
+    await sleep(20_000);
+    const afterPeak = await answer(witness, 'peak', PEAK_METADATA);
+    expect(afterPeak, 'the witness keeps room for the recent peak').toBeGreaterThan(GATEWAYS);
+
+    const newcomer = await start();
+    for (let poll = 0; poll < 5; poll++) {
+      const [witnessAnswer, newcomerAnswer] = await both(witness, newcomer, 'peak', PEAK_METADATA);
+      expect(newcomerAnswer, `poll ${poll}`).toBe(witnessAnswer);
+      await sleep(1000);
+    }
+
+    await stop(witness);
+    const restarted = await start();
+    for (let poll = 0; poll < 5; poll++) {
+      const [restartedAnswer, newcomerAnswer] = await both(restarted, newcomer, 'peak', PEAK_METADATA);
+      expect(restartedAnswer, `poll ${poll}`).toBe(newcomerAnswer);
+      expect(restartedAnswer).toBe(afterPeak);
+      await sleep(1000);
+    }
+  }, 240_000);
+});

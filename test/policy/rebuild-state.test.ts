@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/policy/decide.ts';
+import { rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
+import { RECENT_PEAK_WINDOW_SECONDS } from '../../src/policy/load-peaks.ts';
+import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
+
+const STEP_MS = 30_000;
+const target = settings({ scaleInWindow: '90s' });
+
+/** A quiet tier (load fits 2 of 6) for `steps` grid steps from T0, with a burst at step `burstAt`. */
+function history(steps: number, burstAt?: number) {
+  return Array.from({ length: steps }, (_, step) =>
+    snapshot({ observedAtMs: T0_MS + step * STEP_MS, signals: { acceptedSpansPerSecond: step === burstAt ? 150_000 : 20_000 } }),
+  );
+}
+
+describe('rebuildPolicyState', () => {
+  it('gives the state that deciding every step in turn gives: a fold, not an approximation', () => {
+    const snapshots = history(12, 3);
+    let kept: ReturnType<typeof decide>['state'] | undefined;
+    for (const shot of snapshots) kept = decide({ nowMs: shot.observedAtMs, snapshot: shot }, target, kept).state;
+    expect(rebuildPolicyState(snapshots, target)).toEqual(kept);
+  });
+
+  it('a fold continued from an earlier fold equals one fold over all the steps', () => {
+    const snapshots = history(12, 3);
+    const whole = rebuildPolicyState(snapshots, target);
+    const continued = rebuildPolicyState(snapshots.slice(5), target, rebuildPolicyState(snapshots.slice(0, 5), target));
+    expect(continued).toEqual(whole);
+  });
+
+  it('a rebuilt state keeps a burst seen within the hour: the next decision keeps room for it', () => {
+    const rebuilt = rebuildPolicyState(history(12, 3), target);
+    const now = T0_MS + 12 * STEP_MS;
+    const decision = decide({ nowMs: now, snapshot: snapshot({ observedAtMs: now, signals: { acceptedSpansPerSecond: 20_000 } }) }, target, rebuilt).decision;
+    const fresh = decide({ nowMs: now, snapshot: snapshot({ observedAtMs: now, signals: { acceptedSpansPerSecond: 20_000 } }) }, target).decision;
+    expect(decision.recommended).toBeGreaterThan(fresh.recommended);
+    expect(decision.recommended).toBe(Math.ceil(150_000 / (20_000 * 0.9)));
+  });
+
+  it('a rebuilt scale-in window continues where the history left it: a step once it has lasted scaleInWindow', () => {
+    const rebuilt = rebuildPolicyState(history(4), target);
+    const now = T0_MS + 4 * STEP_MS;
+    const decision = decide({ nowMs: now, snapshot: snapshot({ observedAtMs: now, signals: { acceptedSpansPerSecond: 20_000 } }) }, target, rebuilt).decision;
+    expect(decision.recommended).toBe(5);
+    expect(decision.guards.map((guard) => guard.name)).toContain('scaleInStep');
+  });
+
+  it('skips steps without a gateway count instead of failing the fold', () => {
+    const snapshots = [...history(3), snapshot({ observedAtMs: T0_MS + 3 * STEP_MS, signals: { currentReplicas: 'missing' } })];
+    expect(rebuildPolicyState(snapshots, target)?.evaluatedAtMs).toBe(T0_MS + 2 * STEP_MS);
+  });
+
+  it('reaches back over the recent-peak hour, or two scale-in windows when those are longer', () => {
+    expect(stateHorizonSeconds(settings({ scaleInWindow: '90s' }))).toBe(RECENT_PEAK_WINDOW_SECONDS);
+    expect(stateHorizonSeconds(settings({ scaleInWindow: '2h', staleAfter: '2m' }))).toBe(2 * 7200 + 120);
+  });
+});
