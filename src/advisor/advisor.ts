@@ -9,7 +9,7 @@ import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
-import type { CalendarInput, DecideInput, ForecastInput } from '../policy/decide-input.ts';
+import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
 import { isActive } from '../policy/is-active.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
@@ -188,8 +188,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
       const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
-      const learned = { capacity: capacity.kind === 'failed' ? undefined : capacity.value };
-      const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, nowMs, learned)]);
+      const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, nowMs)]);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.
       if (!this.entries.has(key)) this.insert(entry);
       const latest = entry.latest;
@@ -241,7 +240,6 @@ export class Advisor implements TargetEvaluator, DecisionLog {
     settings: TargetSettings,
     metadataKey: string,
     nowMs: number,
-    learned: Pick<DecideInput, 'capacity'>,
   ): Promise<PolicyState | undefined> {
     const history = this.options.stateHistory;
     if (history === undefined) return undefined;
@@ -256,7 +254,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       try {
         const snapshots = await history.readRange(ref, settings, window);
         const continues = folded !== undefined && window.startMs === folded.toMs + stepSeconds * 1000;
-        const state = rebuildPolicyState(snapshots, settings, continues ? folded.state : undefined, learned);
+        const state = rebuildPolicyState(snapshots, settings, continues ? folded.state : undefined);
         if ((entry.folded?.toMs ?? Number.NEGATIVE_INFINITY) < instantMs || entry.folded?.metadataKey !== metadataKey) entry.folded = { metadataKey, toMs: instantMs, state };
         return state;
       } catch (error) {

@@ -4,7 +4,6 @@
 // that kept running; process memory only caches the fold between grid steps.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
-import type { DecideInput } from './decide-input.ts';
 import { decide } from './decide.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { PolicyState } from './policy-state.ts';
@@ -21,19 +20,15 @@ export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindo
  * Folds decide() over snapshots, oldest first, each decided at its own time, starting from `previous`
  * (the fold up to the step before the first snapshot) or from nothing. A snapshot that cannot be
  * decided (no gateway count) is skipped: its gap breaks windows as a missed evaluation would.
- * `learned` is what the live decision learned now (capacity), applied to every past step.
+ * Past steps are decided on the trigger's figures alone: a learned capacity is refreshed on each
+ * replica's own schedule, and the fold must give every replica the same steps.
  */
-export function rebuildPolicyState(
-  snapshots: readonly SignalSnapshot[],
-  settings: TargetSettings,
-  previous?: PolicyState,
-  learned: Pick<DecideInput, 'capacity'> = {},
-): PolicyState | undefined {
+export function rebuildPolicyState(snapshots: readonly SignalSnapshot[], settings: TargetSettings, previous?: PolicyState): PolicyState | undefined {
   let state = previous;
   for (const snapshot of snapshots) {
     if (snapshot.signals.currentReplicas.kind === 'missing') continue;
     try {
-      state = decide({ nowMs: snapshot.observedAtMs, snapshot, ...learned }, settings, state).state;
+      state = decide({ nowMs: snapshot.observedAtMs, snapshot }, settings, state).state;
     } catch {
       // CURRENT_REPLICAS_UNKNOWN for an unusable count: nothing to learn from this step.
     }
