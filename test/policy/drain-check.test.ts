@@ -33,4 +33,23 @@ describe('decide() and the drain', () => {
     expect(decision.guards.map((guard) => guard.name)).not.toContain('drainTooShort');
     expect(decision.reasons.join(' ')).not.toMatch(/drain/);
   });
+
+  it('says on a scale-in step that the drain is unknown and what it must be, when no drain is stated', () => {
+    // 8 gateways carrying what 5 carry at target utilization: after the 90 s window, one step in.
+    const low = { currentReplicas: 8, acceptedSpansPerSecond: 5 * 20_000 * 0.7, tracesOnMemory: 17_000 };
+    const target = settings({ decisionWait: '60s', scaleInWindow: '90s' });
+    let state: Parameters<typeof decide>[2];
+    let last: ReturnType<typeof decide>['decision'] | undefined;
+    for (const atSeconds of [0, 30, 60, 90]) {
+      const nowMs = T0_MS + atSeconds * 1000;
+      const result = decide({ nowMs, snapshot: snapshot({ signals: low, observedAtMs: nowMs }) }, target, state);
+      state = result.state;
+      last = result.decision;
+      if (atSeconds < 90) expect(result.decision.reasons.join(' ')).not.toMatch(/drain/);
+    }
+    expect(last!.recommended).toBe(7);
+    expect(last!.reasons).toContain(
+      "Scale-in drain unknown (scaleInDrain not set): a removed gateway needs at least decision_wait 60s + the agents' DNS interval 5s; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match.",
+    );
+  });
 });
