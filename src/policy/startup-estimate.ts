@@ -31,13 +31,19 @@ function nearestRank(sorted: readonly number[], quantile: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1))]!;
 }
 
+function inTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
+  for (let i = 1; i < samples.length; i++) if (samples[i]!.atMs < samples[i - 1]!.atMs) return false;
+  return true;
+}
+
 /**
  * Follows desired and reporting replicas step by step. A rise in desired opens one ask per replica
  * above what reports; the ask closes when that many gateways report (one observation) or when desired
  * drops below it again (cancelled: the pod may never have started).
  */
 export function estimateStartup(samples: readonly ReplicaCountSample[]): StartupEstimate {
-  const sorted = [...samples].sort((a, b) => a.atMs - b.atMs);
+  // Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable).
+  const sorted = inTimeOrder(samples) ? samples : [...samples].sort((a, b) => a.atMs - b.atMs);
   const askedAt = new Map<number, number>();
   const delays: number[] = [];
   let firstMs: number | undefined;
@@ -53,13 +59,16 @@ export function estimateStartup(samples: readonly ReplicaCountSample[]): Startup
     if (previousDesired !== undefined && desired > previousDesired) {
       for (let level = Math.max(previousDesired, reporting) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
     }
-    for (const [level, atMs] of askedAt) {
-      if (level > desired) askedAt.delete(level);
-      else if (reporting >= level) {
-        delays.push((sample.atMs - atMs) / 1000);
-        firstMs ??= atMs;
-        lastMs = sample.atMs;
-        askedAt.delete(level);
+    // Most steps have no ask open; iterating an empty map still costs an iterator per step.
+    if (askedAt.size > 0) {
+      for (const [level, atMs] of askedAt) {
+        if (level > desired) askedAt.delete(level);
+        else if (reporting >= level) {
+          delays.push((sample.atMs - atMs) / 1000);
+          firstMs ??= atMs;
+          lastMs = sample.atMs;
+          askedAt.delete(level);
+        }
       }
     }
     previousDesired = desired;

@@ -42,7 +42,9 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * six hours every five minutes, so all but a few steps of each read were read before. Only settled
    * steps are kept (FleetRecorder.readsSettledAt), so a kept sample is what a fresh read would give.
    */
-  private cpuSampleMemo: { readonly key: string; readonly byTime: Map<number, CpuLoadSample | null> } | undefined;
+  private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
+  /** The same for replica counts, re-read over a day every five minutes. */
+  private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -172,25 +174,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
     assertWindow(window);
     if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
-    const { recorder } = this.options;
-    const rateWindow = settings.rateWindowSeconds;
-    const key = `${rateWindow} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
-    if (this.cpuSampleMemo?.key !== key) this.cpuSampleMemo = { key, byTime: new Map() };
-    const memo = this.cpuSampleMemo.byTime;
-    for (const timeMs of memo.keys()) {
-      if (timeMs >= window.startMs) break;
-      memo.delete(timeMs);
-    }
+    const key = `${settings.rateWindowSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
+    const steps = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
     const samples: CpuLoadSample[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
-      const settled = recorder.readsSettledAt(timeMs, rateWindow);
-      let sample = settled ? memo.get(timeMs) : undefined;
-      if (sample === undefined) {
-        sample = this.cpuLoadSampleAt(timeMs, settings) ?? null;
-        if (settled) memo.set(timeMs, sample);
-      }
-      if (sample !== null) samples.push(sample);
-    }
+    for (const sample of steps) if (sample !== null) samples.push(sample);
     return { samples, allotmentSource: 'kube-state-metrics requests' };
   }
 
@@ -207,11 +194,11 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
     const numberOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
-    const samples: ReplicaCountSample[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
-      samples.push({ atMs: timeMs, desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)), reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)) });
-    }
-    return samples;
+    return this.replicaCountMemo.read(recorder, '', window, 0, (timeMs) => ({
+      atMs: timeMs,
+      desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
+      reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)),
+    }));
   }
 
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */
@@ -250,6 +237,40 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       if (rate.kind === 'ok') samples.push({ timestampMs: timeMs, value: rate.value });
     }
     return samples;
+  }
+}
+
+/**
+ * Per-step answers of a range read kept by step time, for reads that overlap the last one: only steps
+ * whose reads are settled (FleetRecorder.readsSettledAt) are kept, so a kept answer is what computing
+ * it again would give. A new key (other settings) starts over; steps before the window are dropped.
+ */
+class SettledSteps<T> {
+  private key: string | undefined;
+  private readonly byTime = new Map<number, T>();
+
+  read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T): T[] {
+    if (key !== this.key) {
+      this.key = key;
+      this.byTime.clear();
+    }
+    for (const timeMs of this.byTime.keys()) {
+      if (timeMs >= window.startMs) break;
+      this.byTime.delete(timeMs);
+    }
+    const answers: T[] = [];
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+      const settled = recorder.readsSettledAt(timeMs, windowSeconds);
+      const kept = settled ? this.byTime.get(timeMs) : undefined;
+      if (kept !== undefined) {
+        answers.push(kept);
+        continue;
+      }
+      const answer = compute(timeMs);
+      if (settled) this.byTime.set(timeMs, answer);
+      answers.push(answer);
+    }
+    return answers;
   }
 }
 

@@ -8,11 +8,11 @@ import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
 
-const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m' });
+const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m', deploymentName: 'otel-gateway' });
 const startMs = Date.parse('2026-01-05T00:00:00Z');
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 
-describe('SimulatedSignalSource.cpuLoadSamples', () => {
+describe('SimulatedSignalSource re-reads (CPU samples, replica counts)', () => {
   it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
     // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
     const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
@@ -23,6 +23,7 @@ describe('SimulatedSignalSource.cpuLoadSamples', () => {
     const random = seededRandom(11);
     let reads = 0;
     let sampled = 0;
+    let counted = 0;
     for (let step = 1; step <= 4 * 720; step++) {
       if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 8));
       // Load that swings, sometimes past what the fleet can take, with a backend outage in the third hour.
@@ -35,11 +36,16 @@ describe('SimulatedSignalSource.cpuLoadSamples', () => {
       const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
       const got = rereading.cpuLoadSamples(SIMULATED_TARGET, settings, window);
       expect(got, new Date(nowMs).toISOString()).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, settings, window));
+      const countsWindow = { startMs: nowMs - 3 * 3600_000, endMs: nowMs, stepSeconds: 15 };
+      const counts = rereading.replicaCounts(SIMULATED_TARGET, settings, countsWindow);
+      expect(counts, new Date(nowMs).toISOString()).toEqual(fresh.replicaCounts(SIMULATED_TARGET, settings, countsWindow));
+      counted += counts.filter((sample) => sample.desiredReplicas !== undefined).length;
       reads++;
       sampled += got.samples.length;
     }
     expect(reads).toBe(48);
     expect(sampled).toBeGreaterThan(48 * 30);
+    expect(counted).toBeGreaterThan(48 * 100);
     // Another rate window is another read, not the samples kept for the first.
     const other = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '2m' });
     const nowMs = startMs + 4 * 720 * dt * 1000;
