@@ -23,6 +23,7 @@ import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
 import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
 import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
+import type { DecisionSeriesHistory } from './signals/decision-series.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
@@ -44,6 +45,8 @@ const DEMO_REFIT_SCHEDULE = '* * * * *';
 /** Where signals come from and on which clock decisions are made. */
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
+  /** The scaler's own decisions as Prometheus scraped them; undefined in the demo (no Prometheus scrapes it). */
+  readonly decisionSeries: DecisionSeriesHistory | undefined;
   readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
@@ -103,10 +106,12 @@ function prometheusWiring(config: ServerConfig, selfMetrics: SelfMetrics): Signa
       },
     }),
   );
+  const history = new PrometheusSignalSources(sources.values());
   return {
     sources,
     readiness,
-    history: new PrometheusSignalSources(sources.values()),
+    history,
+    decisionSeries: history,
     nowMs: Date.now,
     evaluationTimeoutMs: Math.max(...Object.values(config.prometheus).map((server) => server.queryTimeoutMs)) + EVALUATION_MARGIN_MS,
     refitSchedule: config.forecast.refitSchedule,
@@ -122,6 +127,7 @@ function demoWiring(config: ServerConfig, poll: () => DemoPoll | undefined): Sig
   return {
     sources: new Map([['default', demo.source]]),
     history: demo.source,
+    decisionSeries: undefined,
     nowMs: () => demo.simulatedNowMs(),
     evaluationTimeoutMs: DEFAULT_EVALUATION_TIMEOUT_MS,
     refitSchedule: DEMO_REFIT_SCHEDULE,
@@ -238,6 +244,7 @@ async function main(): Promise<void> {
       },
       decisionLog: advisor,
       signalHistory: signals.history,
+      ...(signals.decisionSeries ? { decisionSeries: signals.decisionSeries } : {}),
       readiness: [
         { name: 'config', check: () => ({ kind: 'ready' }) },
         {

@@ -6,9 +6,10 @@ import type { DecisionLog, TargetRecord } from '../advisor/decision-log.ts';
 import { initialReplicas, WHAT_IF_ESTIMATOR, WhatIfReplay, type WhatIfResult } from '../advisor/what-if.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { echoValue, ScalerError } from '../errors.ts';
-import type { SignalHistory, TargetRef } from '../signals/signal-snapshot.ts';
+import type { DecisionSeries, DecisionSeriesHistory } from '../signals/decision-series.ts';
+import type { RangeWindow, SignalHistory, TargetRef } from '../signals/signal-snapshot.ts';
 import { parseInstantMs, readJsonObject, readQuery } from './request-parsing.ts';
-import { type ClockKind, historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
+import { type ClockKind, decisionHistoryWindow, type HistorySeriesView, historySeriesFromPrometheus, historySeriesView, targetDetailView, targetSummaryView } from './target-views.ts';
 import type { WhatIfGate } from './what-if-gate.ts';
 import { parseWhatIfRequest, type WhatIfLimits } from './what-if-request.ts';
 
@@ -17,6 +18,11 @@ export interface ApiContext {
   readonly decisionLog: DecisionLog;
   /** Past signals for what-if replays; rejects UNKNOWN_PROMETHEUS for a server name the config lacks. */
   readonly signalHistory: SignalHistory;
+  /**
+   * The scaler's own exported decisions, read back from Prometheus: when it has them, history comes from
+   * there (the same on every replica, kept across restarts); else from this process's ring.
+   */
+  readonly decisionSeries?: DecisionSeriesHistory;
   readonly whatIfLimits: WhatIfLimits;
   /** Admits what-if replays (at most so many at once) and ends them at their deadline or at shutdown. */
   readonly whatIfGate: WhatIfGate;
@@ -33,6 +39,12 @@ export interface WhatIfAnswer extends WhatIfResult {
   readonly overrides: Readonly<Record<string, string>>;
   readonly settings: TargetSettings;
   readonly estimator: string;
+  /**
+   * What the scaler answered KEDA at each of `series.atMs`, read back from its exported series (every
+   * replica's); null when Prometheus does not scrape the scaler. `series.actualReplicas` is what the
+   * gateways ran, from their own signals.
+   */
+  readonly scalerAnswered: readonly (number | null)[] | null;
 }
 
 /** An API answer: status and JSON value. */
@@ -67,10 +79,46 @@ function listTargets(context: ApiContext): ApiAnswer {
   return { status: 200, body: { nowMs, clock: context.clock, targets } };
 }
 
-function history(context: ApiContext, record: TargetRecord, url: URL): ApiAnswer {
+async function history(context: ApiContext, record: TargetRecord, url: URL): Promise<ApiAnswer> {
   const query = readQuery(url, ['since']);
-  const sinceMs = query.since === undefined ? 0 : parseInstantMs(query.since, context.nowMs(), 'since');
-  return { status: 200, body: historySeriesView(record, context.decisionLog.history(record.ref, sinceMs), sinceMs) };
+  const nowMs = context.nowMs();
+  const sinceMs = query.since === undefined ? 0 : parseInstantMs(query.since, nowMs, 'since');
+  const fromPrometheus = await prometheusHistory(context, record, sinceMs, nowMs);
+  return { status: 200, body: fromPrometheus ?? historySeriesView(record, context.decisionLog.history(record.ref, sinceMs), sinceMs) };
+}
+
+/**
+ * History from the scaler's exported series and the gateways' signals at the same steps, or undefined
+ * when Prometheus holds no decision series for the target (it does not scrape the scaler) or cannot be read.
+ */
+async function prometheusHistory(context: ApiContext, record: TargetRecord, sinceMs: number, nowMs: number): Promise<HistorySeriesView | undefined> {
+  if (context.decisionSeries === undefined) return undefined;
+  const window = decisionHistoryWindow(sinceMs, nowMs);
+  try {
+    const [series, snapshots] = await Promise.all([
+      context.decisionSeries.readDecisionSeries(record.ref, record.settings, window),
+      context.signalHistory.readRange(record.ref, record.settings, window),
+    ]);
+    return series === undefined ? undefined : historySeriesFromPrometheus(record, series, snapshots, sinceMs);
+  } catch {
+    // The ring in memory still answers; /readyz and the query metrics report Prometheus' trouble.
+    return undefined;
+  }
+}
+
+/** The decision series, or undefined when there is no source, none in Prometheus, or the read fails (the replay does not depend on it). */
+async function readDecisionSeriesOrNothing(context: ApiContext, record: TargetRecord, window: RangeWindow): Promise<DecisionSeries | undefined> {
+  try {
+    return await context.decisionSeries?.readDecisionSeries(record.ref, record.settings, window);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `values` (at `fromAtMs`) at each of `atMs`; null where there is none. */
+function alignedOn(atMs: readonly number[], fromAtMs: readonly number[], values: readonly (number | null)[]): (number | null)[] {
+  const byTime = new Map(fromAtMs.map((time, index) => [time, values[index] ?? null]));
+  return atMs.map((time) => byTime.get(time) ?? null);
 }
 
 async function whatIf(context: ApiContext, record: TargetRecord, request: IncomingMessage): Promise<ApiAnswer> {
@@ -79,8 +127,12 @@ async function whatIf(context: ApiContext, record: TargetRecord, request: Incomi
   const parsed = parseWhatIfRequest(body, record.settings, nowMs, context.whatIfLimits);
   const ticket = context.whatIfGate.enter();
   let result: WhatIfResult;
+  let decisions: DecisionSeries | undefined;
   try {
-    const snapshots = await ticket.within(context.signalHistory.readRange(record.ref, parsed.settings, parsed.window));
+    const [snapshots, series] = await ticket.within(
+      Promise.all([context.signalHistory.readRange(record.ref, parsed.settings, parsed.window), readDecisionSeriesOrNothing(context, record, parsed.window)]),
+    );
+    decisions = series;
     // Up to 11,000 decide() calls: handed over in slices so KEDA's polls on the same event loop are not held up.
     const replay = new WhatIfReplay(parsed.settings, parsed.window.stepSeconds, initialReplicas(snapshots));
     for (let index = 0; index < snapshots.length; index += REPLAY_SLICE_STEPS) {
@@ -100,6 +152,7 @@ async function whatIf(context: ApiContext, record: TargetRecord, request: Incomi
     settings: parsed.settings,
     estimator: WHAT_IF_ESTIMATOR,
     ...result,
+    scalerAnswered: decisions === undefined ? null : alignedOn(result.series.atMs, decisions.atMs, decisions.answeredReplicas),
   };
   return { status: 200, body: answer };
 }
@@ -124,7 +177,7 @@ export async function answerApi(context: ApiContext, request: IncomingMessage, u
       return { status: 200, body: { ...targetDetailView(record, context.nowMs()), nowMs: context.nowMs(), clock: context.clock } };
     case 'history':
       if (method !== 'GET') throw methodNotAllowed(method, 'GET');
-      return history(context, record, url);
+      return await history(context, record, url);
     case 'whatif':
       if (method !== 'POST') throw methodNotAllowed(method, 'POST');
       readQuery(url, []);

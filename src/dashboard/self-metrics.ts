@@ -6,9 +6,10 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
+import { SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
-const PREFIX = 'otel_gateway_scaler_';
+const PREFIX = SELF_METRIC_PREFIX;
 
 /** Seconds; Prometheus queries time out at 2 s by default, gRPC answers should take milliseconds. */
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -51,13 +52,25 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
   });
   new Gauge({
     name: `${PREFIX}current_replicas`,
-    help: 'Gateway replicas reporting to Prometheus at the latest decision.',
+    help: 'Gateway replicas expected (scrape targets up or down, or the Deployment) at the latest decision.',
     labelNames: ['namespace', 'name'] as const,
     registers: [registry],
     collect() {
       this.reset();
       eachRecord((record) => {
         if (record.latest) this.set(targetLabels(record), record.latest.current);
+      });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}answered_replicas`,
+    help: 'Replicas the scaler answered KEDA at the latest decision (recommended in enforce mode, current in dry-run).',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        if (record.latest) this.set(targetLabels(record), record.latest.replicas);
       });
     },
   });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { ScalerError } from '../errors.ts';
+import type { DecisionSeriesHistory } from '../signals/decision-series.ts';
 import type { SignalHistory } from '../signals/signal-snapshot.ts';
 import { allowedMethods, answerApi, type ApiContext } from './api-routes.ts';
 import { loadBearerCheck } from './bearer-auth.ts';
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   readonly decisionLog: DecisionLog;
   /** Past signals for what-if replays: the Prometheus sources (routed by each target's `prometheus` name), or the demo's simulated fleet. */
   readonly signalHistory: SignalHistory;
+  /** The scaler's own decisions read back from Prometheus for history (every replica's, across restarts); without it, history is this process's ring. */
+  readonly decisionSeries?: DecisionSeriesHistory;
   /** What /readyz checks: config loaded, gRPC serving, Prometheus reachable. */
   readonly readiness: readonly ReadinessCheck[];
   readonly selfMetrics: SelfMetrics;
@@ -72,6 +75,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const api: ApiContext = {
     decisionLog: options.decisionLog,
     signalHistory: options.signalHistory,
+    ...(options.decisionSeries ? { decisionSeries: options.decisionSeries } : {}),
     whatIfLimits,
     whatIfGate,
     nowMs,

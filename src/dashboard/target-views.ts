@@ -6,7 +6,8 @@ import type { MetadataKey, Mode, TargetSettings } from '../config/target-metadat
 import type { ErrorCode } from '../errors.ts';
 import type { Decision, GuardAction, ProposalName } from '../policy/decision.ts';
 import { PROPOSAL_NAMES } from '../policy/decision.ts';
-import type { Reading } from '../signals/signal-snapshot.ts';
+import type { DecisionSeries } from '../signals/decision-series.ts';
+import type { RangeWindow, Reading, SignalSnapshot } from '../signals/signal-snapshot.ts';
 import { settingsAsMetadata } from './settings-as-metadata.ts';
 import { type SignalView, sendFailedRatio, signalViews } from './signal-view.ts';
 
@@ -58,6 +59,11 @@ export interface HistorySeriesView {
   readonly namespace: string;
   readonly name: string;
   readonly sinceMs: number;
+  /**
+   * `prometheus`: read back from the scaler's exported series (every replica's, kept across restarts) and
+   * the gateways' signals at the same steps. `process`: this process's own ring of decisions.
+   */
+  readonly source: 'prometheus' | 'process';
   readonly points: number;
   readonly atMs: readonly number[];
   readonly currentReplicas: readonly (number | null)[];
@@ -148,6 +154,7 @@ export function historySeriesView(record: TargetRecord, decisions: readonly Deci
     namespace: record.ref.namespace,
     name: record.ref.name,
     sinceMs,
+    source: 'process',
     points: decisions.length,
     atMs: decisions.map((decision) => decision.at),
     currentReplicas: decisions.map((decision) => decision.current),
@@ -163,12 +170,72 @@ export function historySeriesView(record: TargetRecord, decisions: readonly Deci
     sendFailedRatio: decisions.map((decision) => readingValue(sendFailedRatio(decision.snapshot))),
     decisionLatencyP99Ms: decisions.map((decision) => readingValue(decision.snapshot.signals.decisionLatencyP99Ms)),
     guards: decisions.map((decision) => decision.guards.filter((guard) => guard.effect !== 'note').map((guard) => guard.name)),
-    thresholds: {
-      targetQueueFill: settings.targetQueueFill,
-      backendFailureRatio: settings.backendFailureRatio,
-      decisionLatencyBudgetMs: settings.decisionLatencyBudgetMs,
-      minReplicas: settings.minReplicas,
-      maxReplicas: settings.maxReplicas,
-    },
+    thresholds: thresholdsOf(settings),
+  };
+}
+
+function thresholdsOf(settings: TargetSettings): HistorySeriesView['thresholds'] {
+  return {
+    targetQueueFill: settings.targetQueueFill,
+    backendFailureRatio: settings.backendFailureRatio,
+    decisionLatencyBudgetMs: settings.decisionLatencyBudgetMs,
+    minReplicas: settings.minReplicas,
+    maxReplicas: settings.maxReplicas,
+  };
+}
+
+/** History read from Prometheus reaches back at most this far (the process ring's default span). */
+export const MAX_PROMETHEUS_HISTORY_SECONDS = 86_400;
+/** About this many points per chart, whatever the span; never finer than a typical scrape of the scaler. */
+const HISTORY_POINTS = 720;
+const MIN_HISTORY_STEP_SECONDS = 15;
+
+/** The range read behind a history answer: from `sinceMs` (at most a day back) to now. */
+export function decisionHistoryWindow(sinceMs: number, nowMs: number): RangeWindow {
+  const startMs = Math.max(sinceMs, nowMs - MAX_PROMETHEUS_HISTORY_SECONDS * 1000);
+  const stepSeconds = Math.max(MIN_HISTORY_STEP_SECONDS, Math.ceil((nowMs - startMs) / 1000 / HISTORY_POINTS));
+  return { startMs, endMs: nowMs, stepSeconds };
+}
+
+/**
+ * The same columns as historySeriesView, from the decision series and the signal snapshots of the same
+ * window and step. Forecast columns are empty (the forecast is not exported per step); capacity uses the
+ * trigger's figure. Steps no scaler replica exported a decision for are left out.
+ */
+export function historySeriesFromPrometheus(record: TargetRecord, series: DecisionSeries, snapshots: readonly SignalSnapshot[], sinceMs: number): HistorySeriesView {
+  const { settings } = record;
+  const byTime = new Map(snapshots.map((snapshot) => [snapshot.observedAtMs, snapshot]));
+  const kept = series.atMs.map((_, index) => index).filter((index) => series.currentReplicas[index] !== null || series.recommendedReplicas[index] !== null);
+  const column = <T>(values: readonly T[]) => kept.map((index) => values[index]!);
+  const signal = (read: (snapshot: SignalSnapshot) => Reading) =>
+    kept.map((index) => {
+      const snapshot = byTime.get(series.atMs[index]!);
+      return snapshot === undefined ? null : readingValue(read(snapshot));
+    });
+  const current = column(series.currentReplicas);
+  return {
+    namespace: record.ref.namespace,
+    name: record.ref.name,
+    sinceMs,
+    source: 'prometheus',
+    points: kept.length,
+    atMs: column(series.atMs),
+    currentReplicas: current,
+    recommendedReplicas: column(series.recommendedReplicas),
+    answeredReplicas: column(series.answeredReplicas),
+    proposals: Object.fromEntries(PROPOSAL_NAMES.map((name) => [name, series.proposals[name] === undefined ? kept.map(() => null) : column(series.proposals[name])])) as Record<
+      ProposalName,
+      (number | null)[]
+    >,
+    acceptedSpansPerSecond: signal((snapshot) => snapshot.signals.acceptedSpansPerSecond),
+    forecastPointSpansPerSecond: kept.map(() => null),
+    forecastUpperSpansPerSecond: kept.map(() => null),
+    capacityAtTargetSpansPerSecond: current.map((replicas) => (replicas === null ? null : replicas * settings.capacitySpansPerReplica * settings.targetUtilization)),
+    queueFillMax: signal((snapshot) => snapshot.signals.queueFillMax),
+    queueFillMean: signal((snapshot) => snapshot.signals.queueFillMean),
+    sendFailedRatio: signal((snapshot) => sendFailedRatio(snapshot)),
+    decisionLatencyP99Ms: signal((snapshot) => snapshot.signals.decisionLatencyP99Ms),
+    guards: column(series.guards),
+    thresholds: thresholdsOf(settings),
   };
 }

@@ -9,6 +9,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { assembleCpuLoadSamples, buildCapacityQueries, type CapacityQueryName, type GatewayMatrix } from './capacity-queries.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
+import { assembleDecisionSeries, buildDecisionSeriesQueries, type DecisionSeries, type DecisionSeriesQueryName, type StepMatrix } from './decision-series.ts';
 import { buildReplicaCountQueries, type ReplicaCountHistory, type ReplicaCountSample } from './replica-count-history.ts';
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
@@ -266,6 +267,21 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     return samples;
   }
 
+  /** The scaler's own exported decisions for a target (decision-series.ts); undefined when Prometheus does not scrape the scaler. */
+  async readDecisionSeries(target: TargetRef, _settings: Pick<TargetSettings, 'prometheus'>, window: RangeWindow): Promise<DecisionSeries | undefined> {
+    assertRangeWindow(window);
+    const queries = buildDecisionSeriesQueries(target);
+    await this.refreshCredentials();
+    const outcomes = await Promise.all(queries.map((query) => this.runQuery({ name: `decisions:${query.name}`, promql: query.promql }, 'range', window)));
+    this.rejectIfAllFailed(outcomes);
+    const results = new Map<DecisionSeriesQueryName, StepMatrix>();
+    queries.forEach((query, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.kind === 'ok') results.set(query.name, this.indexMatrix(outcome.result, window.startMs, window.stepSeconds * 1000, query.keyLabel));
+    });
+    return assembleDecisionSeries(results, window);
+  }
+
   /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */
   async checkReachable(): Promise<Reachability> {
     try {
@@ -331,11 +347,11 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     });
   }
 
-  /** Maps a range result to step index → (instance or "") → value, dropping non-finite values. */
-  private indexMatrix(result: QueryResult, startMs: number, stepMs: number): Map<number, Map<string, number>> {
+  /** Maps a range result to step index → (`keyLabel`'s value or "") → value, dropping non-finite values. */
+  private indexMatrix(result: QueryResult, startMs: number, stepMs: number, keyLabel = 'instance'): Map<number, Map<string, number>> {
     const byStep = new Map<number, Map<string, number>>();
     for (const series of result.result as { metric: { labels: Record<string, string> }; values?: { time: Date; value: number }[] }[]) {
-      const instance = series.metric.labels.instance ?? '';
+      const instance = series.metric.labels[keyLabel] ?? '';
       for (const point of series.values ?? []) {
         if (!Number.isFinite(point.value)) continue;
         const stepIndex = Math.round((point.time.getTime() - startMs) / stepMs);

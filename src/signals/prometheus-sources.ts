@@ -4,6 +4,7 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import type { DecisionSeries, DecisionSeriesHistory } from './decision-series.ts';
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
@@ -11,7 +12,7 @@ import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, DecisionSeriesHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -39,6 +40,10 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory, Cpu
 
   readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     return this.sourceFor(settings).then((source) => source.readRange(target, settings, window));
+  }
+
+  readDecisionSeries(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<DecisionSeries | undefined> {
+    return this.sourceFor(settings).then((source) => source.readDecisionSeries(target, settings, window));
   }
 
   readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ScalerError } from '../../src/errors.ts';
+import { assembleDecisionSeries, buildDecisionSeriesQueries, type DecisionSeriesQueryName, type StepMatrix } from '../../src/signals/decision-series.ts';
+
+const window = { startMs: 1_000_000, endMs: 1_060_000, stepSeconds: 30 };
+const matrix = (entries: [number, [string, number][]][]): StepMatrix => new Map(entries.map(([step, values]) => [step, new Map(values)]));
+
+describe('decision series', () => {
+  it('reads every replica\'s exported gauges for one target, the highest value when replicas differ', () => {
+    const queries = buildDecisionSeriesQueries({ namespace: 'obs', name: 'gw "a"' });
+    expect(queries.map((query) => query.name)).toEqual(['currentReplicas', 'recommendedReplicas', 'answeredReplicas', 'proposals', 'guards']);
+    for (const query of queries) expect(query.promql).toContain('namespace="obs", name="gw \\"a\\""');
+    expect(queries.find((query) => query.name === 'proposals')).toMatchObject({ promql: expect.stringMatching(/^max by \(proposal\) \(otel_gateway_scaler_proposal_replicas\{/), keyLabel: 'proposal' });
+    expect(queries.find((query) => query.name === 'guards')?.promql).toContain('effect=~"hold|limit"');
+  });
+
+  it('refuses a target without a name', () => {
+    expect(() => buildDecisionSeriesQueries({ namespace: 'obs', name: '' })).toThrow(ScalerError);
+  });
+
+  it('lines the results up on the window\'s steps, null where no replica exported a value', () => {
+    const results = new Map<DecisionSeriesQueryName, StepMatrix>([
+      ['currentReplicas', matrix([[0, [['', 4]]], [2, [['', 5]]]])],
+      ['recommendedReplicas', matrix([[0, [['', 6]]], [2, [['', 5]]]])],
+      ['answeredReplicas', matrix([[0, [['', 6]]]])],
+      ['proposals', matrix([[0, [['queue', 6], ['throughput', 3]]], [2, [['throughput', 5]]]])],
+      ['guards', matrix([[2, [['scaleInWindow', 1], ['clamp', 0]]]])],
+    ]);
+    expect(assembleDecisionSeries(results, window)).toEqual({
+      atMs: [1_000_000, 1_030_000, 1_060_000],
+      currentReplicas: [4, null, 5],
+      recommendedReplicas: [6, null, 5],
+      answeredReplicas: [6, null, null],
+      proposals: { queue: [6, null, null], throughput: [3, null, 5] },
+      guards: [[], [], ['scaleInWindow']],
+    });
+  });
+
+  it('is undefined when Prometheus holds no decision series (it does not scrape the scaler)', () => {
+    expect(assembleDecisionSeries(new Map([['currentReplicas', new Map()]]), window)).toBeUndefined();
+  });
+});
