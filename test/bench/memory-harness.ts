@@ -96,7 +96,7 @@ export async function startScalerProcess(options: { readonly prometheusUrl: stri
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, benchConfig(options.prometheusUrl, options.cacheTtlMs));
-  const env = { NODE_ENV: 'production', NODE_OPTIONS: PRODUCTION_NODE_OPTIONS.join(' '), MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX };
+  const env = { NODE_ENV: 'production', NODE_OPTIONS: [...PRODUCTION_NODE_OPTIONS, ...(process.env.BENCH_EXTRA_NODE_OPTIONS ? [process.env.BENCH_EXTRA_NODE_OPTIONS] : [])].join(' '), MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX };
   const args = options.built ? [join(BENCH_DIST_DIR, 'main.js'), '--config', configFile] : ['--import', 'tsx', 'src/main.ts', '--config', configFile];
   const scaler = spawnScaler(process.execPath, args, { cwd: ROOT, env });
   try {
