@@ -92,11 +92,18 @@ export interface RunningScaler {
  * Starts the scaler: `node dist/main.js` as the image runs it, with the image's memory settings, when
  * `built` (the bench); `node --import tsx src/main.ts` otherwise (tests, where a build is not wanted).
  */
-export async function startScalerProcess(options: { readonly prometheusUrl: string; readonly built: boolean; readonly cacheTtlMs?: number }): Promise<RunningScaler> {
+export async function startScalerProcess(options: {
+  readonly prometheusUrl: string;
+  readonly built: boolean;
+  readonly cacheTtlMs?: number;
+  readonly maxOldSpaceMiB?: number;
+}): Promise<RunningScaler> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, benchConfig(options.prometheusUrl, options.cacheTtlMs));
-  const env = { NODE_ENV: 'production', NODE_OPTIONS: [...PRODUCTION_NODE_OPTIONS, ...(process.env.BENCH_EXTRA_NODE_OPTIONS ? [process.env.BENCH_EXTRA_NODE_OPTIONS] : [])].join(' '), MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX };
+  // A later --max-old-space-size wins over the production one (a test's tighter heap).
+  const nodeOptions = [...PRODUCTION_NODE_OPTIONS, ...(options.maxOldSpaceMiB === undefined ? [] : [`--max-old-space-size=${options.maxOldSpaceMiB}`])];
+  const env = { NODE_ENV: 'production', NODE_OPTIONS: nodeOptions.join(' '), MALLOC_ARENA_MAX: PRODUCTION_MALLOC_ARENA_MAX };
   const args = options.built ? [join(BENCH_DIST_DIR, 'main.js'), '--config', configFile] : ['--import', 'tsx', 'src/main.ts', '--config', configFile];
   const scaler = spawnScaler(process.execPath, args, { cwd: ROOT, env });
   try {
