@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Advisor, type AdvisorOptions } from '../../src/advisor/advisor.ts';
+import { estimateDecisionBytes } from '../../src/advisor/decision-ring.ts';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
@@ -235,6 +236,27 @@ describe('Advisor: bounded memory', () => {
     expect(advisor.history(ref('gw'), 0).map((decision) => decision.at)).toEqual([2, 3, 4].map((i) => T0_MS + i * MINUTE_MS));
     expect(advisor.history(ref('gw'), T0_MS + 3 * MINUTE_MS).map((decision) => decision.at)).toEqual([3, 4].map((i) => T0_MS + i * MINUTE_MS));
     expect(advisor.history(ref('unknown'), 0)).toEqual([]);
+  });
+
+  it('keeps each target within its share of historyBytes, the newest decision always kept', async () => {
+    const clock = freshSnapshots();
+    const first = await advisorWith(clock.source).evaluate(ref('probe'), METADATA, clock.at(T0_MS));
+    const decisionBytes = estimateDecisionBytes(first.decision);
+    // Room for about four decisions in all: two each for two targets, four for one alone.
+    const advisor = advisorWith(clock.source, { historyLength: 100, historyBytes: Math.floor(4.5 * decisionBytes) });
+    for (let i = 0; i < 6; i++) await advisor.evaluate(ref('alone'), METADATA, clock.at(T0_MS + i * MINUTE_MS));
+    expect(advisor.history(ref('alone'), 0)).toHaveLength(4);
+    for (let i = 6; i < 12; i++) {
+      await advisor.evaluate(ref('alone'), METADATA, clock.at(T0_MS + i * MINUTE_MS));
+      await advisor.evaluate(ref('second'), METADATA, clock.at(T0_MS + i * MINUTE_MS));
+    }
+    expect(advisor.history(ref('alone'), 0)).toHaveLength(2);
+    expect(advisor.history(ref('second'), 0)).toHaveLength(2);
+    expect(advisor.history(ref('alone'), 0).at(-1)!.at).toBe(T0_MS + 11 * MINUTE_MS);
+    // A share smaller than one decision still keeps the latest one for the dashboard.
+    const tiny = advisorWith(clock.source, { historyBytes: 1 });
+    for (let i = 0; i < 3; i++) await tiny.evaluate(ref('gw'), METADATA, clock.at(T0_MS + (20 + i) * MINUTE_MS));
+    expect(tiny.history(ref('gw'), 0).map((decision) => decision.at)).toEqual([T0_MS + 22 * MINUTE_MS]);
   });
 
   it('forgets targets not seen for forgetAfterSeconds, keeping the ones seen since', async () => {
