@@ -4,15 +4,12 @@
 // process happened to see.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ScalerClient, scalerClient } from '../keda/support/grpc-client.ts';
-import { type CollectorExporter, startCollectorExporter } from '../support/collector-exporter.ts';
+import { type CollectorExporter, setSteadyLoad, startCollectorExporter } from '../support/collector-exporter.ts';
 import { type RunningPrometheus, startPrometheus, waitForScrapeHistory } from '../support/prometheus.ts';
-import { logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
+import { answeredReplicas, type RunningScaler, ScalerProcesses } from '../support/scaler-process.ts';
 
-const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const GATEWAYS = 4;
 /** Spans/s per gateway: 4 × 200 fits 2 gateways of 1,000 spans/s at 70 %; 4 × 1,500 needs 9. */
 const CALM_PER_GATEWAY = 200;
@@ -24,60 +21,25 @@ const CALM_METADATA = { ...METADATA, gatewaySelector: 'job="gw-calm"', scaleInWi
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
-function configure(exporter: CollectorExporter, perGateway: number): void {
-  for (const gateway of exporter.gateways) {
-    gateway.setRate('acceptedSpans', perGateway);
-    gateway.setRate('sentSpans', perGateway / 10);
-    gateway.setRate('sendFailedSpans', 0);
-    gateway.setRate('enqueueFailedSpans', 0);
-    gateway.setRate('refusedSpans', 0);
-    gateway.setRate('droppedTooEarlyTraces', 0);
-    gateway.setGauge('queueSize', 5);
-    gateway.setGauge('queueCapacity', 1000);
-    gateway.setGauge('tracesOnMemory', 1000);
-    gateway.setDecisionTicks(1, 5);
-  }
-}
-
-interface Scaler {
-  readonly process: ScalerProcess;
-  readonly client: ScalerClient;
-}
-
 describe('two scaler processes on one Prometheus', () => {
   let dir: string;
   let configFile: string;
   let peak: CollectorExporter;
   let calm: CollectorExporter;
   let prometheus: RunningPrometheus;
-  const running: Scaler[] = [];
-
-  const start = async (): Promise<Scaler> => {
-    const scalerProcess = spawnScaler(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], { cwd: PROJECT_ROOT });
-    const started = await logLine(scalerProcess, 'otel-gateway-scaler started', 30_000);
-    const scaler = { process: scalerProcess, client: scalerClient(String(started.grpc)) };
-    running.push(scaler);
-    return scaler;
-  };
-  const stop = async (scaler: Scaler) => {
-    scaler.client.close();
-    scaler.process.child.kill('SIGTERM');
-    await scaler.process.exited;
-    running.splice(running.indexOf(scaler), 1);
-  };
-  const answer = async (scaler: Scaler, name: string, metadata: Record<string, string>) => {
-    const response = await scaler.client.getMetrics({ scaledObjectRef: { name, namespace: 'observability', scalerMetadata: metadata }, metricName: 'gateway-replicas' });
-    return Number(response.metricValues[0]!.metricValueFloat);
-  };
+  const scalers = new ScalerProcesses();
+  const start = () => scalers.start(configFile);
+  const stop = (scaler: RunningScaler) => scalers.stop(scaler);
+  const answer = answeredReplicas;
   /** Both answers, asked back to back. */
-  const both = async (a: Scaler, b: Scaler, name: string, metadata: Record<string, string>) => [await answer(a, name, metadata), await answer(b, name, metadata)] as const;
+  const both = async (a: RunningScaler, b: RunningScaler, name: string, metadata: Record<string, string>) => [await answer(a, name, metadata), await answer(b, name, metadata)] as const;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scaler-replicas-'));
     peak = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
     calm = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
-    configure(peak, CALM_PER_GATEWAY);
-    configure(calm, CALM_PER_GATEWAY);
+    setSteadyLoad(peak, CALM_PER_GATEWAY);
+    setSteadyLoad(calm, CALM_PER_GATEWAY);
     prometheus = await startPrometheus({
       scrapeJobs: [
         { jobName: 'gw-peak', targets: peak.targets },
@@ -93,7 +55,7 @@ describe('two scaler processes on one Prometheus', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const scaler of [...running]) await stop(scaler);
+    await scalers.stopAll();
     await prometheus?.stop();
     await Promise.all([peak, calm].filter(Boolean).map((exporter) => exporter.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -127,14 +89,14 @@ describe('two scaler processes on one Prometheus', () => {
     // Before the peak the load fits 2: the first answer may already be a scale-in step (the window ran while no scaler did).
     const witness = await start();
     expect(await answer(witness, 'peak', PEAK_METADATA)).toBeLessThanOrEqual(GATEWAYS);
-    configure(peak, PEAK_PER_GATEWAY);
+    setSteadyLoad(peak, PEAK_PER_GATEWAY);
     let atPeak = 0;
     for (let poll = 0; poll < 40 && atPeak <= GATEWAYS; poll++) {
       atPeak = await answer(witness, 'peak', PEAK_METADATA);
       await sleep(1000);
     }
     expect(atPeak, 'the witness scales out during the peak').toBeGreaterThan(GATEWAYS);
-    configure(peak, CALM_PER_GATEWAY);
+    setSteadyLoad(peak, CALM_PER_GATEWAY);
     // The rate window (15 s) and the settling delay pass: the load now fits 2 again.
     await sleep(20_000);
     const afterPeak = await answer(witness, 'peak', PEAK_METADATA);

@@ -3,23 +3,14 @@
 // the decisions made before it started (its own ring only holds what it decided since).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ScalerClient, scalerClient } from '../keda/support/grpc-client.ts';
-import { type CollectorExporter, startCollectorExporter } from '../support/collector-exporter.ts';
+import { type CollectorExporter, setSteadyLoad, startCollectorExporter } from '../support/collector-exporter.ts';
 import { freePort } from '../support/free-port.ts';
 import { type RunningPrometheus, startPrometheus, waitForQuery, waitForScrapeHistory } from '../support/prometheus.ts';
-import { logLine, type ScalerProcess, spawnScaler } from '../support/scaler-process.ts';
+import { answeredReplicas, type RunningScaler, ScalerProcesses } from '../support/scaler-process.ts';
 
-const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const METADATA = { gatewaySelector: 'job="gw"', rateWindow: '15s', pollingInterval: '2s', capacitySpansPerReplica: '1000', minReplicas: '2' };
-
-interface Scaler {
-  readonly process: ScalerProcess;
-  readonly client: ScalerClient;
-  readonly http: string;
-}
 
 interface HistoryAnswer {
   readonly source: string;
@@ -36,41 +27,24 @@ describe('history read back from Prometheus', () => {
   let gateways: CollectorExporter;
   let prometheus: RunningPrometheus;
   const httpPorts: number[] = [];
-  const running: Scaler[] = [];
+  const scalers = new ScalerProcesses();
 
-  const start = async (index: number): Promise<Scaler> => {
+  const start = async (index: number): Promise<RunningScaler> => {
     const configFile = join(dir, `scaler-${index}.yaml`);
     writeFileSync(
       configFile,
       ['grpc:', '  host: 127.0.0.1', '  port: 0', 'http:', '  host: 127.0.0.1', `  port: ${httpPorts[index]}`, 'prometheus:', '  default:', `    url: ${prometheus.url}`, ''].join('\n'),
     );
-    const scalerProcess = spawnScaler(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], { cwd: PROJECT_ROOT });
-    const started = await logLine(scalerProcess, 'otel-gateway-scaler started', 30_000);
-    const scaler = { process: scalerProcess, client: scalerClient(String(started.grpc)), http: String(started.http) };
-    running.push(scaler);
-    return scaler;
+    return scalers.start(configFile);
   };
-  const stop = async (scaler: Scaler) => {
-    scaler.client.close();
-    scaler.process.child.kill('SIGTERM');
-    await scaler.process.exited;
-    running.splice(running.indexOf(scaler), 1);
-  };
-  const answer = async (scaler: Scaler) => {
-    const response = await scaler.client.getMetrics({ scaledObjectRef: { name: 'tier', namespace: 'observability', scalerMetadata: METADATA }, metricName: 'gateway-replicas' });
-    return Number(response.metricValues[0]!.metricValueFloat);
-  };
-  const history = async (scaler: Scaler) => (await (await fetch(`${scaler.http}/api/targets/observability/tier/history?since=10m`)).json()) as HistoryAnswer;
+  const stop = (scaler: RunningScaler) => scalers.stop(scaler);
+  const answer = (scaler: RunningScaler) => answeredReplicas(scaler, 'tier', METADATA);
+  const history = async (scaler: RunningScaler) => (await (await fetch(`${scaler.http}/api/targets/observability/tier/history?since=10m`)).json()) as HistoryAnswer;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scaler-history-'));
     gateways = await startCollectorExporter({ spelling: 'modern', gateways: 3 });
-    for (const gateway of gateways.gateways) {
-      gateway.setRate('acceptedSpans', 300);
-      gateway.setRate('sentSpans', 30);
-      gateway.setRate('sendFailedSpans', 0);
-      gateway.setGauge('tracesOnMemory', 100);
-    }
+    setSteadyLoad(gateways, 300);
     httpPorts.push(await freePort(), await freePort());
     prometheus = await startPrometheus({
       scrapeJobs: [
@@ -82,7 +56,7 @@ describe('history read back from Prometheus', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const scaler of [...running]) await stop(scaler);
+    await scalers.stopAll();
     await prometheus?.stop();
     await gateways?.stop();
     rmSync(dir, { recursive: true, force: true });

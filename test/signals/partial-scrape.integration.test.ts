@@ -9,28 +9,13 @@ import { Advisor } from '../../src/advisor/advisor.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { type ScalerClient, scalerClient } from '../keda/support/grpc-client.ts';
 import { type StartedScaler, startScaler } from '../keda/support/start-scaler.ts';
-import { type CollectorExporter, startCollectorExporter } from '../support/collector-exporter.ts';
+import { type CollectorExporter, setSteadyLoad, startCollectorExporter } from '../support/collector-exporter.ts';
 import { type RunningPrometheus, startPrometheus, waitForQuery, waitForScrapeHistory } from '../support/prometheus.ts';
 
 const GATEWAYS = 6;
 const RATE_WINDOW_SECONDS = 15;
 /** Fits 2 gateways at 70 % of 20k spans/s: every proposal is far below 6. */
 const ACCEPTED_PER_GATEWAY = 1500;
-
-function configure(exporter: CollectorExporter): void {
-  for (const gateway of exporter.gateways) {
-    gateway.setRate('acceptedSpans', ACCEPTED_PER_GATEWAY);
-    gateway.setRate('sentSpans', ACCEPTED_PER_GATEWAY / 10);
-    gateway.setRate('sendFailedSpans', 0);
-    gateway.setRate('enqueueFailedSpans', 0);
-    gateway.setRate('refusedSpans', 0);
-    gateway.setRate('droppedTooEarlyTraces', 0);
-    gateway.setGauge('queueSize', 10);
-    gateway.setGauge('queueCapacity', 1000);
-    gateway.setGauge('tracesOnMemory', 2000);
-    gateway.setDecisionTicks(1, 5);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,8 +31,8 @@ describe('partial scrapes through a real Prometheus and the gRPC server', () => 
   beforeAll(async () => {
     fromStart = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
     midRun = await startCollectorExporter({ spelling: 'modern', gateways: GATEWAYS });
-    configure(fromStart);
-    configure(midRun);
+    setSteadyLoad(fromStart, ACCEPTED_PER_GATEWAY);
+    setSteadyLoad(midRun, ACCEPTED_PER_GATEWAY);
     // Four of the first tier's gateways never answer a scrape.
     for (const gateway of fromStart.gateways.slice(2)) await gateway.stop();
     // kube-state-metrics: the mid-run tier's Deployment has 8 pods, 2 of which Prometheus has not discovered.

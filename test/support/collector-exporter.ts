@@ -498,3 +498,19 @@ export async function startCollectorExporter(options: CollectorExporterOptions):
     },
   };
 }
+
+/** A healthy tier at `perGatewaySpansPerSecond` each: nothing refused or failing, queues nearly empty, fast decision ticks. */
+export function setSteadyLoad(exporter: CollectorExporter, perGatewaySpansPerSecond: number): void {
+  for (const gateway of exporter.gateways) {
+    gateway.setRate('acceptedSpans', perGatewaySpansPerSecond);
+    gateway.setRate('sentSpans', perGatewaySpansPerSecond / 10);
+    gateway.setRate('sendFailedSpans', 0);
+    gateway.setRate('enqueueFailedSpans', 0);
+    gateway.setRate('refusedSpans', 0);
+    gateway.setRate('droppedTooEarlyTraces', 0);
+    gateway.setGauge('queueSize', 10);
+    gateway.setGauge('queueCapacity', 1000);
+    gateway.setGauge('tracesOnMemory', 1000);
+    gateway.setDecisionTicks(1, 5);
+  }
+}

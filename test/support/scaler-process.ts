@@ -1,7 +1,9 @@
 // The scaler as a child process (`npm start`'s tsx or the built `node dist/main.js`), with its output
 // collected and its JSON log lines searchable.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { scalerClient } from '../keda/support/grpc-client.ts';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ScalerClient, scalerClient } from '../keda/support/grpc-client.ts';
 
 export interface ScalerProcess {
   readonly child: ChildProcess;
@@ -60,4 +62,53 @@ export async function demoReplicas(grpcAddress: string): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** A scaler started as the image starts it, with a gRPC client on its address and its dashboard URL. */
+export interface RunningScaler {
+  readonly process: ScalerProcess;
+  readonly client: ScalerClient;
+  readonly http: string;
+}
+
+/** Starts `node --import tsx src/main.ts --config <configFile>` and waits until it serves. */
+export async function startScalerProcess(configFile: string): Promise<RunningScaler> {
+  const scalerProcess = spawnScaler(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile], { cwd: PROJECT_ROOT });
+  const started = await logLine(scalerProcess, 'otel-gateway-scaler started', 30_000);
+  return { process: scalerProcess, client: scalerClient(String(started.grpc)), http: String(started.http) };
+}
+
+/** SIGTERM, and wait for the exit. */
+export async function stopScalerProcess(scaler: RunningScaler): Promise<void> {
+  scaler.client.close();
+  scaler.process.child.kill('SIGTERM');
+  await scaler.process.exited;
+}
+
+/** The scaler processes a test started, so its afterAll stops whichever still run. */
+export class ScalerProcesses {
+  private readonly running = new Set<RunningScaler>();
+
+  async start(configFile: string): Promise<RunningScaler> {
+    const scaler = await startScalerProcess(configFile);
+    this.running.add(scaler);
+    return scaler;
+  }
+
+  async stop(scaler: RunningScaler): Promise<void> {
+    this.running.delete(scaler);
+    await stopScalerProcess(scaler);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const scaler of [...this.running]) await this.stop(scaler);
+  }
+}
+
+/** The replicas a scaler answers KEDA's GetMetrics for a ScaledObject in `observability`. */
+export async function answeredReplicas(scaler: RunningScaler, name: string, metadata: Readonly<Record<string, string>>): Promise<number> {
+  const response = await scaler.client.getMetrics({ scaledObjectRef: { name, namespace: 'observability', scalerMetadata: { ...metadata } }, metricName: 'gateway-replicas' });
+  return Number(response.metricValues[0]!.metricValueFloat);
 }
