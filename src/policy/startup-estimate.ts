@@ -53,7 +53,8 @@ export function estimateStartup(samples: readonly ReplicaCountSample[]): Startup
     const { desiredReplicas: desired, reportingReplicas: reporting } = sample;
     if (desired === undefined || reporting === undefined) {
       previousDesired = undefined;
-      askedAt.clear();
+      // Clearing allocates a new table even when empty, and most steps without data come in long runs.
+      if (askedAt.size > 0) askedAt.clear();
       continue;
     }
     if (previousDesired !== undefined && desired > previousDesired) {

@@ -40,7 +40,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   /**
    * CPU samples already read, by step time, for the settings they were read with: the benchmark re-reads
    * six hours every five minutes, so all but a few steps of each read were read before. Only settled
-   * steps are kept (FleetRecorder.readsSettledAt), so a kept sample is what a fresh read would give.
+   * steps are kept (FleetRecorder.readSettlement), so a kept sample is what a fresh read would give.
    */
   private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
   /** The same for replica counts, re-read over a day every five minutes. */
@@ -242,32 +242,38 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
 
 /**
  * Per-step answers of a range read kept by step time, for reads that overlap the last one: only steps
- * whose reads are settled (FleetRecorder.readsSettledAt) are kept, so a kept answer is what computing
- * it again would give. A new key (other settings) starts over; steps before the window are dropped.
+ * whose reads are settled (FleetRecorder.readSettlement) are kept, each with the settlement it was
+ * computed under, so a kept answer is what computing it again would give (a step that left the
+ * retention since is computed again). A new key (other settings) starts over; steps before the window
+ * are dropped.
  */
 class SettledSteps<T> {
   private key: string | undefined;
-  private readonly byTime = new Map<number, T>();
+  /** By step number (time / step, a small integer, which a Map hashes faster than a time in ms). */
+  private readonly byStep = new Map<number, { readonly timeMs: number; readonly answer: T; readonly settlement: 'kept' | 'dropped' }>();
 
   read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T): T[] {
-    if (key !== this.key) {
-      this.key = key;
-      this.byTime.clear();
+    const stepMs = window.stepSeconds * 1000;
+    const fullKey = `${key} ${stepMs}`;
+    if (fullKey !== this.key) {
+      this.key = fullKey;
+      this.byStep.clear();
     }
-    for (const timeMs of this.byTime.keys()) {
-      if (timeMs >= window.startMs) break;
-      this.byTime.delete(timeMs);
+    for (const [step, entry] of this.byStep) {
+      if (entry.timeMs >= window.startMs) break;
+      this.byStep.delete(step);
     }
     const answers: T[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
-      const settled = recorder.readsSettledAt(timeMs, windowSeconds);
-      const kept = settled ? this.byTime.get(timeMs) : undefined;
-      if (kept !== undefined) {
-        answers.push(kept);
+    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += stepMs) {
+      const settlement = recorder.readSettlement(timeMs, windowSeconds);
+      const step = Math.floor(timeMs / stepMs);
+      const kept = settlement === 'open' ? undefined : this.byStep.get(step);
+      if (kept !== undefined && kept.timeMs === timeMs && kept.settlement === settlement) {
+        answers.push(kept.answer);
         continue;
       }
       const answer = compute(timeMs);
-      if (settled) this.byTime.set(timeMs, answer);
+      if (settlement !== 'open') this.byStep.set(step, { timeMs, answer, settlement });
       answers.push(answer);
     }
     return answers;

@@ -126,13 +126,16 @@ export class FleetRecorder {
   }
 
   /**
-   * Whether every read at `timeMs` over a window of up to `windowSeconds` is final: its scrape is
-   * recorded and its whole window still retained, so the same read later answers the same (samples
-   * are never rewritten, only dropped at the retention edge).
+   * Whether every read at `timeMs` over a window of up to `windowSeconds` is final: `kept` when its
+   * scrape is recorded and its whole window still retained (samples are never rewritten, only dropped
+   * at the retention edge), `dropped` when its scrape is older than what is retained (it has no data for
+   * good), `open` otherwise (not recorded yet, or its window is being cut by the retention edge).
    */
-  readsSettledAt(timeMs: number, windowSeconds: number): boolean {
+  readSettlement(timeMs: number, windowSeconds: number): 'kept' | 'dropped' | 'open' {
     const index = this.scrapedSampleIndex(timeMs);
-    return index >= 0 && index <= this.written - 1 && index - Math.round(windowSeconds / this.stepSeconds) >= this.oldestIndex();
+    const oldest = this.oldestIndex();
+    if (index < oldest) return 'dropped';
+    return index <= this.written - 1 && index - Math.round(windowSeconds / this.stepSeconds) >= oldest ? 'kept' : 'open';
   }
 
   /** Time of the scrape a read at `timeMs` sees. */
