@@ -1,0 +1,169 @@
+// npm run collector:calibrate — measures one gateway of the built collector with the shipped config
+// (deploy/examples/gateway/gateway-collector.yaml; only its listen addresses and backend are changed)
+// on this machine, and writes test/collector/calibration.json. The simulator's defaults cite it.
+//   - start-up: process start until health_check answers, over several starts;
+//   - CPU: spans accepted per CPU-second of the gateway process at several offered rates;
+//   - decision tick: mean tick latency against traces held (decision_wait 30 s, as shipped);
+//   - memory: heap and RSS growth per held trace.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release as kernelRelease, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { freePort } from '../support/free-port.ts';
+import { startBackendSink } from './support/backend-sink.ts';
+import { type CollectorProcess, collectorBinary, collectorRelease, startCollectorProcess } from './support/collector-process.ts';
+import { startLoadGenerator } from './support/load-generator.ts';
+
+const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/examples/gateway/gateway-collector.yaml', import.meta.url));
+const OUTPUT = fileURLToPath(new URL('./calibration.json', import.meta.url));
+const SPANS_PER_TRACE = 10;
+const STARTS = 5;
+/** Offered traces/s per step; each step runs past decision_wait so receive, decide and export are all in the window. */
+const TRACE_RATES = [100, 300, 600];
+const WARMUP_SECONDS = 35;
+const MEASURE_SECONDS = 20;
+
+type Config = Record<string, Record<string, unknown>>;
+
+function shippedConfig(ports: { otlp: number; metrics: number; health: number }, backend: string): Config {
+  const config = parseYaml(readFileSync(SHIPPED_CONFIG, 'utf8')) as Config;
+  const set = (path: string[], value: unknown) => {
+    let node = config as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    node[path.at(-1)!] = value;
+  };
+  set(['receivers', 'otlp', 'protocols', 'grpc', 'endpoint'], `127.0.0.1:${ports.otlp}`);
+  set(['extensions', 'health_check', 'endpoint'], `127.0.0.1:${ports.health}`);
+  set(['exporters', 'otlp', 'endpoint'], backend);
+  set(['service', 'telemetry', 'metrics', 'readers'], [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: ports.metrics } } } }]);
+  return config;
+}
+
+/** Sum of the samples of one family (all label sets) in a /metrics exposition. */
+function metricSum(exposition: string, name: string): number {
+  let total = 0;
+  let seen = false;
+  for (const line of exposition.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+      seen = true;
+    }
+  }
+  if (!seen) throw new Error(`${name} is not exposed`);
+  return total;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function startGateway(binary: string, backend: string): Promise<{ process: CollectorProcess; metricsUrl: string; otlp: string }> {
+  const ports = { otlp: await freePort(), metrics: await freePort(), health: await freePort() };
+  const process = await startCollectorProcess({ name: 'calibration', binary, config: shippedConfig(ports, backend), healthUrl: `http://127.0.0.1:${ports.health}/` });
+  return { process, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, otlp: `127.0.0.1:${ports.otlp}` };
+}
+
+async function main(): Promise<void> {
+  const binary = collectorBinary();
+  const sink = await startBackendSink();
+  try {
+    const startupMs: number[] = [];
+    for (let index = 0; index < STARTS; index++) {
+      const gateway = await startGateway(binary, sink.endpoint);
+      startupMs.push(gateway.process.readyAtMs - gateway.process.startedAtMs);
+      await gateway.process.stop();
+    }
+    console.log(`start → ready: ${startupMs.join(', ')} ms`);
+
+    const gateway = await startGateway(binary, sink.endpoint);
+    const idle = await (await fetch(gateway.metricsUrl)).text();
+    const baseline = { heapBytes: metricSum(idle, 'otelcol_process_runtime_heap_alloc_bytes'), rssBytes: gateway.process.rssBytes() };
+    const steps = [];
+    try {
+      for (const tracesPerSecond of TRACE_RATES) {
+        const load = startLoadGenerator([gateway.otlp], { tracesPerSecond, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
+        await sleep(WARMUP_SECONDS * 1000);
+        const before = { text: await (await fetch(gateway.metricsUrl)).text(), cpu: gateway.process.cpuSeconds(), at: Date.now() };
+        const heldSamples: number[] = [];
+        const heapSamples: number[] = [];
+        const rssSamples: number[] = [];
+        for (let second = 0; second < MEASURE_SECONDS; second++) {
+          await sleep(1000);
+          const text = await (await fetch(gateway.metricsUrl)).text();
+          heldSamples.push(metricSum(text, 'otelcol_processor_tail_sampling_sampling_traces_on_memory'));
+          heapSamples.push(metricSum(text, 'otelcol_process_runtime_heap_alloc_bytes'));
+          rssSamples.push(gateway.process.rssBytes());
+        }
+        const after = { text: await (await fetch(gateway.metricsUrl)).text(), cpu: gateway.process.cpuSeconds(), at: Date.now() };
+        await load.stop();
+        const seconds = (after.at - before.at) / 1000;
+        const delta = (name: string) => metricSum(after.text, name) - metricSum(before.text, name);
+        const accepted = delta('otelcol_receiver_accepted_spans') / seconds;
+        const cpuPerSecond = (after.cpu - before.cpu) / seconds;
+        const ticks = delta('otelcol_processor_tail_sampling_sampling_decision_timer_latency_count');
+        const step = {
+          offeredSpansPerSecond: tracesPerSecond * SPANS_PER_TRACE,
+          acceptedSpansPerSecond: round(accepted),
+          refusedSpansPerSecond: round(delta('otelcol_receiver_refused_spans') / seconds, 1),
+          cpuSecondsPerSecond: round(cpuPerSecond, 3),
+          spansPerCpuSecond: round(accepted / cpuPerSecond),
+          tracesHeld: round(median(heldSamples)),
+          meanDecisionTickMs: round(delta('otelcol_processor_tail_sampling_sampling_decision_timer_latency_sum') / ticks, 2),
+          heapBytes: round(median(heapSamples)),
+          rssBytes: round(median(rssSamples)),
+        };
+        console.log(JSON.stringify(step));
+        steps.push(step);
+        // Let the held traces drain before the next step.
+        await sleep(35_000);
+      }
+    } finally {
+      await gateway.process.stop();
+    }
+
+    // Least-squares slope of y on x.
+    const slope = (xs: number[], ys: number[]) => {
+      const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+      return xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i]! - my), 0) / xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
+    };
+    const held = steps.map((step) => step.tracesHeld);
+    const accepted = steps.map((step) => step.acceptedSpansPerSecond);
+    const calibration = {
+      command: 'npm run collector:calibrate',
+      release: collectorRelease(),
+      config: 'deploy/examples/gateway/gateway-collector.yaml (listen addresses and backend endpoint changed)',
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), kernel: kernelRelease(), node: process.version },
+      measuredAt: new Date().toISOString(),
+      load: { spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000, spanAttributes: 9, note: 'one gateway fed directly over OTLP/gRPC by the load generator, on the same machine' },
+      startup: { startsMeasured: STARTS, processStartToReadyMs: startupMs, medianMs: median(startupMs) },
+      throughput: steps,
+      spansPerCpuSecond: round(median(steps.map((step) => step.spansPerCpuSecond))),
+      // CPU = idle + accepted / marginal: the marginal figure is what one more span costs.
+      marginalSpansPerCpuSecond: round(1 / slope(accepted, steps.map((step) => step.cpuSecondsPerSecond))),
+      idleCpuSecondsPerSecond: round(
+        steps[0]!.cpuSecondsPerSecond - steps[0]!.acceptedSpansPerSecond * slope(accepted, steps.map((step) => step.cpuSecondsPerSecond)),
+        4,
+      ),
+      decisionTick: {
+        msPerHeldTrace: round(slope(held, steps.map((step) => step.meanDecisionTickMs)), 6),
+        // One tick decides the traces that arrived in one second: its cost per trace/s arriving.
+        msPerTracePerSecond: round(median(steps.map((step) => step.meanDecisionTickMs / (step.offeredSpansPerSecond / SPANS_PER_TRACE))), 5),
+        points: steps.map(({ tracesHeld, meanDecisionTickMs }) => ({ tracesHeld, meanDecisionTickMs })),
+      },
+      memory: {
+        idleHeapBytes: baseline.heapBytes,
+        idleRssBytes: baseline.rssBytes,
+        heapBytesPerHeldTrace: round(slope(held, steps.map((step) => step.heapBytes))),
+        rssBytesPerHeldTrace: round(slope(held, steps.map((step) => step.rssBytes))),
+        rssBytesPerHeldSpan: round(slope(held, steps.map((step) => step.rssBytes)) / SPANS_PER_TRACE),
+      },
+    };
+    writeFileSync(OUTPUT, `${JSON.stringify(calibration, null, 2)}\n`);
+    console.log(`wrote ${OUTPUT}`);
+  } finally {
+    await sink.stop();
+  }
+}
+
+await main();

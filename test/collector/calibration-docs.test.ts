@@ -1,0 +1,34 @@
+// The calibration figures in docs/collector-tier.md are the ones `npm run collector:calibrate` wrote to
+// test/collector/calibration.json, for the release the manifest builds.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { docSection } from '../support/docs.ts';
+import { collectorRelease } from './support/collector-process.ts';
+
+interface Calibration {
+  readonly release: string;
+  readonly startup: { readonly medianMs: number };
+  readonly spansPerCpuSecond: number;
+  readonly throughput: readonly { readonly offeredSpansPerSecond: number; readonly acceptedSpansPerSecond: number; readonly spansPerCpuSecond: number; readonly tracesHeld: number }[];
+}
+
+const calibration = JSON.parse(readFileSync(new URL('./calibration.json', import.meta.url), 'utf8')) as Calibration;
+const section = docSection('docs/collector-tier.md', 'Calibration');
+const number = (value: number) => value.toLocaleString('en-US');
+
+describe('calibration figures', () => {
+  it('were measured on the release the manifest builds', () => {
+    expect(calibration.release).toBe(collectorRelease());
+    expect(section).toContain(`collector ${calibration.release}`);
+  });
+
+  it('appear in docs/collector-tier.md as measured, one row per offered rate', () => {
+    for (const step of calibration.throughput) {
+      const row = section.split('\n').find((line) => line.startsWith(`| ${number(step.offeredSpansPerSecond)} |`));
+      expect(row, `row for ${step.offeredSpansPerSecond} spans/s`).toBeDefined();
+      for (const figure of [step.acceptedSpansPerSecond, step.spansPerCpuSecond, step.tracesHeld]) expect(row).toContain(number(figure));
+    }
+    expect(section).toContain(`${number(calibration.startup.medianMs)} ms`);
+    expect(section).toContain(number(calibration.spansPerCpuSecond));
+  });
+});
