@@ -54,6 +54,8 @@ export interface FleetSettings {
 /** The simulated tier's defaults (docs/benchmark.md "The simulated tier"), model constants included. */
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   stepSeconds: 5,
+  // Assumption, conservative: a real v0.161.0 gateway with the shipped config did 42,718 spans per
+  // CPU-second (57,604 marginal) with 400-byte spans (test/collector/calibration.json).
   capacitySpansPerSecond: 20_000,
   targetUtilization: 0.7,
   queueBatchesPerReplica: 1000,
@@ -63,6 +65,8 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   spansPerTrace: 20,
   memoryLimitSpansPerReplica: 2_000_000,
   memoryRefuseFraction: 0.8,
+  // Assumption: scheduling, image pull and probes; the collector process itself is ready in ~0.2 s
+  // (test/collector/calibration.json).
   podStartupSeconds: 45,
   dnsResolverIntervalSeconds: DNS_RESOLVER_INTERVAL_SECONDS,
   drainSeconds: 0,
@@ -71,12 +75,15 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   ingestCpuShare: 0.7,
   exporterConsumers: 10,
   retryMaxElapsedSeconds: 300,
+  // Assumptions, pessimistic: measured ticks cost 0.006 ms per trace/s arriving and ~0.0003 ms per held
+  // trace (test/collector/calibration.json, docs/collector-tier.md).
   decisionTickMsPerTracePerSecond: 0.08,
   decisionTickMsPerHeldTrace: 0.001,
   decisionTickCostMultiplier: 1,
   // Assumptions until calibrated against the real tier: a collector-contrib process idles at ~128 MiB;
   // a held span costs ~1 KB decoded plus 2–3× Go heap overhead (../shared/reference/otelcol-metrics.md).
   memoryBaseBytesPerReplica: 128 * 1024 * 1024,
+  // Close to measured: 1,823 B of RSS per held span (test/collector/calibration.json); 1.4× conservative.
   memoryBytesPerSpan: 2560,
   hotGatewayLoadMultiple: 1,
 });
