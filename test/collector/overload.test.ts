@@ -1,0 +1,83 @@
+// Overload: gateways pinned to a small CPU share (GOMAXPROCS=1 and a cgroup quota) get more load than
+// they can process within the decision-latency budget. At v0.161.0 a CPU-throttled gateway does not
+// refuse (its heap stays far below the memory_limiter's limit): its decision ticks wait for CPU and run
+// long. The scaler must ask for more gateways; once they join the ring, the same offered load is
+// accepted in full, ticks are back under budget, and nothing is refused or fails.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
+import { GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
+import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
+import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
+import { startTierTimeline, type TierTimeline } from './support/tier-timeline.ts';
+
+const RATE_WINDOW_SECONDS = 15;
+const GATEWAYS = 2;
+/** A twentieth of a core each: about 2,100 spans/s at the calibrated CPU cost, just below the 2,000 spans/s each gateway is offered plus its decision ticks. */
+const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.05 };
+const TRACES_PER_SECOND = 400;
+const SPANS_PER_TRACE = 10;
+const LATENCY_BUDGET_MS = 300;
+const METADATA = {
+  rateWindow: `${RATE_WINDOW_SECONDS}s`,
+  decisionWait: '2s',
+  decisionLatencyBudget: `${LATENCY_BUDGET_MS}ms`,
+  minReplicas: '2',
+  maxReplicas: '6',
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function tierFigures(tier: GatewayTier) {
+  const one = async (promql: string) => (await queryVector(tier.prometheus.url, promql))[0]?.value ?? 0;
+  return {
+    refused: await one(`sum(rate(otelcol_receiver_refused_spans{${GATEWAY_SELECTOR}}[${RATE_WINDOW_SECONDS}s]))`),
+    accepted: await one(`sum(rate(otelcol_receiver_accepted_spans{${GATEWAY_SELECTOR}}[${RATE_WINDOW_SECONDS}s]))`),
+    tickP99Ms: await one(
+      `max(histogram_quantile(0.99, sum by (instance, le) (rate(otelcol_processor_tail_sampling_sampling_decision_timer_latency_bucket{${GATEWAY_SELECTOR}}[${RATE_WINDOW_SECONDS}s]))))`,
+    ),
+  };
+}
+
+describe('CPU-limited gateways under more load than they can take', () => {
+  let tier: GatewayTier;
+  let load: LoadGenerator;
+  let scaler: TierScaler;
+  let timeline: TierTimeline;
+
+  beforeAll(async () => {
+    tier = await startGatewayTier({ gateways: GATEWAYS, gatewayCpuLimit: CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: 2 } });
+    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
+    timeline = startTierTimeline(load, tier.sink);
+    scaler = await startTierScaler(tier.prometheus.url, METADATA);
+    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2, 120_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    timeline?.stop();
+    await load?.stop();
+    await scaler?.stop();
+    await tier?.stop();
+  }, 60_000);
+
+  it('asks for more gateways, and once they join the overload is gone at the same load', async () => {
+    const overloaded = await tierFigures(tier);
+    const offered = timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
+    expect(overloaded.tickP99Ms, `${JSON.stringify(overloaded)} offered ${offered}`).toBeGreaterThan(LATENCY_BUDGET_MS);
+    const wanted = await scaler.poll();
+    expect(wanted, scaler.latest().summary).toBeGreaterThan(GATEWAYS);
+
+    for (let gateway = GATEWAYS; gateway < wanted; gateway++) await tier.addGateway();
+    // New gateways take traffic once the agents re-resolve (≤ 6 s), then a fresh rate window.
+    await sleep(8000);
+    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2, 120_000);
+    const failedBefore = load.failedSpans();
+    await sleep(5000);
+    const relieved = await tierFigures(tier);
+    const offeredAfter = timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
+    expect(Math.abs(relieved.accepted / offeredAfter - 1), `${JSON.stringify(relieved)} offered ${offeredAfter}`).toBeLessThanOrEqual(0.1);
+    expect(relieved.refused).toBe(0);
+    expect(relieved.tickP99Ms, `${tier.gateways().length} gateways after asking for ${wanted}`).toBeLessThan(LATENCY_BUDGET_MS);
+    expect(load.failedSpans() - failedBefore).toBe(0);
+    expect(await scaler.poll()).toBeGreaterThanOrEqual(wanted);
+  });
+});
