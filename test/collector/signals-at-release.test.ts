@@ -103,17 +103,19 @@ describe('signals of a real collector tier at this release', () => {
     expect(value(snapshot, 'droppedTooEarlyTracesPerSecond')).toBe(0);
     expect(value(snapshot, 'queueFillMax')).toBeLessThan(0.05);
 
-    // Little's law: a trace is held from its first span until the tick after decision_wait (ticks
-    // every second), so on average decision_wait + 0.5 s. The gauge is sampled at ticks.
+    // Little's law: a trace is held from its first span until the tick that decides its batch, on
+    // average decision_wait + 0.5 s; the gauge is recorded right after a tick has removed its batch,
+    // i.e. at the low point of that sawtooth: traces/s × decision_wait.
     const tracesOnMemory = value(snapshot, 'tracesOnMemory');
-    const expectedHeld = TRACES_PER_SECOND * (DECISION_WAIT_SECONDS + 0.5);
-    expect(tracesOnMemory, `traces on memory ${tracesOnMemory}, expected about ${expectedHeld}`).toBeGreaterThan(expectedHeld * 0.7);
-    expect(tracesOnMemory).toBeLessThan(expectedHeld * 1.3);
+    const expectedHeld = (rates.generatorSpansPerSecond / SPANS_PER_TRACE) * DECISION_WAIT_SECONDS;
+    expect(tracesOnMemory, `traces on memory ${tracesOnMemory}, expected about ${expectedHeld}`).toBeGreaterThan(expectedHeld * 0.75);
+    expect(tracesOnMemory).toBeLessThan(expectedHeld * 1.25);
 
-    // One decision tick over a few hundred held traces takes milliseconds, not seconds.
+    // A tick over a few hundred held traces needs a millisecond of CPU; on a busy machine it may wait
+    // for a core, but a lightly loaded tier stays within the default decision-latency budget (500 ms).
     const latency = value(snapshot, 'decisionLatencyP99Ms');
     expect(latency).toBeGreaterThan(0);
-    expect(latency).toBeLessThan(100);
+    expect(latency).toBeLessThan(500);
   });
 
   it('answers KEDA with the gateways that run, with no signal missing', async () => {
