@@ -55,6 +55,10 @@ function thresholdsFor(name: SignalView['name'], settings: TargetSettings, curre
         { value: settings.minReplicas, setting: 'minReplicas', meaning: 'never fewer replicas' },
         { value: settings.maxReplicas, setting: 'maxReplicas', meaning: 'never more replicas' },
       ];
+    case 'reportingReplicas':
+      return currentReplicas === undefined
+        ? []
+        : [{ value: currentReplicas, setting: undefined, meaning: 'gateways expected (scrape targets up or down, or the Deployment); fewer reporting is missing data: no scale-in, never below the expected count' }];
     case 'queueFillMax':
     case 'queueFillMean':
       return [{ value: settings.targetQueueFill, setting: 'targetQueueFill', meaning: 'fuller queues ask for more replicas' }];
