@@ -149,7 +149,12 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
     return window;
   };
   // Its own seeded stream, so the scrape-down window does not coincide with the outage.
-  const scrapeDownOn = (timeMs: number): TimeWindow => dailyOutage(Math.floor(timeMs / DAY_MS) * DAY_MS, scrapeDownSeconds, seed + 1);
+  let scrapeDownDay: { readonly day: number; readonly window: TimeWindow } | undefined;
+  const scrapeDownOn = (timeMs: number): TimeWindow => {
+    const day = Math.floor(timeMs / DAY_MS);
+    if (scrapeDownDay?.day !== day) scrapeDownDay = { day, window: dailyOutage(day * DAY_MS, scrapeDownSeconds, seed + 1) };
+    return scrapeDownDay.window;
+  };
   let desired: number | undefined;
   let advancing: Promise<void> | undefined;
   let stopped = false;
