@@ -34,7 +34,7 @@ export const ERROR_CATALOGUE = {
   CURRENT_REPLICAS_UNKNOWN: {
     grpcStatus: GrpcStatus.UNAVAILABLE,
     httpStatus: 503,
-    remedy: 'No gateway matched gatewaySelector in Prometheus: check the selector and that gateways are scraped.',
+    remedy: 'No gateway matched gatewaySelector in Prometheus (no scrape target, up or down, and no Deployment replicas): check the selector, that gateways are scraped, and deploymentName if set.',
   },
   TARGET_NOT_FOUND: {
     grpcStatus: GrpcStatus.NOT_FOUND,
