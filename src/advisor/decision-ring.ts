@@ -15,21 +15,23 @@ export function estimateDecisionBytes(decision: Decision): number {
   return Math.ceil(JSON.stringify(decision).length * HEAP_BYTES_PER_JSON_CHARACTER);
 }
 
+/**
+ * Oldest first, grown as decisions arrive rather than allocated at full capacity: 1,000 targets with
+ * 2,880 preallocated slots each held 46 MB of empty arrays while their byte shares kept 3 decisions.
+ */
 export class DecisionRing {
-  private readonly slots: (Decision | undefined)[];
-  private readonly slotBytes: number[];
-  private next = 0;
-  private size = 0;
+  private decisions: (Decision | undefined)[] = [];
+  private decisionBytes: number[] = [];
+  /** Index of the oldest decision kept; the ones before it were dropped. */
+  private head = 0;
   private totalBytes = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`history capacity must be a positive integer, got ${capacity}`);
-    this.slots = new Array<Decision | undefined>(capacity).fill(undefined);
-    this.slotBytes = new Array<number>(capacity).fill(0);
   }
 
   get length(): number {
-    return this.size;
+    return this.decisions.length - this.head;
   }
 
   /** Estimated heap bytes of the decisions held. */
@@ -38,40 +40,36 @@ export class DecisionRing {
   }
 
   /**
-   * Adds a decision, overwriting the oldest when full, then drops the oldest until the ring holds at
-   * most `maxBytes` (the newest decision always stays).
+   * Adds a decision, dropping the oldest beyond `capacity`, then drops the oldest until the ring
+   * holds at most `maxBytes` (the newest decision always stays).
    */
   push(decision: Decision, maxBytes = Number.POSITIVE_INFINITY): void {
-    if (this.size === this.capacity) this.dropOldest();
     const bytes = estimateDecisionBytes(decision);
-    this.slots[this.next] = decision;
-    this.slotBytes[this.next] = bytes;
+    this.decisions.push(decision);
+    this.decisionBytes.push(bytes);
     this.totalBytes += bytes;
-    this.next = (this.next + 1) % this.capacity;
-    this.size++;
-    while (this.size > 1 && this.totalBytes > maxBytes) this.dropOldest();
+    while (this.length > this.capacity || (this.length > 1 && this.totalBytes > maxBytes)) this.dropOldest();
+    // Dropped slots are reclaimed once they are most of the arrays.
+    if (this.head > 32 && this.head * 2 > this.decisions.length) {
+      this.decisions = this.decisions.slice(this.head);
+      this.decisionBytes = this.decisionBytes.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Decisions with `at` ≥ sinceMs, oldest first. */
   since(sinceMs: number): Decision[] {
     const result: Decision[] = [];
-    const start = this.oldestIndex();
-    for (let i = 0; i < this.size; i++) {
-      const decision = this.slots[(start + i) % this.capacity]!;
+    for (let index = this.head; index < this.decisions.length; index++) {
+      const decision = this.decisions[index]!;
       if (decision.at >= sinceMs) result.push(decision);
     }
     return result;
   }
 
-  private oldestIndex(): number {
-    return (this.next - this.size + this.capacity) % this.capacity;
-  }
-
   private dropOldest(): void {
-    const oldest = this.oldestIndex();
-    this.totalBytes -= this.slotBytes[oldest]!;
-    this.slots[oldest] = undefined;
-    this.slotBytes[oldest] = 0;
-    this.size--;
+    this.totalBytes -= this.decisionBytes[this.head]!;
+    this.decisions[this.head] = undefined;
+    this.head++;
   }
 }
