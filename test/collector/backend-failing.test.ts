@@ -5,10 +5,10 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
-import { queryVector, waitForQuery, waitForScrapeHistory } from '../support/prometheus.ts';
-import { GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
-import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
-import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
+import { queryVector, waitForQuery, } from '../support/prometheus.ts';
+import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
+import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
@@ -30,31 +30,26 @@ function okValue(snapshot: SignalSnapshot, name: keyof SignalSnapshot['signals']
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a failing backend under a real collector tier', () => {
+  let scenario: TierScenario;
   let tier: GatewayTier;
-  let load: LoadGenerator;
   let scaler: TierScaler;
 
   beforeAll(async () => {
-    tier = await startGatewayTier({
-      gateways: GATEWAYS,
-      gatewaySettings: { decisionWaitSeconds: 2, queueSize: QUEUE_BATCHES, retryMaxElapsedSeconds: RETRY_MAX_ELAPSED_SECONDS },
+    scenario = await startTierScenario({
+      tier: { gateways: GATEWAYS, gatewaySettings: { decisionWaitSeconds: 2, queueSize: QUEUE_BATCHES, retryMaxElapsedSeconds: RETRY_MAX_ELAPSED_SECONDS } },
+      load: { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 },
+      metadata: METADATA,
+      rateWindowSeconds: RATE_WINDOW_SECONDS,
     });
-    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
-    scaler = await startTierScaler(tier.prometheus.url, METADATA);
-    // A healthy rate window first: the scaler's reference for what the backend takes.
-    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2);
-  }, 180_000);
+    ({ tier, scaler } = scenario);
+  }, 240_000);
 
-  afterAll(async () => {
-    await load?.stop();
-    await scaler?.stop();
-    await tier?.stop();
-  }, 60_000);
+  afterAll(() => scenario?.stop(), 60_000);
 
   it('holds at the running count with the backend as the reason while sends fail, then scales out after recovery', async () => {
     tier.sink.behave({ kind: 'fail', code: status.UNAVAILABLE });
-    // Queues fill within seconds; let them, then poll like KEDA for a while.
-    await waitForQuery(tier.prometheus.url, `min(otelcol_exporter_queue_size{${GATEWAY_SELECTOR}} / ignoring(data_type) otelcol_exporter_queue_capacity)`, (samples) => (samples[0]?.value ?? 0) >= 0.9, 60_000);
+    // Queues fill within seconds (the fullest first: the ring does not split traffic evenly); then poll like KEDA for a while.
+    await waitForQuery(tier.prometheus.url, `max(otelcol_exporter_queue_size{${GATEWAY_SELECTOR}} / ignoring(data_type) otelcol_exporter_queue_capacity)`, (samples) => (samples[0]?.value ?? 0) >= 0.9, 60_000);
     const answersWhileFailing: number[] = [];
     const reasons = new Set<string>();
     const pollUntil = Date.now() + (RATE_WINDOW_SECONDS + RETRY_MAX_ELAPSED_SECONDS) * 1000;

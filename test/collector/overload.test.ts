@@ -5,10 +5,10 @@
 // accepted in full, ticks are back under budget, and nothing is refused or fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
-import { GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
-import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
-import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
-import { startTierTimeline, type TierTimeline } from './support/tier-timeline.ts';
+import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
+import type { LoadGenerator } from './support/load-generator.ts';
+import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
@@ -39,29 +39,26 @@ async function tierFigures(tier: GatewayTier) {
 }
 
 describe('CPU-limited gateways under more load than they can take', () => {
+  let scenario: TierScenario;
   let tier: GatewayTier;
   let load: LoadGenerator;
   let scaler: TierScaler;
-  let timeline: TierTimeline;
 
   beforeAll(async () => {
-    tier = await startGatewayTier({ gateways: GATEWAYS, gatewayCpuLimit: CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: 2 } });
-    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
-    timeline = startTierTimeline(load, tier.sink);
-    scaler = await startTierScaler(tier.prometheus.url, METADATA);
-    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2, 120_000);
+    scenario = await startTierScenario({
+      tier: { gateways: GATEWAYS, gatewayCpuLimit: CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: 2 } },
+      load: { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 },
+      metadata: METADATA,
+      rateWindowSeconds: RATE_WINDOW_SECONDS,
+    });
+    ({ tier, load, scaler } = scenario);
   }, 240_000);
 
-  afterAll(async () => {
-    timeline?.stop();
-    await load?.stop();
-    await scaler?.stop();
-    await tier?.stop();
-  }, 60_000);
+  afterAll(() => scenario?.stop(), 60_000);
 
   it('asks for more gateways, and once they join the overload is gone at the same load', async () => {
     const overloaded = await tierFigures(tier);
-    const offered = timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
+    const offered = scenario.timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
     expect(overloaded.tickP99Ms, `${JSON.stringify(overloaded)} offered ${offered}`).toBeGreaterThan(LATENCY_BUDGET_MS);
     const wanted = await scaler.poll();
     expect(wanted, scaler.latest().summary).toBeGreaterThan(GATEWAYS);
@@ -73,7 +70,7 @@ describe('CPU-limited gateways under more load than they can take', () => {
     const failedBefore = load.failedSpans();
     await sleep(5000);
     const relieved = await tierFigures(tier);
-    const offeredAfter = timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
+    const offeredAfter = scenario.timeline.rates(RATE_WINDOW_SECONDS).generatorSpansPerSecond;
     expect(Math.abs(relieved.accepted / offeredAfter - 1), `${JSON.stringify(relieved)} offered ${offeredAfter}`).toBeLessThanOrEqual(0.1);
     expect(relieved.refused).toBe(0);
     expect(relieved.tickP99Ms, `${tier.gateways().length} gateways after asking for ${wanted}`).toBeLessThan(LATENCY_BUDGET_MS);

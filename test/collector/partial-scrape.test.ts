@@ -2,10 +2,10 @@
 // and taking its share of the traffic. The load alone would let the tier shrink (and does, while every
 // gateway is scraped); with one gateway unscraped the scaler must not answer fewer replicas than run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForQuery, waitForScrapeHistory } from '../support/prometheus.ts';
-import { GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
-import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
-import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
+import { waitForQuery, } from '../support/prometheus.ts';
+import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
+import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 
 const GATEWAYS = 3;
 const RATE_WINDOW_SECONDS = 15;
@@ -15,22 +15,21 @@ const METADATA = { rateWindow: `${RATE_WINDOW_SECONDS}s`, decisionWait: '2s', sc
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('one gateway unscraped while it runs', () => {
+  let scenario: TierScenario;
   let tier: GatewayTier;
-  let load: LoadGenerator;
   let scaler: TierScaler;
 
   beforeAll(async () => {
-    tier = await startGatewayTier({ gateways: GATEWAYS, gatewaySettings: { decisionWaitSeconds: 2 } });
-    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: 60, spansPerTrace: 10, traceDurationMs: 1000 });
-    scaler = await startTierScaler(tier.prometheus.url, METADATA);
-    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2);
-  }, 180_000);
+    scenario = await startTierScenario({
+      tier: { gateways: GATEWAYS, gatewaySettings: { decisionWaitSeconds: 2 } },
+      load: { tracesPerSecond: 60, spansPerTrace: 10, traceDurationMs: 1000 },
+      metadata: METADATA,
+      rateWindowSeconds: RATE_WINDOW_SECONDS,
+    });
+    ({ tier, scaler } = scenario);
+  }, 240_000);
 
-  afterAll(async () => {
-    await load?.stop();
-    await scaler?.stop();
-    await tier?.stop();
-  }, 60_000);
+  afterAll(() => scenario?.stop(), 60_000);
 
   it('shrinks the fully scraped tier, but never answers fewer than the running gateways while one is unscraped', async () => {
     // Control: with every gateway scraped, this load lets the tier shrink.

@@ -5,11 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { SIGNAL_NAMES, type SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
-import { type GatewayTier, GATEWAY_SELECTOR, startGatewayTier } from './support/gateway-tier.ts';
-import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
-import { startTierScaler, type TierScaler } from './support/tier-scaler.ts';
-import { startTierTimeline, type TierTimeline } from './support/tier-timeline.ts';
-import { waitForScrapeHistory } from '../support/prometheus.ts';
+import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
+import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const DECISION_WAIT_SECONDS = 2;
@@ -48,27 +46,23 @@ function value(snapshot: SignalSnapshot, name: (typeof SIGNAL_NAMES)[number]): n
 }
 
 describe('signals of a real collector tier at this release', () => {
+  let scenario: TierScenario;
   let tier: GatewayTier;
-  let load: LoadGenerator;
-  let timeline: TierTimeline;
   let scaler: TierScaler;
 
   beforeAll(async () => {
-    tier = await startGatewayTier({ gateways: 2, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } });
-    load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
-    timeline = startTierTimeline(load, tier.sink);
-    scaler = await startTierScaler(tier.prometheus.url, METADATA);
-    // A full rate window of steady state: the first window starts once spans have crossed the tier.
+    scenario = await startTierScenario({
+      tier: { gateways: 2, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
+      load: { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 },
+      metadata: METADATA,
+      rateWindowSeconds: RATE_WINDOW_SECONDS,
+    });
+    ({ tier, scaler } = scenario);
+    // Rates over a window of steady state only: spans take decision_wait and a batch to cross the tier.
     await new Promise((resolve) => setTimeout(resolve, (DECISION_WAIT_SECONDS + 3) * 1000));
-    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, RATE_WINDOW_SECONDS + 2);
-  }, 180_000);
+  }, 240_000);
 
-  afterAll(async () => {
-    timeline?.stop();
-    await load?.stop();
-    await scaler?.stop();
-    await tier?.stop();
-  }, 60_000);
+  afterAll(() => scenario?.stop(), 60_000);
 
   it('exposes every metric family the catalogue reads, under this release’s names', async () => {
     for (const gateway of tier.gateways()) {
@@ -81,7 +75,7 @@ describe('signals of a real collector tier at this release', () => {
   it('reads every signal, and the rates agree with the load generator and the sink within ±10 %', async () => {
     const settings = parseTargetMetadata({ gatewaySelector: GATEWAY_SELECTOR, ...METADATA });
     const snapshot = await scaler.source.read({ namespace: 'observability', name: 'otel-gateway' }, settings);
-    const rates = timeline.rates(RATE_WINDOW_SECONDS);
+    const rates = scenario.timeline.rates(RATE_WINDOW_SECONDS);
     const missing = SIGNAL_NAMES.filter((name) => snapshot.signals[name].kind !== 'ok').map((name) => `${name}: ${JSON.stringify(snapshot.signals[name])}`);
     expect(missing).toEqual([]);
 
