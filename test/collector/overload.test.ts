@@ -12,11 +12,11 @@ import type { TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
-/** A twentieth of a core each: about 2,100 spans/s at the calibrated CPU cost, just below the 2,000 spans/s each gateway is offered plus its decision ticks. */
-const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.05 };
+/** A twenty-fifth of a core each: about 1,700 spans/s at the calibrated CPU cost, below the 2,000 spans/s each gateway is offered. */
+const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.04 };
 const TRACES_PER_SECOND = 400;
 const SPANS_PER_TRACE = 10;
-const LATENCY_BUDGET_MS = 300;
+const LATENCY_BUDGET_MS = 250;
 const METADATA = {
   rateWindow: `${RATE_WINDOW_SECONDS}s`,
   decisionWait: '2s',
