@@ -128,7 +128,8 @@ function numberFlag(value: string | undefined, flag: string, min: number, max: n
 function durationFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  const seconds = /^\d+$/.test(text) ? Number(text) : parseDurationSeconds(text);
+  // The shared parser refuses zero, since a PromQL range cannot be empty; a simulated delay can be none.
+  const seconds = /^\d+$/.test(text) ? Number(text) : /^0+(ms|s|m|h|d|w|y)$/.test(text) ? 0 : parseDurationSeconds(text);
   const step = DEFAULT_FLEET_SETTINGS.stepSeconds;
   if (seconds === undefined || !(seconds >= min && seconds <= max)) {
     throw new UsageError(`${flag} must be a duration from ${min}s to ${max}s such as 90s or 2m, got "${value}"`);

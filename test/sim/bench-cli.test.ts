@@ -166,6 +166,13 @@ describe('bench CLI', () => {
     expect(buildScenario(changed).load.peakSpansPerSecond).toBe(buildScenario(defaults).load.peakSpansPerSecond);
   });
 
+  it('takes a zero delay where the flag allows none, and still refuses zero where it does not', () => {
+    const none = benchOptionsFrom(parseBenchArgs(['--days', '2', '--drain', '0s', '--pod-startup', '0m']));
+    expect(none.fleet.drainSeconds).toBe(0);
+    expect(none.fleet.podStartupSeconds).toBe(0);
+    expect(() => parseBenchArgs(['--days', '2', '--decision-wait', '0s'])).toThrow(/--decision-wait must be a duration from 5s/);
+  });
+
   it('passes --metadata to the scaler and to nothing else', () => {
     const options = benchOptionsFrom(parseBenchArgs(['--days', '2', '--metadata', 'capacitySpansPerReplica=26000', '--metadata', 'podStartup=90s']));
     expect(simulatedTargetSettings(options.scaledObject, options.metadataOverrides).capacitySpansPerReplica).toBe(26_000);
