@@ -118,7 +118,9 @@ describe('helm template', () => {
     ]);
     expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies).toEqual([
       { type: 'Pods', value: settings.scaleInStep, periodSeconds: settings.scaleInWindowSeconds },
+      { type: 'Percent', value: 20, periodSeconds: settings.scaleInWindowSeconds },
     ]);
+    expect(scaledObject.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.selectPolicy).toBe('Max');
     expect(Object.keys(serverConfigOf(allOptions).prometheus)).toContain(settings.prometheus);
   });
 

@@ -8,6 +8,7 @@ import { parseServerConfig } from '../../src/config/server-config.ts';
 import { DNS_RESOLVER_INTERVAL_SECONDS, parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { parseDurationSeconds } from '../../src/config/duration.ts';
 import { checkDrain, preStopSecondsFor } from '../../src/policy/drain-check.ts';
+import { nextStepTarget } from '../../src/policy/scale-in.ts';
 
 const DEPLOY = resolve(dirname(fileURLToPath(import.meta.url)), '../../deploy');
 const BASE = join(DEPLOY, 'base');
@@ -137,15 +138,26 @@ describe('the example ScaledObject', () => {
     expect(at(scaledObject, 'spec.scaleTargetRef.name')).toBe(at(find(manifests, 'Deployment', 'otel-gateway'), 'metadata.name'));
   });
 
-  it('HPA scale-down removes no more than scaleInStep replicas per scaleInWindow', () => {
+  it('HPA scale-down lets each step the scaler plans through in one scaleInWindow, and no wider one', () => {
     const scaleDown = at(scaledObject, 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown') as {
       selectPolicy: string;
       policies: { type: string; value: number; periodSeconds: number }[];
     };
-    expect(scaleDown.selectPolicy).toBe('Min');
-    expect(scaleDown.policies.some((policy) => policy.type === 'Pods' && policy.value <= settings.scaleInStep && policy.periodSeconds >= settings.scaleInWindowSeconds)).toBe(
-      true,
-    );
+    expect(scaleDown.selectPolicy).toBe('Max');
+    expect(scaleDown.policies.every((policy) => policy.periodSeconds >= settings.scaleInWindowSeconds)).toBe(true);
+    // The HPA's scale-down limit per period (selectPolicy Max: the policy allowing the most), as the controller computes it.
+    const lowestAllowed = (replicas: number): number =>
+      Math.min(...scaleDown.policies.map((policy) => (policy.type === 'Pods' ? replicas - policy.value : Math.trunc(replicas * (1 - policy.value / 100)))));
+    let widestShare = 0;
+    for (let replicas = settings.minReplicas + 1; replicas <= settings.maxReplicas; replicas++) {
+      const planned = nextStepTarget(replicas, settings.minReplicas, settings.scaleInStep).to;
+      // The Percent policy is for the steps the tolerance widens beyond scaleInStep (the Pods policy passes the rest).
+      if (replicas - planned > settings.scaleInStep) widestShare = Math.max(widestShare, (replicas - planned) / replicas);
+      // One step, one ring change: a step cut into single pods changes the ring once per pod.
+      expect(lowestAllowed(replicas), `from ${replicas}`).toBeLessThanOrEqual(planned);
+    }
+    const percent = scaleDown.policies.find((policy) => policy.type === 'Percent');
+    expect(percent?.value).toBe(Math.round(widestShare * 100));
   });
 
   it('falls back to at least the current replicas when the scaler fails (never scales in on missing data)', () => {
