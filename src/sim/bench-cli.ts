@@ -51,6 +51,7 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     'decision-wait': { group: FLEET_OPTIONS, value: 'DUR', description: `tail sampling decision_wait (default ${DEFAULT_FLEET_SETTINGS.decisionWaitSeconds}s)` },
     'num-traces': { group: FLEET_OPTIONS, value: 'N', description: `tail sampling num_traces per replica (default ${DEFAULT_FLEET_SETTINGS.numTracesPerReplica})` },
     'spans-per-trace': { group: FLEET_OPTIONS, value: 'N', description: `spans per trace (default ${DEFAULT_FLEET_SETTINGS.spansPerTrace})` },
+    'trace-duration': { group: FLEET_OPTIONS, value: 'DUR', description: `time over which one trace's spans reach the gateways, e.g. 1500ms;\nwhat a ring change splits (default ${DEFAULT_FLEET_SETTINGS.traceDurationSeconds}s; need not be a step multiple)` },
     'backend-capacity': { group: FLEET_OPTIONS, value: 'X', description: `backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})` },
     'tick-cost': { group: FLEET_OPTIONS, value: 'X', description: `multiplier on the decision-tick cost model (default 1)` },
     drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long (preStop sleep;\ndefault ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)` },
@@ -80,6 +81,7 @@ export interface FleetFlags {
   readonly decisionWaitSeconds?: number;
   readonly numTracesPerReplica?: number;
   readonly spansPerTrace?: number;
+  readonly traceDurationSeconds?: number;
   readonly backendPeakMultiple?: number;
   readonly decisionTickCostMultiplier?: number;
   readonly drainSeconds?: number;
@@ -124,8 +126,8 @@ function numberFlag(value: string | undefined, flag: string, min: number, max: n
   return parsed;
 }
 
-/** A duration in whole simulation steps (`90s`, `2m`, or seconds), within [min, max] seconds. */
-function durationFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+/** A duration (`90s`, `2m`, or seconds) within [min, max] seconds, in whole simulation steps unless `anyLength`. */
+function durationFlag(value: string | undefined, flag: string, min: number, max: number, anyLength = false): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   // The shared parser refuses zero, since a PromQL range cannot be empty; a simulated delay can be none.
@@ -134,7 +136,7 @@ function durationFlag(value: string | undefined, flag: string, min: number, max:
   if (seconds === undefined || !(seconds >= min && seconds <= max)) {
     throw new UsageError(`${flag} must be a duration from ${min}s to ${max}s such as 90s or 2m, got "${value}"`);
   }
-  if (seconds % step !== 0) throw new UsageError(`${flag} must be a multiple of the ${step} s simulation step, got "${value}"`);
+  if (!anyLength && seconds % step !== 0) throw new UsageError(`${flag} must be a multiple of the ${step} s simulation step, got "${value}"`);
   return seconds;
 }
 
@@ -183,6 +185,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     decisionWaitSeconds: durationFlag(text('decision-wait'), '--decision-wait', 5, 3600),
     numTracesPerReplica: integerFlag(text('num-traces'), '--num-traces', 1, 100_000_000),
     spansPerTrace: integerFlag(text('spans-per-trace'), '--spans-per-trace', 1, 100_000),
+    traceDurationSeconds: durationFlag(text('trace-duration'), '--trace-duration', 0.01, 3600, true),
     backendPeakMultiple: numberFlag(text('backend-capacity'), '--backend-capacity', 0.01, 1000),
     decisionTickCostMultiplier: numberFlag(text('tick-cost'), '--tick-cost', 0, 1000),
     drainSeconds: durationFlag(text('drain'), '--drain', 0, 3600),

@@ -2,6 +2,7 @@
 // settings every autoscaler ran with) and the `--json` document. Pure formatting of a BenchResult.
 import type { BenchOptions, BenchResult, PolicyResult } from './bench.ts';
 import { DEFAULT_QUEUE_THRESHOLD_BATCHES, SHIPPED_AUTOSCALER } from './bench.ts';
+import { formatDuration } from '../config/duration.ts';
 import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { NAMED_SCENARIOS } from './named-scenarios.ts';
 import { simulatedTargetMetadata } from './simulated-target.ts';
@@ -112,10 +113,10 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
     `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (--backend-capacity ${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
     ...(scenario.scrapeDowns.length > 0 ? [`scrape targets down (half the gateways unscraped, still running): ${scenario.scrapeDowns.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`] : []),
     ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.length <= 6 ? scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ') : `${scenario.bursts.length} windows, first ${iso(scenario.bursts[0]!.startMs)}`}`] : []),
-    `fleet truth: --capacity ${f.capacitySpansPerSecond} spans/s per replica at 100 % CPU, --decision-wait ${f.decisionWaitSeconds}s, --num-traces ${f.numTracesPerReplica}, --spans-per-trace ${f.spansPerTrace}, --tick-cost ${f.decisionTickCostMultiplier}${f.hotGatewayLoadMultiple > 1 ? `, hottest gateway ${f.hotGatewayLoadMultiple} × its even share` : ''}`,
+    `fleet truth: --capacity ${f.capacitySpansPerSecond} spans/s per replica at 100 % CPU, --decision-wait ${f.decisionWaitSeconds}s, --num-traces ${f.numTracesPerReplica}, --spans-per-trace ${f.spansPerTrace}, --trace-duration ${formatDuration(f.traceDurationSeconds)}, --tick-cost ${f.decisionTickCostMultiplier}${f.hotGatewayLoadMultiple > 1 ? `, hottest gateway ${f.hotGatewayLoadMultiple} × its even share` : ''}`,
     `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %), RSS ${(f.memoryBaseBytesPerReplica / 2 ** 20).toFixed(0)} MiB + ${f.memoryBytesPerSpan} B per span held, memory request ${(memoryRequestBytes(f) / 2 ** 30).toFixed(2)} GiB`,
     `pods: --pod-startup ${f.podStartupSeconds}s, --dns-interval ${f.dnsResolverIntervalSeconds}s (on the ring after ${joinDelaySeconds(f)} s), --drain ${f.drainSeconds}s; --min-replicas ${f.minReplicas} --max-replicas ${f.maxReplicas}`,
-    `model: ingest share of CPU ${f.ingestCpuShare}, decision tick ${f.decisionTickMsPerTracePerSecond} ms per trace/s + ${f.decisionTickMsPerHeldTrace} ms per held trace, ÷ (1 − utilization); ${f.exporterConsumers} queue consumers, retries dropped after ${f.retryMaxElapsedSeconds} s`,
+    `model: ingest share of CPU ${f.ingestCpuShare}, decision tick ${f.decisionTickMsPerTracePerSecond} ms per trace/s + ${f.decisionTickMsPerHeldTrace} ms per held trace at ${f.decisionTickMeasuredSpansPerCpuSecond} spans per CPU-second, × that ÷ μ, ÷ (1 − utilization); CPU-starved gateways leave spans with the agents, which drop them after ${f.retryMaxElapsedSeconds} s; ${f.exporterConsumers} queue consumers, retries dropped after ${f.retryMaxElapsedSeconds} s`,
     `KEDA --polling-interval ${s.kedaPollingSeconds}s (project ScaledObject: ${options.scaledObject.pollingIntervalSeconds} s), HPA sync ${s.hpaSyncSeconds} s, tolerance ${s.hpaTolerance}`,
     `scaler trigger (what it is told): capacitySpansPerReplica ${trigger.capacitySpansPerReplica}, decisionWait ${trigger.decisionWait}, numTraces ${trigger.numTraces}, podStartup ${trigger.podStartup}; --metadata overrides: ${overrides.length === 0 ? 'none' : overrides.map(([key, value]) => `${key}=${value}`).join(', ')}; shipped: ${SHIPPED_AUTOSCALER}`,
     ...result.policies.map((policy) => `  ${policy.name}: ${policy.description}`),

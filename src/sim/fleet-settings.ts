@@ -15,6 +15,11 @@ export interface FleetSettings {
   readonly decisionWaitSeconds: number;
   readonly numTracesPerReplica: number;
   readonly spansPerTrace: number;
+  /**
+   * Seconds over which one trace's spans reach the gateways (`--trace-duration`): the traces a ring
+   * change splits are the ones still receiving spans, traces/s × this (gateway-model.ts).
+   */
+  readonly traceDurationSeconds: number;
   /** memory_limiter limit, in spans held (receive backlog + tail-sampling buffer + exporter queue). */
   readonly memoryLimitSpansPerReplica: number;
   /** Share of the memory limit above which the memory_limiter refuses input. */
@@ -34,10 +39,12 @@ export interface FleetSettings {
   readonly exporterConsumers: number;
   /** retry_on_failure.max_elapsed_time: a batch failing this long is dropped and counted in send_failed. */
   readonly retryMaxElapsedSeconds: number;
-  /** Decision-tick cost per trace arriving per second on a replica (ms), before CPU contention. */
+  /** Decision-tick CPU per trace arriving per second on a replica (ms), on the measuring CPU, before contention. */
   readonly decisionTickMsPerTracePerSecond: number;
-  /** Decision-tick cost per trace held on a replica (ms), before CPU contention. */
+  /** Decision-tick CPU per trace held on a replica (ms), on the measuring CPU, before contention. */
   readonly decisionTickMsPerHeldTrace: number;
+  /** Spans per CPU-second of the CPU the tick costs were measured on; a replica's μ relative to it scales them. */
+  readonly decisionTickMeasuredSpansPerCpuSecond: number;
   /** Multiplier on both decision-tick costs (`--tick-cost`): a heavier policy set or a slower CPU. */
   readonly decisionTickCostMultiplier: number;
   /** Resident memory of an idle gateway process (Go runtime, config, pipelines), in bytes. */
@@ -63,6 +70,10 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   decisionWaitSeconds: 30,
   numTracesPerReplica: 50_000,
   spansPerTrace: 20,
+  // Assumption: the OpenTelemetry SDKs' batch span processor exports every 5 s (OTEL_BSP_SCHEDULE_DELAY),
+  // so even a short request's spans reach the agents spread over up to 5 s; longer requests add their
+  // own duration (docs/collector-tier.md "The simulator against the real tier").
+  traceDurationSeconds: 5,
   memoryLimitSpansPerReplica: 2_000_000,
   memoryRefuseFraction: 0.8,
   // Assumption: scheduling, image pull and probes; the collector process itself is ready in ~0.2 s
@@ -75,15 +86,19 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   ingestCpuShare: 0.7,
   exporterConsumers: 10,
   retryMaxElapsedSeconds: 300,
-  // Assumptions, pessimistic: measured ticks cost 0.006 ms per trace/s arriving and ~0.0003 ms per held
-  // trace (test/collector/calibration.json, docs/collector-tier.md).
-  decisionTickMsPerTracePerSecond: 0.08,
-  decisionTickMsPerHeldTrace: 0.001,
+  // Measured (test/collector/calibration.json): a tick costs 0.006 ms per trace/s arriving (the median
+  // ratio) on a CPU doing 42,718 spans per CPU-second. The per-held-trace slope (0.000295 ms) is the same
+  // data seen through traces held ≈ traces/s × decision_wait, so it is not charged a second time: a
+  // tick decides one batch, the traces that arrived in one tick period.
+  decisionTickMsPerTracePerSecond: 0.006,
+  decisionTickMsPerHeldTrace: 0,
+  decisionTickMeasuredSpansPerCpuSecond: 42_718,
   decisionTickCostMultiplier: 1,
   // Assumptions until calibrated against the real tier: a collector-contrib process idles at ~128 MiB;
   // a held span costs ~1 KB decoded plus 2–3× Go heap overhead (../shared/reference/otelcol-metrics.md).
   memoryBaseBytesPerReplica: 128 * 1024 * 1024,
-  // Close to measured: 1,823 B of RSS per held span (test/collector/calibration.json); 1.4× conservative.
+  // Assumption, within 1.5× of measured: 1,823 B of RSS per held span of ~400 B (test/collector/calibration.json);
+  // the simulated spans are heavier (μ 20,000 against the measured 42,718 per CPU-second), so 1.4× that.
   memoryBytesPerSpan: 2560,
   hotGatewayLoadMultiple: 1,
 });
@@ -141,6 +156,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
     'decisionWaitSeconds',
     'numTracesPerReplica',
     'spansPerTrace',
+    'traceDurationSeconds',
     'memoryLimitSpansPerReplica',
     'memoryRefuseFraction',
     'minReplicas',
@@ -149,6 +165,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
     'retryMaxElapsedSeconds',
     'memoryBaseBytesPerReplica',
     'memoryBytesPerSpan',
+    'decisionTickMeasuredSpansPerCpuSecond',
   ];
   for (const key of positive) {
     const value = settings[key];

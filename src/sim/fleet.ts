@@ -1,16 +1,21 @@
 // The simulated gateway tier (docs/benchmark.md "The simulated tier"): pods with a startup delay and the DNS
 // resolver interval before the ring sends them traffic, one pooled state for the replicas on the
-// ring, draining or killed pods on scale-in, the memory_limiter in front, a backend whose capacity
-// is shared by every exporting replica. It keeps exact span accounting and what Prometheus would see.
+// ring, draining or killed pods on scale-in, the memory_limiter in front, the agents holding what
+// CPU-starved gateways have not taken yet, a backend whose capacity is shared by every exporting
+// replica. It keeps exact span accounting and what Prometheus would see.
 import type { FleetSettings } from './fleet-settings.ts';
 import { assertFleetSettings, joinDelaySeconds, memoryRssBytes, queueCapacitySpans } from './fleet-settings.ts';
+import { ringChangeSplitTraces } from './gateway-model.ts';
 import { emptyPoolStepResult, type PoolStepResult, ReplicaPool } from './replica-pool.ts';
 
 /** Cumulative totals of a run; spans unless the name says traces or seconds. */
 export interface FleetTotals {
   offered: number;
+  /** Spans the gateways' receivers took (what otelcol_receiver_accepted_spans counts). */
   accepted: number;
   refused: number;
+  /** Spans the agents dropped after waiting for CPU-starved gateways past their retries' max_elapsed_time. */
+  failedAtAgents: number;
   sent: number;
   /** Spans dropped after retrying for max_elapsed_time (the collector's send_failed). */
   sendFailed: number;
@@ -103,6 +108,7 @@ export class Fleet {
     offered: 0,
     accepted: 0,
     refused: 0,
+    failedAtAgents: 0,
     sent: 0,
     sendFailed: 0,
     enqueueFailed: 0,
@@ -147,6 +153,8 @@ export class Fleet {
   private readonly prefix: string;
   private nextPodNumber = 0;
   private readonly activeResult = emptyPoolStepResult();
+  /** Spans the ring ingested in the last step: the rate at which traces' spans arrive at gateways. */
+  private lastIngestedSpans = 0;
   private readonly drainResult = emptyPoolStepResult();
 
   constructor(settings: FleetSettings, options: FleetOptions) {
@@ -207,17 +215,23 @@ export class Fleet {
     return total;
   }
 
-  /** Spans still in the fleet: every pool's backlog, tail-sampling buffer and queue. */
+  /** Spans still in the tier: the agents' backlog, every pool's tail-sampling buffer and queue. */
   get heldSpans(): number {
     let held = this.ring.heldSpans;
     for (const cohort of this.draining) held += cohort.pool.heldSpans;
     return held;
   }
 
-  /** Spans lost so far: refused + enqueue-failed + send-failed + dropped too early + lost on scale-in. */
+  /** Spans lost so far: refused + failed at the agents + enqueue-failed + send-failed + dropped too early + lost on scale-in. */
   get lostSpans(): number {
     const t = this.totals;
-    return t.refused + t.enqueueFailed + t.sendFailed + t.droppedTooEarlySpans + t.lostOnScaleIn;
+    return t.refused + t.failedAtAgents + t.enqueueFailed + t.sendFailed + t.droppedTooEarlySpans + t.lostOnScaleIn;
+  }
+
+  /** Traces a ring change from `before` to `after` replicas splits, at the last step's arrival rate. */
+  private splitTraces(before: number, after: number): number {
+    const tracesPerSecond = this.lastIngestedSpans / this.settings.spansPerTrace / this.settings.stepSeconds;
+    return ringChangeSplitTraces(tracesPerSecond, this.settings.traceDurationSeconds, before, after);
   }
 
   pods(): PodView[] {
@@ -259,7 +273,7 @@ export class Fleet {
   private removeRingPods(count: number): void {
     const before = this.ringPods.length;
     const removed = this.ringPods.splice(before - count, count);
-    this.totals.brokenTraces += (count / before) * this.ring.tracesInFlight;
+    this.totals.brokenTraces += this.splitTraces(before, before - count);
     const pool = this.ring.split(count / before, count);
     if (this.settings.drainSeconds > 0) {
       this.draining.push({ pool, pods: removed, endStep: this.stepIndex + this.settings.drainSeconds / this.settings.stepSeconds });
@@ -278,7 +292,7 @@ export class Fleet {
     if (joined === 0) return;
     this.podSetChanges++;
     const after = this.ringPods.length;
-    this.totals.brokenTraces += (joined / after) * this.ring.tracesInFlight;
+    this.totals.brokenTraces += this.splitTraces(after - joined, after);
     this.ring.replicas = after;
   }
 
@@ -306,28 +320,32 @@ export class Fleet {
     const ringCount = this.ringPods.length;
     const exporting = ringCount + this.drainingReplicas;
 
+    // The memory_limiter guards the gateway's memory (tail-sampling buffer + exporter queue); spans
+    // waiting for CPU are still the agents'.
     const limitPerReplica = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction);
     const hotShare = this.ring.hotShare;
-    let accepted: number;
-    let hotAccepted = 0;
-    if (hotShare === 0) accepted = Math.min(offeredSpans, Math.max(0, limitPerReplica * ringCount - this.ring.heldSpans));
+    let passed: number;
+    let hotPassed = 0;
+    if (hotShare === 0) passed = Math.min(offeredSpans, Math.max(0, limitPerReplica * ringCount - this.ring.gatewayHeldSpans));
     else {
       // Each gateway's memory_limiter guards its own memory: the hot one refuses first.
       const hotOffered = Math.round(offeredSpans * hotShare);
       const hotHeld = this.ring.hotHeldSpans;
-      hotAccepted = Math.min(hotOffered, Math.max(0, Math.floor(limitPerReplica - hotHeld)));
-      const restAccepted = Math.min(offeredSpans - hotOffered, Math.max(0, Math.floor(limitPerReplica * (ringCount - 1) - (this.ring.heldSpans - hotHeld))));
-      accepted = hotAccepted + restAccepted;
+      hotPassed = Math.min(hotOffered, Math.max(0, Math.floor(limitPerReplica - hotHeld)));
+      const restPassed = Math.min(offeredSpans - hotOffered, Math.max(0, Math.floor(limitPerReplica * (ringCount - 1) - (this.ring.gatewayHeldSpans - hotHeld))));
+      passed = hotPassed + restPassed;
     }
-    const refused = offeredSpans - accepted;
+    const refused = offeredSpans - passed;
     totals.offered += offeredSpans;
     totals.offeredTraces += offeredSpans / settings.spansPerTrace;
-    totals.accepted += accepted;
     totals.refused += refused;
 
     const active = this.activeResult;
-    this.ring.step(accepted, exportLimitSpans(backendSpansPerSecond * dt, ringCount, exporting), outage, this.stepIndex, active, hotAccepted);
+    this.ring.step(passed, exportLimitSpans(backendSpansPerSecond * dt, ringCount, exporting), outage, this.stepIndex, active, hotPassed);
     this.addToTotals(active);
+    totals.accepted += active.ingested;
+    totals.failedAtAgents += active.failedAtAgents;
+    this.lastIngestedSpans = active.ingested;
 
     for (const cohort of this.draining) {
       cohort.pool.step(0, exportLimitSpans(backendSpansPerSecond * dt, cohort.pool.replicas, exporting), outage, this.stepIndex, this.drainResult);
@@ -335,7 +353,7 @@ export class Fleet {
     }
     totals.replicaSeconds += (this.replicas + this.drainingReplicas) * dt;
 
-    observed.acceptedSpans = accepted;
+    observed.acceptedSpans = active.ingested;
     observed.refusedSpans = refused;
     observed.sentSpans = active.sent;
     observed.sendFailedSpans = active.sendFailed;
@@ -373,6 +391,6 @@ export class Fleet {
     observed.queueBatchesTotal = this.ring.queueSpans / settings.spansPerBatch;
     observed.tracesOnMemory = this.ring.tracesInFlight;
     observed.decisionLatencyMs = ringCount > 0 ? this.ring.decisionLatencyMs : 0;
-    observed.memoryRssBytes = ringCount > 0 ? memoryRssBytes(settings, this.ring.heldSpans / ringCount) : 0;
+    observed.memoryRssBytes = ringCount > 0 ? memoryRssBytes(settings, this.ring.gatewayHeldSpans / ringCount) : 0;
   }
 }

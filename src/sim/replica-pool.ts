@@ -1,5 +1,6 @@
 // A group of gateway replicas that share their load evenly (the agents' traceID ring spreads traces
-// uniformly), modelled as one pooled state: the receive backlog waiting for CPU, the tail-sampling
+// uniformly), modelled as one pooled state: the backlog waiting for the gateways' CPU (held by the
+// agents: a CPU-starved gateway is slow to answer their export requests, it does not refuse), the tail-sampling
 // buffer (one slot per step, decided once decision_wait decision ticks have run since it arrived:
 // the processor keeps decision_wait batches and decides one per tick, so slow ticks stretch the
 // hold), and the exporter queue. The ring's replicas form one pool; each batch of replicas being
@@ -8,9 +9,7 @@
 // another, so offered = sent + lost + held holds exactly, step after step.
 import type { FleetSettings } from './fleet-settings.ts';
 import { queueCapacitySpans } from './fleet-settings.ts';
-
-/** Utilization above which contention stops growing in the decision-tick model (keeps latency finite). */
-const CONTENTION_UTILIZATION_CAP = 0.95;
+import { decisionTickLatencyMs, decisionTickWorkMs } from './gateway-model.ts';
 /** The tail-sampling processor runs one decision tick per second. */
 const DECISION_TICK_MS = 1000;
 /** Initial slot ring size, in steps of decision_wait; the ring grows if slow ticks hold slots longer. */
@@ -28,6 +27,11 @@ export interface PoolStepResult {
   enqueueFailed: number;
   droppedTooEarlySpans: number;
   droppedTooEarlyTraces: number;
+  /**
+   * Spans the agents gave up on: waiting for a CPU-starved gateway longer than their exporters'
+   * retry_on_failure.max_elapsed_time. No gateway counter sees them.
+   */
+  failedAtAgents: number;
   /** CPU used by span work / CPU available over the step, 0..1 (what bounds throughput). */
   utilization: number;
   /**
@@ -42,12 +46,13 @@ export interface PoolStepResult {
 }
 
 export function emptyPoolStepResult(): PoolStepResult {
-  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
+  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
 }
 
 /** Pooled state of replicas that see the same share of load; exact integer span accounting. */
 export class ReplicaPool {
   replicas: number;
+  /** Spans routed to these replicas and waiting for their CPU, held by the agents (not in gateway memory). */
   backlogSpans = 0;
   /** The hot gateway's part of backlogSpans when the ring is skewed (hotGatewayLoadMultiple > 1). */
   hotBacklogSpans = 0;
@@ -78,9 +83,14 @@ export class ReplicaPool {
     this.slotTick = new Float64Array(slots);
   }
 
-  /** Spans held in memory: receive backlog + tail-sampling buffer + exporter queue. */
+  /** Spans not yet sent nor lost: the agents' backlog + tail-sampling buffer + exporter queue. */
   get heldSpans(): number {
-    return this.backlogSpans + this.bufferSpans + this.queueSpans;
+    return this.backlogSpans + this.gatewayHeldSpans;
+  }
+
+  /** Spans in the gateways' memory (what the memory_limiter and RSS see): tail-sampling buffer + exporter queue. */
+  get gatewayHeldSpans(): number {
+    return this.bufferSpans + this.queueSpans;
   }
 
   /** Traces in the tail-sampling buffer (in flight: not yet decided). */
@@ -94,9 +104,9 @@ export class ReplicaPool {
     return multiple > 1 && this.replicas > 1 ? Math.min(1, multiple / this.replicas) : 0;
   }
 
-  /** Spans the hot gateway holds: its own backlog and its share of buffer and queue. */
+  /** Spans in the hot gateway's memory: its share of the buffer and its own queue. */
   get hotHeldSpans(): number {
-    return this.hotBacklogSpans + this.hotShare * this.bufferSpans + this.hotQueueSpans;
+    return this.hotShare * this.bufferSpans + this.hotQueueSpans;
   }
 
   /** Seconds between decision ticks: 1 s, or the tick's own duration when it takes longer. */
@@ -104,17 +114,15 @@ export class ReplicaPool {
     return Math.max(DECISION_TICK_MS, this.decisionLatencyMs) / 1000;
   }
 
-  /** Moves `fraction` of everything held (whole spans, rounded down) into a new pool of `replicas`. */
+  /** Moves `fraction` of the gateways' buffer and queue (whole spans, rounded down) into a new pool of `replicas`. */
   split(fraction: number, replicas: number): ReplicaPool {
     const taken = new ReplicaPool(this.settings, replicas);
     taken.utilization = this.utilization;
     taken.decisionLatencyMs = this.decisionLatencyMs;
     taken.failingSinceStep = this.failingSinceStep;
     taken.ticksRun = this.ticksRun;
-    // Removed pods are the newest, never the hot one: its backlog stays.
-    const backlog = Math.min(Math.floor(this.backlogSpans * fraction), this.backlogSpans - this.hotBacklogSpans);
-    this.backlogSpans -= backlog;
-    taken.backlogSpans = backlog;
+    // The backlog is the agents': they route it to the gateways still on the ring. Removed pods are
+    // the newest, never the hot one.
     const queue = Math.min(Math.floor(this.queueSpans * fraction), this.queueSpans - this.hotQueueSpans);
     this.queueSpans -= queue;
     taken.queueSpans = queue;
@@ -225,30 +233,24 @@ export class ReplicaPool {
     const cpuBudget = settings.capacitySpansPerSecond * dt * this.replicas;
     const hotShare = this.hotShare;
     let ingested: number;
+    let hotIngested = 0;
     let exported: number;
     let cpuUsed: number;
     if (hotShare === 0) {
       this.hotBacklogSpans = 0;
       this.hotQueueSpans = 0;
       this.hotIngestRatio = 0;
-      const cpuNeeded = settings.ingestCpuShare * inDemand + (1 - settings.ingestCpuShare) * outDemand;
-      ingested = inDemand;
-      exported = outDemand;
-      if (cpuNeeded > cpuBudget) {
-        const share = cpuBudget / cpuNeeded;
-        ingested = Math.floor(inDemand * share);
-        exported = Math.floor(outDemand * share);
-      }
-      cpuUsed = Math.min(cpuNeeded, cpuBudget);
+      ({ ingested, exported, cpuUsed } = this.shareCpu(inDemand, arrivals, outDemand, cpuBudget));
     } else {
       this.hotBacklogSpans = Math.min(this.hotBacklogSpans, this.backlogSpans - arrivals) + hotArrivals;
       this.hotQueueSpans = Math.min(this.hotQueueSpans + Math.round(out.decided * (this.hotIngestRatio > 0 ? this.hotIngestRatio : hotShare)), this.queueSpans);
       const hotLimit = Math.floor(exportLimitSpans / this.replicas);
       const hotOut = outage ? 0 : Math.min(this.hotQueueSpans, hotLimit);
       const restOut = outage ? 0 : Math.min(this.queueSpans - this.hotQueueSpans, exportLimitSpans - hotLimit);
-      const hot = this.shareCpu(this.hotBacklogSpans, hotOut, cpuBudget / this.replicas);
-      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, restOut, cpuBudget - cpuBudget / this.replicas);
+      const hot = this.shareCpu(this.hotBacklogSpans, hotArrivals, hotOut, cpuBudget / this.replicas);
+      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, arrivals - hotArrivals, restOut, cpuBudget - cpuBudget / this.replicas);
       this.hotBacklogSpans -= hot.ingested;
+      hotIngested = hot.ingested;
       this.hotQueueSpans -= hot.exported;
       ingested = hot.ingested + rest.ingested;
       this.hotIngestRatio = ingested > 0 ? hot.ingested / ingested : hotShare;
@@ -256,6 +258,7 @@ export class ReplicaPool {
       cpuUsed = hot.cpuUsed + rest.cpuUsed;
     }
     this.backlogSpans -= ingested;
+    out.failedAtAgents = this.giveUpAtAgents(ingested - hotIngested, hotIngested);
     if (ingested > 0) this.pushSlot(ingested, this.ticksRun);
     out.ingested = ingested;
     out.sent = exported;
@@ -279,22 +282,49 @@ export class ReplicaPool {
     out.utilization = this.utilization;
     const tickWorkMs = this.tickWorkMs(ingested);
     out.cpuSeconds = cpuUsed / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
-    this.decisionLatencyMs = tickWorkMs / (1 - Math.min(this.utilization, CONTENTION_UTILIZATION_CAP));
+    this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);
     out.decisionLatencyMs = this.decisionLatencyMs;
   }
 
   /** Ingest and export on one CPU budget; when both need more, they share it in proportion. */
-  private shareCpu(inDemand: number, outDemand: number, budget: number): { ingested: number; exported: number; cpuUsed: number } {
+  /**
+   * Ingest and export on one CPU budget; when both need more, they share it in proportion to what
+   * each presents: the exporter its queue, the agents this step's `arrivals` (their sending queues send
+   * at the rate they receive, however long the backlog behind them; with no arrivals, the backlog), at
+   * most what the budget could ingest (the receivers' goroutines compete, they do not multiply).
+   * CPU one side leaves unused goes to the other.
+   */
+  private shareCpu(inDemand: number, arrivals: number, outDemand: number, budget: number): { ingested: number; exported: number; cpuUsed: number } {
     const share = this.settings.ingestCpuShare;
     const needed = share * inDemand + (1 - share) * outDemand;
     if (needed <= budget) return { ingested: inDemand, exported: outDemand, cpuUsed: needed };
-    return { ingested: Math.floor((inDemand * budget) / needed), exported: Math.floor((outDemand * budget) / needed), cpuUsed: budget };
+    if (budget <= 0) return { ingested: 0, exported: 0, cpuUsed: 0 };
+    const inWeight = Math.min(budget, share * (arrivals > 0 ? Math.min(inDemand, arrivals) : inDemand));
+    const outWeight = (1 - share) * outDemand;
+    let ingested = Math.min(inDemand, Math.floor((budget * inWeight) / (inWeight + outWeight) / share));
+    const exported = Math.min(outDemand, Math.floor((budget - share * ingested) / (1 - share)));
+    ingested = Math.min(inDemand, Math.floor((budget - (1 - share) * exported) / share));
+    return { ingested, exported, cpuUsed: Math.min(budget, share * ingested + (1 - share) * exported) };
   }
 
   /**
-   * A decision tick's own work on one replica (ms of CPU): a cost per trace arriving and per trace held.
-   * Its latency is that work slowed by CPU contention (1 / (1 − utilization), the M/M/1 stretch), so it
-   * passes the 1 s tick period as a replica nears saturation; a slow tick stretches the hold time and
+   * The agents' exporters retry a request the gateways are too slow to take until
+   * retry_on_failure.max_elapsed_time, then drop it: a backlog longer than the gateways ingest in that
+   * time is given up. The hot gateway's backlog waits on its own CPU. Returns the spans dropped.
+   */
+  private giveUpAtAgents(restIngested: number, hotIngested: number): number {
+    const stepsWaited = this.settings.retryMaxElapsedSeconds / this.settings.stepSeconds;
+    const hotDropped = Math.max(0, this.hotBacklogSpans - Math.floor(hotIngested * stepsWaited));
+    this.hotBacklogSpans -= hotDropped;
+    const restDropped = Math.max(0, this.backlogSpans - hotDropped - this.hotBacklogSpans - Math.floor(restIngested * stepsWaited));
+    this.backlogSpans -= hotDropped + restDropped;
+    return hotDropped + restDropped;
+  }
+
+  /**
+   * A decision tick's own work on one replica (ms of CPU, gateway-model.ts): it decides the traces that
+   * arrived in one tick period. Its latency is that work slowed by CPU contention, so it nears the
+   * 1 s tick period only with costly ticks near saturation; a slow tick stretches the hold time and
    * traces pile up towards num_traces.
    */
   private tickWorkMs(ingestedSpans: number): number {
@@ -302,6 +332,6 @@ export class ReplicaPool {
     const { settings } = this;
     const tracesPerSecond = ingestedSpans / settings.spansPerTrace / settings.stepSeconds / this.replicas;
     const tracesHeld = this.bufferSpans / settings.spansPerTrace / this.replicas;
-    return settings.decisionTickCostMultiplier * (settings.decisionTickMsPerTracePerSecond * tracesPerSecond + settings.decisionTickMsPerHeldTrace * tracesHeld);
+    return decisionTickWorkMs(settings, tracesPerSecond, tracesHeld);
   }
 }

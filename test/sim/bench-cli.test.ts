@@ -42,6 +42,8 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'num traces of zero', input: ['--num-traces', '0'], want: /--num-traces must be an integer from 1/ },
     { name: 'spans per trace fractional', input: ['--spans-per-trace', '2.5'], want: /--spans-per-trace must be an integer from 1/ },
     { name: 'backend capacity negative', input: ['--backend-capacity=-1'], want: /--backend-capacity must be a number from 0.01/ },
+    { name: 'trace duration not a duration', input: ['--trace-duration', 'long'], want: /--trace-duration must be a duration from 0.01s to 3600s such as 90s or 2m, got "long"/ },
+    { name: 'trace duration of zero', input: ['--trace-duration', '0s'], want: /--trace-duration must be a duration from 0.01s/ },
     { name: 'tick cost not a number', input: ['--tick-cost', 'x'], want: /--tick-cost must be a number from 0/ },
     { name: 'polling interval too short', input: ['--polling-interval', '1s'], want: /--polling-interval must be a duration from 5s/ },
     { name: 'min replicas above max replicas', input: ['--min-replicas', '10', '--max-replicas', '5'], want: /--min-replicas \(10\) must not exceed --max-replicas \(5\)/ },
@@ -141,6 +143,7 @@ describe('bench CLI', () => {
     { flag: '--num-traces', value: '20000', field: 'fleet.numTracesPerReplica=20000', printed: '--num-traces 20000' },
     { flag: '--spans-per-trace', value: '40', field: 'fleet.spansPerTrace=40', printed: '--spans-per-trace 40' },
     { flag: '--backend-capacity', value: '1.1', field: 'scenario.backendPeakMultiple=1.1', printed: '--backend-capacity 1.1 × peak' },
+    { flag: '--trace-duration', value: '1500ms', field: 'fleet.traceDurationSeconds=1.5', printed: '--trace-duration 1500ms' },
     { flag: '--tick-cost', value: '1.5', field: 'fleet.decisionTickCostMultiplier=1.5', printed: '--tick-cost 1.5' },
     { flag: '--drain', value: '70s', field: 'fleet.drainSeconds=70', printed: '--drain 70s' },
     { flag: '--polling-interval', value: '15s', field: 'scenario.kedaPollingSeconds=15', printed: '--polling-interval 15s' },
@@ -164,6 +167,10 @@ describe('bench CLI', () => {
       expect(simulatedTargetSettings(options.scaledObject, options.metadataOverrides)).toEqual(simulatedTargetSettings(example));
     }
     expect(buildScenario(changed).load.peakSpansPerSecond).toBe(buildScenario(defaults).load.peakSpansPerSecond);
+  });
+
+  it('takes a trace duration that is no multiple of the simulation step', () => {
+    expect(benchOptionsFrom(parseBenchArgs(['--days', '2', '--trace-duration', '2s'])).fleet.traceDurationSeconds).toBe(2);
   });
 
   it('takes a zero delay where the flag allows none, and still refuses zero where it does not', () => {

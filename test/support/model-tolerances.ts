@@ -1,0 +1,20 @@
+// How closely the simulator's gateway model (src/sim/gateway-model.ts) must agree with the real
+// collector tier: docs/collector-tier.md "The simulator against the real tier" states these, and the
+// unit tests (test/sim/gateway-model.test.ts) and the tier's ring-change test assert them.
+
+/**
+ * Decision tick at the calibration's unthrottled operating points: absolute, because the measured
+ * means scatter by more than their own size below 4 ms (0.75, 0.67, 3.6 ms) while the scaler's
+ * latency budget is hundreds of ms.
+ */
+export const TICK_UNTHROTTLED_TOLERANCE_MS = 2;
+/** Decision tick of a CPU-throttled gateway: a factor either way (the p99 comes from 300/400/750 ms buckets). */
+export const TICK_THROTTLED_TOLERANCE_FACTOR = 2;
+/**
+ * Traces a ring change splits, relative: the mechanism's own ±35 % (Poisson noise of ~50 splits,
+ * batching edges) plus the ring's unevenness, which moved 0.27–0.34 of the traces where the model
+ * moves |ΔN|/max(N, N′) = 1/3.
+ */
+export const RING_CHANGE_TOLERANCE = 0.5;
+/** Memory per span held: the model may be larger than the measured RSS slope (conservative) by at most this factor, never smaller. */
+export const MEMORY_PER_SPAN_MAX_FACTOR = 1.5;
