@@ -5,10 +5,11 @@
 // test/collector/ring-change.test.ts.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Fleet } from '../../src/sim/fleet.ts';
 import { DEFAULT_FLEET_SETTINGS, type FleetSettings } from '../../src/sim/fleet-settings.ts';
 import { decisionTickLatencyMs, decisionTickWorkMs, movedRingShare, ringChangeSplitTraces } from '../../src/sim/gateway-model.ts';
 import { docSection } from '../support/docs.ts';
-import { MEMORY_PER_SPAN_MAX_FACTOR, RING_CHANGE_TOLERANCE, TICK_THROTTLED_TOLERANCE_FACTOR, TICK_UNTHROTTLED_TOLERANCE_MS } from '../support/model-tolerances.ts';
+import { MEMORY_PER_SPAN_MAX_FACTOR, QUEUE_OUTAGE_TOLERANCE, RING_CHANGE_TOLERANCE, TICK_THROTTLED_TOLERANCE_FACTOR, TICK_UNTHROTTLED_TOLERANCE_MS } from '../support/model-tolerances.ts';
 
 interface Calibration {
   readonly load: { readonly spansPerTrace: number };
@@ -79,6 +80,25 @@ describe('the simulator’s other gateway constants against the real tier', () =
   });
 });
 
+describe('the exporter-queue model under a failing backend', () => {
+  it(`once the queue is full, fails what it accepts (enqueue-failed + send-failed = accepted ±${QUEUE_OUTAGE_TOLERANCE * 100} %), send-failed only after max_elapsed_time`, () => {
+    const settings = DEFAULT_FLEET_SETTINGS;
+    const fleet = new Fleet(settings, { initialReplicas: 4 });
+    const offered = Math.round(0.7 * settings.capacitySpansPerSecond * 4 * settings.stepSeconds);
+    const stepsToMaxElapsed = settings.retryMaxElapsedSeconds / settings.stepSeconds;
+    for (let i = 0; i < stepsToMaxElapsed; i++) fleet.step(offered, 0, true);
+    expect(fleet.totals.sendFailed).toBe(0);
+    expect(fleet.totals.enqueueFailed).toBeGreaterThan(0);
+    const before = { ...fleet.totals };
+    for (let i = 0; i < 60; i++) fleet.step(offered, 0, true);
+    const failed = fleet.totals.enqueueFailed - before.enqueueFailed + fleet.totals.sendFailed - before.sendFailed;
+    const accepted = fleet.totals.accepted - before.accepted;
+    expect(fleet.totals.sendFailed).toBeGreaterThan(0);
+    expect(Math.abs(failed / accepted - 1)).toBeLessThanOrEqual(QUEUE_OUTAGE_TOLERANCE);
+    expect(fleet.totals.sent).toBe(0);
+  });
+});
+
 describe('the ring-change model', () => {
   it('splits the traces still receiving spans whose route moved, not the traces held for decision_wait', () => {
     expect(movedRingShare(2, 3)).toBeCloseTo(1 / 3, 12);
@@ -96,5 +116,6 @@ describe('the tolerances', () => {
     expect(section).toContain(`factor of ${TICK_THROTTLED_TOLERANCE_FACTOR}`);
     expect(section).toContain(`±${RING_CHANGE_TOLERANCE * 100} %`);
     expect(section).toContain(`${MEMORY_PER_SPAN_MAX_FACTOR}×`);
+    expect(section).toContain(`±${QUEUE_OUTAGE_TOLERANCE * 100} %`);
   });
 });

@@ -18,3 +18,8 @@ export const TICK_THROTTLED_TOLERANCE_FACTOR = 2;
 export const RING_CHANGE_TOLERANCE = 0.5;
 /** Memory per span held: the model may be larger than the measured RSS slope (conservative) by at most this factor, never smaller. */
 export const MEMORY_PER_SPAN_MAX_FACTOR = 1.5;
+/**
+ * Exporter queue under a failing backend, once it is full: enqueue-failed + send-failed against
+ * accepted, relative (what backend-failing.test.ts asserts of the real tier).
+ */
+export const QUEUE_OUTAGE_TOLERANCE = 0.25;
