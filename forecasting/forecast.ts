@@ -66,8 +66,11 @@ export type ForecastResult =
       readonly scores: readonly ModelScore[];
       /** Backtest origins the weights and band rest on. */
       readonly backtestOrigins: number;
-      /** Factor (≥ 1) the band was widened by because the last days' errors exceeded the backtest average. */
-      readonly bandWidening: number;
+      /**
+       * The band's calibrated level over the level its own residuals give it: above 1 when the forecasts the
+       * band had not seen erred more (a wider band), below 1 when less; 1 when the backtest was too short to calibrate.
+       */
+      readonly bandCalibration: number;
     }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
@@ -79,8 +82,6 @@ export const COMBINATION_MODEL = 'combination';
 /** Days at the end of the history the backtest covers by default. */
 const BACKTEST_DAYS = 7;
 const WEIGHT_POWER = 4;
-/** The band widens when the backtest errors of the last this many days exceed the average. */
-const RECENT_ERROR_DAYS = 2;
 /** Residuals a slot's error scale must rest on before neighbouring slots are pooled in. */
 const MINIMUM_RESIDUALS_PER_SLOT = 30;
 
@@ -203,14 +204,8 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
     }
   }
   const band = residualQuantiles(
-    { stepIndices, residuals },
-    {
-      quantile,
-      dailySteps: periods.dailySteps,
-      slotsPerDay: options.bandSlotsPerDay ?? 24,
-      minimumPerSlot: MINIMUM_RESIDUALS_PER_SLOT,
-      recentFromStep: length - RECENT_ERROR_DAYS * periods.dailySteps,
-    },
+    { origins, horizon, stepIndices, residuals },
+    { quantile, dailySteps: periods.dailySteps, slotsPerDay: options.bandSlotsPerDay ?? 24, minimumPerSlot: MINIMUM_RESIDUALS_PER_SLOT },
   );
   const final = combined.subarray(origins.length * horizon);
   const blank = final.findIndex((value) => Number.isNaN(value));
@@ -237,7 +232,7 @@ export function forecast(history: ForecastHistory, options: ForecastOptions): Fo
     points,
     scores,
     backtestOrigins: origins.length,
-    bandWidening: band?.widening ?? 1,
+    bandCalibration: band?.calibration ?? 1,
   };
 }
 

@@ -1,8 +1,9 @@
-// The upper band the scaler provisions for: the point forecast plus an upper quantile of the errors
-// the same forecaster made in its own backtest, taken per season slot (hour of day by default)
-// because load is noisier at the daily peak than at night. Slots with too few errors borrow from
-// their neighbours until they have enough.
-import { mean, quantile } from 'simple-statistics';
+// The upper band the scaler provisions for: the point forecast plus a margin per season slot (hour
+// of day by default), because load is noisier at the daily peak than at night. The margin's shape is
+// the error scale of older backtest forecasts; its height is calibrated, conformal fashion, on the
+// most recent forecasts whose outcomes are known: the band must have covered those, not the ones it
+// was built from.
+import { quantile } from 'simple-statistics';
 
 /** Backtest errors (actual − forecast), each with the index of the step it was made for. */
 export interface BacktestResiduals {
@@ -19,8 +20,6 @@ export interface BandOptions {
   readonly slotsPerDay: number;
   /** Fewest residuals a slot's error scale may rest on before neighbouring slots are pooled in. */
   readonly minimumPerSlot: number;
-  /** Residuals for steps at or after this index are "recent" (see residualQuantiles). */
-  readonly recentFromStep: number;
 }
 
 /** Band margin per slot of day; index with slotOf(stepIndex). Never below 0 (the band is never under the point). */
@@ -28,8 +27,13 @@ export interface ResidualQuantiles {
   readonly slotsPerDay: number;
   readonly dailySteps: number;
   readonly bySlot: Float64Array;
-  /** Factor (≥ 1) the margins were widened by because recent errors exceeded the backtest's average. */
-  readonly widening: number;
+  /**
+   * The calibrated level (margin ÷ slot scale) over the level the scale residuals give themselves: above 1
+   * when the recent forecasts erred more than the older ones, below 1 when less; 1 without calibration residuals.
+   */
+  readonly calibration: number;
+  /** Calibration residuals the level rests on (0: the scale residuals' own quantile was used). */
+  readonly calibrationResiduals: number;
 }
 
 /** Slot of a step within its day. */
@@ -38,64 +42,108 @@ export function slotOf(stepIndex: number, quantiles: Pick<ResidualQuantiles, 'sl
   return Math.floor((stepOfDay * quantiles.slotsPerDay) / quantiles.dailySteps);
 }
 
-/** The slot's residuals, widened to the slots on either side until there are `minimum` or the whole day. */
-function pooled(bySlot: readonly number[][], slot: number, minimum: number): number[] {
-  const slots = bySlot.length;
-  const out = [...bySlot[slot]!];
-  for (let reach = 1; out.length < minimum && reach <= slots / 2; reach++) {
-    const after = (slot + reach) % slots;
-    const before = (slot - reach + slots) % slots;
-    out.push(...bySlot[after]!);
-    if (before !== after) out.push(...bySlot[before]!);
+/**
+ * The split-conformal quantile: the ⌈(n + 1)·q⌉-th smallest of n scores, so that a new score exchangeable
+ * with them falls at or below it with probability ≥ q (the largest score when n is too small for that).
+ */
+export function conformalQuantile(scores: readonly number[], q: number): number {
+  const sorted = [...scores].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.ceil((sorted.length + 1) * q));
+  return sorted[Math.max(0, rank - 1)]!;
+}
+
+/** Running per-slot sums of absolute residuals, for error scales that grow with the forecasts whose outcomes are known. */
+class SlotScales {
+  private readonly absoluteSums: Float64Array;
+  private readonly counts: Float64Array;
+  constructor(
+    private readonly shape: Pick<ResidualQuantiles, 'slotsPerDay' | 'dailySteps'>,
+    private readonly minimumPerSlot: number,
+  ) {
+    this.absoluteSums = new Float64Array(shape.slotsPerDay);
+    this.counts = new Float64Array(shape.slotsPerDay);
   }
-  return out;
+
+  add(stepIndex: number, residual: number): void {
+    if (!Number.isFinite(residual)) return;
+    const slot = slotOf(stepIndex, this.shape);
+    this.absoluteSums[slot]! += Math.abs(residual);
+    this.counts[slot]!++;
+  }
+
+  /** Each slot's mean absolute residual, pooled with the slots on either side while it rests on fewer than the minimum. */
+  scales(): Float64Array {
+    const slots = this.shape.slotsPerDay;
+    return Float64Array.from({ length: slots }, (_, slot) => {
+      let sum = this.absoluteSums[slot]!;
+      let count = this.counts[slot]!;
+      for (let reach = 1; count < this.minimumPerSlot && reach <= slots / 2; reach++) {
+        const after = (slot + reach) % slots;
+        const before = (slot - reach + slots) % slots;
+        sum += this.absoluteSums[after]!;
+        count += this.counts[after]!;
+        if (before !== after) {
+          sum += this.absoluteSums[before]!;
+          count += this.counts[before]!;
+        }
+      }
+      return count > 0 ? sum / count : 0;
+    });
+  }
+}
+
+/** Backtest forecasts in time order: forecast k was made at origins[k] for steps origins[k] … origins[k] + horizon − 1. */
+export interface BacktestForecasts extends BacktestResiduals {
+  /** Origin of each forecast, ascending; residual k·horizon + h belongs to forecast k's step h. */
+  readonly origins: readonly number[];
+  readonly horizon: number;
 }
 
 /**
- * Per-slot band margins from backtest residuals. Each slot's error scale is the mean absolute
- * residual of the slot (pooled with neighbouring slots while it has fewer than `minimumPerSlot`);
- * residuals divided by their slot's scale are pooled over the day, and the margin of a slot is
- * their `quantile` times the slot's scale. So the band is wide where the slot's errors are large
- * (the daily peak), while its quantile rests on every residual rather than on a few dozen.
- * When the recent residuals (steps ≥ recentFromStep) are larger on average than all of them, every
- * margin is widened by that ratio: errors grow before a regime change (a holiday season, a
- * launch) shows in a week of history. Never narrowed: the scaler provisions for the band, and
- * a band that shrinks on a calm day is the band that is short on the next busy one.
- * Returns undefined when there are no residuals at all.
+ * Per-slot band margins from the backtest's own forecasts, calibrated conformal fashion on forecasts
+ * the band did not see. The band's shape is each slot's error scale (the mean absolute residual in
+ * the slot, pooled with neighbouring slots while it has fewer than `minimumPerSlot`): wide at the
+ * daily peak, narrow at night. Its height is calibrated by replaying the backtest in time order: each
+ * forecast's residuals are divided by the scales of the forecasts whose outcomes were all known at
+ * its origin, and the margin is the conformal `quantile` of those scores times the scale of every
+ * forecast. So the band is the one that would have covered its share of the forecasts the window
+ * made, with nothing it had not yet seen: it widens when errors grow (a holiday season starting)
+ * and narrows when they shrink, by what the recent forecasts say rather than by a fixed factor.
+ * Without a forecast that had an earlier one to be judged by (a backtest shorter than two horizons),
+ * the level is the residuals' own quantile. Returns undefined when there are no residuals at all.
  */
-export function residualQuantiles(backtest: BacktestResiduals, options: BandOptions): ResidualQuantiles | undefined {
+export function residualQuantiles(backtest: BacktestForecasts, options: BandOptions): ResidualQuantiles | undefined {
   const slotsPerDay = Math.max(1, Math.min(options.slotsPerDay, options.dailySteps));
   const shape = { slotsPerDay, dailySteps: options.dailySteps };
-  const bySlotResiduals: number[][] = Array.from({ length: slotsPerDay }, () => []);
-  let count = 0;
-  let absoluteSum = 0;
-  let recentCount = 0;
-  let recentAbsoluteSum = 0;
-  for (let i = 0; i < backtest.residuals.length; i++) {
-    const residual = backtest.residuals[i]!;
-    if (!Number.isFinite(residual)) continue;
-    bySlotResiduals[slotOf(backtest.stepIndices[i]!, shape)]!.push(residual);
-    count++;
-    absoluteSum += Math.abs(residual);
-    if (backtest.stepIndices[i]! >= options.recentFromStep) {
-      recentCount++;
-      recentAbsoluteSum += Math.abs(residual);
+  const { origins, horizon, stepIndices, residuals } = backtest;
+  const known = new SlotScales(shape, options.minimumPerSlot);
+  const scores: number[] = [];
+  let added = 0;
+  const addForecast = (k: number) => {
+    for (let h = 0; h < horizon; h++) known.add(stepIndices[k * horizon + h]!, residuals[k * horizon + h]!);
+  };
+  for (let k = 0; k < origins.length; k++) {
+    while (added < k && origins[added]! + horizon <= origins[k]!) addForecast(added++);
+    if (added === 0) continue;
+    const scales = known.scales();
+    for (let h = 0; h < horizon; h++) {
+      const residual = residuals[k * horizon + h]!;
+      const scale = scales[slotOf(stepIndices[k * horizon + h]!, shape)]!;
+      if (Number.isFinite(residual) && scale > 0) scores.push(residual / scale);
     }
   }
-  if (count === 0) return undefined;
-  const widening = recentCount > 0 && absoluteSum > 0 ? Math.max(1, recentAbsoluteSum / recentCount / (absoluteSum / count)) : 1;
-  const scales = Float64Array.from({ length: slotsPerDay }, (_, slot) => {
-    const around = pooled(bySlotResiduals, slot, options.minimumPerSlot);
-    return around.length > 0 ? mean(around.map(Math.abs)) : 0;
-  });
-  const standardised: number[] = [];
-  bySlotResiduals.forEach((slotResiduals, slot) => {
-    if (scales[slot]! > 0) for (const residual of slotResiduals) standardised.push(residual / scales[slot]!);
-  });
-  const bySlot = new Float64Array(slotsPerDay);
-  if (standardised.length > 0) {
-    const level = quantile(standardised, options.quantile);
-    for (let slot = 0; slot < slotsPerDay; slot++) bySlot[slot] = Math.max(0, widening * level * scales[slot]!);
+  while (added < origins.length) addForecast(added++);
+  const scales = known.scales();
+  const own: number[] = [];
+  for (let i = 0; i < residuals.length; i++) {
+    const scale = scales[slotOf(stepIndices[i]!, shape)]!;
+    if (Number.isFinite(residuals[i]!) && scale > 0) own.push(residuals[i]! / scale);
   }
-  return { slotsPerDay, dailySteps: options.dailySteps, bySlot, widening };
+  if (own.length === 0 && scores.length === 0) {
+    return residuals.length > 0 && Array.from(residuals).some(Number.isFinite) ? { ...shape, bySlot: new Float64Array(slotsPerDay), calibration: 1, calibrationResiduals: 0 } : undefined;
+  }
+  const ownLevel = own.length > 0 ? quantile(own, options.quantile) : 0;
+  const level = scores.length > 0 ? conformalQuantile(scores, options.quantile) : ownLevel;
+  const bySlot = Float64Array.from(scales, (scale) => Math.max(0, level * scale));
+  return { ...shape, bySlot, calibration: ownLevel > 0 ? level / ownLevel : 1, calibrationResiduals: scores.length };
 }
