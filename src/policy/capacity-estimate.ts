@@ -145,10 +145,45 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
   return { spansPerReplica, relativeStandardError: Math.sqrt(Math.max(0, cVariance)) / spansPerReplica };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/**
+ * Moves the k-th smallest of `values` to index k, smaller ones before it and larger ones after
+ * (Hoare's selection): the value a full sort would put there, in linear time on average.
+ */
+function selectInPlace(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const pivot = values[(left + right) >>> 1]!;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i] = values[j]!;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k]!;
+}
+
+/** The median, as sorting would give it. */
+export function median(values: ArrayLike<number>): number {
+  const copy = Float64Array.from(values);
+  const mid = Math.floor(copy.length / 2);
+  const upper = selectInPlace(copy, mid);
+  if (copy.length % 2 === 1) return upper;
+  // Everything before mid is at most the upper middle: the lower middle is the largest of them.
+  let lower = copy[0]!;
+  for (let i = 1; i < mid; i++) if (copy[i]! > lower) lower = copy[i]!;
+  return (lower + upper) / 2;
 }
 
 /**
@@ -159,11 +194,14 @@ export const RESIDUAL_RESOLUTION = 0.01;
 
 /** Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit. */
 function withoutOutliers(points: readonly Point[], line: Line): Point[] {
-  const residuals = points.map((p) => p.y - line.intercept - line.slope * p.x);
+  const residuals = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) residuals[i] = points[i]!.y - line.intercept - line.slope * points[i]!.x;
   const center = median(residuals);
   let meanY = 0;
   for (const p of points) meanY += p.y / points.length;
-  const scale = Math.max(1.4826 * median(residuals.map((r) => Math.abs(r - center))), RESIDUAL_RESOLUTION * meanY);
+  const deviations = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) deviations[i] = Math.abs(residuals[i]! - center);
+  const scale = Math.max(1.4826 * median(deviations), RESIDUAL_RESOLUTION * meanY);
   if (!(scale > 0)) return [...points];
   return points.filter((_, i) => Math.abs(residuals[i]! - center) <= OUTLIER_ROBUST_SIGMAS * scale);
 }
@@ -268,7 +306,10 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
   if (withAllotment === 0) {
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
   }
-  points.sort((a, b) => a.atMs - b.atMs);
+  // Range reads come in time order; the stable sort leaves such a series as it is, so it is skipped.
+  let inTimeOrder = true;
+  for (let i = 1; i < points.length && inTimeOrder; i++) inTimeOrder = points[i]!.atMs >= points[i - 1]!.atMs;
+  if (!inTimeOrder) points.sort((a, b) => a.atMs - b.atMs);
   const change = findChangePoint(points);
   const used = change === undefined ? points : points.slice(change);
   const changeAtMs = change === undefined ? undefined : points[change]!.atMs;

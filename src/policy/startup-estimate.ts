@@ -36,27 +36,42 @@ function inTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
   return true;
 }
 
+/** One replica seen joining: asked for at `askedAtMs`, reporting at `joinedAtMs`. */
+interface Join {
+  readonly askedAtMs: number;
+  readonly joinedAtMs: number;
+}
+
 /**
  * Follows desired and reporting replicas step by step. A rise in desired opens one ask per replica
  * above what reports; the ask closes when that many gateways report (one observation) or when desired
  * drops below it again (cancelled: the pod may never have started).
  */
-export function estimateStartup(samples: readonly ReplicaCountSample[]): StartupEstimate {
-  // Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable).
-  const sorted = inTimeOrder(samples) ? samples : [...samples].sort((a, b) => a.atMs - b.atMs);
-  const askedAt = new Map<number, number>();
-  const delays: number[] = [];
-  let firstMs: number | undefined;
-  let lastMs: number | undefined;
-  let previousDesired: number | undefined;
-  for (const sample of sorted) {
+class StartupWalk {
+  private readonly askedAt: Map<number, number>;
+  private previousDesired: number | undefined;
+  readonly joins: Join[] = [];
+
+  constructor(from?: StartupWalk) {
+    this.askedAt = new Map(from?.askedAt);
+    this.previousDesired = from?.previousDesired;
+  }
+
+  /** No ask open: from here on, a walk started at any earlier sample makes the same steps as this one. */
+  get idle(): boolean {
+    return this.askedAt.size === 0;
+  }
+
+  add(sample: ReplicaCountSample): void {
+    const { askedAt } = this;
     const { desiredReplicas: desired, reportingReplicas: reporting } = sample;
     if (desired === undefined || reporting === undefined) {
-      previousDesired = undefined;
+      this.previousDesired = undefined;
       // Clearing allocates a new table even when empty, and most steps without data come in long runs.
       if (askedAt.size > 0) askedAt.clear();
-      continue;
+      return;
     }
+    const previousDesired = this.previousDesired;
     if (previousDesired !== undefined && desired > previousDesired) {
       for (let level = Math.max(previousDesired, reporting) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
     }
@@ -65,26 +80,116 @@ export function estimateStartup(samples: readonly ReplicaCountSample[]): Startup
       for (const [level, atMs] of askedAt) {
         if (level > desired) askedAt.delete(level);
         else if (reporting >= level) {
-          delays.push((sample.atMs - atMs) / 1000);
-          firstMs ??= atMs;
-          lastMs = sample.atMs;
+          this.joins.push({ askedAtMs: atMs, joinedAtMs: sample.atMs });
           askedAt.delete(level);
         }
       }
     }
-    previousDesired = desired;
+    this.previousDesired = desired;
   }
-  if (delays.length < STARTUP_EVIDENCE.minObservations) {
-    const seen = delays.length === 0 ? 'no gateway was seen joining after a scale-out' : `only ${delays.length} gateway${delays.length === 1 ? '' : 's'} seen joining after a scale-out`;
-    return { kind: 'insufficient', reason: `${seen}; ${STARTUP_EVIDENCE.minObservations} needed`, observations: delays.length };
+}
+
+function estimateFromJoins(joins: readonly Join[]): StartupEstimate {
+  if (joins.length < STARTUP_EVIDENCE.minObservations) {
+    const seen = joins.length === 0 ? 'no gateway was seen joining after a scale-out' : `only ${joins.length} gateway${joins.length === 1 ? '' : 's'} seen joining after a scale-out`;
+    return { kind: 'insufficient', reason: `${seen}; ${STARTUP_EVIDENCE.minObservations} needed`, observations: joins.length };
   }
-  const ordered = delays.sort((a, b) => a - b);
+  const ordered = joins.map((join) => (join.joinedAtMs - join.askedAtMs) / 1000).sort((a, b) => a - b);
   return {
     kind: 'learned',
     seconds: nearestRank(ordered, STARTUP_QUANTILE),
     medianSeconds: nearestRank(ordered, 0.5),
     observations: ordered.length,
-    fromMs: firstMs!,
-    toMs: lastMs!,
+    fromMs: joins[0]!.askedAtMs,
+    toMs: joins[joins.length - 1]!.joinedAtMs,
   };
+}
+
+/** Learned startup from the replica counts of a window (see StartupWalk). */
+export function estimateStartup(samples: readonly ReplicaCountSample[]): StartupEstimate {
+  // Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable).
+  const sorted = inTimeOrder(samples) ? samples : [...samples].sort((a, b) => a.atMs - b.atMs);
+  const walk = new StartupWalk();
+  for (const sample of sorted) walk.add(sample);
+  return estimateFromJoins(walk.joins);
+}
+
+/**
+ * estimateStartup over a window that slides forward, without walking the whole window at each read:
+ * the same estimate (the same joins, in the same order) from one walk over every sample appended.
+ * A walk started at the window's first sample and the walk over everything appended differ only in asks
+ * opened before the window; the window's walk never has an ask the long walk lacks (they open and close
+ * the same levels on the same samples), so once the long walk has no ask open, both are in the same
+ * state from then on. The window's own walk therefore runs only up to that point.
+ */
+export class SlidingStartupEstimate {
+  private readonly walk = new StartupWalk();
+  /** Appended samples not yet before a window, oldest first (from `head`). */
+  private readonly samples: ReplicaCountSample[] = [];
+  private head = 0;
+  /** Times of appended samples after which the long walk had no ask open, oldest first (from `idleHead`). */
+  private readonly idleAfterMs: number[] = [];
+  private idleHead = 0;
+  /** The long walk's joins already used (joins before a window are dropped from the front). */
+  private joinHead = 0;
+  private firstMs: number | undefined;
+  private lastMs = Number.NEGATIVE_INFINITY;
+
+  /** Time of the last appended sample (−∞ before the first). */
+  get lastAppendedMs(): number {
+    return this.lastMs;
+  }
+
+  /** Adds the next sample; samples come in time order and are final (a later read gives the same). */
+  append(sample: ReplicaCountSample): void {
+    if (!(sample.atMs > this.lastMs)) throw new RangeError(`samples must come in time order: ${sample.atMs} after ${this.lastMs}`);
+    this.firstMs ??= sample.atMs;
+    this.lastMs = sample.atMs;
+    this.walk.add(sample);
+    this.samples.push(sample);
+    if (this.walk.idle) this.idleAfterMs.push(sample.atMs);
+  }
+
+  /**
+   * estimateStartup of the appended samples at or after `fromMs` followed by `tail` (later samples not
+   * final yet, in time order). `fromMs` never goes back, and is at or after the first appended sample;
+   * the appended samples from `fromMs` on are the window's, with no step left out.
+   */
+  estimate(fromMs: number, tail: readonly ReplicaCountSample[]): StartupEstimate {
+    if (this.firstMs !== undefined && fromMs < this.firstMs) throw new RangeError(`the window starting at ${fromMs} begins before the first appended sample`);
+    const { samples, idleAfterMs, walk } = this;
+    while (this.head < samples.length && samples[this.head]!.atMs < fromMs) this.head++;
+    while (this.idleHead < idleAfterMs.length && idleAfterMs[this.idleHead]! < fromMs) this.idleHead++;
+    while (this.joinHead < walk.joins.length && walk.joins[this.joinHead]!.joinedAtMs < fromMs) this.joinHead++;
+    this.compact();
+    const syncMs = this.idleHead < idleAfterMs.length ? idleAfterMs[this.idleHead]! : undefined;
+    const own = new StartupWalk();
+    let index = this.head;
+    for (; index < samples.length && (syncMs === undefined || samples[index]!.atMs <= syncMs); index++) own.add(samples[index]!);
+    const joins = own.joins;
+    let continued = own;
+    if (syncMs !== undefined) {
+      for (let j = this.joinHead; j < walk.joins.length; j++) if (walk.joins[j]!.joinedAtMs > syncMs) joins.push(walk.joins[j]!);
+      continued = new StartupWalk(walk);
+    }
+    for (const sample of tail) continued.add(sample);
+    if (continued !== own) joins.push(...continued.joins);
+    return estimateFromJoins(joins);
+  }
+
+  /** Drops what lies before the window once it is most of what is kept. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.samples.length) {
+      this.samples.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.idleHead > 1024 && this.idleHead * 2 > this.idleAfterMs.length) {
+      this.idleAfterMs.splice(0, this.idleHead);
+      this.idleHead = 0;
+    }
+    if (this.joinHead > 1024 && this.joinHead * 2 > this.walk.joins.length) {
+      this.walk.joins.splice(0, this.joinHead);
+      this.joinHead = 0;
+    }
+  }
 }

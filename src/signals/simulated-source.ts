@@ -201,6 +201,32 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     }));
   }
 
+  /**
+   * Which steps of a gauge range read over `window` are final: steps before `retainedFromMs` have no data
+   * for good (older than the retention), steps after `settledUntilMs` may still read differently (their
+   * scrape is not recorded yet); each bound is a step of the window, or past its end or before its start.
+   */
+  settledGaugeSteps(window: RangeWindow): { readonly retainedFromMs: number; readonly settledUntilMs: number } {
+    const { recorder } = this.options;
+    const stepMs = window.stepSeconds * 1000;
+    const steps = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
+    // Settlement only moves forward along a window (dropped, then kept, then open): two bisections.
+    const firstWhere = (test: (index: number) => boolean): number => {
+      let low = 0;
+      let high = steps;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (test(middle)) high = middle;
+        else low = middle + 1;
+      }
+      return low;
+    };
+    const settlement = (index: number) => recorder.readSettlement(window.startMs + index * stepMs, 0);
+    const firstRetained = firstWhere((index) => settlement(index) !== 'dropped');
+    const firstOpen = firstWhere((index) => settlement(index) === 'open');
+    return { retainedFromMs: window.startMs + firstRetained * stepMs, settledUntilMs: window.startMs + (firstOpen - 1) * stepMs };
+  }
+
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */
   private cpuLoadSampleAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>): CpuLoadSample | undefined {
     const { recorder } = this.options;

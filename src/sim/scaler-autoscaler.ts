@@ -13,7 +13,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
-import type { StartupEstimate } from '../policy/startup-estimate.ts';
+import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
@@ -43,6 +43,28 @@ export interface SimulatedForecasts {
 /** The refresher logs each refit; a benchmark of thousands of refits keeps quiet. */
 const QUIET: AdvisorLogger = { info() {}, warn() {}, error() {} };
 
+/**
+ * startupFromCounts over the read a StartupRefresher makes at each time asked, kept up to date step by
+ * step instead of walking a day of counts at each read: final steps are appended to a
+ * SlidingStartupEstimate once, the few not final yet are passed as its tail. Steps older than the
+ * retention read as gaps, and a walk is back to its start after a gap, so the window's walk is the walk
+ * from its first retained step.
+ */
+export class SimulatedStartupReads {
+  private readonly window = new SlidingStartupEstimate();
+
+  estimateAt(source: ControlContext['source'], settings: TargetSettings, nowMs: number): StartupEstimate {
+    if (settings.deploymentName === undefined) return startupFromCounts(settings, []);
+    const window = startupReadWindow(nowMs);
+    const stepMs = window.stepSeconds * 1000;
+    const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
+    const fromMs = Math.max(window.startMs, retainedFromMs);
+    const read = (startMs: number, endMs: number) => (startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds: window.stepSeconds }) : []);
+    for (const sample of read(Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs)) this.window.append(sample);
+    return this.window.estimate(fromMs, read(Math.max(fromMs, settledUntilMs + stepMs), window.endMs));
+  }
+}
+
 export class ProjectScalerAutoscaler implements Autoscaler {
   readonly name: AutoscalerName;
   private readonly loop: KedaHpaLoop;
@@ -58,6 +80,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   /** What the simulated Deployment's scale-outs say about pod startup, re-read with the capacity. */
   private startup: StartupEstimate | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
+  private readonly startupReads = new SimulatedStartupReads();
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
 
@@ -94,7 +117,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
-      this.startup = startupFromCounts(this.settings, context.source.replicaCounts(SIMULATED_TARGET, this.settings, startupReadWindow(context.nowMs)));
+      this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
     }
     const forecastSettings = withStartup(this.settings, startupInUse(this.settings, this.startup));
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, forecastSettings, context.nowMs);

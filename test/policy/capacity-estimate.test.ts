@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { median, CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 
@@ -203,6 +203,19 @@ describe('capacityInUse', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('median', () => {
+  it('is the middle of the sorted values (the mean of the two middles for an even count), with ties and signs', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 300 }), (values) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const mid = Math.floor(sorted.length / 2);
+        expect(median(values)).toBe(sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { leadTimeSeconds, parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { estimateStartup, type ReplicaCountSample, STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
+import { estimateStartup, type ReplicaCountSample, SlidingStartupEstimate, STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../../src/policy/startup-in-use.ts';
 import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
@@ -106,5 +107,51 @@ describe('startup learned from the simulated fleet', () => {
     // Both series are read at 15 s scrapes, so a start is seen up to one scrape early or late.
     expect(Math.abs(estimate.seconds - 90)).toBeLessThanOrEqual(STEP_S);
     expect(source.replicaCounts(SIMULATED_TARGET, parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' }), window)).toEqual([]);
+  });
+});
+
+describe('SlidingStartupEstimate', () => {
+  /** A replica series: desired moves by up to ±4, reporting follows it after a few steps, with gaps. */
+  const series = fc
+    .array(fc.record({ move: fc.integer({ min: -4, max: 4 }), follow: fc.integer({ min: 0, max: 3 }), gap: fc.boolean() }), { minLength: 50, maxLength: 600 })
+    .map((moves) => {
+      let desired = 4;
+      let reporting = 4;
+      return moves.map(({ move, follow, gap }, i): ReplicaCountSample => {
+        // Moves are rare (about one step in four), gaps rarer, as on a real tier.
+        if (i % 4 === 0) desired = Math.max(1, desired + move);
+        reporting = reporting < desired ? Math.min(desired, reporting + follow % 2) : reporting > desired ? Math.max(desired, reporting - follow) : reporting;
+        const missing = gap && follow === 3 && move === 0;
+        return { atMs: T0 + i * STEP_S * 1000, desiredReplicas: missing ? undefined : desired, reportingReplicas: missing ? undefined : reporting };
+      });
+    });
+
+  it('gives exactly what estimateStartup gives over every window it slides over, with steps not final yet as a tail', () => {
+    fc.assert(
+      fc.property(series, fc.integer({ min: 5, max: 200 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 6 }), (samples, windowSteps, slideSteps, tailSteps) => {
+        const sliding = new SlidingStartupEstimate();
+        let appended = 0;
+        for (let end = Math.min(windowSteps, samples.length); end <= samples.length; end += slideSteps) {
+          const from = Math.max(0, end - windowSteps);
+          const settled = Math.max(from, end - tailSteps);
+          while (appended < settled) sliding.append(samples[appended++]!);
+          const window = samples.slice(from, end);
+          expect(sliding.estimate(samples[from]!.atMs, samples.slice(Math.max(settled, appended), end))).toEqual(estimateStartup(window));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('learns from scale-outs in the property series (the comparison is not only of empty estimates)', () => {
+    const learned = fc.sample(series, { numRuns: 50, seed: 7 }).filter((samples) => estimateStartup(samples).kind === 'learned');
+    expect(learned.length).toBeGreaterThan(25);
+  });
+
+  it('refuses a window that starts before what was appended, and samples out of order', () => {
+    const sliding = new SlidingStartupEstimate();
+    sliding.append({ atMs: T0 + 15_000, desiredReplicas: 2, reportingReplicas: 2 });
+    expect(() => sliding.estimate(T0, [])).toThrow(/before the first appended sample/);
+    expect(() => sliding.append({ atMs: T0, desiredReplicas: 2, reportingReplicas: 2 })).toThrow(/time order/);
   });
 });
