@@ -93,24 +93,27 @@ export class HpaResourceAutoscaler implements Autoscaler {
 
   private cpuUtilizations(fleet: Fleet, utilization: number): PodUtilization[] {
     const readySinceSeconds = fleet.nowSeconds - CPU_METRIC_WINDOW_SECONDS;
-    return fleet.pods().flatMap((pod): PodUtilization[] => {
-      if (pod.phase === 'draining') return [];
-      const readyAt = pod.createdAtSeconds + this.fleetSettings.podStartupSeconds;
-      const seasoned = pod.phase === 'ring' && (pod.createdAtSeconds === 0 || readyAt <= readySinceSeconds);
-      return [{ ready: seasoned, utilization: seasoned ? utilization : 0 }];
+    const { podStartupSeconds } = this.fleetSettings;
+    let seasoned = 0;
+    fleet.forEachRingPod((createdAtSeconds) => {
+      if (createdAtSeconds === 0 || createdAtSeconds + podStartupSeconds <= readySinceSeconds) seasoned++;
     });
+    const phases = fleet.podPhaseCounts();
+    return [
+      { pods: seasoned, ready: true, utilization },
+      { pods: phases.ring - seasoned + phases.ready + phases.starting, ready: false, utilization: 0 },
+    ];
   }
 
   /** Memory has no initialization period: every pod that reports counts; starting pods have no sample yet. */
   private memoryUtilizations(fleet: Fleet): PodUtilization[] {
     const request = memoryRequestBytes(this.fleetSettings);
-    const idle = this.fleetSettings.memoryBaseBytesPerReplica / request;
-    const ring = fleet.observed.memoryRssBytes / request;
-    return fleet.pods().flatMap((pod): PodUtilization[] => {
-      if (pod.phase === 'draining') return [];
-      if (pod.phase === 'starting') return [{ ready: false, utilization: 0 }];
-      return [{ ready: true, utilization: pod.phase === 'ring' ? ring : idle }];
-    });
+    const phases = fleet.podPhaseCounts();
+    return [
+      { pods: phases.starting, ready: false, utilization: 0 },
+      { pods: phases.ring, ready: true, utilization: fleet.observed.memoryRssBytes / request },
+      { pods: phases.ready, ready: true, utilization: this.fleetSettings.memoryBaseBytesPerReplica / request },
+    ];
   }
 
   control(context: ControlContext): void {

@@ -234,6 +234,21 @@ export class Fleet {
     return ringChangeSplitTraces(tracesPerSecond, this.settings.traceDurationSeconds, before, after);
   }
 
+  /** How many pods are in each phase: what pods() says, without a view per pod (an HPA sync needs only counts). */
+  podPhaseCounts(): Record<PodPhase, number> {
+    let draining = 0;
+    for (const cohort of this.draining) draining += cohort.pods.length;
+    let ready = 0;
+    for (const pod of this.startingPods) if (pod.readyStep <= this.stepIndex) ready++;
+    return { starting: this.startingPods.length - ready, ready, ring: this.ringPods.length, draining };
+  }
+
+  /** Calls `visit` with the creation time of each ring pod (pods()' createdAtSeconds), in pods()' order. */
+  forEachRingPod(visit: (createdAtSeconds: number) => void): void {
+    const dt = this.settings.stepSeconds;
+    for (const pod of this.ringPods) visit(pod.createdStep * dt);
+  }
+
   pods(): PodView[] {
     const dt = this.settings.stepSeconds;
     const views: PodView[] = [];

@@ -65,7 +65,10 @@ export function externalAverageValueReplicas(summedValue: number, targetAverageV
   return { replicas: Math.ceil(summedValue / targetAverageValue), usageRatio, withinTolerance: false };
 }
 
+/** Pods that report the same utilization (ring pods share the load evenly): the HPA's per-pod metrics, counted. */
 export interface PodUtilization {
+  /** How many pods report this. */
+  readonly pods: number;
   /** Ready pods have a CPU sample; unready pods (still starting) are set aside as the HPA does. */
   readonly ready: boolean;
   /** CPU used / CPU requested (1 = 100 %). */
@@ -75,10 +78,20 @@ export interface PodUtilization {
 /** Milli-units per request, as the metrics API reports CPU (a request of 1 CPU = 1000m). */
 const MILLI_PER_REQUEST = 1000;
 
-/** GetResourceUtilizationRatio: the utilization is a whole percent (integer division of milli-units). */
-function utilizationRatio(utilizations: readonly number[], targetUtilization: number): number {
-  const usedMilli = utilizations.reduce((total, utilization) => total + Math.round(utilization * MILLI_PER_REQUEST), 0);
-  const percent = Math.trunc((usedMilli * 100) / (MILLI_PER_REQUEST * utilizations.length));
+function podCount(groups: readonly PodUtilization[]): number {
+  let pods = 0;
+  for (const group of groups) pods += group.pods;
+  return pods;
+}
+
+/**
+ * GetResourceUtilizationRatio: the utilization is a whole percent (integer division of milli-units).
+ * Each pod's milli-units are a whole number, so a group's sum is its count times one pod's, exactly.
+ */
+function utilizationRatio(groups: readonly PodUtilization[], targetUtilization: number): number {
+  let usedMilli = 0;
+  for (const group of groups) usedMilli += group.pods * Math.round(group.utilization * MILLI_PER_REQUEST);
+  const percent = Math.trunc((usedMilli * 100) / (MILLI_PER_REQUEST * podCount(groups)));
   return percent / Math.round(targetUtilization * 100);
 }
 
@@ -87,21 +100,26 @@ function utilizationRatio(utilizations: readonly number[], targetUtilization: nu
  * scale-up, unready pods count as 0 % and the ratio is recomputed; a change of direction or a
  * ratio inside tolerance keeps `currentReplicas`.
  */
-export function resourceUtilizationReplicas(pods: readonly PodUtilization[], targetUtilization: number, currentReplicas: number, tolerance: number): ReplicaProposal {
-  const ready = pods.filter((pod) => pod.ready);
-  const unready = pods.length - ready.length;
-  if (ready.length === 0) return { replicas: currentReplicas, usageRatio: Number.NaN, withinTolerance: false };
-  const usageRatio = utilizationRatio(ready.map((pod) => pod.utilization), targetUtilization);
+export function resourceUtilizationReplicas(groups: readonly PodUtilization[], targetUtilization: number, currentReplicas: number, tolerance: number): ReplicaProposal {
+  const ready = groups.filter((group) => group.ready && group.pods > 0);
+  const readyPods = podCount(ready);
+  const allPods = podCount(groups);
+  const unready = allPods - readyPods;
+  if (readyPods === 0) return { replicas: currentReplicas, usageRatio: Number.NaN, withinTolerance: false };
+  const usageRatio = utilizationRatio(ready, targetUtilization);
   const scaleUpWithUnready = unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready) {
     if (withinTolerance(usageRatio, tolerance)) return { replicas: currentReplicas, usageRatio, withinTolerance: true };
-    return { replicas: Math.ceil(usageRatio * ready.length), usageRatio, withinTolerance: false };
+    return { replicas: Math.ceil(usageRatio * readyPods), usageRatio, withinTolerance: false };
   }
-  const newUsageRatio = utilizationRatio(pods.map((pod) => (pod.ready ? pod.utilization : 0)), targetUtilization);
+  const newUsageRatio = utilizationRatio(
+    groups.map((group) => (group.ready ? group : { ...group, utilization: 0 })),
+    targetUtilization,
+  );
   if (withinTolerance(newUsageRatio, tolerance) || newUsageRatio < 1) {
     return { replicas: currentReplicas, usageRatio: newUsageRatio, withinTolerance: withinTolerance(newUsageRatio, tolerance) };
   }
-  const replicas = Math.ceil(newUsageRatio * pods.length);
+  const replicas = Math.ceil(newUsageRatio * allPods);
   return { replicas: Math.max(replicas, currentReplicas), usageRatio: newUsageRatio, withinTolerance: false };
 }
 

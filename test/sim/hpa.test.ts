@@ -30,8 +30,8 @@ describe('External metric, AverageValue (KEDA triggers): ceil(Σ value / target)
 
 describe('Resource metric, CPU utilization: ceil(ratio × ready pods), unready pods at 0 % on a scale-up', () => {
   const pods = (ready: number, utilization: number, unready = 0): PodUtilization[] => [
-    ...Array.from({ length: ready }, () => ({ ready: true, utilization })),
-    ...Array.from({ length: unready }, () => ({ ready: false, utilization: 0 })),
+    { pods: ready, ready: true, utilization },
+    { pods: unready, ready: false, utilization: 0 },
   ];
   const cases: { name: string; input: { pods: PodUtilization[]; target: number; current: number }; want: number }[] = [
     { name: '4 pods at 90 % vs 70 % → ceil(4 × 1.286) = 6', input: { pods: pods(4, 0.9), target: 0.7, current: 4 }, want: 6 },
