@@ -84,19 +84,40 @@ export class BurstLoadCurve implements LoadCurve {
   readonly startMs: number;
   readonly endMs: number;
   readonly peakSpansPerSecond: number;
+  /** Every burst start and end, ascending: between two of them the same bursts apply. */
+  private readonly boundaries: Float64Array;
+  /** Multipliers of the bursts covering [boundaries[i], boundaries[i + 1]), in the bursts' order (the product is rounded in that order). */
+  private readonly multipliers: (readonly number[])[];
+  private cursor = 0;
 
   constructor(
     private readonly base: LoadCurve,
-    private readonly bursts: readonly { readonly startMs: number; readonly endMs: number; readonly multiplier: number }[],
+    bursts: readonly { readonly startMs: number; readonly endMs: number; readonly multiplier: number }[],
   ) {
     this.startMs = base.startMs;
     this.endMs = base.endMs;
     this.peakSpansPerSecond = base.peakSpansPerSecond;
+    this.boundaries = Float64Array.from(new Set(bursts.flatMap((burst) => [burst.startMs, burst.endMs]))).sort();
+    const byStart = bursts.map((burst, index) => ({ burst, index })).sort((a, b) => a.burst.startMs - b.burst.startMs);
+    const active: { burst: (typeof bursts)[number]; index: number }[] = [];
+    let next = 0;
+    this.multipliers = Array.from(this.boundaries, (boundary) => {
+      while (next < byStart.length && byStart[next]!.burst.startMs <= boundary) active.push(byStart[next++]!);
+      for (let i = active.length - 1; i >= 0; i--) if (!(boundary < active[i]!.burst.endMs)) active.splice(i, 1);
+      return active.toSorted((a, b) => a.index - b.index).map((entry) => entry.burst.multiplier);
+    });
   }
 
   spansPerSecondAt(timeMs: number): number {
     let rate = this.base.spansPerSecondAt(timeMs);
-    for (const burst of this.bursts) if (timeMs >= burst.startMs && timeMs < burst.endMs) rate *= burst.multiplier;
+    const { boundaries } = this;
+    if (boundaries.length === 0 || timeMs < boundaries[0]!) return rate;
+    // Reads come in time order, so the segment is the last one's or one of the next few.
+    let i = this.cursor;
+    while (i + 1 < boundaries.length && boundaries[i + 1]! <= timeMs) i++;
+    while (i > 0 && boundaries[i]! > timeMs) i--;
+    this.cursor = i;
+    for (const multiplier of this.multipliers[i]!) rate *= multiplier;
     return rate;
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BurstLoadCurve, TraceLoadCurve } from '../../src/sim/load-curve.ts';
+import { BurstLoadCurve, type LoadCurve, TraceLoadCurve } from '../../src/sim/load-curve.ts';
 import { dailyOutage, inWindows, parseBurstSpec, parseOutageSpec, placeOutages } from '../../src/sim/scenario.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
 import { parseTraceCsv } from '../../src/sim/trace-csv.ts';
@@ -65,6 +66,23 @@ describe('TraceLoadCurve', () => {
     const burst = new BurstLoadCurve(curve, [{ startMs: start, endMs: start + MINUTE, multiplier: 2 }]);
     expect(burst.spansPerSecondAt(start + 30_000)).toBeCloseTo(750, 9);
     expect(burst.spansPerSecondAt(start + MINUTE)).toBeCloseTo(500, 9);
+  });
+
+  it('applies exactly the bursts covering each time, overlapping ones in their order, read in any order', () => {
+    const flat: LoadCurve = { startMs: 0, endMs: 1000, peakSpansPerSecond: 1, spansPerSecondAt: (timeMs) => 1000 + timeMs / 7 };
+    const burstArb = fc.record({ startMs: fc.integer({ min: 0, max: 1000 }), length: fc.integer({ min: 0, max: 300 }), multiplier: fc.double({ min: 0.1, max: 10, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(burstArb, { maxLength: 12 }), fc.array(fc.integer({ min: -10, max: 1400 }), { minLength: 1, maxLength: 200 }), (specs, times) => {
+        const bursts = specs.map(({ startMs, length, multiplier }) => ({ startMs, endMs: startMs + length, multiplier }));
+        const curve = new BurstLoadCurve(flat, bursts);
+        for (const timeMs of [...times.sort((a, b) => a - b), ...times.reverse()]) {
+          let want = flat.spansPerSecondAt(timeMs);
+          for (const burst of bursts) if (timeMs >= burst.startMs && timeMs < burst.endMs) want *= burst.multiplier;
+          expect(curve.spansPerSecondAt(timeMs)).toBe(want);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
