@@ -18,6 +18,7 @@ import { simulatedTargetSettings } from './simulated-target.ts';
 import { parseBurstSpec, parseOutageSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
+import { isM4TraceName, m4Trace } from './m4-trace.ts';
 import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trace-csv.ts';
 
 /** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
@@ -36,7 +37,7 @@ on a simulated OpenTelemetry Collector gateway tier and prints one row per autos
 Fleet flags set the simulated tier's truth; the scaler only gets the example ScaledObject's
 trigger metadata (plus --metadata), as an operator would configure it.`,
   options: {
-    trace: { group: LOAD_OPTIONS, value: 'FILE.csv', description: `CSV "timestamp,value" (ISO timestamps, empty value = no data);\ndefault: the built-in synthetic diurnal + weekly trace` },
+    trace: { group: LOAD_OPTIONS, value: 'FILE.csv', description: `CSV "timestamp,value" (ISO timestamps, empty value = no data), or m4:ID for\nan M4 hourly series of ../shared/forecast-data (e.g. m4:H17);\ndefault: the built-in synthetic diurnal + weekly trace` },
     'trace-days': { group: LOAD_OPTIONS, value: 'N', description: `replay only the first N days of --trace (default: all of it)` },
     days: { group: LOAD_OPTIONS, value: 'N', description: `length of the synthetic trace in days (default 28; not with --trace)` },
     'peak-replicas': { group: LOAD_OPTIONS, value: 'N', description: `the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)` },
@@ -226,11 +227,11 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
   return options;
 }
 
-/** Reads and parses a trace file; a missing or malformed file is a RunFailure naming --trace. */
+/** Reads and parses a trace file, or an M4 series named `m4:ID`; a missing or malformed one is a RunFailure naming --trace. */
 export function readTrace(path: string): Trace {
-  const text = readFlagFile('--trace', path);
   try {
-    return parseTraceCsv(text, path);
+    if (isM4TraceName(path)) return m4Trace(path);
+    return parseTraceCsv(readFlagFile('--trace', path), path);
   } catch (error) {
     if (error instanceof TraceFormatError) throw new RunFailure(error.message);
     throw error;

@@ -12,7 +12,8 @@ import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
 import { benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
 import { formatMatrixSummary, formatMatrixTable, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
-import type { Trace } from './trace-csv.ts';
+import { drawM4Traces } from './m4-trace.ts';
+import { type Trace, TraceFormatError } from './trace-csv.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 
 /** The shared traces, beside the repository (read by path, never copied in). */
@@ -32,6 +33,8 @@ with every autoscaler and two ${MATRIX_OUTAGES.slice(2)} backend outages per cel
   options: {
     days: { value: 'N', description: `replay the first N days of each trace (default ${DEFAULT_MATRIX_DAYS}; 0 = whole traces)` },
     traces: { value: 'DIR', description: 'directory of trace CSVs (default ../shared/traces beside the repository)' },
+    'held-out': { value: 'N', description: 'instead of a directory, N M4 hourly series (../shared/forecast-data) drawn with --held-out-seed:\nload shapes the policy was never tuned on' },
+    'held-out-seed': { value: 'S', description: 'seed of the --held-out draw (default 1)' },
     conditions: { value: 'A,B', description: 'run only these conditions (default all)' },
     autoscalers: { value: 'A,B', description: 'run only these autoscalers (default all; ×oracle needs oracle)' },
     workers: { value: 'N', description: 'worker threads (default min(2, CPUs))' },
@@ -85,7 +88,8 @@ export async function runMatrixCell(job: MatrixJob): Promise<MatrixCell> {
 
 interface MatrixCliOptions {
   readonly days: number;
-  readonly tracesDir: string;
+  /** Trace files, or `m4:ID` names of held-out series. */
+  readonly traces: readonly string[];
   readonly conditions: readonly MatrixCondition[];
   readonly autoscalers: readonly string[] | undefined;
   readonly workers: number;
@@ -106,16 +110,36 @@ function countFlag(value: string | undefined, flag: string, min: number, max: nu
   return Number(value);
 }
 
+/** Held-out series need this many days besides the replayed ones: the matrix's days, at least a week. */
+const HELD_OUT_MIN_DAYS = 7;
+
 export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
   const text = (name: string) => values[name] as string | undefined;
+  const days = countFlag(text('days'), '--days', 0, 100_000, DEFAULT_MATRIX_DAYS);
+  const heldOut = text('held-out');
+  if (heldOut !== undefined && text('traces') !== undefined) throw new UsageError('--held-out and --traces choose the traces two ways; give one of them');
+  if (heldOut === undefined && text('held-out-seed') !== undefined) throw new UsageError('--held-out-seed needs --held-out N');
+  const traces =
+    heldOut !== undefined
+      ? drawHeldOut(countFlag(heldOut, '--held-out', 1, 414, 1), countFlag(text('held-out-seed'), '--held-out-seed', 0, 2 ** 32 - 1, 1), Math.max(days, HELD_OUT_MIN_DAYS))
+      : traceFiles(resolve(text('traces') ?? SHARED_TRACES_DIR));
   return {
-    days: countFlag(text('days'), '--days', 0, 100_000, DEFAULT_MATRIX_DAYS),
-    tracesDir: resolve(text('traces') ?? SHARED_TRACES_DIR),
+    days,
+    traces,
     conditions: listFlag(text('conditions'), '--conditions', MATRIX_CONDITIONS, (c) => c.name) ?? MATRIX_CONDITIONS,
     autoscalers: listFlag(text('autoscalers'), '--autoscalers', [...AUTOSCALER_NAMES], (name) => name),
     workers: countFlag(text('workers'), '--workers', 1, 64, Math.min(2, availableParallelism())),
     outDir: resolve(text('out') ?? '.'),
   };
+}
+
+function drawHeldOut(count: number, seed: number, minDays: number): string[] {
+  try {
+    return drawM4Traces(count, seed, minDays);
+  } catch (error) {
+    if (error instanceof TraceFormatError) throw new RunFailure(`--held-out: ${error.message}`);
+    throw error;
+  }
 }
 
 function traceFiles(dir: string): string[] {
@@ -172,7 +196,7 @@ async function runOnWorkers(jobs: readonly MatrixJob[], workers: number, onCell:
 export function runMatrixCli(argv: readonly string[], io: CommandIo): Promise<number> {
   return runCommand(MATRIX_COMMAND, argv, io, async (values) => {
     const options = matrixCliOptions(values);
-    const jobs: MatrixJob[] = traceFiles(options.tracesDir).flatMap((tracePath) =>
+    const jobs: MatrixJob[] = options.traces.flatMap((tracePath) =>
       options.conditions.map((condition) => ({ tracePath, days: options.days, condition, autoscalers: options.autoscalers })),
     );
     // Fail on a bad trace before any worker starts.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
 import { runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
+import { drawM4Traces } from '../../src/sim/m4-trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-matrix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +61,20 @@ describe('bench:matrix CLI', () => {
     expect(markdown).toContain('| trace | condition | autoscaler | lost % outside outages |');
   }, 60_000);
 
+  it('runs held-out M4 series, drawn by seed, instead of a trace directory', async () => {
+    const out = join(dir, 'held-out');
+    const got = await cli(['--held-out', '2', '--held-out-seed', '7', '--days', '1', '--conditions', 'defaults', '--autoscalers', 'oracle', '--workers', '1', '--out', out]);
+    expect(got.code, got.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'bench-matrix.json'), 'utf8'));
+    const drawn = drawM4Traces(2, 7, 7);
+    expect(json.cells.map((cell: { trace: string }) => cell.trace)).toEqual(drawn.map((name) => `${name} (first 1 days)`));
+    expect(json.cells[0].command).toContain(`--trace ${drawn[0]} --trace-days 1`);
+  }, 60_000);
+
   const rejections: { name: string; input: string[]; want: RegExp }[] = [
+    { name: 'held-out series and a trace directory both', input: ['--held-out', '2', '--traces', '.'], want: /--held-out and --traces choose the traces two ways; give one of them/ },
+    { name: 'a held-out seed without held-out series', input: ['--held-out-seed', '3'], want: /--held-out-seed needs --held-out N/ },
+    { name: 'more held-out series than M4 has', input: ['--held-out', '500'], want: /--held-out must be an integer from 1 to 414/ },
     { name: 'unknown condition', input: ['--conditions', 'defaults,rainy'], want: /--conditions must list names from defaults, .*unknown: rainy/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
     { name: 'workers of zero', input: ['--workers', '0'], want: /--workers must be an integer from 1 to 64/ },
