@@ -201,8 +201,63 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
         ...(options.forecast ? { forecast: options.forecast } : {}),
       });
     case 'oracle':
-      return new OracleAutoscaler(fleet, losslessSpansPerSecondPerReplica(fleet));
+      return new OracleAutoscaler(fleet, oracleSpansPerSecondPerReplica(options, scenario));
   }
+}
+
+/** The oracle's rate search goes down to this share of the constant-load lossless rate. */
+const ORACLE_RATE_FLOOR = 0.8;
+/** Bisection steps between the floor and the constant-load rate (to 0.3 % of it). */
+const ORACLE_RATE_SEARCH_STEPS = 6;
+
+/**
+ * Whether the oracle's schedule at `spansPerSecondPerReplica` overloads a replica anywhere outside the
+ * scenario's outages: spans refused (memory limiter, CPU) or dropped too early (num_traces). Other
+ * losses do not depend on the load per replica (the backend's, the drain's on scale-in).
+ */
+function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPerSecondPerReplica: number): boolean {
+  const { load, outages, steps, startMs, backendSpansPerSecond } = scenario;
+  const dt = options.fleet.stepSeconds;
+  const oracle = new OracleAutoscaler(options.fleet, spansPerSecondPerReplica);
+  const fleet = new Fleet(options.fleet, { initialReplicas: oracle.initialReplicas(load) });
+  // The oracle reads only the load: its source has no scrapes.
+  const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder: new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: dt }), roster: { gatewaysAt: () => undefined } });
+  const context = { nowMs: startMs, elapsedSeconds: 0, fleet, source, load } satisfies ControlContext;
+  let outageIndex = 0;
+  for (let k = 0; k < steps; k++) {
+    const nowMs = startMs + k * dt * 1000;
+    context.nowMs = nowMs;
+    context.elapsedSeconds = k * dt;
+    while (outageIndex < outages.length && outages[outageIndex]!.endMs <= nowMs) outageIndex++;
+    const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
+    oracle.control(context);
+    const overloadedBefore = fleet.totals.refused + fleet.totals.droppedTooEarlySpans;
+    fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecond, outage);
+    if (!outage && fleet.totals.refused + fleet.totals.droppedTooEarlySpans > overloadedBefore) return true;
+  }
+  return false;
+}
+
+/**
+ * The load per replica the oracle plans with. losslessSpansPerSecondPerReplica holds it for hours at a
+ * constant load, but the decision ticks sit near a cliff there: a load that rises and falls (replicas
+ * joining, the held traces of the last decision_wait catching up) can tip a replica over it. So the
+ * rate is lowered, by bisection, until the oracle's own schedule over this scenario's load overloads
+ * no replica outside outages. When even the floor overloads one, replicas are not what is short, and
+ * the constant-load rate stays.
+ */
+export function oracleSpansPerSecondPerReplica(options: BenchOptions, scenario: BenchScenario): number {
+  const constant = losslessSpansPerSecondPerReplica(options.fleet);
+  if (!oracleOverloads(options, scenario, constant)) return constant;
+  let low = constant * ORACLE_RATE_FLOOR;
+  if (oracleOverloads(options, scenario, low)) return constant;
+  let high = constant;
+  for (let i = 0; i < ORACLE_RATE_SEARCH_STEPS; i++) {
+    const middle = (low + high) / 2;
+    if (oracleOverloads(options, scenario, middle)) high = middle;
+    else low = middle;
+  }
+  return low;
 }
 
 /** Replays the scenario against one autoscaler; rejects if span accounting ever fails to balance. */

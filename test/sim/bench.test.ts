@@ -1,13 +1,14 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Autoscaler, AUTOSCALER_NAMES, type ControlContext, replicasFor } from '../../src/sim/autoscaler.ts';
-import { losslessSpansPerSecondPerReplica } from '../../src/sim/baseline-autoscalers.ts';
-import { type BenchOptions, type BenchResult, buildScenario, createAutoscaler, runAutoscaler, runBench } from '../../src/sim/bench.ts';
+import { losslessSpansPerSecondPerReplica, OracleAutoscaler } from '../../src/sim/baseline-autoscalers.ts';
+import { type BenchOptions, type BenchResult, buildScenario, createAutoscaler, oracleSpansPerSecondPerReplica, runAutoscaler, runBench } from '../../src/sim/bench.ts';
 import { benchJson, JSON_POLICY_FIELDS } from '../../src/sim/bench-report.ts';
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
 import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, joinDelaySeconds } from '../../src/sim/fleet-settings.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
-import type { Trace } from '../../src/sim/trace-csv.ts';
+import { parseTraceCsv, type Trace, traceWindow } from '../../src/sim/trace-csv.ts';
 
 const fleet = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 };
 const scaledObject = loadExampleScaledObject();
@@ -51,8 +52,10 @@ class OneFewerThan implements Autoscaler {
 
 class PaddedScheduleAutoscaler implements Autoscaler {
   readonly name = 'padded-schedule';
-  constructor(private readonly padding: readonly number[]) {}
-  private readonly perReplica = losslessSpansPerSecondPerReplica(fleet);
+  constructor(
+    private readonly padding: readonly number[],
+    private readonly perReplica: number,
+  ) {}
   private needed(context: Pick<ControlContext, 'load' | 'nowMs'>): number {
     let max = 0;
     for (let s = 0; s <= joinDelaySeconds(fleet); s += fleet.stepSeconds) max = Math.max(max, context.load.spansPerSecondAt(context.nowMs + s * 1000));
@@ -72,9 +75,13 @@ class PaddedScheduleAutoscaler implements Autoscaler {
 }
 
 describe('the oracle', () => {
-  it('loses nothing, and one replica fewer at every step of its schedule loses spans', async () => {
+  it.each([
+    ['the defaults', fleet],
+    // Where the constant-load rate sits at the decision-tick cliff, and the rising and falling load tips replicas over it.
+    ['a true capacity 30 % above the nominal', { ...fleet, capacitySpansPerSecond: 26_000 }],
+  ])('loses nothing with %s, and one replica fewer at every step of its schedule loses spans', async (_, fleetSettings) => {
     for (const seed of [1, 2]) {
-      const run = options(syntheticTrace({ startMs: monday, days: 1, seed }), { seed });
+      const run = { ...options(syntheticTrace({ startMs: monday, days: 1, seed }), { seed }), fleet: fleetSettings };
       const scenario = buildScenario(run);
       const oracle = await runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
       const oneFewer = await runAutoscaler(run, scenario, new OneFewerThan(createAutoscaler('oracle', run, scenario)));
@@ -82,6 +89,23 @@ describe('the oracle', () => {
       expect(oneFewer.lostSpans, `seed ${seed}`).toBeGreaterThan(0);
       expect(oneFewer.replicaHours).toBeLessThan(oracle.replicaHours);
     }
+  });
+
+  it('plans below the constant-load rate where its schedule over the scenario would overload a replica, and only there', async () => {
+    const defaults = options(syntheticTrace({ startMs: monday, days: 1, seed: 1 }));
+    expect(oracleSpansPerSecondPerReplica(defaults, buildScenario(defaults))).toBe(losslessSpansPerSecondPerReplica(fleet));
+    // NYC taxi with decision_wait 60 s (num_traces binds) and two outages: at the constant-load rate the
+    // backlog after an outage pushes replicas past num_traces.
+    const nyc = traceWindow(parseTraceCsv(readFileSync(new URL('../../../shared/traces/nyc-taxi-30min.csv', import.meta.url), 'utf8'), 'nyc-taxi-30min.csv'), 7);
+    const run = { ...options(nyc, { outages: { count: 2, durationSeconds: 1800 } }), fleet: { ...fleet, decisionWaitSeconds: 60 } };
+    const scenario = buildScenario(run);
+    const constant = losslessSpansPerSecondPerReplica(run.fleet);
+    const planned = oracleSpansPerSecondPerReplica(run, scenario);
+    expect((await runAutoscaler(run, scenario, new OracleAutoscaler(run.fleet, constant))).lostSpansByCause.droppedTooEarly).toBeGreaterThan(0);
+    expect(planned).toBeLessThan(constant);
+    expect(planned).toBeGreaterThan(constant * 0.9);
+    const oracle = await runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
+    expect(oracle.lostSpansByCause).toMatchObject({ refused: 0, droppedTooEarly: 0 });
   });
 
   it('provisions for what the true fleet sustains: more replicas with much slower ticks or a longer decision_wait, fewer with more capacity', () => {
@@ -105,7 +129,7 @@ describe('the oracle', () => {
           const run = options(minuteTrace(load));
           const scenario = buildScenario(run);
           const oracle = await runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
-          const candidate = await runAutoscaler(run, scenario, new PaddedScheduleAutoscaler(padding));
+          const candidate = await runAutoscaler(run, scenario, new PaddedScheduleAutoscaler(padding, oracleSpansPerSecondPerReplica(run, scenario)));
           expect(oracle.lostSpans).toBe(0);
           expect(candidate.replicaHours).toBeGreaterThanOrEqual(oracle.replicaHours - 1e-9);
         },
