@@ -208,24 +208,44 @@ function withoutOutliers(points: readonly Point[], line: Line): Point[] {
 
 /**
  * The least-squares line of points [from, to) from the prefix sums of centred x, y, x², xy, y² (five
- * per point): its squared error, where it reaches utilization 1, and Σy² (for the rounding floor).
+ * per point): its squared error (segmentSse), where it reaches utilization 1 (segmentCapacity), and
+ * Σy² (segmentSquares, for the rounding floor). Separate functions because the change-point search
+ * needs the error of every split but the capacities of only the best.
  */
-function segmentFit(prefix: Float64Array, from: number, to: number, centreX: number, centreY: number): { sse: number; capacity: number; squares: number } {
+function segmentMoments(prefix: Float64Array, from: number, to: number, centreX: number, centreY: number, out: Float64Array): void {
   const count = to - from;
   const end = to * 5;
   const start = from * 5;
   const sx = prefix[end]! - prefix[start]!;
   const sy = prefix[end + 1]! - prefix[start + 1]!;
-  const sxx = prefix[end + 2]! - prefix[start + 2]! - (sx * sx) / count;
-  const sxy = prefix[end + 3]! - prefix[start + 3]! - (sx * sy) / count;
-  const syy = prefix[end + 4]! - prefix[start + 4]! - (sy * sy) / count;
-  const meanX = sx / count + centreX;
-  const meanY = sy / count + centreY;
-  const varies = loadVaries(sxx, count, meanX);
-  const sse = varies ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
-  // Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary.
-  const capacity = varies ? (1 - (meanY - (sxy / sxx) * meanX)) / (sxy / sxx) : meanX / meanY;
-  return { sse, capacity, squares: syy + count * meanY * meanY };
+  out[0] = prefix[end + 2]! - prefix[start + 2]! - (sx * sx) / count;
+  out[1] = prefix[end + 3]! - prefix[start + 3]! - (sx * sy) / count;
+  out[2] = prefix[end + 4]! - prefix[start + 4]! - (sy * sy) / count;
+  out[3] = sx / count + centreX;
+  out[4] = sy / count + centreY;
+}
+
+/** Moments of one segment: Σ(x − x̄)², Σ(x − x̄)(y − ȳ), Σ(y − ȳ)², x̄, ȳ. */
+const MOMENTS = 5;
+
+function segmentSse(moments: Float64Array, count: number): number {
+  const sxxValue = moments[0]!;
+  const sxy = moments[1]!;
+  const syy = moments[2]!;
+  return loadVaries(sxxValue, count, moments[3]!) ? Math.max(0, syy - (sxy * sxy) / sxxValue) : Math.max(0, syy);
+}
+
+/** Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary. */
+function segmentCapacity(moments: Float64Array, count: number): number {
+  const sxxValue = moments[0]!;
+  const sxy = moments[1]!;
+  const meanX = moments[3]!;
+  const meanY = moments[4]!;
+  return loadVaries(sxxValue, count, meanX) ? (1 - (meanY - (sxy / sxxValue) * meanX)) / (sxy / sxxValue) : meanX / meanY;
+}
+
+function segmentSquares(moments: Float64Array, count: number): number {
+  return moments[2]! + count * moments[4]! * moments[4]!;
 }
 
 /**
@@ -254,23 +274,25 @@ function findChangePoint(points: readonly Point[]): number | undefined {
     prefix[o + 8] = prefix[o + 3]! + x * y;
     prefix[o + 9] = prefix[o + 4]! + y * y;
   }
-  const segment = (from: number, to: number) => segmentFit(prefix, from, to, centreX, centreY);
-  const whole = segment(0, n);
+  const left = new Float64Array(MOMENTS);
+  const right = new Float64Array(MOMENTS);
+  segmentMoments(prefix, 0, n, centreX, centreY, left);
+  const wholeSse = segmentSse(left, n);
   // Rounding in the prefix sums leaves a residual of this order on a noiseless series.
-  const roundingFloor = 1e-10 * whole.squares;
-  if (whole.sse <= roundingFloor) return undefined;
+  const roundingFloor = 1e-10 * segmentSquares(left, n);
+  if (wholeSse <= roundingFloor) return undefined;
   let best: { index: number; sse: number; shift: number } | undefined;
   for (let k = min; k <= n - min; k++) {
     // Split only between steps: samples of one step from several gateways stay together.
     if (points[k]!.atMs === points[k - 1]!.atMs) continue;
-    const left = segment(0, k);
-    const right = segment(k, n);
-    const split = left.sse + right.sse;
-    if (best === undefined || split < best.sse) best = { index: k, sse: split, shift: Math.abs(right.capacity / left.capacity - 1) };
+    segmentMoments(prefix, 0, k, centreX, centreY, left);
+    segmentMoments(prefix, k, n, centreX, centreY, right);
+    const split = segmentSse(left, k) + segmentSse(right, n - k);
+    if (best === undefined || split < best.sse) best = { index: k, sse: split, shift: Math.abs(segmentCapacity(right, n - k) / segmentCapacity(left, k) - 1) };
   }
   if (best === undefined || !(best.shift > CHANGE_MIN_SHIFT)) return undefined;
   const residualVariance = Math.max(best.sse, roundingFloor) / (n - 4);
-  const f = (whole.sse - best.sse) / 2 / residualVariance;
+  const f = (wholeSse - best.sse) / 2 / residualVariance;
   return f > CHANGE_POINT_F ? best.index : undefined;
 }
 

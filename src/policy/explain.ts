@@ -52,6 +52,10 @@ export function summarize(facts: SummaryFacts): string {
 export function asSentence(text: string): string {
   const trimmed = text.trim();
   if (trimmed === '') return trimmed;
-  const capitalised = trimmed[0]!.toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+  // Runs several times per decision: no copy when the first letter is a capital already, no regex.
+  const first = trimmed[0]!;
+  const upper = first.toUpperCase();
+  const capitalised = upper === first ? trimmed : upper + trimmed.slice(1);
+  const last = capitalised[capitalised.length - 1];
+  return last === '.' || last === '!' || last === '?' ? capitalised : `${capitalised}.`;
 }
