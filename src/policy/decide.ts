@@ -32,7 +32,9 @@ import {
   throughputProposal,
   tracesOnMemoryProposal,
 } from './proposals.ts';
-import { advanceLoadPeaks, recentPeak } from './load-peaks.ts';
+import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
+import { advanceLoadSamples, growthAhead, loadVariation, noiseFloor } from './load-variation.ts';
+import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
 import { advanceTrend } from './trend.ts';
@@ -75,11 +77,18 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
   const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity);
   const { current } = ctx;
-  const replicaCounts = advanceReplicaCounts(isContinuous(ctx, previous) ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
+  const continuous = isContinuous(ctx, previous);
+  const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;
+  const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
+  const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const loadPeaks = advanceLoadPeaks(isContinuous(ctx, previous) ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const loadSamples = advanceLoadSamples(isContinuous(ctx, previous) ? previous.loadSamples : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const variation = loadVariation(loadSamples);
+  const startup = startupInUse(settings, input.startup);
+  const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const outcomes = [
     queueProposal(ctx),
-    throughputProposal(ctx),
+    throughputProposal(ctx, growth),
     recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
     decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
@@ -114,6 +123,22 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     guards.push(missing.action);
     replicas = missing.replicas;
     holdCause ??= missing.cause;
+  }
+
+  // Hysteresis: after a scale-out within the hour (what happened within the hour comes back, as for the
+  // recent peak), scale-in goes only to a count the load's own recent readings would not scale back out
+  // of. A tier that has not grown within the hour follows a falling load without this dead band.
+  const roseRecently = lastRiseAtMs !== undefined && input.nowMs - lastRiseAtMs <= RECENT_PEAK_WINDOW_SECONDS * 1000;
+  if (holdCause === undefined && replicas < current && roseRecently) {
+    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings);
+    if (floor !== undefined && floor.replicas >= current) {
+      guards.push({ name: 'loadNoise', effect: 'hold', from: replicas, to: current, reason: `Not scaling in: ${floor.reason}, so a step below ${current} would be undone by the load's noise.` });
+      replicas = current;
+      holdCause = `${floor.reason}; a step below ${current} would be undone by the load's noise`;
+    } else if (floor !== undefined && floor.replicas > replicas) {
+      guards.push({ name: 'loadNoise', effect: 'limit', from: replicas, to: floor.replicas, reason: `Scale-in goes no lower than ${floor.replicas}: ${floor.reason}.` });
+      replicas = floor.replicas;
+    }
   }
 
   let scaleInState: ScaleInState = NO_SCALE_IN;
@@ -165,7 +190,6 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const reasons = [summary, ...guards.map((guard) => asSentence(guard.reason)), ...notes];
   if (leading !== undefined) reasons.push(asSentence(`${leading.proposal.name} proposal: ${leading.proposal.reason}`));
   reasons.push(asSentence(ctx.capacity.sentence));
-  const startup = startupInUse(settings, input.startup);
   reasons.push(asSentence(startup.sentence));
 
   const decision: Decision = {
@@ -193,6 +217,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     trend: trend.next,
     replicaCounts,
     loadPeaks,
+    loadSamples,
+    ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
   };
   return { decision, state };
 }

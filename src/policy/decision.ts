@@ -20,7 +20,7 @@ export interface Proposal {
   readonly reason: string;
 }
 
-export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance', 'drainTooShort'] as const;
+export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance', 'drainTooShort', 'loadNoise'] as const;
 export type GuardName = (typeof GUARD_NAMES)[number];
 
 /** What a guard did to the desired count: held it, limited it, or only noted something. */
@@ -70,7 +70,7 @@ export interface Decision {
   readonly capacity: CapacityInUse;
   /** The scale-in drain against decision_wait + the DNS interval, with the preStop to set. */
   readonly drain: DrainCheck;
-  /** The pod startup the forecast's lead time plans with, where it came from and why. */
+  /** The pod startup the forecast's lead time and the throughput proposal's growth headroom plan with, where it came from and why. */
   readonly startup: StartupInUse;
   /** The signals the decision was made from, for the dashboard and alerts. */
   readonly snapshot: SignalSnapshot;

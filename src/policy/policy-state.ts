@@ -70,6 +70,10 @@ export interface PolicyState {
   readonly replicaCounts?: readonly ReplicaCount[];
   /** Accepted-load peaks within the last hour, highest (oldest) first (see load-peaks.ts). */
   readonly loadPeaks?: readonly LoadPeak[];
+  /** The accepted load of the last distinct snapshots, oldest first, for its trend and noise (see load-variation.ts). */
+  readonly loadSamples?: readonly LoadPeak[];
+  /** When the replica count last rose; for the hour after, scale-in keeps the dead band of the load's noise (see load-variation.ts). */
+  readonly lastRiseAtMs?: number;
 }
 
 /** The scale-in part of a state outside any descent. */

@@ -8,6 +8,7 @@ import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSp
 import type { PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadPeak } from './policy-state.ts';
+import type { GrowthAhead } from './load-variation.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
 export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
@@ -68,29 +69,51 @@ export function queueProposal(ctx: PolicyContext): ProposalOutcome {
 /** Whole replicas of capacity, at 100 % utilization, the throughput proposal keeps spare above the load. */
 export const SPARE_REPLICAS = 1;
 
+/** Enough replicas for the load at full capacity with SPARE_REPLICAS to spare (0 when nothing is accepted). */
+function spareReplicasFor(load: number, capacitySpansPerReplica: number): number {
+  return load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
+}
+
+/** The throughput proposal's count for a load, without growth: at the target utilization, with the spare. */
+export function throughputReplicasFor(load: number, capacitySpansPerReplica: number, targetUtilization: number): number {
+  return Math.max(replicasFor(load / (capacitySpansPerReplica * targetUtilization)), spareReplicasFor(load, capacitySpansPerReplica));
+}
+
 /**
  * Total accepted spans/s ÷ (capacity per replica × target utilization), and at least enough replicas
  * to carry the load at full capacity with SPARE_REPLICAS to spare. The spare only decides at small
  * tiers (below about 2.3 replicas of load at 70 %), where targetUtilization's relative headroom is less
  * than one replica and a minute-long burst of 2× would overload the tier before new pods take traffic.
+ * A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
+ * traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it is now.
  * The total, so hot spots do not count twice.
  */
-export function throughputProposal(ctx: PolicyContext): ProposalOutcome {
+export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
-  const atTarget = replicasFor(load / (capacitySpansPerReplica * targetUtilization));
-  const withSpare = load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
+  const ahead = load + (growth?.spansPerSecond ?? 0);
+  const atTarget = replicasFor(ahead / (capacitySpansPerReplica * targetUtilization));
+  const withSpare = spareReplicasFor(load, capacitySpansPerReplica);
   const replicas = Math.max(atTarget, withSpare);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
   const spare = withSpare > atTarget ? ` (${SPARE_REPLICAS} spare at full capacity)` : '';
+  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS };
+  let rising = '';
+  if (growth !== undefined) {
+    inputs.growthSpansPerSecond = growth.spansPerSecond;
+    inputs.leadTimeSeconds = growth.leadTimeSeconds;
+    inputs.podStartupSeconds = growth.startupSeconds;
+    const startup = `pod startup ${formatSeconds(growth.startupSeconds)}${growth.startupSource === 'learned' ? ', learned' : ' from the trigger'}`;
+    rising = ` rising to ${formatSpansPerSecond(ahead)} by the time a new pod takes traffic (${formatSeconds(growth.leadTimeSeconds)}: ${startup})`;
+  }
   return outcome(
     'throughput',
     replicas,
-    { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS },
-    `${formatSpansPerSecond(load)} at ${perReplica} → ${replicas}${spare}`,
-    `${formatSpansPerSecond(load)} needs ${replicas} at ${perReplica}${spare}`,
+    inputs,
+    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}${spare}`,
+    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}${spare}`,
   );
 }
 

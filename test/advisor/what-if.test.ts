@@ -3,6 +3,7 @@ import { MAX_LISTED_SCALE_ACTIONS, offeredSpansPerSecond, ReadyReplicas, replayW
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 
 const START_MS = Date.parse('2024-05-01T00:00:00Z');
 const STEP_SECONDS = 60;
@@ -118,10 +119,11 @@ describe('replayWhatIf edges', () => {
   });
 
   it('lists at most MAX_LISTED_SCALE_ACTIONS actions but counts them all', () => {
-    // 500 and 2,000 spans/s (1 and 4 replicas) alternating every 4 steps: out at each rise, in after each scale-in window.
-    const steps = 1200;
+    // 500 and 2,000 spans/s (1 and 4 replicas), each for longer than the LOAD_SAMPLES readings the scale-in
+    // dead band remembers: out at each rise, in once the high readings are gone and the window has passed.
+    const steps = 6000;
     const result = run(
-      Array.from({ length: steps }, (_, step) => (Math.floor(step / 4) % 2 === 0 ? 500 : 2000)),
+      Array.from({ length: steps }, (_, step) => (Math.floor(step / (LOAD_SAMPLES + 4)) % 2 === 0 ? 500 : 2000)),
       Array.from({ length: steps }, () => 2),
     );
     expect(result.replay.scaleActions).toBeGreaterThan(MAX_LISTED_SCALE_ACTIONS);

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/policy/decide.ts';
+import { withinHpaTolerance } from '../../src/policy/guards.ts';
+import { advanceLoadSamples, LOAD_SAMPLES, loadVariation, noiseFloor } from '../../src/policy/load-variation.ts';
+import type { LoadPeak, PolicyState } from '../../src/policy/policy-state.ts';
+import type { StartupEstimate } from '../../src/policy/startup-estimate.ts';
+import { type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
+
+/** Seeded uniform [0, 1) (mulberry32), so every run sees the same noise. */
+function uniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded standard normal (Box–Muller). */
+function normal(seed: number): () => number {
+  const next = uniform(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+}
+
+function samplesOf(loads: readonly number[], stepSeconds = 30): readonly LoadPeak[] {
+  let samples: readonly LoadPeak[] | undefined;
+  loads.forEach((load, i) => {
+    samples = advanceLoadSamples(samples, T0_MS + i * stepSeconds * 1000, load);
+  });
+  return samples ?? [];
+}
+
+describe('trend and noise of the accepted load', () => {
+  it('recovers the trend and the noise of a noisy ramp', () => {
+    const noise = normal(7);
+    const loads = Array.from({ length: LOAD_SAMPLES }, (_, i) => 50_000 + 100 * 30 * i + 2_000 * noise());
+    const variation = loadVariation(samplesOf(loads))!;
+    expect(variation.trendSpansPerSecondPerSecond).toBeGreaterThan(60);
+    expect(variation.trendSpansPerSecondPerSecond).toBeLessThan(140);
+    expect(variation.noiseSpansPerSecond).toBeGreaterThan(2_000 * 0.6);
+    expect(variation.noiseSpansPerSecond).toBeLessThan(2_000 * 1.4);
+    expect(variation.intervalSeconds).toBe(30);
+  });
+
+  it('a single step among flat readings moves neither the trend nor the noise', () => {
+    const loads = Array.from({ length: LOAD_SAMPLES }, (_, i) => (i < 10 ? 50_000 : 100_000));
+    const variation = loadVariation(samplesOf(loads))!;
+    expect(variation.trendSpansPerSecondPerSecond).toBe(0);
+    expect(variation.noiseSpansPerSecond).toBe(0);
+  });
+
+  it('keeps the last readings only, ignores repeated, older and missing ones, and estimates nothing from too few', () => {
+    const many = samplesOf(Array.from({ length: 50 }, (_, i) => i));
+    expect(many).toHaveLength(LOAD_SAMPLES);
+    expect(many[0]!.spansPerSecond).toBe(50 - LOAD_SAMPLES);
+    const same = advanceLoadSamples(many, many[many.length - 1]!.atMs, 1e9);
+    expect(same).toBe(many);
+    expect(advanceLoadSamples(many, T0_MS + 3600_000, undefined)).toBe(many);
+    expect(loadVariation(samplesOf([1, 2, 3, 4]))).toBeUndefined();
+    expect(noiseFloor(samplesOf([1, 2, 3, 4]), 20_000, { targetUtilization: 0.7 })).toBeUndefined();
+  });
+
+  it('the scale-in floor is the throughput count at the highest recent reading, lowered only as far as the HPA tolerance holds it', () => {
+    // 70k needs 5 at 70 % of 20k; a reading of 71k needs 6.
+    const small = noiseFloor(samplesOf([68_000, 71_000, 69_000, 67_000, 66_000]), 20_000, { targetUtilization: 0.7 })!;
+    expect([small.noisyNeed, small.replicas]).toEqual([6, 6]);
+    // 150k needs 11; from 10 the HPA acts on 11 (10 % in float64 is just over), so 11; 310k needs 23, and 21 already ignores it.
+    const large = noiseFloor(samplesOf([300_000, 310_000, 290_000, 280_000, 280_000]), 20_000, { targetUtilization: 0.7 })!;
+    expect(large.noisyNeed).toBe(23);
+    expect(withinHpaTolerance(large.replicas, 23)).toBe(true);
+    expect(withinHpaTolerance(large.replicas - 1, 23)).toBe(false);
+  });
+});
+
+/** Polls decide() every 30 s against a tier the HPA moves to the recommendation unless inside its tolerance (pods start at once). */
+function runPolls(loadAt: (poll: number) => number | 'missing', polls: number, options: { startup?: StartupEstimate; extra?: (poll: number) => SignalOverrides } = {}) {
+  const target = settings({ capacitySpansPerReplica: '20000', targetUtilization: '0.7', minReplicas: '2', maxReplicas: '60' });
+  let replicas = 5;
+  let state: PolicyState | undefined;
+  const counts: number[] = [];
+  const decisions = [];
+  for (let poll = 0; poll < polls; poll++) {
+    const nowMs = T0_MS + poll * 30_000;
+    const load = loadAt(poll);
+    const signals: SignalOverrides = { currentReplicas: replicas, acceptedSpansPerSecond: load, tracesOnMemory: 10_000, ...options.extra?.(poll) };
+    const result = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals }), ...(options.startup ? { startup: options.startup } : {}) }, target, state);
+    state = result.state;
+    decisions.push(result.decision);
+    if (!withinHpaTolerance(replicas, result.decision.replicas)) replicas = result.decision.replicas;
+    counts.push(replicas);
+  }
+  return { counts, decisions };
+}
+
+function reversals(counts: readonly number[]): number {
+  let last = 0;
+  let turns = 0;
+  for (let i = 1; i < counts.length; i++) {
+    const direction = Math.sign(counts[i]! - counts[i - 1]!);
+    if (direction === 0) continue;
+    if (last !== 0 && direction !== last) turns++;
+    last = direction;
+  }
+  return turns;
+}
+
+describe('no flapping on a noisy load', () => {
+  it('a noisy flat load at a replica boundary does not alternate scale-out and scale-in at every lull', () => {
+    // 70k spans/s is exactly 5 replicas at 70 % of 20k; ±4 % noise crosses to 6 about every other poll.
+    // Without the dead band the tier steps in at each 90 s lull and straight back out: 57 reversals in 6 h.
+    const noise = uniform(11);
+    const { counts } = runPolls(() => 70_000 * (0.96 + 0.08 * noise()), 6 * 120);
+    // At most one scale-in per hour: the dead band lasts the hour after a scale-out.
+    expect(reversals(counts)).toBeLessThanOrEqual(2 * 6);
+  });
+
+  it('a real step up still scales out at the poll that sees it, and the tier steps back in once the step is over', () => {
+    const noise = uniform(3);
+    const { counts, decisions } = runPolls((poll) => (poll >= 100 && poll < 200 ? 140_000 : 70_000) * (0.98 + 0.04 * noise()), 400);
+    expect(decisions[100]!.recommended).toBeGreaterThanOrEqual(10);
+    expect(counts[100]).toBeGreaterThanOrEqual(10);
+    expect(counts[399]).toBeLessThan(counts[199]!);
+  });
+
+  it('scale-in is never triggered while a signal is missing, whatever the noise floor says', () => {
+    const noise = uniform(5);
+    const { decisions } = runPolls((poll) => (poll < 60 ? 140_000 : 30_000) * (0.98 + 0.04 * noise()), 120, { extra: (poll) => (poll >= 60 ? { queueFillMax: 'missing' } : {}) });
+    for (const decision of decisions.slice(60)) expect(decision.recommended).toBeGreaterThanOrEqual(decision.current);
+  });
+
+  it('nor while the load itself is missing', () => {
+    const noise = uniform(9);
+    const { decisions } = runPolls((poll) => (poll < 60 ? 140_000 * (0.98 + 0.04 * noise()) : 'missing'), 120);
+    for (const decision of decisions.slice(60)) expect(decision.recommended).toBeGreaterThanOrEqual(decision.current);
+  });
+});
+
+describe('the startup headroom of the throughput proposal', () => {
+  const ramp = (poll: number) => 40_000 + 50 * 30 * poll;
+  const learned: StartupEstimate = { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 12, fromMs: T0_MS - 86_400_000, toMs: T0_MS };
+
+  it('sizes a rising load at what it will be when a pod asked for now takes traffic, with the learned startup when there is one', () => {
+    const withTrigger = runPolls(ramp, 40).decisions[39]!;
+    const withLearned = runPolls(ramp, 40, { startup: learned }).decisions[39]!;
+    const throughput = (decision: typeof withTrigger) => decision.proposals.find((proposal) => proposal.name === 'throughput')!;
+    // 45 s trigger startup + 5 s DNS + 30 s poll + 15 s sync = 95 s; learned 120 s → 170 s; the ramp adds 50 spans/s per second.
+    expect(throughput(withTrigger).inputs.leadTimeSeconds).toBe(95);
+    expect(throughput(withTrigger).inputs.growthSpansPerSecond).toBeCloseTo(50 * 95);
+    expect(throughput(withLearned).inputs.leadTimeSeconds).toBe(170);
+    expect(throughput(withLearned).inputs.podStartupSeconds).toBe(120);
+    expect(throughput(withLearned).reason).toMatch(/pod startup 2m, learned/);
+    expect(withLearned.startup.source).toBe('learned');
+    // 98.5k now; 103.25k (trigger) or 107k (learned) ahead, at 14k per replica.
+    expect([throughput(withTrigger).replicas, throughput(withLearned).replicas]).toEqual([8, 8]);
+    // At 119.5k: 124.25k ahead needs 9, 128k needs 10: the slower start asks for its replica a poll earlier.
+    const later = (startup?: StartupEstimate) => runPolls(ramp, 54, startup ? { startup } : {}).decisions[53]!;
+    expect([throughput(later()).replicas, throughput(later(learned)).replicas]).toEqual([9, 10]);
+  });
+
+  it('adds nothing for a flat noisy load', () => {
+    const noise = uniform(13);
+    const { decisions } = runPolls(() => 70_000 * (0.96 + 0.08 * noise()), 200);
+    const grown = decisions.filter((decision) => decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.growthSpansPerSecond !== undefined);
+    expect(grown.length).toBeLessThan(decisions.length / 20);
+  });
+});
