@@ -115,7 +115,10 @@ export class ForecastRefresher {
     const leadSeconds = leadTimeSeconds(settings);
     const atMs = nowMs + leadSeconds * 1000;
     const stepMs = fit.stepSeconds * 1000;
-    const point = fit.result.points.find((candidate) => candidate.timestampMs !== undefined && candidate.timestampMs <= atMs && atMs < candidate.timestampMs + stepMs);
+    const { points } = fit.result;
+    const holding = (ms: number) => points.find((candidate) => candidate.timestampMs !== undefined && candidate.timestampMs <= ms && ms < candidate.timestampMs + stepMs);
+    const point = holding(atMs);
+    const now = holding(nowMs);
     if (point === undefined) {
       const last = fit.result.points[fit.result.points.length - 1];
       const coveredUntil = last?.timestampMs === undefined ? 'its history end' : iso(last.timestampMs + stepMs);
@@ -128,6 +131,7 @@ export class ForecastRefresher {
         leadTimeSeconds: leadSeconds,
         pointSpansPerSecond: point.point,
         upperSpansPerSecond: point.upper,
+        ...(now ? { nowPointSpansPerSecond: now.point } : {}),
         quantile: fit.result.quantile,
         fittedAtMs: fit.fittedAtMs,
         model: fit.result.model,

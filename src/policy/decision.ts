@@ -40,6 +40,12 @@ export interface ForecastUse {
   readonly leadTimeSeconds: number;
   readonly pointSpansPerSecond: number;
   readonly upperSpansPerSecond: number;
+  /**
+   * The same fit's point for the step holding now: the forecast's own view of the load now, so the
+   * proposal can take the seasonal change over the lead time on top of the load measured now.
+   * Absent when the fit does not cover now (and in inputs recorded before it existed).
+   */
+  readonly nowPointSpansPerSecond?: number;
   readonly quantile: number;
   readonly fittedAtMs: number;
   readonly model: string;

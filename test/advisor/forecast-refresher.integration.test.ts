@@ -7,7 +7,6 @@ import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
-import { peakUtilizationOf } from '../../src/policy/proposals.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -83,6 +82,9 @@ describe('forecast refits from a real Prometheus', () => {
     expect(band.leadTimeSeconds).toBe(leadTimeSeconds(settings));
     expect(Math.abs(band.pointSpansPerSecond - truth) / truth).toBeLessThan(0.03);
     expect(band.upperSpansPerSecond).toBeGreaterThanOrEqual(band.pointSpansPerSecond);
+    // The same fit's point for now, which the proposal takes the season's change from.
+    const truthNow = rate(nowMs / 1000);
+    expect(Math.abs(band.nowPointSpansPerSecond! - truthNow) / truthNow).toBeLessThan(0.03);
     expect(band.quantile).toBe(0.9);
     expect(band.fittedAtMs).toBe(nowMs);
     // Half an hour later the same fit answers for the later time, following the daily cycle.
@@ -91,7 +93,7 @@ describe('forecast refits from a real Prometheus', () => {
     expect(Math.abs(later.pointSpansPerSecond - laterTruth) / laterTruth).toBeLessThan(0.03);
   });
 
-  it('feeds the policy: the forecast proposal provisions for the upper band at the peak utilization and the point at the target', async () => {
+  it('feeds the policy: the forecast proposal takes the fit’s change over the lead time on the load measured now, at the target utilization', async () => {
     const refresher = new ForecastRefresher({ history: source, schedule: '0 * * * *', forgetAfterSeconds: 3600, logger: silent });
     await refresher.refit(ref, settings, END_MS);
     const forecast = refresher.forecastFor(ref, settings, END_MS);
@@ -99,9 +101,8 @@ describe('forecast refits from a real Prometheus', () => {
     const current = rate(END_MS / 1000);
     const { decision } = decide({ nowMs: END_MS, snapshot: snapshot({ observedAtMs: END_MS, signals: { acceptedSpansPerSecond: current } }), forecast }, settings);
     const proposal = decision.proposals.find((candidate) => candidate.name === 'forecast')!;
-    const byPoint = Math.ceil(band.pointSpansPerSecond / (settings.capacitySpansPerReplica * settings.targetUtilization));
-    const byUpper = Math.ceil(band.upperSpansPerSecond / (settings.capacitySpansPerReplica * peakUtilizationOf(settings.targetUtilization)));
-    expect(proposal.replicas).toBe(Math.max(byPoint, byUpper));
+    const expected = (current * band.pointSpansPerSecond) / band.nowPointSpansPerSecond!;
+    expect(proposal.replicas).toBe(Math.ceil(expected / (settings.capacitySpansPerReplica * settings.targetUtilization)));
     expect(decision.forecast).toEqual(band);
     expect(decision.recommended).toBeGreaterThanOrEqual(proposal.replicas!);
   });

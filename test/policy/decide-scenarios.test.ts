@@ -28,10 +28,18 @@ interface Scenario {
   readonly want: DecisionWant;
 }
 
-function forecastBand(upperSpansPerSecond: number, pointSpansPerSecond = upperSpansPerSecond * 0.8): ForecastInput {
+function forecastBand(upperSpansPerSecond: number, pointSpansPerSecond = upperSpansPerSecond * 0.8, nowPointSpansPerSecond?: number): ForecastInput {
   return {
     kind: 'available',
-    band: { leadTimeSeconds: leadTimeSeconds(settings()), pointSpansPerSecond, upperSpansPerSecond, quantile: 0.9, fittedAtMs: T0_MS - 3_600_000, model: 'seasonal' },
+    band: {
+      leadTimeSeconds: leadTimeSeconds(settings()),
+      pointSpansPerSecond,
+      upperSpansPerSecond,
+      ...(nowPointSpansPerSecond === undefined ? {} : { nowPointSpansPerSecond }),
+      quantile: 0.9,
+      fittedAtMs: T0_MS - 3_600_000,
+      model: 'seasonal',
+    },
   };
 }
 
@@ -67,6 +75,25 @@ const scenarios: Scenario[] = [
     name: 'a forecast whose point value is close to its upper band is sized by the point value at the 70% target, like the current load',
     input: { forecast: forecastBand(200_000, 190_000) },
     want: { replicas: Math.ceil(190_000 / PER_REPLICA), guards: ['forecastOnly'], reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 14 \(point 190k spans\/s at 70% per replica\)\.$/im },
+  },
+  {
+    name: 'with the load measured, the forecast is the season’s change over the lead time on it: +50 % on 80k spans/s asks for 120k at 70 %',
+    input: { forecast: forecastBand(260_000, 150_000, 100_000) },
+    want: {
+      replicas: Math.ceil(120_000 / PER_REPLICA),
+      guards: ['forecastOnly'],
+      reasons: /forecast proposal: forecast 120k spans\/s in 95s \(\+50% on 80k spans\/s now\) → 9 \(at 70% per replica\)\.$/im,
+    },
+  },
+  {
+    name: 'a fit whose level is twice the load but flat over the lead time asks for no more than the load measured now (its level error is not provisioned for)',
+    input: { forecast: forecastBand(240_000, 160_000, 160_000) },
+    want: { replicas: N, guards: [], summary: /^Holding at 6: 80k spans\/s needs 6/ },
+  },
+  {
+    name: 'without the load measured, the band sizes on its own level: its upper edge at 90 %',
+    input: { signals: { acceptedSpansPerSecond: undefined }, forecast: forecastBand(200_000, 150_000, 100_000) },
+    want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 12 \(p90 at 90% per replica\)\.$/im },
   },
   {
     name: 'a small tier keeps one replica spare at full capacity: 1.2 replicas’ worth of load gets 3, not the 2 that 70% alone gives',
