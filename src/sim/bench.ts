@@ -87,7 +87,7 @@ export interface PolicyResult extends ElasticityMetrics {
   readonly outageScaleUps: number;
   readonly offeredSpans: number;
   readonly lostSpans: number;
-  readonly lostSpansByCause: { readonly refused: number; readonly failedAtAgents: number; readonly enqueueFailed: number; readonly sendFailed: number; readonly droppedTooEarly: number; readonly lostOnScaleIn: number };
+  readonly lostSpansByCause: { readonly failedAtAgents: number; readonly enqueueFailed: number; readonly sendFailed: number; readonly droppedTooEarly: number; readonly lostOnScaleIn: number };
   readonly description: string;
   /** Deployment replicas (mean per plot bucket) and lost spans/s per plot bucket. */
   readonly series: { readonly replicas: Float64Array; readonly lostSpansPerSecond: Float64Array };
@@ -337,7 +337,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     outageScaleUps,
     offeredSpans: totals.offered,
     lostSpans: fleet.lostSpans,
-    lostSpansByCause: { refused: totals.refused, failedAtAgents: totals.failedAtAgents, enqueueFailed: totals.enqueueFailed, sendFailed: totals.sendFailed, droppedTooEarly: totals.droppedTooEarlySpans, lostOnScaleIn: totals.lostOnScaleIn },
+    lostSpansByCause: { failedAtAgents: totals.failedAtAgents, enqueueFailed: totals.enqueueFailed, sendFailed: totals.sendFailed, droppedTooEarly: totals.droppedTooEarlySpans, lostOnScaleIn: totals.lostOnScaleIn },
     description: autoscaler.describe(),
     series: { replicas: replicaSeries, lostSpansPerSecond: lostSeries },
   };

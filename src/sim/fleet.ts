@@ -13,6 +13,7 @@ export interface FleetTotals {
   offered: number;
   /** Spans the gateways' receivers took (what otelcol_receiver_accepted_spans counts). */
   accepted: number;
+  /** Spans the memory_limiter refused (what otelcol_receiver_refused_spans counts); the agents retry them, so not a loss. */
   refused: number;
   /** Spans the agents dropped after waiting for CPU-starved gateways past their retries' max_elapsed_time. */
   failedAtAgents: number;
@@ -222,10 +223,10 @@ export class Fleet {
     return held;
   }
 
-  /** Spans lost so far: refused + failed at the agents + enqueue-failed + send-failed + dropped too early + lost on scale-in. */
+  /** Spans lost so far: failed at the agents + enqueue-failed + send-failed + dropped too early + lost on scale-in. */
   get lostSpans(): number {
     const t = this.totals;
-    return t.refused + t.failedAtAgents + t.enqueueFailed + t.sendFailed + t.droppedTooEarlySpans + t.lostOnScaleIn;
+    return t.failedAtAgents + t.enqueueFailed + t.sendFailed + t.droppedTooEarlySpans + t.lostOnScaleIn;
   }
 
   /** Traces a ring change from `before` to `after` replicas splits, at the last step's arrival rate. */
@@ -335,41 +336,41 @@ export class Fleet {
     const ringCount = this.ringPods.length;
     const exporting = ringCount + this.drainingReplicas;
 
-    // The memory_limiter guards the gateway's memory (tail-sampling buffer + exporter queue); spans
-    // waiting for CPU are still the agents'.
+    // Offered spans go to the agents, which send them on as the gateways take them. The memory_limiter
+    // guards the gateway's memory (tail-sampling buffer + exporter queue): what it does not admit is
+    // refused and stays with the agents, which retry it.
     const limitPerReplica = Math.floor(settings.memoryLimitSpansPerReplica * settings.memoryRefuseFraction);
     const hotShare = this.ring.hotShare;
-    let passed: number;
-    let hotPassed = 0;
-    if (hotShare === 0) passed = Math.min(offeredSpans, Math.max(0, limitPerReplica * ringCount - this.ring.gatewayHeldSpans));
+    let admissible: number;
+    let hotOffered = 0;
+    let hotAdmissible = 0;
+    if (hotShare === 0) admissible = Math.max(0, limitPerReplica * ringCount - this.ring.gatewayHeldSpans);
     else {
       // Each gateway's memory_limiter guards its own memory: the hot one refuses first.
-      const hotOffered = Math.round(offeredSpans * hotShare);
+      hotOffered = Math.round(offeredSpans * hotShare);
       const hotHeld = this.ring.hotHeldSpans;
-      hotPassed = Math.min(hotOffered, Math.max(0, Math.floor(limitPerReplica - hotHeld)));
-      const restPassed = Math.min(offeredSpans - hotOffered, Math.max(0, Math.floor(limitPerReplica * (ringCount - 1) - (this.ring.gatewayHeldSpans - hotHeld))));
-      passed = hotPassed + restPassed;
+      hotAdmissible = Math.max(0, Math.floor(limitPerReplica - hotHeld));
+      admissible = hotAdmissible + Math.max(0, Math.floor(limitPerReplica * (ringCount - 1) - (this.ring.gatewayHeldSpans - hotHeld)));
     }
-    const refused = offeredSpans - passed;
     totals.offered += offeredSpans;
     totals.offeredTraces += offeredSpans / settings.spansPerTrace;
-    totals.refused += refused;
 
     const active = this.activeResult;
-    this.ring.step(passed, exportLimitSpans(backendSpansPerSecond * dt, ringCount, exporting), outage, this.stepIndex, active, hotPassed);
+    this.ring.step(offeredSpans, admissible, exportLimitSpans(backendSpansPerSecond * dt, ringCount, exporting), outage, this.stepIndex, active, hotOffered, hotAdmissible);
     this.addToTotals(active);
+    totals.refused += active.refused;
     totals.accepted += active.ingested;
     totals.failedAtAgents += active.failedAtAgents;
     this.lastIngestedSpans = active.ingested;
 
     for (const cohort of this.draining) {
-      cohort.pool.step(0, exportLimitSpans(backendSpansPerSecond * dt, cohort.pool.replicas, exporting), outage, this.stepIndex, this.drainResult);
+      cohort.pool.step(0, 0, exportLimitSpans(backendSpansPerSecond * dt, cohort.pool.replicas, exporting), outage, this.stepIndex, this.drainResult);
       this.addToTotals(this.drainResult);
     }
     totals.replicaSeconds += (this.replicas + this.drainingReplicas) * dt;
 
     observed.acceptedSpans = active.ingested;
-    observed.refusedSpans = refused;
+    observed.refusedSpans = active.refused;
     observed.sentSpans = active.sent;
     observed.sendFailedSpans = active.sendFailed;
     observed.enqueueFailedSpans = active.enqueueFailed;

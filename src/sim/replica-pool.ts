@@ -28,6 +28,11 @@ export interface PoolStepResult {
   droppedTooEarlySpans: number;
   droppedTooEarlyTraces: number;
   /**
+   * Spans the gateways' memory_limiter refused this step (what otelcol_receiver_refused_spans counts):
+   * the agents keep them and retry, so a refusal alone loses nothing.
+   */
+  refused: number;
+  /**
    * Spans the agents gave up on: waiting for a CPU-starved gateway longer than their exporters'
    * retry_on_failure.max_elapsed_time. No gateway counter sees them.
    */
@@ -46,7 +51,77 @@ export interface PoolStepResult {
 }
 
 export function emptyPoolStepResult(): PoolStepResult {
-  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
+  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, refused: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
+}
+
+/** Spans waiting at the agents, oldest first, by the step they arrived in. */
+class ArrivalQueue {
+  private amounts = new Float64Array(16);
+  private steps = new Float64Array(16);
+  private head = 0;
+  private count = 0;
+
+  push(step: number, amount: number): void {
+    if (amount <= 0) return;
+    if (this.count === this.amounts.length) this.grow();
+    const index = (this.head + this.count) % this.amounts.length;
+    this.amounts[index] = amount;
+    this.steps[index] = step;
+    this.count++;
+  }
+
+  /** Removes `amount` spans, oldest first. */
+  take(amount: number): void {
+    let left = amount;
+    while (left > 0 && this.count > 0) {
+      const taken = Math.min(left, this.amounts[this.head]!);
+      this.amounts[this.head]! -= taken;
+      left -= taken;
+      if (this.amounts[this.head] === 0) this.shift();
+    }
+  }
+
+  /** Removes every span that arrived at or before `step`; returns how many. */
+  dropArrivedBy(step: number): number {
+    let dropped = 0;
+    while (this.count > 0 && this.steps[this.head]! <= step) {
+      dropped += this.amounts[this.head]!;
+      this.shift();
+    }
+    return dropped;
+  }
+
+  clear(): void {
+    this.head = 0;
+    this.count = 0;
+  }
+
+  /** Moves every span into `other` (appended: ages merge only roughly, for a ring that stops being skewed). */
+  moveInto(other: ArrivalQueue): void {
+    for (let i = 0; i < this.count; i++) {
+      const index = (this.head + i) % this.amounts.length;
+      other.push(this.steps[index]!, this.amounts[index]!);
+    }
+    this.clear();
+  }
+
+  private shift(): void {
+    this.head = (this.head + 1) % this.amounts.length;
+    this.count--;
+  }
+
+  private grow(): void {
+    const size = this.amounts.length;
+    const amounts = new Float64Array(size * 2);
+    const steps = new Float64Array(size * 2);
+    for (let i = 0; i < this.count; i++) {
+      amounts[i] = this.amounts[(this.head + i) % size]!;
+      steps[i] = this.steps[(this.head + i) % size]!;
+    }
+    this.amounts = amounts;
+    this.steps = steps;
+    this.head = 0;
+  }
 }
 
 /** Pooled state of replicas that see the same share of load; exact integer span accounting. */
@@ -56,6 +131,9 @@ export class ReplicaPool {
   backlogSpans = 0;
   /** The hot gateway's part of backlogSpans when the ring is skewed (hotGatewayLoadMultiple > 1). */
   hotBacklogSpans = 0;
+  /** The backlog by arrival step (the hot gateway's and the rest's), so the agents give up on exactly what waited past their retries. */
+  private readonly waiting = new ArrivalQueue();
+  private readonly hotWaiting = new ArrivalQueue();
   /** The hot gateway's part of queueSpans: it exports what it decided itself, with its own CPU and queue. */
   hotQueueSpans = 0;
   /** The hot gateway's share of what the pool ingested last step, which is its share of what gets decided. */
@@ -142,6 +220,8 @@ export class ReplicaPool {
     const held = this.heldSpans;
     this.backlogSpans = 0;
     this.hotBacklogSpans = 0;
+    this.waiting.clear();
+    this.hotWaiting.clear();
     this.hotQueueSpans = 0;
     this.queueSpans = 0;
     this.bufferSpans = 0;
@@ -218,7 +298,7 @@ export class ReplicaPool {
    * `arrivals` must already have passed the memory_limiter; `hotArrivals` of them go to the hot
    * gateway of a skewed ring, which gets its own CPU and backlog (the rest of the state stays pooled).
    */
-  step(arrivals: number, exportLimitSpans: number, outage: boolean, stepIndex: number, out: PoolStepResult, hotArrivals = 0): void {
+  step(arrivals: number, admissibleSpans: number, exportLimitSpans: number, outage: boolean, stepIndex: number, out: PoolStepResult, hotArrivals = 0, hotAdmissibleSpans = 0): void {
     const { settings } = this;
     const dt = settings.stepSeconds;
     const ticks = this.replicas > 0 ? dt / this.tickPeriodSeconds : 0;
@@ -228,7 +308,9 @@ export class ReplicaPool {
     this.queueSpans += out.decided;
 
     this.backlogSpans += arrivals;
-    const inDemand = this.backlogSpans;
+    this.waiting.push(stepIndex, arrivals - hotArrivals);
+    this.hotWaiting.push(stepIndex, hotArrivals);
+    const inDemand = Math.min(this.backlogSpans, admissibleSpans);
     const outDemand = outage ? 0 : Math.min(this.queueSpans, exportLimitSpans);
     const cpuBudget = settings.capacitySpansPerSecond * dt * this.replicas;
     const hotShare = this.hotShare;
@@ -238,17 +320,22 @@ export class ReplicaPool {
     let cpuUsed: number;
     if (hotShare === 0) {
       this.hotBacklogSpans = 0;
+      this.hotWaiting.moveInto(this.waiting);
       this.hotQueueSpans = 0;
       this.hotIngestRatio = 0;
       ({ ingested, exported, cpuUsed } = this.shareCpu(inDemand, arrivals, outDemand, cpuBudget));
+      // No gateway, no memory_limiter: the agents just hold what they cannot send.
+      out.refused = this.replicas > 0 ? Math.max(0, arrivals - admissibleSpans) : 0;
     } else {
       this.hotBacklogSpans = Math.min(this.hotBacklogSpans, this.backlogSpans - arrivals) + hotArrivals;
       this.hotQueueSpans = Math.min(this.hotQueueSpans + Math.round(out.decided * (this.hotIngestRatio > 0 ? this.hotIngestRatio : hotShare)), this.queueSpans);
       const hotLimit = Math.floor(exportLimitSpans / this.replicas);
       const hotOut = outage ? 0 : Math.min(this.hotQueueSpans, hotLimit);
       const restOut = outage ? 0 : Math.min(this.queueSpans - this.hotQueueSpans, exportLimitSpans - hotLimit);
-      const hot = this.shareCpu(this.hotBacklogSpans, hotArrivals, hotOut, cpuBudget / this.replicas);
-      const rest = this.shareCpu(inDemand - this.hotBacklogSpans, arrivals - hotArrivals, restOut, cpuBudget - cpuBudget / this.replicas);
+      const restAdmissible = admissibleSpans - hotAdmissibleSpans;
+      const hot = this.shareCpu(Math.min(this.hotBacklogSpans, hotAdmissibleSpans), hotArrivals, hotOut, cpuBudget / this.replicas);
+      const rest = this.shareCpu(Math.min(this.backlogSpans - this.hotBacklogSpans, restAdmissible), arrivals - hotArrivals, restOut, cpuBudget - cpuBudget / this.replicas);
+      out.refused = Math.max(0, hotArrivals - hotAdmissibleSpans) + Math.max(0, arrivals - hotArrivals - restAdmissible);
       this.hotBacklogSpans -= hot.ingested;
       hotIngested = hot.ingested;
       this.hotQueueSpans -= hot.exported;
@@ -258,7 +345,9 @@ export class ReplicaPool {
       cpuUsed = hot.cpuUsed + rest.cpuUsed;
     }
     this.backlogSpans -= ingested;
-    out.failedAtAgents = this.giveUpAtAgents(ingested - hotIngested, hotIngested);
+    this.hotWaiting.take(hotIngested);
+    this.waiting.take(ingested - hotIngested);
+    out.failedAtAgents = this.giveUpAtAgents(stepIndex);
     if (ingested > 0) this.pushSlot(ingested, this.ticksRun);
     out.ingested = ingested;
     out.sent = exported;
@@ -308,17 +397,16 @@ export class ReplicaPool {
   }
 
   /**
-   * The agents' exporters retry a request the gateways are too slow to take until
-   * retry_on_failure.max_elapsed_time, then drop it: a backlog longer than the gateways ingest in that
-   * time is given up. The hot gateway's backlog waits on its own CPU. Returns the spans dropped.
+   * The agents' exporters retry what the gateways are too slow to take, or refuse, until
+   * retry_on_failure.max_elapsed_time, then drop it. Returns the spans dropped.
    */
-  private giveUpAtAgents(restIngested: number, hotIngested: number): number {
-    const stepsWaited = this.settings.retryMaxElapsedSeconds / this.settings.stepSeconds;
-    const hotDropped = Math.max(0, this.hotBacklogSpans - Math.floor(hotIngested * stepsWaited));
+  private giveUpAtAgents(stepIndex: number): number {
+    const lastKept = stepIndex - this.settings.retryMaxElapsedSeconds / this.settings.stepSeconds;
+    const hotDropped = this.hotWaiting.dropArrivedBy(lastKept);
+    const dropped = hotDropped + this.waiting.dropArrivedBy(lastKept);
     this.hotBacklogSpans -= hotDropped;
-    const restDropped = Math.max(0, this.backlogSpans - hotDropped - this.hotBacklogSpans - Math.floor(restIngested * stepsWaited));
-    this.backlogSpans -= hotDropped + restDropped;
-    return hotDropped + restDropped;
+    this.backlogSpans -= dropped;
+    return dropped;
   }
 
   /**

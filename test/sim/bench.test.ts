@@ -105,7 +105,7 @@ describe('the oracle', () => {
     expect(planned).toBeLessThan(constant);
     expect(planned).toBeGreaterThan(constant * 0.9);
     const oracle = await runAutoscaler(run, scenario, createAutoscaler('oracle', run, scenario));
-    expect(oracle.lostSpansByCause).toMatchObject({ refused: 0, droppedTooEarly: 0 });
+    expect(oracle.lostSpansByCause).toMatchObject({ failedAtAgents: 0, droppedTooEarly: 0 });
   });
 
   it('provisions for what the true fleet sustains: more replicas with much slower ticks or a longer decision_wait, fewer with more capacity', () => {

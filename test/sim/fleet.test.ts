@@ -155,12 +155,17 @@ describe('Fleet ring changes', () => {
 });
 
 describe('Fleet overload', () => {
-  it('the memory_limiter refuses once the gateways hold more than 80 % of the limit, and never lets memory past it', () => {
+  it('the memory_limiter refuses once the gateways hold more than 80 % of the limit, never lets memory past it, and the agents retry what it refused', () => {
     // decision_wait × 14,000 spans/s = 420,000 spans held per replica, above 80 % of 300,000.
     const small = { ...settings, memoryLimitSpansPerReplica: 300_000 };
     const fleet = new Fleet(small, { initialReplicas: 2 });
-    run(fleet, 240, offeredAt(0.7, 2));
+    run(fleet, 40, offeredAt(0.7, 2));
     expect(fleet.totals.refused).toBeGreaterThan(0);
+    expect(fleet.lostSpans).toBe(0);
+    run(fleet, 200, offeredAt(0.7, 2));
+    // Held back for longer than the agents' retries last, refused spans are lost at the agents.
+    expect(fleet.lostSpans).toBe(fleet.totals.failedAtAgents);
+    expect(fleet.lostSpans).toBeGreaterThan(0);
     expect(fleet.observed.memoryRssBytes).toBeLessThanOrEqual(memoryRssBytes(small, small.memoryLimitSpansPerReplica));
     expect(balance(fleet)).toBe(0);
   });
@@ -171,7 +176,10 @@ describe('Fleet overload', () => {
     run(fleet, 12, offered);
     expect(fleet.totals.failedAtAgents).toBe(0);
     const gatewayMemory = fleet.observed.memoryRssBytes;
-    run(fleet, 120, offered);
+    // The oldest waiting span has waited a third of the time at 1.5 × μ: 300 s after 900 s.
+    run(fleet, 168, offered);
+    expect(fleet.totals.failedAtAgents).toBe(0);
+    run(fleet, 24, offered);
     expect(fleet.totals.refused).toBe(0);
     expect(fleet.observed.refusedSpans).toBe(0);
     // Ingest and export share the CPU: every accepted span is exported, μ per replica in all.
@@ -229,8 +237,8 @@ describe('Fleet skewed ring', () => {
     const even = lostShare(1);
     const skewed = lostShare(1.5);
     expect(even.lost).toBe(0);
-    // The hot gateway needs 105 % of a core: its backlog grows at the agents, which drop spans once it
-    // passes 300 s of what the gateway ingests (after about 95 minutes), while the mean CPU an HPA
+    // The hot gateway needs 105 % of a core: its backlog grows at the agents, which drop a span once it
+    // has waited 300 s (after about 105 minutes, the oldest waits 1/21 of the elapsed time), while the mean CPU an HPA
     // reads stays below 80 %.
     expect(skewed.lost).toBeGreaterThan(0.002);
     expect(skewed.meanCpu).toBeLessThan(0.8);
