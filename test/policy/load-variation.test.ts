@@ -59,18 +59,26 @@ describe('trend and noise of the accepted load', () => {
     expect(same).toBe(many);
     expect(advanceLoadSamples(many, T0_MS + 3600_000, undefined)).toBe(many);
     expect(loadVariation(samplesOf([1, 2, 3, 4]))).toBeUndefined();
-    expect(noiseFloor(samplesOf([1, 2, 3, 4]), 20_000, { targetUtilization: 0.7 })).toBeUndefined();
+    expect(noiseFloor(samplesOf([1, 2, 3, 4]), 20_000, { targetUtilization: 0.7, numTraces: 50_000 })).toBeUndefined();
   });
 
   it('the scale-in floor is the throughput count at the highest recent reading, lowered only as far as the HPA tolerance holds it', () => {
     // 70k needs 5 at 70 % of 20k; a reading of 71k needs 6.
-    const small = noiseFloor(samplesOf([68_000, 71_000, 69_000, 67_000, 66_000]), 20_000, { targetUtilization: 0.7 })!;
+    const small = noiseFloor(samplesOf([68_000, 71_000, 69_000, 67_000, 66_000]), 20_000, { targetUtilization: 0.7, numTraces: 50_000 })!;
     expect([small.noisyNeed, small.replicas]).toEqual([6, 6]);
     // 150k needs 11; from 10 the HPA acts on 11 (10 % in float64 is just over), so 11; 310k needs 23, and 21 already ignores it.
-    const large = noiseFloor(samplesOf([300_000, 310_000, 290_000, 280_000, 280_000]), 20_000, { targetUtilization: 0.7 })!;
+    const large = noiseFloor(samplesOf([300_000, 310_000, 290_000, 280_000, 280_000]), 20_000, { targetUtilization: 0.7, numTraces: 50_000 })!;
     expect(large.noisyNeed).toBe(23);
     expect(withinHpaTolerance(large.replicas, 23)).toBe(true);
     expect(withinHpaTolerance(large.replicas - 1, 23)).toBe(false);
+  });
+
+  it('where num_traces binds before CPU, the floor is the traces-on-memory count at the highest recent reading', () => {
+    // 60k spans/s needs 5 by CPU; 120k traces held at 40k would be 180k at 60k, 12 at 80 % of num_traces 20k.
+    const samples = samplesOf([60_000, 45_000, 40_000, 42_000, 40_000]);
+    const target = { targetUtilization: 0.7, numTraces: 20_000 };
+    expect(noiseFloor(samples, 20_000, target, { tracesOnMemory: 120_000, spansPerSecond: 40_000 })!.noisyNeed).toBe(12);
+    expect(noiseFloor(samples, 20_000, target)!.noisyNeed).toBe(5);
   });
 });
 
