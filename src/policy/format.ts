@@ -5,7 +5,15 @@
 export function formatCount(value: number): string {
   const rounded = Math.round(value);
   const sign = rounded < 0 ? '-' : '';
-  return sign + String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const digits = String(Math.abs(rounded));
+  if (digits.length <= 3) return sign + digits;
+  // From 1e21 on String() writes an exponent; the pattern groups whatever digit runs it has.
+  if (!(Math.abs(rounded) < 1e21)) return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  // Every decision formats several counts: a plain run of digits is grouped by slicing, without the regex.
+  const head = digits.length % 3 || 3;
+  let grouped = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) grouped += `,${digits.slice(i, i + 3)}`;
+  return sign + grouped;
 }
 
 /** Two significant figures for estimates: 1734 → "1,700", 86 → "86". */
