@@ -93,7 +93,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     refusedProposal(ctx),
     decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
     tracesOnMemoryProposal(ctx),
-    forecastProposal(ctx, input.forecast),
+    forecastProposal(ctx, input.forecast, variation),
     calendarProposal(ctx, input.calendar, input.forecast),
   ];
   const leading = leadingProposal(outcomes);

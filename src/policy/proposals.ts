@@ -8,7 +8,7 @@ import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSp
 import type { PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadPeak } from './policy-state.ts';
-import type { GrowthAhead } from './load-variation.ts';
+import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
 export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
@@ -251,9 +251,10 @@ export function tracesOnMemoryProposal(ctx: PolicyContext): ProposalOutcome {
 /**
  * The forecast at now + lead time. With the accepted load measured, it is the season's change over the
  * lead time on that load: load now × the fit's point at now + lead ÷ its point at now, sized like the
- * current load (at the target utilization). A fit is made hourly and read for up to two hours, so its
- * level carries a two-hour-ahead forecast's error; the pods started now meet the load measured now plus
- * the change over their startup, and the change is what the reactive proposals cannot see. The band's
+ * current load (at the target utilization); a rise within NOISE_SIGMAS of the load's noise is not
+ * counted. A fit is made hourly and read for up to two hours, so its level carries a two-hour-ahead
+ * forecast's error; the pods started now meet the load measured now plus the change over their
+ * startup, and the change is what the reactive proposals cannot see. The band's
  * upper edge measures the level's error, which the measured load replaces, so it is not added on top
  * (doing so cost 11 % more replica-hours than reactive mode for no less loss with 90–120 s pods).
  * Without the load now or the fit's point at now (0, or not covered), the band itself sizes: its point at
@@ -261,7 +262,7 @@ export function tracesOnMemoryProposal(ctx: PolicyContext): ProposalOutcome {
  * so the target's headroom on top would provision for the same variation twice). Desired is a maximum,
  * so the forecast can only raise.
  */
-export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | undefined): ProposalOutcome {
+export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | undefined, variation?: LoadVariation): ProposalOutcome {
   if (forecast === undefined) return outcome('forecast', undefined, {}, 'no forecast for this target');
   if (forecast.kind === 'unavailable') return outcome('forecast', undefined, {}, `no forecast: ${forecast.reason}`);
   const band = forecast.band;
@@ -271,10 +272,14 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
   const nowPoint = band.nowPointSpansPerSecond;
   const lead = formatSeconds(band.leadTimeSeconds);
   if (load !== undefined && nowPoint !== undefined && nowPoint > 0) {
-    const expected = (load * band.pointSpansPerSecond) / nowPoint;
-    const replicas = replicasFor(expected / (capacitySpansPerReplica * targetUtilization));
     const change = band.pointSpansPerSecond / nowPoint - 1;
-    const expects = `${formatSpansPerSecond(expected)} in ${lead} (${change >= 0 ? '+' : '−'}${formatPercent(Math.abs(change))} on ${formatSpansPerSecond(load)} now)`;
+    // A rise no larger than the load's own noise is not told apart from it (as for the trend's growth):
+    // counting it would only move the tier across replica boundaries the noise already crosses.
+    const withinNoise = variation !== undefined && change > 0 && load * change <= NOISE_SIGMAS * variation.noiseSpansPerSecond;
+    const expected = withinNoise ? load : load * (1 + change);
+    const replicas = replicasFor(expected / (capacitySpansPerReplica * targetUtilization));
+    const noise = withinNoise ? `, within the load's noise of ${formatSpansPerSecond(variation.noiseSpansPerSecond)}: not counted` : '';
+    const expects = `${formatSpansPerSecond(expected)} in ${lead} (${change >= 0 ? '+' : '−'}${formatPercent(Math.abs(change))} on ${formatSpansPerSecond(load)} now${noise})`;
     return outcome(
       'forecast',
       replicas,

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { ForecastInput } from '../../src/policy/decide-input.ts';
+import type { LoadVariation } from '../../src/policy/load-variation.ts';
+import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import { forecastProposal } from '../../src/policy/proposals.ts';
+import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
+
+const PER_REPLICA = 20_000 * 0.7;
+const LOAD = 140_000; // 10 replicas at 70 %
+
+/** The policy's view of a tier carrying `acceptedSpansPerSecond` (undefined: the signal is missing). */
+function context(acceptedSpansPerSecond: number | undefined) {
+  const ctx = readPolicyContext(snapshot({ signals: { acceptedSpansPerSecond: LOAD }, observedAtMs: T0_MS }), settings(), T0_MS);
+  return { ...ctx, values: { ...ctx.values, acceptedSpansPerSecond } };
+}
+
+function band(pointSpansPerSecond: number, nowPointSpansPerSecond: number | undefined, upperSpansPerSecond = pointSpansPerSecond * 1.3): ForecastInput {
+  return {
+    kind: 'available',
+    band: {
+      leadTimeSeconds: 95,
+      pointSpansPerSecond,
+      upperSpansPerSecond,
+      ...(nowPointSpansPerSecond === undefined ? {} : { nowPointSpansPerSecond }),
+      quantile: 0.9,
+      fittedAtMs: T0_MS - 1_800_000,
+      model: 'combination',
+    },
+  };
+}
+
+const noise = (noiseSpansPerSecond: number): LoadVariation => ({ noiseSpansPerSecond, trendSpansPerSecondPerSecond: 0, intervalSeconds: 30, differences: 20 });
+
+describe('forecast proposal with the load measured', () => {
+  it('applies the fit’s change over the lead time to the load measured now, whatever the fit’s level', () => {
+    // The fit sees 50k now and 60k at now + lead (+20 %), while the tier carries 140k: it asks for 168k.
+    const proposal = forecastProposal(context(LOAD), band(60_000, 50_000)).proposal;
+    expect(proposal.replicas).toBe(Math.ceil((LOAD * 1.2) / PER_REPLICA));
+    expect(proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.2, 6);
+    expect(proposal.reason).toMatch(/\+20% on 140k spans\/s now/);
+  });
+
+  it('does not provision for the band’s upper edge on top of the measured load', () => {
+    const flat = forecastProposal(context(LOAD), band(50_000, 50_000, 90_000)).proposal;
+    expect(flat.replicas).toBe(LOAD / PER_REPLICA);
+  });
+
+  it('does not count a rise within twice the load’s noise, and counts one beyond it', () => {
+    // +2 % of 140k is 2.8k: inside 2 × 2k of noise, outside 2 × 1k.
+    expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(2_000)).proposal.inputs.expectedSpansPerSecond).toBe(LOAD);
+    expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(2_000)).proposal.reason).toMatch(/within the load's noise/);
+    expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(1_000)).proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.02, 6);
+  });
+
+  it('falls back to the band’s own level without the load or the fit’s point at now', () => {
+    const peak = 20_000 * 0.9;
+    for (const [ctx, input] of [
+      [context(undefined), band(100_000, 50_000, 200_000)],
+      [context(LOAD), band(100_000, undefined, 200_000)],
+      [context(LOAD), band(100_000, 0, 200_000)],
+    ] as const) {
+      const proposal = forecastProposal(ctx, input).proposal;
+      expect(proposal.replicas).toBe(Math.ceil(200_000 / peak));
+      expect(proposal.reason).toMatch(/up to 200k spans\/s in 95s \(p90\)/);
+    }
+  });
+});
