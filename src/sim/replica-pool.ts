@@ -54,41 +54,64 @@ export function emptyPoolStepResult(): PoolStepResult {
   return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, refused: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
 }
 
-/** Spans waiting at the agents, oldest first, by the step they arrived in. */
-class ArrivalQueue {
-  private amounts = new Float64Array(16);
-  private steps = new Float64Array(16);
+/**
+ * Spans in arrival order, each batch stamped (with the step or decision tick it arrived at): the
+ * tail-sampling buffer and the agents' backlog. Oldest first.
+ */
+class StampedQueue {
+  private amounts: Float64Array;
+  private stamps: Float64Array;
   private head = 0;
   private count = 0;
 
-  push(step: number, amount: number): void {
+  constructor(initialSize = 16) {
+    this.amounts = new Float64Array(initialSize);
+    this.stamps = new Float64Array(initialSize);
+  }
+
+  push(amount: number, stamp: number): void {
     if (amount <= 0) return;
     if (this.count === this.amounts.length) this.grow();
     const index = (this.head + this.count) % this.amounts.length;
     this.amounts[index] = amount;
-    this.steps[index] = step;
+    this.stamps[index] = stamp;
     this.count++;
   }
 
-  /** Removes `amount` spans, oldest first. */
-  take(amount: number): void {
-    let left = amount;
-    while (left > 0 && this.count > 0) {
-      const taken = Math.min(left, this.amounts[this.head]!);
-      this.amounts[this.head]! -= taken;
-      left -= taken;
-      if (this.amounts[this.head] === 0) this.shift();
+  /** Removes up to `amount` spans, oldest first; returns how many. */
+  take(amount: number): number {
+    let taken = 0;
+    for (let i = 0; taken < amount && i < this.count; i++) {
+      const index = (this.head + i) % this.amounts.length;
+      const part = Math.min(this.amounts[index]!, amount - taken);
+      this.amounts[index]! -= part;
+      taken += part;
     }
+    return taken;
   }
 
-  /** Removes every span that arrived at or before `step`; returns how many. */
-  dropArrivedBy(step: number): number {
-    let dropped = 0;
-    while (this.count > 0 && this.steps[this.head]! <= step) {
-      dropped += this.amounts[this.head]!;
-      this.shift();
+  /** Removes the oldest batches while `isDue(stamp)`; returns their spans. */
+  removeWhile(isDue: (stamp: number) => boolean): number {
+    let removed = 0;
+    while (this.count > 0 && isDue(this.stamps[this.head]!)) {
+      removed += this.amounts[this.head]!;
+      this.head = (this.head + 1) % this.amounts.length;
+      this.count--;
     }
-    return dropped;
+    return removed;
+  }
+
+  /** Moves `fraction` of every batch (whole spans, rounded down) into `other`, stamps kept; returns how many. */
+  splitInto(fraction: number, other: StampedQueue): number {
+    let moved = 0;
+    for (let i = 0; i < this.count; i++) {
+      const index = (this.head + i) % this.amounts.length;
+      const amount = Math.floor(this.amounts[index]! * fraction);
+      this.amounts[index]! -= amount;
+      moved += amount;
+      other.push(amount, this.stamps[index]!);
+    }
+    return moved;
   }
 
   clear(): void {
@@ -96,30 +119,16 @@ class ArrivalQueue {
     this.count = 0;
   }
 
-  /** Moves every span into `other` (appended: ages merge only roughly, for a ring that stops being skewed). */
-  moveInto(other: ArrivalQueue): void {
-    for (let i = 0; i < this.count; i++) {
-      const index = (this.head + i) % this.amounts.length;
-      other.push(this.steps[index]!, this.amounts[index]!);
-    }
-    this.clear();
-  }
-
-  private shift(): void {
-    this.head = (this.head + 1) % this.amounts.length;
-    this.count--;
-  }
-
   private grow(): void {
     const size = this.amounts.length;
     const amounts = new Float64Array(size * 2);
-    const steps = new Float64Array(size * 2);
+    const stamps = new Float64Array(size * 2);
     for (let i = 0; i < this.count; i++) {
       amounts[i] = this.amounts[(this.head + i) % size]!;
-      steps[i] = this.steps[(this.head + i) % size]!;
+      stamps[i] = this.stamps[(this.head + i) % size]!;
     }
     this.amounts = amounts;
-    this.steps = steps;
+    this.stamps = stamps;
     this.head = 0;
   }
 }
@@ -132,8 +141,8 @@ export class ReplicaPool {
   /** The hot gateway's part of backlogSpans when the ring is skewed (hotGatewayLoadMultiple > 1). */
   hotBacklogSpans = 0;
   /** The backlog by arrival step (the hot gateway's and the rest's), so the agents give up on exactly what waited past their retries. */
-  private readonly waiting = new ArrivalQueue();
-  private readonly hotWaiting = new ArrivalQueue();
+  private readonly waiting = new StampedQueue();
+  private readonly hotWaiting = new StampedQueue();
   /** The hot gateway's part of queueSpans: it exports what it decided itself, with its own CPU and queue. */
   hotQueueSpans = 0;
   /** The hot gateway's share of what the pool ingested last step, which is its share of what gets decided. */
@@ -143,11 +152,8 @@ export class ReplicaPool {
   utilization = 0;
   decisionLatencyMs = 0;
   private readonly settings: FleetSettings;
-  private slotSpans: Float64Array;
-  /** Decision ticks run before the slot arrived. */
-  private slotTick: Float64Array;
-  private head = 0;
-  private count = 0;
+  /** The tail-sampling buffer: one batch per step, stamped with the decision ticks run before it arrived. */
+  private readonly slots: StampedQueue;
   /** Decision ticks run so far (fractional: a step holds dt / tick period of them). */
   private ticksRun = 0;
   /** First step of the current run of failing sends; NaN while sends succeed. */
@@ -156,9 +162,7 @@ export class ReplicaPool {
   constructor(settings: FleetSettings, replicas: number) {
     this.settings = settings;
     this.replicas = replicas;
-    const slots = Math.ceil((settings.decisionWaitSeconds * INITIAL_SLOT_STRETCH) / settings.stepSeconds) + 4;
-    this.slotSpans = new Float64Array(slots);
-    this.slotTick = new Float64Array(slots);
+    this.slots = new StampedQueue(Math.ceil((settings.decisionWaitSeconds * INITIAL_SLOT_STRETCH) / settings.stepSeconds) + 4);
   }
 
   /** Spans not yet sent nor lost: the agents' backlog + tail-sampling buffer + exporter queue. */
@@ -204,13 +208,9 @@ export class ReplicaPool {
     const queue = Math.min(Math.floor(this.queueSpans * fraction), this.queueSpans - this.hotQueueSpans);
     this.queueSpans -= queue;
     taken.queueSpans = queue;
-    for (let i = 0; i < this.count; i++) {
-      const index = (this.head + i) % this.slotSpans.length;
-      const amount = Math.floor(this.slotSpans[index]! * fraction);
-      this.slotSpans[index]! -= amount;
-      this.bufferSpans -= amount;
-      taken.pushSlot(amount, this.slotTick[index]!);
-    }
+    const moved = this.slots.splitInto(fraction, taken.slots);
+    this.bufferSpans -= moved;
+    taken.bufferSpans += moved;
     this.replicas -= replicas;
     return taken;
   }
@@ -225,41 +225,18 @@ export class ReplicaPool {
     this.hotQueueSpans = 0;
     this.queueSpans = 0;
     this.bufferSpans = 0;
-    this.head = 0;
-    this.count = 0;
+    this.slots.clear();
     return held;
   }
 
   private pushSlot(amount: number, tick: number): void {
-    if (this.count === this.slotSpans.length) this.growSlots();
-    const index = (this.head + this.count) % this.slotSpans.length;
-    this.slotSpans[index] = amount;
-    this.slotTick[index] = tick;
-    this.count++;
+    this.slots.push(amount, tick);
     this.bufferSpans += amount;
-  }
-
-  private growSlots(): void {
-    const size = this.slotSpans.length;
-    const spans = new Float64Array(size * 2);
-    const ticks = new Float64Array(size * 2);
-    for (let i = 0; i < this.count; i++) {
-      spans[i] = this.slotSpans[(this.head + i) % size]!;
-      ticks[i] = this.slotTick[(this.head + i) % size]!;
-    }
-    this.slotSpans = spans;
-    this.slotTick = ticks;
-    this.head = 0;
   }
 
   private releaseDue(): number {
     const waitTicks = this.settings.decisionWaitSeconds * (1000 / DECISION_TICK_MS);
-    let released = 0;
-    while (this.count > 0 && this.ticksRun - this.slotTick[this.head]! >= waitTicks - 1e-9) {
-      released += this.slotSpans[this.head]!;
-      this.head = (this.head + 1) % this.slotSpans.length;
-      this.count--;
-    }
+    const released = this.slots.removeWhile((tick) => this.ticksRun - tick >= waitTicks - 1e-9);
     this.bufferSpans -= released;
     return released;
   }
@@ -277,15 +254,8 @@ export class ReplicaPool {
 
   private evictBeyondNumTraces(): number {
     const capacity = this.settings.numTracesPerReplica * this.settings.spansPerTrace * this.replicas;
-    let excess = this.bufferSpans - capacity;
-    let evicted = 0;
-    for (let i = 0; excess > 0 && i < this.count; i++) {
-      const index = (this.head + i) % this.slotSpans.length;
-      const amount = Math.min(this.slotSpans[index]!, Math.ceil(excess));
-      this.slotSpans[index]! -= amount;
-      excess -= amount;
-      evicted += amount;
-    }
+    const excess = this.bufferSpans - capacity;
+    const evicted = excess > 0 ? this.slots.take(Math.ceil(excess)) : 0;
     this.bufferSpans -= evicted;
     return evicted;
   }
@@ -308,8 +278,8 @@ export class ReplicaPool {
     this.queueSpans += out.decided;
 
     this.backlogSpans += arrivals;
-    this.waiting.push(stepIndex, arrivals - hotArrivals);
-    this.hotWaiting.push(stepIndex, hotArrivals);
+    this.waiting.push(arrivals - hotArrivals, stepIndex);
+    this.hotWaiting.push(hotArrivals, stepIndex);
     const inDemand = Math.min(this.backlogSpans, admissibleSpans);
     const outDemand = outage ? 0 : Math.min(this.queueSpans, exportLimitSpans);
     const cpuBudget = settings.capacitySpansPerSecond * dt * this.replicas;
@@ -320,7 +290,9 @@ export class ReplicaPool {
     let cpuUsed: number;
     if (hotShare === 0) {
       this.hotBacklogSpans = 0;
-      this.hotWaiting.moveInto(this.waiting);
+      // A ring that stops being skewed: the hot backlog joins the rest (appended, its ages only roughly kept).
+      this.hotWaiting.splitInto(1, this.waiting);
+      this.hotWaiting.clear();
       this.hotQueueSpans = 0;
       this.hotIngestRatio = 0;
       ({ ingested, exported, cpuUsed } = this.shareCpu(inDemand, arrivals, outDemand, cpuBudget));
@@ -402,8 +374,9 @@ export class ReplicaPool {
    */
   private giveUpAtAgents(stepIndex: number): number {
     const lastKept = stepIndex - this.settings.retryMaxElapsedSeconds / this.settings.stepSeconds;
-    const hotDropped = this.hotWaiting.dropArrivedBy(lastKept);
-    const dropped = hotDropped + this.waiting.dropArrivedBy(lastKept);
+    const waitedTooLong = (arrivedAtStep: number) => arrivedAtStep <= lastKept;
+    const hotDropped = this.hotWaiting.removeWhile(waitedTooLong);
+    const dropped = hotDropped + this.waiting.removeWhile(waitedTooLong);
     this.hotBacklogSpans -= hotDropped;
     this.backlogSpans -= dropped;
     return dropped;
