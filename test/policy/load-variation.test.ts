@@ -4,19 +4,10 @@ import { withinHpaTolerance } from '../../src/policy/guards.ts';
 import { advanceLoadSamples, LOAD_SAMPLES, loadVariation, noiseFloor } from '../../src/policy/load-variation.ts';
 import type { LoadPeak, PolicyState } from '../../src/policy/policy-state.ts';
 import type { StartupEstimate } from '../../src/policy/startup-estimate.ts';
+import { seededRandom } from '../../src/sim/seeded-random.ts';
 import { type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
-/** Seeded uniform [0, 1) (mulberry32), so every run sees the same noise. */
-function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const uniform = seededRandom;
 
 /** Seeded standard normal (Box–Muller). */
 function normal(seed: number): () => number {
