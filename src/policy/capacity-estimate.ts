@@ -136,6 +136,9 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
   if (throughOrigin) {
     cVariance = (spansPerReplica / line.slope) ** 2 * slopeVariance;
   } else {
+    // A steep line through a cloud of nearly equal loads reaches utilization 1 just past them, so the
+    // capacity looks precise while the per-span cost is noise: the slope itself must be pinned as well.
+    if (Math.sqrt(slopeVariance) / line.slope > CAPACITY_EVIDENCE.maxRelativeStandardError) return undefined;
     const interceptVariance = variance / line.n + line.meanX ** 2 * slopeVariance;
     const covariance = -line.meanX * slopeVariance;
     const da = -1 / line.slope;

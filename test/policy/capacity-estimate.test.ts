@@ -75,6 +75,12 @@ describe('estimateCapacity', () => {
       want: { kind: 'learned', spansPerReplica: 28_000, within: 0.05, changed: true },
     },
     {
+      // Loads equal to a millionth: a line with an intercept would be steep noise that reaches 100 % just past them.
+      name: 'with a load that does not vary, extrapolates through the origin rather than along noise',
+      spec: { gateways: 5, minutes: 31, stepSeconds: 30, capacityAt: () => 2_000, utilizationAt: (m, g) => 0.7 + 1e-6 * Math.sin((2 * Math.PI * m) / 30 + g), idleUtilization: 0, noise: 0.0006 },
+      want: { kind: 'learned', spansPerReplica: 2_000, within: 0.01 },
+    },
+    {
       name: 'keeps the prior with too little data (20 minutes)',
       spec: { gateways: 6, minutes: 20, capacityAt: () => 23_400, utilizationAt: diurnal },
       want: { kind: 'insufficient', reason: /only 20 min of CPU samples.*30 min and 20 samples needed/ },
