@@ -20,7 +20,8 @@ import {
 import { checkDrain, describeDrain } from './drain-check.ts';
 import { readPolicyContext } from './policy-context.ts';
 import { startupInUse } from './startup-in-use.ts';
-import { NO_SCALE_IN, type PolicyState, type ScaleInState } from './policy-state.ts';
+import { NO_SCALE_IN, type PolicyState, type QueueGrowth, type ScaleInState } from './policy-state.ts';
+import type { PolicyContext } from './policy-context.ts';
 import {
   calendarProposal,
   decisionLatencyProposal,
@@ -64,6 +65,20 @@ function maxExcept(outcomes: readonly ProposalOutcome[], excluded: ProposalOutco
   return max;
 }
 
+/**
+ * The evidence the queue proposal compares with: set when the queue proposal leads a scale-out while
+ * queues are above target (the count and sent rate before it), kept while they stay above, dropped when
+ * they are back at or below target or the fill is unknown.
+ */
+function advanceQueueGrowth(previous: QueueGrowth | undefined, ctx: PolicyContext, recommended: number, queue: ProposalOutcome): QueueGrowth | undefined {
+  const fill = ctx.values.queueFillMax;
+  if (fill === undefined || fill <= ctx.settings.targetQueueFill) return undefined;
+  if (previous !== undefined) return previous;
+  const sent = ctx.values.sentSpansPerSecond;
+  const queueLeads = queue.proposal.replicas !== undefined && queue.proposal.replicas >= recommended;
+  return recommended > ctx.current && queueLeads && sent !== undefined ? { fromReplicas: ctx.current, sentSpansPerSecond: sent } : undefined;
+}
+
 /** Traces a change from `current` to `recommended` splits or drops: |ΔN| / max(N, N') of those held. */
 export function estimateBrokenTraces(tracesOnMemory: number | undefined, current: number, recommended: number): number {
   if (tracesOnMemory === undefined || recommended === current) return 0;
@@ -86,8 +101,9 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const variation = loadVariation(loadSamples);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
+  const queueGrowth = continuous ? previous.queueGrowth : undefined;
   const outcomes = [
-    queueProposal(ctx),
+    queueProposal(ctx, queueGrowth),
     throughputProposal(ctx, growth),
     recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
@@ -211,6 +227,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     startup,
     snapshot: input.snapshot,
   };
+  const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,
@@ -219,6 +236,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     loadPeaks,
     loadSamples,
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
+    ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
   };
   return { decision, state };
 }

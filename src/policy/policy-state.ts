@@ -60,6 +60,12 @@ export interface LoadPeak {
   readonly spansPerSecond: number;
 }
 
+/** The tier's count and sent rate when queues filling first made it grow; kept while queues stay above target. */
+export interface QueueGrowth {
+  readonly fromReplicas: number;
+  readonly sentSpansPerSecond: number;
+}
+
 /** Returned by every `decide` call and passed to the next one for the same target. */
 export interface PolicyState {
   /** The latest `nowMs` decided at; a longer gap than staleAfter breaks the scale-in window's continuity. */
@@ -74,6 +80,8 @@ export interface PolicyState {
   readonly loadSamples?: readonly LoadPeak[];
   /** When the replica count last rose; for the hour after, scale-in keeps the dead band of the load's noise (see load-variation.ts). */
   readonly lastRiseAtMs?: number;
+  /** Set while queues fill above target after the tier grew for them (see the queue proposal). */
+  readonly queueGrowth?: QueueGrowth;
 }
 
 /** The scale-in part of a state outside any descent. */

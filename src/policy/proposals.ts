@@ -7,7 +7,8 @@ import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import type { PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
-import type { LoadPeak } from './policy-state.ts';
+import type { LoadPeak, QueueGrowth } from './policy-state.ts';
+import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
@@ -42,7 +43,7 @@ function missingInput(name: ProposalName, ctx: PolicyContext, signal: keyof Poli
  * failure (queue overflowing, spans lost) asks for at least one more replica unless that hot spot
  * explains it.
  */
-export function queueProposal(ctx: PolicyContext): ProposalOutcome {
+export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): ProposalOutcome {
   const { queueFillMax, queueFillMean, enqueueFailedSpansPerSecond } = ctx.values;
   if (queueFillMax === undefined) return missingInput('queue', ctx, 'queueFillMax');
   const target = ctx.settings.targetQueueFill;
@@ -62,6 +63,17 @@ export function queueProposal(ctx: PolicyContext): ProposalOutcome {
       reason = `queues overflowing (${formatSpansPerSecond(enqueueFailedSpansPerSecond)} not enqueued) → ${replicas}`;
       headline = `queues overflowing, ${formatSpansPerSecond(enqueueFailedSpansPerSecond)} lost`;
     }
+  }
+  // Queues fill because each gateway cannot export faster (more gateways help) or because the backend
+  // takes no more (they do not). The tier's own answer tells them apart: gateways added while queues
+  // filled that did not raise the sent rate mean the backend is the ceiling, so the queue adds no more.
+  const sent = ctx.values.sentSpansPerSecond;
+  const joined = ctx.values.reportingReplicas === undefined || ctx.values.reportingReplicas >= ctx.current;
+  if (growth !== undefined && replicas > ctx.current && ctx.current > growth.fromReplicas && joined && sent !== undefined && sent <= growth.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) {
+    inputs.sentBeforeGrowthSpansPerSecond = growth.sentSpansPerSecond;
+    inputs.replicasBeforeGrowth = growth.fromReplicas;
+    reason = `${reason}; held at ${ctx.current}: the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${formatSpansPerSecond(growth.sentSpansPerSecond)} → ${formatSpansPerSecond(sent)}), so the backend is the ceiling and more would not help`;
+    replicas = ctx.current;
   }
   return outcome('queue', replicas, inputs, reason, headline);
 }

@@ -165,3 +165,39 @@ describe('the startup headroom of the throughput proposal', () => {
     expect(grown.length).toBeLessThan(decisions.length / 20);
   });
 });
+
+describe('queues filling while added gateways do not raise the sent rate', () => {
+  const target = settings({ capacitySpansPerReplica: '20000', targetUtilization: '0.7', minReplicas: '2', maxReplicas: '60' });
+  /** Two polls: queues above target at 18 gateways, then again after the tier grew to 20, with the given sent rate. */
+  function afterGrowth(sentAfter: number) {
+    const first = decide(
+      { nowMs: T0_MS, snapshot: snapshot({ observedAtMs: T0_MS, signals: { currentReplicas: 18, acceptedSpansPerSecond: 200_000, sentSpansPerSecond: 200_000, queueFillMax: 0.55, queueFillMean: 0.5 } }) },
+      target,
+    );
+    const nowMs = T0_MS + 90_000;
+    const second = decide(
+      { nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals: { currentReplicas: 20, acceptedSpansPerSecond: 205_000, sentSpansPerSecond: sentAfter, queueFillMax: 0.58, queueFillMean: 0.55 } }) },
+      target,
+      first.state,
+    );
+    return { first: first.decision, second: second.decision };
+  }
+
+  it('the queue asks for more while the first gateways it added are what the evidence lacks', () => {
+    expect(afterGrowth(200_000).first.recommended).toBe(20);
+  });
+
+  it('holds once gateways added for the queues left the sent rate flat: the backend is the ceiling', () => {
+    const { second } = afterGrowth(200_000);
+    const queue = second.proposals.find((proposal) => proposal.name === 'queue')!;
+    expect(queue.replicas).toBe(20);
+    expect(queue.reason).toMatch(/the 2 gateways added since 18 did not raise the sent rate .*the backend is the ceiling/);
+    expect(second.recommended).toBe(20);
+  });
+
+  it('keeps growing when the gateways added raised the sent rate: the gateways were the limit', () => {
+    const { second } = afterGrowth(222_000);
+    expect(second.proposals.find((proposal) => proposal.name === 'queue')!.replicas).toBe(24);
+    expect(second.recommended).toBe(24);
+  });
+});
