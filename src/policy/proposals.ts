@@ -78,13 +78,25 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): Proposa
   return outcome('queue', replicas, inputs, reason, headline);
 }
 
-/** The throughput proposal's count for a load, without growth: the load at the target utilization. */
+/** Whole replicas of capacity, at 100 % utilization, the throughput proposal keeps spare above the load. */
+export const SPARE_REPLICAS = 1;
+
+/** Enough replicas for the load at full capacity with SPARE_REPLICAS to spare (0 when nothing is accepted). */
+function spareReplicasFor(load: number, capacitySpansPerReplica: number): number {
+  return load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
+}
+
+/** The throughput proposal's count for a load, without growth: at the target utilization, with the spare. */
 export function throughputReplicasFor(load: number, capacitySpansPerReplica: number, targetUtilization: number): number {
-  return replicasFor(load / (capacitySpansPerReplica * targetUtilization));
+  return Math.max(replicasFor(load / (capacitySpansPerReplica * targetUtilization)), spareReplicasFor(load, capacitySpansPerReplica));
 }
 
 /**
- * Total accepted spans/s ÷ (capacity per replica × target utilization). A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
+ * Total accepted spans/s ÷ (capacity per replica × target utilization), and at least enough replicas
+ * to carry the load at full capacity with SPARE_REPLICAS to spare. The spare only decides at small
+ * tiers (below about 2.3 replicas of load at 70 %), where targetUtilization's relative headroom is less
+ * than one replica and a minute-long burst of 2× would overload the tier before new pods take traffic.
+ * A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
  * traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it is now.
  * The total, so hot spots do not count twice.
  */
@@ -94,9 +106,12 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const ahead = load + (growth?.spansPerSecond ?? 0);
-  const replicas = throughputReplicasFor(ahead, capacitySpansPerReplica, targetUtilization);
+  const atTarget = replicasFor(ahead / (capacitySpansPerReplica * targetUtilization));
+  const withSpare = spareReplicasFor(load, capacitySpansPerReplica);
+  const replicas = Math.max(atTarget, withSpare);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
-  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization };
+  const spare = withSpare > atTarget ? ` (${SPARE_REPLICAS} spare at full capacity)` : '';
+  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS };
   let rising = '';
   if (growth !== undefined) {
     inputs.growthSpansPerSecond = growth.spansPerSecond;
@@ -109,8 +124,8 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
     'throughput',
     replicas,
     inputs,
-    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}`,
-    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}`,
+    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}${spare}`,
+    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}${spare}`,
   );
 }
 
