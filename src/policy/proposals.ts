@@ -78,25 +78,13 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): Proposa
   return outcome('queue', replicas, inputs, reason, headline);
 }
 
-/** Whole replicas of capacity, at 100 % utilization, the throughput proposal keeps spare above the load. */
-export const SPARE_REPLICAS = 1;
-
-/** Enough replicas for the load at full capacity with SPARE_REPLICAS to spare (0 when nothing is accepted). */
-function spareReplicasFor(load: number, capacitySpansPerReplica: number): number {
-  return load > 0 ? replicasFor(load / capacitySpansPerReplica) + SPARE_REPLICAS : 0;
-}
-
-/** The throughput proposal's count for a load, without growth: at the target utilization, with the spare. */
+/** The throughput proposal's count for a load, without growth: the load at the target utilization. */
 export function throughputReplicasFor(load: number, capacitySpansPerReplica: number, targetUtilization: number): number {
-  return Math.max(replicasFor(load / (capacitySpansPerReplica * targetUtilization)), spareReplicasFor(load, capacitySpansPerReplica));
+  return replicasFor(load / (capacitySpansPerReplica * targetUtilization));
 }
 
 /**
- * Total accepted spans/s ÷ (capacity per replica × target utilization), and at least enough replicas
- * to carry the load at full capacity with SPARE_REPLICAS to spare. The spare only decides at small
- * tiers (below about 2.3 replicas of load at 70 %), where targetUtilization's relative headroom is less
- * than one replica and a minute-long burst of 2× would overload the tier before new pods take traffic.
- * A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
+ * Total accepted spans/s ÷ (capacity per replica × target utilization). A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
  * traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it is now.
  * The total, so hot spots do not count twice.
  */
@@ -106,12 +94,9 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const ahead = load + (growth?.spansPerSecond ?? 0);
-  const atTarget = replicasFor(ahead / (capacitySpansPerReplica * targetUtilization));
-  const withSpare = spareReplicasFor(load, capacitySpansPerReplica);
-  const replicas = Math.max(atTarget, withSpare);
+  const replicas = throughputReplicasFor(ahead, capacitySpansPerReplica, targetUtilization);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
-  const spare = withSpare > atTarget ? ` (${SPARE_REPLICAS} spare at full capacity)` : '';
-  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization, spareReplicas: SPARE_REPLICAS };
+  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization };
   let rising = '';
   if (growth !== undefined) {
     inputs.growthSpansPerSecond = growth.spansPerSecond;
@@ -124,8 +109,8 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
     'throughput',
     replicas,
     inputs,
-    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}${spare}`,
-    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}${spare}`,
+    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}`,
+    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}`,
   );
 }
 

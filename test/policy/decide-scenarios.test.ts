@@ -96,12 +96,12 @@ const scenarios: Scenario[] = [
     want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 12 \(p90 at 90% per replica\)\.$/im },
   },
   {
-    name: 'a small tier keeps one replica spare at full capacity: 1.2 replicas’ worth of load gets 3, not the 2 that 70% alone gives',
-    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 24_000, sentSpansPerSecond: 2_400, tracesOnMemory: 36_000 } },
-    want: { replicas: 3, summary: /^Scaling out 2 → 3: 24k spans\/s needs 3 at 70% of 20k spans\/s per replica \(1 spare at full capacity\)\.$/ },
+    name: 'a small tier is sized at the target utilization like a large one: 1.6 replicas’ worth of load at 70% gets 3',
+    input: { signals: { currentReplicas: 2, acceptedSpansPerSecond: 32_000, sentSpansPerSecond: 3_200, tracesOnMemory: 36_000 } },
+    want: { replicas: 3, summary: /^Scaling out 2 → 3: 32k spans\/s needs 3 at 70% of 20k spans\/s per replica\.$/ },
   },
   {
-    name: 'a larger tier’s 70% target already leaves more than one replica spare, so the spare adds nothing',
+    name: 'a larger tier is sized at the target utilization',
     input: { signals: { currentReplicas: 10, acceptedSpansPerSecond: 130_000, sentSpansPerSecond: 13_000, tracesOnMemory: 190_000 } },
     want: { replicas: Math.ceil(130_000 / PER_REPLICA), guards: [], reasons: /throughput proposal: 130k spans\/s at 70% of 20k spans\/s per replica → 10\.$/im },
   },
