@@ -5,6 +5,7 @@
 // The trigger's capacitySpansPerReplica stays the prior until the fit is tight enough (CAPACITY_EVIDENCE).
 // Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
 import type { AllotmentSource, CpuLoadSample } from '../signals/cpu-load-history.ts';
+import { median } from './median.ts';
 
 export type { AllotmentSource, CpuLoadSample };
 
@@ -146,47 +147,6 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
     cVariance = da * da * interceptVariance + db * db * slopeVariance + 2 * da * db * covariance;
   }
   return { spansPerReplica, relativeStandardError: Math.sqrt(Math.max(0, cVariance)) / spansPerReplica };
-}
-
-/**
- * Moves the k-th smallest of `values` to index k, smaller ones before it and larger ones after
- * (Hoare's selection): the value a full sort would put there, in linear time on average.
- */
-function selectInPlace(values: Float64Array, k: number): number {
-  let left = 0;
-  let right = values.length - 1;
-  while (left < right) {
-    const pivot = values[(left + right) >>> 1]!;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const swap = values[i]!;
-        values[i] = values[j]!;
-        values[j] = swap;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else break;
-  }
-  return values[k]!;
-}
-
-/** The median, as sorting would give it. */
-export function median(values: ArrayLike<number>): number {
-  const copy = Float64Array.from(values);
-  const mid = Math.floor(copy.length / 2);
-  const upper = selectInPlace(copy, mid);
-  if (copy.length % 2 === 1) return upper;
-  // Everything before mid is at most the upper middle: the lower middle is the largest of them.
-  let lower = copy[0]!;
-  for (let i = 1; i < mid; i++) if (copy[i]! > lower) lower = copy[i]!;
-  return (lower + upper) / 2;
 }
 
 /**

@@ -12,6 +12,7 @@ import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak } from './policy-state.ts';
 import { replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
+import { median } from './median.ts';
 
 /** Snapshots kept: the highest of 20 readings is the load's ~95th percentile (20/21); 20 differences put their median spread within about ±30 % of the noise. */
 export const LOAD_SAMPLES = 21;
@@ -44,12 +45,6 @@ export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, ob
   const next = samples.length >= LOAD_SAMPLES ? samples.slice(samples.length - LOAD_SAMPLES + 1) : [...samples];
   next.push({ atMs: observedAtMs, spansPerSecond });
   return next;
-}
-
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const middle = values.length >> 1;
-  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
 }
 
 /** Trend and noise of the samples; undefined with fewer than MIN_LOAD_DIFFERENCES differences. */

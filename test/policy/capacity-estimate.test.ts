@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { median } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 
