@@ -11,7 +11,7 @@ import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
 import { benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
-import { formatMatrixSummary, formatMatrixTable, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
+import { formatGoalTally, formatMatrixSummary, formatMatrixTable, GOAL_AUTOSCALERS, goalsMet, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
 import { drawM4Traces } from './m4-trace.ts';
 import { type Trace, TraceFormatError } from './trace-csv.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
@@ -220,7 +220,9 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
   }
   const seconds = (performance.now() - startedMs) / 1000;
   const runLine = `${cells.length} cells × ${cells[0]?.entries.length ?? 0} autoscalers in ${seconds.toFixed(0)} s on ${options.workers} worker threads${options.days > 0 ? `, first ${options.days} days of each trace` : ', whole traces'}`;
-  const markdown = `# bench:matrix\n\n${runLine}; every cell has two ${MATRIX_OUTAGES.slice(2)} backend outages (seed 1).\n\n${formatMatrixSummary(cells)}\n${formatMatrixTable(cells)}\n\nCommands:\n\n${cells.map((cell) => `- ${cell.trace} ${cell.condition}: \`${cell.command}\``).join('\n')}\n`;
+  const goals = formatGoalTally(cells);
+  const goalsSection = goals === '' ? '' : `**Goals**: cells where each is met\n\n${goals}\n\n`;
+  const markdown = `# bench:matrix\n\n${runLine}; every cell has two ${MATRIX_OUTAGES.slice(2)} backend outages (seed 1).\n\n${formatMatrixSummary(cells)}\n${goalsSection}${formatMatrixTable(cells)}\n\nCommands:\n\n${cells.map((cell) => `- ${cell.trace} ${cell.condition}: \`${cell.command}\``).join('\n')}\n`;
   try {
     mkdirSync(options.outDir, { recursive: true });
   } catch (error) {
@@ -229,8 +231,11 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
   const markdownPath = join(options.outDir, 'bench-matrix.md');
   const jsonPath = join(options.outDir, 'bench-matrix.json');
   writeFlagFile('--out', markdownPath, markdown);
-  writeFlagFile('--out', jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells }, null, 2)}\n`);
-  io.out(`${formatMatrixSummary(cells)}\n${runLine}\nwrote ${markdownPath}\nwrote ${jsonPath}\n`);
+  const goalVerdicts = cells.flatMap((cell) =>
+    cell.entries.filter((entry) => (GOAL_AUTOSCALERS as readonly string[]).includes(entry.autoscaler)).map((entry) => ({ trace: cell.trace, condition: cell.condition, autoscaler: entry.autoscaler, met: goalsMet(cell, entry) })),
+  );
+  writeFlagFile('--out', jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells, goals: goalVerdicts }, null, 2)}\n`);
+  io.out(`${formatMatrixSummary(cells)}\n${goalsSection}${runLine}\nwrote ${markdownPath}\nwrote ${jsonPath}\n`);
   return 0;
 }
 

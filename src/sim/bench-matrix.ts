@@ -85,6 +85,72 @@ export function markParetoDominated(entries: MatrixEntry[]): void {
   }
 }
 
+/** The scaler's goals, each checked in every cell: what `npm run bench:matrix` reports as met or not. */
+export const MATRIX_GOALS = [
+  { name: 'loss', description: 'spans lost outside outages ≤ 0.01 % (slow-backend: ≤ the least lossy baseline)' },
+  { name: 'cost', description: 'replica-hours ≤ 1.25 × the oracle' },
+  { name: 'outages', description: 'no replicas added during outages' },
+  { name: 'undominated', description: 'not Pareto-dominated by any baseline' },
+  { name: 'broken', description: 'broken traces ≤ `hpa-cpu-70`' },
+  { name: 'actions', description: 'scale actions ≤ 2 × `hpa-cpu-70`' },
+] as const;
+
+export type MatrixGoal = (typeof MATRIX_GOALS)[number]['name'];
+
+/** Autoscalers the goals are checked for; every other one but the oracle is a baseline. */
+export const GOAL_AUTOSCALERS = ['scaler-reactive', 'scaler-forecast'] as const;
+const GOAL_REFERENCE = 'hpa-cpu-70';
+const LOSS_GOAL_PCT = 0.01;
+const COST_GOAL_RATIO = 1.25;
+const ACTIONS_GOAL_RATIO = 2;
+/** Where the backend makes loss unavoidable for every autoscaler, the loss goal compares with the baselines instead. */
+const UNAVOIDABLE_LOSS_CONDITIONS: readonly string[] = ['slow-backend'];
+
+/** Whether `entry` meets each goal in `cell`; undefined where the cell lacks what the goal compares with. */
+export function goalsMet(cell: MatrixCell, entry: MatrixEntry): Record<MatrixGoal, boolean | undefined> {
+  const isBaseline = (name: string) => name !== 'oracle' && !(GOAL_AUTOSCALERS as readonly string[]).includes(name);
+  const baselines = cell.entries.filter((other) => isBaseline(other.autoscaler));
+  const reference = cell.entries.find((other) => other.autoscaler === GOAL_REFERENCE);
+  const lossBound = UNAVOIDABLE_LOSS_CONDITIONS.includes(cell.condition)
+    ? baselines.length > 0
+      ? Math.min(...baselines.map((other) => other.lostSpansOutsideOutagesPct))
+      : undefined
+    : LOSS_GOAL_PCT;
+  return {
+    loss: lossBound === undefined ? undefined : entry.lostSpansOutsideOutagesPct <= lossBound,
+    cost: entry.replicaHoursVsOracle === null ? undefined : entry.replicaHoursVsOracle <= COST_GOAL_RATIO,
+    outages: entry.outageScaleUps === 0,
+    undominated: baselines.length === 0 ? undefined : !entry.dominatedBy.some(isBaseline),
+    broken: reference === undefined ? undefined : entry.brokenTracesPct <= reference.brokenTracesPct,
+    actions: reference === undefined ? undefined : entry.scaleActions <= ACTIONS_GOAL_RATIO * reference.scaleActions,
+  };
+}
+
+/** A row per goal: in how many cells each goal autoscaler met it, and the cells where it did not. */
+export function formatGoalTally(cells: readonly MatrixCell[]): string {
+  const present = GOAL_AUTOSCALERS.filter((name) => cells.some((cell) => cell.entries.some((entry) => entry.autoscaler === name)));
+  if (present.length === 0) return '';
+  const out = [`| goal | ${present.map((name) => `\`${name}\``).join(' | ')} | cells, for \`${present[0]}\` |`, `|---|${present.map(() => '---').join('|')}|---|`];
+  for (const goal of MATRIX_GOALS) {
+    const counts = present.map((name) => {
+      const met: string[] = [];
+      const missed: string[] = [];
+      for (const cell of cells) {
+        const entry = cell.entries.find((e) => e.autoscaler === name);
+        const verdict = entry && goalsMet(cell, entry)[goal.name];
+        if (verdict === undefined) continue;
+        (verdict ? met : missed).push(`${cell.trace.replace(/ \(first .*\)$/, '').replace(/\.csv$/, '')} ${cell.condition}`);
+      }
+      const checked = met.length + missed.length;
+      // The shorter list: the misses, or where the goal is met when it mostly is not.
+      const cellsText = missed.length === 0 ? '–' : missed.length <= met.length ? `missed: ${missed.join(', ')}` : `met only: ${met.join(', ') || 'none'}`;
+      return { text: checked === 0 ? '–' : `${met.length}/${checked}`, cellsText };
+    });
+    out.push(`| ${goal.description} | ${counts.map((count) => count.text).join(' | ')} | ${counts[0]!.cellsText} |`);
+  }
+  return out.join('\n');
+}
+
 /** Percentages small enough to matter (0.0004 %) keep their digits. */
 function pct(value: number): string {
   if (value === 0) return '0';

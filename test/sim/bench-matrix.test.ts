@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
+import { formatGoalTally, goalsMet, type MatrixCell, type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
 import { runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
 import { drawM4Traces } from '../../src/sim/m4-trace.ts';
 
@@ -19,6 +19,47 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   const code = await runMatrixCli(args, { out: (text) => (stdout += text), err: (text) => (stderr += text), isTerminal: false });
   return { code, stdout, stderr };
 }
+
+describe('the scaler goals, checked per cell', () => {
+  function cell(condition: string, entries: Partial<MatrixEntry>[]): MatrixCell {
+    const full = entries.map((e) => ({ ...entry(e.autoscaler!, e.lostSpansOutsideOutagesPct ?? 0, e.replicaHours ?? 100), ...e }));
+    markParetoDominated(full);
+    return { trace: 'wave.csv (first 2 days)', condition, command: '', steps: 0, entries: full };
+  }
+  const scaler = { autoscaler: 'scaler-reactive', replicaHours: 120, replicaHoursVsOracle: 1.2, brokenTracesPct: 0.1, scaleActions: 40 };
+  const hpa = { autoscaler: 'hpa-cpu-70', replicaHours: 110, brokenTracesPct: 0.1, scaleActions: 20 };
+
+  it('meets each goal at its bound and misses it just past', () => {
+    const atBounds = cell('defaults', [{ ...scaler, lostSpansOutsideOutagesPct: 0.01, replicaHoursVsOracle: 1.25 }, { ...hpa, lostSpansOutsideOutagesPct: 0.02 }]);
+    expect(goalsMet(atBounds, atBounds.entries[0]!)).toEqual({ loss: true, cost: true, outages: true, undominated: true, broken: true, actions: true });
+    const past = cell('defaults', [
+      { ...scaler, lostSpansOutsideOutagesPct: 0.011, replicaHoursVsOracle: 1.26, outageScaleUps: 1, brokenTracesPct: 0.11, scaleActions: 41 },
+      { ...hpa, lostSpansOutsideOutagesPct: 0.011 },
+    ]);
+    expect(goalsMet(past, past.entries[0]!)).toEqual({ loss: false, cost: false, outages: false, undominated: false, broken: false, actions: false });
+  });
+
+  it('judges slow-backend loss against the least lossy baseline, and is silent where a reference is missing', () => {
+    const slow = cell('slow-backend', [{ ...scaler, lostSpansOutsideOutagesPct: 1.4 }, { ...hpa, lostSpansOutsideOutagesPct: 1.5 }, { autoscaler: 'hpa-cpu-50', lostSpansOutsideOutagesPct: 1.39, replicaHours: 200 }]);
+    expect(goalsMet(slow, slow.entries[0]!).loss).toBe(false);
+    const alone = cell('defaults', [{ ...scaler, replicaHoursVsOracle: null }]);
+    expect(goalsMet(alone, alone.entries[0]!)).toEqual({ loss: true, cost: undefined, outages: true, undominated: undefined, broken: undefined, actions: undefined });
+  });
+
+  it('is not dominated by the other scaler mode or the oracle, only by baselines', () => {
+    const modes = cell('defaults', [scaler, { ...scaler, autoscaler: 'scaler-forecast', replicaHours: 100 }, { autoscaler: 'oracle', replicaHours: 90 }, { ...hpa, replicaHours: 130 }]);
+    expect(goalsMet(modes, modes.entries[0]!).undominated).toBe(true);
+  });
+
+  it('tallies the cells where each goal is met and names the shorter list of cells, missed or met', () => {
+    const cells = [cell('defaults', [{ ...scaler, lostSpansOutsideOutagesPct: 0.5 }, hpa]), cell('bursty', [scaler, hpa])];
+    const tally = formatGoalTally(cells);
+    expect(tally).toContain('| spans lost outside outages ≤ 0.01 % (slow-backend: ≤ the least lossy baseline) | 1/2 | missed: wave defaults |');
+    expect(tally).toContain('| scale actions ≤ 2 × `hpa-cpu-70` | 2/2 | – |');
+    const mostlyMissed = formatGoalTally([cells[0]!, cell('bursty', [{ ...scaler, lostSpansOutsideOutagesPct: 0.5 }, hpa]), cell('skewed-ring', [scaler, hpa])]);
+    expect(mostlyMissed).toContain('| 1/3 | met only: wave skewed-ring |');
+  });
+});
 
 describe('Pareto dominance on (loss outside outages, replica-hours)', () => {
   const cases: { name: string; entries: [string, number, number][]; want: Record<string, string[]> }[] = [
