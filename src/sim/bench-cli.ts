@@ -3,7 +3,9 @@
 // against every autoscaler and prints one row each. The project's command-line
 // convention (src/cli/command-line.ts): a bad flag exits 2 naming it, a file that cannot be read or
 // a malformed trace exits 1.
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CommandIo, type CommandSpec, type OptionValues, parseCommand, processIo, progressLine, RunFailure, readFlagFile, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
 import { AUTOSCALER_NAMES, type AutoscalerName } from './autoscaler.ts';
 import { type BenchOptions, DEFAULT_QUEUE_THRESHOLD_BATCHES, runBench } from './bench.ts';
@@ -227,11 +229,22 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
   return options;
 }
 
+/** The public load traces beside the repository (read by path, never copied in). */
+export const SHARED_TRACES_DIR = fileURLToPath(new URL('../../../shared/traces/', import.meta.url));
+
+/** A bare file name that is not in the working directory names one of the traces beside the repository. */
+function traceFilePath(path: string): string {
+  if (basename(path) !== path || existsSync(path)) return path;
+  const shared = join(SHARED_TRACES_DIR, path);
+  if (existsSync(shared)) return shared;
+  throw new RunFailure(`--trace ${path} cannot be read: ENOENT (looked in the working directory and in ${SHARED_TRACES_DIR})`);
+}
+
 /** Reads and parses a trace file, or an M4 series named `m4:ID`; a missing or malformed one is a RunFailure naming --trace. */
 export function readTrace(path: string): Trace {
   try {
     if (isM4TraceName(path)) return m4Trace(path);
-    return parseTraceCsv(readFlagFile('--trace', path), path);
+    return parseTraceCsv(readFlagFile('--trace', traceFilePath(path)), path);
   } catch (error) {
     if (error instanceof TraceFormatError) throw new RunFailure(error.message);
     throw error;

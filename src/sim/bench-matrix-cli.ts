@@ -5,19 +5,17 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
-import { benchOptionsFrom, parseBenchArgs, readTrace } from './bench-cli.ts';
+import { benchOptionsFrom, parseBenchArgs, readTrace, SHARED_TRACES_DIR } from './bench-cli.ts';
 import { formatGoalTally, formatMatrixSummary, formatMatrixTable, GOAL_AUTOSCALERS, goalsMet, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
 import { drawM4Traces } from './m4-trace.ts';
 import { type Trace, TraceFormatError } from './trace-csv.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 
-/** The shared traces, beside the repository (read by path, never copied in). */
-export const SHARED_TRACES_DIR = fileURLToPath(new URL('../../../shared/traces/', import.meta.url));
 /**
  * Days of each trace a cell replays. The full traces are 31, 215 and 1,376 days; 39 cells of every
  * autoscaler over all of them would take hours. Four weeks keep the weekly season (twice over, after

@@ -67,9 +67,18 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
   }
 });
 
+describe('bench CLI: a bare trace name', () => {
+  it('not in the working directory is read from the public traces beside the repository', async () => {
+    const got = await cli(['--trace', 'nasa-http-1995-07.csv', '--trace-days', '1', '--autoscalers', 'static-peak']);
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toContain('nasa-http-1995-07.csv');
+  });
+});
+
 describe('bench CLI: a file that cannot be used exits 1 naming it', () => {
   const cases: { name: string; input: string[]; want: RegExp }[] = [
     { name: 'missing trace file', input: ['--trace', join(dir, 'nope.csv')], want: /--trace .*nope\.csv cannot be read: ENOENT/ },
+    { name: 'a bare trace name found nowhere', input: ['--trace', 'nope.csv'], want: /--trace nope\.csv cannot be read: ENOENT \(looked in the working directory and in .*shared\/traces\/\)/ },
     { name: 'malformed trace file', input: ['--trace', badCsv], want: /bad\.csv: line 2 timestamp must be ISO-8601/ },
     { name: 'JSON output in a directory that does not exist', input: ['--days', '1', '--autoscalers', 'static-peak', '--json', join(dir, 'no-such-dir', 'out.json')], want: /--json .*out\.json cannot be written: ENOENT/ },
   ];
