@@ -120,7 +120,7 @@ export class ForecastRefresher {
     const point = holding(atMs);
     const now = holding(nowMs);
     if (point === undefined) {
-      const last = fit.result.points[fit.result.points.length - 1];
+      const last = points[points.length - 1];
       const coveredUntil = last?.timestampMs === undefined ? 'its history end' : iso(last.timestampMs + stepMs);
       const failed = entry.lastFailure ? `; the last refit failed: ${entry.lastFailure.message}` : '';
       return { kind: 'unavailable', reason: `the forecast fitted at ${iso(fit.fittedAtMs)} covers until ${coveredUntil}, not now + lead time${failed}` };

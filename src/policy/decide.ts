@@ -96,8 +96,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;
   const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
   const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
-  const loadPeaks = advanceLoadPeaks(isContinuous(ctx, previous) ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
-  const loadSamples = advanceLoadSamples(isContinuous(ctx, previous) ? previous.loadSamples : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const loadSamples = advanceLoadSamples(continuous ? previous.loadSamples : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
   const variation = loadVariation(loadSamples);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });

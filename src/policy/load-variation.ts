@@ -58,7 +58,7 @@ export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | und
     intervals.push(seconds);
     slopes.push((samples[i]!.spansPerSecond - samples[i - 1]!.spansPerSecond) / seconds);
   }
-  const trend = median([...slopes]);
+  const trend = median(slopes);
   const deviations = slopes.map((slope, i) => Math.abs((slope - trend) * intervals[i]!));
   // A difference of two noisy readings has √2 times the noise of one.
   const noise = (MAD_TO_SIGMA * median(deviations)) / Math.SQRT2;

@@ -84,9 +84,10 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
 }
 
 /**
- * Total accepted spans/s ÷ (capacity per replica × target utilization). A load rising clearly above its noise is sized at what it will be when a pod asked for now takes
- * traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it is now.
- * The total, so hot spots do not count twice.
+ * Total accepted spans/s ÷ (capacity per replica × target utilization); the total, so hot spots do
+ * not count twice. A load rising clearly above its noise is sized at what it will be when a pod asked
+ * for now takes traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it
+ * is now.
  */
 export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
