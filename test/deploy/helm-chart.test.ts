@@ -154,6 +154,12 @@ describe('helm template', () => {
     { name: 'a misspelt key, naming it (values.schema.json)', input: ['serviceMonitr.enabled=true'], want: /additional properties 'serviceMonitr' not allowed/ },
     { name: 'a wrongly typed value, naming its path', input: ['exampleScaledObject.scaleInStep=one'], want: /\/exampleScaledObject\/scaleInStep': got string, want integer/ },
     { name: 'no Prometheus server, which would start the embedded demo', input: ['prometheus.default=null'], want: /prometheus must define at least one server/ },
+    {
+      name: 'a Slack webhook with two replicas, each of which would send every alert',
+      input: ['alerts.slack.webhookUrlSecret.name=slack-webhook'],
+      want: /alerts\.slack\.webhookUrlSecret with replicas: 2 would send every Slack alert once per replica: .*prometheusRule\.enabled.*or set replicas: 1/,
+    },
+    { name: 'a Slack webhook with three replicas, sender left on', input: ['alerts.slack.webhookUrlSecret.name=slack-webhook', 'replicas=3', 'alerts.slack.sender=true'], want: /with replicas: 3 would send every Slack alert once per replica/ },
     { name: 'TLS for KEDA without its client certificate Secret', input: ['exampleScaledObject.enabled=true', 'grpc.tls.enabled=true', 'grpc.tls.secretName=tls'], want: /exampleScaledObject\.tlsClientSecret must name the Secret/ },
   ];
   for (const row of refusals) {
@@ -163,6 +169,13 @@ describe('helm template', () => {
       expect(run.stderr).toMatch(row.want);
     });
   }
+
+  it('sends Slack from one replica only: a webhook renders with replicas: 1, and with more only when the replicas do not send', () => {
+    const slackOf = (values: string[]) => serverConfigOf(renderChart(['--set', 'alerts.slack.webhookUrlSecret.name=slack-webhook', ...values.flatMap((value) => ['--set', value])])).alerts.slack;
+    expect(slackOf(['replicas=1'])).toMatchObject({ sender: true, webhookUrlFile: expect.any(String) });
+    expect(slackOf(['alerts.slack.sender=false'])).toMatchObject({ sender: false });
+    expect(findManifest(defaults, 'Deployment').spec.replicas).toBeGreaterThan(1);
+  });
 
   it('drops a server set to null and keeps the others', () => {
     const config = serverConfigOf(renderChart(['--set', 'prometheus.default=null', '--set', 'prometheus.mimir.url=http://mimir:8080']));

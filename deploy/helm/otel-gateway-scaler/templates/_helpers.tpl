@@ -116,6 +116,10 @@ server config names). One source, so the config's *File paths and the Deployment
 {{- $slack := omit .Values.alerts.slack "webhookUrlSecret" -}}
 {{- $alerts := dict "rules" .Values.alerts.rules -}}
 {{- if .Values.alerts.slack.webhookUrlSecret.name -}}
+{{- /* Every replica shares this config, so each one that sends would send every alert again. */ -}}
+{{- if and (gt (int .Values.replicas) 1) (ne .Values.alerts.slack.sender false) -}}
+{{- fail (printf "alerts.slack.webhookUrlSecret with replicas: %d would send every Slack alert once per replica: leave webhookUrlSecret empty and route the PrometheusRule (prometheusRule.enabled) through Alertmanager to Slack, or set replicas: 1 (docs/alerts.md, \"More than one replica\")" (int .Values.replicas)) -}}
+{{- end -}}
 {{- $_ := set $slack "webhookUrlFile" (printf "%s/slack-webhook/%s" $dir .Values.alerts.slack.webhookUrlSecret.key) -}}
 {{- $_ := set $alerts "slack" $slack -}}
 {{- end -}}
