@@ -25,6 +25,10 @@ export interface TierState {
   readonly replicas: number | undefined;
   readonly queueFill?: number;
   readonly sendFailedRatio?: number;
+  /** Gateways that report, when fewer than `replicas` (the rest are scrape targets that are down). */
+  readonly reporting?: number;
+  /** The scrape targets that are down. */
+  readonly unscraped?: readonly string[];
 }
 
 export type TierScript = (atMs: number) => TierState;
@@ -38,7 +42,7 @@ export function tierSnapshot(atMs: number, state: TierState): SignalSnapshot {
   const failedRatio = state.sendFailedRatio ?? 0;
   const signals: Record<SignalName, Reading> = {
     currentReplicas: state.replicas === undefined ? missing : ok(state.replicas),
-    reportingReplicas: state.replicas === undefined ? missing : ok(state.replicas),
+    reportingReplicas: state.replicas === undefined ? missing : ok(state.reporting ?? state.replicas),
     queueFillMax: ok(state.queueFill ?? 0.1),
     queueFillMean: ok((state.queueFill ?? 0.1) * 0.8),
     refusedSpansPerSecond: ok(0),
@@ -55,7 +59,7 @@ export function tierSnapshot(atMs: number, state: TierState): SignalSnapshot {
     load === undefined || gateways === 0
       ? { kind: 'missing', reason: 'no data for this step' }
       : { kind: 'ok', value: Object.fromEntries(Array.from({ length: gateways }, (_, index) => [`gw-${index}`, load / gateways])) };
-  return { observedAtMs: atMs, signals, acceptedSpansPerSecondByGateway: byGateway };
+  return { observedAtMs: atMs, signals, acceptedSpansPerSecondByGateway: byGateway, ...(state.unscraped ? { unscrapedGateways: state.unscraped } : {}) };
 }
 
 /**
