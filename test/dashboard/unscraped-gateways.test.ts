@@ -29,11 +29,11 @@ afterAll(async () => {
 
 describe('gateways expected but not reporting, on the dashboard', () => {
   it('the overview shows the hold at the expected count, the unscraped targets and the missing-data guard', async () => {
-    const { targets } = (await call(dashboard.url, '/api/targets')).json as { targets: { name: string; answeredReplicas: number; currentReplicas: number; summary: string; activeGuards: { name: string }[] }[] };
+    const { targets } = (await call(dashboard.url, '/api/targets')).json as { targets: { name: string; answeredReplicas: number; currentReplicas: number; status: string; summary: string; activeGuards: { name: string }[] }[] };
     const partial = targets.find((target) => target.name === 'gateway-partial')!;
     const whole = targets.find((target) => target.name === 'gateway-whole')!;
     expect(whole.answeredReplicas, 'control: with every gateway scraped the scaler steps in').toBeLessThan(6);
-    expect(partial).toMatchObject({ currentReplicas: 6, answeredReplicas: 6 });
+    expect(partial).toMatchObject({ currentReplicas: 6, answeredReplicas: 6, status: 'warning' });
     expect(partial.summary).toBe(`Holding at 6: 4 of 6 gateways unscraped (${UNSCRAPED.join(', ')}): holding at 6, never below the gateways expected.`);
     expect(partial.activeGuards.map((guard) => guard.name)).toContain('missingData');
   });
