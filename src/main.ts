@@ -161,6 +161,7 @@ async function main(): Promise<void> {
         history: signals.history,
         schedule: signals.refitSchedule,
         forgetAfterSeconds,
+        maxTargets: config.advisor.maxTargets,
         logger: logger.child({ component: 'forecast' }),
         nowMs: signals.nowMs,
       });
@@ -168,8 +169,9 @@ async function main(): Promise<void> {
   } catch (error) {
     configError(error);
   }
-  const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, logger: logger.child({ component: 'capacity' }) });
-  const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, logger: logger.child({ component: 'startup' }) });
+  const { maxTargets } = config.advisor;
+  const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
+  const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,

@@ -13,6 +13,7 @@ import type { ForecastInput } from '../policy/decide-input.ts';
 import { minRangeStepSeconds } from '../signals/prometheus-source.ts';
 import { type SignalHistory, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
+import { DEFAULT_MAX_TARGETS } from './learned-refresher.ts';
 
 /** Finest step of the refit's range query: finer steps cost Prometheus more and add only noise. */
 export const MIN_REFIT_STEP_SECONDS = 120;
@@ -41,6 +42,11 @@ export interface ForecastRefresherOptions {
   readonly schedule: string;
   /** Targets not asked for a forecast for this long are dropped (as the Advisor forgets them). */
   readonly forgetAfterSeconds: number;
+  /**
+   * At most this many targets keep a fit (server config `advisor.maxTargets`, as the Advisor keeps);
+   * beyond it the least recently asked is dropped, so a flood of distinct targets cannot grow memory.
+   */
+  readonly maxTargets?: number;
   readonly logger: AdvisorLogger;
   readonly nowMs?: () => number;
   /** Computes a fit; default forecast(). The benchmark passes one that reuses fits of identical histories. */
@@ -192,14 +198,27 @@ export class ForecastRefresher {
     const key = targetKey(target);
     const fitKey = fitKeyOf(settings);
     let entry = this.entries.get(key);
+    const isNew = entry === undefined || entry.fitKey !== fitKey;
     if (entry === undefined || entry.fitKey !== fitKey) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
-      this.entries.set(key, entry);
-      if (refitWhenNew) void this.refit(target, settings, nowMs).catch(() => undefined);
+    }
+    // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    const maxTargets = this.options.maxTargets ?? DEFAULT_MAX_TARGETS;
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= maxTargets) break;
+      this.entries.delete(oldest);
     }
     entry.settings = settings;
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
+    if (isNew && refitWhenNew) void this.refit(target, settings, nowMs).catch(() => undefined);
     return entry;
+  }
+
+  /** Targets tracked now (at most `maxTargets`). */
+  get size(): number {
+    return this.entries.size;
   }
 
   private forgetStale(nowMs: number): void {

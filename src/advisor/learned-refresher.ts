@@ -3,9 +3,13 @@
 // once and starts a re-read in the background when one is due; before the first read ends the decision
 // uses the trigger's figure and says so. State lives in Prometheus: a restarted scaler learns the same
 // figure on its first read, and memory holds only this cache.
+import { serverConfigSchema } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
+
+/** The server config's default `advisor.maxTargets`, for refreshers built without one. */
+export const DEFAULT_MAX_TARGETS = serverConfigSchema.parse({}).advisor.maxTargets;
 
 /** Capacity and startup change with a config, image or node pool, not within minutes: one re-read per this many seconds bounds Prometheus' cost. */
 export const LEARNED_REFRESH_SECONDS = 300;
@@ -24,6 +28,11 @@ export interface LearnedFigure<T> {
 export interface LearnedRefresherOptions {
   /** Targets not asked for for this long are dropped (as the Advisor forgets them). */
   readonly forgetAfterSeconds: number;
+  /**
+   * At most this many targets are kept (server config `advisor.maxTargets`, as the Advisor keeps);
+   * beyond it the least recently asked is dropped, so a flood of distinct targets cannot grow memory.
+   */
+  readonly maxTargets?: number;
   readonly logger?: AdvisorLogger;
 }
 
@@ -67,10 +76,22 @@ export class LearnedRefresher<T> {
     let entry = this.entries.get(key);
     if (entry === undefined || entry.readKey !== readKey) {
       entry = { readKey, figure: undefined, readAtMs: Number.NEGATIVE_INFINITY, lastAskedMs: nowMs, reading: undefined };
-      this.entries.set(key, entry);
+    }
+    // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    const maxTargets = this.options.maxTargets ?? DEFAULT_MAX_TARGETS;
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= maxTargets) break;
+      this.entries.delete(oldest);
     }
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
     return entry;
+  }
+
+  /** Targets tracked now (at most `maxTargets`). */
+  get size(): number {
+    return this.entries.size;
   }
 
   private read(ref: TargetRef, settings: TargetSettings, entry: Entry<T>, nowMs: number): Promise<T> {
