@@ -199,7 +199,7 @@ export class ForecastRefresher {
     const fitKey = fitKeyOf(settings);
     let entry = this.entries.get(key);
     const isNew = entry === undefined || entry.fitKey !== fitKey;
-    if (entry === undefined || entry.fitKey !== fitKey) {
+    if (entry === undefined || isNew) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
     }
     // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
