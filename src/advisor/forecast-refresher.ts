@@ -92,6 +92,8 @@ export class ForecastRefresher {
   private readonly entries = new Map<string, Entry>();
   private task: ScheduledTask | undefined;
   private running: Promise<RefitRun> | undefined;
+  /** First refits of new targets in progress (at most REFIT_CONCURRENCY). */
+  private firstRefits = 0;
 
   constructor(options: ForecastRefresherOptions) {
     if (!cron.validate(options.schedule)) {
@@ -114,6 +116,7 @@ export class ForecastRefresher {
     const entry = this.track(target, settings, nowMs);
     if (entry.fit === undefined) {
       if (entry.lastFailure) return { kind: 'unavailable', reason: `forecast refit failed: ${entry.lastFailure.message}` };
+      if (entry.refitting === undefined) return { kind: 'unavailable', reason: `the first forecast refit for this target waits for one of the ${REFIT_CONCURRENCY} running for other targets` };
       return { kind: 'unavailable', reason: 'the first forecast refit for this target is still running' };
     }
     const { fit } = entry;
@@ -198,8 +201,7 @@ export class ForecastRefresher {
     const key = targetKey(target);
     const fitKey = fitKeyOf(settings);
     let entry = this.entries.get(key);
-    const isNew = entry === undefined || entry.fitKey !== fitKey;
-    if (entry === undefined || isNew) {
+    if (entry === undefined || entry.fitKey !== fitKey) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
     }
     // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
@@ -212,7 +214,18 @@ export class ForecastRefresher {
     }
     entry.settings = settings;
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
-    if (isNew && refitWhenNew) void this.refit(target, settings, nowMs).catch(() => undefined);
+    // A target's first refit starts when it is asked for and fewer than REFIT_CONCURRENCY first refits
+    // run; otherwise at its next ask. Each holds forecastHistory of samples and a fit in progress, so
+    // many new targets at once (a restart, a flood of ScaledObjects) never hold more than that many.
+    const firstRefitDue = entry.fit === undefined && entry.lastFailure === undefined && entry.refitting === undefined;
+    if (refitWhenNew && firstRefitDue && this.firstRefits < REFIT_CONCURRENCY) {
+      this.firstRefits++;
+      void this.refit(target, settings, nowMs)
+        .catch(() => undefined)
+        .finally(() => {
+          this.firstRefits--;
+        });
+    }
     return entry;
   }
 

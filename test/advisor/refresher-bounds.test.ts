@@ -1,13 +1,13 @@
 // The learned-figure and forecast refreshers keep one entry per target, like the Advisor, and like it
 // keep at most maxTargets: a flood of distinct ScaledObjects (anyone who reaches the gRPC port can
 // send them) drops the least recently asked instead of growing memory for an hour. What is dropped
-// is read again when asked for; what was asked for recently stays and is not re-read.
+// is read again when asked for; what was asked for recently stays and is not re-read. First forecast
+// refits of new targets, each holding forecastHistory of samples, run at most REFIT_CONCURRENCY at once.
 import { describe, expect, it } from 'vitest';
-import { ForecastRefresher } from '../../src/advisor/forecast-refresher.ts';
+import { ForecastRefresher, REFIT_CONCURRENCY } from '../../src/advisor/forecast-refresher.ts';
 import { LearnedRefresher } from '../../src/advisor/learned-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import type { RangeSample, SignalHistory, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
-import { targetKey } from '../../src/signals/signal-snapshot.ts';
 
 const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' });
 const NOW_MS = Date.parse('2026-03-02T08:00:00Z');
@@ -47,31 +47,66 @@ describe('LearnedRefresher keeps at most maxTargets', () => {
   });
 });
 
-class CountingHistory implements SignalHistory {
+/** Accepted-spans history that answers only when the test releases it, counting reads in flight. */
+class HeldHistory implements SignalHistory {
   readonly reads: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  private releases: (() => void)[] = [];
   async readRange(): Promise<readonly SignalSnapshot[]> {
     return [];
   }
   async readAcceptedSpansHistory(target: TargetRef): Promise<readonly RangeSample[]> {
-    this.reads.push(targetKey(target));
+    this.reads.push(target.name);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise<void>((resolve) => this.releases.push(resolve));
+    this.inFlight--;
     return [];
+  }
+  /** Lets every read in flight answer, and waits until their refits have ended. */
+  async release(): Promise<void> {
+    const releases = this.releases;
+    this.releases = [];
+    for (const release of releases) release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-describe('ForecastRefresher keeps at most maxTargets', () => {
+describe('ForecastRefresher keeps at most maxTargets, and at most REFIT_CONCURRENCY first refits at once', () => {
   it('drops the least recently asked beyond the bound and refits it when asked again', async () => {
-    const history = new CountingHistory();
+    const history = new HeldHistory();
     const refresher = new ForecastRefresher({ history, schedule: '0 * * * *', forgetAfterSeconds: 3600, maxTargets: 3, logger: silent });
-    for (const name of ['a', 'b', 'c']) refresher.forecastFor(ref(name), settings, NOW_MS);
-    refresher.forecastFor(ref('a'), settings, NOW_MS + 1000);
-    refresher.forecastFor(ref('d'), settings, NOW_MS + 2000);
+    const ask = async (name: string, atMs: number) => {
+      const answer = refresher.forecastFor(ref(name), settings, atMs);
+      await history.release();
+      return answer;
+    };
+    for (const name of ['a', 'b', 'c']) await ask(name, NOW_MS);
+    await ask('a', NOW_MS + 1000); // a is now the most recent; b the least
+    await ask('d', NOW_MS + 2000);
     expect(refresher.size).toBe(3);
-    refresher.forecastFor(ref('a'), settings, NOW_MS + 3000);
-    refresher.forecastFor(ref('b'), settings, NOW_MS + 3000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(history.reads.map((key) => key.split('/').at(-1))).toEqual(['a', 'b', 'c', 'd', 'b']);
+    await ask('a', NOW_MS + 3000);
+    await ask('b', NOW_MS + 3000);
+    expect(history.reads).toEqual(['a', 'b', 'c', 'd', 'b']);
     for (let index = 0; index < 2000; index++) refresher.forecastFor(ref(`flood-${index}`), settings, NOW_MS + 10_000);
     expect(refresher.size).toBe(3);
+    await history.release();
+    await refresher.stop();
+  });
+
+  it('starts at most REFIT_CONCURRENCY first refits at once; a target asked while they run starts at its next ask', async () => {
+    const history = new HeldHistory();
+    const refresher = new ForecastRefresher({ history, schedule: '0 * * * *', forgetAfterSeconds: 3600, maxTargets: 100, logger: silent });
+    const answers = Array.from({ length: 50 }, (_, index) => refresher.forecastFor(ref(`new-${index}`), settings, NOW_MS));
+    expect(history.maxInFlight).toBe(REFIT_CONCURRENCY);
+    expect(history.reads).toEqual(['new-0', 'new-1']);
+    expect(answers[0]).toEqual({ kind: 'unavailable', reason: 'the first forecast refit for this target is still running' });
+    expect(answers[2]).toEqual({ kind: 'unavailable', reason: `the first forecast refit for this target waits for one of the ${REFIT_CONCURRENCY} running for other targets` });
+    await history.release();
+    refresher.forecastFor(ref('new-2'), settings, NOW_MS + 30_000);
+    expect(history.reads).toEqual(['new-0', 'new-1', 'new-2']);
+    await history.release();
     await refresher.stop();
   });
 });
