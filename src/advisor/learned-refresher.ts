@@ -11,6 +11,13 @@ import type { AdvisorLogger } from './advisor-logger.ts';
 /** The server config's default `advisor.maxTargets`, for refreshers built without one. */
 export const DEFAULT_MAX_TARGETS = serverConfigSchema.parse({}).advisor.maxTargets;
 
+/**
+ * Background reads at once per refresher: each holds its range of samples until the figure is
+ * estimated, so many targets due together (a restart, a flood of ScaledObjects) never hold more than
+ * this many, nor ask Prometheus for more at once. A due target that finds them all busy reads at its next ask.
+ */
+export const LEARNED_READ_CONCURRENCY = 4;
+
 /** Capacity and startup change with a config, image or node pool, not within minutes: one re-read per this many seconds bounds Prometheus' cost. */
 export const LEARNED_REFRESH_SECONDS = 300;
 
@@ -50,6 +57,8 @@ function messageOf(error: unknown): string {
 
 export class LearnedRefresher<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** Reads started by latestFor still running (at most LEARNED_READ_CONCURRENCY). */
+  private backgroundReads = 0;
 
   constructor(
     private readonly figure: LearnedFigure<T>,
@@ -59,7 +68,13 @@ export class LearnedRefresher<T> {
   /** The latest figure for the target, or undefined before its first read ends; starts a due re-read without waiting for it. */
   latestFor(ref: TargetRef, settings: TargetSettings, nowMs: number): T | undefined {
     const entry = this.entryFor(ref, settings, nowMs);
-    if (entry.reading === undefined && nowMs - entry.readAtMs >= LEARNED_REFRESH_SECONDS * 1000) void this.read(ref, settings, entry, nowMs);
+    const due = entry.reading === undefined && nowMs - entry.readAtMs >= LEARNED_REFRESH_SECONDS * 1000;
+    if (due && this.backgroundReads < LEARNED_READ_CONCURRENCY) {
+      this.backgroundReads++;
+      void this.read(ref, settings, entry, nowMs).finally(() => {
+        this.backgroundReads--;
+      });
+    }
     return entry.figure;
   }
 

@@ -2,10 +2,11 @@
 // keep at most maxTargets: a flood of distinct ScaledObjects (anyone who reaches the gRPC port can
 // send them) drops the least recently asked instead of growing memory for an hour. What is dropped
 // is read again when asked for; what was asked for recently stays and is not re-read. First forecast
-// refits of new targets, each holding forecastHistory of samples, run at most REFIT_CONCURRENCY at once.
+// refits of new targets, each holding forecastHistory of samples, run at most REFIT_CONCURRENCY at once,
+// and background reads of learned figures at most LEARNED_READ_CONCURRENCY.
 import { describe, expect, it } from 'vitest';
 import { ForecastRefresher, REFIT_CONCURRENCY } from '../../src/advisor/forecast-refresher.ts';
-import { LearnedRefresher } from '../../src/advisor/learned-refresher.ts';
+import { LEARNED_READ_CONCURRENCY, LearnedRefresher } from '../../src/advisor/learned-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import type { RangeSample, SignalHistory, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
 
@@ -44,6 +45,43 @@ describe('LearnedRefresher keeps at most maxTargets', () => {
   it('stays at the bound under a flood of distinct targets', async () => {
     for (let index = 0; index < 2000; index++) refresher.latestFor(ref(`flood-${index}`), settings, NOW_MS + 10_000);
     expect(refresher.size).toBe(3);
+  });
+});
+
+describe('LearnedRefresher reads at most LEARNED_READ_CONCURRENCY targets at once in the background', () => {
+  it('starts that many reads for many due targets; one that found them busy reads at its next ask', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const started: string[] = [];
+    let releases: (() => void)[] = [];
+    const release = async () => {
+      for (const resolve of releases.splice(0)) resolve();
+      await new Promise((resolveWait) => setTimeout(resolveWait, 10));
+    };
+    const refresher = new LearnedRefresher<number>(
+      {
+        name: 'held figure',
+        read: async (target) => {
+          started.push(target.name);
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          inFlight--;
+          return 1;
+        },
+        readKey: (targetSettings) => targetSettings.gatewaySelector,
+        afterFailure: () => 0,
+      },
+      { forgetAfterSeconds: 3600, maxTargets: 100 },
+    );
+    for (let index = 0; index < 50; index++) refresher.latestFor(ref(`due-${index}`), settings, NOW_MS);
+    expect(maxInFlight).toBe(LEARNED_READ_CONCURRENCY);
+    expect(started).toHaveLength(LEARNED_READ_CONCURRENCY);
+    await release();
+    expect(refresher.latestFor(ref('due-0'), settings, NOW_MS + 1000), 'a read that ran has its figure').toBe(1);
+    expect(refresher.latestFor(ref(`due-${LEARNED_READ_CONCURRENCY}`), settings, NOW_MS + 1000)).toBeUndefined();
+    expect(started.at(-1)).toBe(`due-${LEARNED_READ_CONCURRENCY}`);
+    releases = [];
   });
 });
 
