@@ -95,7 +95,7 @@ function readConfig(): ServerConfig {
 
 function prometheusWiring(config: ServerConfig, selfMetrics: SelfMetrics): SignalWiring {
   const sources = new Map(
-    Object.entries(config.prometheus).map(([serverName, server]) => [serverName, new PrometheusSignalSource({ serverName, server, observer: selfMetrics.prometheusQueries })]),
+    Object.entries(config.prometheus).map(([serverName, server]) => [serverName, new PrometheusSignalSource({ serverName, server, observer: selfMetrics.prometheusQueries, maxCachedSnapshots: config.advisor.maxTargets })]),
   );
   const readiness = [...sources.values()].map(
     (source): ReadinessCheck => ({

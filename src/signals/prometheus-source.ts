@@ -43,7 +43,15 @@ export interface PrometheusSourceOptions {
   readonly nowMs?: () => number;
   readonly observer?: PrometheusQueryObserver;
   readonly rangeQueryTimeoutMs?: number;
+  /**
+   * Snapshots cached at most (server config `advisor.maxTargets`; default 1,000): beyond it the oldest
+   * goes first, so distinct targets or selectors read within `cacheTtlMs` cannot grow the cache.
+   */
+  readonly maxCachedSnapshots?: number;
 }
+
+/** The server config's default `advisor.maxTargets`: one cached snapshot per target it keeps. */
+const DEFAULT_MAX_CACHED_SNAPSHOTS = 1000;
 
 type QueryOutcome = { readonly kind: 'ok'; readonly result: QueryResult } | { readonly kind: 'failed'; readonly message: string; readonly reason: QueryErrorReason };
 
@@ -118,6 +126,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
   private readonly nowMs: () => number;
   private readonly observer: PrometheusQueryObserver | undefined;
   private readonly rangeQueryTimeoutMs: number;
+  private readonly maxCachedSnapshots: number;
   private readonly instantDriver: PrometheusDriver;
   private readonly rangeDriver: PrometheusDriver;
   private readonly cache = new Map<string, CacheEntry>();
@@ -132,6 +141,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     this.nowMs = options.nowMs ?? Date.now;
     this.observer = options.observer;
     this.rangeQueryTimeoutMs = options.rangeQueryTimeoutMs ?? DEFAULT_RANGE_QUERY_TIMEOUT_MS;
+    this.maxCachedSnapshots = options.maxCachedSnapshots ?? DEFAULT_MAX_CACHED_SNAPSHOTS;
     this.instantDriver = this.createDriver(options.server.queryTimeoutMs);
     this.rangeDriver = this.createDriver(this.rangeQueryTimeoutMs);
   }
@@ -170,7 +180,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     const flight = (async () => {
       try {
         const snapshot = await this.fetchSnapshot(target, settings);
-        if (this.server.cacheTtlMs > 0) this.cache.set(key, { snapshot, expiresAtMs: this.nowMs() + this.server.cacheTtlMs });
+        if (this.server.cacheTtlMs > 0) this.cacheSnapshot(key, snapshot);
         this.notifyRead('fetched');
         return snapshot;
       } catch (error) {
@@ -439,6 +449,16 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
   private redact(message: string): string {
     if (this.authorization === undefined) return message;
     return [this.authorization.header.split(' ')[1]!, this.authorization.secret].reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+  }
+
+  /** Insertion order is age: a key set again goes last, and the oldest beyond the bound goes first. */
+  private cacheSnapshot(key: string, snapshot: SignalSnapshot): void {
+    this.cache.delete(key);
+    this.cache.set(key, { snapshot, expiresAtMs: this.nowMs() + this.server.cacheTtlMs });
+    for (const oldest of this.cache.keys()) {
+      if (this.cache.size <= this.maxCachedSnapshots) break;
+      this.cache.delete(oldest);
+    }
   }
 
   private sweepCache(nowMs: number): void {

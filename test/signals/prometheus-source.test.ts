@@ -78,6 +78,21 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
       });
     }
 
+    it('keeps at most maxCachedSnapshots, the oldest dropped first', async () => {
+      const source = new PrometheusSignalSource({ serverName: 'default', server: { url: standIn!.url, queryTimeoutMs: 2000, cacheTtlMs: 10_000 }, nowMs: () => clockMs, maxCachedSnapshots: 3 });
+      const readOf = (name: string) => source.read({ ...TARGET, name }, SETTINGS);
+      for (const name of ['a', 'b', 'c', 'd']) await readOf(name);
+      expect(standIn!.requests.length).toBe(4 * QUERIES_PER_READ);
+      await readOf('d');
+      await readOf('b');
+      expect(standIn!.requests.length, 'b, c and d are still cached').toBe(4 * QUERIES_PER_READ);
+      await readOf('a');
+      expect(standIn!.requests.length, 'a was dropped when d came').toBe(5 * QUERIES_PER_READ);
+      for (let index = 0; index < 20; index++) await readOf(`flood-${index}`);
+      await readOf('a');
+      expect(standIn!.requests.length, 'a was dropped again by the flood').toBe(26 * QUERIES_PER_READ);
+    });
+
     it('concurrent reads of one target share one flight and one result', async () => {
       reply = () => ({ body: vectorBody([{ value: 3 }]), delayMs: 150 });
       const source = sourceFor();
