@@ -8,12 +8,22 @@ import { describe, expect, it } from 'vitest';
 import { ALERT_RULES } from '../../src/alerts/rules/rule-catalogue.ts';
 import { refitStepSeconds } from '../../src/advisor/forecast-refresher.ts';
 import { MAIN_COMMAND } from '../../src/cli/args.ts';
+import type { CommandSpec } from '../../src/cli/command-line.ts';
+import { BENCH_COMMAND } from '../../src/sim/bench-cli.ts';
+import { MATRIX_COMMAND } from '../../src/sim/bench-matrix-cli.ts';
+import { SPEED_COMMAND } from '../../src/sim/bench-speed.ts';
+import { BACKTEST_COMMAND } from '../../forecasting/backtest-cli.ts';
+import { BENCH_GRPC_COMMAND } from '../bench/bench-grpc.ts';
+import { BENCH_MEMORY_COMMAND } from '../bench/bench-memory.ts';
+import { CALIBRATE_COMMAND } from '../collector/calibrate.ts';
+import { RULES_COMMAND } from '../../scripts/generate-rules.ts';
+import { BUILD_COMMAND } from '../../scripts/build.ts';
 import { formatDuration } from '../../src/config/duration.ts';
 import { parseServerConfig } from '../../src/config/server-config.ts';
 import { createSelfMetrics } from '../../src/dashboard/self-metrics.ts';
 import { ERROR_CATALOGUE } from '../../src/errors.ts';
 import { buildSignalQueries, type CatalogueInput } from '../../src/signals/promql-catalogue.ts';
-import { docSection } from '../support/docs.ts';
+import { docFile, docSection } from '../support/docs.ts';
 
 /** The rows of the first Markdown table in a text, as trimmed cells (header and rule lines dropped). */
 function tableRows(text: string): string[][] {
@@ -149,4 +159,24 @@ describe('docs/forecasting.md', () => {
     expect(examples.map((match) => match[1])).toEqual(['14', '28', '90']);
     for (const [, days, step] of examples) expect(refitStepSeconds(Number(days) * 86_400), `${days} d`).toBe(Number(step));
   });
+});
+
+describe('every option of every command-line tool is described in the document its npm script links to', () => {
+  const TOOL_DOCS: readonly { readonly spec: CommandSpec; readonly doc: string }[] = [
+    { spec: BENCH_COMMAND, doc: 'docs/benchmark.md' },
+    { spec: MATRIX_COMMAND, doc: 'docs/benchmark.md' },
+    { spec: SPEED_COMMAND, doc: 'docs/benchmark.md' },
+    { spec: BACKTEST_COMMAND, doc: 'forecasting/README.md' },
+    { spec: BENCH_GRPC_COMMAND, doc: 'docs/running.md' },
+    { spec: BENCH_MEMORY_COMMAND, doc: 'docs/running.md' },
+    { spec: CALIBRATE_COMMAND, doc: 'docs/collector-tier.md' },
+    { spec: RULES_COMMAND, doc: 'docs/alerts.md' },
+    { spec: BUILD_COMMAND, doc: 'docs/install.md' },
+  ];
+  for (const { spec, doc } of TOOL_DOCS) {
+    it(`${spec.name}: ${doc}`, () => {
+      const text = docFile(doc);
+      expect(Object.keys(spec.options).filter((flag) => !new RegExp(`--${flag}\\b`).test(text))).toEqual([]);
+    });
+  }
 });
