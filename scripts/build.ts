@@ -9,8 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type CommandSpec, processIo, RunFailure, runCommand } from '../src/cli/command-line.ts';
 import { bundlePage } from '../src/dashboard/page-bundle.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -23,12 +23,32 @@ const ENTRY_POINT = `#!/usr/bin/env node
 import './src/main.js';
 `;
 
+export const BUILD_COMMAND: CommandSpec = {
+  name: 'build',
+  usage: ['npm run build -- [--out-dir DIR]'],
+  summary: 'Compiles the scaler to JavaScript with the dashboard page bundled, so `node DIR/main.js` runs with\nproduction dependencies only.',
+  options: {
+    'out-dir': { value: 'DIR', description: 'where to build; emptied first (default dist/)' },
+  },
+  footer: 'Exit codes: 0 built; 1 the compiler or the page bundle failed (their messages above); 2 bad command line.',
+};
+
 async function buildInto(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
-  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
+  try {
+    execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], { stdio: 'inherit' });
+  } catch {
+    throw new RunFailure('tsc failed to compile the sources; its messages are above');
+  }
   const pageDir = join(outDir, 'src/dashboard/page');
   mkdirSync(pageDir, { recursive: true });
-  for (const [name, body] of await bundlePage()) writeFileSync(join(pageDir, name), body);
+  let page: Awaited<ReturnType<typeof bundlePage>>;
+  try {
+    page = await bundlePage();
+  } catch (error) {
+    throw new RunFailure(`the dashboard page did not bundle: ${(error as Error).message}`);
+  }
+  for (const [name, body] of page) writeFileSync(join(pageDir, name), body);
   for (const file of RUNTIME_FILES) cpSync(join(ROOT, file), join(outDir, file));
   writeFileSync(join(outDir, 'main.js'), ENTRY_POINT);
   chmodSync(join(outDir, 'main.js'), 0o755);
@@ -38,5 +58,9 @@ async function buildInto(outDir: string): Promise<void> {
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify({ name, version, type: 'module' }, null, 2)}\n`);
 }
 
-const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } }, strict: true });
-await buildInto(resolve(values['out-dir'] ?? join(ROOT, 'dist')));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await runCommand(BUILD_COMMAND, process.argv.slice(2), processIo(), async (values) => {
+    await buildInto(resolve(typeof values['out-dir'] === 'string' ? values['out-dir'] : join(ROOT, 'dist')));
+    return 0;
+  });
+}

@@ -8,7 +8,7 @@ export type CommandLine = { readonly kind: 'help' } | { readonly kind: 'version'
 
 export const MAIN_COMMAND: CommandSpec = {
   name: 'otel-gateway-scaler',
-  usage: ['npm start -- [options]'],
+  usage: ['npm start -- [options]', 'node dist/main.js [options]   (the built entry point, which the image runs)'],
   summary: 'KEDA external scaler and autoscaling advisor for OpenTelemetry Collector gateway tiers.\nEach option has an environment variable; the flag wins when both are set.',
   options: {
     config: { value: 'FILE', description: 'server config YAML (env CONFIG_FILE); see docs/configuration.md' },

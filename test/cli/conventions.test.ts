@@ -1,6 +1,7 @@
 // Every command-line tool of the project, run as its npm script runs it (node with tsx), follows one
 // convention: --help describes every option, --version prints the package's version, a bad flag
-// names itself and exits 2, a file that cannot be read exits 1.
+// names itself and exits 2, a file that cannot be read (or written) exits 1. Every npm script that
+// runs a program of the project is one of them.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,9 +12,14 @@ import { MATRIX_COMMAND } from '../../src/sim/bench-matrix-cli.ts';
 import { SPEED_COMMAND } from '../../src/sim/bench-speed.ts';
 import { BACKTEST_COMMAND } from '../../forecasting/backtest-cli.ts';
 import { BENCH_GRPC_COMMAND } from '../bench/bench-grpc.ts';
+import { BENCH_MEMORY_COMMAND } from '../bench/bench-memory.ts';
+import { CALIBRATE_COMMAND } from '../collector/calibrate.ts';
+import { BUILD_COMMAND } from '../../scripts/build.ts';
+import { RULES_COMMAND } from '../../scripts/generate-rules.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; scripts: Record<string, string> };
+const VERSION = PACKAGE.version;
 const MISSING = '/nonexistent/otel-gateway-scaler-input';
 
 function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -31,7 +37,19 @@ const TOOLS: { script: string; spec: CommandSpec; missingFile?: string[] }[] = [
   { script: 'src/sim/bench-speed.ts', spec: SPEED_COMMAND, missingFile: ['--trace', MISSING] },
   { script: 'forecasting/backtest-cli.ts', spec: BACKTEST_COMMAND, missingFile: ['--trace', MISSING] },
   { script: 'test/bench/bench-grpc.ts', spec: BENCH_GRPC_COMMAND },
+  { script: 'test/bench/bench-memory.ts', spec: BENCH_MEMORY_COMMAND },
+  { script: 'scripts/build.ts', spec: BUILD_COMMAND },
+  { script: 'scripts/generate-rules.ts', spec: RULES_COMMAND, missingFile: ['--out', MISSING] },
+  { script: 'test/collector/calibrate.ts', spec: CALIBRATE_COMMAND, missingFile: ['--out', MISSING] },
 ];
+
+describe('the npm scripts', () => {
+  it('run only programs held to the convention below', () => {
+    const programs = Object.values(PACKAGE.scripts).flatMap((command) => [...command.matchAll(/\btsx ([\w./-]+\.ts)\b/g)].map((match) => match[1]!));
+    expect(programs.length).toBeGreaterThanOrEqual(TOOLS.length - 1);
+    expect(programs.filter((program) => !TOOLS.some((tool) => tool.script === program))).toEqual([]);
+  });
+});
 
 describe('command-line conventions', () => {
   for (const tool of TOOLS) {

@@ -5,10 +5,12 @@
 //   - CPU: spans accepted per CPU-second of the gateway process at several offered rates;
 //   - decision tick: mean tick latency against traces held (decision_wait 30 s, as shipped);
 //   - memory: heap and RSS growth per held trace.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, release as kernelRelease, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, writeFlagFile } from '../../src/cli/command-line.ts';
 import { freePort } from '../support/free-port.ts';
 import { startBackendSink } from './support/backend-sink.ts';
 import { type CollectorProcess, collectorBinary, collectorRelease, startCollectorProcess } from './support/collector-process.ts';
@@ -22,6 +24,20 @@ const STARTS = 5;
 const TRACE_RATES = [100, 300, 600];
 const WARMUP_SECONDS = 35;
 const MEASURE_SECONDS = 20;
+
+export const CALIBRATE_COMMAND: CommandSpec = {
+  name: 'collector:calibrate',
+  usage: ['npm run collector:calibrate -- [--out FILE]'],
+  summary:
+    'Measures one gateway of the built collector with the shipped config on this machine: start-up, spans\n' +
+    `per CPU-second, decision tick cost and memory per held trace, at ${TRACE_RATES.join(', ')} traces/s (about ${Math.ceil(
+      (TRACE_RATES.length * (WARMUP_SECONDS + MEASURE_SECONDS + 35)) / 60,
+    )} minutes).`,
+  options: {
+    out: { value: 'FILE', description: 'where to write the calibration JSON (default test/collector/calibration.json,\nwhich the simulator defaults and docs/collector-tier.md cite)' },
+  },
+  footer: 'Each step is printed as a JSON line; progress shows on a terminal.\nExit codes: 0 written; 1 the collector or the output file failed; 2 bad command line.',
+};
 
 type Config = Record<string, Record<string, unknown>>;
 
@@ -63,24 +79,36 @@ async function startGateway(binary: string, backend: string): Promise<{ process:
   return { process, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, otlp: `127.0.0.1:${ports.otlp}` };
 }
 
-async function main(): Promise<void> {
+async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
+  const output = typeof values.out === 'string' ? resolve(values.out) : OUTPUT;
+  // Refused now rather than after minutes of measuring.
+  if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) throw new RunFailure(`--out ${output}: the directory ${dirname(output)} does not exist`);
+  const progress = progressLine(io);
+  const say = (line: string) => {
+    progress.done();
+    io.out(`${line}\n`);
+  };
+  progress.update('building or finding the collector binary');
   const binary = collectorBinary();
   const sink = await startBackendSink();
   try {
     const startupMs: number[] = [];
     for (let index = 0; index < STARTS; index++) {
+      progress.update(`start-up ${index + 1}/${STARTS}`);
       const gateway = await startGateway(binary, sink.endpoint);
       startupMs.push(gateway.process.readyAtMs - gateway.process.startedAtMs);
       await gateway.process.stop();
     }
-    console.log(`start → ready: ${startupMs.join(', ')} ms`);
+    say(`start → ready: ${startupMs.join(', ')} ms`);
 
     const gateway = await startGateway(binary, sink.endpoint);
     const idle = await (await fetch(gateway.metricsUrl)).text();
     const baseline = { heapBytes: metricSum(idle, 'otelcol_process_runtime_heap_alloc_bytes'), rssBytes: gateway.process.rssBytes() };
     const steps = [];
     try {
-      for (const tracesPerSecond of TRACE_RATES) {
+      for (const [stepIndex, tracesPerSecond] of TRACE_RATES.entries()) {
+        const stepName = `step ${stepIndex + 1}/${TRACE_RATES.length}, ${tracesPerSecond} traces/s`;
+        progress.update(`${stepName}: warming up for ${WARMUP_SECONDS} s`);
         const load = startLoadGenerator([gateway.otlp], { tracesPerSecond, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
         await sleep(WARMUP_SECONDS * 1000);
         const before = { text: await (await fetch(gateway.metricsUrl)).text(), cpu: gateway.process.cpuSeconds(), at: Date.now() };
@@ -88,6 +116,7 @@ async function main(): Promise<void> {
         const heapSamples: number[] = [];
         const rssSamples: number[] = [];
         for (let second = 0; second < MEASURE_SECONDS; second++) {
+          progress.update(`${stepName}: measuring, ${MEASURE_SECONDS - second} s left`);
           await sleep(1000);
           const text = await (await fetch(gateway.metricsUrl)).text();
           heldSamples.push(metricSum(text, 'otelcol_processor_tail_sampling_sampling_traces_on_memory'));
@@ -112,9 +141,10 @@ async function main(): Promise<void> {
           heapBytes: round(median(heapSamples)),
           rssBytes: round(median(rssSamples)),
         };
-        console.log(JSON.stringify(step));
+        say(JSON.stringify(step));
         steps.push(step);
         // Let the held traces drain before the next step.
+        progress.update(`${stepName}: letting the held traces drain`);
         await sleep(35_000);
       }
     } finally {
@@ -159,11 +189,24 @@ async function main(): Promise<void> {
         rssBytesPerHeldSpan: round(slope(held, steps.map((step) => step.rssBytes)) / SPANS_PER_TRACE),
       },
     };
-    writeFileSync(OUTPUT, `${JSON.stringify(calibration, null, 2)}\n`);
-    console.log(`wrote ${OUTPUT}`);
+    writeFlagFile('--out', output, `${JSON.stringify(calibration, null, 2)}\n`);
+    say(`wrote ${output}`);
+    return 0;
   } finally {
+    progress.done();
     await sink.stop();
   }
 }
 
-await main();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const io = processIo();
+  process.exitCode = await runCommand(CALIBRATE_COMMAND, process.argv.slice(2), io, async (values) => {
+    try {
+      return await calibrate(values, io);
+    } catch (error) {
+      if (error instanceof RunFailure) throw error;
+      io.err(`collector:calibrate failed: ${(error as Error).stack ?? String(error)}\n`);
+      return 1;
+    }
+  });
+}

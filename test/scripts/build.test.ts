@@ -57,6 +57,18 @@ describe('npm run build', () => {
     expect(packageJson.scripts.start).toMatch(/npm run -s build && node dist\/main\.js$/);
   });
 
+  it("is the size docs/install.md and the README give for dist/ and the image's layers (du -sb, within 20 %)", () => {
+    const builtMb = Number(execFileSync('du', ['-sb', dist], { encoding: 'utf8' }).split('\t')[0]) / 1e6;
+    const install = readFileSync(join(PROJECT_ROOT, 'docs/install.md'), 'utf8');
+    const documented = /production `node_modules`\s+([\d.]+) MB and `dist\/` ([\d.]+) MB/.exec(install);
+    expect(documented, 'docs/install.md states the node_modules and dist/ sizes').not.toBeNull();
+    expect(Math.abs(Number(documented![2]) - builtMb) / builtMb).toBeLessThanOrEqual(0.2);
+    const total = Number(documented![1]) + Number(documented![2]);
+    expect(install).toContain(`**${total.toFixed(1)} MB**`);
+    const base = readDockerfile().findLast((instruction) => instruction.keyword === 'FROM')!.argument.split(/\s+/)[0];
+    expect(readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')).toContain(`\`${base}\` plus ${total.toFixed(1)} MB`);
+  });
+
   it('`node dist/main.js --help` exits 0 and prints the usage', () => {
     const help = execFileSync(process.execPath, [join(dist, 'main.js'), '--help'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect(help).toMatch(/^Usage: /);

@@ -208,6 +208,8 @@ export interface SimulatedGateway {
   setGauge(gauge: GatewayGauge, value: number): void;
   /** Decision ticks at `ticksPerSecond`, each taking `latencyMs` (exposed in the version's unit). */
   setDecisionTicks(ticksPerSecond: number, latencyMs: number): void;
+  /** The process's CPU counter (otelcol_process_cpu_seconds) advances at `cores` CPU-seconds per second from now on. */
+  setCpuCores(cores: number): void;
   /** Takes a family off /metrics (a signal with no data). */
   remove(metric: GatewayMetric): void;
   /** The exposition text a scrape would get now. */
@@ -274,6 +276,7 @@ class Gateway implements SimulatedGateway {
   private readonly counters = new Map<GatewayCounter, CounterState>();
   private readonly gauges = new Map<GatewayGauge, number>();
   private decisionTicks: DecisionTicks | undefined;
+  private cpu: CounterState | undefined;
   private readonly removed = new Set<GatewayMetric>();
   private readonly startedAtMs: number;
   private server: Server | undefined;
@@ -304,6 +307,12 @@ class Gateway implements SimulatedGateway {
     const state = this.counters.get(counter);
     this.removed.delete(counter);
     this.counters.set(counter, { accumulated: state ? this.advance(state, nowMs) : 0, perSecond, sinceMs: nowMs });
+  }
+
+  setCpuCores(cores: number): void {
+    if (!(cores >= 0)) throw new Error(`cores must be ≥ 0, got ${cores}`);
+    const nowMs = this.setup.nowMs();
+    this.cpu = { accumulated: this.cpu ? this.advance(this.cpu, nowMs) : 0, perSecond: cores, sinceMs: nowMs };
   }
 
   setGauge(gauge: GatewayGauge, value: number): void {
@@ -348,7 +357,8 @@ class Gateway implements SimulatedGateway {
       if (base.name === GAUGES.queueSize.base || base.name === GAUGES.queueCapacity.base || base.name === 'target_info') continue;
       const name = exposedName(base.name, base.type, PROCESS_UNITS[base.name] ?? '', naming);
       const fixtureValue = base.samples[0]?.value ?? 0;
-      const value = base.name === 'otelcol_process_uptime' ? fixtureValue + (nowMs - this.startedAtMs) / 1000 : fixtureValue;
+      const advanced = base.name === 'otelcol_process_uptime' ? (nowMs - this.startedAtMs) / 1000 : base.name === 'otelcol_process_cpu_seconds' && this.cpu ? this.advance(this.cpu, nowMs) : 0;
+      const value = fixtureValue + advanced;
       family(name, base.type, base.help, [[name, labelsOf({}), value]]);
     }
     for (const [gauge, value] of this.gauges) {
