@@ -90,15 +90,29 @@ class StampedQueue {
     return taken;
   }
 
-  /** Removes the oldest batches while `isDue(stamp)`; returns their spans. */
-  removeWhile(isDue: (stamp: number) => boolean): number {
+  /**
+   * Removes the oldest batches stamped at or before `lastStamp`; returns their spans. (A predicate
+   * argument would cost a closure per call, renamed at each creation by the benchmark's transpiler,
+   * on the fleet's hottest path.)
+   */
+  removeStampedUpTo(lastStamp: number): number {
     let removed = 0;
-    while (this.count > 0 && isDue(this.stamps[this.head]!)) {
-      removed += this.amounts[this.head]!;
-      this.head = (this.head + 1) % this.amounts.length;
-      this.count--;
-    }
+    while (this.count > 0 && this.stamps[this.head]! <= lastStamp) removed += this.removeOldest();
     return removed;
+  }
+
+  /** Removes the oldest batches that arrived at least `wait` before `now` (within 1e-9); returns their spans. */
+  removeWaited(now: number, wait: number): number {
+    let removed = 0;
+    while (this.count > 0 && now - this.stamps[this.head]! >= wait - 1e-9) removed += this.removeOldest();
+    return removed;
+  }
+
+  private removeOldest(): number {
+    const amount = this.amounts[this.head]!;
+    this.head = (this.head + 1) % this.amounts.length;
+    this.count--;
+    return amount;
   }
 
   /** Moves `fraction` of every batch (whole spans, rounded down) into `other`, stamps kept; returns how many. */
@@ -236,7 +250,7 @@ export class ReplicaPool {
 
   private releaseDue(): number {
     const waitTicks = this.settings.decisionWaitSeconds * (1000 / DECISION_TICK_MS);
-    const released = this.slots.removeWhile((tick) => this.ticksRun - tick >= waitTicks - 1e-9);
+    const released = this.slots.removeWaited(this.ticksRun, waitTicks);
     this.bufferSpans -= released;
     return released;
   }
@@ -374,9 +388,8 @@ export class ReplicaPool {
    */
   private giveUpAtAgents(stepIndex: number): number {
     const lastKept = stepIndex - this.settings.retryMaxElapsedSeconds / this.settings.stepSeconds;
-    const waitedTooLong = (arrivedAtStep: number) => arrivedAtStep <= lastKept;
-    const hotDropped = this.hotWaiting.removeWhile(waitedTooLong);
-    const dropped = hotDropped + this.waiting.removeWhile(waitedTooLong);
+    const hotDropped = this.hotWaiting.removeStampedUpTo(lastKept);
+    const dropped = hotDropped + this.waiting.removeStampedUpTo(lastKept);
     this.hotBacklogSpans -= hotDropped;
     this.backlogSpans -= dropped;
     return dropped;
