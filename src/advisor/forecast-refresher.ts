@@ -80,6 +80,14 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** The fit's point whose step holds `ms` (first in order), or undefined. Read at every decision, so a plain loop. */
+function pointHolding<P extends { readonly timestampMs?: number | undefined }>(points: readonly P[], ms: number, stepMs: number): P | undefined {
+  for (const candidate of points) {
+    if (candidate.timestampMs !== undefined && candidate.timestampMs <= ms && ms < candidate.timestampMs + stepMs) return candidate;
+  }
+  return undefined;
+}
+
 export class ForecastRefresher {
   private readonly options: ForecastRefresherOptions;
   private readonly scheduleUtc: ReturnType<typeof parseCron>;
@@ -116,9 +124,8 @@ export class ForecastRefresher {
     const atMs = nowMs + leadSeconds * 1000;
     const stepMs = fit.stepSeconds * 1000;
     const { points } = fit.result;
-    const holding = (ms: number) => points.find((candidate) => candidate.timestampMs !== undefined && candidate.timestampMs <= ms && ms < candidate.timestampMs + stepMs);
-    const point = holding(atMs);
-    const now = holding(nowMs);
+    const point = pointHolding(points, atMs, stepMs);
+    const now = pointHolding(points, nowMs, stepMs);
     if (point === undefined) {
       const last = points[points.length - 1];
       const coveredUntil = last?.timestampMs === undefined ? 'its history end' : iso(last.timestampMs + stepMs);
