@@ -58,11 +58,18 @@ export function emptyPoolStepResult(): PoolStepResult {
  * Spans in arrival order, each batch stamped (with the step or decision tick it arrived at): the
  * tail-sampling buffer and the agents' backlog. Oldest first.
  */
-class StampedQueue {
+export class StampedQueue {
   private amounts: Float64Array;
   private stamps: Float64Array;
   private head = 0;
   private count = 0;
+  /**
+   * The oldest batches `take` has emptied: they stay queued (their stamps still bound what
+   * `removeStampedUpTo` and `removeWaited` remove) but `take` and `splitInto` skip them. The agents'
+   * backlog keeps every step's batch for their whole retry time, so without this each step walked a
+   * run of emptied batches.
+   */
+  private emptied = 0;
 
   constructor(initialSize = 16) {
     this.amounts = new Float64Array(initialSize);
@@ -81,12 +88,13 @@ class StampedQueue {
   /** Removes up to `amount` spans, oldest first; returns how many. */
   take(amount: number): number {
     let taken = 0;
-    for (let i = 0; taken < amount && i < this.count; i++) {
+    for (let i = this.emptied; taken < amount && i < this.count; i++) {
       const index = (this.head + i) % this.amounts.length;
       const part = Math.min(this.amounts[index]!, amount - taken);
       this.amounts[index]! -= part;
       taken += part;
     }
+    while (this.emptied < this.count && this.amounts[(this.head + this.emptied) % this.amounts.length] === 0) this.emptied++;
     return taken;
   }
 
@@ -112,13 +120,14 @@ class StampedQueue {
     const amount = this.amounts[this.head]!;
     this.head = (this.head + 1) % this.amounts.length;
     this.count--;
+    if (this.emptied > 0) this.emptied--;
     return amount;
   }
 
   /** Moves `fraction` of every batch (whole spans, rounded down) into `other`, stamps kept; returns how many. */
   splitInto(fraction: number, other: StampedQueue): number {
     let moved = 0;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = this.emptied; i < this.count; i++) {
       const index = (this.head + i) % this.amounts.length;
       const amount = Math.floor(this.amounts[index]! * fraction);
       this.amounts[index]! -= amount;
@@ -131,6 +140,7 @@ class StampedQueue {
   clear(): void {
     this.head = 0;
     this.count = 0;
+    this.emptied = 0;
   }
 
   private grow(): void {
