@@ -56,6 +56,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
   /** The same for replica counts, re-read over a day every five minutes. */
   private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
+  /** The same for the accepted-spans history, re-read over two weeks at every hourly forecast refit. */
+  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample | null>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -263,11 +265,12 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target)) return [];
     const { recorder } = this.options;
     const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
-    const samples: RangeSample[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+    const steps = this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
       const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
-      if (rate.kind === 'ok') samples.push({ timestampMs: timeMs, value: rate.value });
-    }
+      return rate.kind === 'ok' ? { timestampMs: timeMs, value: rate.value } : null;
+    });
+    const samples: RangeSample[] = [];
+    for (const sample of steps) if (sample !== null) samples.push(sample);
     return samples;
   }
 }
