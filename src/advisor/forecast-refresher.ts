@@ -76,6 +76,14 @@ function fitKeyOf(settings: TargetSettings): string {
   return JSON.stringify([settings.prometheus, settings.gatewaySelector, settings.rateWindowSeconds, settings.forecastHistorySeconds, settings.forecastQuantile]);
 }
 
+/** Whether fitKeyOf reads the same values (the same objects) in both: then their keys are equal without serialising (asked at every decision). */
+function sameFitInputs(a: TargetSettings, b: TargetSettings): boolean {
+  return (
+    a === b ||
+    (a.prometheus === b.prometheus && a.gatewaySelector === b.gatewaySelector && a.rateWindowSeconds === b.rateWindowSeconds && a.forecastHistorySeconds === b.forecastHistorySeconds && a.forecastQuantile === b.forecastQuantile)
+  );
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -197,8 +205,9 @@ export class ForecastRefresher {
 
   private track(target: TargetRef, settings: TargetSettings, nowMs: number, refitWhenNew = true): Entry {
     const key = targetKey(target);
-    const fitKey = fitKeyOf(settings);
     let entry = this.entries.get(key);
+    // entry.settings always has entry.fitKey: it is replaced only by settings with the same key.
+    const fitKey = entry !== undefined && sameFitInputs(entry.settings, settings) ? entry.fitKey : fitKeyOf(settings);
     if (entry === undefined || entry.fitKey !== fitKey) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
       this.entries.set(key, entry);
