@@ -82,8 +82,24 @@ function fitKeyOf(settings: TargetSettings): string {
   return JSON.stringify([settings.prometheus, settings.gatewaySelector, settings.rateWindowSeconds, settings.forecastHistorySeconds, settings.forecastQuantile]);
 }
 
+/** Whether fitKeyOf reads the same values (the same objects) in both: then their keys are equal without serialising (asked at every decision). */
+function sameFitInputs(a: TargetSettings, b: TargetSettings): boolean {
+  return (
+    a === b ||
+    (a.prometheus === b.prometheus && a.gatewaySelector === b.gatewaySelector && a.rateWindowSeconds === b.rateWindowSeconds && a.forecastHistorySeconds === b.forecastHistorySeconds && a.forecastQuantile === b.forecastQuantile)
+  );
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The fit's point whose step holds `ms` (first in order), or undefined. Read at every decision, so a plain loop. */
+function pointHolding<P extends { readonly timestampMs?: number | undefined }>(points: readonly P[], ms: number, stepMs: number): P | undefined {
+  for (const candidate of points) {
+    if (candidate.timestampMs !== undefined && candidate.timestampMs <= ms && ms < candidate.timestampMs + stepMs) return candidate;
+  }
+  return undefined;
 }
 
 export class ForecastRefresher {
@@ -125,9 +141,8 @@ export class ForecastRefresher {
     const atMs = nowMs + leadSeconds * 1000;
     const stepMs = fit.stepSeconds * 1000;
     const { points } = fit.result;
-    const holding = (ms: number) => points.find((candidate) => candidate.timestampMs !== undefined && candidate.timestampMs <= ms && ms < candidate.timestampMs + stepMs);
-    const point = holding(atMs);
-    const now = holding(nowMs);
+    const point = pointHolding(points, atMs, stepMs);
+    const now = pointHolding(points, nowMs, stepMs);
     if (point === undefined) {
       const last = points[points.length - 1];
       const coveredUntil = last?.timestampMs === undefined ? 'its history end' : iso(last.timestampMs + stepMs);
@@ -199,8 +214,9 @@ export class ForecastRefresher {
 
   private track(target: TargetRef, settings: TargetSettings, nowMs: number, refitWhenNew = true): Entry {
     const key = targetKey(target);
-    const fitKey = fitKeyOf(settings);
     let entry = this.entries.get(key);
+    // entry.settings always has entry.fitKey: it is replaced only by settings with the same key.
+    const fitKey = entry !== undefined && sameFitInputs(entry.settings, settings) ? entry.fitKey : fitKeyOf(settings);
     if (entry === undefined || entry.fitKey !== fitKey) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
     }

@@ -36,19 +36,22 @@ function pointOf(ctx: PolicyContext, observedAtMs: number, sentReference: SentRe
   return { ...unjudged, backendHealthy: !queueRising && findBackendBottleneck(ctx, comparison, sentReference) === undefined };
 }
 
+/** `point` when it is no older than staleAfter at `observedAtMs` (a module function: decide() runs at every poll, and an inner one is a closure each time). */
+function recentPoint(point: TrendPoint | undefined, ctx: PolicyContext, observedAtMs: number): TrendPoint | undefined {
+  return point !== undefined && observedAtMs - point.observedAtMs <= ctx.settings.staleAfterSeconds * 1000 ? point : undefined;
+}
+
 /** Moves the trend on by one snapshot; a point older than staleAfter is not compared with. */
 export function advanceTrend(previous: TrendState | undefined, ctx: PolicyContext, observedAtMs: number): TrendStep {
   const latest = previous?.latest;
-  const recent = (point: TrendPoint | undefined) =>
-    point !== undefined && observedAtMs - point.observedAtMs <= ctx.settings.staleAfterSeconds * 1000 ? point : undefined;
   if (latest === undefined) {
     return { next: { latest: pointOf(ctx, observedAtMs, undefined, undefined), prior: undefined }, comparison: undefined, sentReference: undefined };
   }
   if (observedAtMs === latest.observedAtMs) {
-    return { next: previous!, comparison: recent(previous!.prior), sentReference: latest.sentReference };
+    return { next: previous!, comparison: recentPoint(previous!.prior, ctx, observedAtMs), sentReference: latest.sentReference };
   }
   if (observedAtMs > latest.observedAtMs) {
-    const comparison = recent(latest);
+    const comparison = recentPoint(latest, ctx, observedAtMs);
     const sentReference = comparison === undefined ? undefined : referenceAfter(latest);
     return { next: { latest: pointOf(ctx, observedAtMs, sentReference, comparison), prior: latest }, comparison, sentReference };
   }

@@ -34,6 +34,17 @@ const P99 = 0.99;
  */
 export const SIMULATED_CPU_REQUEST_CORES = 1;
 
+/** A read as PromQL answers it while no simulated gateway reports: missing. (Module functions, not closures: snapshotAt runs at every poll.) */
+function whenReporting(value: RecordedValue, anyReporting: boolean): Reading {
+  return anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' };
+}
+
+/** A sum over the scraped gateways: the scraped share of the (evenly loaded) gateways' total. */
+function summed(value: RecordedValue, anyReporting: boolean, scrapedShare: number): Reading {
+  const reading = whenReporting(value, anyReporting);
+  return reading.kind === 'ok' ? { kind: 'ok', value: reading.value * scrapedShare } : reading;
+}
+
 /** SignalSource + SignalHistory over a simulated fleet. */
 export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
   private readonly options: SimulatedSignalSourceOptions;
@@ -45,6 +56,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
   /** The same for replica counts, re-read over a day every five minutes. */
   private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
+  /** The same for the accepted-spans history, re-read over two weeks at every hourly forecast refit. */
+  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample | null>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -65,28 +78,23 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const reporting: RecordedValue = expected.kind === 'ok' ? { kind: 'ok', value: expected.value - unscraped } : expected;
     const anyReporting = reporting.kind === 'ok' && reporting.value > 0;
     const scrapedShare = expected.kind === 'ok' && expected.value > 0 ? (expected.value - unscraped) / expected.value : 1;
-    const whenReporting = (value: RecordedValue): Reading => (anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' });
-    const summed = (value: RecordedValue): Reading => {
-      const reading = whenReporting(value);
-      return reading.kind === 'ok' ? { kind: 'ok', value: reading.value * scrapedShare } : reading;
-    };
     const anyExpected = expected.kind === 'ok' && expected.value > 0;
     const signals: Record<SignalName, Reading> = {
       currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
-      reportingReplicas: anyExpected ? reporting : whenReporting(reporting),
-      queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs)),
-      queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs)),
-      refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window)),
-      enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window)),
-      sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window)),
-      sentSpansPerSecond: summed(recorder.rate('sentSpans', timeMs, window)),
-      decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window)),
-      tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs)),
-      droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window)),
-      acceptedSpansPerSecond: summed(recorder.rate('acceptedSpans', timeMs, window)),
+      reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
+      queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs), anyReporting),
+      queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs), anyReporting),
+      refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window), anyReporting, scrapedShare),
+      enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window), anyReporting, scrapedShare),
+      sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window), anyReporting, scrapedShare),
+      sentSpansPerSecond: summed(recorder.rate('sentSpans', timeMs, window), anyReporting, scrapedShare),
+      decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
+      tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
+      droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
+      acceptedSpansPerSecond: summed(recorder.rate('acceptedSpans', timeMs, window), anyReporting, scrapedShare),
     };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    const accepted = whenReporting(recorder.rate('acceptedSpans', timeMs, window));
+    const accepted = whenReporting(recorder.rate('acceptedSpans', timeMs, window), anyReporting);
     const pods = roster.gatewaysAt(timeMs);
     // The newest pods are the ones whose scrapes fail: a stable choice, so the names stay put while the window lasts.
     const unscrapedNames = pods ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
@@ -257,11 +265,12 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target)) return [];
     const { recorder } = this.options;
     const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
-    const samples: RangeSample[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
+    const steps = this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
       const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
-      if (rate.kind === 'ok') samples.push({ timestampMs: timeMs, value: rate.value });
-    }
+      return rate.kind === 'ok' ? { timestampMs: timeMs, value: rate.value } : null;
+    });
+    const samples: RangeSample[] = [];
+    for (const sample of steps) if (sample !== null) samples.push(sample);
     return samples;
   }
 }

@@ -17,6 +17,41 @@ export type CounterName = (typeof COUNTER_NAMES)[number];
 export const GAUGE_NAMES = ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
+/**
+ * A step's counter increments in COUNTER_NAMES order and its gauges in GAUGE_NAMES order, read by name
+ * in code: `record` runs at every step, and reading `observed[name]` with a name that changes at each
+ * iteration is a megamorphic keyed load. STEP_FIELDS says which order the code writes, and is checked
+ * against the two lists when this module loads.
+ */
+function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array): void {
+  counters[0] = o.acceptedSpans;
+  counters[1] = o.refusedSpans;
+  counters[2] = o.sentSpans;
+  counters[3] = o.sendFailedSpans;
+  counters[4] = o.enqueueFailedSpans;
+  counters[5] = o.droppedTooEarlyTraces;
+  counters[6] = o.newTraces;
+  counters[7] = o.cpuSeconds;
+  gauges[0] = o.desiredReplicas;
+  gauges[1] = o.reportingReplicas;
+  gauges[2] = o.unscrapedReplicas;
+  gauges[3] = o.ringReplicas;
+  gauges[4] = o.queueFillMax;
+  gauges[5] = o.queueFillMean;
+  gauges[6] = o.queueBatchesTotal;
+  gauges[7] = o.tracesOnMemory;
+  gauges[8] = o.decisionLatencyMs;
+  gauges[9] = o.ringUtilization;
+  gauges[10] = o.memoryRssBytes;
+}
+const STEP_FIELDS = {
+  counters: ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces', 'cpuSeconds'],
+  gauges: ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'],
+} as const;
+if (STEP_FIELDS.counters.join() !== COUNTER_NAMES.join() || STEP_FIELDS.gauges.join() !== GAUGE_NAMES.join()) {
+  throw new Error('fleet-recorder.ts: readStep no longer reads COUNTER_NAMES and GAUGE_NAMES in their order; update it with them');
+}
+
 /** Index of the first bucket bound ≥ latency (le semantics), or the +Inf bucket past the last bound. */
 function decisionTimerBucket(latencyMs: number): number {
   let bucket = 0;
@@ -54,6 +89,9 @@ export class FleetRecorder {
   private readonly ticks: Float64Array;
   /** Running totals in COUNTER_NAMES order. */
   private readonly cumulative = new Float64Array(COUNTER_NAMES.length);
+  /** One step's counter increments and gauges, in COUNTER_NAMES and GAUGE_NAMES order (scratch of `record`). */
+  private readonly stepCounters = new Float64Array(COUNTER_NAMES.length);
+  private readonly stepGauges = new Float64Array(GAUGE_NAMES.length);
   /** Per-bucket tick counts of one histogram_quantile read (scratch, reset by each read). */
   private readonly bucketCounts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
   /** Index of the next sample to write; sample i is the state at startMs + i × step. */
@@ -99,12 +137,13 @@ export class FleetRecorder {
    */
   record(observed: ObservedStep): void {
     const slot = this.written % this.capacity;
-    const { cumulative, counterSeries, gaugeSeries, recordListeners } = this;
-    for (let i = 0; i < COUNTER_NAMES.length; i++) {
-      cumulative[i]! += observed[COUNTER_NAMES[i]!];
+    const { cumulative, counterSeries, gaugeSeries, recordListeners, stepCounters, stepGauges } = this;
+    readStep(observed, stepCounters, stepGauges);
+    for (let i = 0; i < stepCounters.length; i++) {
+      cumulative[i]! += stepCounters[i]!;
       counterSeries[i]![slot] = cumulative[i]!;
     }
-    for (let i = 0; i < GAUGE_NAMES.length; i++) gaugeSeries[i]![slot] = observed[GAUGE_NAMES[i]!];
+    for (let i = 0; i < stepGauges.length; i++) gaugeSeries[i]![slot] = stepGauges[i]!;
     this.ticks[slot] = observed.decisionTicks;
     this.written++;
     const sampleMs = this.timeOf(this.written - 1);

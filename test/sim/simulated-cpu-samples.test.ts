@@ -14,7 +14,7 @@ const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', ra
 const startMs = Date.parse('2026-01-05T00:00:00Z');
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 
-describe('SimulatedSignalSource re-reads (CPU samples, replica counts)', () => {
+describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-spans history)', () => {
   it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
     // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
     const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
@@ -26,6 +26,7 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts)', () => {
     let reads = 0;
     let sampled = 0;
     let counted = 0;
+    let historySamples = 0;
     for (let step = 1; step <= 4 * 720; step++) {
       if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 8));
       // Load that swings, sometimes past what the fleet can take, with a backend outage in the third hour.
@@ -42,12 +43,18 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts)', () => {
       const counts = rereading.replicaCounts(SIMULATED_TARGET, settings, countsWindow);
       expect(counts, new Date(nowMs).toISOString()).toEqual(fresh.replicaCounts(SIMULATED_TARGET, settings, countsWindow));
       counted += counts.filter((sample) => sample.desiredReplicas !== undefined).length;
+      // As a forecast refit reads it: every step of the window, at a step longer than the rate window.
+      const historyWindow = { startMs: nowMs - 3 * 3600_000, endMs: nowMs, stepSeconds: 300 };
+      const history = rereading.acceptedSpansHistory(SIMULATED_TARGET, settings, historyWindow);
+      expect(history, new Date(nowMs).toISOString()).toEqual(fresh.acceptedSpansHistory(SIMULATED_TARGET, settings, historyWindow));
+      historySamples += history.length;
       reads++;
       sampled += got.samples.length;
     }
     expect(reads).toBe(48);
     expect(sampled).toBeGreaterThan(48 * 30);
     expect(counted).toBeGreaterThan(48 * 100);
+    expect(historySamples).toBeGreaterThan(48 * 10);
     // Another rate window is another read, not the samples kept for the first.
     const other = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '2m' });
     const nowMs = startMs + 4 * 720 * dt * 1000;
