@@ -14,6 +14,7 @@ import { minRangeStepSeconds } from '../signals/prometheus-source.ts';
 import { type SignalHistory, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
 import { DEFAULT_MAX_TARGETS } from './learned-refresher.ts';
+import { keepMostRecent } from './recent-entries.ts';
 
 /** Finest step of the refit's range query: finer steps cost Prometheus more and add only noise. */
 export const MIN_REFIT_STEP_SECONDS = 120;
@@ -220,14 +221,7 @@ export class ForecastRefresher {
     if (entry === undefined || entry.fitKey !== fitKey) {
       entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
     }
-    // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    const maxTargets = this.options.maxTargets ?? DEFAULT_MAX_TARGETS;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= maxTargets) break;
-      this.entries.delete(oldest);
-    }
+    keepMostRecent(this.entries, key, entry, this.options.maxTargets ?? DEFAULT_MAX_TARGETS);
     entry.settings = settings;
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
     // A target's first refit starts when it is asked for and fewer than REFIT_CONCURRENCY first refits

@@ -7,6 +7,7 @@ import { serverConfigSchema } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
+import { keepMostRecent } from './recent-entries.ts';
 
 /** The server config's default `advisor.maxTargets`, for refreshers built without one. */
 export const DEFAULT_MAX_TARGETS = serverConfigSchema.parse({}).advisor.maxTargets;
@@ -92,14 +93,7 @@ export class LearnedRefresher<T> {
     if (entry === undefined || entry.readKey !== readKey) {
       entry = { readKey, figure: undefined, readAtMs: Number.NEGATIVE_INFINITY, lastAskedMs: nowMs, reading: undefined };
     }
-    // Insertion order is recency: the entry asked for now goes last, the first is dropped first.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    const maxTargets = this.options.maxTargets ?? DEFAULT_MAX_TARGETS;
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= maxTargets) break;
-      this.entries.delete(oldest);
-    }
+    keepMostRecent(this.entries, key, entry, this.options.maxTargets ?? DEFAULT_MAX_TARGETS);
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
     return entry;
   }
