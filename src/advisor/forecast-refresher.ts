@@ -14,7 +14,7 @@ import { minRangeStepSeconds } from '../signals/prometheus-source.ts';
 import { type SignalHistory, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
 import { DEFAULT_MAX_TARGETS } from './learned-refresher.ts';
-import { keepMostRecent } from './recent-entries.ts';
+import { keepMostRecent } from '../recent-entries.ts';
 
 /** Finest step of the refit's range query: finer steps cost Prometheus more and add only noise. */
 export const MIN_REFIT_STEP_SECONDS = 120;

@@ -7,7 +7,7 @@ import { serverConfigSchema } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
-import { keepMostRecent } from './recent-entries.ts';
+import { keepMostRecent } from '../recent-entries.ts';
 
 /** The server config's default `advisor.maxTargets`, for refreshers built without one. */
 export const DEFAULT_MAX_TARGETS = serverConfigSchema.parse({}).advisor.maxTargets;

@@ -25,6 +25,7 @@ import {
   type TargetRef,
   targetKey,
 } from './signal-snapshot.ts';
+import { keepMostRecent } from '../recent-entries.ts';
 
 /** One entry of the server config's `prometheus:` map. */
 export type PrometheusServerSettings = ServerConfig['prometheus'][string];
@@ -451,14 +452,9 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     return [this.authorization.header.split(' ')[1]!, this.authorization.secret].reduce((text, secret) => text.split(secret).join('[redacted]'), message);
   }
 
-  /** Insertion order is age: a key set again goes last, and the oldest beyond the bound goes first. */
+  /** A key set again goes last, and the oldest beyond the bound goes first. */
   private cacheSnapshot(key: string, snapshot: SignalSnapshot): void {
-    this.cache.delete(key);
-    this.cache.set(key, { snapshot, expiresAtMs: this.nowMs() + this.server.cacheTtlMs });
-    for (const oldest of this.cache.keys()) {
-      if (this.cache.size <= this.maxCachedSnapshots) break;
-      this.cache.delete(oldest);
-    }
+    keepMostRecent(this.cache, key, { snapshot, expiresAtMs: this.nowMs() + this.server.cacheTtlMs }, this.maxCachedSnapshots);
   }
 
   private sweepCache(nowMs: number): void {

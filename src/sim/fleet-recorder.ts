@@ -20,8 +20,7 @@ export type GaugeName = (typeof GAUGE_NAMES)[number];
 /**
  * A step's counter increments in COUNTER_NAMES order and its gauges in GAUGE_NAMES order, read by name
  * in code: `record` runs at every step, and reading `observed[name]` with a name that changes at each
- * iteration is a megamorphic keyed load. STEP_FIELDS says which order the code writes, and is checked
- * against the two lists when this module loads.
+ * iteration is a megamorphic keyed load. Checked against the two lists when this module loads.
  */
 function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array): void {
   counters[0] = o.acceptedSpans;
@@ -44,13 +43,24 @@ function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array)
   gauges[9] = o.ringUtilization;
   gauges[10] = o.memoryRssBytes;
 }
-const STEP_FIELDS = {
-  counters: ['acceptedSpans', 'refusedSpans', 'sentSpans', 'sendFailedSpans', 'enqueueFailedSpans', 'droppedTooEarlyTraces', 'newTraces', 'cpuSeconds'],
-  gauges: ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'],
-} as const;
-if (STEP_FIELDS.counters.join() !== COUNTER_NAMES.join() || STEP_FIELDS.gauges.join() !== GAUGE_NAMES.join()) {
-  throw new Error('fleet-recorder.ts: readStep no longer reads COUNTER_NAMES and GAUGE_NAMES in their order; update it with them');
+
+/** Throws unless readStep puts every named field at its index in COUNTER_NAMES and GAUGE_NAMES: a probe step holds each field's own index + 1. */
+function checkReadStepOrder(): void {
+  const probe: Record<string, number> = {};
+  COUNTER_NAMES.forEach((name, i) => {
+    probe[name] = i + 1;
+  });
+  GAUGE_NAMES.forEach((name, i) => {
+    probe[name] = i + 1;
+  });
+  const counters = new Float64Array(COUNTER_NAMES.length);
+  const gauges = new Float64Array(GAUGE_NAMES.length);
+  readStep(probe as unknown as ObservedStep, counters, gauges);
+  if (!counters.every((value, i) => value === i + 1) || !gauges.every((value, i) => value === i + 1)) {
+    throw new Error('fleet-recorder.ts: readStep no longer reads COUNTER_NAMES and GAUGE_NAMES in their order; update it with them');
+  }
 }
+checkReadStepOrder();
 
 /** Index of the first bucket bound ≥ latency (le semantics), or the +Inf bucket past the last bound. */
 function decisionTimerBucket(latencyMs: number): number {
