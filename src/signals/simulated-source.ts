@@ -6,9 +6,9 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
 import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
+import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
 import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
-import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
 
 /** Names of the pods a scrape would find on the ring at a time (for accepted spans per gateway). */
@@ -102,7 +102,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (accepted.kind === 'missing') byGateway = accepted;
     else if (pods && pods.ring.length + pods.joining.length > silent.size) {
       const perGateway: Record<string, number> = {};
-      for (const name of pods.ring) if (!silent.has(name)) perGateway[name] = accepted.value / pods.ring.length;
+      // A skewed ring's hot gateway is its oldest pod (scale-in removes the newest); the rest share the remainder.
+      const hot = pods.ring.length > 1 ? recorder.rate('hotGatewayAcceptedSpans', timeMs, window) : undefined;
+      const hotRate = hot?.kind === 'ok' ? hot.value : 0;
+      for (const name of pods.ring) if (!silent.has(name)) perGateway[name] = hotRate > 0 ? (name === pods.ring[0] ? hotRate : (accepted.value - hotRate) / (pods.ring.length - 1)) : accepted.value / pods.ring.length;
       for (const name of pods.joining) if (!silent.has(name)) perGateway[name] = 0;
       byGateway = { kind: 'ok', value: perGateway };
     }

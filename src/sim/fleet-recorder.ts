@@ -10,11 +10,14 @@ export const DECISION_TIMER_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 200
 /** Prometheus' default-ish scrape interval for the gateways; reads see the last scrape. */
 export const SCRAPE_INTERVAL_SECONDS = 15;
 
-/** Every counter the gateways expose, CPU-seconds included (a capacity estimate reads its rate). */
-export const COUNTER_NAMES = GATEWAY_COUNTERS;
+/**
+ * Every counter the gateways expose, CPU-seconds included (a capacity estimate reads its rate), and the
+ * hot gateway's accepted spans, which per-pod series (`sum by (instance)`) would show on a skewed ring.
+ */
+export const COUNTER_NAMES = [...GATEWAY_COUNTERS, 'hotGatewayAcceptedSpans'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-export const GAUGE_NAMES = ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes'] as const;
+export const GAUGE_NAMES = ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes', 'hotGatewayDecisionLatencyMs'] as const;
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
 /**
@@ -31,6 +34,7 @@ function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array)
   counters[5] = o.droppedTooEarlyTraces;
   counters[6] = o.newTraces;
   counters[7] = o.cpuSeconds;
+  counters[8] = o.hotGatewayAcceptedSpans;
   gauges[0] = o.desiredReplicas;
   gauges[1] = o.reportingReplicas;
   gauges[2] = o.unscrapedReplicas;
@@ -42,6 +46,7 @@ function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array)
   gauges[8] = o.decisionLatencyMs;
   gauges[9] = o.ringUtilization;
   gauges[10] = o.memoryRssBytes;
+  gauges[11] = o.hotGatewayDecisionLatencyMs;
 }
 
 /** Throws unless readStep puts every named field at its index in COUNTER_NAMES and GAUGE_NAMES: a probe step holds each field's own index + 1. */
@@ -244,7 +249,14 @@ export class FleetRecorder {
       const ticks = this.ticks[slot]!;
       if (ticks <= 0) continue;
       const latency = this.gauges.decisionLatencyMs[slot]!;
-      counts[decisionTimerBucket(latency)]! += ticks;
+      const hotLatency = this.gauges.hotGatewayDecisionLatencyMs[slot]!;
+      const ring = this.gauges.ringReplicas[slot]!;
+      if (hotLatency === latency || ring <= 1) counts[decisionTimerBucket(latency)]! += ticks;
+      else {
+        // Every ring pod runs the same number of ticks; the hot gateway's take longer.
+        counts[decisionTimerBucket(latency)]! += (ticks * (ring - 1)) / ring;
+        counts[decisionTimerBucket(hotLatency)]! += ticks / ring;
+      }
       total += ticks;
     }
     if (total === 0) return missing('no decision ticks in the rate window (no gateway on the ring)');

@@ -63,6 +63,10 @@ export interface ObservedStep extends GatewayCounts {
   ringUtilization: number;
   /** Resident memory of a ring pod (bytes): the process base plus its share of the spans held. */
   memoryRssBytes: number;
+  /** Of acceptedSpans, what the hot gateway of a skewed ring (the oldest ring pod) accepted; 0 on an even ring. */
+  hotGatewayAcceptedSpans: number;
+  /** The hot gateway's decision-tick duration; decisionLatencyMs on an even ring. */
+  hotGatewayDecisionLatencyMs: number;
 }
 
 export type PodPhase = 'starting' | 'ready' | 'ring' | 'draining';
@@ -141,6 +145,8 @@ export class Fleet {
     ringUtilization: 0,
     cpuSeconds: 0,
     memoryRssBytes: 0,
+    hotGatewayAcceptedSpans: 0,
+    hotGatewayDecisionLatencyMs: 0,
   };
   /** Index of the next step to run; time = stepIndex × stepSeconds from the start. */
   stepIndex = 0;
@@ -379,6 +385,8 @@ export class Fleet {
     observed.decisionTicks = active.decisionTicks * ringCount;
     observed.cpuSeconds = active.cpuSeconds;
     observed.ringUtilization = ringCount > 0 ? active.cpuSeconds / (ringCount * dt) : 0;
+    observed.hotGatewayAcceptedSpans = active.hotIngested;
+    observed.hotGatewayDecisionLatencyMs = active.hotDecisionLatencyMs;
     this.stepIndex++;
     this.observeGauges();
   }
@@ -402,11 +410,19 @@ export class Fleet {
     observed.reportingReplicas = reporting;
     observed.unscrapedReplicas = Math.min(this.unscrapedTargets, reporting);
     observed.ringReplicas = ringCount;
-    observed.queueFillMax = ringCount > 0 ? this.ring.queueSpans / (queueCapacity * ringCount) : 0;
+    observed.queueFillMax = ringCount > 0 ? fullestQueueFill(this.ring, queueCapacity, ringCount) : 0;
     observed.queueFillMean = reporting > 0 ? this.ring.queueSpans / (queueCapacity * reporting) : 0;
     observed.queueBatchesTotal = this.ring.queueSpans / settings.spansPerBatch;
     observed.tracesOnMemory = this.ring.tracesInFlight;
     observed.decisionLatencyMs = ringCount > 0 ? this.ring.decisionLatencyMs : 0;
     observed.memoryRssBytes = ringCount > 0 ? memoryRssBytes(settings, this.ring.gatewayHeldSpans / ringCount) : 0;
   }
+}
+
+/** The fullest ring pod's queue fill: the hot gateway of a skewed ring exports from its own queue. */
+function fullestQueueFill(ring: ReplicaPool, queueCapacity: number, ringCount: number): number {
+  const even = ring.queueSpans / (queueCapacity * ringCount);
+  if (ring.hotShare === 0) return even;
+  const rest = ringCount > 1 ? (ring.queueSpans - ring.hotQueueSpans) / (queueCapacity * (ringCount - 1)) : 0;
+  return Math.max(ring.hotQueueSpans / queueCapacity, rest);
 }

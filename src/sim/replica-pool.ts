@@ -10,6 +10,7 @@
 import type { FleetSettings } from './fleet-settings.ts';
 import { queueCapacitySpans } from './fleet-settings.ts';
 import { decisionTickLatencyMs, decisionTickWorkMs } from './gateway-model.ts';
+
 /** The tail-sampling processor runs one decision tick per second. */
 const DECISION_TICK_MS = 1000;
 /** Initial slot ring size, in steps of decision_wait; the ring grows if slow ticks hold slots longer. */
@@ -48,10 +49,14 @@ export interface PoolStepResult {
   decisionLatencyMs: number;
   /** Decision ticks that ran during the step. */
   decisionTicks: number;
+  /** Of `ingested`, what the hot gateway of a skewed ring took (0 on an even ring). */
+  hotIngested: number;
+  /** The hot gateway's own decision-tick duration (its CPU is busier); `decisionLatencyMs` on an even ring. */
+  hotDecisionLatencyMs: number;
 }
 
 export function emptyPoolStepResult(): PoolStepResult {
-  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, refused: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0 };
+  return { ingested: 0, decided: 0, sent: 0, sendFailed: 0, enqueueFailed: 0, droppedTooEarlySpans: 0, droppedTooEarlyTraces: 0, refused: 0, failedAtAgents: 0, utilization: 0, cpuSeconds: 0, decisionLatencyMs: 0, decisionTicks: 0, hotIngested: 0, hotDecisionLatencyMs: 0 };
 }
 
 /**
@@ -310,6 +315,7 @@ export class ReplicaPool {
     const hotShare = this.hotShare;
     let ingested: number;
     let hotIngested = 0;
+    let hotCpuUsed = 0;
     let exported: number;
     let cpuUsed: number;
     if (hotShare === 0) {
@@ -339,6 +345,7 @@ export class ReplicaPool {
       this.hotIngestRatio = ingested > 0 ? hot.ingested / ingested : hotShare;
       exported = hot.exported + rest.exported;
       cpuUsed = hot.cpuUsed + rest.cpuUsed;
+      hotCpuUsed = hot.cpuUsed;
     }
     this.backlogSpans -= ingested;
     this.hotWaiting.take(hotIngested);
@@ -369,6 +376,16 @@ export class ReplicaPool {
     out.cpuSeconds = cpuUsed / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
     this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);
     out.decisionLatencyMs = this.decisionLatencyMs;
+    out.hotIngested = hotIngested;
+    out.hotDecisionLatencyMs = hotShare === 0 ? this.decisionLatencyMs : this.hotDecisionLatencyMs(hotIngested, hotCpuUsed / (cpuBudget / this.replicas));
+  }
+
+  /** The hot gateway's tick: its own traces per second and held traces, stretched by its own CPU contention. */
+  private hotDecisionLatencyMs(hotIngestedSpans: number, hotUtilization: number): number {
+    const { settings } = this;
+    const tracesPerSecond = hotIngestedSpans / settings.spansPerTrace / settings.stepSeconds;
+    const tracesHeld = (this.hotShare * this.bufferSpans) / settings.spansPerTrace;
+    return decisionTickLatencyMs(decisionTickWorkMs(settings, tracesPerSecond, tracesHeld), hotUtilization);
   }
 
   /** Ingest and export on one CPU budget; when both need more, they share it in proportion. */
