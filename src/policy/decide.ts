@@ -28,6 +28,7 @@ import {
   forecastProposal,
   type ProposalOutcome,
   queueProposal,
+  busiestShareMultiple,
   recentPeakProposal,
   refusedProposal,
   throughputProposal,
@@ -146,7 +147,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   // of. A tier that has not grown within the hour follows a falling load without this dead band.
   const roseRecently = lastRiseAtMs !== undefined && input.nowMs - lastRiseAtMs <= RECENT_PEAK_WINDOW_SECONDS * 1000;
   if (holdCause === undefined && replicas < current && roseRecently) {
-    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.values.acceptedSpansPerSecond });
+    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.values.acceptedSpansPerSecond }, busiestShareMultiple(ctx));
     if (floor !== undefined && floor.replicas >= current) {
       guards.push({ name: 'loadNoise', effect: 'hold', from: replicas, to: current, reason: `Not scaling in: ${floor.reason}, so a step below ${current} would be undone by the load's noise.` });
       replicas = current;

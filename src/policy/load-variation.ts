@@ -11,7 +11,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak } from './policy-state.ts';
-import { replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
+import { busiestGatewayReplicasFor, peakUtilizationOf, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
 import { median } from './median.ts';
 
 /** Snapshots kept: the highest of 20 readings is the load's ~95th percentile (20/21); 20 differences put their median spread within about ±30 % of the noise. */
@@ -77,7 +77,7 @@ export interface NoiseFloor {
  * The dead band of scale-in. The highest accepted load of the last LOAD_SAMPLES snapshots (the
  * current one included) is the load's own noise band: the largest of 20 readings exceeds about 95 %
  * (20/21) of what the load does at that level, whatever the shape of its noise. A scale-in goes no
- * lower than what the throughput (or, where num_traces binds, the traces-on-memory) proposal asks for at
+ * lower than what the throughput (its busiest gateway included; or, where num_traces binds, the traces-on-memory) proposal asks for at
  * that load, or the fewest from which the HPA would
  * ignore it (its ±10 % tolerance): a scale-out it would take back is not a step worth a ring change.
  */
@@ -86,11 +86,16 @@ export function noiseFloor(
   capacitySpansPerReplica: number,
   settings: Pick<TargetSettings, 'targetUtilization' | 'numTraces'>,
   held?: { readonly tracesOnMemory: number | undefined; readonly spansPerSecond: number | undefined },
+  busiestShareMultiple?: number,
 ): NoiseFloor | undefined {
   if (samples.length - 1 < MIN_LOAD_DIFFERENCES) return undefined;
   let highest = samples[0]!;
   for (const sample of samples) if (sample.spansPerSecond > highest.spansPerSecond) highest = sample;
   let noisyNeed = throughputReplicasFor(highest.spansPerSecond, capacitySpansPerReplica, settings.targetUtilization);
+  // The throughput proposal also sizes the busiest gateway; the noise would scale that back out too.
+  if (busiestShareMultiple !== undefined) {
+    noisyNeed = Math.max(noisyNeed, busiestGatewayReplicasFor(highest.spansPerSecond, busiestShareMultiple, capacitySpansPerReplica, peakUtilizationOf(settings.targetUtilization)));
+  }
   // Traces held grow with the load (new traces/s × decision_wait): where num_traces binds before CPU,
   // the traces-on-memory proposal is what the noise would scale back out, at the same ratio.
   if (held?.tracesOnMemory !== undefined && held.spansPerSecond !== undefined && held.spansPerSecond > 0) {

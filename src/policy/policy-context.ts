@@ -19,13 +19,18 @@ export interface MissingSignal {
   readonly reason: string;
 }
 
-/** One gateway receiving far more than its share of spans (see ROUTING_IMBALANCE_RATIO). */
-export interface RoutingImbalance {
+/** The busiest gateway against the others: what the per-gateway accepted rates say about the ring. */
+export interface GatewaySpread {
   readonly hottestGateway: string;
   readonly hottestSpansPerSecond: number;
   readonly othersMeanSpansPerSecond: number;
   readonly gateways: number;
+  /** Of `gateways`, those accepting spans: one that has not joined the agents' ring yet takes none. */
+  readonly acceptingGateways: number;
 }
+
+/** One gateway receiving far more than its share of spans (see ROUTING_IMBALANCE_RATIO). */
+export type RoutingImbalance = GatewaySpread;
 
 /** Gateways that should exist but whose own metrics Prometheus did not get. */
 export interface SilentGateways {
@@ -44,6 +49,8 @@ export interface PolicyContext {
   readonly values: SignalValues;
   readonly missing: readonly MissingSignal[];
   readonly snapshotAgeSeconds: number;
+  /** The busiest of at least two reporting gateways, however even the ring; undefined without per-gateway rates. */
+  readonly busiest: GatewaySpread | undefined;
   readonly imbalance: RoutingImbalance | undefined;
   /** Capacity per replica the proposals size with: learned, the trigger's, or lowered by saturation. */
   readonly capacity: CapacityInUse;
@@ -66,20 +73,30 @@ function currentReplicas(snapshot: SignalSnapshot): number {
   return reading.value;
 }
 
-/** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */
-export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>): RoutingImbalance | undefined {
+/** The busiest gateway among at least two that accept spans (ties go to the first name), against the mean of the others. */
+export function findBusiestGateway(byGateway: Readonly<Record<string, number>>): GatewaySpread | undefined {
   const entries = Object.entries(byGateway).filter(([, rate]) => Number.isFinite(rate) && rate >= 0);
   if (entries.length < 2) return undefined;
   let hottest = entries[0]!;
   let total = 0;
+  let accepting = 0;
   for (const entry of entries) {
     total += entry[1];
+    if (entry[1] > 0) accepting++;
     if (entry[1] > hottest[1] || (entry[1] === hottest[1] && entry[0] < hottest[0])) hottest = entry;
   }
   if (hottest[1] <= 0) return undefined;
   const othersMean = (total - hottest[1]) / (entries.length - 1);
-  if (hottest[1] < ROUTING_IMBALANCE_RATIO * othersMean) return undefined;
-  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length };
+  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways: accepting };
+}
+
+/** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */
+export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>): RoutingImbalance | undefined {
+  return routingImbalanceOf(findBusiestGateway(byGateway));
+}
+
+function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalance | undefined {
+  return busiest !== undefined && busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond ? busiest : undefined;
 }
 
 /** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
@@ -97,12 +114,9 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     }
   }
   const byGateway = snapshot.acceptedSpansPerSecondByGateway;
-  let imbalance: RoutingImbalance | undefined;
-  if (byGateway.kind === 'missing') {
-    missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
-  } else {
-    imbalance = findRoutingImbalance(byGateway.value);
-  }
+  let busiest: GatewaySpread | undefined;
+  if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
+  else busiest = findBusiestGateway(byGateway.value);
   const reporting = values.reportingReplicas;
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
@@ -113,7 +127,8 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     values,
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
-    imbalance,
+    busiest,
+    imbalance: routingImbalanceOf(busiest),
     capacity: capacityInUse(settings, capacity),
   };
 }

@@ -87,7 +87,10 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
  * Total accepted spans/s ÷ (capacity per replica × target utilization); the total, so hot spots do
  * not count twice. A load rising clearly above its noise is sized at what it will be when a pod asked
  * for now takes traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it
- * is now.
+ * is now. The busiest gateway is sized too: the loadbalancing exporter's hash gives one gateway more
+ * than its share, and that share shrinks with every gateway added, so the tier grows until the busiest
+ * one runs no hotter than a peak may (peakUtilizationOf). A hot spot of ROUTING_IMBALANCE_RATIO or more
+ * is a routing problem more gateways would not fix (routingImbalanceGuard), so it is not sized.
  */
 export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
@@ -95,7 +98,7 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const ahead = load + (growth?.spansPerSecond ?? 0);
-  const replicas = throughputReplicasFor(ahead, capacitySpansPerReplica, targetUtilization);
+  const byTotal = throughputReplicasFor(ahead, capacitySpansPerReplica, targetUtilization);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
   const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization };
   let rising = '';
@@ -106,13 +109,56 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
     const startup = `pod startup ${formatSeconds(growth.startupSeconds)}${growth.startupSource === 'learned' ? ', learned' : ' from the trigger'}`;
     rising = ` rising to ${formatSpansPerSecond(ahead)} by the time a new pod takes traffic (${formatSeconds(growth.leadTimeSeconds)}: ${startup})`;
   }
+  const reason = `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${byTotal}`;
+  const headline = `${formatSpansPerSecond(load)}${rising} needs ${byTotal} at ${perReplica}`;
+  const busiest = busiestGatewaySizing(ctx, ahead);
+  if (busiest === undefined || busiest.replicas <= byTotal) return outcome('throughput', byTotal, inputs, reason, headline);
+  inputs.busiestGatewaySpansPerSecond = busiest.spansPerSecond;
+  inputs.busiestGatewayShareMultiple = busiest.shareMultiple;
+  inputs.peakUtilization = busiest.peakUtilization;
+  const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share`;
+  const at = `${formatPercent(busiest.peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)}`;
   return outcome(
     'throughput',
-    replicas,
+    busiest.replicas,
     inputs,
-    `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${replicas}`,
-    `${formatSpansPerSecond(load)}${rising} needs ${replicas} at ${perReplica}`,
+    `${reason}; ${share}, so ${busiest.replicas} keep it at ${at} → ${busiest.replicas}`,
+    `${share}: ${busiest.replicas} keep it at ${at}`,
   );
+}
+
+interface BusiestGatewaySizing {
+  readonly gateway: string;
+  readonly spansPerSecond: number;
+  /** The busiest gateway's rate ÷ the mean of the gateways accepting spans. */
+  readonly shareMultiple: number;
+  readonly peakUtilization: number;
+  readonly replicas: number;
+}
+
+/**
+ * The busiest gateway's accepted rate ÷ the mean of the gateways accepting spans, when the throughput
+ * proposal sizes it: per-gateway rates known and no routing imbalance (a hot spot more gateways would not fix).
+ */
+export function busiestShareMultiple(ctx: PolicyContext): number | undefined {
+  const busiest = ctx.busiest;
+  if (busiest === undefined || ctx.imbalance !== undefined) return undefined;
+  const total = busiest.hottestSpansPerSecond + busiest.othersMeanSpansPerSecond * (busiest.gateways - 1);
+  return (busiest.hottestSpansPerSecond * busiest.acceptingGateways) / total;
+}
+
+/** Replicas at which a gateway taking `shareMultiple` × an even share of `load` runs at `peakUtilization`. */
+export function busiestGatewayReplicasFor(load: number, shareMultiple: number, capacitySpansPerReplica: number, peakUtilization: number): number {
+  return replicasFor((shareMultiple * load) / (capacitySpansPerReplica * peakUtilization));
+}
+
+function busiestGatewaySizing(ctx: PolicyContext, ahead: number): BusiestGatewaySizing | undefined {
+  const shareMultiple = busiestShareMultiple(ctx);
+  if (shareMultiple === undefined) return undefined;
+  const busiest = ctx.busiest!;
+  const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
+  const replicas = busiestGatewayReplicasFor(ahead, shareMultiple, ctx.capacity.spansPerReplica, peakUtilization);
+  return { gateway: busiest.hottestGateway, spansPerSecond: busiest.hottestSpansPerSecond, shareMultiple, peakUtilization, replicas };
 }
 
 /**
