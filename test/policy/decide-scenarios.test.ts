@@ -200,6 +200,11 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(140_000 / PER_REPLICA), guards: ['routingImbalance'] },
   },
   {
+    name: 'a hash-skewed ring below the imbalance ratio: the tier grows until its busiest gateway runs at the 90% a peak may',
+    input: { byGateway: { 'gateway-0': 20_000, 'gateway-1': 12_000, 'gateway-2': 12_000, 'gateway-3': 12_000, 'gateway-4': 12_000, 'gateway-5': 12_000 } },
+    want: { replicas: Math.ceil((1.5 * 80_000) / PEAK_PER_REPLICA), guards: [], summary: /^Scaling out 6 → 7: gateway gateway-0 takes 20k spans\/s, 1\.50× an even share: 7 keep it at 90% of 20k spans\/s\.$/ },
+  },
+  {
     name: 'missing queue metric with falling load: never scales in on missing data',
     input: { signals: { queueFillMax: 'missing', queueFillMean: 'missing', acceptedSpansPerSecond: 30_000 } },
     want: { replicas: N, guards: ['missingData'], summary: /^Holding at 6: no data for queueFillMax, queueFillMean; never scaling in on missing data\.$/ },

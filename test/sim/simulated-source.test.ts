@@ -15,9 +15,15 @@ const offeredPerSecond = 40_000;
 
 function simulate(
   steps: number,
-  options: { outageFromStep?: number; retentionSeconds?: number; replicasFromStep?: { step: number; replicas: number }; unscrapedFromStep?: { step: number; targets: number } } = {},
+  options: {
+    outageFromStep?: number;
+    retentionSeconds?: number;
+    replicasFromStep?: { step: number; replicas: number };
+    unscrapedFromStep?: { step: number; targets: number };
+    hotGatewayLoadMultiple?: number;
+  } = {},
 ) {
-  const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
+  const fleet = new Fleet({ ...DEFAULT_FLEET_SETTINGS, hotGatewayLoadMultiple: options.hotGatewayLoadMultiple ?? 1 }, { initialReplicas: 4 });
   const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: options.retentionSeconds ?? 3600 });
   recorder.record(fleet.observed);
   const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder), nowMs: () => startMs + fleet.stepIndex * dt * 1000 });
@@ -54,6 +60,27 @@ describe('SimulatedSignalSource', () => {
     expect(value('decisionLatencyP99Ms')).toBeLessThanOrEqual(upper);
     const byGateway = snapshot.acceptedSpansPerSecondByGateway;
     expect(byGateway.kind === 'ok' && Object.values(byGateway.value)).toEqual([10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it("shows a skewed ring's hot gateway in its own series: the oldest pod's accepted spans, the fullest queue, its slower decision ticks", () => {
+    const read = (hotGatewayLoadMultiple: number, outageFromStep?: number) => {
+      const { source, nowMs } = simulate(120, { hotGatewayLoadMultiple, ...(outageFromStep === undefined ? {} : { outageFromStep }) });
+      return source.snapshotAt(nowMs, settings);
+    };
+    const valueOf = (reading: { kind: string; value?: number }) => (reading.kind === 'ok' ? reading.value! : Number.NaN);
+    const skewed = read(1.5);
+    const byGateway = skewed.acceptedSpansPerSecondByGateway;
+    if (byGateway.kind !== 'ok') throw new Error('per-gateway rates missing');
+    const [hot, ...others] = Object.values(byGateway.value);
+    expect(hot).toBeCloseTo((1.5 / 4) * offeredPerSecond, 6);
+    for (const rate of others) expect(rate).toBeCloseTo((offeredPerSecond - hot!) / 3, 6);
+    expect(valueOf(skewed.signals.acceptedSpansPerSecond)).toBeCloseTo(offeredPerSecond, 6);
+    // A quarter of the ticks run on the busier gateway: more than 1 %, so the p99 is its.
+    expect(valueOf(skewed.signals.decisionLatencyP99Ms)).toBeGreaterThan(valueOf(read(1).signals.decisionLatencyP99Ms));
+    const skewedOutage = read(1.5, 114);
+    expect(valueOf(skewedOutage.signals.queueFillMax)).toBeGreaterThan(1.2 * valueOf(skewedOutage.signals.queueFillMean));
+    const evenOutage = read(1, 114);
+    expect(valueOf(evenOutage.signals.queueFillMax)).toBeCloseTo(valueOf(evenOutage.signals.queueFillMean), 12);
   });
 
   it('shows scrape targets down as gateways expected but not reporting, whose load and queues are unseen', () => {
