@@ -67,20 +67,20 @@ describe('SimulatedSignalSource', () => {
       const { source, nowMs } = simulate(120, { hotGatewayLoadMultiple, ...(outageFromStep === undefined ? {} : { outageFromStep }) });
       return source.snapshotAt(nowMs, settings);
     };
-    const valueOf = (reading: { kind: string; value?: number }) => (reading.kind === 'ok' ? reading.value! : Number.NaN);
+    const readingValue = (reading: { kind: string; value?: number }) => (reading.kind === 'ok' ? reading.value! : Number.NaN);
     const skewed = read(1.5);
     const byGateway = skewed.acceptedSpansPerSecondByGateway;
     if (byGateway.kind !== 'ok') throw new Error('per-gateway rates missing');
     const [hot, ...others] = Object.values(byGateway.value);
     expect(hot).toBeCloseTo((1.5 / 4) * offeredPerSecond, 6);
     for (const rate of others) expect(rate).toBeCloseTo((offeredPerSecond - hot!) / 3, 6);
-    expect(valueOf(skewed.signals.acceptedSpansPerSecond)).toBeCloseTo(offeredPerSecond, 6);
+    expect(readingValue(skewed.signals.acceptedSpansPerSecond)).toBeCloseTo(offeredPerSecond, 6);
     // A quarter of the ticks run on the busier gateway: more than 1 %, so the p99 is its.
-    expect(valueOf(skewed.signals.decisionLatencyP99Ms)).toBeGreaterThan(valueOf(read(1).signals.decisionLatencyP99Ms));
+    expect(readingValue(skewed.signals.decisionLatencyP99Ms)).toBeGreaterThan(readingValue(read(1).signals.decisionLatencyP99Ms));
     const skewedOutage = read(1.5, 114);
-    expect(valueOf(skewedOutage.signals.queueFillMax)).toBeGreaterThan(1.2 * valueOf(skewedOutage.signals.queueFillMean));
+    expect(readingValue(skewedOutage.signals.queueFillMax)).toBeGreaterThan(1.2 * readingValue(skewedOutage.signals.queueFillMean));
     const evenOutage = read(1, 114);
-    expect(valueOf(evenOutage.signals.queueFillMax)).toBeCloseTo(valueOf(evenOutage.signals.queueFillMean), 12);
+    expect(readingValue(evenOutage.signals.queueFillMax)).toBeCloseTo(readingValue(evenOutage.signals.queueFillMean), 12);
   });
 
   it('shows scrape targets down as gateways expected but not reporting, whose load and queues are unseen', () => {
