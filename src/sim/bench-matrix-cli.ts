@@ -35,6 +35,11 @@ with every autoscaler and two ${MATRIX_OUTAGES.slice(2)} backend outages per cel
     'held-out-seed': { value: 'S', description: 'seed of the --held-out draw (default 1)' },
     conditions: { value: 'A,B', description: 'run only these conditions (default all)' },
     autoscalers: { value: 'A,B', description: 'run only these autoscalers (default all; ×oracle needs oracle)' },
+    metadata: {
+      value: 'KEY=VALUE',
+      multiple: true,
+      description: "override one key of the scalers' trigger metadata in every cell (repeatable), e.g. targetUtilization=0.9:\nwhat a setting an operator might choose does across the matrix",
+    },
     workers: { value: 'N', description: 'worker threads (default min(2, CPUs))' },
     out: { value: 'DIR', description: 'where to write bench-matrix.md and bench-matrix.json (default .)' },
   },
@@ -46,6 +51,8 @@ export interface MatrixJob {
   readonly days: number;
   readonly condition: MatrixCondition;
   readonly autoscalers: readonly string[] | undefined;
+  /** `--metadata` KEY=VALUE entries for the scalers, as given. */
+  readonly metadata: readonly string[];
 }
 
 /** The bench flags of one cell: what `npm run bench` needs to reproduce it. */
@@ -58,6 +65,7 @@ export function cellArgs(job: MatrixJob): string[] {
     MATRIX_OUTAGES,
     ...job.condition.args,
     ...(job.autoscalers ? ['--autoscalers', job.autoscalers.join(',')] : []),
+    ...job.metadata.flatMap((entry) => ['--metadata', entry]),
   ];
 }
 
@@ -90,6 +98,7 @@ interface MatrixCliOptions {
   readonly traces: readonly string[];
   readonly conditions: readonly MatrixCondition[];
   readonly autoscalers: readonly string[] | undefined;
+  readonly metadata: readonly string[];
   readonly workers: number;
   readonly outDir: string;
 }
@@ -126,6 +135,7 @@ export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
     traces,
     conditions: listFlag(text('conditions'), '--conditions', MATRIX_CONDITIONS, (c) => c.name) ?? MATRIX_CONDITIONS,
     autoscalers: listFlag(text('autoscalers'), '--autoscalers', [...AUTOSCALER_NAMES], (name) => name),
+    metadata: (values.metadata as string[] | undefined) ?? [],
     workers: countFlag(text('workers'), '--workers', 1, 64, Math.min(2, availableParallelism())),
     outDir: resolve(text('out') ?? '.'),
   };
@@ -195,8 +205,10 @@ export function runMatrixCli(argv: readonly string[], io: CommandIo): Promise<nu
   return runCommand(MATRIX_COMMAND, argv, io, async (values) => {
     const options = matrixCliOptions(values);
     const jobs: MatrixJob[] = options.traces.flatMap((tracePath) =>
-      options.conditions.map((condition) => ({ tracePath, days: options.days, condition, autoscalers: options.autoscalers })),
+      options.conditions.map((condition) => ({ tracePath, days: options.days, condition, autoscalers: options.autoscalers, metadata: options.metadata })),
     );
+    // A bad --metadata fails as it would in npm run bench, before any worker starts.
+    if (jobs[0] !== undefined) parseBenchArgs(cellArgs(jobs[0]));
     // Fail on a bad trace before any worker starts.
     for (const tracePath of new Set(jobs.map((job) => job.tracePath))) readTrace(tracePath);
     return runMatrix(options, jobs, io);
@@ -217,7 +229,8 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
     progress.done();
   }
   const seconds = (performance.now() - startedMs) / 1000;
-  const runLine = `${cells.length} cells × ${cells[0]?.entries.length ?? 0} autoscalers in ${seconds.toFixed(0)} s on ${options.workers} worker threads${options.days > 0 ? `, first ${options.days} days of each trace` : ', whole traces'}`;
+  const overrides = options.metadata.length > 0 ? `; the scalers' metadata overridden with ${options.metadata.join(', ')}` : '';
+  const runLine = `${cells.length} cells × ${cells[0]?.entries.length ?? 0} autoscalers in ${seconds.toFixed(0)} s on ${options.workers} worker threads${options.days > 0 ? `, first ${options.days} days of each trace` : ', whole traces'}${overrides}`;
   const goals = formatGoalTally(cells);
   const goalsSection = goals === '' ? '' : `**Goals**: cells where each is met\n\n${goals}\n\n`;
   const markdown = `# bench:matrix\n\n${runLine}; every cell has two ${MATRIX_OUTAGES.slice(2)} backend outages (seed 1).\n\n${formatMatrixSummary(cells)}\n${goalsSection}${formatMatrixTable(cells)}\n\nCommands:\n\n${cells.map((cell) => `- ${cell.trace} ${cell.condition}: \`${cell.command}\``).join('\n')}\n`;
@@ -232,7 +245,7 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
   const goalVerdicts = cells.flatMap((cell) =>
     cell.entries.filter((entry) => (GOAL_AUTOSCALERS as readonly string[]).includes(entry.autoscaler)).map((entry) => ({ trace: cell.trace, condition: cell.condition, autoscaler: entry.autoscaler, met: goalsMet(cell, entry) })),
   );
-  writeFlagFile('--out', jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells, goals: goalVerdicts }, null, 2)}\n`);
+  writeFlagFile('--out', jsonPath, `${JSON.stringify({ shipped: SHIPPED_AUTOSCALER, metadata: options.metadata, days: options.days, outages: MATRIX_OUTAGES, seconds, workers: options.workers, cells, goals: goalVerdicts }, null, 2)}\n`);
   io.out(`${formatMatrixSummary(cells)}\n${goalsSection}${runLine}\nwrote ${markdownPath}\nwrote ${jsonPath}\n`);
   return 0;
 }

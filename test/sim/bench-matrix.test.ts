@@ -102,6 +102,27 @@ describe('bench:matrix CLI', () => {
     expect(markdown).toContain('| trace | condition | autoscaler | lost % outside outages |');
   }, 60_000);
 
+  it("overrides the scalers' trigger metadata in every cell, says so, and the cell command reproduces it", async () => {
+    const traces = join(dir, 'traces-metadata');
+    const rows = Array.from({ length: 3 * 24 }, (_, hour) => `${new Date(Date.parse('2026-01-05T00:00:00Z') + hour * 3_600_000).toISOString()},${100 + 80 * Math.sin((hour / 24) * 2 * Math.PI)}`);
+    mkdirSync(traces);
+    writeFileSync(join(traces, 'wave.csv'), `timestamp,value\n${rows.join('\n')}\n`);
+    const run = async (name: string, extra: string[]) => {
+      const out = join(dir, name);
+      const got = await cli(['--traces', traces, '--days', '2', '--conditions', 'defaults', '--autoscalers', 'scaler-reactive,oracle', '--workers', '1', '--out', out, ...extra]);
+      expect(got.code, got.stderr).toBe(0);
+      return { json: JSON.parse(readFileSync(join(out, 'bench-matrix.json'), 'utf8')), markdown: readFileSync(join(out, 'bench-matrix.md'), 'utf8') };
+    };
+    const shipped = await run('metadata-shipped', []);
+    const hotter = await run('metadata-hotter', ['--metadata', 'targetUtilization=0.9']);
+    expect(shipped.json.metadata).toEqual([]);
+    expect(hotter.json.metadata).toEqual(['targetUtilization=0.9']);
+    expect(hotter.json.cells[0].command).toContain('--metadata targetUtilization=0.9');
+    expect(hotter.markdown).toContain("the scalers' metadata overridden with targetUtilization=0.9");
+    const scalerHours = (json: { cells: { entries: MatrixEntry[] }[] }) => json.cells[0]!.entries.find((e) => e.autoscaler === 'scaler-reactive')!.replicaHours;
+    expect(scalerHours(hotter.json)).toBeLessThan(scalerHours(shipped.json));
+  }, 60_000);
+
   it('runs held-out M4 series, drawn by seed, instead of a trace directory', async () => {
     const out = join(dir, 'held-out');
     const got = await cli(['--held-out', '2', '--held-out-seed', '7', '--days', '1', '--conditions', 'defaults', '--autoscalers', 'oracle', '--workers', '1', '--out', out]);
@@ -119,6 +140,8 @@ describe('bench:matrix CLI', () => {
     { name: 'unknown condition', input: ['--conditions', 'defaults,rainy'], want: /--conditions must list names from defaults, .*unknown: rainy/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
     { name: 'workers of zero', input: ['--workers', '0'], want: /--workers must be an integer from 1 to 64/ },
+    { name: 'a metadata value the trigger refuses', input: ['--metadata', 'targetUtilization=1.5'], want: /--metadata: .*targetUtilization/ },
+    { name: 'metadata that is not KEY=VALUE', input: ['--metadata', 'targetUtilization'], want: /--metadata must be KEY=VALUE/ },
   ];
   for (const row of rejections) {
     it(`exits with code 2 on ${row.name}`, async () => {
