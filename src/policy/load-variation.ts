@@ -12,7 +12,7 @@ import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak } from './policy-state.ts';
 import { replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
-import { median } from './median.ts';
+import { medianInPlace } from './median.ts';
 
 /** Snapshots kept: the highest of 20 readings is the load's ~95th percentile (20/21); 20 differences put their median spread within about ±30 % of the noise. */
 export const LOAD_SAMPLES = 21;
@@ -58,11 +58,13 @@ export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | und
     intervals.push(seconds);
     slopes.push((samples[i]!.spansPerSecond - samples[i - 1]!.spansPerSecond) / seconds);
   }
-  const trend = median(slopes);
-  const deviations = slopes.map((slope, i) => Math.abs((slope - trend) * intervals[i]!));
+  // Each median reorders the scratch it is given; slopes and intervals stay in order.
+  const scratch = slopes.slice();
+  const trend = medianInPlace(scratch);
+  for (let i = 0; i < differences; i++) scratch[i] = Math.abs((slopes[i]! - trend) * intervals[i]!);
   // A difference of two noisy readings has √2 times the noise of one.
-  const noise = (MAD_TO_SIGMA * median(deviations)) / Math.SQRT2;
-  return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: median(intervals), differences };
+  const noise = (MAD_TO_SIGMA * medianInPlace(scratch)) / Math.SQRT2;
+  return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: medianInPlace(intervals), differences };
 }
 
 /** The count a scale-in may go to at the lowest, and why; undefined when the load is unknown. */
