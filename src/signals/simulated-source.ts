@@ -53,11 +53,11 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * six hours every five minutes, so all but a few steps of each read were read before. Only settled
    * steps are kept (FleetRecorder.readSettlement), so a kept sample is what a fresh read would give.
    */
-  private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
+  private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample>();
   /** The same for replica counts, re-read over a day every five minutes. */
   private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
   /** The same for the accepted-spans history, re-read over two weeks at every hourly forecast refit. */
-  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample | null>();
+  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -183,9 +183,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     assertWindow(window);
     if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
     const key = `${settings.rateWindowSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
-    const steps = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
-    const samples: CpuLoadSample[] = [];
-    for (const sample of steps) if (sample !== null) samples.push(sample);
+    const samples = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
     return { samples, allotmentSource: 'kube-state-metrics requests' };
   }
 
@@ -265,53 +263,76 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target)) return [];
     const { recorder } = this.options;
     const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
-    const steps = this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
+    return this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
       const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
       return rate.kind === 'ok' ? { timestampMs: timeMs, value: rate.value } : null;
     });
-    const samples: RangeSample[] = [];
-    for (const sample of steps) if (sample !== null) samples.push(sample);
-    return samples;
   }
 }
+
+/** How a kept answer's step had settled when it was computed (FleetRecorder.readSettlement); 0: not kept. */
+const SETTLED_KEPT = 1;
+const SETTLED_DROPPED = 2;
 
 /**
  * Per-step answers of a range read kept by step time, for reads that overlap the last one: only steps
  * whose reads are settled (FleetRecorder.readSettlement) are kept, each with the settlement it was
  * computed under, so a kept answer is what computing it again would give (a step that left the
  * retention since is computed again). A new key (other settings) starts over; steps before the window
- * are dropped.
+ * are dropped. Answers are `null` where a step has none; `read` leaves those out.
+ *
+ * The answers are columns indexed by step number from the window's first step: windows slide forward,
+ * so each read drops a few steps at the front and looks the rest up by index (a Map keyed by step would
+ * walk the tombstones of every step deleted before it at each read).
  */
 class SettledSteps<T> {
   private key: string | undefined;
-  /** By step number (time / step, a small integer, which a Map hashes faster than a time in ms). */
-  private readonly byStep = new Map<number, { readonly timeMs: number; readonly answer: T; readonly settlement: 'kept' | 'dropped' }>();
+  /** Step number (time / step) of index 0 of the columns. */
+  private firstStep = 0;
+  private readonly times: number[] = [];
+  private readonly answers: (T | null)[] = [];
+  private readonly settlements: number[] = [];
 
-  read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T): T[] {
+  read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T | null): T[] {
     const stepMs = window.stepSeconds * 1000;
     const fullKey = `${key} ${stepMs}`;
-    if (fullKey !== this.key) {
+    const windowStep = Math.floor(window.startMs / stepMs);
+    const { times, answers, settlements } = this;
+    if (fullKey !== this.key || windowStep < this.firstStep || windowStep - this.firstStep >= times.length) {
       this.key = fullKey;
-      this.byStep.clear();
+      times.length = 0;
+      answers.length = 0;
+      settlements.length = 0;
+    } else if (windowStep > this.firstStep) {
+      const dropped = windowStep - this.firstStep;
+      times.splice(0, dropped);
+      answers.splice(0, dropped);
+      settlements.splice(0, dropped);
     }
-    for (const [step, entry] of this.byStep) {
-      if (entry.timeMs >= window.startMs) break;
-      this.byStep.delete(step);
-    }
-    const answers: T[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += stepMs) {
+    this.firstStep = windowStep;
+    const out: T[] = [];
+    // Index i is step windowStep + i: ms times are integers, so (start + i × step) / step floors to that exactly.
+    for (let i = 0, timeMs = window.startMs; timeMs <= window.endMs; i++, timeMs += stepMs) {
       const settlement = recorder.readSettlement(timeMs, windowSeconds);
-      const step = Math.floor(timeMs / stepMs);
-      const kept = settlement === 'open' ? undefined : this.byStep.get(step);
-      if (kept !== undefined && kept.timeMs === timeMs && kept.settlement === settlement) {
-        answers.push(kept.answer);
-        continue;
+      const code = settlement === 'kept' ? SETTLED_KEPT : settlement === 'dropped' ? SETTLED_DROPPED : 0;
+      let answer: T | null;
+      if (code !== 0 && i < times.length && settlements[i] === code && times[i] === timeMs) {
+        answer = answers[i]!;
+      } else {
+        answer = compute(timeMs);
+        if (i < times.length) {
+          times[i] = timeMs;
+          answers[i] = answer;
+          settlements[i] = code;
+        } else {
+          times.push(timeMs);
+          answers.push(answer);
+          settlements.push(code);
+        }
       }
-      const answer = compute(timeMs);
-      if (settlement !== 'open') this.byStep.set(step, { timeMs, answer, settlement });
-      answers.push(answer);
+      if (answer !== null) out.push(answer);
     }
-    return answers;
+    return out;
   }
 }
 
