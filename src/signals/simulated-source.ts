@@ -311,10 +311,10 @@ class SettledSteps<T> {
     }
     this.firstStep = windowStep;
     const out: T[] = [];
+    const { dropped, keptFrom, keptTo } = recorder.readSettlements(window, windowSeconds);
     // Index i is step windowStep + i: ms times are integers, so (start + i × step) / step floors to that exactly.
     for (let i = 0, timeMs = window.startMs; timeMs <= window.endMs; i++, timeMs += stepMs) {
-      const settlement = recorder.readSettlement(timeMs, windowSeconds);
-      const code = settlement === 'kept' ? SETTLED_KEPT : settlement === 'dropped' ? SETTLED_DROPPED : 0;
+      const code = i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0;
       let answer: T | null;
       if (code !== 0 && i < times.length && settlements[i] === code && times[i] === timeMs) {
         answer = answers[i]!;

@@ -187,6 +187,33 @@ export class FleetRecorder {
     return index <= this.written - 1 && index - Math.round(windowSeconds / this.stepSeconds) >= oldest ? 'kept' : 'open';
   }
 
+  /**
+   * readSettlement at every step of a range read, at once: steps [0, dropped) are `dropped`, steps
+   * [keptFrom, keptTo) `kept` and the others `open`. The scrape a read sees only moves forward along a
+   * window, so each bound is a bisection instead of a question per step (a two-week history re-read at
+   * every refit has thousands).
+   */
+  readSettlements(window: { readonly startMs: number; readonly endMs: number; readonly stepSeconds: number }, windowSeconds: number): { readonly dropped: number; readonly keptFrom: number; readonly keptTo: number } {
+    const stepMs = window.stepSeconds * 1000;
+    const steps = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
+    const oldest = this.oldestIndex();
+    const windowSteps = Math.round(windowSeconds / this.stepSeconds);
+    const firstWhere = (test: (index: number) => boolean): number => {
+      let low = 0;
+      let high = steps;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (test(this.scrapedSampleIndex(window.startMs + middle * stepMs))) high = middle;
+        else low = middle + 1;
+      }
+      return low;
+    };
+    const dropped = firstWhere((index) => index >= oldest);
+    const keptFrom = firstWhere((index) => index >= oldest && index - windowSteps >= oldest);
+    const keptTo = Math.max(keptFrom, firstWhere((index) => index > this.written - 1));
+    return { dropped, keptFrom, keptTo };
+  }
+
   /** Time of the scrape a read at `timeMs` sees. */
   scrapeTimeMs(timeMs: number): number | undefined {
     const index = this.scrapeIndex(timeMs);
