@@ -79,6 +79,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const anyReporting = reporting.kind === 'ok' && reporting.value > 0;
     const scrapedShare = expected.kind === 'ok' && expected.value > 0 ? (expected.value - unscraped) / expected.value : 1;
     const anyExpected = expected.kind === 'ok' && expected.value > 0;
+    // Read once: the total and the per-gateway rates both come from it.
+    const acceptedRate = recorder.rate('acceptedSpans', timeMs, window);
     const signals: Record<SignalName, Reading> = {
       currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
       reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
@@ -91,19 +93,20 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
       tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
       droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
-      acceptedSpansPerSecond: summed(recorder.rate('acceptedSpans', timeMs, window), anyReporting, scrapedShare),
+      acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
     };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    const accepted = whenReporting(recorder.rate('acceptedSpans', timeMs, window), anyReporting);
+    const accepted = whenReporting(acceptedRate, anyReporting);
     const pods = roster.gatewaysAt(timeMs);
     // The newest pods are the ones whose scrapes fail: a stable choice, so the names stay put while the window lasts.
-    const unscrapedNames = pods ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
-    const silent = new Set(unscrapedNames);
+    const unscrapedNames = pods && unscraped > 0 ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
+    const silent = unscrapedNames.length > 0 ? new Set(unscrapedNames) : undefined;
     if (accepted.kind === 'missing') byGateway = accepted;
-    else if (pods && pods.ring.length + pods.joining.length > silent.size) {
+    else if (pods && pods.ring.length + pods.joining.length > (silent?.size ?? 0)) {
       const perGateway: Record<string, number> = {};
-      for (const name of pods.ring) if (!silent.has(name)) perGateway[name] = accepted.value / pods.ring.length;
-      for (const name of pods.joining) if (!silent.has(name)) perGateway[name] = 0;
+      const share = accepted.value / pods.ring.length;
+      for (const name of pods.ring) if (silent === undefined || !silent.has(name)) perGateway[name] = share;
+      for (const name of pods.joining) if (silent === undefined || !silent.has(name)) perGateway[name] = 0;
       byGateway = { kind: 'ok', value: perGateway };
     }
     return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway, ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}) };
