@@ -81,6 +81,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private startup: StartupEstimate | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   private readonly startupReads = new SimulatedStartupReads();
+  private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
 
@@ -119,8 +120,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
     }
-    const forecastSettings = withStartup(this.settings, startupInUse(this.settings, this.startup));
-    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, forecastSettings, context.nowMs);
+    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
       const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
       this.state = result.state;
@@ -131,6 +131,17 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.failedPolls++;
       return undefined;
     }
+  }
+
+  /**
+   * The settings the forecast is read with: the startup in use sets its lead time. Resolved again only
+   * when the startup estimate is re-read (every LEARNED_REFRESH_SECONDS), not at every poll.
+   */
+  private forecastSettings(): TargetSettings {
+    if (this.forecastSettingsOf === undefined || this.forecastSettingsOf.startup !== this.startup) {
+      this.forecastSettingsOf = { startup: this.startup, settings: withStartup(this.settings, startupInUse(this.settings, this.startup)) };
+    }
+    return this.forecastSettingsOf.settings;
   }
 
   initialReplicas(load: LoadCurve): number {
