@@ -34,13 +34,19 @@ export interface LoadVariation {
 }
 
 /**
- * The slopes of a window of samples (one per pair of neighbours) in ascending order, beside each window
- * advanceLoadSamples builds: consecutive windows share all but one slope, so loadVariation's medians
- * come from a sorted list kept up to date instead of a selection at every decision. By identity (a
- * window is never changed once built); a window built elsewhere (a rebuilt state, a test) has none,
- * nor has one with a slope that is not a finite number, and loadVariation takes those the plain way.
+ * The slopes of the window advanceLoadSamples built last (one per pair of neighbours), in ascending
+ * order: consecutive windows of a target share all but one slope, so loadVariation's medians come from
+ * a sorted list kept up to date instead of three selections at every decision. One window only, by
+ * identity (a window is never changed once built): the next decision of the same target finds it, a
+ * decision of another target sorts its window's slopes afresh. A window without the list (built
+ * elsewhere, a rebuilt state, a slope that is not a finite number) is taken the plain way. A cache of a
+ * pure computation: what it answers is what computing it again gives (load-variation.test.ts).
  */
-const sortedSlopesOf = new WeakMap<readonly LoadPeak[], readonly number[]>();
+let sortedSlopes: { readonly window: readonly LoadPeak[]; readonly slopes: readonly number[] } | undefined;
+
+function sortedSlopesOf(window: readonly LoadPeak[]): readonly number[] | undefined {
+  return sortedSlopes !== undefined && sortedSlopes.window === window ? sortedSlopes.slopes : undefined;
+}
 
 /** The slope loadVariation computes between two neighbouring samples, with the same operations. */
 function slopeBetween(earlier: LoadPeak, later: LoadPeak): number {
@@ -77,7 +83,7 @@ function sortSlopes(samples: readonly LoadPeak[]): number[] | undefined {
  * one sample was dropped at most, else sorted afresh.
  */
 function advanceSortedSlopes(previous: readonly LoadPeak[], next: readonly LoadPeak[], dropped: number): number[] | undefined {
-  const kept = sortedSlopesOf.get(previous);
+  const kept = sortedSlopesOf(previous);
   if (kept === undefined || dropped > 1) return sortSlopes(next);
   const slopes = kept.slice();
   if (dropped === 1 && previous.length > 1) {
@@ -105,7 +111,7 @@ export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, ob
   const next = samples.length >= LOAD_SAMPLES ? samples.slice(samples.length - LOAD_SAMPLES + 1) : [...samples];
   next.push({ atMs: observedAtMs, spansPerSecond });
   const slopes = advanceSortedSlopes(samples, next, samples.length + 1 - next.length);
-  if (slopes !== undefined) sortedSlopesOf.set(next, slopes);
+  sortedSlopes = slopes === undefined ? undefined : { window: next, slopes };
   return next;
 }
 
@@ -149,7 +155,7 @@ function evenlySpacedVariation(samples: readonly LoadPeak[], sorted: readonly nu
 export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | undefined {
   const differences = samples.length - 1;
   if (differences < MIN_LOAD_DIFFERENCES) return undefined;
-  const sorted = sortedSlopesOf.get(samples);
+  const sorted = sortedSlopesOf(samples);
   const evenlySpaced = sorted === undefined ? undefined : evenlySpacedVariation(samples, sorted);
   if (evenlySpaced !== undefined) return evenlySpaced;
   const slopes: number[] = [];
