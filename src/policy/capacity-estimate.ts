@@ -71,14 +71,47 @@ export interface SaturationWitness {
 }
 
 /**
- * The usable samples in time order as columns (one entry per point): step time, accepted spans/s (x)
- * and utilization of the allotment (y). Columns rather than an object per point: the Advisor re-reads
- * hours of samples every few minutes and every pass below walks them all.
+ * The usable samples in time order as columns: step time, accepted spans/s (x) and utilization of the
+ * allotment (y) of points [0, n). Columns rather than an object per point: the Advisor re-reads hours
+ * of samples every few minutes and every pass below walks them all.
  */
 interface Points {
   readonly atMs: Float64Array;
   readonly x: Float64Array;
   readonly y: Float64Array;
+  readonly n: number;
+}
+
+/**
+ * The columns of one estimate: the points, the residuals and the scratch the medians reorder, the
+ * points withoutOutliers keeps, and the change-point search's prefix sums (five per point plus the five
+ * zeros they start from). Reused from one estimate to the next and grown to the most samples seen: a
+ * typed array's storage is allocated outside V8's young generation (about 1 µs apiece, and swept
+ * later), and an estimate needed nine. Nothing of them outlives an estimate (its answer holds numbers
+ * only) and estimates never nest, so reusing them changes no answer.
+ */
+class Workspace {
+  readonly points: Points;
+  readonly residuals: Float64Array;
+  readonly medians: Float64Array;
+  readonly kept: Omit<Points, 'n'>;
+  readonly prefix: Float64Array;
+
+  constructor(readonly capacity: number) {
+    const column = () => new Float64Array(capacity);
+    this.points = { atMs: column(), x: column(), y: column(), n: 0 };
+    this.residuals = column();
+    this.medians = column();
+    this.kept = { atMs: column(), x: column(), y: column() };
+    this.prefix = new Float64Array(5 * capacity + 5);
+  }
+}
+
+let workspace = new Workspace(0);
+
+function workspaceFor(samples: number): Workspace {
+  if (workspace.capacity < samples) workspace = new Workspace(Math.max(samples, 2 * workspace.capacity));
+  return workspace;
 }
 
 /**
@@ -100,8 +133,7 @@ interface Line {
 }
 
 function fitLine(points: Points, throughOrigin: boolean): Line | undefined {
-  const { x, y } = points;
-  const n = x.length;
+  const { x, y, n } = points;
   if (n < 3) return undefined;
   let sx = 0;
   let sy = 0;
@@ -159,33 +191,32 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
  */
 export const RESIDUAL_RESOLUTION = 0.01;
 
-/** Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit. */
-function withoutOutliers(points: Points, line: Line): Points {
-  const { atMs, x, y } = points;
-  const n = x.length;
-  const residuals = new Float64Array(n);
+/**
+ * Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit;
+ * the points kept go to the workspace's `kept` columns unless all are kept.
+ */
+function withoutOutliers(points: Points, line: Line, work: Workspace): Points {
+  const { atMs, x, y, n } = points;
+  const { residuals, medians, kept } = work;
   for (let i = 0; i < n; i++) residuals[i] = y[i]! - line.intercept - line.slope * x[i]!;
-  // One scratch column for both medians: each takes its values in point order, as a fresh copy would.
-  const scratch = residuals.slice();
-  const center = medianInPlace(scratch);
+  // One column for both medians: each takes its values in point order, as a fresh copy would.
+  for (let i = 0; i < n; i++) medians[i] = residuals[i]!;
+  const center = medianInPlace(medians, n);
   let meanY = 0;
   for (let i = 0; i < n; i++) meanY += y[i]! / n;
-  for (let i = 0; i < n; i++) scratch[i] = Math.abs(residuals[i]! - center);
-  const scale = Math.max(1.4826 * medianInPlace(scratch), RESIDUAL_RESOLUTION * meanY);
+  for (let i = 0; i < n; i++) medians[i] = Math.abs(residuals[i]! - center);
+  const scale = Math.max(1.4826 * medianInPlace(medians, n), RESIDUAL_RESOLUTION * meanY);
   if (!(scale > 0)) return points;
   const limit = OUTLIER_ROBUST_SIGMAS * scale;
-  let kept = 0;
-  for (let i = 0; i < n; i++) if (Math.abs(residuals[i]! - center) <= limit) kept++;
-  if (kept === n) return points;
-  const out = { atMs: new Float64Array(kept), x: new Float64Array(kept), y: new Float64Array(kept) };
-  for (let i = 0, k = 0; i < n; i++) {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
     if (!(Math.abs(residuals[i]! - center) <= limit)) continue;
-    out.atMs[k] = atMs[i]!;
-    out.x[k] = x[i]!;
-    out.y[k] = y[i]!;
-    k++;
+    kept.atMs[count] = atMs[i]!;
+    kept.x[count] = x[i]!;
+    kept.y[count] = y[i]!;
+    count++;
   }
-  return out;
+  return count === n ? points : { ...kept, n: count };
 }
 
 /**
@@ -250,9 +281,8 @@ function segmentSquares(moments: Float64Array, count: number): number {
  * The point where the series is better explained by two lines than one, or undefined. Prefix sums
  * make every split O(1), so a 6-hour series of 60 gateways costs one pass.
  */
-function findChangePoint(points: Points): number | undefined {
-  const { atMs, x, y } = points;
-  const n = x.length;
+function findChangePoint(points: Points, prefix: Float64Array): number | undefined {
+  const { atMs, x, y, n } = points;
   const min = CAPACITY_EVIDENCE.minSamples;
   if (n < 2 * min) return undefined;
   // Sums of centred values: raw squares of spans/s in the tens of thousands would cancel away the variation.
@@ -262,7 +292,7 @@ function findChangePoint(points: Points): number | undefined {
     centreX += x[i]! / n;
     centreY += y[i]! / n;
   }
-  const prefix = new Float64Array((n + 1) * 5);
+  prefix.fill(0, 0, 5);
   for (let i = 0; i < n; i++) {
     const cx = x[i]! - centreX;
     const cy = y[i]! - centreY;
@@ -303,18 +333,14 @@ function findChangePoint(points: Points): number | undefined {
   return f > CHANGE_POINT_F ? bestIndex : undefined;
 }
 
-function saturationWitness(samples: readonly CpuLoadSample[]): SaturationWitness | undefined {
-  let count = 0;
-  for (const s of samples) if (s.saturated === true && s.acceptedSpansPerSecond > 0) count++;
-  if (count < SATURATION_MIN_SAMPLES) return undefined;
-  const loads: number[] = [];
-  for (const s of samples) if (s.saturated === true && s.acceptedSpansPerSecond > 0) loads.push(s.acceptedSpansPerSecond);
-  return { medianSpansPerSecond: medianInPlace(loads), samples: count };
-}
-
-/** The columns from `from` on: views, not copies. */
-function pointsFrom(points: Points, from: number): Points {
-  return from === 0 ? points : { atMs: points.atMs.subarray(from), x: points.x.subarray(from), y: points.y.subarray(from) };
+/** The points from `from` on, moved to the front of their columns. */
+function dropBefore(points: Points, from: number): Points {
+  if (from === 0) return points;
+  const end = points.n;
+  points.atMs.copyWithin(0, from, end);
+  points.x.copyWithin(0, from, end);
+  points.y.copyWithin(0, from, end);
+  return { ...points, n: end - from };
 }
 
 /**
@@ -322,13 +348,12 @@ function pointsFrom(points: Points, from: number): Points {
  * it is, so it is skipped; else the points are ordered as a stable sort by time would order them.
  */
 function inTimeOrder(points: Points): Points {
-  const { atMs } = points;
-  const n = atMs.length;
+  const { atMs, n } = points;
   let ordered = true;
   for (let i = 1; i < n && ordered; i++) ordered = atMs[i]! >= atMs[i - 1]!;
   if (ordered) return points;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => atMs[a]! - atMs[b]!);
-  const sorted = { atMs: new Float64Array(n), x: new Float64Array(n), y: new Float64Array(n) };
+  const sorted = { atMs: new Float64Array(n), x: new Float64Array(n), y: new Float64Array(n), n };
   for (let i = 0; i < n; i++) {
     sorted.atMs[i] = atMs[order[i]!]!;
     sorted.x[i] = points.x[order[i]!]!;
@@ -348,13 +373,14 @@ function formatMinutes(seconds: number): string {
  * used no CPU (not on the ring yet) carry no information and are skipped.
  */
 export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplica: number | undefined, allotmentSourceOfSamples: AllotmentSource | undefined): CapacityEstimate {
-  const saturation = saturationWitness(samples);
+  // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
+  const saturatedLoads: number[] = [];
   let withAllotment = 0;
   let usable = 0;
-  const atMs = new Float64Array(samples.length);
-  const x = new Float64Array(samples.length);
-  const y = new Float64Array(samples.length);
+  const work = workspaceFor(samples.length);
+  const { atMs, x, y } = work.points;
   for (const s of samples) {
+    if (s.saturated === true && s.acceptedSpansPerSecond > 0) saturatedLoads.push(s.acceptedSpansPerSecond);
     const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
@@ -365,16 +391,18 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
     y[usable] = s.cpuCores / allotment;
     usable++;
   }
+  const saturation: SaturationWitness | undefined =
+    saturatedLoads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(saturatedLoads), samples: saturatedLoads.length };
   if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
   if (withAllotment === 0) {
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
   }
-  const points = inTimeOrder({ atMs: atMs.subarray(0, usable), x: x.subarray(0, usable), y: y.subarray(0, usable) });
-  const change = findChangePoint(points);
-  const used = pointsFrom(points, change ?? 0);
+  const points = inTimeOrder({ atMs, x, y, n: usable });
+  const change = findChangePoint(points, work.prefix);
   const changeAtMs = change === undefined ? undefined : points.atMs[change]!;
+  const used = dropBefore(points, change ?? 0);
   const since = changeAtMs === undefined ? '' : ' since the change';
-  const count = used.atMs.length;
+  const count = used.n;
   const spanSeconds = count === 0 ? 0 : (used.atMs[count - 1]! - used.atMs[0]!) / 1000;
   if (count < CAPACITY_EVIDENCE.minSamples || spanSeconds < CAPACITY_EVIDENCE.minSeconds) {
     return {
@@ -389,7 +417,7 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
   for (const throughOrigin of [false, true]) {
     const first = fitLine(used, throughOrigin);
     if (first === undefined) continue;
-    const kept = withoutOutliers(used, first);
+    const kept = withoutOutliers(used, first, work);
     const line = fitLine(kept, throughOrigin) ?? first;
     const capacity = capacityOf(line, throughOrigin);
     if (capacity === undefined) continue;
@@ -401,7 +429,7 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
           relativeStandardError: capacity.relativeStandardError,
           idleUtilization: throughOrigin ? 0 : line.intercept,
           throughOrigin,
-          samples: kept.x.length,
+          samples: kept.n,
           fromMs: used.atMs[0]!,
           toMs: used.atMs[count - 1]!,
         },
