@@ -34,6 +34,11 @@ const P99 = 0.99;
  */
 export const SIMULATED_CPU_REQUEST_CORES = 1;
 
+/** A gauge's value, undefined where there was no data. */
+function numberOf(reading: RecordedValue): number | undefined {
+  return reading.kind === 'ok' ? reading.value : undefined;
+}
+
 /** A read as PromQL answers it while no simulated gateway reports: missing. (Module functions, not closures: snapshotAt runs at every poll.) */
 function whenReporting(value: RecordedValue, anyReporting: boolean): Reading {
   return anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' };
@@ -202,7 +207,6 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     assertWindow(window);
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
-    const numberOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
     return this.replicaCountMemo.read(recorder, '', window, 0, (timeMs) => ({
       atMs: timeMs,
       desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
@@ -216,24 +220,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * scrape is not recorded yet); each bound is a step of the window, or past its end or before its start.
    */
   settledGaugeSteps(window: RangeWindow): { readonly retainedFromMs: number; readonly settledUntilMs: number } {
-    const { recorder } = this.options;
     const stepMs = window.stepSeconds * 1000;
-    const steps = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
-    // Settlement only moves forward along a window (dropped, then kept, then open): two bisections.
-    const firstWhere = (test: (index: number) => boolean): number => {
-      let low = 0;
-      let high = steps;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (test(middle)) high = middle;
-        else low = middle + 1;
-      }
-      return low;
-    };
-    const settlement = (index: number) => recorder.readSettlement(window.startMs + index * stepMs, 0);
-    const firstRetained = firstWhere((index) => settlement(index) !== 'dropped');
-    const firstOpen = firstWhere((index) => settlement(index) === 'open');
-    return { retainedFromMs: window.startMs + firstRetained * stepMs, settledUntilMs: window.startMs + (firstOpen - 1) * stepMs };
+    // A gauge read has no window: nothing is cut at the retention edge, so the open steps are those not recorded yet.
+    const { dropped, keptTo } = this.options.recorder.readSettlements(window, 0);
+    return { retainedFromMs: window.startMs + dropped * stepMs, settledUntilMs: window.startMs + (keptTo - 1) * stepMs };
   }
 
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */

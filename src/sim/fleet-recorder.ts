@@ -194,24 +194,26 @@ export class FleetRecorder {
    * every refit has thousands).
    */
   readSettlements(window: { readonly startMs: number; readonly endMs: number; readonly stepSeconds: number }, windowSeconds: number): { readonly dropped: number; readonly keptFrom: number; readonly keptTo: number } {
-    const stepMs = window.stepSeconds * 1000;
-    const steps = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
     const oldest = this.oldestIndex();
+    const newest = this.written - 1;
     const windowSteps = Math.round(windowSeconds / this.stepSeconds);
-    const firstWhere = (test: (index: number) => boolean): number => {
-      let low = 0;
-      let high = steps;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (test(this.scrapedSampleIndex(window.startMs + middle * stepMs))) high = middle;
-        else low = middle + 1;
-      }
-      return low;
-    };
-    const dropped = firstWhere((index) => index >= oldest);
-    const keptFrom = firstWhere((index) => index >= oldest && index - windowSteps >= oldest);
-    const keptTo = Math.max(keptFrom, firstWhere((index) => index > this.written - 1));
+    const dropped = this.firstStepWhere(window, (index) => index >= oldest);
+    const keptFrom = this.firstStepWhere(window, (index) => index >= oldest && index - windowSteps >= oldest);
+    const keptTo = Math.max(keptFrom, this.firstStepWhere(window, (index) => index > newest));
     return { dropped, keptFrom, keptTo };
+  }
+
+  /** The first step of a range read whose scrape's sample index passes `test` (false, then true along the window), or the step count. */
+  private firstStepWhere(window: { readonly startMs: number; readonly endMs: number; readonly stepSeconds: number }, test: (index: number) => boolean): number {
+    const stepMs = window.stepSeconds * 1000;
+    let low = 0;
+    let high = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (test(this.scrapedSampleIndex(window.startMs + middle * stepMs))) high = middle;
+      else low = middle + 1;
+    }
+    return low;
   }
 
   /** Time of the scrape a read at `timeMs` sees. */

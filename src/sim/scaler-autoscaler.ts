@@ -43,6 +43,11 @@ export interface SimulatedForecasts {
 /** The refresher logs each refit; a benchmark of thousands of refits keeps quiet. */
 const QUIET: AdvisorLogger = { info() {}, warn() {}, error() {} };
 
+/** The replica counts from `startMs` to `endMs`; none when the range is empty. */
+function readCounts(source: ControlContext['source'], settings: TargetSettings, startMs: number, endMs: number, stepSeconds: number) {
+  return startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds }) : [];
+}
+
 /**
  * startupFromCounts over the read a StartupRefresher makes at each time asked, kept up to date step by
  * step instead of walking a day of counts at each read: final steps are appended to a
@@ -59,9 +64,8 @@ export class SimulatedStartupReads {
     const stepMs = window.stepSeconds * 1000;
     const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
     const fromMs = Math.max(window.startMs, retainedFromMs);
-    const read = (startMs: number, endMs: number) => (startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds: window.stepSeconds }) : []);
-    for (const sample of read(Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs)) this.window.append(sample);
-    return this.window.estimate(fromMs, read(Math.max(fromMs, settledUntilMs + stepMs), window.endMs));
+    for (const sample of readCounts(source, settings, Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs, window.stepSeconds)) this.window.append(sample);
+    return this.window.estimate(fromMs, readCounts(source, settings, Math.max(fromMs, settledUntilMs + stepMs), window.endMs, window.stepSeconds));
   }
 }
 
