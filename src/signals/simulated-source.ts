@@ -267,6 +267,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
 const SETTLED_KEPT = 1;
 const SETTLED_DROPPED = 2;
 
+function settledCode(settlement: 'kept' | 'dropped' | 'open'): number {
+  return settlement === 'kept' ? SETTLED_KEPT : settlement === 'dropped' ? SETTLED_DROPPED : 0;
+}
+
 /**
  * Per-step answers of a range read kept by step time, for reads that overlap the last one: only steps
  * whose reads are settled (FleetRecorder.readSettlement) are kept, each with the settlement it was
@@ -304,10 +308,13 @@ class SettledSteps<T> {
     }
     this.firstStep = windowStep;
     const out: T[] = [];
-    const { dropped, keptFrom, keptTo } = recorder.readSettlements(window, windowSeconds);
-    // Index i is step windowStep + i: ms times are integers, so (start + i × step) / step floors to that exactly.
+    // On a whole-ms grid the times below are start + i × step exactly, as readSettlements takes them; off
+    // it (a step with a fraction of a ms) each step's settlement is asked at the very time it is read.
+    const whole = Number.isInteger(stepMs) && Number.isInteger(window.startMs);
+    const { dropped, keptFrom, keptTo } = whole ? recorder.readSettlements(window, windowSeconds) : { dropped: 0, keptFrom: 0, keptTo: 0 };
+    // Index i is step windowStep + i (on a whole-ms grid exactly; off it the time kept with each answer tells).
     for (let i = 0, timeMs = window.startMs; timeMs <= window.endMs; i++, timeMs += stepMs) {
-      const code = i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0;
+      const code = whole ? (i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0) : settledCode(recorder.readSettlement(timeMs, windowSeconds));
       let answer: T | null;
       if (code !== 0 && i < times.length && settlements[i] === code && times[i] === timeMs) {
         answer = answers[i]!;

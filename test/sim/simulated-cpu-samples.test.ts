@@ -78,7 +78,8 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
       const nowMs = startMs + step * dt * 1000;
       for (let read = 0; read < 4; read++) {
         // Ends up to a minute ahead of the newest sample and as far back as before the retention; starts off the grid at times.
-        const stepSeconds = [15, 60, 60, 120][Math.floor(random() * 4)]!;
+        // Some steps are not whole ms (a rateWindow such as 1m0s123ms): their times are accumulated, not multiplied.
+        const stepSeconds = [15, 60, 60, 120, 14.9995, 60.123][Math.floor(random() * 6)]!;
         const endMs = nowMs + 60_000 - Math.floor(random() * 7200) * 1000;
         const startMsOfRead = endMs - Math.floor(random() * 3600) * 1000 - (random() < 0.5 ? Math.floor(random() * stepSeconds) * 1000 : 0);
         const window = { startMs: startMsOfRead, endMs, stepSeconds };
