@@ -5,7 +5,7 @@
 // The trigger's capacitySpansPerReplica stays the prior until the fit is tight enough (CAPACITY_EVIDENCE).
 // Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
 import type { AllotmentSource, CpuLoadSample } from '../signals/cpu-load-history.ts';
-import { median } from './median.ts';
+import { medianInPlace } from './median.ts';
 
 export type { AllotmentSource, CpuLoadSample };
 
@@ -70,12 +70,48 @@ export interface SaturationWitness {
   readonly samples: number;
 }
 
-interface Point {
-  readonly atMs: number;
-  /** Accepted spans/s. */
-  readonly x: number;
-  /** Utilization of the allotment. */
-  readonly y: number;
+/**
+ * The usable samples in time order as columns: step time, accepted spans/s (x) and utilization of the
+ * allotment (y) of points [0, n). Columns rather than an object per point: the Advisor re-reads hours
+ * of samples every few minutes and every pass below walks them all.
+ */
+interface Points {
+  readonly atMs: Float64Array;
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly n: number;
+}
+
+/**
+ * The columns of one estimate: the points, the residuals and the scratch the medians reorder, the
+ * points withoutOutliers keeps, and the change-point search's prefix sums (five per point plus the five
+ * zeros they start from). Reused from one estimate to the next and grown to the most samples seen: a
+ * typed array's storage is allocated outside V8's young generation (about 1 µs apiece, and swept
+ * later), and an estimate needed nine. Nothing of them outlives an estimate (its answer holds numbers
+ * only) and estimates never nest, so reusing them changes no answer.
+ */
+class Workspace {
+  readonly points: Points;
+  readonly residuals: Float64Array;
+  readonly medians: Float64Array;
+  readonly kept: Omit<Points, 'n'>;
+  readonly prefix: Float64Array;
+
+  constructor(readonly capacity: number) {
+    const column = () => new Float64Array(capacity);
+    this.points = { atMs: column(), x: column(), y: column(), n: 0 };
+    this.residuals = column();
+    this.medians = column();
+    this.kept = { atMs: column(), x: column(), y: column() };
+    this.prefix = new Float64Array(5 * capacity + 5);
+  }
+}
+
+let workspace = new Workspace(0);
+
+function workspaceFor(samples: number): Workspace {
+  if (workspace.capacity < samples) workspace = new Workspace(Math.max(samples, 2 * workspace.capacity));
+  return workspace;
 }
 
 /**
@@ -96,28 +132,28 @@ interface Line {
   readonly meanX: number;
 }
 
-function fitLine(points: readonly Point[], throughOrigin: boolean): Line | undefined {
-  const n = points.length;
+function fitLine(points: Points, throughOrigin: boolean): Line | undefined {
+  const { x, y, n } = points;
   if (n < 3) return undefined;
   let sx = 0;
   let sy = 0;
-  for (const p of points) {
-    sx += p.x;
-    sy += p.y;
+  for (let i = 0; i < n; i++) {
+    sx += x[i]!;
+    sy += y[i]!;
   }
   const meanX = throughOrigin ? 0 : sx / n;
   const meanY = throughOrigin ? 0 : sy / n;
   let sxx = 0;
   let sxy = 0;
-  for (const p of points) {
-    sxx += (p.x - meanX) ** 2;
-    sxy += (p.x - meanX) * (p.y - meanY);
+  for (let i = 0; i < n; i++) {
+    sxx += (x[i]! - meanX) ** 2;
+    sxy += (x[i]! - meanX) * (y[i]! - meanY);
   }
   if (!throughOrigin && !loadVaries(sxx, n, sx / n)) return undefined;
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanX;
   let sse = 0;
-  for (const p of points) sse += (p.y - intercept - slope * p.x) ** 2;
+  for (let i = 0; i < n; i++) sse += (y[i]! - intercept - slope * x[i]!) ** 2;
   return { intercept, slope, sse, n, sxx, meanX: sx / n };
 }
 
@@ -155,18 +191,32 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
  */
 export const RESIDUAL_RESOLUTION = 0.01;
 
-/** Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit. */
-function withoutOutliers(points: readonly Point[], line: Line): Point[] {
-  const residuals = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) residuals[i] = points[i]!.y - line.intercept - line.slope * points[i]!.x;
-  const center = median(residuals);
+/**
+ * Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit;
+ * the points kept go to the workspace's `kept` columns unless all are kept.
+ */
+function withoutOutliers(points: Points, line: Line, work: Workspace): Points {
+  const { atMs, x, y, n } = points;
+  const { residuals, medians, kept } = work;
+  for (let i = 0; i < n; i++) residuals[i] = y[i]! - line.intercept - line.slope * x[i]!;
+  // One column for both medians: each takes its values in point order, as a fresh copy would.
+  for (let i = 0; i < n; i++) medians[i] = residuals[i]!;
+  const center = medianInPlace(medians, n);
   let meanY = 0;
-  for (const p of points) meanY += p.y / points.length;
-  const deviations = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) deviations[i] = Math.abs(residuals[i]! - center);
-  const scale = Math.max(1.4826 * median(deviations), RESIDUAL_RESOLUTION * meanY);
-  if (!(scale > 0)) return [...points];
-  return points.filter((_, i) => Math.abs(residuals[i]! - center) <= OUTLIER_ROBUST_SIGMAS * scale);
+  for (let i = 0; i < n; i++) meanY += y[i]! / n;
+  for (let i = 0; i < n; i++) medians[i] = Math.abs(residuals[i]! - center);
+  const scale = Math.max(1.4826 * medianInPlace(medians, n), RESIDUAL_RESOLUTION * meanY);
+  if (!(scale > 0)) return points;
+  const limit = OUTLIER_ROBUST_SIGMAS * scale;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(Math.abs(residuals[i]! - center) <= limit)) continue;
+    kept.atMs[count] = atMs[i]!;
+    kept.x[count] = x[i]!;
+    kept.y[count] = y[i]!;
+    count++;
+  }
+  return count === n ? points : { ...kept, n: count };
 }
 
 /**
@@ -199,6 +249,22 @@ function segmentSse(moments: Float64Array, count: number): number {
 }
 
 /** Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary. */
+/**
+ * segmentSse of points [from, to) straight from the prefix sums, with the same operations as
+ * segmentMoments then segmentSse: the change-point search takes it at every split.
+ */
+function rangeSse(prefix: Float64Array, from: number, to: number, centreX: number): number {
+  const count = to - from;
+  const end = to * 5;
+  const start = from * 5;
+  const sx = prefix[end]! - prefix[start]!;
+  const sy = prefix[end + 1]! - prefix[start + 1]!;
+  const sxx = prefix[end + 2]! - prefix[start + 2]! - (sx * sx) / count;
+  const sxy = prefix[end + 3]! - prefix[start + 3]! - (sx * sy) / count;
+  const syy = prefix[end + 4]! - prefix[start + 4]! - (sy * sy) / count;
+  return loadVaries(sxx, count, sx / count + centreX) ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
+}
+
 function segmentCapacity(moments: Float64Array, count: number): number {
   const sxxValue = moments[0]!;
   const sxy = moments[1]!;
@@ -215,27 +281,27 @@ function segmentSquares(moments: Float64Array, count: number): number {
  * The point where the series is better explained by two lines than one, or undefined. Prefix sums
  * make every split O(1), so a 6-hour series of 60 gateways costs one pass.
  */
-function findChangePoint(points: readonly Point[]): number | undefined {
-  const n = points.length;
+function findChangePoint(points: Points, prefix: Float64Array): number | undefined {
+  const { atMs, x, y, n } = points;
   const min = CAPACITY_EVIDENCE.minSamples;
   if (n < 2 * min) return undefined;
   // Sums of centred values: raw squares of spans/s in the tens of thousands would cancel away the variation.
   let centreX = 0;
   let centreY = 0;
-  for (const p of points) {
-    centreX += p.x / n;
-    centreY += p.y / n;
-  }
-  const prefix = new Float64Array((n + 1) * 5);
   for (let i = 0; i < n; i++) {
-    const x = points[i]!.x - centreX;
-    const y = points[i]!.y - centreY;
+    centreX += x[i]! / n;
+    centreY += y[i]! / n;
+  }
+  prefix.fill(0, 0, 5);
+  for (let i = 0; i < n; i++) {
+    const cx = x[i]! - centreX;
+    const cy = y[i]! - centreY;
     const o = i * 5;
-    prefix[o + 5] = prefix[o]! + x;
-    prefix[o + 6] = prefix[o + 1]! + y;
-    prefix[o + 7] = prefix[o + 2]! + x * x;
-    prefix[o + 8] = prefix[o + 3]! + x * y;
-    prefix[o + 9] = prefix[o + 4]! + y * y;
+    prefix[o + 5] = prefix[o]! + cx;
+    prefix[o + 6] = prefix[o + 1]! + cy;
+    prefix[o + 7] = prefix[o + 2]! + cx * cx;
+    prefix[o + 8] = prefix[o + 3]! + cx * cy;
+    prefix[o + 9] = prefix[o + 4]! + cy * cy;
   }
   const left = new Float64Array(MOMENTS);
   const right = new Float64Array(MOMENTS);
@@ -244,25 +310,56 @@ function findChangePoint(points: readonly Point[]): number | undefined {
   // Rounding in the prefix sums leaves a residual of this order on a noiseless series.
   const roundingFloor = 1e-10 * segmentSquares(left, n);
   if (wholeSse <= roundingFloor) return undefined;
-  let best: { index: number; sse: number; shift: number } | undefined;
+  // The first split with the least error (a split of NaN error is taken only as the first, as `<` never prefers one).
+  let bestIndex = -1;
+  let bestSse = 0;
   for (let k = min; k <= n - min; k++) {
     // Split only between steps: samples of one step from several gateways stay together.
-    if (points[k]!.atMs === points[k - 1]!.atMs) continue;
-    segmentMoments(prefix, 0, k, centreX, centreY, left);
-    segmentMoments(prefix, k, n, centreX, centreY, right);
-    const split = segmentSse(left, k) + segmentSse(right, n - k);
-    if (best === undefined || split < best.sse) best = { index: k, sse: split, shift: Math.abs(segmentCapacity(right, n - k) / segmentCapacity(left, k) - 1) };
+    if (atMs[k] === atMs[k - 1]) continue;
+    const split = rangeSse(prefix, 0, k, centreX) + rangeSse(prefix, k, n, centreX);
+    if (bestIndex < 0 || split < bestSse) {
+      bestIndex = k;
+      bestSse = split;
+    }
   }
-  if (best === undefined || !(best.shift > CHANGE_MIN_SHIFT)) return undefined;
-  const residualVariance = Math.max(best.sse, roundingFloor) / (n - 4);
-  const f = (wholeSse - best.sse) / 2 / residualVariance;
-  return f > CHANGE_POINT_F ? best.index : undefined;
+  if (bestIndex < 0) return undefined;
+  // The capacities of only the best split: the moments are the same sums the search computed there.
+  segmentMoments(prefix, 0, bestIndex, centreX, centreY, left);
+  segmentMoments(prefix, bestIndex, n, centreX, centreY, right);
+  const shift = Math.abs(segmentCapacity(right, n - bestIndex) / segmentCapacity(left, bestIndex) - 1);
+  if (!(shift > CHANGE_MIN_SHIFT)) return undefined;
+  const residualVariance = Math.max(bestSse, roundingFloor) / (n - 4);
+  const f = (wholeSse - bestSse) / 2 / residualVariance;
+  return f > CHANGE_POINT_F ? bestIndex : undefined;
 }
 
-function saturationWitness(samples: readonly CpuLoadSample[]): SaturationWitness | undefined {
-  const loads = samples.filter((s) => s.saturated === true && s.acceptedSpansPerSecond > 0).map((s) => s.acceptedSpansPerSecond);
-  if (loads.length < SATURATION_MIN_SAMPLES) return undefined;
-  return { medianSpansPerSecond: median(loads), samples: loads.length };
+/** The points from `from` on, moved to the front of their columns. */
+function dropBefore(points: Points, from: number): Points {
+  if (from === 0) return points;
+  const end = points.n;
+  points.atMs.copyWithin(0, from, end);
+  points.x.copyWithin(0, from, end);
+  points.y.copyWithin(0, from, end);
+  return { ...points, n: end - from };
+}
+
+/**
+ * The points in time order. Range reads come in time order, and a stable sort leaves such a series as
+ * it is, so it is skipped; else the points are ordered as a stable sort by time would order them.
+ */
+function inTimeOrder(points: Points): Points {
+  const { atMs, n } = points;
+  let ordered = true;
+  for (let i = 1; i < n && ordered; i++) ordered = atMs[i]! >= atMs[i - 1]!;
+  if (ordered) return points;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => atMs[a]! - atMs[b]!);
+  const sorted = { atMs: new Float64Array(n), x: new Float64Array(n), y: new Float64Array(n), n };
+  for (let i = 0; i < n; i++) {
+    sorted.atMs[i] = atMs[order[i]!]!;
+    sorted.x[i] = points.x[order[i]!]!;
+    sorted.y[i] = points.y[order[i]!]!;
+  }
+  return sorted;
 }
 
 function formatMinutes(seconds: number): string {
@@ -276,34 +373,41 @@ function formatMinutes(seconds: number): string {
  * used no CPU (not on the ring yet) carry no information and are skipped.
  */
 export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplica: number | undefined, allotmentSourceOfSamples: AllotmentSource | undefined): CapacityEstimate {
-  const saturation = saturationWitness(samples);
+  // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
+  const saturatedLoads: number[] = [];
   let withAllotment = 0;
-  const points: Point[] = [];
+  let usable = 0;
+  const work = workspaceFor(samples.length);
+  const { atMs, x, y } = work.points;
   for (const s of samples) {
+    if (s.saturated === true && s.acceptedSpansPerSecond > 0) saturatedLoads.push(s.acceptedSpansPerSecond);
     const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
     if (s.exportDisturbed === true) continue;
     if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
-    points.push({ atMs: s.atMs, x: s.acceptedSpansPerSecond, y: s.cpuCores / allotment });
+    atMs[usable] = s.atMs;
+    x[usable] = s.acceptedSpansPerSecond;
+    y[usable] = s.cpuCores / allotment;
+    usable++;
   }
+  const saturation: SaturationWitness | undefined =
+    saturatedLoads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(saturatedLoads), samples: saturatedLoads.length };
   if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
   if (withAllotment === 0) {
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
   }
-  // Range reads come in time order; the stable sort leaves such a series as it is, so it is skipped.
-  let inTimeOrder = true;
-  for (let i = 1; i < points.length && inTimeOrder; i++) inTimeOrder = points[i]!.atMs >= points[i - 1]!.atMs;
-  if (!inTimeOrder) points.sort((a, b) => a.atMs - b.atMs);
-  const change = findChangePoint(points);
-  const used = change === undefined ? points : points.slice(change);
-  const changeAtMs = change === undefined ? undefined : points[change]!.atMs;
+  const points = inTimeOrder({ atMs, x, y, n: usable });
+  const change = findChangePoint(points, work.prefix);
+  const changeAtMs = change === undefined ? undefined : points.atMs[change]!;
+  const used = dropBefore(points, change ?? 0);
   const since = changeAtMs === undefined ? '' : ' since the change';
-  const spanSeconds = used.length === 0 ? 0 : (used[used.length - 1]!.atMs - used[0]!.atMs) / 1000;
-  if (used.length < CAPACITY_EVIDENCE.minSamples || spanSeconds < CAPACITY_EVIDENCE.minSeconds) {
+  const count = used.n;
+  const spanSeconds = count === 0 ? 0 : (used.atMs[count - 1]! - used.atMs[0]!) / 1000;
+  if (count < CAPACITY_EVIDENCE.minSamples || spanSeconds < CAPACITY_EVIDENCE.minSeconds) {
     return {
       kind: 'insufficient',
-      reason: `only ${formatMinutes(spanSeconds)} of CPU samples${since} (${used.length} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
+      reason: `only ${formatMinutes(spanSeconds)} of CPU samples${since} (${count} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
       saturation,
     };
   }
@@ -313,7 +417,7 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
   for (const throughOrigin of [false, true]) {
     const first = fitLine(used, throughOrigin);
     if (first === undefined) continue;
-    const kept = withoutOutliers(used, first);
+    const kept = withoutOutliers(used, first, work);
     const line = fitLine(kept, throughOrigin) ?? first;
     const capacity = capacityOf(line, throughOrigin);
     if (capacity === undefined) continue;
@@ -325,9 +429,9 @@ export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplic
           relativeStandardError: capacity.relativeStandardError,
           idleUtilization: throughOrigin ? 0 : line.intercept,
           throughOrigin,
-          samples: kept.length,
-          fromMs: used[0]!.atMs,
-          toMs: used[used.length - 1]!.atMs,
+          samples: kept.n,
+          fromMs: used.atMs[0]!,
+          toMs: used.atMs[count - 1]!,
         },
       };
       break;

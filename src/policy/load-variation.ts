@@ -12,7 +12,7 @@ import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak } from './policy-state.ts';
 import { busiestGatewayReplicasFor, peakUtilizationOf, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
-import { median } from './median.ts';
+import { medianInPlace } from './median.ts';
 
 /** Snapshots kept: the highest of 20 readings is the load's ~95th percentile (20/21); 20 differences put their median spread within about ±30 % of the noise. */
 export const LOAD_SAMPLES = 21;
@@ -34,6 +34,72 @@ export interface LoadVariation {
 }
 
 /**
+ * The slopes of the window advanceLoadSamples built last (one per pair of neighbours), in ascending
+ * order: consecutive windows of a target share all but one slope, so loadVariation's medians come from
+ * a sorted list kept up to date instead of three selections at every decision. One window only, by
+ * identity (a window is never changed once built): the next decision of the same target finds it, a
+ * decision of another target sorts its window's slopes afresh. A window without the list (built
+ * elsewhere, a rebuilt state, a slope that is not a finite number) is taken the plain way. A cache of a
+ * pure computation: what it answers is what computing it again gives (load-variation.test.ts).
+ */
+let sortedSlopes: { readonly window: readonly LoadPeak[]; readonly slopes: readonly number[] } | undefined;
+
+function sortedSlopesOf(window: readonly LoadPeak[]): readonly number[] | undefined {
+  return sortedSlopes !== undefined && sortedSlopes.window === window ? sortedSlopes.slopes : undefined;
+}
+
+/** The slope loadVariation computes between two neighbouring samples, with the same operations. */
+function slopeBetween(earlier: LoadPeak, later: LoadPeak): number {
+  const seconds = (later.atMs - earlier.atMs) / 1000;
+  return (later.spansPerSecond - earlier.spansPerSecond) / seconds;
+}
+
+/** Index of the first slope not below `value` in an ascending list. */
+function firstNotBelow(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The sorted slopes of `samples` computed afresh; undefined when one is not a finite number. */
+function sortSlopes(samples: readonly LoadPeak[]): number[] | undefined {
+  const slopes: number[] = [];
+  for (let i = 1; i < samples.length; i++) {
+    const slope = slopeBetween(samples[i - 1]!, samples[i]!);
+    if (!Number.isFinite(slope)) return undefined;
+    slopes.push(slope);
+  }
+  return slopes.sort((a, b) => a - b);
+}
+
+/**
+ * The sorted slopes of `next`, the window `previous` with its first `dropped` samples left out and one
+ * sample appended: the previous list less the first slope and plus the new one when it had a list and
+ * one sample was dropped at most, else sorted afresh.
+ */
+function advanceSortedSlopes(previous: readonly LoadPeak[], next: readonly LoadPeak[], dropped: number): number[] | undefined {
+  const kept = sortedSlopesOf(previous);
+  if (kept === undefined || dropped > 1) return sortSlopes(next);
+  const slopes = kept.slice();
+  if (dropped === 1 && previous.length > 1) {
+    const index = firstNotBelow(slopes, slopeBetween(previous[0]!, previous[1]!));
+    if (slopes[index] !== slopeBetween(previous[0]!, previous[1]!)) return sortSlopes(next);
+    slopes.splice(index, 1);
+  }
+  if (next.length > 1) {
+    const slope = slopeBetween(next[next.length - 2]!, next[next.length - 1]!);
+    if (!Number.isFinite(slope)) return undefined;
+    slopes.splice(firstNotBelow(slopes, slope), 0, slope);
+  }
+  return slopes;
+}
+
+/**
  * Appends the accepted rate of a snapshot newer than every one kept (a repeated or older snapshot adds
  * nothing) and keeps the last LOAD_SAMPLES. `previous` undefined (first evaluation, or a gap longer
  * than staleAfter) starts afresh.
@@ -44,13 +110,54 @@ export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, ob
   if (spansPerSecond === undefined || (latest !== undefined && observedAtMs <= latest.atMs)) return samples;
   const next = samples.length >= LOAD_SAMPLES ? samples.slice(samples.length - LOAD_SAMPLES + 1) : [...samples];
   next.push({ atMs: observedAtMs, spansPerSecond });
+  const slopes = advanceSortedSlopes(samples, next, samples.length + 1 - next.length);
+  sortedSlopes = slopes === undefined ? undefined : { window: next, slopes };
   return next;
+}
+
+/**
+ * loadVariation from the window's sorted slopes when its snapshots are evenly spaced (every interval
+ * the same number, as KEDA's polls give): the trend is the middle of the list, and the deviations from
+ * it grow outwards from where the trend falls in it on either side (rounding is monotonic), so their
+ * median is the middle of a merge of those two runs. The same numbers as the selections of the plain way.
+ */
+function evenlySpacedVariation(samples: readonly LoadPeak[], sorted: readonly number[]): LoadVariation | undefined {
+  const differences = samples.length - 1;
+  const interval = (samples[1]!.atMs - samples[0]!.atMs) / 1000;
+  for (let i = 2; i < samples.length; i++) if ((samples[i]!.atMs - samples[i - 1]!.atMs) / 1000 !== interval) return undefined;
+  const mid = Math.floor(differences / 2);
+  const odd = differences % 2 === 1;
+  const trend = odd ? sorted[mid]! + 0 : (sorted[mid - 1]! + sorted[mid]!) / 2 + 0;
+  // The k-th smallest deviation for k up to mid: right walks up from the first slope at or above the trend, left down from the one before.
+  let right = firstNotBelow(sorted, trend);
+  let left = right - 1;
+  let lower = 0;
+  let upper = 0;
+  for (let k = 0; k <= mid; k++) {
+    const fromRight = right < differences ? Math.abs((sorted[right]! - trend) * interval) : Number.NaN;
+    const fromLeft = left >= 0 ? Math.abs((sorted[left]! - trend) * interval) : Number.NaN;
+    let deviation: number;
+    if (left < 0 || (right < differences && fromRight <= fromLeft)) {
+      deviation = fromRight;
+      right++;
+    } else {
+      deviation = fromLeft;
+      left--;
+    }
+    if (k === mid - 1) lower = deviation;
+    upper = deviation;
+  }
+  const noise = (MAD_TO_SIGMA * (odd ? upper + 0 : (lower + upper) / 2 + 0)) / Math.SQRT2;
+  return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: odd ? interval + 0 : (interval + interval) / 2 + 0, differences };
 }
 
 /** Trend and noise of the samples; undefined with fewer than MIN_LOAD_DIFFERENCES differences. */
 export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | undefined {
   const differences = samples.length - 1;
   if (differences < MIN_LOAD_DIFFERENCES) return undefined;
+  const sorted = sortedSlopesOf(samples);
+  const evenlySpaced = sorted === undefined ? undefined : evenlySpacedVariation(samples, sorted);
+  if (evenlySpaced !== undefined) return evenlySpaced;
   const slopes: number[] = [];
   const intervals: number[] = [];
   for (let i = 1; i < samples.length; i++) {
@@ -58,11 +165,13 @@ export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | und
     intervals.push(seconds);
     slopes.push((samples[i]!.spansPerSecond - samples[i - 1]!.spansPerSecond) / seconds);
   }
-  const trend = median(slopes);
-  const deviations = slopes.map((slope, i) => Math.abs((slope - trend) * intervals[i]!));
+  // Each median reorders the scratch it is given; slopes and intervals stay in order.
+  const scratch = slopes.slice();
+  const trend = medianInPlace(scratch);
+  for (let i = 0; i < differences; i++) scratch[i] = Math.abs((slopes[i]! - trend) * intervals[i]!);
   // A difference of two noisy readings has √2 times the noise of one.
-  const noise = (MAD_TO_SIGMA * median(deviations)) / Math.SQRT2;
-  return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: median(intervals), differences };
+  const noise = (MAD_TO_SIGMA * medianInPlace(scratch)) / Math.SQRT2;
+  return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: medianInPlace(intervals), differences };
 }
 
 /** The count a scale-in may go to at the lowest, and why; undefined when the load is unknown. */

@@ -6,7 +6,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
-import { SIGNAL_NAMES, type Reading, type SignalName, type SignalSnapshot } from '../signals/signal-snapshot.ts';
+import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
 
 /** The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag). */
 export const ROUTING_IMBALANCE_RATIO = 2;
@@ -56,10 +56,17 @@ export interface PolicyContext {
   readonly capacity: CapacityInUse;
 }
 
-function usable(reading: Reading): { value: number } | { reason: string } {
-  if (reading.kind === 'missing') return { reason: reading.reason };
-  if (!Number.isFinite(reading.value) || reading.value < 0) return { reason: `not a usable value (${reading.value})` };
-  return { value: reading.value };
+/** The reading's value when usable, else undefined with the reason added to `missing`. */
+function usable(name: SignalName, reading: Reading, missing: MissingSignal[]): number | undefined {
+  if (reading.kind === 'missing') {
+    missing.push({ name, reason: reading.reason });
+    return undefined;
+  }
+  if (!Number.isFinite(reading.value) || reading.value < 0) {
+    missing.push({ name, reason: `not a usable value (${reading.value})` });
+    return undefined;
+  }
+  return reading.value;
 }
 
 function currentReplicas(snapshot: SignalSnapshot): number {
@@ -75,19 +82,25 @@ function currentReplicas(snapshot: SignalSnapshot): number {
 
 /** The busiest gateway among at least two that accept spans (ties go to the first name), against the mean of the others. */
 export function findBusiestGateway(byGateway: Readonly<Record<string, number>>): GatewaySpread | undefined {
-  const entries = Object.entries(byGateway).filter(([, rate]) => Number.isFinite(rate) && rate >= 0);
-  if (entries.length < 2) return undefined;
-  let hottest = entries[0]!;
-  let total = 0;
+  let gateways = 0;
   let accepting = 0;
-  for (const entry of entries) {
-    total += entry[1];
-    if (entry[1] > 0) accepting++;
-    if (entry[1] > hottest[1] || (entry[1] === hottest[1] && entry[0] < hottest[0])) hottest = entry;
+  let hottestGateway = '';
+  let hottest = 0;
+  let total = 0;
+  for (const gateway of Object.keys(byGateway)) {
+    const rate = byGateway[gateway]!;
+    if (!(Number.isFinite(rate) && rate >= 0)) continue;
+    total += rate;
+    if (rate > 0) accepting++;
+    if (gateways === 0 || rate > hottest || (rate === hottest && gateway < hottestGateway)) {
+      hottestGateway = gateway;
+      hottest = rate;
+    }
+    gateways++;
   }
-  if (hottest[1] <= 0) return undefined;
-  const othersMean = (total - hottest[1]) / (entries.length - 1);
-  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways: accepting };
+  if (gateways < 2 || hottest <= 0) return undefined;
+  const othersMean = (total - hottest) / (gateways - 1);
+  return { hottestGateway, hottestSpansPerSecond: hottest, othersMeanSpansPerSecond: othersMean, gateways, acceptingGateways: accepting };
 }
 
 /** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */
@@ -99,20 +112,41 @@ function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalanc
   return busiest !== undefined && busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond ? busiest : undefined;
 }
 
+/**
+ * The capacity in use for the last estimate and trigger figure asked for: the Advisor re-reads the
+ * estimate every few minutes while decisions come every poll, and resolving it formats its sentence.
+ * capacityInUse is pure, so answering the same inputs with the same (immutable) answer changes nothing.
+ */
+let lastCapacity: { readonly estimate: CapacityEstimate | undefined; readonly trigger: number; readonly inUse: CapacityInUse } | undefined;
+
+function capacityInUseOf(settings: TargetSettings, estimate: CapacityEstimate | undefined): CapacityInUse {
+  const trigger = settings.capacitySpansPerReplica;
+  if (lastCapacity === undefined || lastCapacity.estimate !== estimate || !Object.is(lastCapacity.trigger, trigger)) {
+    lastCapacity = { estimate, trigger, inUse: capacityInUse(settings, estimate) };
+  }
+  return lastCapacity.inUse;
+}
+
 /** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
 export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate): PolicyContext {
   const current = currentReplicas(snapshot);
-  const values = {} as Record<SignalName, number | undefined>;
   const missing: MissingSignal[] = [];
-  for (const name of SIGNAL_NAMES) {
-    const read = usable(snapshot.signals[name]);
-    if ('value' in read) {
-      values[name] = read.value;
-    } else {
-      values[name] = undefined;
-      missing.push({ name, reason: read.reason });
-    }
-  }
+  const signals = snapshot.signals;
+  // One literal in SIGNAL_NAMES order (test/policy/policy-context.test.ts holds it to the list), so every context's values have one shape.
+  const values: SignalValues = {
+    currentReplicas: usable('currentReplicas', signals.currentReplicas, missing),
+    reportingReplicas: usable('reportingReplicas', signals.reportingReplicas, missing),
+    queueFillMax: usable('queueFillMax', signals.queueFillMax, missing),
+    queueFillMean: usable('queueFillMean', signals.queueFillMean, missing),
+    refusedSpansPerSecond: usable('refusedSpansPerSecond', signals.refusedSpansPerSecond, missing),
+    enqueueFailedSpansPerSecond: usable('enqueueFailedSpansPerSecond', signals.enqueueFailedSpansPerSecond, missing),
+    sendFailedSpansPerSecond: usable('sendFailedSpansPerSecond', signals.sendFailedSpansPerSecond, missing),
+    sentSpansPerSecond: usable('sentSpansPerSecond', signals.sentSpansPerSecond, missing),
+    decisionLatencyP99Ms: usable('decisionLatencyP99Ms', signals.decisionLatencyP99Ms, missing),
+    tracesOnMemory: usable('tracesOnMemory', signals.tracesOnMemory, missing),
+    droppedTooEarlyTracesPerSecond: usable('droppedTooEarlyTracesPerSecond', signals.droppedTooEarlyTracesPerSecond, missing),
+    acceptedSpansPerSecond: usable('acceptedSpansPerSecond', signals.acceptedSpansPerSecond, missing),
+  };
   const byGateway = snapshot.acceptedSpansPerSecondByGateway;
   let busiest: GatewaySpread | undefined;
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
@@ -129,6 +163,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
     imbalance: routingImbalanceOf(busiest),
-    capacity: capacityInUse(settings, capacity),
+    capacity: capacityInUseOf(settings, capacity),
   };
 }
+

@@ -34,6 +34,11 @@ const P99 = 0.99;
  */
 export const SIMULATED_CPU_REQUEST_CORES = 1;
 
+/** A gauge's value, undefined where there was no data. */
+function numberOf(reading: RecordedValue): number | undefined {
+  return reading.kind === 'ok' ? reading.value : undefined;
+}
+
 /** A read as PromQL answers it while no simulated gateway reports: missing. (Module functions, not closures: snapshotAt runs at every poll.) */
 function whenReporting(value: RecordedValue, anyReporting: boolean): Reading {
   return anyReporting || value.kind === 'missing' ? value : { kind: 'missing', reason: 'no simulated gateway is reporting' };
@@ -53,11 +58,11 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * six hours every five minutes, so all but a few steps of each read were read before. Only settled
    * steps are kept (FleetRecorder.readSettlement), so a kept sample is what a fresh read would give.
    */
-  private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample | null>();
+  private readonly cpuSampleMemo = new SettledSteps<CpuLoadSample>();
   /** The same for replica counts, re-read over a day every five minutes. */
   private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
   /** The same for the accepted-spans history, re-read over two weeks at every hourly forecast refit. */
-  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample | null>();
+  private readonly acceptedHistoryMemo = new SettledSteps<RangeSample>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -79,6 +84,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const anyReporting = reporting.kind === 'ok' && reporting.value > 0;
     const scrapedShare = expected.kind === 'ok' && expected.value > 0 ? (expected.value - unscraped) / expected.value : 1;
     const anyExpected = expected.kind === 'ok' && expected.value > 0;
+    // Read once: the total and the per-gateway rates both come from it.
+    const acceptedRate = recorder.rate('acceptedSpans', timeMs, window);
     const signals: Record<SignalName, Reading> = {
       currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
       reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
@@ -91,22 +98,23 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
       tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
       droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
-      acceptedSpansPerSecond: summed(recorder.rate('acceptedSpans', timeMs, window), anyReporting, scrapedShare),
+      acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
     };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    const accepted = whenReporting(recorder.rate('acceptedSpans', timeMs, window), anyReporting);
+    const accepted = whenReporting(acceptedRate, anyReporting);
     const pods = roster.gatewaysAt(timeMs);
     // The newest pods are the ones whose scrapes fail: a stable choice, so the names stay put while the window lasts.
-    const unscrapedNames = pods ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
-    const silent = new Set(unscrapedNames);
+    const unscrapedNames = pods && unscraped > 0 ? [...pods.ring, ...pods.joining].slice(Math.max(0, pods.ring.length + pods.joining.length - unscraped)) : [];
+    const silent = unscrapedNames.length > 0 ? new Set(unscrapedNames) : undefined;
     if (accepted.kind === 'missing') byGateway = accepted;
-    else if (pods && pods.ring.length + pods.joining.length > silent.size) {
+    else if (pods && pods.ring.length + pods.joining.length > (silent?.size ?? 0)) {
       const perGateway: Record<string, number> = {};
       // A skewed ring's hot gateway is its oldest pod (scale-in removes the newest); the rest share the remainder.
       const hot = pods.ring.length > 1 ? recorder.rate('hotGatewayAcceptedSpans', timeMs, window) : undefined;
       const hotRate = hot?.kind === 'ok' ? hot.value : 0;
-      for (const name of pods.ring) if (!silent.has(name)) perGateway[name] = hotRate > 0 ? (name === pods.ring[0] ? hotRate : (accepted.value - hotRate) / (pods.ring.length - 1)) : accepted.value / pods.ring.length;
-      for (const name of pods.joining) if (!silent.has(name)) perGateway[name] = 0;
+      const othersShare = hotRate > 0 ? (accepted.value - hotRate) / (pods.ring.length - 1) : accepted.value / pods.ring.length;
+      for (const name of pods.ring) if (silent === undefined || !silent.has(name)) perGateway[name] = hotRate > 0 && name === pods.ring[0] ? hotRate : othersShare;
+      for (const name of pods.joining) if (silent === undefined || !silent.has(name)) perGateway[name] = 0;
       byGateway = { kind: 'ok', value: perGateway };
     }
     return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway, ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}) };
@@ -186,9 +194,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     assertWindow(window);
     if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
     const key = `${settings.rateWindowSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
-    const steps = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
-    const samples: CpuLoadSample[] = [];
-    for (const sample of steps) if (sample !== null) samples.push(sample);
+    const samples = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
     return { samples, allotmentSource: 'kube-state-metrics requests' };
   }
 
@@ -204,7 +210,6 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     assertWindow(window);
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
-    const numberOf = (reading: RecordedValue) => (reading.kind === 'ok' ? reading.value : undefined);
     return this.replicaCountMemo.read(recorder, '', window, 0, (timeMs) => ({
       atMs: timeMs,
       desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
@@ -218,24 +223,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * scrape is not recorded yet); each bound is a step of the window, or past its end or before its start.
    */
   settledGaugeSteps(window: RangeWindow): { readonly retainedFromMs: number; readonly settledUntilMs: number } {
-    const { recorder } = this.options;
     const stepMs = window.stepSeconds * 1000;
-    const steps = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
-    // Settlement only moves forward along a window (dropped, then kept, then open): two bisections.
-    const firstWhere = (test: (index: number) => boolean): number => {
-      let low = 0;
-      let high = steps;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (test(middle)) high = middle;
-        else low = middle + 1;
-      }
-      return low;
-    };
-    const settlement = (index: number) => recorder.readSettlement(window.startMs + index * stepMs, 0);
-    const firstRetained = firstWhere((index) => settlement(index) !== 'dropped');
-    const firstOpen = firstWhere((index) => settlement(index) === 'open');
-    return { retainedFromMs: window.startMs + firstRetained * stepMs, settledUntilMs: window.startMs + (firstOpen - 1) * stepMs };
+    // A gauge read has no window: nothing is cut at the retention edge, so the open steps are those not recorded yet.
+    const { dropped, keptTo } = this.options.recorder.readSettlements(window, 0);
+    return { retainedFromMs: window.startMs + dropped * stepMs, settledUntilMs: window.startMs + (keptTo - 1) * stepMs };
   }
 
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */
@@ -268,14 +259,19 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target)) return [];
     const { recorder } = this.options;
     const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
-    const steps = this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
+    return this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
       const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
       return rate.kind === 'ok' ? { timestampMs: timeMs, value: rate.value } : null;
     });
-    const samples: RangeSample[] = [];
-    for (const sample of steps) if (sample !== null) samples.push(sample);
-    return samples;
   }
+}
+
+/** How a kept answer's step had settled when it was computed (FleetRecorder.readSettlement); 0: not kept. */
+const SETTLED_KEPT = 1;
+const SETTLED_DROPPED = 2;
+
+function settledCode(settlement: 'kept' | 'dropped' | 'open'): number {
+  return settlement === 'kept' ? SETTLED_KEPT : settlement === 'dropped' ? SETTLED_DROPPED : 0;
 }
 
 /**
@@ -283,38 +279,63 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
  * whose reads are settled (FleetRecorder.readSettlement) are kept, each with the settlement it was
  * computed under, so a kept answer is what computing it again would give (a step that left the
  * retention since is computed again). A new key (other settings) starts over; steps before the window
- * are dropped.
+ * are dropped. Answers are `null` where a step has none; `read` leaves those out.
+ *
+ * The answers are columns indexed by step number from the window's first step: windows slide forward,
+ * so each read drops a few steps at the front and looks the rest up by index (a Map keyed by step would
+ * walk the tombstones of every step deleted before it at each read).
  */
 class SettledSteps<T> {
   private key: string | undefined;
-  /** By step number (time / step, a small integer, which a Map hashes faster than a time in ms). */
-  private readonly byStep = new Map<number, { readonly timeMs: number; readonly answer: T; readonly settlement: 'kept' | 'dropped' }>();
+  /** Step number (time / step) of index 0 of the columns. */
+  private firstStep = 0;
+  private readonly times: number[] = [];
+  private readonly answers: (T | null)[] = [];
+  private readonly settlements: number[] = [];
 
-  read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T): T[] {
+  read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T | null): T[] {
     const stepMs = window.stepSeconds * 1000;
     const fullKey = `${key} ${stepMs}`;
-    if (fullKey !== this.key) {
+    const windowStep = Math.floor(window.startMs / stepMs);
+    const { times, answers, settlements } = this;
+    if (fullKey !== this.key || windowStep < this.firstStep || windowStep - this.firstStep >= times.length) {
       this.key = fullKey;
-      this.byStep.clear();
+      times.length = 0;
+      answers.length = 0;
+      settlements.length = 0;
+    } else if (windowStep > this.firstStep) {
+      const dropped = windowStep - this.firstStep;
+      times.splice(0, dropped);
+      answers.splice(0, dropped);
+      settlements.splice(0, dropped);
     }
-    for (const [step, entry] of this.byStep) {
-      if (entry.timeMs >= window.startMs) break;
-      this.byStep.delete(step);
-    }
-    const answers: T[] = [];
-    for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += stepMs) {
-      const settlement = recorder.readSettlement(timeMs, windowSeconds);
-      const step = Math.floor(timeMs / stepMs);
-      const kept = settlement === 'open' ? undefined : this.byStep.get(step);
-      if (kept !== undefined && kept.timeMs === timeMs && kept.settlement === settlement) {
-        answers.push(kept.answer);
-        continue;
+    this.firstStep = windowStep;
+    const out: T[] = [];
+    // On a whole-ms grid the times below are start + i × step exactly, as readSettlements takes them; off
+    // it (a step with a fraction of a ms) each step's settlement is asked at the very time it is read.
+    const whole = Number.isInteger(stepMs) && Number.isInteger(window.startMs);
+    const { dropped, keptFrom, keptTo } = whole ? recorder.readSettlements(window, windowSeconds) : { dropped: 0, keptFrom: 0, keptTo: 0 };
+    // Index i is step windowStep + i (on a whole-ms grid exactly; off it the time kept with each answer tells).
+    for (let i = 0, timeMs = window.startMs; timeMs <= window.endMs; i++, timeMs += stepMs) {
+      const code = whole ? (i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0) : settledCode(recorder.readSettlement(timeMs, windowSeconds));
+      let answer: T | null;
+      if (code !== 0 && i < times.length && settlements[i] === code && times[i] === timeMs) {
+        answer = answers[i]!;
+      } else {
+        answer = compute(timeMs);
+        if (i < times.length) {
+          times[i] = timeMs;
+          answers[i] = answer;
+          settlements[i] = code;
+        } else {
+          times.push(timeMs);
+          answers.push(answer);
+          settlements.push(code);
+        }
       }
-      const answer = compute(timeMs);
-      if (settlement !== 'open') this.byStep.set(step, { timeMs, answer, settlement });
-      answers.push(answer);
+      if (answer !== null) out.push(answer);
     }
-    return answers;
+    return out;
   }
 }
 

@@ -192,6 +192,35 @@ export class FleetRecorder {
     return index <= this.written - 1 && index - Math.round(windowSeconds / this.stepSeconds) >= oldest ? 'kept' : 'open';
   }
 
+  /**
+   * readSettlement at every step of a range read, at once: steps [0, dropped) are `dropped`, steps
+   * [keptFrom, keptTo) `kept` and the others `open`. The scrape a read sees only moves forward along a
+   * window, so each bound is a bisection instead of a question per step (a two-week history re-read at
+   * every refit has thousands).
+   */
+  readSettlements(window: { readonly startMs: number; readonly endMs: number; readonly stepSeconds: number }, windowSeconds: number): { readonly dropped: number; readonly keptFrom: number; readonly keptTo: number } {
+    const oldest = this.oldestIndex();
+    const newest = this.written - 1;
+    const windowSteps = Math.round(windowSeconds / this.stepSeconds);
+    const dropped = this.firstStepWhere(window, (index) => index >= oldest);
+    const keptFrom = this.firstStepWhere(window, (index) => index >= oldest && index - windowSteps >= oldest);
+    const keptTo = Math.max(keptFrom, this.firstStepWhere(window, (index) => index > newest));
+    return { dropped, keptFrom, keptTo };
+  }
+
+  /** The first step of a range read whose scrape's sample index passes `test` (false, then true along the window), or the step count. */
+  private firstStepWhere(window: { readonly startMs: number; readonly endMs: number; readonly stepSeconds: number }, test: (index: number) => boolean): number {
+    const stepMs = window.stepSeconds * 1000;
+    let low = 0;
+    let high = Math.floor((window.endMs - window.startMs) / stepMs) + 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (test(this.scrapedSampleIndex(window.startMs + middle * stepMs))) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
   /** Time of the scrape a read at `timeMs` sees. */
   scrapeTimeMs(timeMs: number): number | undefined {
     const index = this.scrapeIndex(timeMs);

@@ -43,6 +43,11 @@ export interface SimulatedForecasts {
 /** The refresher logs each refit; a benchmark of thousands of refits keeps quiet. */
 const QUIET: AdvisorLogger = { info() {}, warn() {}, error() {} };
 
+/** The replica counts from `startMs` to `endMs`; none when the range is empty. */
+function readCounts(source: ControlContext['source'], settings: TargetSettings, startMs: number, endMs: number, stepSeconds: number) {
+  return startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds }) : [];
+}
+
 /**
  * startupFromCounts over the read a StartupRefresher makes at each time asked, kept up to date step by
  * step instead of walking a day of counts at each read: final steps are appended to a
@@ -59,9 +64,8 @@ export class SimulatedStartupReads {
     const stepMs = window.stepSeconds * 1000;
     const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
     const fromMs = Math.max(window.startMs, retainedFromMs);
-    const read = (startMs: number, endMs: number) => (startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds: window.stepSeconds }) : []);
-    for (const sample of read(Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs)) this.window.append(sample);
-    return this.window.estimate(fromMs, read(Math.max(fromMs, settledUntilMs + stepMs), window.endMs));
+    for (const sample of readCounts(source, settings, Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs, window.stepSeconds)) this.window.append(sample);
+    return this.window.estimate(fromMs, readCounts(source, settings, Math.max(fromMs, settledUntilMs + stepMs), window.endMs, window.stepSeconds));
   }
 }
 
@@ -81,6 +85,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private startup: StartupEstimate | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   private readonly startupReads = new SimulatedStartupReads();
+  private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
 
@@ -119,8 +124,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
     }
-    const forecastSettings = withStartup(this.settings, startupInUse(this.settings, this.startup));
-    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, forecastSettings, context.nowMs);
+    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
       const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
       this.state = result.state;
@@ -131,6 +135,17 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.failedPolls++;
       return undefined;
     }
+  }
+
+  /**
+   * The settings the forecast is read with: the startup in use sets its lead time. Resolved again only
+   * when the startup estimate is re-read (every LEARNED_REFRESH_SECONDS), not at every poll.
+   */
+  private forecastSettings(): TargetSettings {
+    if (this.forecastSettingsOf === undefined || this.forecastSettingsOf.startup !== this.startup) {
+      this.forecastSettingsOf = { startup: this.startup, settings: withStartup(this.settings, startupInUse(this.settings, this.startup)) };
+    }
+    return this.forecastSettingsOf.settings;
   }
 
   initialReplicas(load: LoadCurve): number {

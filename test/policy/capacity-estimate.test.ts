@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
-import { median } from '../../src/policy/median.ts';
+import { median, medianInPlace } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 
@@ -226,5 +226,21 @@ describe('median', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('in place over the first values of a longer scratch, plain or typed, is the median of those values alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 20 }),
+        (values, stale) => {
+          const want = median(values);
+          expect(medianInPlace([...values, ...stale], values.length)).toBe(want);
+          expect(medianInPlace(Float64Array.from([...values, ...stale]), values.length)).toBe(want);
+        },
+      ),
+      { numRuns: 500 },
+    );
+    expect(medianInPlace([3, 1, 2], 0)).toBeNaN();
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import { withinHpaTolerance } from '../../src/policy/guards.ts';
@@ -104,6 +105,45 @@ function reversals(counts: readonly number[]): number {
   }
   return turns;
 }
+
+describe('trend and noise kept up to date poll by poll', () => {
+  // advanceLoadSamples keeps each window's slopes sorted; a copy of the window has none and is taken
+  // the plain way (every slope computed, three selections), which the kept list must match exactly.
+  const step = fc.record({
+    restart: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
+    elapsedMs: fc.oneof(fc.constant(30_000), fc.constant(30_000), fc.constant(30_000), fc.constantFrom(15_000, 29_999, 60_000, 0, -15_000)),
+    spansPerSecond: fc.oneof(
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+      fc.constantFrom(0, 1000, 1000, 1e-300, 1.7e308, undefined),
+      fc.integer({ min: 0, max: 50 }).map((n) => n * 100),
+    ),
+  });
+  it('gives the plain computation over every window of any run of snapshots (repeated, older, missing, uneven, overflowing)', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
+        let samples: readonly LoadPeak[] | undefined;
+        let atMs = T0_MS;
+        for (const { restart, elapsedMs, spansPerSecond } of steps) {
+          atMs += elapsedMs;
+          samples = advanceLoadSamples(restart ? undefined : samples, atMs, spansPerSecond);
+          expect(loadVariation(samples)).toEqual(loadVariation([...samples]));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps every earlier window as it was: a state advanced twice gives each continuation its own answer', () => {
+    const loads = [100, 140, 90, 180, 120, 160, 110, 150, 130, 170, 100, 140, 95, 185, 125, 165, 105, 155, 135, 175, 115, 145];
+    const base = samplesOf(loads);
+    const up = advanceLoadSamples(base, T0_MS + loads.length * 30_000, 10_000);
+    const down = advanceLoadSamples(base, T0_MS + loads.length * 30_000, 0);
+    expect(loadVariation(up)).toEqual(loadVariation([...up]));
+    expect(loadVariation(down)).toEqual(loadVariation([...down]));
+    expect(loadVariation(base)).toEqual(loadVariation([...base]));
+    expect(loadVariation(up)!.trendSpansPerSecondPerSecond).toBeGreaterThan(loadVariation(down)!.trendSpansPerSecondPerSecond);
+  });
+});
 
 describe('no flapping on a noisy load', () => {
   it('a noisy flat load at a replica boundary does not alternate scale-out and scale-in at every lull', () => {

@@ -62,6 +62,37 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
     expect(rereading.cpuLoadSamples(SIMULATED_TARGET, other, window)).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, other, window));
   });
+  it('answers reads in any order (backwards, with gaps, off the step grid, shrinking) as a first read would', () => {
+    const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 3 });
+    const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: 5400 });
+    recorder.record(fleet.observed);
+    const roster = fleetRoster(fleet, recorder);
+    const rereading = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+    const random = seededRandom(23);
+    let compared = 0;
+    for (let step = 1; step <= 3 * 720; step++) {
+      if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 6));
+      fleet.step(Math.round((50_000 + 40_000 * Math.sin(step / 150) + 20_000 * random()) * dt), 300_000, false);
+      recorder.record(fleet.observed);
+      if (random() > 0.05) continue;
+      const nowMs = startMs + step * dt * 1000;
+      for (let read = 0; read < 4; read++) {
+        // Ends up to a minute ahead of the newest sample and as far back as before the retention; starts off the grid at times.
+        // Some steps are not whole ms (a rateWindow such as 1m0s123ms): their times are accumulated, not multiplied.
+        const stepSeconds = [15, 60, 60, 120, 14.9995, 60.123][Math.floor(random() * 6)]!;
+        const endMs = nowMs + 60_000 - Math.floor(random() * 7200) * 1000;
+        const startMsOfRead = endMs - Math.floor(random() * 3600) * 1000 - (random() < 0.5 ? Math.floor(random() * stepSeconds) * 1000 : 0);
+        const window = { startMs: startMsOfRead, endMs, stepSeconds };
+        const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+        const when = `${new Date(startMsOfRead).toISOString()}..${new Date(endMs).toISOString()} step ${stepSeconds}`;
+        expect(rereading.cpuLoadSamples(SIMULATED_TARGET, settings, window), when).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, settings, window));
+        expect(rereading.replicaCounts(SIMULATED_TARGET, settings, window), when).toEqual(fresh.replicaCounts(SIMULATED_TARGET, settings, window));
+        expect(rereading.acceptedSpansHistory(SIMULATED_TARGET, settings, window), when).toEqual(fresh.acceptedSpansHistory(SIMULATED_TARGET, settings, window));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+  });
 });
 
 describe('SimulatedStartupReads', () => {

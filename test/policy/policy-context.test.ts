@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
+import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
+import { findBusiestGateway, findRoutingImbalance, readPolicyContext } from '../../src/policy/policy-context.ts';
+import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
+import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
+
+/** The plain statement of findBusiestGateway: the usable rates, the hottest (ties to the smaller name), the others' mean, those accepting. */
+function plainBusiest(byGateway: Readonly<Record<string, number>>) {
+  const entries = Object.entries(byGateway).filter(([, rate]) => Number.isFinite(rate) && rate >= 0);
+  if (entries.length < 2) return undefined;
+  const hottest = [...entries].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+  if (hottest[1] <= 0) return undefined;
+  const total = entries.reduce((sum, [, rate]) => sum + rate, 0);
+  const othersMean = (total - hottest[1]) / (entries.length - 1);
+  const acceptingGateways = entries.filter(([, rate]) => rate > 0).length;
+  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways };
+}
+
+/** findRoutingImbalance: the busiest gateway when it takes at least twice the others' mean. */
+function plainImbalance(byGateway: Readonly<Record<string, number>>) {
+  const busiest = plainBusiest(byGateway);
+  return busiest !== undefined && busiest.hottestSpansPerSecond >= 2 * busiest.othersMeanSpansPerSecond ? busiest : undefined;
+}
+
+describe('readPolicyContext', () => {
+  it('lists values and missing signals in SIGNAL_NAMES order, whichever are missing or unusable', () => {
+    fc.assert(
+      fc.property(fc.subarray(SIGNAL_NAMES.filter((name) => name !== 'currentReplicas')), fc.boolean(), (absentNames, unusable) => {
+        const absent: readonly string[] = absentNames;
+        const overrides = Object.fromEntries(absent.map((name) => [name, unusable ? Number.NaN : ('missing' as const)]));
+        const ctx = readPolicyContext(snapshot({ signals: overrides }), settings(), T0_MS);
+        expect(Object.keys(ctx.values)).toEqual([...SIGNAL_NAMES]);
+        expect(ctx.missing.map((m) => m.name)).toEqual(SIGNAL_NAMES.filter((name) => absent.includes(name)));
+        for (const m of ctx.missing) expect(m.reason).toMatch(unusable ? /not a usable value \(NaN\)/ : /no series matched/);
+        for (const name of SIGNAL_NAMES) expect(ctx.values[name] === undefined).toBe(absent.includes(name));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('resolves the capacity in use for the estimate and trigger of each call, not an earlier one', () => {
+    const estimate = (spansPerReplica: number): CapacityEstimate => ({
+      kind: 'learned',
+      fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS - 6 * 3600_000, toMs: T0_MS },
+      allotmentSource: 'kube-state-metrics requests',
+      changeAtMs: undefined,
+      saturation: undefined,
+    });
+    const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined][] = [
+      [settings(), estimate(20_000)],
+      [settings(), estimate(20_000)],
+      [settings(), estimate(30_000)],
+      [settings({ capacitySpansPerReplica: '12000' }), undefined],
+      [settings({ capacitySpansPerReplica: '15000' }), undefined],
+      [settings({ capacitySpansPerReplica: '15000' }), estimate(30_000)],
+    ];
+    for (const [s, e] of calls) expect(readPolicyContext(snapshot(), s, T0_MS, e).capacity).toEqual(capacityInUse(s, e));
+  });
+});
+
+describe('findBusiestGateway and findRoutingImbalance', () => {
+  it('are the plain statement: usable rates only, the hottest with ties to the smaller name, against the mean of the others', () => {
+    const rate = fc.oneof(fc.constantFrom(0, 1, 2, 5, -1, Number.NaN, Number.POSITIVE_INFINITY), fc.double({ min: 0, max: 1e6, noNaN: true }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'gw-1', 'gw-10', 'gw-2', 'z'), rate), (byGateway) => {
+        expect(findBusiestGateway(byGateway)).toEqual(plainBusiest(byGateway));
+        expect(findRoutingImbalance(byGateway)).toEqual(plainImbalance(byGateway));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
