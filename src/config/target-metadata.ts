@@ -141,7 +141,7 @@ export const DNS_RESOLVER_INTERVAL_SECONDS = 5;
 export const HPA_SYNC_SECONDS = 15;
 
 /** How far ahead the forecast must look: a replica asked for now takes traffic only after all of these. */
-export function leadTimeSeconds(settings: TargetSettings): number {
+export function leadTimeSeconds(settings: Pick<TargetSettings, 'podStartupSeconds' | 'pollingIntervalSeconds'>): number {
   return settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
 }
 

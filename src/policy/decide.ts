@@ -101,7 +101,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const loadSamples = advanceLoadSamples(continuous ? previous.loadSamples : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
   const variation = loadVariation(loadSamples);
   const startup = startupInUse(settings, input.startup);
-  const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
+  const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
   const outcomes = [
     queueProposal(ctx, queueGrowth),

@@ -16,17 +16,20 @@ export const MAX_LOAD_PEAKS = 256;
  * window. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
  */
 export function advanceLoadPeaks(previous: readonly LoadPeak[] | undefined, observedAtMs: number, spansPerSecond: number | undefined): readonly LoadPeak[] {
-  const peaks = previous === undefined ? [] : [...previous];
-  const latest = peaks[peaks.length - 1];
-  if (spansPerSecond !== undefined && (latest === undefined || observedAtMs > latest.atMs)) {
-    while (peaks.length > 0 && peaks[peaks.length - 1]!.spansPerSecond <= spansPerSecond) peaks.pop();
-    peaks.push({ atMs: observedAtMs, spansPerSecond });
-  }
-  const newestMs = peaks[peaks.length - 1]?.atMs ?? observedAtMs;
+  const kept = previous ?? [];
+  const latest = kept[kept.length - 1];
+  const adds = spansPerSecond !== undefined && (latest === undefined || observedAtMs > latest.atMs);
+  // One copy per evaluation: find what stays of the previous peaks, then slice once.
+  let end = kept.length;
+  if (adds) while (end > 0 && kept[end - 1]!.spansPerSecond <= spansPerSecond) end--;
+  const newestMs = adds ? observedAtMs : (latest?.atMs ?? observedAtMs);
   const windowStartMs = newestMs - RECENT_PEAK_WINDOW_SECONDS * 1000;
+  const count = end + (adds ? 1 : 0);
   let first = 0;
-  while (first < peaks.length && (peaks[first]!.atMs < windowStartMs || peaks.length - first > MAX_LOAD_PEAKS)) first++;
-  return peaks.slice(first);
+  while (first < end && (kept[first]!.atMs < windowStartMs || count - first > MAX_LOAD_PEAKS)) first++;
+  const peaks = kept.slice(first, end);
+  if (adds) peaks.push({ atMs: observedAtMs, spansPerSecond });
+  return peaks;
 }
 
 /** The highest load within the window, with when it was seen; undefined before any load was read. */

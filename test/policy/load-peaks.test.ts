@@ -63,3 +63,34 @@ describe('load peaks of the last hour', () => {
     );
   });
 });
+
+/** The plain statement of advanceLoadPeaks: append after dropping what the new reading exceeds, then cut to the window and the bound. */
+function plainAdvance(previous: readonly LoadPeak[] | undefined, observedAtMs: number, spansPerSecond: number | undefined): readonly LoadPeak[] {
+  const peaks = previous === undefined ? [] : [...previous];
+  const latest = peaks[peaks.length - 1];
+  if (spansPerSecond !== undefined && (latest === undefined || observedAtMs > latest.atMs)) {
+    while (peaks.length > 0 && peaks[peaks.length - 1]!.spansPerSecond <= spansPerSecond) peaks.pop();
+    peaks.push({ atMs: observedAtMs, spansPerSecond });
+  }
+  const windowStartMs = (peaks[peaks.length - 1]?.atMs ?? observedAtMs) - RECENT_PEAK_WINDOW_SECONDS * 1000;
+  return peaks.filter((peak, i) => peak.atMs >= windowStartMs && peaks.length - i <= MAX_LOAD_PEAKS);
+}
+
+describe('advanceLoadPeaks against its plain statement', () => {
+  it('keeps the same peaks over any run of reads: repeated, out of order, missing, past the window and the bound', () => {
+    const read = fc.tuple(fc.integer({ min: -60, max: 3 * HOUR }), fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }));
+    fc.assert(
+      fc.property(fc.array(read, { maxLength: 400 }), (reads) => {
+        let fast: readonly LoadPeak[] | undefined;
+        let plain: readonly LoadPeak[] | undefined;
+        const sorted = [...reads].sort((a, b) => a[0] - b[0]);
+        for (const [atSeconds, value] of [...reads, ...sorted]) {
+          fast = advanceLoadPeaks(fast, T0_MS + atSeconds * 1000, value);
+          plain = plainAdvance(plain, T0_MS + atSeconds * 1000, value);
+          expect(fast).toEqual(plain);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
