@@ -50,7 +50,7 @@ export interface ObservedStep extends GatewayCounts {
   /** Of those, pods whose scrape target is down (`up == 0`): they run and take load, but Prometheus sees none of it. */
   unscrapedReplicas: number;
   ringReplicas: number;
-  /** Queue fill of a ring pod (all ring pods are alike); pods not yet on the ring have empty queues. */
+  /** Queue fill of the fullest ring pod (the hot gateway of a skewed ring, else any: they are alike); pods not yet on the ring have empty queues. */
   queueFillMax: number;
   queueFillMean: number;
   queueBatchesTotal: number;
