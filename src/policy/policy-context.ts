@@ -27,6 +27,8 @@ export interface GatewaySpread {
   readonly gateways: number;
   /** Of `gateways`, those accepting spans: one that has not joined the agents' ring yet takes none. */
   readonly acceptingGateways: number;
+  /** The usable rates summed. */
+  readonly totalSpansPerSecond: number;
 }
 
 /** One gateway receiving far more than its share of spans (see ROUTING_IMBALANCE_RATIO). */
@@ -100,7 +102,7 @@ export function findBusiestGateway(byGateway: Readonly<Record<string, number>>):
   }
   if (gateways < 2 || hottest <= 0) return undefined;
   const othersMean = (total - hottest) / (gateways - 1);
-  return { hottestGateway, hottestSpansPerSecond: hottest, othersMeanSpansPerSecond: othersMean, gateways, acceptingGateways: accepting };
+  return { hottestGateway, hottestSpansPerSecond: hottest, othersMeanSpansPerSecond: othersMean, gateways, acceptingGateways: accepting, totalSpansPerSecond: total };
 }
 
 /** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */

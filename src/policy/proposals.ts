@@ -143,8 +143,7 @@ interface BusiestGatewaySizing {
 export function busiestShareMultiple(ctx: PolicyContext): number | undefined {
   const busiest = ctx.busiest;
   if (busiest === undefined || ctx.imbalance !== undefined) return undefined;
-  const total = busiest.hottestSpansPerSecond + busiest.othersMeanSpansPerSecond * (busiest.gateways - 1);
-  return (busiest.hottestSpansPerSecond * busiest.acceptingGateways) / total;
+  return (busiest.hottestSpansPerSecond * busiest.acceptingGateways) / busiest.totalSpansPerSecond;
 }
 
 /** Replicas at which a gateway taking `shareMultiple` × an even share of `load` runs at `peakUtilization`. */
@@ -154,8 +153,8 @@ export function busiestGatewayReplicasFor(load: number, shareMultiple: number, c
 
 function busiestGatewaySizing(ctx: PolicyContext, ahead: number): BusiestGatewaySizing | undefined {
   const shareMultiple = busiestShareMultiple(ctx);
-  if (shareMultiple === undefined) return undefined;
-  const busiest = ctx.busiest!;
+  const busiest = ctx.busiest;
+  if (shareMultiple === undefined || busiest === undefined) return undefined;
   const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
   const replicas = busiestGatewayReplicasFor(ahead, shareMultiple, ctx.capacity.spansPerReplica, peakUtilization);
   return { gateway: busiest.hottestGateway, spansPerSecond: busiest.hottestSpansPerSecond, shareMultiple, peakUtilization, replicas };

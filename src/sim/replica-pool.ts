@@ -377,11 +377,11 @@ export class ReplicaPool {
     this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);
     out.decisionLatencyMs = this.decisionLatencyMs;
     out.hotIngested = hotIngested;
-    out.hotDecisionLatencyMs = hotShare === 0 ? this.decisionLatencyMs : this.hotDecisionLatencyMs(hotIngested, hotCpuUsed / (cpuBudget / this.replicas));
+    out.hotDecisionLatencyMs = hotShare === 0 ? this.decisionLatencyMs : this.hotTickLatencyMs(hotIngested, hotCpuUsed / (cpuBudget / this.replicas));
   }
 
   /** The hot gateway's tick: its own traces per second and held traces, stretched by its own CPU contention. */
-  private hotDecisionLatencyMs(hotIngestedSpans: number, hotUtilization: number): number {
+  private hotTickLatencyMs(hotIngestedSpans: number, hotUtilization: number): number {
     const { settings } = this;
     const tracesPerSecond = hotIngestedSpans / settings.spansPerTrace / settings.stepSeconds;
     const tracesHeld = (this.hotShare * this.bufferSpans) / settings.spansPerTrace;

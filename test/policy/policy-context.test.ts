@@ -15,7 +15,7 @@ function plainBusiest(byGateway: Readonly<Record<string, number>>) {
   const total = entries.reduce((sum, [, rate]) => sum + rate, 0);
   const othersMean = (total - hottest[1]) / (entries.length - 1);
   const acceptingGateways = entries.filter(([, rate]) => rate > 0).length;
-  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways };
+  return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways, totalSpansPerSecond: total };
 }
 
 /** findRoutingImbalance: the busiest gateway when it takes at least twice the others' mean. */
