@@ -14,14 +14,19 @@ const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', ra
 const startMs = Date.parse('2026-01-05T00:00:00Z');
 const dt = DEFAULT_FLEET_SETTINGS.stepSeconds;
 
+/** A fleet, what Prometheus keeps of it for `retentionSeconds`, and a source whose re-reads are checked against fresh ones. */
+function simulatedTier(initialReplicas: number, retentionSeconds: number) {
+  const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas });
+  const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds });
+  recorder.record(fleet.observed);
+  const roster = fleetRoster(fleet, recorder);
+  return { fleet, recorder, roster, rereading: new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster }) };
+}
+
 describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-spans history)', () => {
   it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
     // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
-    const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
-    const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: 3600 });
-    recorder.record(fleet.observed);
-    const roster = fleetRoster(fleet, recorder);
-    const rereading = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+    const { fleet, recorder, roster, rereading } = simulatedTier(4, 3600);
     const random = seededRandom(11);
     let reads = 0;
     let sampled = 0;
@@ -63,11 +68,7 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     expect(rereading.cpuLoadSamples(SIMULATED_TARGET, other, window)).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, other, window));
   });
   it('answers reads in any order (backwards, with gaps, off the step grid, shrinking) as a first read would', () => {
-    const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 3 });
-    const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: 5400 });
-    recorder.record(fleet.observed);
-    const roster = fleetRoster(fleet, recorder);
-    const rereading = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+    const { fleet, recorder, roster, rereading } = simulatedTier(3, 5400);
     const random = seededRandom(23);
     let compared = 0;
     for (let step = 1; step <= 3 * 720; step++) {
