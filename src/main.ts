@@ -8,6 +8,7 @@ import { AdvisoryLoop } from './advisor/advisory-loop.ts';
 import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-provider.ts';
 import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
+import { RingSpreadRefresher } from './advisor/ring-spread-refresher.ts';
 import { StartupRefresher } from './advisor/startup-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
@@ -23,6 +24,7 @@ import { ScalerError } from './errors.ts';
 import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-grpc-server.ts';
 import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
 import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
+import type { RingShareHistory } from './signals/ring-share-history.ts';
 import type { DecisionSeriesHistory } from './signals/decision-series.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
@@ -47,7 +49,7 @@ interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
   /** The scaler's own decisions as Prometheus scraped them; undefined in the demo (no Prometheus scrapes it). */
   readonly decisionSeries: DecisionSeriesHistory | undefined;
-  readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory;
+  readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory & RingShareHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
   /** node-cron schedule of forecast refits. */
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
   const { maxTargets } = config.advisor;
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
   const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
+  const ringSpreads = new RingSpreadRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'ring' }) });
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
+    ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

@@ -7,6 +7,7 @@ import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../conf
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { StartupEstimate } from '../policy/startup-estimate.ts';
+import type { RingSpread } from '../policy/ring-spread.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
@@ -27,6 +28,8 @@ export type ForecastProvider = (target: TargetRef, settings: TargetSettings, now
 export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
 /** Supplies what scale-outs say about pod startup (StartupRefresher; undefined = not read yet). */
 export type StartupProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => StartupEstimate | undefined;
+/** Supplies what the ring's last change of size did to the busiest gateway's share (RingSpreadRefresher; undefined = not read yet). */
+export type RingSpreadProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => RingSpread | undefined;
 /** Supplies the calendar windows active for a target at `nowMs`. */
 export type CalendarProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CalendarInput | undefined;
 
@@ -48,6 +51,7 @@ export interface AdvisorOptions {
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
   readonly startupFor?: StartupProvider;
+  readonly ringSpreadFor?: RingSpreadProvider;
   /**
    * Past signals to rebuild each target's decision state from (recent peak, scale-in window, trend), so
    * every replica of the scaler decides alike. Without it, state lives in this process only.
@@ -203,6 +207,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       const forecastSettings = withStartup(settings, startupInUse(settings, startupEstimate));
       const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
       const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
+      const ringSpread = this.hook('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
         {
           nowMs,
@@ -211,6 +216,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
           calendar: calendar.kind === 'failed' ? undefined : calendar.value,
           capacity: capacity.kind === 'failed' ? undefined : capacity.value,
           startup: startupEstimate,
+          ringSpread: ringSpread.kind === 'failed' ? undefined : ringSpread.value,
         },
         settings,
         rebuilt ?? entry.state,

@@ -91,7 +91,7 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
  * how many gateways run (the gRPC layer turns it into an error so KEDA's fallback applies).
  */
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
-  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity);
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread);
   const { current } = ctx;
   const continuous = isContinuous(ctx, previous);
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;

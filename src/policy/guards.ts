@@ -7,6 +7,7 @@ import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts'
 import type { PolicyContext } from './policy-context.ts';
 import { findBackendStall } from './backend-stall.ts';
 import type { SentReference, TrendPoint } from './policy-state.ts';
+import { describeRingChange } from './ring-spread.ts';
 
 /** The HPA's default tolerance: it ignores a desired count within ±10 % of current. */
 export const HPA_TOLERANCE = 0.1;
@@ -221,7 +222,7 @@ export function routingImbalanceGuard(ctx: PolicyContext, replicas: number): Gua
   const reason =
     `Gateway ${imbalance.hottestGateway} receives ${formatSpansPerSecond(imbalance.hottestSpansPerSecond)} while the other ${imbalance.gateways - 1} ` +
     `average ${formatSpansPerSecond(imbalance.othersMeanSpansPerSecond)}: a routing hot spot (traceID hash or stale DNS on the agents) that more ` +
-    'gateways would not fix; queue fill counts by its mean and decision latency adds no replicas.';
+    `gateways would not fix${ctx.ringSpread?.kind === 'stays' ? ` (${describeRingChange(ctx.ringSpread)})` : ''}; queue fill counts by its mean and decision latency adds no replicas.`;
   return { replicas, action: action('routingImbalance', replicas, replicas, reason, 'note') };
 }
 

@@ -7,8 +7,12 @@ import { ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
+import type { RingSpread } from './ring-spread.ts';
 
-/** The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag). */
+/**
+ * The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag):
+ * a routing problem unless the ring's last change showed more gateways spread it (ring-spread.ts).
+ */
 export const ROUTING_IMBALANCE_RATIO = 2;
 
 export type SignalValues = { readonly [K in SignalName]: number | undefined };
@@ -54,6 +58,8 @@ export interface PolicyContext {
   /** The busiest of at least two reporting gateways, however even the ring; undefined without per-gateway rates. */
   readonly busiest: GatewaySpread | undefined;
   readonly imbalance: RoutingImbalance | undefined;
+  /** What the ring's last change of size did to the busiest gateway's share; undefined when not read. */
+  readonly ringSpread: RingSpread | undefined;
   /** Capacity per replica the proposals size with: learned, the trigger's, or lowered by saturation. */
   readonly capacity: CapacityInUse;
 }
@@ -110,8 +116,13 @@ export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>
   return routingImbalanceOf(findBusiestGateway(byGateway));
 }
 
-function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalance | undefined {
-  return busiest !== undefined && busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond ? busiest : undefined;
+/** Whether the busiest gateway takes ROUTING_IMBALANCE_RATIO or more times the others' mean. */
+export function isHotSpot(busiest: GatewaySpread): boolean {
+  return busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond;
+}
+
+function routingImbalanceOf(busiest: GatewaySpread | undefined, ringSpread?: RingSpread): RoutingImbalance | undefined {
+  return busiest !== undefined && isHotSpot(busiest) && ringSpread?.kind !== 'follows-ring' ? busiest : undefined;
 }
 
 /**
@@ -130,7 +141,7 @@ function capacityInUseOf(settings: TargetSettings, estimate: CapacityEstimate | 
 }
 
 /** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
-export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate): PolicyContext {
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate, ringSpread?: RingSpread): PolicyContext {
   const current = currentReplicas(snapshot);
   const missing: MissingSignal[] = [];
   const signals = snapshot.signals;
@@ -164,7 +175,8 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
-    imbalance: routingImbalanceOf(busiest),
+    imbalance: routingImbalanceOf(busiest, ringSpread),
+    ringSpread,
     capacity: capacityInUseOf(settings, capacity),
   };
 }

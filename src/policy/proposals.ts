@@ -5,11 +5,12 @@
 import type { CalendarInput, ForecastInput } from './decide-input.ts';
 import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
-import type { PolicyContext } from './policy-context.ts';
+import { isHotSpot, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
+import { describeRingChange } from './ring-spread.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
 export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
@@ -90,7 +91,8 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
  * is now. The busiest gateway is sized too: the loadbalancing exporter's hash gives one gateway more
  * than its share, and that share shrinks with every gateway added, so the tier grows until the busiest
  * one runs no hotter than a peak may (peakUtilizationOf). A hot spot of ROUTING_IMBALANCE_RATIO or more
- * is a routing problem more gateways would not fix (routingImbalanceGuard), so it is not sized.
+ * is a routing problem more gateways would not fix (routingImbalanceGuard), so it is not sized, unless
+ * the ring's last change of size moved its share as a hash arc's moves (ring-spread.ts).
  */
 export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
@@ -116,7 +118,8 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   inputs.busiestGatewaySpansPerSecond = busiest.spansPerSecond;
   inputs.busiestGatewayShareMultiple = busiest.shareMultiple;
   inputs.peakUtilization = busiest.peakUtilization;
-  const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share`;
+  const spreading = ctx.ringSpread?.kind === 'follows-ring' && ctx.busiest !== undefined && isHotSpot(ctx.busiest) ? ` (${describeRingChange(ctx.ringSpread)}, as a hash arc's does)` : '';
+  const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share${spreading}`;
   const at = `${formatPercent(busiest.peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)}`;
   return outcome(
     'throughput',

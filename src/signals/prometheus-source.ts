@@ -11,6 +11,7 @@ import { assembleCpuLoadSamples, buildCapacityQueries, type CapacityQueryName, t
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import { assembleDecisionSeries, buildDecisionSeriesQueries, type DecisionSeries, type DecisionSeriesQueryName, type StepMatrix } from './decision-series.ts';
 import { buildReplicaCountQueries, type ReplicaCountHistory, type ReplicaCountSample } from './replica-count-history.ts';
+import { buildRingShareQueries, type RingShareHistory, type RingShareSample } from './ring-share-history.ts';
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
 import {
@@ -121,7 +122,7 @@ export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'un
 const REACHABILITY_QUERY = { name: 'reachability', promql: 'vector(1)' } as const;
 
 /** A Prometheus-backed SignalSource and SignalHistory for one configured server. */
-export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
+export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory {
   readonly serverName: string;
   private readonly server: PrometheusServerSettings;
   private readonly nowMs: () => number;
@@ -274,6 +275,28 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
       const first = (matrix: Map<number, Map<string, number>>) => matrix.get(stepIndex)?.values().next().value;
       samples.push({ atMs: window.startMs + stepIndex * stepMs, desiredReplicas: first(desired!), reportingReplicas: first(reporting!) });
+    }
+    return samples;
+  }
+
+  /** Gateways accepting spans and the busiest one's share per step, for judging the ring (ring-share-history.ts). */
+  async readRingShares(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RingShareSample[]> {
+    assertRangeWindow(window);
+    const queries = buildRingShareQueries(settings);
+    await this.refreshCredentials();
+    const named = [
+      { name: 'acceptingGateways', promql: queries.acceptingGateways },
+      { name: 'hottestShare', promql: queries.hottestShare },
+    ];
+    const outcomes = await Promise.all(named.map((query) => this.runQuery(query, 'range', window)));
+    this.rejectIfAllFailed(outcomes);
+    const stepMs = window.stepSeconds * 1000;
+    const [accepting, share] = outcomes.map((outcome) => (outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map<number, Map<string, number>>()));
+    const samples: RingShareSample[] = [];
+    for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
+      const acceptingGateways = accepting!.get(stepIndex)?.values().next().value;
+      const hottestShare = share!.get(stepIndex)?.values().next().value;
+      if (acceptingGateways !== undefined && hottestShare !== undefined) samples.push({ atMs: window.startMs + stepIndex * stepMs, acceptingGateways, hottestShare });
     }
     return samples;
   }

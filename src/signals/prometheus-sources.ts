@@ -8,11 +8,12 @@ import type { DecisionSeries, DecisionSeriesHistory } from './decision-series.ts
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
+import type { RingShareHistory, RingShareSample } from './ring-share-history.ts';
 import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, DecisionSeriesHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory, DecisionSeriesHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -56,6 +57,10 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory, Cpu
 
   readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
     return this.sourceFor(settings).then((source) => source.readReplicaCounts(target, settings, window));
+  }
+
+  readRingShares(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RingShareSample[]> {
+    return this.sourceFor(settings).then((source) => source.readRingShares(target, settings, window));
   }
 
   private async sourceFor(settings: TargetSettings): Promise<PrometheusSignalSource> {

@@ -109,6 +109,11 @@ function rateByGateway(family: string, selector: string, window: string, extra =
   return `rate(${selectorOf(counterNamePattern(family), selector, extra)}[${window}])`;
 }
 
+/** Per gateway: spans accepted per second. */
+export function acceptedByGatewayExpression(selector: string, window: string): string {
+  return `sum by (instance) (${rateByGateway('otelcol_receiver_accepted_spans', selector, window)})`;
+}
+
 /**
  * Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
  * queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
@@ -198,7 +203,7 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     { name: 'acceptedSpansPerSecond', promql: sumRate('otelcol_receiver_accepted_spans'), shape: 'scalar', metrics: 'otelcol_receiver_accepted_spans' },
     {
       name: 'acceptedSpansPerSecondByGateway',
-      promql: `sum by (instance) (${rateOf('otelcol_receiver_accepted_spans')})`,
+      promql: acceptedByGatewayExpression(selector, window),
       shape: 'byGateway',
       metrics: 'otelcol_receiver_accepted_spans',
     },

@@ -8,6 +8,7 @@ import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
 import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
+import type { RingShareHistory, RingShareSample } from './ring-share-history.ts';
 import type { RangeSample, RangeWindow, Reading, SignalHistory, SignalName, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 import { SIGNAL_NAMES, targetKey } from './signal-snapshot.ts';
 
@@ -51,7 +52,7 @@ function summed(value: RecordedValue, anyReporting: boolean, scrapedShare: numbe
 }
 
 /** SignalSource + SignalHistory over a simulated fleet. */
-export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory {
+export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory {
   private readonly options: SimulatedSignalSourceOptions;
   /**
    * CPU samples already read, by step time, for the settings they were read with: the benchmark re-reads
@@ -63,6 +64,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   private readonly replicaCountMemo = new SettledSteps<ReplicaCountSample>();
   /** The same for the accepted-spans history, re-read over two weeks at every hourly forecast refit. */
   private readonly acceptedHistoryMemo = new SettledSteps<RangeSample>();
+  /** The same for the ring's shares, re-read over a day every five minutes. */
+  private readonly ringShareMemo = new SettledSteps<RingShareSample>();
 
   constructor(options: SimulatedSignalSourceOptions) {
     this.options = options;
@@ -251,6 +254,29 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (refused.kind === 'ok' && refused.value > 0 && !queueFilling),
       exportDisturbed: (sendFailed.kind === 'ok' && sendFailed.value > 0) || queueFilling,
     };
+  }
+
+  async readRingShares(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RingShareSample[]> {
+    return this.ringShares(target, settings, window);
+  }
+
+  /**
+   * Synchronous form of readRingShares, for the benchmark. The gateways on the agents' ring accept spans;
+   * a skewed ring's hot gateway is the busiest, an even ring's gateways share alike.
+   */
+  ringShares(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds'>, window: RangeWindow): RingShareSample[] {
+    assertWindow(window);
+    if (!this.isOwnTarget(target)) return [];
+    const { recorder } = this.options;
+    const rateWindow = settings.rateWindowSeconds;
+    return this.ringShareMemo.read(recorder, String(rateWindow), window, rateWindow, (timeMs) => {
+      const ring = recorder.gauge('ringReplicas', timeMs);
+      const accepted = recorder.rate('acceptedSpans', timeMs, rateWindow);
+      if (ring.kind !== 'ok' || ring.value < 1 || accepted.kind !== 'ok' || accepted.value <= 0) return null;
+      const hot = ring.value > 1 ? recorder.rate('hotGatewayAcceptedSpans', timeMs, rateWindow) : undefined;
+      const hottestShare = hot?.kind === 'ok' && hot.value > 0 ? Math.min(1, hot.value / accepted.value) : 1 / ring.value;
+      return { atMs: timeMs, acceptingGateways: ring.value, hottestShare };
+    });
   }
 
   /** Synchronous form of readAcceptedSpansHistory, for the benchmark's refits. */

@@ -7,12 +7,14 @@ import { type CronSchedule, nextCronMatch, parseCron } from '../../forecasting/c
 import type { AdvisorLogger } from '../advisor/advisor-logger.ts';
 import { capacityReadWindow } from '../advisor/capacity-refresher.ts';
 import { LEARNED_REFRESH_SECONDS } from '../advisor/learned-refresher.ts';
+import { ringShareReadWindow } from '../advisor/ring-spread-refresher.ts';
 import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresher.ts';
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
+import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
 import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -83,6 +85,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private capacity: CapacityEstimate | undefined;
   /** What the simulated Deployment's scale-outs say about pod startup, re-read with the capacity. */
   private startup: StartupEstimate | undefined;
+  /** What the ring's last change of size did to the busiest gateway's share, re-read with the capacity. */
+  private ringSpread: RingSpread | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   private readonly startupReads = new SimulatedStartupReads();
   private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
@@ -123,10 +127,15 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
+      this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
-      const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
+      const result = decide(
+        { nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ringSpread: this.ringSpread, ...(forecast ? { forecast } : {}) },
+        this.settings,
+        this.state,
+      );
       this.state = result.state;
       this.latestDecision = result.decision;
       return result.decision.replicas;

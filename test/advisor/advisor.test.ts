@@ -149,6 +149,19 @@ describe('Advisor: evaluate and record', () => {
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);
   });
 
+  it("sizes a hot gateway the ring's history shows more gateways spread", async () => {
+    // Three gateways, gateway-0 at twice the others' mean.
+    const clock = freshSnapshots(() => ({ byGateway: { 'gateway-0': 40_000, 'gateway-1': 20_000, 'gateway-2': 20_000 }, signals: { currentReplicas: 3, acceptedSpansPerSecond: 80_000 } }));
+    const grew = { before: { gateways: 2, hottestShare: 0.75, atMs: T0_MS - 7_200_000 }, after: { gateways: 3, hottestShare: 0.5, atMs: T0_MS - 600_000 } };
+    const spreading = advisorWith(clock.source, { ringSpreadFor: () => ({ kind: 'follows-ring', ...grew }) });
+    const sized = (await spreading.evaluate(ref('gw'), METADATA, clock.at(T0_MS))).decision;
+    expect(sized.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.busiestGatewayShareMultiple).toBeCloseTo(1.5, 9);
+    const kept = advisorWith(clock.source, { ringSpreadFor: () => ({ kind: 'stays', ...grew }) });
+    const unsized = (await kept.evaluate(ref('gw'), METADATA, clock.at(T0_MS))).decision;
+    expect(unsized.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.busiestGatewayShareMultiple).toBeUndefined();
+    expect(unsized.replicas).toBeLessThan(sized.replicas);
+  });
+
   it('a failing forecast hook degrades to "no forecast" with the reason, and is logged', async () => {
     const clock = freshSnapshots();
     const logger = new RecordingLogger();

@@ -2,7 +2,9 @@
 // utilization a peak may run at, while a hot spot past the routing-imbalance ratio stays unsized.
 import { describe, expect, it } from 'vitest';
 import { noiseFloor } from '../../src/policy/load-variation.ts';
+import { decide } from '../../src/policy/decide.ts';
 import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import type { RingSpread } from '../../src/policy/ring-spread.ts';
 import { busiestShareMultiple, PEAK_UTILIZATION, throughputProposal } from '../../src/policy/proposals.ts';
 import { advanceLoadSamples } from '../../src/policy/load-variation.ts';
 import type { LoadPeak } from '../../src/policy/policy-state.ts';
@@ -11,8 +13,13 @@ import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 const CAPACITY = 20_000;
 const TOTAL = 80_000;
 
-function contextOf(byGateway: Record<string, number>, currentReplicas = Object.keys(byGateway).length) {
-  return readPolicyContext(snapshot({ byGateway, signals: { currentReplicas, acceptedSpansPerSecond: TOTAL } }), settings(), T0_MS);
+function contextOf(byGateway: Record<string, number>, currentReplicas = Object.keys(byGateway).length, ringSpread?: RingSpread) {
+  return readPolicyContext(snapshot({ byGateway, signals: { currentReplicas, acceptedSpansPerSecond: TOTAL } }), settings(), T0_MS, undefined, ringSpread);
+}
+
+/** What the ring's growth from 2 to 3 gateways did to a hot spot's share: halved as an arc's, or kept. */
+function grewFromTwoToThree(kind: 'follows-ring' | 'stays'): RingSpread {
+  return { kind, before: { gateways: 2, hottestShare: 0.75, atMs: T0_MS - 3_600_000 }, after: { gateways: 3, hottestShare: kind === 'stays' ? 0.72 : 0.5, atMs: T0_MS - 600_000 } };
 }
 
 /** Six gateways taking TOTAL between them, gateway-0 `multiple` times the mean. */
@@ -50,6 +57,25 @@ describe('the throughput proposal sizes the busiest gateway', () => {
     expect(ctx.imbalance?.hottestGateway).toBe('gateway-0');
     expect(busiestShareMultiple(ctx)).toBeUndefined();
     expect(throughputProposal(ctx).proposal.replicas).toBe(Math.ceil(TOTAL / (CAPACITY * 0.7)));
+  });
+
+  it("sizes a hot spot past that ratio once the ring's last change moved its share as a hash arc's moves, and says so", () => {
+    // Three gateways, gateway-0 at 1.5× an even share: twice the others' mean.
+    const ctx = contextOf(skewed(1.5, 3), 3, grewFromTwoToThree('follows-ring'));
+    expect(ctx.imbalance).toBeUndefined();
+    const outcome = throughputProposal(ctx);
+    expect(outcome.proposal.replicas).toBe(Math.ceil((1.5 * TOTAL) / (CAPACITY * PEAK_UTILIZATION)));
+    expect(outcome.proposal.reason).toContain('1.50× an even share (its share went from 75% at 2 gateways to 50% at 3, as a hash arc\'s does), so 7 keep it');
+    const { decision } = decide({ nowMs: T0_MS, snapshot: snapshot({ byGateway: skewed(1.5, 3), signals: { currentReplicas: 3, acceptedSpansPerSecond: TOTAL } }), ringSpread: grewFromTwoToThree('follows-ring') }, settings());
+    expect(decision.guards.some((guard) => guard.name === 'routingImbalance')).toBe(false);
+  });
+
+  it('leaves a hot spot that kept its share when the ring grew unsized, and the note says what the ring showed', () => {
+    const ctx = contextOf(skewed(1.5, 3), 3, grewFromTwoToThree('stays'));
+    expect(ctx.imbalance?.hottestGateway).toBe('gateway-0');
+    expect(throughputProposal(ctx).proposal.replicas).toBe(Math.ceil(TOTAL / (CAPACITY * 0.7)));
+    const { decision } = decide({ nowMs: T0_MS, snapshot: snapshot({ byGateway: skewed(1.5, 3), signals: { currentReplicas: 3, acceptedSpansPerSecond: TOTAL } }), ringSpread: grewFromTwoToThree('stays') }, settings());
+    expect(decision.guards.find((guard) => guard.name === 'routingImbalance')?.reason).toContain('would not fix (its share went from 75% at 2 gateways to 72% at 3)');
   });
 
   it('without per-gateway rates sizes the total alone', () => {

@@ -62,6 +62,22 @@ describe('SimulatedSignalSource', () => {
     expect(byGateway.kind === 'ok' && Object.values(byGateway.value)).toEqual([10_000, 10_000, 10_000, 10_000]);
   });
 
+  it("reads the ring's shares as Prometheus would: the hot gateway's 1.5 / N, an even ring's 1 / N, and the size change between", async () => {
+    const read = async (hotGatewayLoadMultiple: number) => {
+      const { source, nowMs } = simulate(240, { hotGatewayLoadMultiple, replicasFromStep: { step: 120, replicas: 6 } });
+      return source.readRingShares(SIMULATED_TARGET, settings, { startMs: startMs + 60_000, endMs: nowMs, stepSeconds: 60 });
+    };
+    const skewed = await read(1.5);
+    // Minutes 1–10 at 4 gateways; the two asked for at minute 10 join the ring within the next (45 s startup, 5 s DNS).
+    expect(skewed.map((sample) => sample.acceptingGateways)).toEqual([...Array(10).fill(4), ...Array(10).fill(6)]);
+    // A minute after each size is reached (the rate window), the share is that size's alone.
+    expect(skewed[8]!.hottestShare).toBeCloseTo(1.5 / 4, 9);
+    expect(skewed.at(-1)!.hottestShare).toBeCloseTo(1.5 / 6, 9);
+    const even = await read(1);
+    expect(even[8]!.hottestShare).toBeCloseTo(1 / 4, 9);
+    expect(even.at(-1)!.hottestShare).toBeCloseTo(1 / 6, 9);
+  });
+
   it("shows a skewed ring's hot gateway in its own series: the oldest pod's accepted spans, the fullest queue, its slower decision ticks", () => {
     const read = (hotGatewayLoadMultiple: number, outageFromStep?: number) => {
       const { source, nowMs } = simulate(120, { hotGatewayLoadMultiple, ...(outageFromStep === undefined ? {} : { outageFromStep }) });

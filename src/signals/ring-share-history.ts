@@ -1,0 +1,44 @@
+// How the busiest gateway's share of spans moved with the ring's size, step by step: the evidence that
+// tells a hash hot spot (its share shrinks as gateways join the agents' ring) from one more gateways do
+// not spread, such as one traceID carrying a large part of the load (policy/ring-spread.ts). Prometheus
+// answers it with two range queries over the gateways' accepted spans; the simulated fleet from its
+// recorded counters.
+import { formatDuration } from '../config/duration.ts';
+import type { TargetSettings } from '../config/target-metadata.ts';
+import { acceptedByGatewayExpression, checkedSelector } from './promql-catalogue.ts';
+import type { RangeWindow, TargetRef } from './signal-snapshot.ts';
+
+/** One step: how many gateways accepted spans and the busiest one's share of them. */
+export interface RingShareSample {
+  readonly atMs: number;
+  readonly acceptingGateways: number;
+  /** The busiest gateway's accepted spans/s ÷ all gateways'; in (0, 1]. */
+  readonly hottestShare: number;
+}
+
+/** The ring history of a target's gateways. */
+export interface RingShareHistory {
+  /** One sample per step that had accepted spans (gaps are absent); rejects with ScalerError PROMETHEUS_UNAVAILABLE when nothing answers. */
+  readRingShares(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RingShareSample[]>;
+}
+
+/** A daily cycle: a tier's ring sizes repeat every day, so the last change to or from any size is in it. */
+export const RING_SHARE_LOOKBACK_SECONDS = 86_400;
+/** One sample per minute (or per rate window if longer), as the capacity reads: neighbouring samples share no scrape. */
+export const RING_SHARE_MIN_STEP_SECONDS = 60;
+
+export function ringShareStepSeconds(settings: Pick<TargetSettings, 'rateWindowSeconds'>): number {
+  return Math.max(RING_SHARE_MIN_STEP_SECONDS, settings.rateWindowSeconds);
+}
+
+/** The two range queries, each one series: gateways accepting spans, and the busiest one's share. */
+export function buildRingShareQueries(settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'>): {
+  readonly acceptingGateways: string;
+  readonly hottestShare: string;
+} {
+  const byGateway = acceptedByGatewayExpression(checkedSelector(settings), formatDuration(settings.rateWindowSeconds));
+  return {
+    acceptingGateways: `count(${byGateway} > 0)`,
+    hottestShare: `max(${byGateway}) / sum(${byGateway}) > 0`,
+  };
+}
