@@ -11,7 +11,8 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak } from './policy-state.ts';
-import { busiestGatewayReplicasFor, peakUtilizationOf, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
+import { peakUtilizationOf } from './peak-utilization.ts';
+import { busiestGatewayReplicasFor, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
 import { medianInPlace } from './median.ts';
 
 /** Snapshots kept: the highest of 20 readings is the load's ~95th percentile (20/21); 20 differences put their median spread within about ±30 % of the noise. */

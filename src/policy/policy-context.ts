@@ -7,6 +7,7 @@ import { ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
+import { peakUtilizationOf } from './peak-utilization.ts';
 import type { RingSpread } from './ring-spread.ts';
 
 /**
@@ -121,8 +122,16 @@ export function isHotSpot(busiest: GatewaySpread): boolean {
   return busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond;
 }
 
-function routingImbalanceOf(busiest: GatewaySpread | undefined, ringSpread?: RingSpread): RoutingImbalance | undefined {
-  return busiest !== undefined && isHotSpot(busiest) && ringSpread?.kind !== 'follows-ring' ? busiest : undefined;
+/**
+ * A hot spot is a routing problem unless the ring's history shows more gateways spread it, or that
+ * history cannot tell (no change of size in it) while the hot spot overloads its gateway
+ * (`overloadedAboveSpansPerSecond`): then it is sized as an arc's, and the change of size that causes
+ * is the evidence the next judgement reads.
+ */
+function routingImbalanceOf(busiest: GatewaySpread | undefined, ringSpread?: RingSpread, overloadedAboveSpansPerSecond?: number): RoutingImbalance | undefined {
+  if (busiest === undefined || !isHotSpot(busiest) || ringSpread?.kind === 'follows-ring') return undefined;
+  const untestedAndOverloaded = ringSpread?.kind === 'unknown' && overloadedAboveSpansPerSecond !== undefined && busiest.hottestSpansPerSecond > overloadedAboveSpansPerSecond;
+  return untestedAndOverloaded ? undefined : busiest;
 }
 
 /**
@@ -164,6 +173,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   let busiest: GatewaySpread | undefined;
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
   else busiest = findBusiestGateway(byGateway.value);
+  const capacityInUse = capacityInUseOf(settings, capacity);
   const reporting = values.reportingReplicas;
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
@@ -175,9 +185,9 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
-    imbalance: routingImbalanceOf(busiest, ringSpread),
+    imbalance: routingImbalanceOf(busiest, ringSpread, capacityInUse.spansPerReplica * peakUtilizationOf(settings.targetUtilization)),
     ringSpread,
-    capacity: capacityInUseOf(settings, capacity),
+    capacity: capacityInUse,
   };
 }
 

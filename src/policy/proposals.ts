@@ -5,12 +5,13 @@
 import type { CalendarInput, ForecastInput } from './decide-input.ts';
 import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
+import { peakUtilizationOf } from './peak-utilization.ts';
 import { isHotSpot, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
-import { describeRingChange } from './ring-spread.ts';
+import { describeRingChange, type RingSpread } from './ring-spread.ts';
 
 /** Traces on memory are sized to stay at most this full of num_traces (the 1.2 headroom of the usual sizing rule). */
 export const TRACES_ON_MEMORY_TARGET_FILL = 0.8;
@@ -92,7 +93,8 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
  * than its share, and that share shrinks with every gateway added, so the tier grows until the busiest
  * one runs no hotter than a peak may (peakUtilizationOf). A hot spot of ROUTING_IMBALANCE_RATIO or more
  * is a routing problem more gateways would not fix (routingImbalanceGuard), so it is not sized, unless
- * the ring's last change of size moved its share as a hash arc's moves (ring-spread.ts).
+ * the ring's last change of size moved its share as a hash arc's moves (ring-spread.ts), or the ring has
+ * not changed size to tell while that gateway runs hotter than a peak may.
  */
 export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
@@ -118,7 +120,7 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   inputs.busiestGatewaySpansPerSecond = busiest.spansPerSecond;
   inputs.busiestGatewayShareMultiple = busiest.shareMultiple;
   inputs.peakUtilization = busiest.peakUtilization;
-  const spreading = ctx.ringSpread?.kind === 'follows-ring' && ctx.busiest !== undefined && isHotSpot(ctx.busiest) ? ` (${describeRingChange(ctx.ringSpread)}, as a hash arc's does)` : '';
+  const spreading = ctx.busiest !== undefined && isHotSpot(ctx.busiest) ? ringSpreadClause(ctx.ringSpread) : '';
   const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share${spreading}`;
   const at = `${formatPercent(busiest.peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)}`;
   return outcome(
@@ -128,6 +130,13 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
     `${reason}; ${share}, so ${busiest.replicas} keep it at ${at} → ${busiest.replicas}`,
     `${share}: ${busiest.replicas} keep it at ${at}`,
   );
+}
+
+/** Why a hot spot past ROUTING_IMBALANCE_RATIO is sized: what the ring's history showed, or that it showed nothing yet. */
+function ringSpreadClause(spread: RingSpread | undefined): string {
+  if (spread?.kind === 'follows-ring') return ` (${describeRingChange(spread)}, as a hash arc's does)`;
+  if (spread?.kind === 'unknown') return ` and overloaded; whether more gateways spread it is not known (${spread.reason}), so it is sized as a hash arc's and the change of size tells`;
+  return '';
 }
 
 interface BusiestGatewaySizing {
@@ -161,19 +170,6 @@ function busiestGatewaySizing(ctx: PolicyContext, ahead: number): BusiestGateway
   const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
   const replicas = busiestGatewayReplicasFor(ahead, shareMultiple, ctx.capacity.spansPerReplica, peakUtilization);
   return { gateway: busiest.hottestGateway, spansPerSecond: busiest.hottestSpansPerSecond, shareMultiple, peakUtilization, replicas };
-}
-
-/**
- * CPU utilization a load peak may run the gateways at. Above about 90 % a tail-sampling decision tick
- * takes longer than its 1 s period, the hold stretches past decision_wait and traces pile up towards
- * num_traces (dropped too early), so a peak is provisioned to stay below it rather than below the
- * steady-state targetUtilization.
- */
-export const PEAK_UTILIZATION = 0.9;
-
-/** PEAK_UTILIZATION, or the target utilization when that is set higher (a peak needs no less headroom than steady load). */
-export function peakUtilizationOf(targetUtilization: number): number {
-  return Math.max(targetUtilization, PEAK_UTILIZATION);
 }
 
 /**

@@ -88,13 +88,14 @@ describe('the ring judged from a real Prometheus', () => {
     expect(decision.guards.find((guard) => guard.name === 'routingImbalance')?.reason).toContain('its share went from 75% at 2 gateways to 72% at 3');
   });
 
-  it('says the history could not be read when Prometheus does not answer, and the hot spot stays unsized', async () => {
+  it('says the history could not be read when Prometheus does not answer; the overloaded hot gateway is sized until a change of size tells', async () => {
     const unreachable = new PrometheusSignalSource({ serverName: 'gone', server: { url: 'http://127.0.0.1:9', queryTimeoutMs: 2000, cacheTtlMs: 0 } });
     const refresher = new RingSpreadRefresher({ history: unreachable, forgetAfterSeconds: 3600, logger: silent });
     const spread = await refresher.refresh(ref, settingsOf('arc'), END_S * 1000);
     expect(spread).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/^the ring's history could not be read/) });
     const nowMs = END_S * 1000;
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('arc'), signals: { currentReplicas: 3, acceptedSpansPerSecond: TOTAL } }), ringSpread: spread }, settingsOf('arc'));
-    expect(decision.guards.some((guard) => guard.name === 'routingImbalance')).toBe(true);
+    expect(decision.guards.some((guard) => guard.name === 'routingImbalance')).toBe(false);
+    expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.reason).toContain("not known (the ring's history could not be read");
   });
 });

@@ -5,7 +5,8 @@ import { noiseFloor } from '../../src/policy/load-variation.ts';
 import { decide } from '../../src/policy/decide.ts';
 import { readPolicyContext } from '../../src/policy/policy-context.ts';
 import type { RingSpread } from '../../src/policy/ring-spread.ts';
-import { busiestShareMultiple, PEAK_UTILIZATION, throughputProposal } from '../../src/policy/proposals.ts';
+import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
+import { busiestShareMultiple, throughputProposal } from '../../src/policy/proposals.ts';
 import { advanceLoadSamples } from '../../src/policy/load-variation.ts';
 import type { LoadPeak } from '../../src/policy/policy-state.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
@@ -76,6 +77,21 @@ describe('the throughput proposal sizes the busiest gateway', () => {
     expect(throughputProposal(ctx).proposal.replicas).toBe(Math.ceil(TOTAL / (CAPACITY * 0.7)));
     const { decision } = decide({ nowMs: T0_MS, snapshot: snapshot({ byGateway: skewed(1.5, 3), signals: { currentReplicas: 3, acceptedSpansPerSecond: TOTAL } }), ringSpread: grewFromTwoToThree('stays') }, settings());
     expect(decision.guards.find((guard) => guard.name === 'routingImbalance')?.reason).toContain('would not fix (its share went from 75% at 2 gateways to 72% at 3)');
+  });
+
+  it('sizes a hot spot that overloads its gateway when the ring has not changed size to tell, so the change it causes tells', () => {
+    const untested: RingSpread = { kind: 'unknown', reason: 'the ring held 3 gateways throughout the history read' };
+    // gateway-0 takes 40k spans/s, above the 18k a peak may run one at.
+    const overloaded = contextOf(skewed(1.5, 3), 3, untested);
+    expect(overloaded.imbalance).toBeUndefined();
+    const outcome = throughputProposal(overloaded);
+    expect(outcome.proposal.replicas).toBe(Math.ceil((1.5 * TOTAL) / (CAPACITY * PEAK_UTILIZATION)));
+    expect(outcome.proposal.reason).toContain('1.50× an even share and overloaded; whether more gateways spread it is not known (the ring held 3 gateways');
+    // The same shares at a tenth of the load: the hot gateway keeps up, and the hot spot stays a routing note.
+    const light = Object.fromEntries(Object.entries(skewed(1.5, 3)).map(([gateway, rate]) => [gateway, rate / 10]));
+    expect(contextOf(light, 3, untested).imbalance?.hottestGateway).toBe('gateway-0');
+    // Not read at all is not "untested": nothing is sized on it.
+    expect(contextOf(skewed(1.5, 3), 3).imbalance?.hottestGateway).toBe('gateway-0');
   });
 
   it('without per-gateway rates sizes the total alone', () => {
