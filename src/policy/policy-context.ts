@@ -173,7 +173,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   let busiest: GatewaySpread | undefined;
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
   else busiest = findBusiestGateway(byGateway.value);
-  const capacityInUse = capacityInUseOf(settings, capacity);
+  const sizingCapacity = capacityInUseOf(settings, capacity);
   const reporting = values.reportingReplicas;
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
@@ -185,9 +185,9 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
-    imbalance: routingImbalanceOf(busiest, ringSpread, capacityInUse.spansPerReplica * peakUtilizationOf(settings.targetUtilization)),
+    imbalance: routingImbalanceOf(busiest, ringSpread, sizingCapacity.spansPerReplica * peakUtilizationOf(settings.targetUtilization)),
     ringSpread,
-    capacity: capacityInUse,
+    capacity: sizingCapacity,
   };
 }
 
