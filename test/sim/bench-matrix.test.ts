@@ -114,13 +114,13 @@ describe('bench:matrix CLI', () => {
       return { json: JSON.parse(readFileSync(join(out, 'bench-matrix.json'), 'utf8')), markdown: readFileSync(join(out, 'bench-matrix.md'), 'utf8') };
     };
     const shipped = await run('metadata-shipped', []);
-    const hotter = await run('metadata-hotter', ['--metadata', 'targetUtilization=0.9']);
+    const cooler = await run('metadata-cooler', ['--metadata', 'targetUtilization=0.6']);
     expect(shipped.json.metadata).toEqual([]);
-    expect(hotter.json.metadata).toEqual(['targetUtilization=0.9']);
-    expect(hotter.json.cells[0].command).toContain('--metadata targetUtilization=0.9');
-    expect(hotter.markdown).toContain("the scalers' metadata overridden with targetUtilization=0.9");
+    expect(cooler.json.metadata).toEqual(['targetUtilization=0.6']);
+    expect(cooler.json.cells[0].command).toContain('--metadata targetUtilization=0.6');
+    expect(cooler.markdown).toContain("the scalers' metadata overridden with targetUtilization=0.6");
     const scalerHours = (json: { cells: { entries: MatrixEntry[] }[] }) => json.cells[0]!.entries.find((e) => e.autoscaler === 'scaler-reactive')!.replicaHours;
-    expect(scalerHours(hotter.json)).toBeLessThan(scalerHours(shipped.json));
+    expect(scalerHours(cooler.json)).toBeGreaterThan(scalerHours(shipped.json));
   }, 60_000);
 
   it('runs held-out M4 series, drawn by seed, instead of a trace directory', async () => {
