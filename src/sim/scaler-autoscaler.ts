@@ -11,7 +11,7 @@ import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresh
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
+import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
 import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
@@ -84,6 +84,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   /** What the simulated Deployment's scale-outs say about pod startup, re-read with the capacity. */
   private startup: StartupEstimate | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
+  /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
+  private readonly capacityWorkspace = new CapacityWorkspace();
   private readonly startupReads = new SimulatedStartupReads();
   private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
@@ -121,7 +123,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     if (context.nowMs >= this.nextLearnedReadMs) {
       this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
-      this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
+      this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource, this.capacityWorkspace);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
