@@ -115,22 +115,10 @@ function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalanc
 }
 
 /**
- * The capacity in use for the last estimate and trigger figure asked for: the Advisor re-reads the
- * estimate every few minutes while decisions come every poll, and resolving it formats its sentence.
- * capacityInUse is pure, so answering the same inputs with the same (immutable) answer changes nothing.
+ * Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. `resolved`, when
+ * given, is the capacity in use already resolved for `capacity` (resolveCapacity).
  */
-let lastCapacity: { readonly estimate: CapacityEstimate | undefined; readonly trigger: number; readonly inUse: CapacityInUse } | undefined;
-
-function capacityInUseOf(settings: TargetSettings, estimate: CapacityEstimate | undefined): CapacityInUse {
-  const trigger = settings.capacitySpansPerReplica;
-  if (lastCapacity === undefined || lastCapacity.estimate !== estimate || !Object.is(lastCapacity.trigger, trigger)) {
-    lastCapacity = { estimate, trigger, inUse: capacityInUse(settings, estimate) };
-  }
-  return lastCapacity.inUse;
-}
-
-/** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
-export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate): PolicyContext {
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate, resolved?: CapacityInUse): PolicyContext {
   const current = currentReplicas(snapshot);
   const missing: MissingSignal[] = [];
   const signals = snapshot.signals;
@@ -165,7 +153,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
     imbalance: routingImbalanceOf(busiest),
-    capacity: capacityInUseOf(settings, capacity),
+    capacity: resolved ?? capacityInUse(settings, capacity),
   };
 }
 
