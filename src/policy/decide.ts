@@ -240,7 +240,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     replicaCounts,
     loadPeaks,
     loadSamples,
-    ...(loadSlopes === undefined ? {} : { loadSlopes }),
+    loadSlopes,
     capacityInUse: capacity,
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
     ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
