@@ -125,6 +125,9 @@ export class FleetRecorder {
   private readonly bucketCounts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
   /** Index of the next sample to write; sample i is the state at startMs + i × step. */
   private written = 0;
+  /** The sample indices the last window() found (its scratch). */
+  private windowEnd = 0;
+  private windowStart = 0;
   private readonly recordListeners: ((sampleMs: number) => void)[] = [];
 
   constructor(options: FleetRecorderOptions) {
@@ -251,8 +254,12 @@ export class FleetRecorder {
     return { kind: 'ok', value: this.rows[(index % this.capacity) * ROW + GAUGE_OFFSET[name]]! };
   }
 
-  /** Window end and start indices over scraped samples, or why there are not two scrapes in it. */
-  private window(timeMs: number, windowSeconds: number): { end: number; start: number; seconds: number } | RecordedValue {
+  /**
+   * Sets windowEnd and windowStart to the window's end and start indices over scraped samples and
+   * returns undefined, or returns why there are not two scrapes in it. (Two fields rather than a
+   * returned object: every rate read of every poll asks.)
+   */
+  private window(timeMs: number, windowSeconds: number): RecordedValue | undefined {
     const end = this.scrapeIndex(timeMs);
     if (end === undefined) return this.noData(timeMs);
     const windowSteps = Math.round(windowSeconds / this.stepSeconds);
@@ -261,16 +268,19 @@ export class FleetRecorder {
     const oldest = this.oldestIndex();
     if (start < oldest) start = oldest + ((end - oldest) % scrapeSteps);
     if (end - start < scrapeSteps) return missing(`fewer than two scrapes in the ${windowSeconds} s rate window`);
-    return { end, start, seconds: (end - start) * this.stepSeconds };
+    this.windowEnd = end;
+    this.windowStart = start;
+    return undefined;
   }
 
   /** rate(counter[window]) summed over the scraped pods, per second. */
   rate(name: CounterName, timeMs: number, windowSeconds: number): RecordedValue {
-    const range = this.window(timeMs, windowSeconds);
-    if ('kind' in range) return range;
+    const noWindow = this.window(timeMs, windowSeconds);
+    if (noWindow !== undefined) return noWindow;
+    const { windowEnd: end, windowStart: start } = this;
     const offset = COUNTER_OFFSET[name];
-    const delta = this.rows[(range.end % this.capacity) * ROW + offset]! - this.rows[(range.start % this.capacity) * ROW + offset]!;
-    return { kind: 'ok', value: delta / range.seconds };
+    const delta = this.rows[(end % this.capacity) * ROW + offset]! - this.rows[(start % this.capacity) * ROW + offset]!;
+    return { kind: 'ok', value: delta / ((end - start) * this.stepSeconds) };
   }
 
   /**
@@ -278,11 +288,11 @@ export class FleetRecorder {
    * ticks in the window, interpolated inside the collector's bucket bounds.
    */
   decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number): RecordedValue {
-    const range = this.window(timeMs, windowSeconds);
-    if ('kind' in range) return range;
+    const noWindow = this.window(timeMs, windowSeconds);
+    if (noWindow !== undefined) return noWindow;
     const counts = this.bucketCounts.fill(0);
     let total = 0;
-    for (let i = range.start + 1; i <= range.end; i++) {
+    for (let i = this.windowStart + 1; i <= this.windowEnd; i++) {
       const row = (i % this.capacity) * ROW;
       const ticks = this.rows[row + TICKS_OFFSET]!;
       if (ticks <= 0) continue;

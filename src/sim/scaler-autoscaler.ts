@@ -128,7 +128,11 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
-      const result = decide({ nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ...(forecast ? { forecast } : {}) }, this.settings, this.state);
+      const { nowMs } = context;
+      const { capacity, startup } = this;
+      // Two literals rather than a spread: one input per poll.
+      const input = forecast ? { nowMs, snapshot, capacity, startup, forecast } : { nowMs, snapshot, capacity, startup };
+      const result = decide(input, this.settings, this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
       return result.decision.replicas;
