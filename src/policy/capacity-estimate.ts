@@ -83,14 +83,30 @@ interface Points {
 }
 
 /**
- * The columns of one estimate: the points, the residuals and the scratch the medians reorder, the
+ * The columns an estimate works in: the points, the residuals and the scratch the medians reorder, the
  * points withoutOutliers keeps, and the change-point search's prefix sums (five per point plus the five
- * zeros they start from). Reused from one estimate to the next and grown to the most samples seen: a
- * typed array's storage is allocated outside V8's young generation (about 1 µs apiece, and swept
- * later), and an estimate needed nine. Nothing of them outlives an estimate (its answer holds numbers
- * only) and estimates never nest, so reusing them changes no answer.
+ * zeros they start from). A caller that estimates again and again (the benchmark, every five simulated
+ * minutes) keeps one and passes it to every estimate, so its columns are reused, grown to the most
+ * samples seen: a typed array's storage is allocated outside V8's young generation (about 1 µs apiece,
+ * and swept later), and an estimate needs nine. Nothing of them outlives an estimate (its answer holds
+ * numbers only) and every column is written before it is read, so an estimate in a reused workspace
+ * gives what it gives in a fresh one; a workspace serves one estimate at a time.
  */
-class Workspace {
+export class CapacityWorkspace {
+  private columns: WorkspaceColumns;
+
+  constructor(samples = 0) {
+    this.columns = new WorkspaceColumns(samples);
+  }
+
+  /** Columns for `samples` points: the ones kept when they are long enough, else longer ones. */
+  columnsFor(samples: number): WorkspaceColumns {
+    if (this.columns.capacity < samples) this.columns = new WorkspaceColumns(Math.max(samples, 2 * this.columns.capacity));
+    return this.columns;
+  }
+}
+
+class WorkspaceColumns {
   readonly points: Points;
   readonly residuals: Float64Array;
   readonly medians: Float64Array;
@@ -105,13 +121,6 @@ class Workspace {
     this.kept = { atMs: column(), x: column(), y: column() };
     this.prefix = new Float64Array(5 * capacity + 5);
   }
-}
-
-let workspace = new Workspace(0);
-
-function workspaceFor(samples: number): Workspace {
-  if (workspace.capacity < samples) workspace = new Workspace(Math.max(samples, 2 * workspace.capacity));
-  return workspace;
 }
 
 /**
@@ -195,7 +204,7 @@ export const RESIDUAL_RESOLUTION = 0.01;
  * Drops points whose residual is beyond OUTLIER_ROBUST_SIGMAS robust standard deviations of the fit;
  * the points kept go to the workspace's `kept` columns unless all are kept.
  */
-function withoutOutliers(points: Points, line: Line, work: Workspace): Points {
+function withoutOutliers(points: Points, line: Line, work: WorkspaceColumns): Points {
   const { atMs, x, y, n } = points;
   const { residuals, medians, kept } = work;
   for (let i = 0; i < n; i++) residuals[i] = y[i]! - line.intercept - line.slope * x[i]!;
@@ -370,14 +379,20 @@ function formatMinutes(seconds: number): string {
  * Learns spans/s per replica at 100 % of the CPU allotment from CPU/accepted samples. The allotment is
  * `cpuPerReplica` (the trigger key) when set, as metadata takes precedence, else each sample's own
  * (kube-state-metrics); samples with neither are not used. Samples where the gateway accepted nothing or
- * used no CPU (not on the ring yet) carry no information and are skipped.
+ * used no CPU (not on the ring yet) carry no information and are skipped. `workspace` is where it
+ * computes (a fresh one when not given; see CapacityWorkspace).
  */
-export function estimateCapacity(samples: readonly CpuLoadSample[], cpuPerReplica: number | undefined, allotmentSourceOfSamples: AllotmentSource | undefined): CapacityEstimate {
+export function estimateCapacity(
+  samples: readonly CpuLoadSample[],
+  cpuPerReplica: number | undefined,
+  allotmentSourceOfSamples: AllotmentSource | undefined,
+  workspace: CapacityWorkspace = new CapacityWorkspace(samples.length),
+): CapacityEstimate {
   // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
   const saturatedLoads: number[] = [];
   let withAllotment = 0;
   let usable = 0;
-  const work = workspaceFor(samples.length);
+  const work = workspace.columnsFor(samples.length);
   const { atMs, x, y } = work.points;
   for (const s of samples) {
     if (s.saturated === true && s.acceptedSpansPerSecond > 0) saturatedLoads.push(s.acceptedSpansPerSecond);

@@ -56,3 +56,24 @@ export function capacityInUse(settings: Pick<TargetSettings, 'capacitySpansPerRe
   }
   return base;
 }
+
+/**
+ * The capacity in use with what it was resolved from. PolicyState keeps it: the estimate is re-read
+ * every few minutes while decisions come every poll, and resolving it formats its sentence.
+ */
+export interface ResolvedCapacity {
+  readonly estimate: CapacityEstimate | undefined;
+  readonly triggerSpansPerReplica: number;
+  readonly inUse: CapacityInUse;
+}
+
+/**
+ * capacityInUse for this estimate and the trigger's figure. `previous` is answered again when it was
+ * resolved from the same estimate (an estimate is never changed once made) and figure: capacityInUse
+ * reads nothing else, so it would give the same again.
+ */
+export function resolveCapacity(settings: Pick<TargetSettings, 'capacitySpansPerReplica'>, estimate: CapacityEstimate | undefined, previous?: ResolvedCapacity): ResolvedCapacity {
+  const trigger = settings.capacitySpansPerReplica;
+  if (previous !== undefined && previous.estimate === estimate && Object.is(previous.triggerSpansPerReplica, trigger)) return previous;
+  return { estimate, triggerSpansPerReplica: trigger, inUse: capacityInUse(settings, estimate) };
+}

@@ -19,6 +19,7 @@ import {
 } from './guards.ts';
 import { checkDrain, describeDrain } from './drain-check.ts';
 import { readPolicyContext } from './policy-context.ts';
+import { resolveCapacity } from './capacity-in-use.ts';
 import { startupInUse } from './startup-in-use.ts';
 import { NO_SCALE_IN, type PolicyState, type QueueGrowth, type ScaleInState } from './policy-state.ts';
 import type { PolicyContext } from './policy-context.ts';
@@ -35,7 +36,7 @@ import {
   tracesOnMemoryProposal,
 } from './proposals.ts';
 import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
-import { advanceLoadSamples, growthAhead, loadVariation, noiseFloor } from './load-variation.ts';
+import { advanceLoadSamples, advanceSortedSlopes, growthAhead, loadVariation, noiseFloor } from './load-variation.ts';
 import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
@@ -91,15 +92,18 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
  * how many gateways run (the gRPC layer turns it into an error so KEDA's fallback applies).
  */
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
-  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread);
+  const capacity = resolveCapacity(settings, input.capacity, previous?.capacityInUse);
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread, capacity.inUse);
   const { current } = ctx;
   const continuous = isContinuous(ctx, previous);
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;
   const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
   const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
-  const loadSamples = advanceLoadSamples(continuous ? previous.loadSamples : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
-  const variation = loadVariation(loadSamples);
+  const previousSamples = continuous ? previous.loadSamples : undefined;
+  const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
+  const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
@@ -236,6 +240,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     replicaCounts,
     loadPeaks,
     loadSamples,
+    loadSlopes,
+    capacityInUse: capacity,
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
     ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
   };

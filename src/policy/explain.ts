@@ -56,6 +56,8 @@ export function asSentence(text: string): string {
   const first = trimmed[0]!;
   const upper = first.toUpperCase();
   const capitalised = upper === first ? trimmed : upper + trimmed.slice(1);
-  const last = capitalised[capitalised.length - 1];
+  // The last character of the trimmed text (flat once trimmed), not of `capitalised`: reading a character
+  // of a joined string makes V8 copy it whole. Only a one-character text ends in its capital ("ß" → "SS").
+  const last = trimmed.length > 1 ? trimmed[trimmed.length - 1] : upper[upper.length - 1];
   return last === '.' || last === '!' || last === '?' ? capitalised : `${capitalised}.`;
 }

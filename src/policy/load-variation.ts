@@ -34,21 +34,6 @@ export interface LoadVariation {
   readonly differences: number;
 }
 
-/**
- * The slopes of the window advanceLoadSamples built last (one per pair of neighbours), in ascending
- * order: consecutive windows of a target share all but one slope, so loadVariation's medians come from
- * a sorted list kept up to date instead of three selections at every decision. One window only, by
- * identity (a window is never changed once built): the next decision of the same target finds it, a
- * decision of another target sorts its window's slopes afresh. A window without the list (built
- * elsewhere, a rebuilt state, a slope that is not a finite number) is taken the plain way. A cache of a
- * pure computation: what it answers is what computing it again gives (load-variation.test.ts).
- */
-let sortedSlopes: { readonly window: readonly LoadPeak[]; readonly slopes: readonly number[] } | undefined;
-
-function sortedSlopesOf(window: readonly LoadPeak[]): readonly number[] | undefined {
-  return sortedSlopes !== undefined && sortedSlopes.window === window ? sortedSlopes.slopes : undefined;
-}
-
 /** The slope loadVariation computes between two neighbouring samples, with the same operations. */
 function slopeBetween(earlier: LoadPeak, later: LoadPeak): number {
   const seconds = (later.atMs - earlier.atMs) / 1000;
@@ -79,17 +64,29 @@ function sortSlopes(samples: readonly LoadPeak[]): number[] | undefined {
 }
 
 /**
- * The sorted slopes of `next`, the window `previous` with its first `dropped` samples left out and one
- * sample appended: the previous list less the first slope and plus the new one when it had a list and
- * one sample was dropped at most, else sorted afresh.
+ * The slopes between neighbouring samples of a window (one per pair), in ascending order: consecutive
+ * windows of a target share all but one slope, so loadVariation's medians come from a sorted list kept
+ * up to date poll by poll (in PolicyState, beside the window) instead of three selections at every
+ * decision. Undefined when a slope is not a finite number.
  */
-function advanceSortedSlopes(previous: readonly LoadPeak[], next: readonly LoadPeak[], dropped: number): number[] | undefined {
-  const kept = sortedSlopesOf(previous);
-  if (kept === undefined || dropped > 1) return sortSlopes(next);
-  const slopes = kept.slice();
-  if (dropped === 1 && previous.length > 1) {
-    const index = firstNotBelow(slopes, slopeBetween(previous[0]!, previous[1]!));
-    if (slopes[index] !== slopeBetween(previous[0]!, previous[1]!)) return sortSlopes(next);
+export type SortedSlopes = readonly number[] | undefined;
+
+/**
+ * The sorted slopes of `next`, the window advanceLoadSamples made of `previous`: the previous list less
+ * the slope of the first sample dropped and plus the one to the sample appended, when the previous list
+ * is given and at most one sample was dropped; the same window gives back the same list; anything else
+ * is sorted afresh. `previousSlopes` must be the sorted slopes of `previous` (or undefined).
+ */
+export function advanceSortedSlopes(previous: readonly LoadPeak[] | undefined, previousSlopes: SortedSlopes, next: readonly LoadPeak[]): SortedSlopes {
+  if (next === previous) return previousSlopes ?? sortSlopes(next);
+  const before = previous ?? [];
+  const dropped = before.length + 1 - next.length;
+  if (previousSlopes === undefined || previousSlopes.length !== Math.max(0, before.length - 1) || dropped < 0 || dropped > 1) return sortSlopes(next);
+  const slopes = previousSlopes.slice();
+  if (dropped === 1 && before.length > 1) {
+    const first = slopeBetween(before[0]!, before[1]!);
+    const index = firstNotBelow(slopes, first);
+    if (slopes[index] !== first) return sortSlopes(next);
     slopes.splice(index, 1);
   }
   if (next.length > 1) {
@@ -111,8 +108,6 @@ export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, ob
   if (spansPerSecond === undefined || (latest !== undefined && observedAtMs <= latest.atMs)) return samples;
   const next = samples.length >= LOAD_SAMPLES ? samples.slice(samples.length - LOAD_SAMPLES + 1) : [...samples];
   next.push({ atMs: observedAtMs, spansPerSecond });
-  const slopes = advanceSortedSlopes(samples, next, samples.length + 1 - next.length);
-  sortedSlopes = slopes === undefined ? undefined : { window: next, slopes };
   return next;
 }
 
@@ -152,11 +147,15 @@ function evenlySpacedVariation(samples: readonly LoadPeak[], sorted: readonly nu
   return { noiseSpansPerSecond: noise, trendSpansPerSecondPerSecond: trend, intervalSeconds: odd ? interval + 0 : (interval + interval) / 2 + 0, differences };
 }
 
-/** Trend and noise of the samples; undefined with fewer than MIN_LOAD_DIFFERENCES differences. */
-export function loadVariation(samples: readonly LoadPeak[]): LoadVariation | undefined {
+/**
+ * Trend and noise of the samples; undefined with fewer than MIN_LOAD_DIFFERENCES differences.
+ * `sortedSlopes`, when given, must be the samples' (advanceSortedSlopes); without it the slopes are
+ * selected among afresh, with the same result.
+ */
+export function loadVariation(samples: readonly LoadPeak[], sortedSlopes?: SortedSlopes): LoadVariation | undefined {
   const differences = samples.length - 1;
   if (differences < MIN_LOAD_DIFFERENCES) return undefined;
-  const sorted = sortedSlopesOf(samples);
+  const sorted = sortedSlopes !== undefined && sortedSlopes.length === differences ? sortedSlopes : undefined;
   const evenlySpaced = sorted === undefined ? undefined : evenlySpacedVariation(samples, sorted);
   if (evenlySpaced !== undefined) return evenlySpaced;
   const slopes: number[] = [];

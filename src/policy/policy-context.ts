@@ -135,22 +135,10 @@ function routingImbalanceOf(busiest: GatewaySpread | undefined, ringSpread?: Rin
 }
 
 /**
- * The capacity in use for the last estimate and trigger figure asked for: the Advisor re-reads the
- * estimate every few minutes while decisions come every poll, and resolving it formats its sentence.
- * capacityInUse is pure, so answering the same inputs with the same (immutable) answer changes nothing.
+ * Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. `resolved`, when
+ * given, is the capacity in use already resolved for `capacity` (resolveCapacity).
  */
-let lastCapacity: { readonly estimate: CapacityEstimate | undefined; readonly trigger: number; readonly inUse: CapacityInUse } | undefined;
-
-function capacityInUseOf(settings: TargetSettings, estimate: CapacityEstimate | undefined): CapacityInUse {
-  const trigger = settings.capacitySpansPerReplica;
-  if (lastCapacity === undefined || lastCapacity.estimate !== estimate || !Object.is(lastCapacity.trigger, trigger)) {
-    lastCapacity = { estimate, trigger, inUse: capacityInUse(settings, estimate) };
-  }
-  return lastCapacity.inUse;
-}
-
-/** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
-export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate, ringSpread?: RingSpread): PolicyContext {
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate, ringSpread?: RingSpread, resolved?: CapacityInUse): PolicyContext {
   const current = currentReplicas(snapshot);
   const missing: MissingSignal[] = [];
   const signals = snapshot.signals;
@@ -173,7 +161,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   let busiest: GatewaySpread | undefined;
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
   else busiest = findBusiestGateway(byGateway.value);
-  const sizingCapacity = capacityInUseOf(settings, capacity);
+  const sizingCapacity = resolved ?? capacityInUse(settings, capacity);
   const reporting = values.reportingReplicas;
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {

@@ -2,6 +2,7 @@
 // distinct snapshots' backend figures (for the "queues rising, sent flat, failures rising" and
 // "queues filling, sent collapsed" rules). The caller keeps it per target and passes it back; `decide`
 // never mutates it, it returns the next one.
+import type { ResolvedCapacity } from './capacity-in-use.ts';
 
 /** A scale-in step that was recommended and that the HPA has not carried out yet. */
 export interface PendingScaleInStep {
@@ -78,6 +79,10 @@ export interface PolicyState {
   readonly loadPeaks?: readonly LoadPeak[];
   /** The accepted load of the last distinct snapshots, oldest first, for its trend and noise (see load-variation.ts). */
   readonly loadSamples?: readonly LoadPeak[];
+  /** The slopes between neighbouring loadSamples in ascending order, kept up to date with them (see load-variation.ts); absent, they are computed afresh. */
+  readonly loadSlopes?: readonly number[];
+  /** The capacity in use as the last decision resolved it, answered again while the estimate and trigger figure stay the same (see capacity-in-use.ts). */
+  readonly capacityInUse?: ResolvedCapacity;
   /** When the replica count last rose; for the hour after, scale-in keeps the dead band of the load's noise (see load-variation.ts). */
   readonly lastRiseAtMs?: number;
   /** Set while queues fill above target after the tier grew for them (see the queue proposal). */

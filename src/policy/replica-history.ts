@@ -12,15 +12,23 @@ export const MAX_REPLICA_COUNTS = 32;
  * the rate window began. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
  */
 export function advanceReplicaCounts(previous: readonly ReplicaCount[] | undefined, current: number, nowMs: number, rateWindowSeconds: number): readonly ReplicaCount[] {
-  const counts = previous === undefined ? [] : [...previous];
-  if (counts.length === 0 || counts[counts.length - 1]!.replicas !== current) counts.push({ replicas: current, sinceMs: nowMs });
+  const kept = previous ?? [];
+  // One copy at most: find what stays of the previous counts with the new one after them, then slice once.
+  const adds = kept.length === 0 || kept[kept.length - 1]!.replicas !== current;
+  const length = kept.length + (adds ? 1 : 0);
   const windowStartMs = nowMs - rateWindowSeconds * 1000;
   let first = 0;
-  while (first < counts.length - 1 && (counts[first + 1]!.sinceMs <= windowStartMs || counts.length - first > MAX_REPLICA_COUNTS)) first++;
-  return counts.slice(first);
+  while (first < length - 1 && ((first + 1 < kept.length ? kept[first + 1]!.sinceMs : nowMs) <= windowStartMs || length - first > MAX_REPLICA_COUNTS)) first++;
+  // Nothing added or dropped: the previous list is the answer (a state's lists are never changed).
+  if (!adds && first === 0 && previous !== undefined) return previous;
+  const counts = kept.slice(first);
+  if (adds) counts.push({ replicas: current, sinceMs: nowMs });
+  return counts;
 }
 
 /** The fewest replicas the tier had within the window the counts cover. */
 export function fewestReplicas(counts: readonly ReplicaCount[]): number {
-  return Math.min(...counts.map((count) => count.replicas));
+  let fewest = Number.POSITIVE_INFINITY;
+  for (const count of counts) if (count.replicas < fewest) fewest = count.replicas;
+  return fewest;
 }

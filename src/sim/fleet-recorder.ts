@@ -74,6 +74,19 @@ function decisionTimerBucket(latencyMs: number): number {
   return bucket;
 }
 
+/**
+ * Where each value of a step sits in its row of the recorder's samples: the cumulative counters in
+ * COUNTER_NAMES order, then the gauges in GAUGE_NAMES order, then the decision ticks.
+ */
+const COUNTER_OFFSET: Readonly<Record<CounterName, number>> = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, i])) as Record<CounterName, number>;
+const GAUGE_OFFSET: Readonly<Record<GaugeName, number>> = Object.fromEntries(GAUGE_NAMES.map((name, i) => [name, COUNTER_NAMES.length + i])) as Record<GaugeName, number>;
+const TICKS_OFFSET = COUNTER_NAMES.length + GAUGE_NAMES.length;
+/** Values per step. */
+const ROW = TICKS_OFFSET + 1;
+const DECISION_LATENCY_OFFSET = GAUGE_OFFSET.decisionLatencyMs;
+const HOT_DECISION_LATENCY_OFFSET = GAUGE_OFFSET.hotGatewayDecisionLatencyMs;
+const RING_REPLICAS_OFFSET = GAUGE_OFFSET.ringReplicas;
+
 /** An answer that has a value, or the reason PromQL would have returned nothing. */
 export type RecordedValue = { readonly kind: 'ok'; readonly value: number } | { readonly kind: 'missing'; readonly reason: string };
 
@@ -96,12 +109,13 @@ export class FleetRecorder {
   readonly stepSeconds: number;
   readonly scrapeIntervalSeconds: number;
   private readonly capacity: number;
-  private readonly counters: Record<CounterName, Float64Array>;
-  private readonly gauges: Record<GaugeName, Float64Array>;
-  /** The same buffers in COUNTER_NAMES and GAUGE_NAMES order: `record` runs every step and walks them by index. */
-  private readonly counterSeries: readonly Float64Array[];
-  private readonly gaugeSeries: readonly Float64Array[];
-  private readonly ticks: Float64Array;
+  /**
+   * One row of ROW values per retained step, a step's counters, gauges and ticks side by side: a step is
+   * written at once and a read takes several values of the same one or two steps, so each touches a
+   * few neighbouring cache lines rather than one in each of 22 series (two weeks of them, for the
+   * forecast's history, are tens of megabytes).
+   */
+  private readonly rows: Float64Array;
   /** Running totals in COUNTER_NAMES order. */
   private readonly cumulative = new Float64Array(COUNTER_NAMES.length);
   /** One step's counter increments and gauges, in COUNTER_NAMES and GAUGE_NAMES order (scratch of `record`). */
@@ -111,6 +125,9 @@ export class FleetRecorder {
   private readonly bucketCounts = new Float64Array(DECISION_TIMER_BUCKETS_MS.length + 1);
   /** Index of the next sample to write; sample i is the state at startMs + i × step. */
   private written = 0;
+  /** The sample indices the last window() found (its scratch). */
+  private windowEnd = 0;
+  private windowStart = 0;
   private readonly recordListeners: ((sampleMs: number) => void)[] = [];
 
   constructor(options: FleetRecorderOptions) {
@@ -119,12 +136,7 @@ export class FleetRecorder {
     this.scrapeIntervalSeconds = options.scrapeIntervalSeconds ?? SCRAPE_INTERVAL_SECONDS;
     if (!(options.retentionSeconds > 0)) throw new RangeError(`retentionSeconds must be > 0, got ${options.retentionSeconds}`);
     this.capacity = Math.ceil(options.retentionSeconds / options.stepSeconds) + 2;
-    const buffer = () => new Float64Array(this.capacity);
-    this.counterSeries = COUNTER_NAMES.map(buffer);
-    this.gaugeSeries = GAUGE_NAMES.map(buffer);
-    this.counters = Object.fromEntries(COUNTER_NAMES.map((name, i) => [name, this.counterSeries[i]])) as Record<CounterName, Float64Array>;
-    this.gauges = Object.fromEntries(GAUGE_NAMES.map((name, i) => [name, this.gaugeSeries[i]])) as Record<GaugeName, Float64Array>;
-    this.ticks = buffer();
+    this.rows = new Float64Array(this.capacity * ROW);
   }
 
   /** Time of the newest sample (ms), or undefined before the first. */
@@ -151,15 +163,15 @@ export class FleetRecorder {
    * one per step, in order.
    */
   record(observed: ObservedStep): void {
-    const slot = this.written % this.capacity;
-    const { cumulative, counterSeries, gaugeSeries, recordListeners, stepCounters, stepGauges } = this;
+    const row = (this.written % this.capacity) * ROW;
+    const { cumulative, rows, recordListeners, stepCounters, stepGauges } = this;
     readStep(observed, stepCounters, stepGauges);
     for (let i = 0; i < stepCounters.length; i++) {
       cumulative[i]! += stepCounters[i]!;
-      counterSeries[i]![slot] = cumulative[i]!;
+      rows[row + i] = cumulative[i]!;
     }
-    for (let i = 0; i < stepGauges.length; i++) gaugeSeries[i]![slot] = stepGauges[i]!;
-    this.ticks[slot] = observed.decisionTicks;
+    for (let i = 0; i < stepGauges.length; i++) rows[row + COUNTER_NAMES.length + i] = stepGauges[i]!;
+    rows[row + TICKS_OFFSET] = observed.decisionTicks;
     this.written++;
     const sampleMs = this.timeOf(this.written - 1);
     for (let i = 0; i < recordListeners.length; i++) recordListeners[i]!(sampleMs);
@@ -239,11 +251,15 @@ export class FleetRecorder {
   gauge(name: GaugeName, timeMs: number): RecordedValue {
     const index = this.scrapeIndex(timeMs);
     if (index === undefined) return this.noData(timeMs);
-    return { kind: 'ok', value: this.gauges[name][index % this.capacity]! };
+    return { kind: 'ok', value: this.rows[(index % this.capacity) * ROW + GAUGE_OFFSET[name]]! };
   }
 
-  /** Window end and start indices over scraped samples, or why there are not two scrapes in it. */
-  private window(timeMs: number, windowSeconds: number): { end: number; start: number; seconds: number } | RecordedValue {
+  /**
+   * Sets windowEnd and windowStart to the window's end and start indices over scraped samples and
+   * returns undefined, or returns why there are not two scrapes in it. (Two fields rather than a
+   * returned object: every rate read of every poll asks.)
+   */
+  private window(timeMs: number, windowSeconds: number): RecordedValue | undefined {
     const end = this.scrapeIndex(timeMs);
     if (end === undefined) return this.noData(timeMs);
     const windowSteps = Math.round(windowSeconds / this.stepSeconds);
@@ -252,16 +268,19 @@ export class FleetRecorder {
     const oldest = this.oldestIndex();
     if (start < oldest) start = oldest + ((end - oldest) % scrapeSteps);
     if (end - start < scrapeSteps) return missing(`fewer than two scrapes in the ${windowSeconds} s rate window`);
-    return { end, start, seconds: (end - start) * this.stepSeconds };
+    this.windowEnd = end;
+    this.windowStart = start;
+    return undefined;
   }
 
   /** rate(counter[window]) summed over the scraped pods, per second. */
   rate(name: CounterName, timeMs: number, windowSeconds: number): RecordedValue {
-    const range = this.window(timeMs, windowSeconds);
-    if ('kind' in range) return range;
-    const series = this.counters[name];
-    const delta = series[range.end % this.capacity]! - series[range.start % this.capacity]!;
-    return { kind: 'ok', value: delta / range.seconds };
+    const noWindow = this.window(timeMs, windowSeconds);
+    if (noWindow !== undefined) return noWindow;
+    const { windowEnd: end, windowStart: start } = this;
+    const offset = COUNTER_OFFSET[name];
+    const delta = this.rows[(end % this.capacity) * ROW + offset]! - this.rows[(start % this.capacity) * ROW + offset]!;
+    return { kind: 'ok', value: delta / ((end - start) * this.stepSeconds) };
   }
 
   /**
@@ -269,17 +288,17 @@ export class FleetRecorder {
    * ticks in the window, interpolated inside the collector's bucket bounds.
    */
   decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number): RecordedValue {
-    const range = this.window(timeMs, windowSeconds);
-    if ('kind' in range) return range;
+    const noWindow = this.window(timeMs, windowSeconds);
+    if (noWindow !== undefined) return noWindow;
     const counts = this.bucketCounts.fill(0);
     let total = 0;
-    for (let i = range.start + 1; i <= range.end; i++) {
-      const slot = i % this.capacity;
-      const ticks = this.ticks[slot]!;
+    for (let i = this.windowStart + 1; i <= this.windowEnd; i++) {
+      const row = (i % this.capacity) * ROW;
+      const ticks = this.rows[row + TICKS_OFFSET]!;
       if (ticks <= 0) continue;
-      const latency = this.gauges.decisionLatencyMs[slot]!;
-      const hotLatency = this.gauges.hotGatewayDecisionLatencyMs[slot]!;
-      const ring = this.gauges.ringReplicas[slot]!;
+      const latency = this.rows[row + DECISION_LATENCY_OFFSET]!;
+      const hotLatency = this.rows[row + HOT_DECISION_LATENCY_OFFSET]!;
+      const ring = this.rows[row + RING_REPLICAS_OFFSET]!;
       if (hotLatency === latency || ring <= 1) counts[decisionTimerBucket(latency)]! += ticks;
       else {
         // Every ring pod runs the same number of ticks; the hot gateway's take longer.

@@ -12,7 +12,7 @@ import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresh
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
+import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
 import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
 import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
@@ -88,6 +88,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   /** What the ring's last change of size did to the busiest gateway's share, re-read with the capacity. */
   private ringSpread: RingSpread | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
+  /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
+  private readonly capacityWorkspace = new CapacityWorkspace();
   private readonly startupReads = new SimulatedStartupReads();
   private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
@@ -125,17 +127,17 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     if (context.nowMs >= this.nextLearnedReadMs) {
       this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
-      this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource);
+      this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource, this.capacityWorkspace);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
       this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
-      const result = decide(
-        { nowMs: context.nowMs, snapshot, capacity: this.capacity, startup: this.startup, ringSpread: this.ringSpread, ...(forecast ? { forecast } : {}) },
-        this.settings,
-        this.state,
-      );
+      const { nowMs } = context;
+      const { capacity, startup, ringSpread } = this;
+      // Two literals rather than a spread: one input per poll.
+      const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, forecast } : { nowMs, snapshot, capacity, startup, ringSpread };
+      const result = decide(input, this.settings, this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
       return result.decision.replicas;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPACITY_EVIDENCE, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { CAPACITY_EVIDENCE, CapacityWorkspace, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
 import { median, medianInPlace } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
@@ -146,6 +146,42 @@ describe('estimateCapacity', () => {
     const estimate = estimateCapacity(series({ gateways: 4, minutes: 420, capacityAt: (m) => (m < 240 ? 20_000 : 28_000), utilizationAt: diurnal }), undefined, undefined);
     expect(estimate.kind === 'learned' && estimate.changeAtMs).toBeTruthy();
     if (estimate.kind === 'learned') expect(Math.abs((estimate.changeAtMs! - T0_MS) / 60_000 - 240)).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('a capacity workspace reused from one estimate to the next', () => {
+  const spec = fc.record({
+    gateways: fc.integer({ min: 1, max: 4 }),
+    minutes: fc.integer({ min: 5, max: 420 }),
+    changeAtMinute: fc.option(fc.integer({ min: 0, max: 420 })),
+    noise: fc.double({ min: 0, max: 0.3, noNaN: true }),
+    seed: fc.integer({ min: 1, max: 1000 }),
+    disturbed: fc.boolean(),
+    shuffled: fc.boolean(),
+  });
+
+  it('gives what a fresh one gives, over estimates of any size in any order', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 6 }), (specs) => {
+        const workspace = new CapacityWorkspace();
+        for (const { gateways, minutes, changeAtMinute, noise, seed, disturbed, shuffled } of specs) {
+          const samples = series({
+            gateways,
+            minutes,
+            capacityAt: (m) => (changeAtMinute !== null && m >= changeAtMinute ? 28_000 : 20_000),
+            utilizationAt: diurnal,
+            noise,
+            seed,
+            cpuShareAt: (m) => (Math.floor(m) % 50 < 2 ? 1.6 : 1),
+            ...(disturbed ? { exportDisturbedAt: (m: number) => Math.floor(m) % 90 < 10 } : {}),
+          });
+          // Out of time order: the estimate sorts a copy, the workspace's columns see the same values.
+          if (shuffled) samples.reverse();
+          expect(estimateCapacity(samples, undefined, undefined, workspace)).toEqual(estimateCapacity(samples, undefined, undefined));
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, DecideInput, ForecastInput } from '../../src/policy/decide-input.ts';
+import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { SIGNAL_NAMES, type SignalName } from '../../src/signals/signal-snapshot.ts';
 import { T0_MS, settings, snapshot, type SignalOverrides, type SnapshotOptions } from './policy-fixtures.ts';
@@ -205,6 +206,42 @@ describe('decide: properties', () => {
         // is what a stalled backend looks like, and the bottleneck guard's hold has its own property.
         fc.pre(![base, more].some((decision) => decision.guards.some((guard) => guard.name === 'backendBottleneck')));
         expect(more.recommended, `base: ${base.summary}\nmore: ${more.summary}`).toBeGreaterThanOrEqual(base.recommended);
+      }),
+      RUNS,
+    );
+  });
+
+  it('what the state keeps to save work (sorted slopes, the capacity in use) changes nothing: a state without it decides the same', () => {
+    const capacityArb: fc.Arbitrary<CapacityEstimate | undefined> = fc.oneof(
+      fc.constant(undefined),
+      fc.double({ min: 1_000, max: 60_000, noNaN: true }).map((spansPerReplica) => ({
+        kind: 'learned' as const,
+        fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS - 6 * 3600_000, toMs: T0_MS },
+        allotmentSource: 'kube-state-metrics requests' as const,
+        changeAtMs: undefined,
+        saturation: undefined,
+      })),
+      fc.double({ min: 1_000, max: 60_000, noNaN: true }).map((medianSpansPerSecond) => ({
+        kind: 'insufficient' as const,
+        reason: 'only 10 min of CPU samples',
+        saturation: { medianSpansPerSecond, samples: 8 },
+      })),
+    );
+    fc.assert(
+      fc.property(worldArb, capacityArb, (world, capacity) => {
+        // The history decided with the same estimate, as a caller passes the one it re-reads every few minutes.
+        let state: PolicyState | undefined;
+        let atMs = T0_MS - world.history.reduce((sum, entry) => sum + entry.secondsBefore, 0) * 1000;
+        for (const entry of world.history) {
+          const options = snapshotOptions(entry.current, entry.values, world.weights, [], atMs);
+          state = decide({ nowMs: atMs, snapshot: snapshot(options), capacity }, world.settings, state).state;
+          atMs += entry.secondsBefore * 1000;
+        }
+        const input = { ...inputOf(world), capacity };
+        const kept = decide(input, world.settings, state);
+        const afresh = decide(input, world.settings, state === undefined ? undefined : { ...state, loadSlopes: undefined, capacityInUse: undefined });
+        expect(JSON.stringify(afresh.decision)).toBe(JSON.stringify(kept.decision));
+        expect(JSON.stringify(afresh.state)).toBe(JSON.stringify(kept.state));
       }),
       RUNS,
     );

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import { withinHpaTolerance } from '../../src/policy/guards.ts';
-import { advanceLoadSamples, LOAD_SAMPLES, loadVariation, noiseFloor } from '../../src/policy/load-variation.ts';
+import { advanceLoadSamples, advanceSortedSlopes, LOAD_SAMPLES, loadVariation, noiseFloor, type SortedSlopes } from '../../src/policy/load-variation.ts';
 import type { LoadPeak, PolicyState } from '../../src/policy/policy-state.ts';
 import type { StartupEstimate } from '../../src/policy/startup-estimate.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
@@ -107,10 +107,11 @@ function reversals(counts: readonly number[]): number {
 }
 
 describe('trend and noise kept up to date poll by poll', () => {
-  // advanceLoadSamples keeps each window's slopes sorted; a copy of the window has none and is taken
-  // the plain way (every slope computed, three selections), which the kept list must match exactly.
+  // advanceSortedSlopes keeps each window's slopes sorted (the state carries them beside the window);
+  // without them the window is taken the plain way (every slope computed, three selections), which the
+  // kept list must match exactly.
   const step = fc.record({
-    restart: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
+    restart: fc.integer({ min: 0, max: 59 }).map((n) => n === 0),
     elapsedMs: fc.oneof(fc.constant(30_000), fc.constant(30_000), fc.constant(30_000), fc.constantFrom(15_000, 29_999, 60_000, 0, -15_000)),
     spansPerSecond: fc.oneof(
       fc.double({ min: 0, max: 1e6, noNaN: true }),
@@ -118,15 +119,26 @@ describe('trend and noise kept up to date poll by poll', () => {
       fc.integer({ min: 0, max: 50 }).map((n) => n * 100),
     ),
   });
+
+  /** The plain computation: every slope of the window, sorted; undefined when one is not a finite number. (The two zeros compare equal, so a sort leaves them in either order.) */
+  function plainSortedSlopes(samples: readonly LoadPeak[]): SortedSlopes {
+    const slopes = samples.slice(1).map((sample, i) => (sample.spansPerSecond - samples[i]!.spansPerSecond) / ((sample.atMs - samples[i]!.atMs) / 1000));
+    return slopes.every(Number.isFinite) ? slopes.sort((a, b) => a - b) : undefined;
+  }
+
   it('gives the plain computation over every window of any run of snapshots (repeated, older, missing, uneven, overflowing)', () => {
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 1, maxLength: 200, size: 'max' }), (steps) => {
         let samples: readonly LoadPeak[] | undefined;
+        let slopes: SortedSlopes;
         let atMs = T0_MS;
         for (const { restart, elapsedMs, spansPerSecond } of steps) {
           atMs += elapsedMs;
-          samples = advanceLoadSamples(restart ? undefined : samples, atMs, spansPerSecond);
-          expect(loadVariation(samples)).toEqual(loadVariation([...samples]));
+          const previous = restart ? undefined : samples;
+          samples = advanceLoadSamples(previous, atMs, spansPerSecond);
+          slopes = advanceSortedSlopes(previous, restart ? undefined : slopes, samples);
+          expect(slopes?.map((slope) => slope + 0)).toEqual(plainSortedSlopes(samples)?.map((slope) => slope + 0));
+          expect(loadVariation(samples, slopes)).toEqual(loadVariation(samples));
         }
       }),
       { numRuns: 300 },
@@ -136,12 +148,31 @@ describe('trend and noise kept up to date poll by poll', () => {
   it('keeps every earlier window as it was: a state advanced twice gives each continuation its own answer', () => {
     const loads = [100, 140, 90, 180, 120, 160, 110, 150, 130, 170, 100, 140, 95, 185, 125, 165, 105, 155, 135, 175, 115, 145];
     const base = samplesOf(loads);
+    const baseSlopes = plainSortedSlopes(base);
     const up = advanceLoadSamples(base, T0_MS + loads.length * 30_000, 10_000);
     const down = advanceLoadSamples(base, T0_MS + loads.length * 30_000, 0);
-    expect(loadVariation(up)).toEqual(loadVariation([...up]));
-    expect(loadVariation(down)).toEqual(loadVariation([...down]));
-    expect(loadVariation(base)).toEqual(loadVariation([...base]));
+    const upSlopes = advanceSortedSlopes(base, baseSlopes, up);
+    const downSlopes = advanceSortedSlopes(base, baseSlopes, down);
+    expect(loadVariation(up, upSlopes)).toEqual(loadVariation(up));
+    expect(loadVariation(down, downSlopes)).toEqual(loadVariation(down));
+    expect(loadVariation(base, baseSlopes)).toEqual(loadVariation(base));
+    expect(baseSlopes).toEqual(plainSortedSlopes(base));
     expect(loadVariation(up)!.trendSpansPerSecondPerSecond).toBeGreaterThan(loadVariation(down)!.trendSpansPerSecondPerSecond);
+  });
+
+  it('decide() carries the sorted slopes beside the window, and decides the same without them', () => {
+    const noise = uniform(13);
+    let state: PolicyState | undefined;
+    for (let poll = 0; poll < 80; poll++) {
+      const nowMs = T0_MS + poll * 30_000;
+      const input = { nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals: { currentReplicas: 5, acceptedSpansPerSecond: 70_000 * (0.9 + 0.2 * noise()) } }) };
+      const kept = decide(input, settings(), state);
+      const afresh = decide(input, settings(), state === undefined ? undefined : { ...state, loadSlopes: undefined });
+      expect(kept.decision).toEqual(afresh.decision);
+      expect(kept.state).toEqual(afresh.state);
+      expect(kept.state.loadSlopes?.map((slope) => slope + 0)).toEqual(plainSortedSlopes(kept.state.loadSamples!)?.map((slope) => slope + 0));
+      state = kept.state;
+    }
   });
 });
 

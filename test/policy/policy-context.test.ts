@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
-import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
+import { capacityInUse, type ResolvedCapacity, resolveCapacity } from '../../src/policy/capacity-in-use.ts';
 import { findBusiestGateway, findRoutingImbalance, readPolicyContext } from '../../src/policy/policy-context.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
@@ -48,15 +48,29 @@ describe('readPolicyContext', () => {
       changeAtMs: undefined,
       saturation: undefined,
     });
+    const kept = estimate(20_000);
+    const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12 } };
     const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined][] = [
-      [settings(), estimate(20_000)],
+      [settings(), kept],
+      [settings(), kept],
       [settings(), estimate(20_000)],
       [settings(), estimate(30_000)],
       [settings({ capacitySpansPerReplica: '12000' }), undefined],
+      [settings({ capacitySpansPerReplica: '12000' }), undefined],
       [settings({ capacitySpansPerReplica: '15000' }), undefined],
-      [settings({ capacitySpansPerReplica: '15000' }), estimate(30_000)],
+      [settings({ capacitySpansPerReplica: '15000' }), kept],
+      [settings({ capacitySpansPerReplica: '25000' }), kept],
+      [settings({ capacitySpansPerReplica: '25000' }), saturated],
+      [settings({ capacitySpansPerReplica: '8000' }), saturated],
     ];
-    for (const [s, e] of calls) expect(readPolicyContext(snapshot(), s, T0_MS, e).capacity).toEqual(capacityInUse(s, e));
+    // Each call given what the call before resolved, as decide() passes it on in its state.
+    let resolved: ResolvedCapacity | undefined;
+    for (const [s, e] of calls) {
+      resolved = resolveCapacity(s, e, resolved);
+      expect(resolved.inUse).toEqual(capacityInUse(s, e));
+      expect(readPolicyContext(snapshot(), s, T0_MS, e, undefined, resolved.inUse).capacity).toEqual(capacityInUse(s, e));
+      expect(readPolicyContext(snapshot(), s, T0_MS, e).capacity).toEqual(capacityInUse(s, e));
+    }
   });
 });
 
