@@ -1,6 +1,8 @@
 // One gateway hot while the others idle is a routing problem (the agents' loadbalancing exporter,
 // its resolver, or the routing key), not a capacity problem: adding replicas does not cool the hot
 // one. The policy reports it as a `routingImbalance` note; the per-gateway rates show it directly.
+// A hot spot the ring's history shows gateways joining spread (a hash arc on a small ring) the policy
+// sizes instead, and the alert says so.
 import type { AlertRule, EvidenceItem } from './alert-rule.ts';
 import { NO_DECISION } from './rule-inputs.ts';
 import { describeGuardedAction, guardActed } from './scaler-action.ts';
@@ -63,11 +65,16 @@ export const routingImbalanceRule: AlertRule = {
       evidence.push({ label: 'Gateways reporting accepted spans', value: skew.gateways, unit: 'replicas' });
     }
     evidence.push({ label: 'Replicas running', value: decision.current, unit: 'replicas' });
+    const busiestSized = !guard && decision.proposals.some((proposal) => proposal.name === 'throughput' && proposal.inputs.busiestGatewayShareMultiple !== undefined);
     return {
       status: 'active',
-      summary: 'One gateway receives much more than the others. Spans are routed by traceID on the agents, so this is a routing problem; more replicas would not cool the hot gateway.',
+      summary: busiestSized
+        ? 'One gateway receives much more than the others. The ring shows gateways joining spread it (a wide arc of the traceID hash ring), so the scaler sizes the tier for that gateway.'
+        : 'One gateway receives much more than the others. Spans are routed by traceID on the agents, so this is a routing problem; more replicas would not cool the hot gateway.',
       evidence,
-      scalerAction: `${describeGuardedAction(decision, input.advisory, guard)} The scaler does not add replicas for an imbalance.`,
+      scalerAction: busiestSized
+        ? `${describeGuardedAction(decision, input.advisory, guard)} The scaler keeps the busiest gateway at no more than 90 % of its capacity.`
+        : `${describeGuardedAction(decision, input.advisory, guard)} The scaler does not add replicas for an imbalance.`,
       checks: [
         'Agents\' loadbalancing exporter: the DNS resolver must point at the headless Service of the gateways (or use the k8s resolver).',
         '`otelcol_loadbalancer_num_backends` on the agents: every agent should see every gateway.',

@@ -163,6 +163,15 @@ table(ALERT_RULES.routingImbalance, [
     input: decisionInput({ at, guards: [routingGuard], byGateway: 'missing' }),
     want: { status: 'active', mentions: [routingGuard.reason] },
   },
+  {
+    name: "says the scaler sizes the busiest gateway where the ring's history showed it spreading",
+    input: decisionInput({
+      at,
+      byGateway: { 'gw-0': 45_000, 'gw-1': 20_000, 'gw-2': 20_000 },
+      proposals: [{ name: 'throughput', replicas: 8, inputs: { busiestGatewayShareMultiple: 1.6875 }, reason: 'gateway gw-0 takes 45k spans/s, 1.69× an even share (…, as a hash arc\'s does), so 8 keep it at 90% of 20k spans/s → 8' }],
+    }),
+    want: { status: 'active', evidence: { 'Hottest ÷ others': 2.25 }, mentions: ['sizes the tier for that gateway', 'no more than 90 %'] },
+  },
   { name: 'is unknown without per-gateway rates and without a policy note', input: decisionInput({ at, byGateway: 'missing' }), want: { status: 'unknown' } },
   { name: 'ignores an idle tier', input: decisionInput({ at, byGateway: { 'gw-0': 0.5, 'gw-1': 0 } }), want: { status: 'clear' } },
 ]);
