@@ -20,8 +20,9 @@ export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindo
  * Folds decide() over snapshots, oldest first, each decided at its own time, starting from `previous`
  * (the fold up to the step before the first snapshot) or from nothing. A snapshot that cannot be
  * decided (no gateway count) is skipped: its gap breaks windows as a missed evaluation would.
- * Past steps are decided on the trigger's figures alone: a learned capacity is refreshed on each
- * replica's own schedule, and the fold must give every replica the same steps.
+ * Past steps are decided on the trigger's figures alone, without the ring's judgement: a learned capacity
+ * and that judgement are refreshed on each replica's own schedule, and the fold must give every replica
+ * the same steps.
  */
 export function rebuildPolicyState(snapshots: readonly SignalSnapshot[], settings: TargetSettings, previous?: PolicyState): PolicyState | undefined {
   let state = previous;
