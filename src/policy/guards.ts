@@ -4,7 +4,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { GuardAction, GuardName } from './decision.ts';
 import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
-import type { PolicyContext } from './policy-context.ts';
+import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { findBackendStall } from './backend-stall.ts';
 import type { SentReference, TrendPoint } from './policy-state.ts';
 import { describeRingChange } from './ring-spread.ts';
@@ -215,14 +215,20 @@ export function hpaToleranceGuard(current: number, recommended: number): GuardRe
   return { replicas: recommended, action: action('hpaTolerance', recommended, recommended, reason, 'note') };
 }
 
-/** A note, never a change: one hot gateway is a routing problem that more gateways would not fix. */
+/**
+ * A note, never a change: one hot gateway is a routing problem, and queue fill and decision latency,
+ * which it inflates, add nothing for it. Where more gateways spread it (hotSpotSpreads) the throughput
+ * proposal sizes its gateway, and the note says so.
+ */
 export function routingImbalanceGuard(ctx: PolicyContext, replicas: number): GuardResult {
   const imbalance = ctx.imbalance;
   if (imbalance === undefined) return NOT_ACTED(replicas);
-  const reason =
-    `Gateway ${imbalance.hottestGateway} receives ${formatSpansPerSecond(imbalance.hottestSpansPerSecond)} while the other ${imbalance.gateways - 1} ` +
-    `average ${formatSpansPerSecond(imbalance.othersMeanSpansPerSecond)}: a routing hot spot (traceID hash or stale DNS on the agents) that more ` +
-    `gateways would not fix${ctx.ringSpread?.kind === 'stays' ? ` (${describeRingChange(ctx.ringSpread)})` : ''}; queue fill counts by its mean and decision latency adds no replicas.`;
+  const seen = `Gateway ${imbalance.hottestGateway} receives ${formatSpansPerSecond(imbalance.hottestSpansPerSecond)} while the other ${imbalance.gateways - 1} average ${formatSpansPerSecond(imbalance.othersMeanSpansPerSecond)}`;
+  const spreads = hotSpotSpreads(ctx);
+  const cause = spreads
+    ? `: a hot spot more gateways spread, so the throughput proposal sizes the tier for that gateway`
+    : `: a routing hot spot (traceID hash or stale DNS on the agents) that more gateways would not fix${ctx.ringSpread?.kind === 'stays' ? ` (${describeRingChange(ctx.ringSpread)})` : ''}`;
+  const reason = `${seen}${cause}; queue fill counts by its mean and decision latency adds no replicas.`;
   return { replicas, action: action('routingImbalance', replicas, replicas, reason, 'note') };
 }
 

@@ -12,7 +12,7 @@ import type { RingSpread } from './ring-spread.ts';
 
 /**
  * The hottest gateway takes at least this many times the average of the others (hash hot spot, DNS lag):
- * a routing problem unless the ring's last change showed more gateways spread it (ring-spread.ts).
+ * a routing imbalance, whose gateway is sized only where more gateways spread it (hotSpotSpreads).
  */
 export const ROUTING_IMBALANCE_RATIO = 2;
 
@@ -122,16 +122,23 @@ export function isHotSpot(busiest: GatewaySpread): boolean {
   return busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond;
 }
 
+function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalance | undefined {
+  return busiest !== undefined && isHotSpot(busiest) ? busiest : undefined;
+}
+
 /**
- * A hot spot is a routing problem unless the ring's history shows more gateways spread it, or that
- * history cannot tell (no change of size in it) while the hot spot overloads its gateway
- * (`overloadedAboveSpansPerSecond`): then it is sized as an arc's, and the change of size that causes
- * is the evidence the next judgement reads.
+ * Whether more gateways spread the routing imbalance's hot spot, so the throughput proposal sizes its
+ * gateway: the ring's history shows its share moving as a hash arc's, or that history cannot tell (no
+ * change of size in it) while the hot spot overloads its gateway, when the change of size sizing it
+ * causes is the evidence the next judgement reads. Queue fill and decision latency still read a hot
+ * spot as one (mean fill, no replicas for latency): both are inflated by it, and while gateways join
+ * they are also inflated by the join.
  */
-function routingImbalanceOf(busiest: GatewaySpread | undefined, ringSpread?: RingSpread, overloadedAboveSpansPerSecond?: number): RoutingImbalance | undefined {
-  if (busiest === undefined || !isHotSpot(busiest) || ringSpread?.kind === 'follows-ring') return undefined;
-  const untestedAndOverloaded = ringSpread?.kind === 'unknown' && overloadedAboveSpansPerSecond !== undefined && busiest.hottestSpansPerSecond > overloadedAboveSpansPerSecond;
-  return untestedAndOverloaded ? undefined : busiest;
+export function hotSpotSpreads(ctx: Pick<PolicyContext, 'imbalance' | 'ringSpread' | 'capacity' | 'settings'>): boolean {
+  const { imbalance, ringSpread } = ctx;
+  if (imbalance === undefined || ringSpread === undefined) return false;
+  if (ringSpread.kind === 'follows-ring') return true;
+  return ringSpread.kind === 'unknown' && imbalance.hottestSpansPerSecond > ctx.capacity.spansPerReplica * peakUtilizationOf(ctx.settings.targetUtilization);
 }
 
 /**
@@ -161,7 +168,6 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   let busiest: GatewaySpread | undefined;
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
   else busiest = findBusiestGateway(byGateway.value);
-  const sizingCapacity = resolved ?? capacityInUse(settings, capacity);
   const reporting = values.reportingReplicas;
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
@@ -173,9 +179,9 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
-    imbalance: routingImbalanceOf(busiest, ringSpread, sizingCapacity.spansPerReplica * peakUtilizationOf(settings.targetUtilization)),
+    imbalance: routingImbalanceOf(busiest),
     ringSpread,
-    capacity: sizingCapacity,
+    capacity: resolved ?? capacityInUse(settings, capacity),
   };
 }
 

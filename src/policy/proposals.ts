@@ -6,7 +6,7 @@ import type { CalendarInput, ForecastInput } from './decide-input.ts';
 import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
-import { isHotSpot, type PolicyContext } from './policy-context.ts';
+import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
@@ -120,7 +120,7 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   inputs.busiestGatewaySpansPerSecond = busiest.spansPerSecond;
   inputs.busiestGatewayShareMultiple = busiest.shareMultiple;
   inputs.peakUtilization = busiest.peakUtilization;
-  const spreading = ctx.busiest !== undefined && isHotSpot(ctx.busiest) ? ringSpreadClause(ctx.ringSpread) : '';
+  const spreading = ctx.imbalance !== undefined ? ringSpreadClause(ctx.ringSpread) : '';
   const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share${spreading}`;
   const at = `${formatPercent(busiest.peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)}`;
   return outcome(
@@ -150,11 +150,11 @@ interface BusiestGatewaySizing {
 
 /**
  * The busiest gateway's accepted rate ÷ the mean of the gateways accepting spans, when the throughput
- * proposal sizes it: per-gateway rates known and no routing imbalance (a hot spot more gateways would not fix).
+ * proposal sizes it: per-gateway rates known, and no routing imbalance or one more gateways spread (hotSpotSpreads).
  */
 export function busiestShareMultiple(ctx: PolicyContext): number | undefined {
   const busiest = ctx.busiest;
-  if (busiest === undefined || ctx.imbalance !== undefined) return undefined;
+  if (busiest === undefined || (ctx.imbalance !== undefined && !hotSpotSpreads(ctx))) return undefined;
   return (busiest.hottestSpansPerSecond * busiest.acceptingGateways) / busiest.totalSpansPerSecond;
 }
 

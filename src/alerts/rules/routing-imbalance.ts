@@ -65,7 +65,7 @@ export const routingImbalanceRule: AlertRule = {
       evidence.push({ label: 'Gateways reporting accepted spans', value: skew.gateways, unit: 'replicas' });
     }
     evidence.push({ label: 'Replicas running', value: decision.current, unit: 'replicas' });
-    const busiestSized = !guard && decision.proposals.some((proposal) => proposal.name === 'throughput' && proposal.inputs.busiestGatewayShareMultiple !== undefined);
+    const busiestSized = decision.proposals.some((proposal) => proposal.name === 'throughput' && proposal.inputs.busiestGatewayShareMultiple !== undefined);
     return {
       status: 'active',
       summary: busiestSized
