@@ -262,43 +262,49 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     assertRangeWindow(window);
     const queries = buildReplicaCountQueries(target, settings);
     if (queries === undefined) return [];
-    await this.refreshCredentials();
-    const named = [
-      { name: 'desiredReplicas', promql: queries.desiredReplicas },
-      { name: 'reportingReplicas', promql: queries.reportingReplicas },
-    ];
-    const outcomes = await Promise.all(named.map((query) => this.runQuery(query, 'range', window)));
-    this.rejectIfAllFailed(outcomes);
-    const stepMs = window.stepSeconds * 1000;
-    const [desired, reporting] = outcomes.map((outcome) => (outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map<number, Map<string, number>>()));
-    const samples: ReplicaCountSample[] = [];
-    for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
-      const first = (matrix: Map<number, Map<string, number>>) => matrix.get(stepIndex)?.values().next().value;
-      samples.push({ atMs: window.startMs + stepIndex * stepMs, desiredReplicas: first(desired!), reportingReplicas: first(reporting!) });
-    }
-    return samples;
+    const steps = await this.readStepValues(
+      [
+        { name: 'desiredReplicas', promql: queries.desiredReplicas },
+        { name: 'reportingReplicas', promql: queries.reportingReplicas },
+      ],
+      window,
+    );
+    return steps.map(({ atMs, values: [desiredReplicas, reportingReplicas] }) => ({ atMs, desiredReplicas, reportingReplicas }));
   }
 
   /** Gateways accepting spans and the busiest one's share per step, for judging the ring (ring-share-history.ts). */
   async readRingShares(_target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RingShareSample[]> {
     assertRangeWindow(window);
     const queries = buildRingShareQueries(settings);
-    await this.refreshCredentials();
-    const named = [
-      { name: 'acceptingGateways', promql: queries.acceptingGateways },
-      { name: 'hottestShare', promql: queries.hottestShare },
-    ];
-    const outcomes = await Promise.all(named.map((query) => this.runQuery(query, 'range', window)));
-    this.rejectIfAllFailed(outcomes);
-    const stepMs = window.stepSeconds * 1000;
-    const [accepting, share] = outcomes.map((outcome) => (outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map<number, Map<string, number>>()));
+    const steps = await this.readStepValues(
+      [
+        { name: 'acceptingGateways', promql: queries.acceptingGateways },
+        { name: 'hottestShare', promql: queries.hottestShare },
+      ],
+      window,
+    );
     const samples: RingShareSample[] = [];
-    for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
-      const acceptingGateways = accepting!.get(stepIndex)?.values().next().value;
-      const hottestShare = share!.get(stepIndex)?.values().next().value;
-      if (acceptingGateways !== undefined && hottestShare !== undefined) samples.push({ atMs: window.startMs + stepIndex * stepMs, acceptingGateways, hottestShare });
+    for (const { atMs, values: [acceptingGateways, hottestShare] } of steps) {
+      if (acceptingGateways !== undefined && hottestShare !== undefined) samples.push({ atMs, acceptingGateways, hottestShare });
     }
     return samples;
+  }
+
+  /**
+   * Runs range queries of one series each together; per step of the window, each query's value in
+   * query order (undefined where it had none). Rejects only when every query failed.
+   */
+  private async readStepValues(queries: readonly { readonly name: string; readonly promql: string }[], window: RangeWindow): Promise<{ readonly atMs: number; readonly values: (number | undefined)[] }[]> {
+    await this.refreshCredentials();
+    const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'range', window)));
+    this.rejectIfAllFailed(outcomes);
+    const stepMs = window.stepSeconds * 1000;
+    const matrices = outcomes.map((outcome) => (outcome.kind === 'ok' ? this.indexMatrix(outcome.result, window.startMs, stepMs) : new Map<number, Map<string, number>>()));
+    const steps: { readonly atMs: number; readonly values: (number | undefined)[] }[] = [];
+    for (let stepIndex = 0; window.startMs + stepIndex * stepMs <= window.endMs; stepIndex++) {
+      steps.push({ atMs: window.startMs + stepIndex * stepMs, values: matrices.map((matrix) => matrix.get(stepIndex)?.values().next().value) });
+    }
+    return steps;
   }
 
   /** The scaler's own exported decisions for a target (decision-series.ts); undefined when Prometheus does not scrape the scaler. */
