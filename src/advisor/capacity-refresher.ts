@@ -4,14 +4,12 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { type CapacityEstimate, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { CAPACITY_LOOKBACK_SECONDS, capacityStepSeconds } from '../signals/capacity-queries.ts';
 import type { CpuLoadHistory } from '../signals/cpu-load-history.ts';
-import type { RangeWindow, TargetRef } from '../signals/signal-snapshot.ts';
+import { type RangeWindow, type TargetRef, trailingWindow } from '../signals/signal-snapshot.ts';
 import { type LearnedFigure, LearnedRefresher, type LearnedRefresherOptions } from './learned-refresher.ts';
 
 /** The range a read at `nowMs` covers: CAPACITY_LOOKBACK_SECONDS up to the last whole step. */
 export function capacityReadWindow(settings: Pick<TargetSettings, 'rateWindowSeconds'>, nowMs: number): RangeWindow {
-  const stepSeconds = capacityStepSeconds(settings);
-  const endMs = Math.floor(nowMs / (stepSeconds * 1000)) * stepSeconds * 1000;
-  return { startMs: endMs - CAPACITY_LOOKBACK_SECONDS * 1000, endMs, stepSeconds };
+  return trailingWindow(nowMs, CAPACITY_LOOKBACK_SECONDS, capacityStepSeconds(settings));
 }
 
 function capacityFigure(history: CpuLoadHistory): LearnedFigure<CapacityEstimate> {

@@ -2,15 +2,14 @@
 // a day of per-gateway accepted spans read from Prometheus and judged by policy/ring-spread.ts.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
-import { RING_SHARE_LOOKBACK_SECONDS, type RingShareHistory, ringShareStepSeconds } from '../signals/ring-share-history.ts';
-import type { RangeWindow, TargetRef } from '../signals/signal-snapshot.ts';
+import { capacityStepSeconds } from '../signals/capacity-queries.ts';
+import { RING_SHARE_LOOKBACK_SECONDS, type RingShareHistory } from '../signals/ring-share-history.ts';
+import { type RangeWindow, type TargetRef, trailingWindow } from '../signals/signal-snapshot.ts';
 import { LearnedRefresher, type LearnedRefresherOptions } from './learned-refresher.ts';
 
-/** The range a read at `nowMs` covers: RING_SHARE_LOOKBACK_SECONDS up to the last whole step. */
+/** The range a read at `nowMs` covers: RING_SHARE_LOOKBACK_SECONDS at the capacity reads' step (one sample per gateway per minute or rate window). */
 export function ringShareReadWindow(settings: Pick<TargetSettings, 'rateWindowSeconds'>, nowMs: number): RangeWindow {
-  const stepSeconds = ringShareStepSeconds(settings);
-  const endMs = Math.floor(nowMs / (stepSeconds * 1000)) * stepSeconds * 1000;
-  return { startMs: endMs - RING_SHARE_LOOKBACK_SECONDS * 1000, endMs, stepSeconds };
+  return trailingWindow(nowMs, RING_SHARE_LOOKBACK_SECONDS, capacityStepSeconds(settings));
 }
 
 export interface RingSpreadRefresherOptions extends LearnedRefresherOptions {

@@ -3,14 +3,12 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { estimateStartup, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { type ReplicaCountHistory, STARTUP_LOOKBACK_SECONDS, STARTUP_STEP_SECONDS } from '../signals/replica-count-history.ts';
-import type { RangeWindow, TargetRef } from '../signals/signal-snapshot.ts';
+import { type RangeWindow, type TargetRef, trailingWindow } from '../signals/signal-snapshot.ts';
 import { LearnedRefresher, type LearnedRefresherOptions } from './learned-refresher.ts';
 
 /** The range a read at `nowMs` covers: STARTUP_LOOKBACK_SECONDS up to the last whole step. */
 export function startupReadWindow(nowMs: number): RangeWindow {
-  const stepMs = STARTUP_STEP_SECONDS * 1000;
-  const endMs = Math.floor(nowMs / stepMs) * stepMs;
-  return { startMs: endMs - STARTUP_LOOKBACK_SECONDS * 1000, endMs, stepSeconds: STARTUP_STEP_SECONDS };
+  return trailingWindow(nowMs, STARTUP_LOOKBACK_SECONDS, STARTUP_STEP_SECONDS);
 }
 
 /** The estimate when the trigger names no Deployment: kube-state-metrics' spec replicas cannot be found. */

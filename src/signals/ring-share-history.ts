@@ -24,13 +24,6 @@ export interface RingShareHistory {
 
 /** A daily cycle: a tier's ring sizes repeat every day, so the last change to or from any size is in it. */
 export const RING_SHARE_LOOKBACK_SECONDS = 86_400;
-/** One sample per minute (or per rate window if longer), as the capacity reads: neighbouring samples share no scrape. */
-export const RING_SHARE_MIN_STEP_SECONDS = 60;
-
-export function ringShareStepSeconds(settings: Pick<TargetSettings, 'rateWindowSeconds'>): number {
-  return Math.max(RING_SHARE_MIN_STEP_SECONDS, settings.rateWindowSeconds);
-}
-
 /** The two range queries, each one series: gateways accepting spans, and the busiest one's share. */
 export function buildRingShareQueries(settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'>): {
   readonly acceptingGateways: string;

@@ -71,6 +71,13 @@ export interface RangeWindow {
   readonly stepSeconds: number;
 }
 
+/** The `lookbackSeconds` up to the last whole step at `nowMs`: what a learned figure re-reads each time. */
+export function trailingWindow(nowMs: number, lookbackSeconds: number, stepSeconds: number): RangeWindow {
+  const stepMs = stepSeconds * 1000;
+  const endMs = Math.floor(nowMs / stepMs) * stepMs;
+  return { startMs: endMs - lookbackSeconds * 1000, endMs, stepSeconds };
+}
+
 /** Past signals, for what-if replays (every signal per step) and forecast refits (accepted spans/s only). */
 export interface SignalHistory {
   /** One snapshot per step in the window, `observedAtMs` = the step's time; steps without data have missing readings. */
