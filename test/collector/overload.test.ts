@@ -1,7 +1,9 @@
 // Overload, two ways a real gateway runs out of room, each under more load than two gateways take:
 // - CPU: gateways pinned to a small CPU share (GOMAXPROCS=1 and a cgroup quota). At v0.161.0 a
 //   CPU-throttled gateway does not refuse (its heap stays far below the memory_limiter's limit): its
-//   decision ticks wait for CPU and run long.
+//   decision ticks wait for CPU and run long. A tick needing more CPU than one CFS period's quota waits
+//   out the rest of that period (100 ms) for each quota it needs, so ticks shorten as gateways join
+//   and each tick holds fewer traces.
 // - Memory: a memory_limiter limit below what decision_wait × traces/s holds. The gateways refuse, and
 //   the agents retry what was refused.
 // In both, the scaler must ask for more gateways. Added as KEDA and the HPA would (poll every few
@@ -15,7 +17,8 @@ import { startTierScenario, type TierScenario } from './support/tier-scenario.ts
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
-const MAX_GATEWAYS = 6;
+/** Room above the load's need: throttled ticks reach the budget only well below a gateway's capacity. */
+const MAX_GATEWAYS = 8;
 const SPANS_PER_TRACE = 10;
 const LATENCY_BUDGET_MS = 250;
 /** New gateways take traffic once the agents re-resolve (≤ 6 s). */
@@ -133,11 +136,18 @@ function overloadScenario(tier: GatewayTierOptions, tracesPerSecond: number, dec
 
 describe('CPU-limited gateways under more load than they can take', () => {
   const DECISION_WAIT_SECONDS = 2;
-  /** A twenty-fifth of a core each: about 1,700 spans/s at the calibrated CPU cost, below the 2,000 spans/s each gateway is offered. */
-  const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.04 };
+  /**
+   * A tenth of a core each: 4,270 spans/s at the calibrated CPU cost (42,718 spans per CPU-second), but
+   * a gateway throttled every period pays for the throttling too: two took 6,517–6,774 spans/s between
+   * them when offered 7,000–8,000, so the 4,000 spans/s each is offered here is more than it takes.
+   * Smaller quotas are not usable:
+   * with 4 ms per 100 ms period a Go process spends many times its unthrottled CPU on the same work
+   * (`otelcol --version`: 2.4–15 s of CPU against 0.12 s), so no number of gateways relieves the tier.
+   */
+  const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.1 };
   const start = overloadScenario(
     { gateways: GATEWAYS, gatewayCpuLimit: CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
-    400,
+    800,
     DECISION_WAIT_SECONDS,
   );
   let scenario: TierScenario;

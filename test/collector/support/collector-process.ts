@@ -35,7 +35,11 @@ export function collectorBinary(): string {
 export interface CpuLimit {
   /** GOMAXPROCS of the process. */
   readonly goMaxProcs: number;
-  /** CPU time per wall-clock second the cgroup allows, e.g. 0.25 = a quarter of one CPU. */
+  /**
+   * CPU time per wall-clock second the cgroup allows once the collector is ready, e.g. 0.25 = a quarter
+   * of one CPU. Start-up runs unlimited: under a twenty-fifth of a core it alone takes tens of seconds of
+   * wall time, and what a CPU-limited gateway is run to show is how it serves, not how it starts.
+   */
   readonly cpus: number;
 }
 
@@ -145,8 +149,6 @@ export async function startCollectorProcess(options: CollectorProcessOptions): P
     cleanup();
     throw new Error(`cannot start ${command} for collector ${options.name}`);
   }
-  cgroup?.add(pid);
-
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   let readyAtMs: number | undefined;
   while (Date.now() < deadline && exited === undefined) {
@@ -161,6 +163,7 @@ export async function startCollectorProcess(options: CollectorProcessOptions): P
     cleanup();
     throw new Error(`collector ${options.name} ${exited ? `exited (${exited})` : 'was not ready in time'}:\n${lines.join('\n')}`);
   }
+  cgroup?.add(pid);
 
   let stopped: Promise<void> | undefined;
   const procStat = () => readFileSync(`/proc/${pid}/stat`, 'utf8');
