@@ -22,7 +22,7 @@ export interface ReplicaCountHistory {
 export const STARTUP_LOOKBACK_SECONDS = 86_400;
 export const STARTUP_STEP_SECONDS = 15;
 
-/** The two range queries, each one series (no `by`): the Deployment's spec replicas and the gateways reporting. */
+/** The two range queries, each one series (no `by`): the Deployment's spec replicas and the gateways reporting (0 when none do). */
 export function buildReplicaCountQueries(
   target: TargetRef,
   settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'deploymentName'>,
@@ -31,6 +31,9 @@ export function buildReplicaCountQueries(
   const selector = checkedSelector(settings);
   return {
     desiredReplicas: `max(kube_deployment_spec_replicas{namespace=${quoted(target.namespace)}, deployment=${quoted(settings.deploymentName)}})`,
-    reportingReplicas: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)}))`,
+    // 0, not no data, where no gateway reports: a Deployment scaled to zero (KEDA's 0 ↔ 1) has data at
+    // those steps, so its rise from zero is an observation; where Prometheus has no data at all, the
+    // spec replicas are missing too and the step is still a gap.
+    reportingReplicas: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)})) or vector(0)`,
   };
 }
