@@ -26,40 +26,48 @@ export function arcShareAt(before: Pick<RingShareAt, 'gateways' | 'hottestShare'
   return Math.min(1, (before.hottestShare * before.gateways) / gateways);
 }
 
-/** A size the ring held, and its last sample that saw that size alone (undefined: none did). */
-interface RingRun {
-  readonly gateways: number;
-  readonly startMs: number;
-  settled: RingShareAt | undefined;
+function isReading(sample: RingShareSample): boolean {
+  return Number.isInteger(sample.acceptingGateways) && sample.acceptingGateways >= 1 && sample.hottestShare > 0 && sample.hottestShare <= 1;
 }
 
 /**
- * Judges the last change of ring size in `samples` (oldest first). A sample shows one size alone once
- * the ring has held it for `settledSeconds` (the rate window its rates reach back over); the last such
- * sample of the newest size is compared with the last of the size before it.
+ * Judges the last change of ring size in `samples` (oldest first). A run of one size shows that size
+ * alone once the ring has held it for `settledSeconds` (the rate window its rates reach back over), and
+ * then its last sample is its share; the newest such run is compared with the newest before it of
+ * another size. Walked from the newest sample back, so a day read every few minutes stops at the change.
  */
 export function findRingSpread(samples: readonly RingShareSample[], settledSeconds: number): RingSpread {
-  const settledRuns: RingRun[] = [];
-  let run: RingRun | undefined;
-  for (const sample of samples) {
-    if (!(Number.isInteger(sample.acceptingGateways) && sample.acceptingGateways >= 1 && sample.hottestShare > 0 && sample.hottestShare <= 1)) continue;
-    if (run === undefined || run.gateways !== sample.acceptingGateways) {
-      run = { gateways: sample.acceptingGateways, startMs: sample.atMs, settled: undefined };
+  const settledMs = settledSeconds * 1000;
+  let after: RingShareAt | undefined;
+  let end = samples.length - 1;
+  while (end >= 0) {
+    if (!isReading(samples[end]!)) {
+      end--;
+      continue;
     }
-    if (sample.atMs - run.startMs >= settledSeconds * 1000) {
-      if (run.settled === undefined) settledRuns.push(run);
-      run.settled = { gateways: run.gateways, hottestShare: sample.hottestShare, atMs: sample.atMs };
+    const last = samples[end]!;
+    let first = last;
+    let next = end - 1;
+    for (; next >= 0; next--) {
+      const sample = samples[next]!;
+      if (!isReading(sample)) continue;
+      if (sample.acceptingGateways !== last.acceptingGateways) break;
+      first = sample;
     }
+    if (last.atMs - first.atMs >= settledMs) {
+      const settled = { gateways: last.acceptingGateways, hottestShare: last.hottestShare, atMs: last.atMs };
+      if (after === undefined) after = settled;
+      else if (settled.gateways !== after.gateways) return judged(settled, after);
+    }
+    end = next;
   }
-  const after = settledRuns.at(-1);
   if (after === undefined) return { kind: 'unknown', reason: 'no ring size held for a rate window in the history read' };
-  let before: RingRun | undefined;
-  for (let i = settledRuns.length - 2; i >= 0 && before === undefined; i--) if (settledRuns[i]!.gateways !== after.gateways) before = settledRuns[i];
-  if (before === undefined) return { kind: 'unknown', reason: `the ring held ${after.gateways} gateways throughout the history read` };
-  const beforeShare = before.settled!;
-  const afterShare = after.settled!;
-  const movedAsArc = Math.abs(afterShare.hottestShare - arcShareAt(beforeShare, afterShare.gateways)) < Math.abs(afterShare.hottestShare - beforeShare.hottestShare);
-  return { kind: movedAsArc ? 'follows-ring' : 'stays', before: beforeShare, after: afterShare };
+  return { kind: 'unknown', reason: `the ring held ${after.gateways} gateways throughout the history read` };
+}
+
+function judged(before: RingShareAt, after: RingShareAt): RingSpread {
+  const movedAsArc = Math.abs(after.hottestShare - arcShareAt(before, after.gateways)) < Math.abs(after.hottestShare - before.hottestShare);
+  return { kind: movedAsArc ? 'follows-ring' : 'stays', before, after };
 }
 
 /** "its share went from 75% at 2 gateways to 50% at 3" */

@@ -70,4 +70,36 @@ describe('findRingSpread', () => {
       }),
     );
   });
+
+  it('judges as a walk through every sample from the oldest would: the runs of one size, the settled ones, the newest two of different sizes', () => {
+    /** The definition read forward, one sample at a time, keeping every run. */
+    function judgedForward(samples: readonly RingShareSample[]): { before: RingShareSample; after: RingShareSample } | undefined {
+      const runs: RingShareSample[][] = [];
+      for (const sample of samples) {
+        if (!(Number.isInteger(sample.acceptingGateways) && sample.acceptingGateways >= 1 && sample.hottestShare > 0 && sample.hottestShare <= 1)) continue;
+        const run = runs.at(-1);
+        if (run !== undefined && run[0]!.acceptingGateways === sample.acceptingGateways) run.push(sample);
+        else runs.push([sample]);
+      }
+      const settled = runs.filter((run) => run.at(-1)!.atMs - run[0]!.atMs >= RATE_WINDOW_S * 1000).map((run) => run.at(-1)!);
+      const after = settled.at(-1);
+      const before = settled.findLast((sample) => sample.acceptingGateways !== after?.acceptingGateways);
+      return after !== undefined && before !== undefined ? { before, after } : undefined;
+    }
+    const sample = fc.record({
+      acceptingGateways: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, 2.5)),
+      hottestShare: fc.oneof(fc.double({ min: 0.2, max: 1, noNaN: true }), fc.constantFrom(0, Number.NaN)),
+      minutes: fc.integer({ min: 1, max: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 30 }), (stretches) => {
+        const samples = history(...stretches.map(({ acceptingGateways, hottestShare, minutes }) => [acceptingGateways, hottestShare, minutes] as const));
+        const expected = judgedForward(samples);
+        const spread = findRingSpread(samples, RATE_WINDOW_S);
+        const judgedAt = spread.kind === 'unknown' ? undefined : [spread.before.atMs, spread.after.atMs];
+        expect(judgedAt).toEqual(expected && [expected.before.atMs, expected.after.atMs]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
