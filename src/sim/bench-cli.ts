@@ -111,7 +111,8 @@ export interface BenchCliOptions {
   readonly plotPath: string | undefined;
 }
 
-function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
+/** A whole-number flag within [min, max]; undefined when not given; UsageError naming the flag otherwise. */
+export function integerFlag(value: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {

@@ -6,15 +6,15 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
-import { benchOptionsFrom, parseBenchArgs, readTrace, SHARED_TRACES_DIR } from './bench-cli.ts';
+import { benchOptionsFrom, integerFlag, parseBenchArgs, readTrace, SHARED_TRACES_DIR } from './bench-cli.ts';
 import { formatGoalTally, formatMatrixSummary, formatMatrixTable, GOAL_AUTOSCALERS, goalsMet, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
 import { drawM4Traces } from './m4-trace.ts';
 import { type Trace, TraceFormatError } from './trace-csv.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
+import { runOnWorkers } from './worker-pool.ts';
 
 /**
  * Days of each trace a cell replays. The full traces are 31, 215 and 1,376 days; 39 cells of every
@@ -111,24 +111,18 @@ function listFlag<T>(value: string | undefined, flag: string, known: readonly T[
   return names.map((name) => known.find((item) => nameOf(item) === name)!);
 }
 
-function countFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
-  return Number(value);
-}
-
 /** Held-out series need this many days besides the replayed ones: the matrix's days, at least a week. */
 const HELD_OUT_MIN_DAYS = 7;
 
 export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
   const text = (name: string) => values[name] as string | undefined;
-  const days = countFlag(text('days'), '--days', 0, 100_000, DEFAULT_MATRIX_DAYS);
+  const days = integerFlag(text('days'), '--days', 0, 100_000) ?? DEFAULT_MATRIX_DAYS;
   const heldOut = text('held-out');
   if (heldOut !== undefined && text('traces') !== undefined) throw new UsageError('--held-out and --traces choose the traces two ways; give one of them');
   if (heldOut === undefined && text('held-out-seed') !== undefined) throw new UsageError('--held-out-seed needs --held-out N');
   const traces =
     heldOut !== undefined
-      ? drawHeldOut(countFlag(heldOut, '--held-out', 1, 414, 1), countFlag(text('held-out-seed'), '--held-out-seed', 0, 2 ** 32 - 1, 1), Math.max(days, HELD_OUT_MIN_DAYS))
+      ? drawHeldOut(integerFlag(heldOut, '--held-out', 1, 414) ?? 1, integerFlag(text('held-out-seed'), '--held-out-seed', 0, 2 ** 32 - 1) ?? 1, Math.max(days, HELD_OUT_MIN_DAYS))
       : traceFiles(resolve(text('traces') ?? SHARED_TRACES_DIR));
   return {
     days,
@@ -136,7 +130,7 @@ export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
     conditions: listFlag(text('conditions'), '--conditions', MATRIX_CONDITIONS, (c) => c.name) ?? MATRIX_CONDITIONS,
     autoscalers: listFlag(text('autoscalers'), '--autoscalers', [...AUTOSCALER_NAMES], (name) => name),
     metadata: (values.metadata as string[] | undefined) ?? [],
-    workers: countFlag(text('workers'), '--workers', 1, 64, Math.min(2, availableParallelism())),
+    workers: integerFlag(text('workers'), '--workers', 1, 64) ?? Math.min(2, availableParallelism()),
     outDir: resolve(text('out') ?? '.'),
   };
 }
@@ -162,44 +156,6 @@ function traceFiles(dir: string): string[] {
   return files.map((name) => join(dir, name));
 }
 
-/** Runs the jobs on `workers` threads; results come back in job order. */
-async function runOnWorkers(jobs: readonly MatrixJob[], workers: number, onCell: (cell: MatrixCell, index: number) => void): Promise<MatrixCell[]> {
-  const cells: MatrixCell[] = new Array(jobs.length);
-  let next = 0;
-  const workerUrl = new URL('./bench-matrix-worker.ts', import.meta.url);
-  const runOne = (worker: Worker) =>
-    new Promise<void>((resolveAll, reject) => {
-      const take = () => {
-        if (next >= jobs.length) {
-          resolveAll();
-          return;
-        }
-        const index = next++;
-        worker.once('message', (message: { cell?: MatrixCell; error?: string }) => {
-          if (message.error !== undefined) {
-            reject(new Error(message.error));
-            return;
-          }
-          cells[index] = message.cell!;
-          onCell(message.cell!, index);
-          take();
-        });
-        worker.postMessage(jobs[index]);
-      };
-      worker.once('error', reject);
-      take();
-    });
-  // The worker is TypeScript like this file: it registers tsx's loader in its own thread, then loads.
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  const pool = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(bootstrap, { eval: true }));
-  try {
-    await Promise.all(pool.map(runOne));
-  } finally {
-    await Promise.all(pool.map((worker) => worker.terminate()));
-  }
-  return cells;
-}
-
 /** Runs the matrix CLI; resolves to the exit code (0 ok, 1 a trace or output failed, 2 bad command line). */
 export function runMatrixCli(argv: readonly string[], io: CommandIo): Promise<number> {
   return runCommand(MATRIX_COMMAND, argv, io, async (values) => {
@@ -222,7 +178,7 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
   progress.update(`0/${jobs.length} cells on ${options.workers} worker threads…`);
   let cells: MatrixCell[];
   try {
-    cells = await runOnWorkers(jobs, options.workers, (cell) => {
+    cells = await runOnWorkers<MatrixJob, MatrixCell>(new URL('./bench-matrix-worker.ts', import.meta.url), jobs, options.workers, (cell) => {
       progress.update(`${++done}/${jobs.length} cells (${cell.trace} ${cell.condition} last) after ${((performance.now() - startedMs) / 1000).toFixed(0)} s`);
     });
   } finally {
