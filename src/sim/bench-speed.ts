@@ -1,14 +1,17 @@
 // `npm run bench:speed -- [any npm run bench flag]`: how fast the benchmark simulates. Runs the same
 // scenario as `npm run bench` with the same flags and prints, per autoscaler, the simulated 5-s steps,
-// wall and CPU seconds and steps per second, so a slow autoscaler or a slow change shows. The
-// process's CPU time is printed beside wall time because a shared machine stretches wall time.
+// wall and CPU seconds and steps per second, so a slow autoscaler or a slow change shows. CPU time is
+// printed beside wall time because a shared machine stretches wall time. With --workers N the
+// autoscalers run N at a time on worker threads, each timed on its own thread.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { type CommandIo, type CommandSpec, processIo, progressLine, runCommand, UsageError } from '../cli/command-line.ts';
+import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, runCommand, UsageError } from '../cli/command-line.ts';
 import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench } from './bench.ts';
-import { BENCH_COMMAND, benchCliOptions, benchOptionsFrom } from './bench-cli.ts';
+import { BENCH_COMMAND, benchCliOptions, benchOptionsFrom, integerFlag } from './bench-cli.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { ScenarioSpecError } from './scenario.ts';
+import { runOnWorkers } from './worker-pool.ts';
 
 const { json: _json, plot: _plot, ...SCENARIO_OPTIONS } = BENCH_COMMAND.options;
 
@@ -21,6 +24,11 @@ from the cache \`npm run bench\` fills (identical histories, identical fits) unl
   options: {
     ...SCENARIO_OPTIONS,
     cold: { group: 'Output', description: 'compute every forecast fit instead of reusing the cached fits of identical histories' },
+    workers: {
+      group: 'Output',
+      value: 'N',
+      description: 'simulate N autoscalers at once on worker threads, the scalers first (default 1: one after\nanother); each is timed on its own thread, and the total is the whole run\'s wall time',
+    },
   },
   footer: BENCH_COMMAND.footer,
 };
@@ -36,8 +44,58 @@ function cpuSecondsNow(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
-/** One row per autoscaler plus the total, as a fixed-width table. */
-export function formatSpeedTable(rows: readonly AutoscalerSpeed[]): string {
+/** Linux's USER_HZ, the unit of a thread's CPU times in /proc. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds of the calling thread alone (garbage collection's helper threads are not in it). */
+function threadCpuSeconds(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  // Fields after the command name (which may contain spaces): utime is field 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** One autoscaler of a --workers run: the parsed flags, and which autoscaler this job simulates. */
+export interface SpeedJob {
+  readonly values: OptionValues;
+  readonly autoscaler: string;
+}
+
+export interface SpeedJobResult {
+  readonly speed: AutoscalerSpeed;
+  readonly stepSeconds: number;
+  readonly traceName: string;
+  readonly fitsReused: number;
+  readonly fitsComputed: number;
+}
+
+/** Simulates one autoscaler on the scenario the flags describe; run on a worker thread. */
+export async function runSpeedJob(job: SpeedJob): Promise<SpeedJobResult> {
+  const options = benchOptionsFrom(benchCliOptions({ ...job.values, autoscalers: job.autoscaler }));
+  const cache = job.values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
+  const wallMark = performance.now();
+  const cpuMark = threadCpuSeconds();
+  const result = await runBench({ ...options, ...(cache ? { forecast: cache.forecast } : {}) });
+  return {
+    speed: { name: job.autoscaler, steps: result.scenario.steps, wallSeconds: (performance.now() - wallMark) / 1000, cpuSeconds: threadCpuSeconds() - cpuMark },
+    stepSeconds: result.scenario.stepSeconds,
+    traceName: result.scenario.traceName,
+    fitsReused: cache?.stats.hits ?? 0,
+    fitsComputed: cache?.stats.misses ?? 0,
+  };
+}
+
+/** The scalers take longest, so they start first and the baselines fill in beside them. */
+function longestFirst(names: readonly string[]): string[] {
+  const isScaler = (name: string) => name.startsWith('scaler-');
+  return [...names.filter(isScaler), ...names.filter((name) => !isScaler(name))];
+}
+
+/**
+ * One row per autoscaler plus the total, as a fixed-width table. The total's wall time is the rows'
+ * sum, or `runWallSeconds` when they ran at once.
+ */
+export function formatSpeedTable(rows: readonly AutoscalerSpeed[], runWallSeconds?: number): string {
   const header = ['autoscaler', 'steps', 'wall s', 'CPU s', 'steps/s (wall)', 'steps/s (CPU)'];
   const line = (cells: readonly string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(22) : cell.padStart(i === 1 ? 10 : 14))).join(' ');
   const format = (row: AutoscalerSpeed) =>
@@ -45,7 +103,7 @@ export function formatSpeedTable(rows: readonly AutoscalerSpeed[]): string {
   const total: AutoscalerSpeed = {
     name: 'all',
     steps: rows.reduce((sum, row) => sum + row.steps, 0),
-    wallSeconds: rows.reduce((sum, row) => sum + row.wallSeconds, 0),
+    wallSeconds: runWallSeconds ?? rows.reduce((sum, row) => sum + row.wallSeconds, 0),
     cpuSeconds: rows.reduce((sum, row) => sum + row.cpuSeconds, 0),
   };
   return [line(header), ...rows.map(format), format(total)].join('\n');
@@ -54,39 +112,63 @@ export function formatSpeedTable(rows: readonly AutoscalerSpeed[]): string {
 /** Runs the CLI; resolves to the exit code (0 ok, 1 a file failed, 2 bad command line). */
 export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promise<number> {
   return runCommand(SPEED_COMMAND, argv, io, async (values) => {
-    const rows: AutoscalerSpeed[] = [];
+    const workers = integerFlag(values.workers as string | undefined, '--workers', 1, 64) ?? 1;
     const progress = progressLine(io);
-    let result: Awaited<ReturnType<typeof runBench>>;
     let names: readonly string[] = AUTOSCALER_NAMES;
-    let cache: ReturnType<typeof cachedForecaster> | undefined;
+    let rows: AutoscalerSpeed[];
+    let runWallSeconds: number | undefined;
+    let steps: number;
+    let stepSeconds: number;
+    let traceName: string;
+    let fits: string;
     try {
       const options = benchOptionsFrom(benchCliOptions(values));
       names = options.autoscalers ?? AUTOSCALER_NAMES;
-      cache = values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
-      let wallMark = performance.now();
-      let cpuMark = cpuSecondsNow();
-      result = await runBench({
-        ...options,
-        ...(cache ? { forecast: cache.forecast } : {}),
-        onResult: (policy) => {
-          const wallNow = performance.now();
-          const cpuNow = cpuSecondsNow();
-          rows.push({ name: policy.name, steps: 0, wallSeconds: (wallNow - wallMark) / 1000, cpuSeconds: cpuNow - cpuMark });
-          progress.update(`${rows.length}/${names.length} autoscalers simulated (${policy.name} last)`);
-          wallMark = wallNow;
-          cpuMark = cpuNow;
-        },
-      });
+      if (workers > 1) {
+        const startedMs = performance.now();
+        const order = longestFirst(names);
+        const jobs = order.map((autoscaler): SpeedJob => ({ values, autoscaler }));
+        let done = 0;
+        const results = await runOnWorkers<SpeedJob, SpeedJobResult>(new URL('./bench-speed-worker.ts', import.meta.url), jobs, workers, (result) =>
+          progress.update(`${++done}/${names.length} autoscalers simulated (${result.speed.name} last)`),
+        );
+        runWallSeconds = (performance.now() - startedMs) / 1000;
+        rows = names.map((name) => results[order.indexOf(name)]!.speed);
+        ({ stepSeconds, traceName } = results[0]!);
+        steps = results[0]!.speed.steps;
+        const reused = results.reduce((sum, result) => sum + result.fitsReused, 0);
+        const computed = results.reduce((sum, result) => sum + result.fitsComputed, 0);
+        fits = values.cold === true ? 'every forecast fit computed (--cold)' : `${reused} forecast fits reused, ${computed} computed (cache ${defaultForecastCacheDir()})`;
+      } else {
+        const cache = values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
+        const timed: AutoscalerSpeed[] = [];
+        let wallMark = performance.now();
+        let cpuMark = cpuSecondsNow();
+        const result = await runBench({
+          ...options,
+          ...(cache ? { forecast: cache.forecast } : {}),
+          onResult: (policy) => {
+            const wallNow = performance.now();
+            const cpuNow = cpuSecondsNow();
+            timed.push({ name: policy.name, steps: 0, wallSeconds: (wallNow - wallMark) / 1000, cpuSeconds: cpuNow - cpuMark });
+            progress.update(`${timed.length}/${names.length} autoscalers simulated (${policy.name} last)`);
+            wallMark = wallNow;
+            cpuMark = cpuNow;
+          },
+        });
+        ({ steps, stepSeconds, traceName } = result.scenario);
+        rows = timed.map((row) => ({ ...row, steps }));
+        fits = cache ? `${cache.stats.hits} forecast fits reused, ${cache.stats.misses} computed (cache ${defaultForecastCacheDir()})` : 'every forecast fit computed (--cold)';
+      }
     } catch (error) {
       if (error instanceof ScenarioSpecError) throw new UsageError(error.message);
       throw error;
     } finally {
       progress.done();
     }
-    const { steps, stepSeconds, traceName } = result.scenario;
-    io.out(`${traceName}: ${steps} steps of ${stepSeconds} s per autoscaler, ${names.length} autoscalers, node ${process.version}\n\n`);
-    io.out(`${formatSpeedTable(rows.map((row) => ({ ...row, steps })))}\n`);
-    const fits = cache ? `${cache.stats.hits} forecast fits reused, ${cache.stats.misses} computed (cache ${defaultForecastCacheDir()})` : 'every forecast fit computed (--cold)';
+    const at = workers > 1 ? `, ${Math.min(workers, names.length)} at once on worker threads` : '';
+    io.out(`${traceName}: ${steps} steps of ${stepSeconds} s per autoscaler, ${names.length} autoscalers${at}, node ${process.version}\n\n`);
+    io.out(`${formatSpeedTable(rows, runWallSeconds)}\n`);
     io.out(`\n${fits}\n`);
     return 0;
   });

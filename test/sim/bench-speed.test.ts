@@ -22,7 +22,26 @@ describe('npm run bench:speed', () => {
     for (const row of rows) for (const cell of row.split(/\s+/).slice(2)) expect(Number(cell.replaceAll(',', ''))).toBeGreaterThan(0);
   });
 
+  it('with --workers, simulates the autoscalers on worker threads, each timed on its own, and totals the whole run', async () => {
+    const { code, stdout } = await cli(['--days', '1', '--autoscalers', 'static-peak,scaler-reactive,oracle', '--workers', '2']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/17280 steps of 5 s per autoscaler, 3 autoscalers, 2 at once on worker threads/);
+    const rows = stdout.split('\n').filter((line) => /^(static-peak|scaler-reactive|oracle|all) /.test(line));
+    // In the order asked for, whichever thread finished first.
+    expect(rows.map((line) => line.split(/\s+/).slice(0, 2))).toEqual([
+      ['static-peak', '17280'],
+      ['scaler-reactive', '17280'],
+      ['oracle', '17280'],
+      ['all', '51840'],
+    ]);
+    const wallOf = (line: string) => Number(line.split(/\s+/)[2]);
+    for (const row of rows) expect(wallOf(row)).toBeGreaterThan(0);
+    // The total is the run's wall time, so at least its longest autoscaler's.
+    expect(wallOf(rows.at(-1)!)).toBeGreaterThanOrEqual(Math.max(...rows.slice(0, -1).map(wallOf)));
+  });
+
   it('rejects a bad bench flag as the bench does, and takes no output files', async () => {
+    expect(await cli(['--workers', '0'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^bench:speed: --workers must be an integer from 1 to 64/) });
     expect(await cli(['--autoscalers', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^bench:speed: --autoscalers/) });
     expect(await cli(['--json', 'out.json'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown option --json/) });
   });
