@@ -85,6 +85,10 @@ export async function runSpeedJob(job: SpeedJob): Promise<SpeedJobResult> {
   };
 }
 
+function describeFits(cold: boolean, reused: number, computed: number): string {
+  return cold ? 'every forecast fit computed (--cold)' : `${reused} forecast fits reused, ${computed} computed (cache ${defaultForecastCacheDir()})`;
+}
+
 /** The scalers take longest, so they start first and the baselines fill in beside them. */
 function longestFirst(names: readonly string[]): string[] {
   const isScaler = (name: string) => name.startsWith('scaler-');
@@ -138,7 +142,7 @@ export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promis
         steps = results[0]!.speed.steps;
         const reused = results.reduce((sum, result) => sum + result.fitsReused, 0);
         const computed = results.reduce((sum, result) => sum + result.fitsComputed, 0);
-        fits = values.cold === true ? 'every forecast fit computed (--cold)' : `${reused} forecast fits reused, ${computed} computed (cache ${defaultForecastCacheDir()})`;
+        fits = describeFits(values.cold === true, reused, computed);
       } else {
         const cache = values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
         const timed: AutoscalerSpeed[] = [];
@@ -158,7 +162,7 @@ export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promis
         });
         ({ steps, stepSeconds, traceName } = result.scenario);
         rows = timed.map((row) => ({ ...row, steps }));
-        fits = cache ? `${cache.stats.hits} forecast fits reused, ${cache.stats.misses} computed (cache ${defaultForecastCacheDir()})` : 'every forecast fit computed (--cold)';
+        fits = describeFits(cache === undefined, cache?.stats.hits ?? 0, cache?.stats.misses ?? 0);
       }
     } catch (error) {
       if (error instanceof ScenarioSpecError) throw new UsageError(error.message);
