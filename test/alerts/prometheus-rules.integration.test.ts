@@ -92,7 +92,14 @@ describe('generated PrometheusRule → Prometheus → Alertmanager → Slack, tw
     for (const scaler of scalers) scaler.child.kill('SIGTERM');
     await Promise.all(scalers.map((scaler) => scaler.exited));
     await prometheus?.stop();
-    alertmanager?.kill('SIGTERM');
+    // Alertmanager writes its silences and notification log on shutdown: the directory is removed after it exits.
+    if (alertmanager && alertmanager.exitCode === null && alertmanager.signalCode === null) {
+      const exited = new Promise<void>((resolve) => alertmanager.once('exit', () => resolve()));
+      alertmanager.kill('SIGTERM');
+      const timer = setTimeout(() => alertmanager.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
     await slack?.close();
     rmSync(dir, { recursive: true, force: true });
   });
