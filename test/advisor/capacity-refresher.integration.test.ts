@@ -8,12 +8,13 @@ import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { buildCapacityQueries } from '../../src/signals/capacity-queries.ts';
 import { queryVector, type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const HOUR_S = 3600;
 const STEP_S = 15;
 // History ends a little in the past, as at a read shortly after.
-const END_S = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
+const END_S = historyEndSeconds();
 const START_S = END_S - 6 * HOUR_S;
 const TRUE_CAPACITY = 23_400;
 const CPU_REQUEST_CORES = 1.5;
@@ -69,7 +70,6 @@ function gatewaySeries(job: string, namespace: string, gateway: number, withRequ
   return series;
 }
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 const unlabelledRef = { namespace: 'observability', name: 'plain-gateway' };
 const settings = settingsFor({ gatewaySelector: 'job="otel-gateway"', capacitySpansPerReplica: '20000' });

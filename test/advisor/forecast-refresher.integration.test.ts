@@ -11,6 +11,7 @@ import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const DAY_S = 86_400;
 const HOUR_MS = 3_600_000;
@@ -37,7 +38,6 @@ function series(labels: Record<string, string>, startSeconds: number, endSeconds
   return { labels: { __name__: 'otelcol_receiver_accepted_spans_total', ...labels }, samples };
 }
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 const shortRef = { namespace: 'observability', name: 'young-gateway' };
 const settings = settingsFor({ gatewaySelector: 'job="otel-gateway"' });

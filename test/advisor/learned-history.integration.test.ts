@@ -15,12 +15,13 @@ import { STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const HOUR_S = 3600;
 const SCRAPE_S = 15;
 /** History ends a little in the past, as at a read shortly after; a multiple of the startup step. */
-const END_S = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
+const END_S = historyEndSeconds();
 /** An hour more than the reads look back, so a window longer than theirs would see more. */
 const START_S = END_S - 25 * HOUR_S;
 /** kube-state-metrics is scraped 7 s into each 15 s, off the reads' step grid. */
@@ -30,7 +31,6 @@ const STARTUP_S = 90;
 /** The documented resolution: both series are read at 15 s steps. */
 const RESOLUTION_S = 15;
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 
 /** Scrape times from `fromS` (inclusive) to `toS` (exclusive), every SCRAPE_S. */

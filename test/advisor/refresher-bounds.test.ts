@@ -9,11 +9,11 @@ import { ForecastRefresher, REFIT_CONCURRENCY } from '../../src/advisor/forecast
 import { LEARNED_READ_CONCURRENCY, LearnedRefresher } from '../../src/advisor/learned-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import type { RangeSample, SignalHistory, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
+import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' });
 const NOW_MS = Date.parse('2026-03-02T08:00:00Z');
 const ref = (name: string): TargetRef => ({ namespace: 'observability', name });
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('LearnedRefresher keeps at most maxTargets', () => {
   const reads: string[] = [];

@@ -7,11 +7,12 @@ import { decide } from '../../src/policy/decide.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
-import { type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
+import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const HOUR_S = 3600;
 const STEP_S = 15;
-const END_S = Math.floor(Date.now() / 1000 / 60) * 60 - 120;
+const END_S = historyEndSeconds();
 const START_S = END_S - 6 * HOUR_S;
 const JOIN_S = START_S + 3 * HOUR_S;
 const TOTAL = 80_000;
@@ -37,7 +38,6 @@ function acceptedSpans(job: keyof typeof SHARES, gateway: number): RemoteWriteSe
   return { labels: { __name__: 'otelcol_receiver_accepted_spans', job: `${job}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888`, receiver: 'otlp', transport: 'grpc' }, samples };
 }
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 const settingsOf = (job: keyof typeof SHARES) => settingsFor({ gatewaySelector: `job="${job}-gateway"` });
 /** Now: three gateways, gateway-0 at the share the history ends with. */

@@ -13,3 +13,6 @@ export class RecordingLogger implements AdvisorLogger {
     this.lines.push({ level: 'error', fields, message });
   }
 }
+
+/** An AdvisorLogger that drops every line, for tests that assert on what was decided, not logged. */
+export const silentLogger: AdvisorLogger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -119,3 +119,8 @@ export async function remoteWrite(url: string, series: readonly RemoteWriteSerie
   const body = await response.text();
   if (!response.ok) throw new Error(`remote write to ${url} answered ${response.status}: ${body}`);
 }
+
+/** Where written history ends: a whole minute two minutes before now, as at a read shortly after. */
+export function historyEndSeconds(nowMs = Date.now()): number {
+  return Math.floor(nowMs / 1000 / 60) * 60 - 120;
+}
