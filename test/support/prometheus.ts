@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { freePort } from './free-port.ts';
+import { onProcessExit } from './on-process-exit.ts';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
 
@@ -138,11 +139,10 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
     if (lines.length > OUTPUT_LINES_KEPT) lines.splice(0, lines.length - OUTPUT_LINES_KEPT);
   };
-  const killOnExit = () => {
+  const forgetOnExit = onProcessExit(() => {
     child?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killOnExit);
+  });
 
   const launch = async () => {
     const started = spawn(PROMETHEUS_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,7 +183,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     await launch();
   } catch (error) {
     await halt();
-    process.removeListener('exit', killOnExit);
+    forgetOnExit();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
@@ -207,7 +207,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       if (stopped) return;
       stopped = true;
       await halt();
-      process.removeListener('exit', killOnExit);
+      forgetOnExit();
       rmSync(dir, { recursive: true, force: true });
     },
   };

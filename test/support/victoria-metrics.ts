@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
+import { onProcessExit } from './on-process-exit.ts';
 import { type PrometheusOptions, scrapeConfigYaml } from './prometheus.ts';
 
 export const VICTORIA_METRICS_BINARY = process.env.VICTORIA_METRICS_BINARY ?? '/usr/bin/victoria-metrics';
@@ -59,13 +60,12 @@ export async function startVictoriaMetrics(options: VictoriaMetricsOptions): Pro
   child.once('error', (error) => {
     spawnError = error;
   });
-  const killOnExit = () => {
+  const forgetOnExit = onProcessExit(() => {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killOnExit);
+  });
   const stop = async () => {
-    process.removeListener('exit', killOnExit);
+    forgetOnExit();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { onProcessExit } from '../../support/on-process-exit.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BUILDER_MANIFEST = join(REPO_ROOT, 'test', 'collector', 'builder-config.yaml');
@@ -133,11 +134,10 @@ export async function startCollectorProcess(options: CollectorProcessOptions): P
   child.once('exit', (code, signal) => {
     exited = `code ${code ?? 'none'}, signal ${signal ?? 'none'}`;
   });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const forgetOnExit = onProcessExit(() => child.kill('SIGKILL'));
   const pid = child.pid;
   const cleanup = () => {
-    process.removeListener('exit', killOnExit);
+    forgetOnExit();
     try {
       cgroup?.remove();
     } catch {
