@@ -14,6 +14,7 @@ import { arcShareAt } from '../../src/policy/ring-spread.ts';
 import { STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
+import { acceptedSpansSeries, type Scrapes, specReplicasSeries, uptimeSeries } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
@@ -33,12 +34,8 @@ const RESOLUTION_S = 15;
 
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 
-/** Scrape times from `fromS` (inclusive) to `toS` (exclusive), every SCRAPE_S. */
-function scrapeTimes(fromS: number, toS: number): number[] {
-  const times: number[] = [];
-  for (let t = fromS; t < toS; t += SCRAPE_S) times.push(t);
-  return times;
-}
+/** Scrapes every SCRAPE_S from `fromS` until `toS`, by default through the end of the history. */
+const scrapesFrom = (fromS: number, toS = END_S + 1): Scrapes => ({ fromS, toS, everyS: SCRAPE_S });
 
 // ---------------------------------------------------------------------------------------------------
 // Pod startup
@@ -97,31 +94,14 @@ function podsOf(plan: ReplicaPlan, startupOf: (askedAtS: number) => number): { f
 }
 
 function kubeStateMetricsSeries(namespace: string, deployment: string, plan: ReplicaPlan): RemoteWriteSeries {
-  return {
-    labels: {
-      __name__: 'kube_deployment_spec_replicas',
-      job: 'kube-state-metrics',
-      namespace,
-      deployment,
-      instance: '10.244.1.17:8080',
-      container: 'kube-state-metrics',
-      pod: 'kube-state-metrics-7d9c5b7f4-x2q8m',
-      service: 'kube-state-metrics',
-      endpoint: 'http',
-    },
-    samples: scrapeTimes(START_S + KSM_PHASE_S, END_S + 1).map((t) => ({ timestampMs: t * 1000, value: replicasAt(plan, t) })),
-  };
+  return specReplicasSeries({ namespace, name: deployment }, scrapesFrom(START_S + KSM_PHASE_S), (t) => replicasAt(plan, t));
 }
 
 /** Each pod's own uptime counter from its first scrape, under the job and namespace a PodMonitor gives it. */
-function uptimeSeries(job: string, namespace: string, plan: ReplicaPlan, startupOf: (askedAtS: number) => number): RemoteWriteSeries[] {
-  return podsOf(plan, startupOf).map(({ firstS, lastS }, index) => {
-    const pod = `${job}-6b8f9d${index}`;
-    return {
-      labels: { __name__: 'otelcol_process_uptime', job, namespace, pod, instance: `10.244.2.${10 + index}:8888`, service_name: 'otelcol-contrib' },
-      samples: scrapeTimes(firstS, lastS).map((t) => ({ timestampMs: t * 1000, value: t - firstS + 5 })),
-    };
-  });
+function gatewayUptimeSeries(job: string, namespace: string, plan: ReplicaPlan, startupOf: (askedAtS: number) => number): RemoteWriteSeries[] {
+  return podsOf(plan, startupOf).map(({ firstS, lastS }, index) =>
+    uptimeSeries({ job, namespace, pod: `${job}-6b8f9d${index}`, instance: `10.244.2.${10 + index}:8888` }, scrapesFrom(firstS, lastS)),
+  );
 }
 
 /** Pods asked for within the reads' day (a rise, not the pods at START_S) that reported in it. */
@@ -162,30 +142,18 @@ function shareOf(tier: Tier, gateway: number, tS: number): number {
   return (tS < JOIN_S ? RING_SHARES[tier].before : RING_SHARES[tier].after)[gateway] ?? 0;
 }
 
-function counterSeries(labels: Record<string, string>, fromS: number, perSecond: (tS: number) => number): RemoteWriteSeries {
-  let total = 0;
-  return {
-    labels: { __name__: 'otelcol_receiver_accepted_spans', ...labels },
-    samples: scrapeTimes(fromS, END_S + 1).map((t) => {
-      const sample = { timestampMs: t * 1000, value: total };
-      total += perSecond(t) * SCRAPE_S;
-      return sample;
-    }),
-  };
-}
-
 /**
  * Each gateway's counters on both receivers. The key tier has a fourth gateway all day that never became
  * ready: scraped, but out of the headless Service the agents resolve, so it accepts nothing.
  */
-function acceptedSpansSeries(tier: Tier): RemoteWriteSeries[] {
+function ringTierSeries(tier: Tier): RemoteWriteSeries[] {
   return (tier === 'key' ? [0, 1, 2, 3] : [0, 1, 2]).flatMap((gateway) => {
     const pod = `${tier}-gateway-${gateway}`;
     const labels = { job: `${tier}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888` };
     const fromS = gateway === 2 ? JOIN_S : START_S;
     return [
-      counterSeries({ ...labels, receiver: 'otlp', transport: 'grpc' }, fromS, (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * GRPC_PART),
-      counterSeries({ ...labels, receiver: 'otlp', transport: 'http' }, fromS, (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * (1 - GRPC_PART)),
+      acceptedSpansSeries(labels, { receiver: 'otlp', transport: 'grpc' }, scrapesFrom(fromS), (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * GRPC_PART),
+      acceptedSpansSeries(labels, { receiver: 'otlp', transport: 'http' }, scrapesFrom(fromS), (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * (1 - GRPC_PART)),
     ];
   });
 }
@@ -193,7 +161,12 @@ function acceptedSpansSeries(tier: Tier): RemoteWriteSeries[] {
 /** Agents on every node take the applications' spans too, under their own job. */
 function agentSeries(): RemoteWriteSeries[] {
   return [0, 1, 2, 3].map((agent) =>
-    counterSeries({ job: 'otel-agent', namespace: 'observability', pod: `otel-agent-${agent}`, instance: `otel-agent-${agent}:8888`, receiver: 'otlp', transport: 'grpc' }, START_S, () => TOTAL_SPANS / 4),
+    acceptedSpansSeries(
+      { job: 'otel-agent', namespace: 'observability', pod: `otel-agent-${agent}`, instance: `otel-agent-${agent}:8888` },
+      { receiver: 'otlp', transport: 'grpc' },
+      scrapesFrom(START_S),
+      () => TOTAL_SPANS / 4,
+    ),
   );
 }
 
@@ -211,11 +184,11 @@ beforeAll(async () => {
     kubeStateMetricsSeries('observability', 'otel-gateway-canary', CANARY_PLAN),
     // Another namespace's Deployment of the same name, at 6 replicas throughout.
     kubeStateMetricsSeries('staging', 'otel-gateway', [[START_S, 6]]),
-    ...uptimeSeries('otel-gateway', 'observability', GATEWAY_PLAN, gatewayStartup),
-    ...uptimeSeries('otel-gateway-canary', 'observability', CANARY_PLAN, canaryStartup),
-    ...uptimeSeries('otel-gateway-staging', 'staging', [[START_S, 6]], canaryStartup),
-    ...acceptedSpansSeries('arc'),
-    ...acceptedSpansSeries('key'),
+    ...gatewayUptimeSeries('otel-gateway', 'observability', GATEWAY_PLAN, gatewayStartup),
+    ...gatewayUptimeSeries('otel-gateway-canary', 'observability', CANARY_PLAN, canaryStartup),
+    ...gatewayUptimeSeries('otel-gateway-staging', 'staging', [[START_S, 6]], canaryStartup),
+    ...ringTierSeries('arc'),
+    ...ringTierSeries('key'),
     ...agentSeries(),
   ]);
   source = new PrometheusSignalSource({ serverName: 'default', server: { url: prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
