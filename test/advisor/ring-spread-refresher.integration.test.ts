@@ -6,6 +6,7 @@ import { RingSpreadRefresher } from '../../src/advisor/ring-spread-refresher.ts'
 import { decide } from '../../src/policy/decide.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
+import { acceptedSpansSeries } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
@@ -29,13 +30,12 @@ const SHARES = {
 
 function acceptedSpans(job: keyof typeof SHARES, gateway: number): RemoteWriteSeries {
   const pod = `${job}-gateway-${gateway}`;
-  const samples: { timestampMs: number; value: number }[] = [];
-  let total = 0;
-  for (let t = gateway === 2 ? JOIN_S : START_S; t <= END_S; t += STEP_S) {
-    samples.push({ timestampMs: t * 1000, value: total });
-    total += TOTAL * (t < JOIN_S ? SHARES[job].before : SHARES[job].after)[gateway]! * STEP_S;
-  }
-  return { labels: { __name__: 'otelcol_receiver_accepted_spans', job: `${job}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888`, receiver: 'otlp', transport: 'grpc' }, samples };
+  return acceptedSpansSeries(
+    { job: `${job}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888` },
+    { receiver: 'otlp', transport: 'grpc' },
+    { fromS: gateway === 2 ? JOIN_S : START_S, toS: END_S + 1, everyS: STEP_S },
+    (t) => TOTAL * (t < JOIN_S ? SHARES[job].before : SHARES[job].after)[gateway]!,
+  );
 }
 
 const ref = { namespace: 'observability', name: 'otel-gateway' };
