@@ -1,20 +1,15 @@
-// The two step-by-step range reads behind learned figures, end to end: a day and an hour of history
-// written into a real Prometheus through its remote-write receiver, read back through the product's
-// read windows. Pod startup: kube-state-metrics' spec replicas of a Deployment, and the gateways'
-// uptime series that begin a known delay after each rise (one rise from zero gateways), next to another
-// namespace's Deployment of the same name and another Deployment of the namespace. The ring: accepted
-// spans per gateway and receiver, where a third gateway joins 20 hours before the read, in a tier whose
-// hot spot is a wide hash arc and in one whose hot spot is one traceID (with a gateway that never became
-// ready and accepts nothing), next to agents that accept spans too.
+// Pod startup learned end to end: a day and an hour of history written into a real Prometheus through
+// its remote-write receiver, read back through the startup read window at its 15 s step.
+// kube-state-metrics' spec replicas of a Deployment, and the gateways' uptime series that begin a known
+// delay after each rise (one rise from zero gateways), next to another namespace's Deployment of the
+// same name and another Deployment of the namespace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RingSpreadRefresher, ringShareReadWindow } from '../../src/advisor/ring-spread-refresher.ts';
 import { StartupRefresher, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
-import { arcShareAt } from '../../src/policy/ring-spread.ts';
 import { STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
-import { acceptedSpansSeries, type Scrapes, specReplicasSeries, uptimeSeries } from '../support/gateway-history.ts';
+import { type Scrapes, specReplicasSeries, uptimeSeries } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
@@ -36,9 +31,6 @@ const ref = { namespace: 'observability', name: 'otel-gateway' };
 
 /** Scrapes every SCRAPE_S from `fromS` until `toS`, by default through the end of the history. */
 const scrapesFrom = (fromS: number, toS = END_S + 1): Scrapes => ({ fromS, toS, everyS: SCRAPE_S });
-
-// ---------------------------------------------------------------------------------------------------
-// Pod startup
 
 /** A Deployment's spec replicas from START_S: `[atS, replicas]` in time order, the first at START_S. */
 type ReplicaPlan = readonly (readonly [number, number])[];
@@ -115,65 +107,6 @@ const canaryStartup = () => STARTUP_S;
 const startupSettings = settingsFor({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway', podStartup: '45s' });
 const canarySettings = settingsFor({ gatewaySelector: 'job="otel-gateway-canary"', deploymentName: 'otel-gateway-canary', podStartup: '45s' });
 
-// ---------------------------------------------------------------------------------------------------
-// The ring
-
-/** Gateway-2 joins both ring tiers at this time: 20 hours before the read, 37 s after a ring-read step. */
-const JOIN_S = Math.floor(at(20) / 120) * 120 + 37;
-const TOTAL_SPANS = 60_000;
-/**
- * `arc`: gateway-0 owns 3/4 of the hash ring; a joining gateway takes a third of every arc.
- * `key`: one traceID carries HOT_KEY of all spans, always on gateway-0; the rest spreads evenly.
- */
-const HOT_KEY = 0.6;
-const RING_SHARES = {
-  arc: { before: [0.75, 0.25], after: [0.75 * (2 / 3), 0.25 * (2 / 3), 1 / 3] },
-  key: { before: [HOT_KEY + (1 - HOT_KEY) / 2, (1 - HOT_KEY) / 2], after: [HOT_KEY + (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3] },
-} as const;
-type Tier = keyof typeof RING_SHARES;
-/** Each gateway takes spans on two receivers: this part over gRPC, the rest over HTTP. */
-const GRPC_PART = 0.8;
-
-function gatewaysAt(tS: number): number {
-  return tS < JOIN_S ? 2 : 3;
-}
-
-function shareOf(tier: Tier, gateway: number, tS: number): number {
-  return (tS < JOIN_S ? RING_SHARES[tier].before : RING_SHARES[tier].after)[gateway] ?? 0;
-}
-
-/**
- * Each gateway's counters on both receivers. The key tier has a fourth gateway all day that never became
- * ready: scraped, but out of the headless Service the agents resolve, so it accepts nothing.
- */
-function ringTierSeries(tier: Tier): RemoteWriteSeries[] {
-  return (tier === 'key' ? [0, 1, 2, 3] : [0, 1, 2]).flatMap((gateway) => {
-    const pod = `${tier}-gateway-${gateway}`;
-    const labels = { job: `${tier}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888` };
-    const fromS = gateway === 2 ? JOIN_S : START_S;
-    return [
-      acceptedSpansSeries(labels, { receiver: 'otlp', transport: 'grpc' }, scrapesFrom(fromS), (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * GRPC_PART),
-      acceptedSpansSeries(labels, { receiver: 'otlp', transport: 'http' }, scrapesFrom(fromS), (t) => TOTAL_SPANS * shareOf(tier, gateway, t) * (1 - GRPC_PART)),
-    ];
-  });
-}
-
-/** Agents on every node take the applications' spans too, under their own job. */
-function agentSeries(): RemoteWriteSeries[] {
-  return [0, 1, 2, 3].map((agent) =>
-    acceptedSpansSeries(
-      { job: 'otel-agent', namespace: 'observability', pod: `otel-agent-${agent}`, instance: `otel-agent-${agent}:8888` },
-      { receiver: 'otlp', transport: 'grpc' },
-      scrapesFrom(START_S),
-      () => TOTAL_SPANS / 4,
-    ),
-  );
-}
-
-const ringSettings = (tier: Tier) => settingsFor({ gatewaySelector: `job="${tier}-gateway"` });
-
-// ---------------------------------------------------------------------------------------------------
-
 let prometheus: RunningPrometheus;
 let source: PrometheusSignalSource;
 
@@ -187,9 +120,6 @@ beforeAll(async () => {
     ...gatewayUptimeSeries('otel-gateway', 'observability', GATEWAY_PLAN, gatewayStartup),
     ...gatewayUptimeSeries('otel-gateway-canary', 'observability', CANARY_PLAN, canaryStartup),
     ...gatewayUptimeSeries('otel-gateway-staging', 'staging', [[START_S, 6]], canaryStartup),
-    ...ringTierSeries('arc'),
-    ...ringTierSeries('key'),
-    ...agentSeries(),
   ]);
   source = new PrometheusSignalSource({ serverName: 'default', server: { url: prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
 }, 60_000);
@@ -253,53 +183,5 @@ describe('pod startup learned from a real Prometheus', () => {
     expect(decision.reasons).toContain(
       `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${STARTUP_EVIDENCE.minObservations} needed).`,
     );
-  });
-});
-
-describe('the ring judged from a real Prometheus', () => {
-  it('reads the gateways accepting spans and the busiest share at every step of the day, only the selected tier', async () => {
-    for (const tier of ['arc', 'key'] as const) {
-      const settings = ringSettings(tier);
-      const window = ringShareReadWindow(settings, END_S * 1000);
-      // A day at the rate window's step (2 minutes), every step with spans.
-      expect((window.endMs - window.startMs) / 1000).toBe(24 * HOUR_S);
-      expect(window.stepSeconds).toBe(settings.rateWindowSeconds);
-      const samples = await source.readRingShares(ref, settings, window);
-      expect(samples).toHaveLength((24 * HOUR_S) / settings.rateWindowSeconds + 1);
-      expect(samples[0]!.atMs).toBe(window.startMs);
-      let checked = 0;
-      for (const sample of samples) {
-        const tS = sample.atMs / 1000;
-        // A rate window after the join mixes both rings; a scrape after it, gateway-2 has no rate yet.
-        if (tS >= JOIN_S && tS < JOIN_S + settings.rateWindowSeconds) continue;
-        const gateways = gatewaysAt(tS);
-        const hottest = Math.max(...[0, 1, 2].map((gateway) => shareOf(tier, gateway, tS)));
-        expect({ tier, atS: tS, gateways: sample.acceptingGateways }).toEqual({ tier, atS: tS, gateways });
-        expect(Math.abs(sample.hottestShare - hottest), `${tier} at ${tS}`).toBeLessThan(0.005);
-        checked++;
-      }
-      expect(checked).toBe(samples.length - 1);
-    }
-  });
-
-  it("judges the arc's share to follow the ring and the hot key's to stay, from the join 20 hours back", async () => {
-    const refresher = new RingSpreadRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
-    const nowMs = END_S * 1000;
-    for (const tier of ['arc', 'key'] as const) {
-      const spread = await refresher.refresh(ref, ringSettings(tier), nowMs);
-      if (spread.kind === 'unknown') throw new Error(`${tier}: ${spread.reason}`);
-      const before = Math.max(...RING_SHARES[tier].before);
-      const after = Math.max(...RING_SHARES[tier].after);
-      // The truth's own judgement: nearer the arc's prediction, or nearer the share it had.
-      const followsRing = Math.abs(after - arcShareAt({ gateways: 2, hottestShare: before }, 3)) < Math.abs(after - before);
-      expect(followsRing).toBe(tier === 'arc');
-      expect(spread.kind).toBe(followsRing ? 'follows-ring' : 'stays');
-      expect(spread.before.gateways).toBe(2);
-      expect(spread.before.hottestShare).toBeCloseTo(before, 3);
-      expect(spread.before.atMs).toBeLessThan(JOIN_S * 1000);
-      expect(spread.before.atMs).toBeGreaterThan((JOIN_S - 2 * ringShareReadWindow(ringSettings(tier), nowMs).stepSeconds) * 1000);
-      expect(spread.after.gateways).toBe(3);
-      expect(spread.after.hottestShare).toBeCloseTo(after, 3);
-    }
   });
 });

@@ -1,54 +1,119 @@
-// The ring judged end to end: six hours of per-gateway accepted-span counters, written into a real
-// Prometheus through its remote-write receiver, in which a third gateway joins half-way. Read back
-// through the ring-share range queries, judged, and fed to decide().
+// The ring judged end to end: per-gateway accepted-span counters written into a real Prometheus through
+// its remote-write receiver, read back through the ring-share range queries, judged, and fed to decide().
+// Two tiers have a day of history in which a third gateway joins 20 hours before the read: one whose hot
+// spot is a wide hash arc and one whose hot spot is one traceID (with a gateway that never became ready
+// and accepts nothing), each gateway taking spans over two transports, next to agents that accept spans
+// too. Two more have six hours in which a third gateway joins half-way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RingSpreadRefresher } from '../../src/advisor/ring-spread-refresher.ts';
+import { RingSpreadRefresher, ringShareReadWindow } from '../../src/advisor/ring-spread-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
+import { arcShareAt } from '../../src/policy/ring-spread.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
-import { acceptedSpansSeries } from '../support/gateway-history.ts';
+import { acceptedSpansSeries, type Scrapes } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
 
 const HOUR_S = 3600;
-const STEP_S = 15;
+const SCRAPE_S = 15;
 const END_S = historyEndSeconds();
-const START_S = END_S - 6 * HOUR_S;
-const JOIN_S = START_S + 3 * HOUR_S;
-const TOTAL = 80_000;
 
-/**
- * Each gateway's share of TOTAL before and after gateway-2 joins. `arc`: gateway-0 owns a wide arc of
- * the hash ring, which the newcomer takes part of; `key`: one traceID carries most of gateway-0's load,
- * and the newcomer takes only from the rest.
- */
-const SHARES = {
-  arc: { before: [0.75, 0.25], after: [0.5, 0.25, 0.25] },
-  key: { before: [0.75, 0.25], after: [0.72, 0.14, 0.14] },
+/** One tier's history: gateway-2 joins at joinS, and each gateway's share of the tier's spans before and after. */
+interface RingTier {
+  readonly job: string;
+  readonly startS: number;
+  readonly joinS: number;
+  readonly spansPerSecond: number;
+  readonly shares: { readonly before: readonly number[]; readonly after: readonly number[] };
+  /** Gateways scraped all along that never became ready: out of the headless Service the agents resolve, so they accept nothing. */
+  readonly idleGateways: number;
+  /** How each gateway's spans split over its OTLP receiver's transports. */
+  readonly transportParts: readonly (readonly [transport: string, part: number])[];
+}
+
+/** An hour more than the reads look back, so a window longer than theirs would see more. */
+const DAY_START_S = END_S - 25 * HOUR_S;
+const DAY_SPANS_PER_SECOND = 60_000;
+/** Each day-tier gateway takes this part of its spans over gRPC, the rest over HTTP. */
+const GRPC_PART = 0.8;
+const DAY_TIER = {
+  startS: DAY_START_S,
+  /** 20 hours before the read, 37 s after a ring-read step. */
+  joinS: Math.floor((END_S - 20 * HOUR_S) / 120) * 120 + 37,
+  spansPerSecond: DAY_SPANS_PER_SECOND,
+  transportParts: [
+    ['grpc', GRPC_PART],
+    ['http', 1 - GRPC_PART],
+  ],
 } as const;
+/** The hot key tier's one traceID carries this part of all spans, always on gateway-0; the rest spreads evenly. */
+const HOT_KEY = 0.6;
+const SIX_HOUR_START_S = END_S - 6 * HOUR_S;
+const SIX_HOUR_TIER = { startS: SIX_HOUR_START_S, joinS: SIX_HOUR_START_S + 3 * HOUR_S, spansPerSecond: 80_000, idleGateways: 0, transportParts: [['grpc', 1]] } as const;
 
-function acceptedSpans(job: keyof typeof SHARES, gateway: number): RemoteWriteSeries {
-  const pod = `${job}-gateway-${gateway}`;
-  return acceptedSpansSeries(
-    { job: `${job}-gateway`, namespace: 'observability', pod, instance: `${pod}:8888` },
-    { receiver: 'otlp', transport: 'grpc' },
-    { fromS: gateway === 2 ? JOIN_S : START_S, toS: END_S + 1, everyS: STEP_S },
-    (t) => TOTAL * (t < JOIN_S ? SHARES[job].before : SHARES[job].after)[gateway]!,
+const TIERS = {
+  /** Gateway-0 owns 3/4 of the hash ring; a joining gateway takes a third of every arc. */
+  arc: { ...DAY_TIER, job: 'arc-gateway', shares: { before: [0.75, 0.25], after: [0.75 * (2 / 3), 0.25 * (2 / 3), 1 / 3] }, idleGateways: 0 },
+  key: {
+    ...DAY_TIER,
+    job: 'key-gateway',
+    shares: { before: [HOT_KEY + (1 - HOT_KEY) / 2, (1 - HOT_KEY) / 2], after: [HOT_KEY + (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3] },
+    idleGateways: 1,
+  },
+  /** Gateway-0 owns a wide arc of the hash ring, which the newcomer takes part of. */
+  recentArc: { ...SIX_HOUR_TIER, job: 'recent-arc-gateway', shares: { before: [0.75, 0.25], after: [0.5, 0.25, 0.25] } },
+  /** One traceID carries most of gateway-0's load, and the newcomer takes only from the rest. */
+  recentKey: { ...SIX_HOUR_TIER, job: 'recent-key-gateway', shares: { before: [0.75, 0.25], after: [0.72, 0.14, 0.14] } },
+} satisfies Record<string, RingTier>;
+type TierName = keyof typeof TIERS;
+
+const throughEnd = (fromS: number): Scrapes => ({ fromS, toS: END_S + 1, everyS: SCRAPE_S });
+
+function gatewaysAt(tier: RingTier, tS: number): number {
+  return (tS < tier.joinS ? tier.shares.before : tier.shares.after).length;
+}
+
+function shareOf(tier: RingTier, gateway: number, tS: number): number {
+  return (tS < tier.joinS ? tier.shares.before : tier.shares.after)[gateway] ?? 0;
+}
+
+/** Each gateway's counters on every transport; gateway-2's from when it joins. */
+function ringTierSeries(tier: RingTier): RemoteWriteSeries[] {
+  const gateways = Array.from({ length: tier.shares.after.length + tier.idleGateways }, (_, gateway) => gateway);
+  return gateways.flatMap((gateway) => {
+    const pod = `${tier.job}-${gateway}`;
+    const labels = { job: tier.job, namespace: 'observability', pod, instance: `${pod}:8888` };
+    const scrapes = throughEnd(gateway === 2 ? tier.joinS : tier.startS);
+    return tier.transportParts.map(([transport, part]) =>
+      acceptedSpansSeries(labels, { receiver: 'otlp', transport }, scrapes, (t) => tier.spansPerSecond * shareOf(tier, gateway, t) * part),
+    );
+  });
+}
+
+/** Agents on every node take the applications' spans too, under their own job. */
+function agentSeries(): RemoteWriteSeries[] {
+  return [0, 1, 2, 3].map((agent) =>
+    acceptedSpansSeries(
+      { job: 'otel-agent', namespace: 'observability', pod: `otel-agent-${agent}`, instance: `otel-agent-${agent}:8888` },
+      { receiver: 'otlp', transport: 'grpc' },
+      throughEnd(DAY_START_S),
+      () => DAY_SPANS_PER_SECOND / 4,
+    ),
   );
 }
 
 const ref = { namespace: 'observability', name: 'otel-gateway' };
-const settingsOf = (job: keyof typeof SHARES) => settingsFor({ gatewaySelector: `job="${job}-gateway"` });
+const settingsOf = (tier: TierName) => settingsFor({ gatewaySelector: `job="${TIERS[tier].job}"` });
 /** Now: three gateways, gateway-0 at the share the history ends with. */
-const byGateway = (job: keyof typeof SHARES) => Object.fromEntries(SHARES[job].after.map((share, gateway) => [`gateway-${gateway}`, share * TOTAL]));
+const byGateway = (tier: TierName) => Object.fromEntries(TIERS[tier].shares.after.map((share, gateway) => [`gateway-${gateway}`, share * TIERS[tier].spansPerSecond]));
 
 let prometheus: RunningPrometheus;
 let source: PrometheusSignalSource;
 
 beforeAll(async () => {
   prometheus = await startPrometheus({ extraFlags: ['--web.enable-remote-write-receiver'] });
-  await remoteWrite(prometheus.url, [0, 1, 2].flatMap((gateway) => [acceptedSpans('arc', gateway), acceptedSpans('key', gateway)]));
+  await remoteWrite(prometheus.url, [...Object.values(TIERS).flatMap(ringTierSeries), ...agentSeries()]);
   source = new PrometheusSignalSource({ serverName: 'default', server: { url: prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
 }, 60_000);
 
@@ -57,21 +122,67 @@ afterAll(async () => {
 });
 
 describe('the ring judged from a real Prometheus', () => {
+  it('reads the gateways accepting spans and the busiest share at every step of the day, only the selected tier', async () => {
+    for (const tier of ['arc', 'key'] as const) {
+      const settings = settingsOf(tier);
+      const window = ringShareReadWindow(settings, END_S * 1000);
+      // A day at the rate window's step (2 minutes), every step with spans.
+      expect((window.endMs - window.startMs) / 1000).toBe(24 * HOUR_S);
+      expect(window.stepSeconds).toBe(settings.rateWindowSeconds);
+      const samples = await source.readRingShares(ref, settings, window);
+      expect(samples).toHaveLength((24 * HOUR_S) / settings.rateWindowSeconds + 1);
+      expect(samples[0]!.atMs).toBe(window.startMs);
+      let checked = 0;
+      for (const sample of samples) {
+        const tS = sample.atMs / 1000;
+        // A rate window after the join mixes both rings; a scrape after it, gateway-2 has no rate yet.
+        if (tS >= TIERS[tier].joinS && tS < TIERS[tier].joinS + settings.rateWindowSeconds) continue;
+        const gateways = gatewaysAt(TIERS[tier], tS);
+        const hottest = Math.max(...[0, 1, 2].map((gateway) => shareOf(TIERS[tier], gateway, tS)));
+        expect({ tier, atS: tS, gateways: sample.acceptingGateways }).toEqual({ tier, atS: tS, gateways });
+        expect(Math.abs(sample.hottestShare - hottest), `${tier} at ${tS}`).toBeLessThan(0.005);
+        checked++;
+      }
+      expect(checked).toBe(samples.length - 1);
+    }
+  });
+
+  it("judges the arc's share to follow the ring and the hot key's to stay, from the join 20 hours back", async () => {
+    const refresher = new RingSpreadRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const nowMs = END_S * 1000;
+    for (const tier of ['arc', 'key'] as const) {
+      const spread = await refresher.refresh(ref, settingsOf(tier), nowMs);
+      if (spread.kind === 'unknown') throw new Error(`${tier}: ${spread.reason}`);
+      const before = Math.max(...TIERS[tier].shares.before);
+      const after = Math.max(...TIERS[tier].shares.after);
+      // The truth's own judgement: nearer the arc's prediction, or nearer the share it had.
+      const followsRing = Math.abs(after - arcShareAt({ gateways: 2, hottestShare: before }, 3)) < Math.abs(after - before);
+      expect(followsRing).toBe(tier === 'arc');
+      expect(spread.kind).toBe(followsRing ? 'follows-ring' : 'stays');
+      expect(spread.before.gateways).toBe(2);
+      expect(spread.before.hottestShare).toBeCloseTo(before, 3);
+      expect(spread.before.atMs).toBeLessThan(TIERS[tier].joinS * 1000);
+      expect(spread.before.atMs).toBeGreaterThan((TIERS[tier].joinS - 2 * ringShareReadWindow(settingsOf(tier), nowMs).stepSeconds) * 1000);
+      expect(spread.after.gateways).toBe(3);
+      expect(spread.after.hottestShare).toBeCloseTo(after, 3);
+    }
+  });
+
   it("finds a hash arc's share halved when a third gateway joined, and then sizes the busiest gateway", async () => {
     const refresher = new RingSpreadRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_S * 1000;
-    expect(refresher.spreadFor(ref, settingsOf('arc'), nowMs)).toBeUndefined();
-    const spread = await refresher.refresh(ref, settingsOf('arc'), nowMs);
+    expect(refresher.spreadFor(ref, settingsOf('recentArc'), nowMs)).toBeUndefined();
+    const spread = await refresher.refresh(ref, settingsOf('recentArc'), nowMs);
     if (spread.kind === 'unknown') throw new Error(spread.reason);
     expect(spread.kind).toBe('follows-ring');
     expect(spread.before.gateways).toBe(2);
     expect(spread.before.hottestShare).toBeCloseTo(0.75, 6);
-    expect(spread.before.atMs).toBeLessThanOrEqual(JOIN_S * 1000);
+    expect(spread.before.atMs).toBeLessThanOrEqual(TIERS.recentArc.joinS * 1000);
     expect(spread.after.gateways).toBe(3);
     expect(spread.after.hottestShare).toBeCloseTo(0.5, 6);
 
-    const signals = { currentReplicas: 3, acceptedSpansPerSecond: TOTAL };
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('arc'), signals }), ringSpread: spread }, settingsOf('arc'));
+    const signals = { currentReplicas: 3, acceptedSpansPerSecond: TIERS.recentArc.spansPerSecond };
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('recentArc'), signals }), ringSpread: spread }, settingsOf('recentArc'));
     const throughput = decision.proposals.find((proposal) => proposal.name === 'throughput')!;
     expect(throughput.inputs.busiestGatewayShareMultiple).toBeCloseTo(1.5, 6);
     expect(throughput.reason).toContain('its share went from 75% at 2 gateways to 50% at 3');
@@ -80,10 +191,10 @@ describe('the ring judged from a real Prometheus', () => {
   it("finds a hot key's share kept when a third gateway joined, and leaves it to the routing-imbalance note", async () => {
     const refresher = new RingSpreadRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_S * 1000;
-    const spread = await refresher.refresh(ref, settingsOf('key'), nowMs);
+    const spread = await refresher.refresh(ref, settingsOf('recentKey'), nowMs);
     expect(spread).toMatchObject({ kind: 'stays', before: { gateways: 2 }, after: { gateways: 3 } });
-    const signals = { currentReplicas: 3, acceptedSpansPerSecond: TOTAL };
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('key'), signals }), ringSpread: spread }, settingsOf('key'));
+    const signals = { currentReplicas: 3, acceptedSpansPerSecond: TIERS.recentKey.spansPerSecond };
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('recentKey'), signals }), ringSpread: spread }, settingsOf('recentKey'));
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.busiestGatewayShareMultiple).toBeUndefined();
     expect(decision.guards.find((guard) => guard.name === 'routingImbalance')?.reason).toContain('its share went from 75% at 2 gateways to 72% at 3');
   });
@@ -91,10 +202,11 @@ describe('the ring judged from a real Prometheus', () => {
   it('says the history could not be read when Prometheus does not answer; the overloaded hot gateway is sized until a change of size tells', async () => {
     const unreachable = new PrometheusSignalSource({ serverName: 'gone', server: { url: 'http://127.0.0.1:9', queryTimeoutMs: 2000, cacheTtlMs: 0 } });
     const refresher = new RingSpreadRefresher({ history: unreachable, forgetAfterSeconds: 3600, logger: silent });
-    const spread = await refresher.refresh(ref, settingsOf('arc'), END_S * 1000);
+    const spread = await refresher.refresh(ref, settingsOf('recentArc'), END_S * 1000);
     expect(spread).toMatchObject({ kind: 'unknown', reason: expect.stringMatching(/^the ring's history could not be read/) });
     const nowMs = END_S * 1000;
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('arc'), signals: { currentReplicas: 3, acceptedSpansPerSecond: TOTAL } }), ringSpread: spread }, settingsOf('arc'));
+    const signals = { currentReplicas: 3, acceptedSpansPerSecond: TIERS.recentArc.spansPerSecond };
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, byGateway: byGateway('recentArc'), signals }), ringSpread: spread }, settingsOf('recentArc'));
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.reason).toContain("not known (the ring's history could not be read");
     expect(decision.guards.find((guard) => guard.name === 'routingImbalance')?.reason).toContain('so the throughput proposal sizes the tier for that gateway');
   });
