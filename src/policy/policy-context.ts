@@ -39,6 +39,14 @@ export interface GatewaySpread {
 /** One gateway receiving far more than its share of spans (see ROUTING_IMBALANCE_RATIO). */
 export type RoutingImbalance = GatewaySpread;
 
+/** A gateway whose decision ticks are slower than the busiest gateway's (see slowerThanBusiest). */
+export interface SlowerGateway {
+  readonly gateway: string;
+  readonly tickP99Ms: number;
+  readonly busiestGateway: string;
+  readonly busiestTickP99Ms: number;
+}
+
 /** Gateways that should exist but whose own metrics Prometheus did not get. */
 export interface SilentGateways {
   readonly count: number;
@@ -59,6 +67,8 @@ export interface PolicyContext {
   /** The busiest of at least two reporting gateways, however even the ring; undefined without per-gateway rates. */
   readonly busiest: GatewaySpread | undefined;
   readonly imbalance: RoutingImbalance | undefined;
+  /** A gateway slower than the busiest one, which makes an uneven spread of accepted spans no routing imbalance. */
+  readonly slowerGateway: SlowerGateway | undefined;
   /** What the ring's last change of size did to the busiest gateway's share; undefined when not read. */
   readonly ringSpread: RingSpread | undefined;
   /** Capacity per replica the proposals size with: learned, the trigger's, or lowered by saturation. */
@@ -113,8 +123,14 @@ export function findBusiestGateway(byGateway: Readonly<Record<string, number>>):
 }
 
 /** Finds one hot gateway among at least two; scale-free, so more load never switches it on or off. */
-export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>): RoutingImbalance | undefined {
-  return routingImbalanceOf(findBusiestGateway(byGateway));
+export function findRoutingImbalance(byGateway: Readonly<Record<string, number>>, tickP99MsByGateway?: Readonly<Record<string, number>>): RoutingImbalance | undefined {
+  const busiest = findBusiestGateway(byGateway);
+  return routingImbalanceOf(busiest, slowerHotSpot(busiest, tickP99MsByGateway));
+}
+
+/** slowerThanBusiest for a hot spot; undefined for an even spread, where a slower gateway changes no reading. */
+function slowerHotSpot(busiest: GatewaySpread | undefined, tickP99MsByGateway: Readonly<Record<string, number>> | undefined): SlowerGateway | undefined {
+  return busiest !== undefined && isHotSpot(busiest) ? slowerThanBusiest(busiest.hottestGateway, tickP99MsByGateway) : undefined;
 }
 
 /** Whether the busiest gateway takes ROUTING_IMBALANCE_RATIO or more times the others' mean. */
@@ -122,8 +138,26 @@ export function isHotSpot(busiest: GatewaySpread): boolean {
   return busiest.hottestSpansPerSecond >= ROUTING_IMBALANCE_RATIO * busiest.othersMeanSpansPerSecond;
 }
 
-function routingImbalanceOf(busiest: GatewaySpread | undefined): RoutingImbalance | undefined {
-  return busiest !== undefined && isHotSpot(busiest) ? busiest : undefined;
+/**
+ * The slowest gateway whose decision-tick p99 exceeds the busiest gateway's; undefined when none does or
+ * the busiest gateway's p99 is unknown. A hot share makes its own gateway's ticks the longest (each
+ * holds more traces), so a slower gateway elsewhere is short of CPU (throttled, a noisy node): it
+ * accepts less because it falls behind, not because routing sends it less, and more gateways shrink
+ * its share.
+ */
+export function slowerThanBusiest(busiestGateway: string, tickP99MsByGateway: Readonly<Record<string, number>> | undefined): SlowerGateway | undefined {
+  const busiestTickP99Ms = tickP99MsByGateway?.[busiestGateway];
+  if (tickP99MsByGateway === undefined || busiestTickP99Ms === undefined || !Number.isFinite(busiestTickP99Ms)) return undefined;
+  let slowest: SlowerGateway | undefined;
+  for (const gateway of Object.keys(tickP99MsByGateway).sort()) {
+    const tickP99Ms = tickP99MsByGateway[gateway]!;
+    if (Number.isFinite(tickP99Ms) && tickP99Ms > (slowest?.tickP99Ms ?? busiestTickP99Ms)) slowest = { gateway, tickP99Ms, busiestGateway, busiestTickP99Ms };
+  }
+  return slowest;
+}
+
+function routingImbalanceOf(busiest: GatewaySpread | undefined, slower: SlowerGateway | undefined): RoutingImbalance | undefined {
+  return busiest !== undefined && isHotSpot(busiest) && slower === undefined ? busiest : undefined;
 }
 
 /**
@@ -169,6 +203,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
   if (byGateway.kind === 'missing') missing.push({ name: 'acceptedSpansPerSecondByGateway', reason: byGateway.reason });
   else busiest = findBusiestGateway(byGateway.value);
   const reporting = values.reportingReplicas;
+  const slowerGateway = slowerHotSpot(busiest, snapshot.decisionLatencyP99MsByGateway);
   const silent = reporting !== undefined && reporting < current ? { count: current - reporting, names: snapshot.unscrapedGateways ?? [] } : undefined;
   return {
     nowMs,
@@ -179,7 +214,8 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,
-    imbalance: routingImbalanceOf(busiest),
+    imbalance: routingImbalanceOf(busiest, slowerGateway),
+    slowerGateway,
     ringSpread,
     capacity: resolved ?? capacityInUse(settings, capacity),
   };

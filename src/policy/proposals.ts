@@ -235,7 +235,8 @@ export const MAX_LATENCY_GROWTH = 2;
  * Above budget it sizes from `baseReplicas`, the fewest gateways within the rate window the p99 is
  * measured over, and by at most MAX_LATENCY_GROWTH: replicas just added are not in that p99 yet, so
  * sizing from the current count would compound on them while a burst stays in the window.
- * With one gateway hot the p99 is likely its own, so the proposal may hold the tier but not grow it.
+ * With one gateway hot the p99 is likely its own, so the proposal may hold the tier but not grow it;
+ * a gateway slower than the hot one makes the spread no hot spot (slowerThanBusiest), and the reason names it.
  */
 export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number = ctx.current): ProposalOutcome {
   const latencyMs = ctx.values.decisionLatencyP99Ms;
@@ -251,6 +252,12 @@ export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number
   if (base < ctx.current) bounds.push(`sized from ${base}, the fewest gateways in the ${formatSeconds(ctx.settings.rateWindowSeconds)} p99 window`);
   if (ratio > MAX_LATENCY_GROWTH) bounds.push(`at most ×${MAX_LATENCY_GROWTH} per window`);
   if (capped) bounds.push(`not ${proportional}: one gateway is hot`);
+  const slower = ctx.slowerGateway;
+  if (slower !== undefined) {
+    bounds.push(
+      `gateway ${slower.gateway} ticks at ${formatMilliseconds(slower.tickP99Ms)}, slower than the busiest ${slower.busiestGateway} at ${formatMilliseconds(slower.busiestTickP99Ms)}: it takes less because it falls behind, not a routing hot spot, and more gateways shrink its share`,
+    );
+  }
   return outcome(
     'decisionLatency',
     replicas,

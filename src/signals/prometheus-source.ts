@@ -372,9 +372,11 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     const signals = {} as Record<SignalName, Reading>;
     let byGateway: Reading<Readonly<Record<string, number>>> = { kind: 'missing', reason: 'not queried' };
     let unscraped: readonly string[] | undefined;
+    let latencyByGateway: Readonly<Record<string, number>> | undefined;
     for (const query of queries) {
       const reading = readingOf(query);
       if (query.name === 'acceptedSpansPerSecondByGateway') byGateway = reading as Reading<Readonly<Record<string, number>>>;
+      else if (query.name === 'decisionLatencyP99MsByGateway') latencyByGateway = reading.kind === 'ok' ? Object.freeze(reading.value as Record<string, number>) : undefined;
       else if (query.name === 'unscrapedGateways') unscraped = reading.kind === 'ok' ? Object.freeze(reading.value as readonly string[]) : undefined;
       else signals[query.name] = reading as Reading;
     }
@@ -383,6 +385,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       observedAtMs,
       signals: Object.freeze(signals),
       acceptedSpansPerSecondByGateway: byGateway,
+      ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
       ...(unscraped === undefined ? {} : { unscrapedGateways: unscraped }),
     });
   }

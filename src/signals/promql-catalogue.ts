@@ -10,7 +10,7 @@ import { parseLabelMatchers } from '../config/label-matchers.ts';
 import type { SignalName } from './signal-snapshot.ts';
 
 /** Every query of one read: the scalar signals, accepted spans/s per gateway and the scrape targets that are down. */
-export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'unscrapedGateways';
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways';
 
 export interface CatalogueQuery {
   readonly name: CatalogueQueryName;
@@ -188,6 +188,7 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     { name: 'sendFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_send_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },
     { name: 'sentSpansPerSecond', promql: sumRate('otelcol_exporter_sent_spans'), shape: 'scalar', metrics: 'otelcol_exporter_sent_spans' },
     { name: 'decisionLatencyP99Ms', promql: `max(${latencyByGateway})`, shape: 'scalar', metrics: `${DECISION_TIMER_BASE}_bucket` },
+    { name: 'decisionLatencyP99MsByGateway', promql: latencyByGateway, shape: 'byGateway', metrics: `${DECISION_TIMER_BASE}_bucket` },
     {
       name: 'tracesOnMemory',
       promql: `sum(${selectorOf(gaugeNamePattern('otelcol_processor_tail_sampling_sampling_traces_on_memory'), selector)})`,

@@ -36,6 +36,12 @@ export interface SignalSnapshot {
   readonly signals: { readonly [K in SignalName]: Reading };
   /** Accepted spans/s per gateway (`instance`), for spotting routing imbalance. */
   readonly acceptedSpansPerSecondByGateway: Reading<Readonly<Record<string, number>>>;
+  /**
+   * Decision-tick p99 per gateway (`instance`), in ms: which gateway is slowest tells a hot share from a
+   * gateway that falls behind. Absent when the source cannot tell (the query failed, or the simulated
+   * fleet, which models one tick distribution for the tier).
+   */
+  readonly decisionLatencyP99MsByGateway?: Readonly<Record<string, number>>;
   /** Scrape targets of the selector that are down (`up == 0`), by `instance`, for naming them; absent when the source cannot tell. */
   readonly unscrapedGateways?: readonly string[];
 }

@@ -33,6 +33,8 @@ export interface DecisionShape {
   readonly at: number;
   readonly signals?: Partial<Record<SignalName, number | 'missing'>>;
   readonly byGateway?: Record<string, number> | 'missing';
+  /** Decision-tick p99 per gateway (the snapshot's decisionLatencyP99MsByGateway); absent unless given. */
+  readonly latencyByGateway?: Record<string, number>;
   readonly current?: number;
   readonly recommended?: number;
   readonly mode?: Decision['mode'];
@@ -48,13 +50,19 @@ function reading(value: number | 'missing'): Reading {
   return value === 'missing' ? { kind: 'missing', reason: 'no series matched' } : { kind: 'ok', value };
 }
 
-export function snapshot(at: number, signals: DecisionShape['signals'] = {}, byGateway: DecisionShape['byGateway'] = undefined): SignalSnapshot {
+export function snapshot(
+  at: number,
+  signals: DecisionShape['signals'] = {},
+  byGateway: DecisionShape['byGateway'] = undefined,
+  latencyByGateway: DecisionShape['latencyByGateway'] = undefined,
+): SignalSnapshot {
   const values = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, reading(signals[name] ?? HEALTHY[name])])) as SignalSnapshot['signals'];
   const gateways = byGateway ?? { 'gw-0': 8400, 'gw-1': 8300, 'gw-2': 8200, 'gw-3': 8350, 'gw-4': 8450, 'gw-5': 8300 };
   return {
     observedAtMs: at,
     signals: values,
     acceptedSpansPerSecondByGateway: gateways === 'missing' ? { kind: 'missing', reason: 'no series matched' } : { kind: 'ok', value: gateways },
+    ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
   };
 }
 
@@ -80,7 +88,7 @@ export function decision(shape: DecisionShape): Decision {
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     drain: shape.drain ?? { drainSeconds: undefined, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false },
     startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
-    snapshot: snapshot(shape.at, shape.signals, shape.byGateway),
+    snapshot: snapshot(shape.at, shape.signals, shape.byGateway, shape.latencyByGateway),
   };
 }
 

@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
 import type { Decision } from '../../src/policy/decision.ts';
+import { decisionLatencyByGatewayExpression } from '../../src/signals/promql-catalogue.ts';
 import { GATEWAY_SELECTOR, type GatewayTier, type GatewayTierOptions } from './support/gateway-tier.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
 
@@ -77,6 +78,7 @@ async function scaleAsKedaWould(scenario: TierScenario): Promise<ScaledOut> {
   const { tier, scaler, load } = scenario;
   const firstAnswer = await scaler.poll();
   const firstDecision = scaler.latest();
+  const firstLatencyByGateway = await queryVector(tier.prometheus.url, decisionLatencyByGatewayExpression(GATEWAY_SELECTOR, `${RATE_WINDOW_SECONDS}s`));
   const steps: { gateways: number; answers: number[]; figures: TierFigures }[] = [];
   let wanted = firstAnswer;
   let lastAnswer = firstAnswer;
@@ -104,8 +106,15 @@ async function scaleAsKedaWould(scenario: TierScenario): Promise<ScaledOut> {
     relieved,
     offeredSpansPerSecond: scenario.timeline.rates(RELIEF_WINDOW_SECONDS).generatorSpansPerSecond,
     failedSpans: load.failedSpans() - failedBefore,
-    trail: `${JSON.stringify(steps)}; last decision: ${scaler.latest().summary}`,
+    trail: `${JSON.stringify(steps)}; first decision: ${explainDecision(firstDecision)} Tick p99 by gateway: ${JSON.stringify(firstLatencyByGateway.map((sample) => [sample.labels.instance, Math.round(sample.value)]))}; last decision: ${scaler.latest().summary}`,
   };
+}
+
+/** A decision's summary, reasons and per-gateway accepted spans: what a failed assertion needs to be read. */
+function explainDecision(decision: Decision): string {
+  const byGateway = decision.snapshot.acceptedSpansPerSecondByGateway;
+  const perGateway = byGateway.kind === 'ok' ? JSON.stringify(byGateway.value) : byGateway.reason;
+  return `${decision.summary} ${decision.reasons.join(' ')} Accepted by gateway: ${perGateway}`;
 }
 
 function expectRelieved(tier: GatewayTier, out: ScaledOut): void {
@@ -146,7 +155,7 @@ describe('CPU-limited gateways under more load than they can take', () => {
    */
   const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.1 };
   const start = overloadScenario(
-    { gateways: GATEWAYS, gatewayCpuLimit: CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
+    { gateways: GATEWAYS, gatewayCpuLimit: () => CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
     800,
     DECISION_WAIT_SECONDS,
   );
@@ -164,6 +173,44 @@ describe('CPU-limited gateways under more load than they can take', () => {
     const out = await scaleAsKedaWould(scenario);
     expect(out.firstAnswer, out.trail).toBeGreaterThan(GATEWAYS);
     expectRelieved(scenario.tier, out);
+  });
+});
+
+describe('one gateway short of CPU beside one that is not', () => {
+  const DECISION_WAIT_SECONDS = 2;
+  /**
+   * 7 ms of CPU per 100 ms period takes under half of the 6,000 spans/s its share of the ring brings
+   * (a tenth of a core took about 3,300), while the unthrottled gateway takes all of its own: accepted
+   * spans alone read as a hot spot on the unthrottled one.
+   */
+  const STARVED = { goMaxProcs: 1, cpus: 0.04 };
+  const start = overloadScenario(
+    { gateways: GATEWAYS, gatewayCpuLimit: (number) => (number === 1 ? STARVED : undefined), gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
+    1200,
+    DECISION_WAIT_SECONDS,
+  );
+  let scenario: TierScenario;
+
+  beforeAll(async () => {
+    scenario = await start();
+  }, 240_000);
+
+  afterAll(() => scenario?.stop(), 60_000);
+
+  it('reads the uneven spread as the starved gateway falling behind, not a routing hot spot, and asks for more gateways', async () => {
+    const answer = await scenario.scaler.poll();
+    const decision = scenario.scaler.latest();
+    const [starved, unthrottled] = scenario.tier.gateways().map((gateway) => gateway.scrapeTarget) as [string, string];
+    const accepted = decision.snapshot.acceptedSpansPerSecondByGateway;
+    const ticks = decision.snapshot.decisionLatencyP99MsByGateway ?? {};
+    const seen = `${explainDecision(decision)} Tick p99 by gateway: ${JSON.stringify(ticks)}`;
+    if (accepted.kind !== 'ok') throw new Error(seen);
+    // What makes the case: by accepted spans alone the unthrottled gateway is a hot spot, and the starved one is the slower.
+    expect(accepted.value[unthrottled]!, seen).toBeGreaterThanOrEqual(2 * accepted.value[starved]!);
+    expect(ticks[starved]!, seen).toBeGreaterThan(Math.max(ticks[unthrottled]!, LATENCY_BUDGET_MS));
+    expect(decision.guards.map((guard) => guard.name), seen).not.toContain('routingImbalance');
+    expect(decision.reasons.join(' '), seen).toContain(`gateway ${starved} ticks at`);
+    expect(answer, seen).toBeGreaterThan(GATEWAYS);
   });
 });
 

@@ -17,6 +17,7 @@ interface Scenario {
   readonly input: {
     readonly signals?: SignalOverrides;
     readonly byGateway?: Readonly<Record<string, number>> | 'missing';
+    readonly latencyByGateway?: Readonly<Record<string, number>>;
     readonly unscraped?: readonly string[];
     readonly metadata?: Record<string, string>;
     /** Signals of a snapshot decided one poll earlier, giving the trend a past. */
@@ -49,11 +50,18 @@ function run(input: Scenario['input']) {
     input.before === undefined
       ? undefined
       : decide({ nowMs: T0_MS - POLL_MS, snapshot: snapshot({ signals: input.before, observedAtMs: T0_MS - POLL_MS }) }, target).state;
-  const current = snapshot({ signals: input.signals, byGateway: input.byGateway, unscraped: input.unscraped, observedAtMs: T0_MS - (input.snapshotAgeSeconds ?? 0) * 1000 });
+  const current = snapshot({ signals: input.signals, byGateway: input.byGateway, latencyByGateway: input.latencyByGateway, unscraped: input.unscraped, observedAtMs: T0_MS - (input.snapshotAgeSeconds ?? 0) * 1000 });
   return decide({ nowMs: T0_MS, snapshot: current, forecast: input.forecast, calendar: input.calendar }, target, previous).decision;
 }
 
 const hotGateway = { 'gateway-0': 50_000, 'gateway-1': 6_000, 'gateway-2': 6_000, 'gateway-3': 6_000, 'gateway-4': 6_000, 'gateway-5': 6_000 };
+
+/** Two gateways, one taking under half of the other's spans, with decision ticks far over the 250 ms budget. */
+const twoUneven = {
+  byGateway: { 'gateway-0': 4_000, 'gateway-1': 1_900 },
+  signals: { currentReplicas: 2, acceptedSpansPerSecond: 5_900, sentSpansPerSecond: 590, tracesOnMemory: 2_000, decisionLatencyP99Ms: 2_870 },
+  metadata: { decisionLatencyBudget: '250ms', minReplicas: '2' },
+};
 
 const scenarios: Scenario[] = [
   {
@@ -193,6 +201,26 @@ const scenarios: Scenario[] = [
     name: 'one gateway hot while others idle: reported, and no replicas added for it',
     input: { byGateway: hotGateway, signals: { queueFillMax: 0.9, queueFillMean: 0.25, decisionLatencyP99Ms: 700 } },
     want: { replicas: N, guards: ['routingImbalance'], summary: /^Holding at 6/, reasons: /Gateway gateway-0 receives 50k spans\/s while the other 5 average 6k spans\/s/ },
+  },
+  {
+    name: 'the busier of two gateways with the slowest ticks is a hot spot: decision latency holds the tier',
+    input: { ...twoUneven, latencyByGateway: { 'gateway-0': 2_870, 'gateway-1': 930 } },
+    want: { replicas: 2, guards: ['routingImbalance'], reasons: /not 4: one gateway is hot/ },
+  },
+  {
+    name: 'the quieter of two gateways with the slowest ticks falls behind, not a hot spot: decision latency grows the tier',
+    input: { ...twoUneven, latencyByGateway: { 'gateway-0': 930, 'gateway-1': 2_870 } },
+    want: {
+      replicas: 4,
+      notGuards: ['routingImbalance'],
+      summary: /^Scaling out 2 → 4: tail-sampling decisions take 2870 ms/,
+      reasons: /gateway gateway-1 ticks at 2870 ms, slower than the busiest gateway-0 at 930 ms: it takes less because it falls behind/,
+    },
+  },
+  {
+    name: 'two uneven gateways without per-gateway tick latency read as a hot spot, as before it was known',
+    input: twoUneven,
+    want: { replicas: 2, guards: ['routingImbalance'] },
   },
   {
     name: 'one gateway hot does not hide a tier-wide overload: the total still scales out',

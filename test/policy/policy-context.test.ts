@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import { capacityInUse, type ResolvedCapacity, resolveCapacity } from '../../src/policy/capacity-in-use.ts';
-import { findBusiestGateway, findRoutingImbalance, readPolicyContext } from '../../src/policy/policy-context.ts';
+import { findBusiestGateway, findRoutingImbalance, readPolicyContext, slowerThanBusiest } from '../../src/policy/policy-context.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
@@ -18,10 +18,17 @@ function plainBusiest(byGateway: Readonly<Record<string, number>>) {
   return { hottestGateway: hottest[0], hottestSpansPerSecond: hottest[1], othersMeanSpansPerSecond: othersMean, gateways: entries.length, acceptingGateways, totalSpansPerSecond: total };
 }
 
-/** findRoutingImbalance: the busiest gateway when it takes at least twice the others' mean. */
-function plainImbalance(byGateway: Readonly<Record<string, number>>) {
+/**
+ * findRoutingImbalance: the busiest gateway when it takes at least twice the others' mean, unless a
+ * gateway's decision-tick p99 is known to exceed the busiest gateway's own.
+ */
+function plainImbalance(byGateway: Readonly<Record<string, number>>, tickP99MsByGateway?: Readonly<Record<string, number>>) {
   const busiest = plainBusiest(byGateway);
-  return busiest !== undefined && busiest.hottestSpansPerSecond >= 2 * busiest.othersMeanSpansPerSecond ? busiest : undefined;
+  if (busiest === undefined || busiest.hottestSpansPerSecond < 2 * busiest.othersMeanSpansPerSecond) return undefined;
+  const busiestTick = tickP99MsByGateway?.[busiest.hottestGateway];
+  const known = busiestTick !== undefined && Number.isFinite(busiestTick);
+  const slower = known && Object.values(tickP99MsByGateway!).some((tick) => Number.isFinite(tick) && tick > busiestTick);
+  return slower ? undefined : busiest;
 }
 
 describe('readPolicyContext', () => {
@@ -75,14 +82,34 @@ describe('readPolicyContext', () => {
 });
 
 describe('findBusiestGateway and findRoutingImbalance', () => {
+  const name = fc.constantFrom('a', 'b', 'c', 'gw-1', 'gw-10', 'gw-2', 'z');
+  const rate = fc.oneof(fc.constantFrom(0, 1, 2, 5, -1, Number.NaN, Number.POSITIVE_INFINITY), fc.double({ min: 0, max: 1e6, noNaN: true }));
+
   it('are the plain statement: usable rates only, the hottest with ties to the smaller name, against the mean of the others', () => {
-    const rate = fc.oneof(fc.constantFrom(0, 1, 2, 5, -1, Number.NaN, Number.POSITIVE_INFINITY), fc.double({ min: 0, max: 1e6, noNaN: true }));
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'gw-1', 'gw-10', 'gw-2', 'z'), rate), (byGateway) => {
+      fc.property(fc.dictionary(name, rate), fc.option(fc.dictionary(name, fc.oneof(fc.constantFrom(Number.NaN, 250), fc.double({ min: 0, max: 5000, noNaN: true }))), { nil: undefined }), (byGateway, ticks) => {
         expect(findBusiestGateway(byGateway)).toEqual(plainBusiest(byGateway));
-        expect(findRoutingImbalance(byGateway)).toEqual(plainImbalance(byGateway));
+        expect(findRoutingImbalance(byGateway, ticks)).toEqual(plainImbalance(byGateway, ticks));
       }),
       { numRuns: 1000 },
     );
   });
+});
+
+describe('slowerThanBusiest', () => {
+  const cases: { name: string; input: { busiest: string; ticks: Record<string, number> | undefined }; want: { gateway: string; tickP99Ms: number } | undefined }[] = [
+    { name: 'none without per-gateway ticks', input: { busiest: 'gw-0', ticks: undefined }, want: undefined },
+    { name: "none when the busiest gateway's own p99 is unknown", input: { busiest: 'gw-0', ticks: { 'gw-1': 900 } }, want: undefined },
+    { name: 'none when the busiest gateway is the slowest', input: { busiest: 'gw-0', ticks: { 'gw-0': 900, 'gw-1': 300, 'gw-2': 899 } }, want: undefined },
+    { name: 'none on a tie with the busiest gateway', input: { busiest: 'gw-0', ticks: { 'gw-0': 900, 'gw-1': 900 } }, want: undefined },
+    { name: 'the slowest of the gateways slower than the busiest', input: { busiest: 'gw-0', ticks: { 'gw-0': 300, 'gw-1': 2870, 'gw-2': 900 } }, want: { gateway: 'gw-1', tickP99Ms: 2870 } },
+    { name: 'a p99 that is not a number is no evidence', input: { busiest: 'gw-0', ticks: { 'gw-0': 300, 'gw-1': Number.NaN, 'gw-2': Number.POSITIVE_INFINITY } }, want: undefined },
+  ];
+  for (const { name, input, want } of cases) {
+    it(name, () => {
+      const slower = slowerThanBusiest(input.busiest, input.ticks);
+      expect(slower === undefined ? undefined : { gateway: slower.gateway, tickP99Ms: slower.tickP99Ms }).toEqual(want);
+      if (slower !== undefined) expect(slower).toMatchObject({ busiestGateway: input.busiest, busiestTickP99Ms: input.ticks![input.busiest] });
+    });
+  }
 });

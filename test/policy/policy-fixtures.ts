@@ -30,6 +30,8 @@ export interface SnapshotOptions {
   /** Accepted spans/s per gateway; default: the total spread evenly over currentReplicas gateways. */
   readonly byGateway?: Readonly<Record<string, number>> | 'missing';
   readonly observedAtMs?: number;
+  /** Decision-tick p99 per gateway (the snapshot's decisionLatencyP99MsByGateway); absent unless given. */
+  readonly latencyByGateway?: Readonly<Record<string, number>>;
   /** Scrape targets that are down, by instance (the snapshot's unscrapedGateways). */
   readonly unscraped?: readonly string[];
 }
@@ -59,6 +61,7 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     observedAtMs: options.observedAtMs ?? T0_MS,
     signals,
     acceptedSpansPerSecondByGateway: byGateway,
+    ...(options.latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: options.latencyByGateway }),
     ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
   };
 }

@@ -148,6 +148,16 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
           expect(Math.abs(reading.value[gateway.target]! - want)).toBeLessThanOrEqual(want * RATE_TOLERANCE);
         });
       });
+
+      it('reads the decision-tick p99 per gateway in ms, keyed by instance', () => {
+        const exporter = exporters.get(spelling)!;
+        const latency = snapshot.decisionLatencyP99MsByGateway;
+        expect(latency, 'decisionLatencyP99MsByGateway').toBeDefined();
+        expect(Object.keys(latency!).sort()).toEqual([...exporter.targets].sort());
+        exporter.gateways.forEach((gateway, index) => {
+          expect(latency![gateway.target]).toBeCloseTo(expectedP99Ms(FLEET.decisionLatencyMs[index]!, spelling === 'legacy' ? 'us' : 'ms'), 6);
+        });
+      });
     });
   }
 

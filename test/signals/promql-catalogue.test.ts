@@ -62,8 +62,8 @@ describe('buildSignalQueries', () => {
   const queries = buildSignalQueries({ gatewaySelector: 'job="otel-gateway",namespace="obs"', rateWindowSeconds: 120 });
   const all = Object.values(queries);
 
-  it('has one query per signal plus the per-gateway accepted rate and the scrape targets that are down', () => {
-    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'unscrapedGateways'];
+  it('has one query per signal plus the per-gateway accepted rate and tick p99 and the scrape targets that are down', () => {
+    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'decisionLatencyP99MsByGateway', 'unscrapedGateways'];
     expect(Object.keys(queries).sort()).toEqual([...want].sort());
   });
 
@@ -135,6 +135,11 @@ describe('buildSignalQueries', () => {
     const withDeployment = buildSignalQueries({ gatewaySelector: 'job="gw"', rateWindowSeconds: 120, deployment: { namespace: 'obs', name: 'otel-gateway' } });
     expect(withDeployment.currentReplicas.promql).toContain('max(kube_deployment_status_replicas{namespace="obs", deployment="otel-gateway"})');
     expect(withDeployment.currentReplicas.promql).toContain('count(up{job="gw"})');
+  });
+
+  it('reads the tick p99 per gateway with the expression whose max is decisionLatencyP99Ms', () => {
+    expect(queries.decisionLatencyP99MsByGateway.shape).toBe('byGateway');
+    expect(queries.decisionLatencyP99Ms.promql).toBe(`max(${queries.decisionLatencyP99MsByGateway.promql})`);
   });
 
   it('names the scrape targets that are down', () => {

@@ -2,7 +2,9 @@
 // its resolver, or the routing key), not a capacity problem: adding replicas does not cool the hot
 // one. The policy reports it as a `routingImbalance` note; the per-gateway rates show it directly.
 // A hot spot the ring's history shows gateways joining spread (a hash arc on a small ring) the policy
-// sizes instead, and the alert says so.
+// sizes instead, and the alert says so. A gateway whose decision ticks are slower than the hottest
+// one's takes less because it falls behind, so that spread is no routing problem and does not fire.
+import { slowerThanBusiest } from '../../policy/policy-context.ts';
 import type { AlertRule, EvidenceItem } from './alert-rule.ts';
 import { NO_DECISION } from './rule-inputs.ts';
 import { describeGuardedAction, guardActed } from './scaler-action.ts';
@@ -53,7 +55,8 @@ export const routingImbalanceRule: AlertRule = {
     const byGateway = decision.snapshot.acceptedSpansPerSecondByGateway;
     const skew = byGateway.kind === 'ok' ? routingSkew(byGateway.value) : undefined;
     const limit = threshold ?? DEFAULT_SKEW_RATIO;
-    const skewed = skew !== undefined && skew.ratio > limit;
+    // A gateway slower than the hottest one accepts less because it falls behind: not a routing problem.
+    const skewed = skew !== undefined && skew.ratio > limit && slowerThanBusiest(skew.hottestGateway, decision.snapshot.decisionLatencyP99MsByGateway) === undefined;
     if (!guard && !skewed) {
       return byGateway.kind === 'missing' ? { status: 'unknown', reason: `per-gateway accepted spans were missing: ${byGateway.reason}` } : { status: 'clear' };
     }

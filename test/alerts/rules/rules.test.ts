@@ -172,6 +172,16 @@ table(ALERT_RULES.routingImbalance, [
     }),
     want: { status: 'active', evidence: { 'Hottest ÷ others': 2.25 }, mentions: ['sizes the tier for that gateway', 'no more than 90 %'] },
   },
+  {
+    name: 'is active when the hottest gateway also has the slowest decision ticks',
+    input: decisionInput({ at, byGateway: { 'gw-0': 30_000, 'gw-1': 5000, 'gw-2': 4000, 'gw-3': 6000 }, latencyByGateway: { 'gw-0': 900, 'gw-1': 60, 'gw-2': 55, 'gw-3': 70 } }),
+    want: { status: 'active', evidence: { 'Hottest ÷ others': 6 } },
+  },
+  {
+    name: 'is clear when a gateway with slower decision ticks than the hottest takes less because it falls behind',
+    input: decisionInput({ at, byGateway: { 'gw-0': 4000, 'gw-1': 1800 }, latencyByGateway: { 'gw-0': 900, 'gw-1': 2870 } }),
+    want: { status: 'clear' },
+  },
   { name: 'is unknown without per-gateway rates and without a policy note', input: decisionInput({ at, byGateway: 'missing' }), want: { status: 'unknown' } },
   { name: 'ignores an idle tier', input: decisionInput({ at, byGateway: { 'gw-0': 0.5, 'gw-1': 0 } }), want: { status: 'clear' } },
 ]);

@@ -33,7 +33,8 @@ export interface GatewayTierOptions {
   readonly gateways: number;
   readonly agents?: number;
   readonly gatewaySettings?: GatewayOverrides;
-  readonly gatewayCpuLimit?: CpuLimit;
+  /** The CPU limit of gateway-`number` (numbered from 1 in start order, added ones included); none when it returns undefined. */
+  readonly gatewayCpuLimit?: (number: number) => CpuLimit | undefined;
   readonly resolverIntervalSeconds?: number;
   readonly scrapeIntervalSeconds?: number;
 }
@@ -150,7 +151,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
       name: id,
       binary,
       healthUrl: `http://${address}:${gatewayHealthPort}/`,
-      cpuLimit: options.gatewayCpuLimit,
+      cpuLimit: options.gatewayCpuLimit?.(index),
       config: gatewayConfig({
         ...gatewaySettings,
         id,
