@@ -23,7 +23,7 @@ function simulatedTier(initialReplicas: number, retentionSeconds: number) {
   return { fleet, recorder, roster, rereading: new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster }) };
 }
 
-describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-spans history)', () => {
+describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-spans history, ring shares)', () => {
   it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
     // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
     const { fleet, recorder, roster, rereading } = simulatedTier(4, 3600);
@@ -32,6 +32,7 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     let sampled = 0;
     let counted = 0;
     let historySamples = 0;
+    let shared = 0;
     for (let step = 1; step <= 4 * 720; step++) {
       if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 8));
       // Load that swings, sometimes past what the fleet can take, with a backend outage in the third hour.
@@ -53,6 +54,14 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
       const history = rereading.acceptedSpansHistory(SIMULATED_TARGET, settings, historyWindow);
       expect(history, new Date(nowMs).toISOString()).toEqual(fresh.acceptedSpansHistory(SIMULATED_TARGET, settings, historyWindow));
       historySamples += history.length;
+      // As the ring's judgement reads it: a day of shares every five minutes.
+      const sharesWindow = { startMs: nowMs - 24 * 3600_000, endMs: nowMs, stepSeconds: 60 };
+      const shares = rereading.ringShares(SIMULATED_TARGET, settings, sharesWindow);
+      expect(shares, new Date(nowMs).toISOString()).toEqual(fresh.ringShares(SIMULATED_TARGET, settings, sharesWindow));
+      shared += shares.length;
+      // A caller may change what it was given: the next read is unaffected.
+      shares.reverse();
+      history.splice(0, 1);
       reads++;
       sampled += got.samples.length;
     }
@@ -60,6 +69,7 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     expect(sampled).toBeGreaterThan(48 * 30);
     expect(counted).toBeGreaterThan(48 * 100);
     expect(historySamples).toBeGreaterThan(48 * 10);
+    expect(shared).toBeGreaterThan(48 * 30);
     // Another rate window is another read, not the samples kept for the first.
     const other = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '2m' });
     const nowMs = startMs + 4 * 720 * dt * 1000;
@@ -89,10 +99,36 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
         expect(rereading.cpuLoadSamples(SIMULATED_TARGET, settings, window), when).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, settings, window));
         expect(rereading.replicaCounts(SIMULATED_TARGET, settings, window), when).toEqual(fresh.replicaCounts(SIMULATED_TARGET, settings, window));
         expect(rereading.acceptedSpansHistory(SIMULATED_TARGET, settings, window), when).toEqual(fresh.acceptedSpansHistory(SIMULATED_TARGET, settings, window));
+        expect(rereading.ringShares(SIMULATED_TARGET, settings, window), when).toEqual(fresh.ringShares(SIMULATED_TARGET, settings, window));
         compared++;
       }
     }
     expect(compared).toBeGreaterThan(300);
+  });
+  it('keeps answers read before as a first read would give them, however the window end moves and whatever a caller does with its answers', () => {
+    // Retention longer than the run: every settled step is kept from one read to the next.
+    const { fleet, recorder, roster, rereading } = simulatedTier(3, 86_400);
+    const random = seededRandom(37);
+    let compared = 0;
+    for (let step = 1; step <= 3 * 720; step++) {
+      if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 6));
+      fleet.step(Math.round((50_000 + 40_000 * Math.sin(step / 150) + 20_000 * random()) * dt), 300_000, false);
+      recorder.record(fleet.observed);
+      if (step % 60 !== 0) continue;
+      const nowMs = startMs + step * dt * 1000;
+      // The start slides with the clock; the end falls back as far as 20 minutes, then comes forward again.
+      const window = { startMs: nowMs - 3600_000, endMs: nowMs - Math.floor(random() * 20) * 60_000, stepSeconds: 60 };
+      const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
+      const when = new Date(nowMs).toISOString();
+      const shares = rereading.ringShares(SIMULATED_TARGET, settings, window);
+      expect(shares, when).toEqual(fresh.ringShares(SIMULATED_TARGET, settings, window));
+      const { samples } = rereading.cpuLoadSamples(SIMULATED_TARGET, settings, window);
+      expect(samples, when).toEqual(fresh.cpuLoadSamples(SIMULATED_TARGET, settings, window).samples);
+      shares.reverse();
+      (samples as unknown[]).reverse();
+      compared++;
+    }
+    expect(compared).toBe(36);
   });
 });
 
