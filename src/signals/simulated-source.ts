@@ -305,63 +305,103 @@ function settledCode(settlement: 'kept' | 'dropped' | 'open'): number {
  * whose reads are settled (FleetRecorder.readSettlement) are kept, each with the settlement it was
  * computed under, so a kept answer is what computing it again would give (a step that left the
  * retention since is computed again). A new key (other settings) starts over; steps before the window
- * are dropped. Answers are `null` where a step has none; `read` leaves those out.
+ * are dropped, and so are steps past its end. Answers are `null` where a step has none; `read` leaves
+ * those out.
  *
- * The answers are columns indexed by step number from the window's first step: windows slide forward,
- * so each read drops a few steps at the front and looks the rest up by index (a Map keyed by step would
- * walk the tombstones of every step deleted before it at each read).
+ * The answers are columns indexed by step number from the window's first step, read from `head`:
+ * windows slide forward, so a read moves `head` past the steps it drops instead of shifting the columns
+ * (they are shifted once `head` passes half of them). Beside them, the answers that are not null are
+ * kept in order (`present`), each step holding how many came before it, so a read copies its answers
+ * out in one slice and rebuilds them only from the first step it computes again.
  */
 class SettledSteps<T> {
   private key: string | undefined;
-  /** Step number (time / step) of index 0 of the columns. */
+  /** Step number (time / step) of the column entry at `head`. */
   private firstStep = 0;
+  /** Column entries before it belong to steps already dropped. */
+  private head = 0;
   private readonly times: number[] = [];
   private readonly answers: (T | null)[] = [];
   private readonly settlements: number[] = [];
+  /** Per step, the count of answers that are not null before it, counted since the key's first read. */
+  private readonly presentBefore: number[] = [];
+  /** The answers that are not null, in step order; `present[0]` is the answer counted `presentBase`. */
+  private readonly present: T[] = [];
+  private presentBase = 0;
 
   read(recorder: FleetRecorder, key: string, window: RangeWindow, windowSeconds: number, compute: (timeMs: number) => T | null): T[] {
     const stepMs = window.stepSeconds * 1000;
     const fullKey = `${key} ${stepMs}`;
     const windowStep = Math.floor(window.startMs / stepMs);
-    const { times, answers, settlements } = this;
-    if (fullKey !== this.key || windowStep < this.firstStep || windowStep - this.firstStep >= times.length) {
+    const { times, answers, settlements, presentBefore, present } = this;
+    if (fullKey !== this.key || windowStep < this.firstStep || windowStep - this.firstStep >= times.length - this.head) {
       this.key = fullKey;
+      this.head = 0;
       times.length = 0;
       answers.length = 0;
       settlements.length = 0;
-    } else if (windowStep > this.firstStep) {
-      const dropped = windowStep - this.firstStep;
-      times.splice(0, dropped);
-      answers.splice(0, dropped);
-      settlements.splice(0, dropped);
+      presentBefore.length = 0;
+      present.length = 0;
+      this.presentBase = 0;
+    } else {
+      this.dropSteps(windowStep - this.firstStep);
     }
     this.firstStep = windowStep;
-    const out: T[] = [];
+    const { head } = this;
+    const stored = times.length - head;
     // On a whole-ms grid the times below are start + i × step exactly, as readSettlements takes them; off
     // it (a step with a fraction of a ms) each step's settlement is asked at the very time it is read.
     const whole = Number.isInteger(stepMs) && Number.isInteger(window.startMs);
     const { dropped, keptFrom, keptTo } = whole ? recorder.readSettlements(window, windowSeconds) : { dropped: 0, keptFrom: 0, keptTo: 0 };
+    const settlementAt = (i: number, timeMs: number): number =>
+      whole ? (i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0) : settledCode(recorder.readSettlement(timeMs, windowSeconds));
     // Index i is step windowStep + i (on a whole-ms grid exactly; off it the time kept with each answer tells).
-    for (let i = 0, timeMs = window.startMs; timeMs <= window.endMs; i++, timeMs += stepMs) {
-      const code = whole ? (i < dropped ? SETTLED_DROPPED : i >= keptFrom && i < keptTo ? SETTLED_KEPT : 0) : settledCode(recorder.readSettlement(timeMs, windowSeconds));
+    // The steps kept from the last read, up to the first that is computed again, keep their present answers.
+    let i = 0;
+    let timeMs = window.startMs;
+    for (; timeMs <= window.endMs && i < stored; i++, timeMs += stepMs) {
+      const code = settlementAt(i, timeMs);
+      if (code === 0 || settlements[head + i] !== code || times[head + i] !== timeMs) break;
+    }
+    const presentFrom = presentBefore[head] ?? this.presentBase;
+    if (i < stored) present.length = presentBefore[head + i]! - this.presentBase;
+    for (; timeMs <= window.endMs; i++, timeMs += stepMs) {
+      const at = head + i;
+      const code = settlementAt(i, timeMs);
       let answer: T | null;
-      if (code !== 0 && i < times.length && settlements[i] === code && times[i] === timeMs) {
-        answer = answers[i]!;
+      if (code !== 0 && i < stored && settlements[at] === code && times[at] === timeMs) {
+        answer = answers[at]!;
       } else {
         answer = compute(timeMs);
-        if (i < times.length) {
-          times[i] = timeMs;
-          answers[i] = answer;
-          settlements[i] = code;
-        } else {
-          times.push(timeMs);
-          answers.push(answer);
-          settlements.push(code);
-        }
+        times[at] = timeMs;
+        answers[at] = answer;
+        settlements[at] = code;
       }
-      if (answer !== null) out.push(answer);
+      presentBefore[at] = this.presentBase + present.length;
+      if (answer !== null) present.push(answer);
     }
-    return out;
+    // Steps past the window's end are not kept: the columns end with the window, as the present answers do.
+    const end = head + i;
+    times.length = end;
+    answers.length = end;
+    settlements.length = end;
+    presentBefore.length = end;
+    return present.slice(presentFrom - this.presentBase);
+  }
+
+  /** Moves `head` past `count` steps; once the dropped entries outnumber the kept ones, shifts them out. */
+  private dropSteps(count: number): void {
+    this.head += count;
+    const { head, times, answers, settlements, presentBefore, present } = this;
+    if (head < times.length - head) return;
+    const presentDropped = presentBefore[head]! - this.presentBase;
+    times.splice(0, head);
+    answers.splice(0, head);
+    settlements.splice(0, head);
+    presentBefore.splice(0, head);
+    present.splice(0, presentDropped);
+    this.presentBase += presentDropped;
+    this.head = 0;
   }
 }
 
