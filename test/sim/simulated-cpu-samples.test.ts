@@ -23,6 +23,19 @@ function simulatedTier(initialReplicas: number, retentionSeconds: number) {
   return { fleet, recorder, roster, rereading: new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster }) };
 }
 
+/**
+ * Three hours of a load that swings between about 10,000 and 110,000 spans/s, now and then at another
+ * replica count: yields each step once it is recorded, with the time a read at that step is made.
+ */
+function* swingingLoad(fleet: Fleet, recorder: FleetRecorder, random: () => number): Generator<{ readonly step: number; readonly nowMs: number }> {
+  for (let step = 1; step <= 3 * 720; step++) {
+    if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 6));
+    fleet.step(Math.round((50_000 + 40_000 * Math.sin(step / 150) + 20_000 * random()) * dt), 300_000, false);
+    recorder.record(fleet.observed);
+    yield { step, nowMs: startMs + step * dt * 1000 };
+  }
+}
+
 describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-spans history, ring shares)', () => {
   it('answers every overlapping re-read as a first read would, up to the retention edge and after it', () => {
     // Retention shorter than the 2 h windows read, so early steps fall out while they are re-read.
@@ -81,12 +94,8 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     const { fleet, recorder, roster, rereading } = simulatedTier(3, 5400);
     const random = seededRandom(23);
     let compared = 0;
-    for (let step = 1; step <= 3 * 720; step++) {
-      if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 6));
-      fleet.step(Math.round((50_000 + 40_000 * Math.sin(step / 150) + 20_000 * random()) * dt), 300_000, false);
-      recorder.record(fleet.observed);
+    for (const { nowMs } of swingingLoad(fleet, recorder, random)) {
       if (random() > 0.05) continue;
-      const nowMs = startMs + step * dt * 1000;
       for (let read = 0; read < 4; read++) {
         // Ends up to a minute ahead of the newest sample and as far back as before the retention; starts off the grid at times.
         // Some steps are not whole ms (a rateWindow such as 1m0s123ms): their times are accumulated, not multiplied.
@@ -110,12 +119,8 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
     const { fleet, recorder, roster, rereading } = simulatedTier(3, 86_400);
     const random = seededRandom(37);
     let compared = 0;
-    for (let step = 1; step <= 3 * 720; step++) {
-      if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 6));
-      fleet.step(Math.round((50_000 + 40_000 * Math.sin(step / 150) + 20_000 * random()) * dt), 300_000, false);
-      recorder.record(fleet.observed);
+    for (const { step, nowMs } of swingingLoad(fleet, recorder, random)) {
       if (step % 60 !== 0) continue;
-      const nowMs = startMs + step * dt * 1000;
       // The start slides with the clock; the end falls back as far as 20 minutes, then comes forward again.
       const window = { startMs: nowMs - 3600_000, endMs: nowMs - Math.floor(random() * 20) * 60_000, stepSeconds: 60 };
       const fresh = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster });
