@@ -3,12 +3,14 @@
 // Two tiers have a day of history in which a third gateway joins 20 hours before the read: one whose hot
 // spot is a wide hash arc and one whose hot spot is one traceID (with a gateway that never became ready
 // and accepts nothing), each gateway taking spans over two transports, next to agents that accept spans
-// too. Two more have six hours in which a third gateway joins half-way.
+// too. Three more have six hours in which a third gateway joins half-way; in one of them no application
+// sends spans for 40 minutes after the join.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RingSpreadRefresher, ringShareReadWindow } from '../../src/advisor/ring-spread-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
 import { arcShareAt } from '../../src/policy/ring-spread.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
+import type { RangeWindow } from '../../src/signals/signal-snapshot.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
 import { acceptedSpansSeries, type Scrapes } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
@@ -30,6 +32,8 @@ interface RingTier {
   readonly idleGateways: number;
   /** How each gateway's spans split over its OTLP receiver's transports. */
   readonly transportParts: readonly (readonly [transport: string, part: number])[];
+  /** No application sends spans from fromS up to toS: every gateway is still scraped, its counters flat. */
+  readonly silence?: { readonly fromS: number; readonly toS: number };
 }
 
 /** An hour more than the reads look back, so a window longer than theirs would see more. */
@@ -50,6 +54,8 @@ const DAY_TIER = {
 /** The hot key tier's one traceID carries this part of all spans, always on gateway-0; the rest spreads evenly. */
 const HOT_KEY = 0.6;
 const SIX_HOUR_START_S = END_S - 6 * HOUR_S;
+/** Gateway-0 owns a wide arc of the hash ring, which the newcomer takes part of. */
+const WIDE_ARC_SHARES = { before: [0.75, 0.25], after: [0.5, 0.25, 0.25] } as const;
 const SIX_HOUR_TIER = { startS: SIX_HOUR_START_S, joinS: SIX_HOUR_START_S + 3 * HOUR_S, spansPerSecond: 80_000, idleGateways: 0, transportParts: [['grpc', 1]] } as const;
 
 const TIERS = {
@@ -61,10 +67,11 @@ const TIERS = {
     shares: { before: [HOT_KEY + (1 - HOT_KEY) / 2, (1 - HOT_KEY) / 2], after: [HOT_KEY + (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3, (1 - HOT_KEY) / 3] },
     idleGateways: 1,
   },
-  /** Gateway-0 owns a wide arc of the hash ring, which the newcomer takes part of. */
-  recentArc: { ...SIX_HOUR_TIER, job: 'recent-arc-gateway', shares: { before: [0.75, 0.25], after: [0.5, 0.25, 0.25] } },
+  recentArc: { ...SIX_HOUR_TIER, job: 'recent-arc-gateway', shares: WIDE_ARC_SHARES },
   /** One traceID carries most of gateway-0's load, and the newcomer takes only from the rest. */
   recentKey: { ...SIX_HOUR_TIER, job: 'recent-key-gateway', shares: { before: [0.75, 0.25], after: [0.72, 0.14, 0.14] } },
+  /** The recent arc's ring, silent from two hours before the read for 40 minutes. */
+  quietArc: { ...SIX_HOUR_TIER, job: 'quiet-arc-gateway', shares: WIDE_ARC_SHARES, silence: { fromS: END_S - 2 * HOUR_S, toS: END_S - 80 * 60 } },
 } satisfies Record<string, RingTier>;
 type TierName = keyof typeof TIERS;
 
@@ -78,10 +85,21 @@ function shareOf(tier: RingTier, gateway: number, tS: number): number {
   return (tS < tier.joinS ? tier.shares.before : tier.shares.after)[gateway] ?? 0;
 }
 
+function isSilent(tier: RingTier, tS: number): boolean {
+  return tier.silence !== undefined && tS >= tier.silence.fromS && tS < tier.silence.toS;
+}
+
 /** What a ring read at tS must say; undefined a rate window after the join, which mixes both rings (and gateway-2 has no rate a scrape after it). */
 function writtenRingAt(tier: RingTier, tS: number, rateWindowSeconds: number): { readonly gateways: number; readonly hottestShare: number } | undefined {
   if (tS >= tier.joinS && tS < tier.joinS + rateWindowSeconds) return undefined;
   return { gateways: gatewaysAt(tier, tS), hottestShare: Math.max(...[0, 1, 2].map((gateway) => shareOf(tier, gateway, tS))) };
+}
+
+/** The step times of a read window, oldest first. */
+function stepTimesS(window: RangeWindow): number[] {
+  const times: number[] = [];
+  for (let atMs = window.startMs; atMs <= window.endMs; atMs += window.stepSeconds * 1000) times.push(atMs / 1000);
+  return times;
 }
 
 /** Each gateway's counters on every transport; gateway-2's from when it joins. */
@@ -92,7 +110,7 @@ function ringTierSeries(tier: RingTier): RemoteWriteSeries[] {
     const labels = { job: tier.job, namespace: 'observability', pod, instance: `${pod}:8888` };
     const scrapes = throughEnd(gateway === 2 ? tier.joinS : tier.startS);
     return tier.transportParts.map(([transport, part]) =>
-      acceptedSpansSeries(labels, { receiver: 'otlp', transport }, scrapes, (t) => tier.spansPerSecond * shareOf(tier, gateway, t) * part),
+      acceptedSpansSeries(labels, { receiver: 'otlp', transport }, scrapes, (t) => (isSilent(tier, t) ? 0 : tier.spansPerSecond * shareOf(tier, gateway, t) * part)),
     );
   });
 }
@@ -149,6 +167,38 @@ describe('the ring judged from a real Prometheus', () => {
       }
       expect(checked).toBe(samples.length - 1);
     }
+  });
+
+  it('reads no share at a step whose rate window saw no spans on any gateway, and the written ring at the steps around it', async () => {
+    const tier = TIERS.quietArc;
+    const settings = settingsOf('quietArc');
+    const window = ringShareReadWindow(settings, END_S * 1000);
+    const samples = await source.readRingShares(ref, settings, window);
+    const sampleAt = new Map(samples.map((sample) => [sample.atMs / 1000, sample]));
+    const rateWindowS = settings.rateWindowSeconds;
+    const { fromS, toS } = tier.silence;
+    // RingShareHistory's contract: a sample only for a step that had accepted spans; no share of nothing.
+    const silentSteps = stepTimesS(window).filter((tS) => tS - rateWindowS >= fromS && tS <= toS);
+    expect(silentSteps.length).toBeGreaterThanOrEqual(15);
+    for (const tS of silentSteps) expect(sampleAt.get(tS), `silent step at ${tS}`).toBeUndefined();
+    // A rate window reaching over either edge still sees spans, all gateways' cut alike, so its shares hold.
+    const stepsWithSpans = stepTimesS(window).filter((tS) => tS - rateWindowS >= tier.startS && (tS < fromS || tS - rateWindowS >= toS));
+    for (const tS of stepsWithSpans) expect(sampleAt.has(tS), `step at ${tS}`).toBe(true);
+    for (const sample of samples) {
+      const written = writtenRingAt(tier, sample.atMs / 1000, rateWindowS);
+      if (written === undefined) continue;
+      expect({ atS: sample.atMs / 1000, gateways: sample.acceptingGateways }).toEqual({ atS: sample.atMs / 1000, gateways: written.gateways });
+      expect(sample.hottestShare, `at ${sample.atMs / 1000}`).toBeCloseTo(written.hottestShare, 6);
+    }
+  });
+
+  it('judges the ring across a silence as it does the same ring without one', async () => {
+    const refresher = new RingSpreadRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const nowMs = END_S * 1000;
+    const quiet = await refresher.refresh(ref, settingsOf('quietArc'), nowMs);
+    const loud = await refresher.refresh(ref, settingsOf('recentArc'), nowMs);
+    expect(quiet).toEqual(loud);
+    expect(quiet).toMatchObject({ kind: 'follows-ring', before: { gateways: 2 }, after: { gateways: 3, atMs: ringShareReadWindow(settingsOf('quietArc'), nowMs).endMs } });
   });
 
   it("judges the arc's share to follow the ring and the hot key's to stay, from the join 20 hours back", async () => {
