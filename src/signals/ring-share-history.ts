@@ -32,6 +32,8 @@ export function buildRingShareQueries(settings: Pick<TargetSettings, 'gatewaySel
   const byGateway = acceptedByGatewayExpression(checkedSelector(settings), formatDuration(settings.rateWindowSeconds));
   return {
     acceptingGateways: `count(${byGateway} > 0)`,
+    // A silent tier's 0 / 0 would read NaN; the reader drops it anyway, but the query as docs/signals.md
+    // prints it for pasting into Prometheus or Grafana should show a gap there, not NaN.
     hottestShare: `max(${byGateway}) / sum(${byGateway}) > 0`,
   };
 }
