@@ -29,7 +29,7 @@ import {
   forecastProposal,
   type ProposalOutcome,
   queueProposal,
-  busiestShareMultiple,
+  settledShare,
   recentPeakProposal,
   refusedProposal,
   throughputProposal,
@@ -107,9 +107,10 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
+  const share = settledShare(ctx, replicaCounts.length === 1, continuous ? previous.busiestShareMultiple : undefined);
   const outcomes = [
     queueProposal(ctx, queueGrowth),
-    throughputProposal(ctx, growth),
+    throughputProposal(ctx, growth, share),
     recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
     decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
@@ -151,7 +152,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   // of. A tier that has not grown within the hour follows a falling load without this dead band.
   const roseRecently = lastRiseAtMs !== undefined && input.nowMs - lastRiseAtMs <= RECENT_PEAK_WINDOW_SECONDS * 1000;
   if (holdCause === undefined && replicas < current && roseRecently) {
-    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.values.acceptedSpansPerSecond }, busiestShareMultiple(ctx));
+    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.values.acceptedSpansPerSecond }, share?.multiple);
     if (floor !== undefined && floor.replicas >= current) {
       guards.push({ name: 'loadNoise', effect: 'hold', from: replicas, to: current, reason: `Not scaling in: ${floor.reason}, so a step below ${current} would be undone by the load's noise.` });
       replicas = current;
@@ -242,6 +243,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     loadSamples,
     loadSlopes,
     capacityInUse: capacity,
+    ...(share === undefined ? {} : { busiestShareMultiple: share.multiple }),
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
     ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
   };

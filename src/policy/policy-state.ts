@@ -83,6 +83,8 @@ export interface PolicyState {
   readonly loadSlopes?: readonly number[];
   /** The capacity in use as the last decision resolved it, answered again while the estimate and trigger figure stay the same (see capacity-in-use.ts). */
   readonly capacityInUse?: ResolvedCapacity;
+  /** The busiest gateway's share multiple the throughput proposal last sized with, carried over a change of count within the rate window (see settledShare). */
+  readonly busiestShareMultiple?: number;
   /** When the replica count last rose; for the hour after, scale-in keeps the dead band of the load's noise (see load-variation.ts). */
   readonly lastRiseAtMs?: number;
   /** Set while queues fill above target after the tier grew for them (see the queue proposal). */

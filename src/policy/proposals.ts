@@ -96,7 +96,7 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
  * the ring's last change of size moved its share as a hash arc's moves (ring-spread.ts), or the ring has
  * not changed size to tell while that gateway runs hotter than a peak may.
  */
-export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): ProposalOutcome {
+export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead, share: BusiestShare | undefined = measuredShare(ctx)): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
   const { targetUtilization } = ctx.settings;
@@ -115,20 +115,21 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead): Pr
   }
   const reason = `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${byTotal}`;
   const headline = `${formatSpansPerSecond(load)}${rising} needs ${byTotal} at ${perReplica}`;
-  const busiest = busiestGatewaySizing(ctx, ahead);
+  const busiest = busiestGatewaySizing(ctx, ahead, share);
   if (busiest === undefined || busiest.replicas <= byTotal) return outcome('throughput', byTotal, inputs, reason, headline);
   inputs.busiestGatewaySpansPerSecond = busiest.spansPerSecond;
   inputs.busiestGatewayShareMultiple = busiest.shareMultiple;
   inputs.peakUtilization = busiest.peakUtilization;
   const spreading = ctx.imbalance !== undefined ? ringSpreadClause(ctx.ringSpread) : '';
-  const share = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share${spreading}`;
+  const carried = share?.carriedOver === true ? ` as measured before the count changed within the ${formatSeconds(ctx.settings.rateWindowSeconds)} rate window` : '';
+  const takes = `gateway ${busiest.gateway} takes ${formatSpansPerSecond(busiest.spansPerSecond)}, ${busiest.shareMultiple.toFixed(2)}× an even share${carried}${spreading}`;
   const at = `${formatPercent(busiest.peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)}`;
   return outcome(
     'throughput',
     busiest.replicas,
     inputs,
-    `${reason}; ${share}, so ${busiest.replicas} keep it at ${at} → ${busiest.replicas}`,
-    `${share}: ${busiest.replicas} keep it at ${at}`,
+    `${reason}; ${takes}, so ${busiest.replicas} keep it at ${at} → ${busiest.replicas}`,
+    `${takes}: ${busiest.replicas} keep it at ${at}`,
   );
 }
 
@@ -163,10 +164,34 @@ export function busiestGatewayReplicasFor(load: number, shareMultiple: number, c
   return replicasFor((shareMultiple * load) / (capacitySpansPerReplica * peakUtilization));
 }
 
-function busiestGatewaySizing(ctx: PolicyContext, ahead: number): BusiestGatewaySizing | undefined {
-  const shareMultiple = busiestShareMultiple(ctx);
+/** The busiest gateway's share multiple the throughput proposal sizes with, and whether it was carried over a change of count. */
+export interface BusiestShare {
+  readonly multiple: number;
+  readonly carriedOver: boolean;
+}
+
+function measuredShare(ctx: PolicyContext): BusiestShare | undefined {
+  const multiple = busiestShareMultiple(ctx);
+  return multiple === undefined ? undefined : { multiple, carriedOver: false };
+}
+
+/**
+ * busiestShareMultiple while the replica count held over the whole rate window; after a change within
+ * it, the multiple measured before the change (`previous`). A rate over the window mixes the busiest
+ * gateway's share before and after the change while the gateways it is divided among are already the
+ * new ones: after a scale-out the multiple reads high (so the tier grows again, then shrinks back),
+ * after a scale-in low. undefined where the busiest gateway is not sized.
+ */
+export function settledShare(ctx: PolicyContext, countHeldOverWindow: boolean, previous: number | undefined): BusiestShare | undefined {
+  const measured = measuredShare(ctx);
+  if (measured === undefined || countHeldOverWindow || previous === undefined) return measured;
+  return { multiple: previous, carriedOver: true };
+}
+
+function busiestGatewaySizing(ctx: PolicyContext, ahead: number, share: BusiestShare | undefined): BusiestGatewaySizing | undefined {
   const busiest = ctx.busiest;
-  if (shareMultiple === undefined || busiest === undefined) return undefined;
+  if (share === undefined || busiest === undefined) return undefined;
+  const shareMultiple = share.multiple;
   const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
   const replicas = busiestGatewayReplicasFor(ahead, shareMultiple, ctx.capacity.spansPerReplica, peakUtilization);
   return { gateway: busiest.hottestGateway, spansPerSecond: busiest.hottestSpansPerSecond, shareMultiple, peakUtilization, replicas };

@@ -115,3 +115,44 @@ describe('the throughput proposal sizes the busiest gateway', () => {
     expect(skew.noisyNeed).toBe(Math.ceil((1.5 * TOTAL) / (CAPACITY * PEAK_UTILIZATION)));
   });
 });
+
+describe('the busiest gateway across a change of count within the rate window', () => {
+  const target = settings();
+  const windowMs = target.rateWindowSeconds * 1000;
+  /** `hotRate` for gateway-0, the rest of TOTAL spread evenly over the others: a windowed rate may still hold the old share. */
+  function tier(gateways: number, hotRate: number): Record<string, number> {
+    return Object.fromEntries(Array.from({ length: gateways }, (_, i) => [`gateway-${i}`, i === 0 ? hotRate : (TOTAL - hotRate) / (gateways - 1)]));
+  }
+  function decideAt(atMs: number, byGateway: Record<string, number>, previous?: Parameters<typeof decide>[2]) {
+    const current = Object.keys(byGateway).length;
+    return decide({ nowMs: atMs, snapshot: snapshot({ byGateway, signals: { currentReplicas: current, acceptedSpansPerSecond: TOTAL }, observedAtMs: atMs }) }, target, previous);
+  }
+  const throughputOf = (result: ReturnType<typeof decide>) => result.decision.proposals.find((proposal) => proposal.name === 'throughput')!;
+  const sizedAt = (multiple: number) => Math.ceil((multiple * TOTAL) / (CAPACITY * PEAK_UTILIZATION));
+  /** The hot gateway's rate at 1.4× an even share of 6; over 7 gateways it reads as 1.63×. */
+  const hotOfSix = (1.4 * TOTAL) / 6;
+  const readOverSeven = (hotOfSix * 7) / TOTAL;
+
+  it('sizes with the multiple measured before a scale-out while the window still holds the old share, then with the one measured after', () => {
+    expect([sizedAt(1.4), sizedAt(readOverSeven)]).toEqual([7, 8]);
+    const before = decideAt(T0_MS, tier(6, hotOfSix));
+    expect(throughputOf(before).inputs.busiestGatewayShareMultiple).toBeCloseTo(1.4, 12);
+    // One poll after the tier grew to 7, the hot gateway's windowed rate still holds its share of 6.
+    const mixed = decideAt(T0_MS + 15_000, tier(7, hotOfSix), before.state);
+    expect(throughputOf(mixed).replicas).toBe(sizedAt(1.4));
+    expect(throughputOf(mixed).inputs.busiestGatewayShareMultiple).toBeCloseTo(1.4, 12);
+    expect(throughputOf(mixed).reason).toContain('1.40× an even share as measured before the count changed within the 2m rate window');
+    // A whole window later the count has held over it, and the multiple is measured again.
+    const after = decideAt(T0_MS + 15_000 + windowMs + 15_000, tier(7, ((1.55 * TOTAL) / 7)), mixed.state);
+    expect(throughputOf(after).inputs.busiestGatewayShareMultiple).toBeCloseTo(1.55, 12);
+    expect(throughputOf(after).reason).not.toContain('as measured before');
+  });
+
+  it('sizes with the multiple measured when there is none from before the change: a first decision, or one after a gap', () => {
+    expect(throughputOf(decideAt(T0_MS, tier(7, hotOfSix))).inputs.busiestGatewayShareMultiple).toBeCloseTo(readOverSeven, 12);
+    const longAgo = decideAt(T0_MS - 3_600_000, tier(6, hotOfSix));
+    const afterGap = decideAt(T0_MS, tier(7, hotOfSix), longAgo.state);
+    expect(throughputOf(afterGap).inputs.busiestGatewayShareMultiple).toBeCloseTo(readOverSeven, 12);
+    expect(throughputOf(afterGap).replicas).toBe(sizedAt(readOverSeven));
+  });
+});
