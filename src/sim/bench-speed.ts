@@ -1,8 +1,9 @@
 // `npm run bench:speed -- [any npm run bench flag]`: how fast the benchmark simulates. Runs the same
 // scenario as `npm run bench` with the same flags and prints, per autoscaler, the simulated 5-s steps,
 // wall and CPU seconds and steps per second, so a slow autoscaler or a slow change shows. CPU time is
-// printed beside wall time because a shared machine stretches wall time. With --workers N the
-// autoscalers run N at a time on worker threads, each timed on its own thread.
+// printed beside wall time because a shared machine stretches wall time; it is the simulating thread's
+// own, one after another on the main thread or N at a time on worker threads (--workers N), so the two
+// modes' rows compare.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, runCommand, UsageError } from '../cli/command-line.ts';
@@ -39,20 +40,15 @@ export interface AutoscalerSpeed {
   readonly cpuSeconds: number;
 }
 
-function cpuSecondsNow(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
-
-/** Linux's USER_HZ, the unit of a thread's CPU times in /proc. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** User + system CPU seconds of the calling thread alone (garbage collection's helper threads are not in it). */
+/**
+ * CPU seconds of the calling thread alone (garbage collection's helper threads are not in it): the
+ * first field of Linux's /proc/thread-self/schedstat, nanoseconds on a CPU, fine enough for a run of
+ * a few milliseconds (the utime and stime of /proc/thread-self/stat count in 10 ms ticks).
+ */
 function threadCpuSeconds(): number {
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-  // Fields after the command name (which may contain spaces): utime is field 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  const nanoseconds = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+  if (!Number.isFinite(nanoseconds)) throw new Error('cannot read this thread\'s CPU time from /proc/thread-self/schedstat (bench:speed runs on Linux)');
+  return nanoseconds / 1e9;
 }
 
 /** One autoscaler of a --workers run: the parsed flags, and which autoscaler this job simulates. */
@@ -147,13 +143,13 @@ export function runBenchSpeedCli(argv: readonly string[], io: CommandIo): Promis
         const cache = values.cold === true ? undefined : cachedForecaster(defaultForecastCacheDir());
         const timed: AutoscalerSpeed[] = [];
         let wallMark = performance.now();
-        let cpuMark = cpuSecondsNow();
+        let cpuMark = threadCpuSeconds();
         const result = await runBench({
           ...options,
           ...(cache ? { forecast: cache.forecast } : {}),
           onResult: (policy) => {
             const wallNow = performance.now();
-            const cpuNow = cpuSecondsNow();
+            const cpuNow = threadCpuSeconds();
             timed.push({ name: policy.name, steps: 0, wallSeconds: (wallNow - wallMark) / 1000, cpuSeconds: cpuNow - cpuMark });
             progress.update(`${timed.length}/${names.length} autoscalers simulated (${policy.name} last)`);
             wallMark = wallNow;

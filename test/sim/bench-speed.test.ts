@@ -20,6 +20,11 @@ describe('npm run bench:speed', () => {
       ['all', '34560'],
     ]);
     for (const row of rows) for (const cell of row.split(/\s+/).slice(2)) expect(Number(cell.replaceAll(',', ''))).toBeGreaterThan(0);
+    // One thread's CPU time, as on worker threads: never more than the wall time it ran in (printed to 0.01 s).
+    for (const row of rows.slice(0, -1)) {
+      const [wall, cpu] = row.split(/\s+/).slice(2, 4).map(Number);
+      expect(cpu!, row).toBeLessThanOrEqual(wall! + 0.01);
+    }
   });
 
   it('with --workers, simulates the autoscalers on worker threads, each timed on its own, and totals the whole run', async () => {
