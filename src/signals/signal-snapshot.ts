@@ -38,8 +38,7 @@ export interface SignalSnapshot {
   readonly acceptedSpansPerSecondByGateway: Reading<Readonly<Record<string, number>>>;
   /**
    * Decision-tick p99 per gateway (`instance`), in ms: which gateway is slowest tells a hot share from a
-   * gateway that falls behind. Absent when the source cannot tell (the query failed, or the simulated
-   * fleet, which models one tick distribution for the tier).
+   * gateway that falls behind. Absent when the source cannot tell (the query failed).
    */
   readonly decisionLatencyP99MsByGateway?: Readonly<Record<string, number>>;
   /** Scrape targets of the selector that are down (`up == 0`), by `instance`, for naming them; absent when the source cannot tell. */

@@ -104,6 +104,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
     };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
+    let latencyByGateway: Record<string, number> | undefined;
     const accepted = whenReporting(acceptedRate, anyReporting);
     const pods = roster.gatewaysAt(timeMs);
     // The newest pods are the ones whose scrapes fail: a stable choice, so the names stay put while the window lasts.
@@ -119,8 +120,32 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       for (const name of pods.ring) if (silent === undefined || !silent.has(name)) perGateway[name] = hotRate > 0 && name === pods.ring[0] ? hotRate : othersShare;
       for (const name of pods.joining) if (silent === undefined || !silent.has(name)) perGateway[name] = 0;
       byGateway = { kind: 'ok', value: perGateway };
+      latencyByGateway = this.tickP99ByGateway(pods.ring, silent, timeMs, window);
     }
-    return { observedAtMs: scrapeMs ?? timeMs, signals, acceptedSpansPerSecondByGateway: byGateway, ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}) };
+    return {
+      observedAtMs: scrapeMs ?? timeMs,
+      signals,
+      acceptedSpansPerSecondByGateway: byGateway,
+      ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
+      ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}),
+    };
+  }
+
+  /**
+   * Each scraped ring pod's decision-tick p99, as `histogram_quantile` by instance reads it: the hot
+   * gateway (the oldest pod, as for the accepted rates) its own, every other pod the others'. Pods not
+   * on the ring yet hold no traces and are left out, as are all when either quantile is missing.
+   */
+  private tickP99ByGateway(ring: readonly string[], silent: ReadonlySet<string> | undefined, timeMs: number, windowSeconds: number): Record<string, number> | undefined {
+    const { recorder } = this.options;
+    const hot = recorder.decisionLatencyQuantileMs(P99, timeMs, windowSeconds, 'hotGateway');
+    const other = recorder.decisionLatencyQuantileMs(P99, timeMs, windowSeconds, 'otherGateway');
+    if (hot.kind === 'missing' || other.kind === 'missing') return undefined;
+    const byGateway: Record<string, number> = {};
+    ring.forEach((name, index) => {
+      if (silent === undefined || !silent.has(name)) byGateway[name] = index === 0 && ring.length > 1 ? hot.value : other.value;
+    });
+    return byGateway;
   }
 
   /** sum(otelcol_exporter_queue_size) in batches at the last scrape: the KEDA queue recipe's query. */

@@ -285,9 +285,10 @@ export class FleetRecorder {
 
   /**
    * histogram_quantile(q, rate(decision_timer_bucket[window])): the q-quantile of the decision
-   * ticks in the window, interpolated inside the collector's bucket bounds.
+   * ticks in the window, interpolated inside the collector's bucket bounds; of every ring pod's ticks
+   * pooled, or of one pod's (`of`: the hot gateway's, or any other's, which tick alike).
    */
-  decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number): RecordedValue {
+  decisionLatencyQuantileMs(quantile: number, timeMs: number, windowSeconds: number, of: 'ring' | 'hotGateway' | 'otherGateway' = 'ring'): RecordedValue {
     const noWindow = this.window(timeMs, windowSeconds);
     if (noWindow !== undefined) return noWindow;
     const counts = this.bucketCounts.fill(0);
@@ -299,7 +300,8 @@ export class FleetRecorder {
       const latency = this.rows[row + DECISION_LATENCY_OFFSET]!;
       const hotLatency = this.rows[row + HOT_DECISION_LATENCY_OFFSET]!;
       const ring = this.rows[row + RING_REPLICAS_OFFSET]!;
-      if (hotLatency === latency || ring <= 1) counts[decisionTimerBucket(latency)]! += ticks;
+      if (of === 'hotGateway') counts[decisionTimerBucket(hotLatency)]! += ticks;
+      else if (of === 'otherGateway' || hotLatency === latency || ring <= 1) counts[decisionTimerBucket(latency)]! += ticks;
       else {
         // Every ring pod runs the same number of ticks; the hot gateway's take longer.
         counts[decisionTimerBucket(latency)]! += (ticks * (ring - 1)) / ring;
