@@ -193,20 +193,40 @@ describe('one gateway short of CPU beside one that is not', () => {
    * does not matter here: the case needs a gateway that falls behind, not one that more gateways relieve.
    */
   const STARVED = { goMaxProcs: 1, cpus: 0.04 };
+  /** A gateway this starved answers its scrape slowly: scrapes every 2 s with a 1.6 s timeout, and polls until one read holds both gateways. */
+  const SCRAPE_INTERVAL_SECONDS = 2;
+  const POLLS_FOR_BOTH = 15;
   const running = overloadedTier(
-    { gateways: GATEWAYS, gatewayCpuLimit: (number) => (number === 1 ? STARVED : undefined), gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
+    {
+      gateways: GATEWAYS,
+      gatewayCpuLimit: (number) => (number === 1 ? STARVED : undefined),
+      gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS },
+      scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
+    },
     1200,
     DECISION_WAIT_SECONDS,
   );
 
   it('reads the uneven spread as the starved gateway falling behind, not a routing hot spot, and asks for more gateways', async () => {
     const scenario = running();
-    const answer = await scenario.scaler.poll();
-    const decision = scenario.scaler.latest();
     const [starved, unthrottled] = scenario.tier.gateways().map((gateway) => gateway.scrapeTarget) as [string, string];
+    // A missed scrape of the starved gateway leaves it out of a read (the scaler then holds for missing data); the case is a read with both.
+    const both = (decision: Decision) => {
+      const accepted = decision.snapshot.acceptedSpansPerSecondByGateway;
+      const ticks = decision.snapshot.decisionLatencyP99MsByGateway ?? {};
+      const reporting = decision.snapshot.signals.reportingReplicas;
+      return accepted.kind === 'ok' && starved in accepted.value && unthrottled in accepted.value && starved in ticks && unthrottled in ticks && reporting.kind === 'ok' && reporting.value === GATEWAYS;
+    };
+    let answer = await scenario.scaler.poll();
+    for (let polled = 1; polled < POLLS_FOR_BOTH && !both(scenario.scaler.latest()); polled++) {
+      await sleep(SCRAPE_INTERVAL_SECONDS * 1000);
+      answer = await scenario.scaler.poll();
+    }
+    const decision = scenario.scaler.latest();
     const accepted = decision.snapshot.acceptedSpansPerSecondByGateway;
     const ticks = decision.snapshot.decisionLatencyP99MsByGateway ?? {};
     const seen = `${explainDecision(decision)} Tick p99 by gateway: ${JSON.stringify(ticks)}`;
+    expect(both(decision), `no read in ${POLLS_FOR_BOTH} polls held both gateways: ${seen}`).toBe(true);
     if (accepted.kind !== 'ok') throw new Error(seen);
     // What makes the case: by accepted spans alone the unthrottled gateway is a hot spot, and the starved one is the slower.
     expect(accepted.value[unthrottled]!, seen).toBeGreaterThanOrEqual(2 * accepted.value[starved]!);

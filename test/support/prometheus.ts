@@ -260,11 +260,11 @@ export async function waitForQuery(
 }
 
 /**
- * Waits until every target matching `selector` has been scraped for at least `seconds` (1 s scrapes
- * assumed), so that a `rate(…[seconds s])` covers a full window. Prometheus 2.42 applies scrape
- * targets about 5 s after start, so this takes seconds + ~6 s after startPrometheus.
+ * Waits until every target matching `selector` has been scraped for at least `seconds` (every
+ * `scrapeIntervalSeconds`), so that a `rate(…[seconds s])` covers a full window. Prometheus 2.42
+ * applies scrape targets about 5 s after start, so this takes seconds + ~6 s after startPrometheus.
  */
-export async function waitForScrapeHistory(url: string, selector: string, seconds: number, timeoutMs = (seconds + 30) * 1000): Promise<void> {
-  const wanted = Math.ceil(seconds) + 1;
-  await waitForQuery(url, `min(count_over_time(up{${selector}}[${wanted + 1}s]))`, (samples) => (samples[0]?.value ?? 0) >= wanted, timeoutMs);
+export async function waitForScrapeHistory(url: string, selector: string, seconds: number, timeoutMs = (seconds + 30) * 1000, scrapeIntervalSeconds = 1): Promise<void> {
+  const wanted = Math.ceil(seconds / scrapeIntervalSeconds) + 1;
+  await waitForQuery(url, `min(count_over_time(up{${selector}}[${(wanted + 1) * scrapeIntervalSeconds}s]))`, (samples) => (samples[0]?.value ?? 0) >= wanted, timeoutMs);
 }

@@ -38,7 +38,7 @@ export async function startTierScenario(options: TierScenarioOptions): Promise<T
     parts.load = startLoadGenerator(tier.agentEndpoints, options.load);
     parts.timeline = startTierTimeline(parts.load, tier.sink);
     parts.scaler = await startTierScaler(tier.prometheus.url, { ...options.metadata, rateWindow: `${options.rateWindowSeconds}s` });
-    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, options.rateWindowSeconds + 2, 120_000);
+    await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, options.rateWindowSeconds + 2, 120_000, options.tier.scrapeIntervalSeconds);
     return { ...(parts as Omit<TierScenario, 'stop'>), stop };
   } catch (error) {
     await stop();
