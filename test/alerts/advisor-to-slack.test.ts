@@ -18,7 +18,7 @@ let reading: { atMs: number; signals: Partial<Record<SignalName, number>> } | 'p
 const source: SignalSource = {
   async read(): Promise<SignalSnapshot> {
     if (reading === 'prometheus-down') throw new ScalerError('PROMETHEUS_UNAVAILABLE', 'Prometheus "default" at http://prometheus:9090 did not answer within 2000 ms');
-    return snapshot(reading.atMs, reading.signals);
+    return snapshot({ at: reading.atMs, signals: reading.signals });
   },
 };
 

@@ -50,12 +50,7 @@ function reading(value: number | 'missing'): Reading {
   return value === 'missing' ? { kind: 'missing', reason: 'no series matched' } : { kind: 'ok', value };
 }
 
-export function snapshot(
-  at: number,
-  signals: DecisionShape['signals'] = {},
-  byGateway: DecisionShape['byGateway'] = undefined,
-  latencyByGateway: DecisionShape['latencyByGateway'] = undefined,
-): SignalSnapshot {
+export function snapshot({ at, signals = {}, byGateway, latencyByGateway }: Pick<DecisionShape, 'at' | 'signals' | 'byGateway' | 'latencyByGateway'>): SignalSnapshot {
   const values = Object.fromEntries(SIGNAL_NAMES.map((name) => [name, reading(signals[name] ?? HEALTHY[name])])) as SignalSnapshot['signals'];
   const gateways = byGateway ?? { 'gw-0': 8400, 'gw-1': 8300, 'gw-2': 8200, 'gw-3': 8350, 'gw-4': 8450, 'gw-5': 8300 };
   return {
@@ -88,7 +83,7 @@ export function decision(shape: DecisionShape): Decision {
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     drain: shape.drain ?? { drainSeconds: undefined, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false },
     startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
-    snapshot: snapshot(shape.at, shape.signals, shape.byGateway, shape.latencyByGateway),
+    snapshot: snapshot(shape),
   };
 }
 

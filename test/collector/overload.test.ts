@@ -199,7 +199,7 @@ describe('one gateway short of CPU beside one that is not', () => {
   const running = overloadedTier(
     {
       gateways: GATEWAYS,
-      gatewayCpuLimit: (number) => (number === 1 ? STARVED : undefined),
+      gatewayCpuLimit: (gatewayNumber) => (gatewayNumber === 1 ? STARVED : undefined),
       gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS },
       scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
     },

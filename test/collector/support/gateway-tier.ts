@@ -33,8 +33,8 @@ export interface GatewayTierOptions {
   readonly gateways: number;
   readonly agents?: number;
   readonly gatewaySettings?: GatewayOverrides;
-  /** The CPU limit of gateway-`number` (numbered from 1 in start order, added ones included); none when it returns undefined. */
-  readonly gatewayCpuLimit?: (number: number) => CpuLimit | undefined;
+  /** The CPU limit of gateway-`gatewayNumber` (numbered from 1 in start order, added ones included); none when it returns undefined. */
+  readonly gatewayCpuLimit?: (gatewayNumber: number) => CpuLimit | undefined;
   readonly resolverIntervalSeconds?: number;
   readonly scrapeIntervalSeconds?: number;
 }
