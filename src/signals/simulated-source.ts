@@ -122,6 +122,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       byGateway = { kind: 'ok', value: perGateway };
       latencyByGateway = this.tickP99ByGateway(pods.ring, silent, timeMs, window);
     }
+    // The catalogue's query is the largest per-gateway p99, not the p99 of every tick pooled: on a skewed
+    // ring that is the hot gateway's own, whatever share of the ticks it runs.
+    const slowestTicks = latencyByGateway === undefined ? undefined : Math.max(...Object.values(latencyByGateway));
+    if (slowestTicks !== undefined && Number.isFinite(slowestTicks)) signals.decisionLatencyP99Ms = { kind: 'ok', value: slowestTicks };
     return {
       observedAtMs: scrapeMs ?? timeMs,
       signals,
