@@ -36,7 +36,7 @@ import {
   tracesOnMemoryProposal,
 } from './proposals.ts';
 import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
-import { advanceLoadSamples, advanceSortedSlopes, growthAhead, loadVariation, noiseFloor } from './load-variation.ts';
+import { advanceLoadSamples, advanceSortedSlopes, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
 import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
@@ -99,9 +99,10 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;
   const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
   const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
-  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
   const previousSamples = continuous ? previous.loadSamples : undefined;
   const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
+  const level = ctx.values.acceptedSpansPerSecond === undefined ? undefined : loadLevel(loadSamples);
+  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, level);
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);

@@ -112,6 +112,18 @@ export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, ob
 }
 
 /**
+ * The load's level: the median of the last LOAD_SAMPLES readings, the current one included. A reading's
+ * own noise (and a burst shorter than half the readings) does not move it; a load held for half of them
+ * does. Undefined from fewer readings than a variation needs, where one reading would be half of them.
+ */
+export function loadLevel(samples: readonly LoadPeak[]): number | undefined {
+  if (samples.length <= MIN_LOAD_DIFFERENCES) return undefined;
+  const loads: number[] = [];
+  for (const sample of samples) loads.push(sample.spansPerSecond);
+  return medianInPlace(loads);
+}
+
+/**
  * loadVariation from the window's sorted slopes when its snapshots are evenly spaced (every interval
  * the same number, as KEDA's polls give): the trend is the middle of the list, and the deviations from
  * it grow outwards from where the trend falls in it on either side (rounding is monotonic), so their

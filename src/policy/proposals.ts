@@ -198,30 +198,30 @@ function busiestGatewaySizing(ctx: PolicyContext, ahead: number, share: BusiestS
 }
 
 /**
- * The highest accepted load of the last RECENT_PEAK_WINDOW_SECONDS ÷ (capacity × PEAK_UTILIZATION),
- * the current snapshot included. A new pod takes traffic only after startup plus the DNS interval, so a
- * minute-long burst is over before the tier it caused has grown; bursty traffic repeats its bursts, so
- * the tier keeps room for the highest load of the last hour. On smooth load the peak is close to the current
- * load, and at 90 % it asks for less than the throughput proposal at 70 %: it decides only after a
- * peak at least 1.3× (0.9 / 0.7) the current load.
+ * The highest load level of the last RECENT_PEAK_WINDOW_SECONDS (or the current load, when higher) ÷
+ * (capacity × PEAK_UTILIZATION). A level is the median of the last LOAD_SAMPLES readings, so it is a load
+ * the tier held for minutes, not one reading's noise or a burst shorter than half of them: the dead band
+ * keeps room for those while they are among the readings. Keeping the level for the hour keeps the tier
+ * from stepping down and back up while the load falls and recovers within it. On smooth load the
+ * level is close to the current load; it decides after a decline.
  */
 export function recentPeakProposal(ctx: PolicyContext, peak: LoadPeak | undefined): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
-  if (load === undefined || peak === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
+  if (load === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const peakUtilization = peakUtilizationOf(targetUtilization);
-  const highest = Math.max(load, peak.spansPerSecond);
+  const highest = peak === undefined ? load : Math.max(load, peak.spansPerSecond);
   const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
-  const ageSeconds = Math.max(0, (ctx.nowMs - peak.atMs) / 1000);
+  const ageSeconds = peak === undefined ? 0 : Math.max(0, (ctx.nowMs - peak.atMs) / 1000);
   const seen = highest > load ? `${formatSpansPerSecond(highest)} ${formatSeconds(ageSeconds)} ago` : `${formatSpansPerSecond(highest)} now`;
   const perReplica = `${formatPercent(peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
   return outcome(
     'recentPeak',
     replicas,
     { peakSpansPerSecond: highest, peakAgeSeconds: highest > load ? ageSeconds : 0, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization },
-    `highest load of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen} at ${perReplica} → ${replicas}`,
-    `load peaked at ${seen}; room kept for such a burst at ${perReplica}`,
+    `highest load level of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen} at ${perReplica} → ${replicas}`,
+    `the load held ${seen}; room kept for that level at ${perReplica}`,
   );
 }
 

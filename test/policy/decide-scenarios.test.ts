@@ -396,35 +396,59 @@ describe('decide: situations an SRE would name', () => {
     }
   });
 
-  it('a minute-long burst keeps room for itself for an hour: a tier of 3 that met 2.5× its load keeps 5 (the burst at 90%), then returns to 3', () => {
+  /** Decides every 30 s from 3 gateways, the HPA carrying out every answer by the next poll, at 75k spans/s while `high(atSeconds)` and 30k otherwise. */
+  function answersAround(high: (atSeconds: number) => boolean, untilSeconds: number) {
     const target = settings();
     const steady = { acceptedSpansPerSecond: 30_000, sentSpansPerSecond: 3_000, tracesOnMemory: 45_000 };
     const burst = { acceptedSpansPerSecond: 75_000, sentSpansPerSecond: 7_500, tracesOnMemory: 110_000 };
     let state: Parameters<typeof decide>[2];
     let current = 3;
     const answered: { atSeconds: number; replicas: number; decision: ReturnType<typeof decide>['decision'] }[] = [];
-    // The HPA carries out every answer by the next poll.
-    for (let atSeconds = 0; atSeconds <= 30 + 3600 + 300; atSeconds += 30) {
+    for (let atSeconds = 0; atSeconds <= untilSeconds; atSeconds += 30) {
       const nowMs = T0_MS + atSeconds * 1000;
-      const signals = atSeconds === 30 ? burst : steady;
+      const signals = high(atSeconds) ? burst : steady;
       const result = decide({ nowMs, snapshot: snapshot({ signals: { ...signals, currentReplicas: current }, observedAtMs: nowMs }) }, target, state);
       state = result.state;
       answered.push({ atSeconds, replicas: result.decision.replicas, decision: result.decision });
       current = result.decision.replicas;
     }
-    const at = (seconds: number) => answered.find((entry) => entry.atSeconds === seconds)!;
+    return { answered, at: (seconds: number) => answered.find((entry) => entry.atSeconds === seconds)! };
+  }
+
+  it('a load held for minutes keeps room for its level for an hour: a tier of 3 that held 2.5× its load for 5½ minutes keeps 5 (that load at 90%), then returns to 3', () => {
+    const highReadings = Math.ceil(LOAD_SAMPLES / 2);
+    const lastHighSeconds = 30 * highReadings;
+    // The level (the median of the last LOAD_SAMPLES readings) stays at 75k while half of them or more are.
+    const lastHighLevelAtSeconds = 30 + 30 * (LOAD_SAMPLES - 1);
+    const { answered, at } = answersAround((atSeconds) => atSeconds >= 30 && atSeconds <= lastHighSeconds, lastHighLevelAtSeconds + 3600 + 300);
     expectDecision(at(0).decision, { replicas: 3 });
     expectDecision(at(30).decision, { replicas: Math.ceil(75_000 / PER_REPLICA) });
-    // While the burst is among the last LOAD_SAMPLES readings, the scale-out it caused is not undone (the
-    // dead band of the load's noise); then the room for it at 90 % for the rest of the hour.
+    // While the high readings are among the last LOAD_SAMPLES, the scale-out they caused is not undone (the
+    // dead band of the load's noise); then the room for their level at 90 % for the rest of the hour.
+    const highLeavesReadingsAtSeconds = lastHighSeconds + LOAD_SAMPLES * 30;
+    for (const entry of answered.filter((entry) => entry.atSeconds >= 30 && entry.atSeconds < highLeavesReadingsAtSeconds)) {
+      expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PER_REPLICA));
+    }
+    const heldForTheHour = answered.filter((entry) => entry.atSeconds >= highLeavesReadingsAtSeconds + 300 && entry.atSeconds < lastHighLevelAtSeconds + 3600);
+    expect(heldForTheHour.length).toBeGreaterThan(90);
+    for (const entry of heldForTheHour) expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PEAK_PER_REPLICA));
+    const twentyMinutesOn = lastHighLevelAtSeconds + 1200;
+    expectDecision(at(twentyMinutesOn).decision, { summary: /^Holding at 5: the load held 75k spans\/s 20m ago; room kept for that level at 90% of 20k spans\/s per replica\.$/ });
+    expect(at(lastHighLevelAtSeconds + 3600 + 300).replicas).toBe(3);
+  });
+
+  it('a burst of one reading keeps no room beyond the dead band: once it leaves the last readings the tier returns to 3, long before the hour', () => {
+    const { answered, at } = answersAround((atSeconds) => atSeconds === 30, 3600);
+    expectDecision(at(30).decision, { replicas: Math.ceil(75_000 / PER_REPLICA) });
     const burstLeavesReadingsAtSeconds = 30 + LOAD_SAMPLES * 30;
-    const heldForTheHour = answered.filter((entry) => entry.atSeconds >= burstLeavesReadingsAtSeconds + 300 && entry.atSeconds <= 30 + 3600);
     for (const entry of answered.filter((entry) => entry.atSeconds >= 30 && entry.atSeconds < burstLeavesReadingsAtSeconds)) {
       expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PER_REPLICA));
     }
-    for (const entry of heldForTheHour) expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PEAK_PER_REPLICA));
-    expectDecision(at(1230).decision, { summary: /^Holding at 5: load peaked at 75k spans\/s 20m ago; room kept for such a burst at 90% of 20k spans\/s per replica\.$/ });
-    expect(at(30 + 3600 + 300).replicas).toBe(3);
+    expect(at(burstLeavesReadingsAtSeconds + 600).replicas).toBe(3);
+    for (const entry of answered.filter((entry) => entry.atSeconds >= 60)) {
+      const recentPeak = entry.decision.proposals.find((proposal) => proposal.name === 'recentPeak')!;
+      expect(recentPeak.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(30_000 / PEAK_PER_REPLICA));
+    }
   });
 
   it('a smooth load never gives the recent peak the lead: falling 20% over an hour, the tier is sized by throughput alone', () => {

@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import { rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from '../../src/policy/load-peaks.ts';
+import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const STEP_MS = 30_000;
 const target = settings({ scaleInWindow: '90s' });
 
-/** A quiet tier (load fits 2 of 6) for `steps` grid steps from T0, with a burst at step `burstAt`. */
-function history(steps: number, burstAt?: number) {
+/** A quiet tier (load fits 2 of 6) for `steps` grid steps from T0, with a burst of `burstSteps` steps from step `burstAt`. */
+function history(steps: number, burstAt?: number, burstSteps = 1) {
+  const inBurst = (step: number) => burstAt !== undefined && step >= burstAt && step < burstAt + burstSteps;
   return Array.from({ length: steps }, (_, step) =>
-    snapshot({ observedAtMs: T0_MS + step * STEP_MS, signals: { acceptedSpansPerSecond: step === burstAt ? 150_000 : 20_000 } }),
+    snapshot({ observedAtMs: T0_MS + step * STEP_MS, signals: { acceptedSpansPerSecond: inBurst(step) ? 150_000 : 20_000 } }),
   );
 }
 
@@ -29,9 +31,10 @@ describe('rebuildPolicyState', () => {
     expect(continued).toEqual(whole);
   });
 
-  it('a rebuilt state keeps a burst seen within the hour: the next decision keeps room for it', () => {
-    const rebuilt = rebuildPolicyState(history(12, 3), target);
-    const now = T0_MS + 12 * STEP_MS;
+  it('a rebuilt state keeps a load level held within the hour: the next decision keeps room for it', () => {
+    // Held for half the load readings, and past the last of them by the time of the decision.
+    const rebuilt = rebuildPolicyState(history(40, 3, Math.ceil(LOAD_SAMPLES / 2)), target);
+    const now = T0_MS + 40 * STEP_MS;
     const decision = decide({ nowMs: now, snapshot: snapshot({ observedAtMs: now, signals: { acceptedSpansPerSecond: 20_000 } }) }, target, rebuilt).decision;
     const fresh = decide({ nowMs: now, snapshot: snapshot({ observedAtMs: now, signals: { acceptedSpansPerSecond: 20_000 } }) }, target).decision;
     expect(decision.recommended).toBeGreaterThan(fresh.recommended);
