@@ -1,11 +1,13 @@
-// The highest accepted load of the last hour, kept between evaluations for the recent-peak proposal.
-// Bursts of bursty traffic recur: a tier that met a minute-long 2.5× burst within the hour is likely to
-// meet another, and a new pod takes traffic only ~50 s after it is asked for, after such a burst is
-// over. Stored as a sliding-window maximum (each entry is larger than every later one), so a steady or
-// rising load keeps one entry and the state stays small.
+// The highest load level of the last hour, kept between evaluations for the recent-peak proposal. A
+// level (the median of the last LOAD_SAMPLES readings) is a load the tier held for minutes: keeping room
+// for it through the hour stops the tier stepping down and back up as the load dips and recovers, and
+// each step moves traces. A single reading's noise and a burst shorter than half the readings are the
+// dead band's to cover while they are among the readings; the agents hold what a burst brings beyond
+// the tier for their retries' 300 s. Stored as a sliding-window maximum (each entry is larger than
+// every later one), so a steady or rising load keeps one entry and the state stays small.
 import type { LoadPeak } from './policy-state.ts';
 
-/** How long a load peak keeps its replicas: bursts seen within the last hour are expected back. */
+/** How long a load level keeps its replicas: what the load held within the hour is expected back. */
 export const RECENT_PEAK_WINDOW_SECONDS = 3600;
 /** Bound on the entries kept: more than a load falling at every 15 s poll for a whole window needs. */
 export const MAX_LOAD_PEAKS = 256;
@@ -32,7 +34,7 @@ export function advanceLoadPeaks(previous: readonly LoadPeak[] | undefined, obse
   return peaks;
 }
 
-/** The highest load within the window, with when it was seen; undefined before any load was read. */
+/** The highest load level within the window, with when it was seen; undefined before any level was read. */
 export function recentPeak(peaks: readonly LoadPeak[]): LoadPeak | undefined {
   return peaks[0];
 }
