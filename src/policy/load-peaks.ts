@@ -13,8 +13,8 @@ export const RECENT_PEAK_WINDOW_SECONDS = 3600;
 export const MAX_LOAD_PEAKS = 256;
 
 /**
- * Adds the accepted rate of a snapshot newer than every one seen (a snapshot seen again, or an older
- * one overtaken by a newer read, adds nothing), drops what it exceeds, and forgets peaks older than the
+ * Adds the load level at a snapshot newer than every one seen (a snapshot seen again, or an older
+ * one overtaken by a newer read, adds nothing), drops what it exceeds, and forgets levels older than the
  * window. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
  */
 export function advanceLoadPeaks(previous: readonly LoadPeak[] | undefined, observedAtMs: number, spansPerSecond: number | undefined): readonly LoadPeak[] {

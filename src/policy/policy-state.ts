@@ -75,7 +75,7 @@ export interface PolicyState {
   readonly trend: TrendState;
   /** Replica counts within the last rate window, oldest first (see replica-history.ts). */
   readonly replicaCounts?: readonly ReplicaCount[];
-  /** Accepted-load peaks within the last hour, highest (oldest) first (see load-peaks.ts). */
+  /** Load levels within the last hour, highest (oldest) first (see load-peaks.ts). */
   readonly loadPeaks?: readonly LoadPeak[];
   /** The accepted load of the last distinct snapshots, oldest first, for its trend and noise (see load-variation.ts). */
   readonly loadSamples?: readonly LoadPeak[];

@@ -89,20 +89,6 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const anyExpected = expected.kind === 'ok' && expected.value > 0;
     // Read once: the total and the per-gateway rates both come from it.
     const acceptedRate = recorder.rate('acceptedSpans', timeMs, window);
-    const signals: Record<SignalName, Reading> = {
-      currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
-      reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
-      queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs), anyReporting),
-      queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs), anyReporting),
-      refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window), anyReporting, scrapedShare),
-      enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window), anyReporting, scrapedShare),
-      sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window), anyReporting, scrapedShare),
-      sentSpansPerSecond: summed(recorder.rate('sentSpans', timeMs, window), anyReporting, scrapedShare),
-      decisionLatencyP99Ms: whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
-      tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
-      droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
-      acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
-    };
     let byGateway: SignalSnapshot['acceptedSpansPerSecondByGateway'] = { kind: 'missing', reason: 'no simulated gateway is reporting' };
     let latencyByGateway: Record<string, number> | undefined;
     const accepted = whenReporting(acceptedRate, anyReporting);
@@ -123,9 +109,24 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       latencyByGateway = this.tickP99ByGateway(pods.ring, silent, timeMs, window);
     }
     // The catalogue's query is the largest per-gateway p99, not the p99 of every tick pooled: on a skewed
-    // ring that is the hot gateway's own, whatever share of the ticks it runs.
-    const slowestTicks = latencyByGateway === undefined ? undefined : Math.max(...Object.values(latencyByGateway));
-    if (slowestTicks !== undefined && Number.isFinite(slowestTicks)) signals.decisionLatencyP99Ms = { kind: 'ok', value: slowestTicks };
+    // ring that is the hot gateway's own, whatever share of the ticks it runs. Pooled only without a gateway to read.
+    const slowestTicks = latencyByGateway === undefined ? Number.NaN : Math.max(...Object.values(latencyByGateway));
+    const signals: Record<SignalName, Reading> = {
+      currentReplicas: anyExpected || expected.kind === 'missing' ? expected : { kind: 'missing', reason: 'no simulated gateway is reporting' },
+      reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
+      queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs), anyReporting),
+      queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs), anyReporting),
+      refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window), anyReporting, scrapedShare),
+      enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window), anyReporting, scrapedShare),
+      sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window), anyReporting, scrapedShare),
+      sentSpansPerSecond: summed(recorder.rate('sentSpans', timeMs, window), anyReporting, scrapedShare),
+      decisionLatencyP99Ms: Number.isFinite(slowestTicks)
+        ? { kind: 'ok', value: slowestTicks }
+        : whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
+      tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
+      droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
+      acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
+    };
     return {
       observedAtMs: scrapeMs ?? timeMs,
       signals,

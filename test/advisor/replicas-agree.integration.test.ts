@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { type CollectorExporter, setSteadyLoad, startCollectorExporter } from '../support/collector-exporter.ts';
 import { type RunningPrometheus, startPrometheus, waitForScrapeHistory } from '../support/prometheus.ts';
@@ -111,8 +112,8 @@ describe('two scaler processes on one Prometheus', () => {
       await sleep(1000);
     }
     expect(atPeak, 'the witness scales out during the peak').toBeGreaterThan(GATEWAYS);
-    // Room is kept for a load level (the median of the last LOAD_SAMPLES readings, one per 2 s poll), so the peak is held that long.
-    await sleep(LOAD_SAMPLES * Number.parseInt(METADATA.pollingInterval, 10) * 1000);
+    // Room is kept for a load level (the median of the last LOAD_SAMPLES readings, one per poll), so the peak is held that long.
+    await sleep(LOAD_SAMPLES * parseTargetMetadata(PEAK_METADATA).pollingIntervalSeconds * 1000);
     setSteadyLoad(peak, CALM_PER_GATEWAY);
     // The rate window (15 s) and the settling delay pass: the load now fits 2 again.
     await sleep(20_000);
