@@ -6,14 +6,17 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 import { decide } from './decide.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
+import { LOAD_SAMPLES } from './load-variation.ts';
 import type { PolicyState } from './policy-state.ts';
 
 /**
- * How far back the fold must start for the state to be whole: the recent-peak window, and two
- * scale-in windows (one that may be under way and the one before it) plus a staleness gap.
+ * How far back the fold must start for the state to be whole: the recent-peak window and, before it,
+ * the readings its oldest load level is the median of (one per grid step, the polling interval), and
+ * two scale-in windows (one that may be under way and the one before it) plus a staleness gap.
  */
-export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindowSeconds' | 'staleAfterSeconds'>): number {
-  return Math.max(RECENT_PEAK_WINDOW_SECONDS, 2 * settings.scaleInWindowSeconds + settings.staleAfterSeconds);
+export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindowSeconds' | 'staleAfterSeconds' | 'pollingIntervalSeconds'>): number {
+  const levelReadingsSeconds = (LOAD_SAMPLES - 1) * Math.ceil(settings.pollingIntervalSeconds);
+  return Math.max(RECENT_PEAK_WINDOW_SECONDS + levelReadingsSeconds, 2 * settings.scaleInWindowSeconds + settings.staleAfterSeconds);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import { rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
-import { RECENT_PEAK_WINDOW_SECONDS } from '../../src/policy/load-peaks.ts';
+import { RECENT_PEAK_WINDOW_SECONDS, recentPeak } from '../../src/policy/load-peaks.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
@@ -54,8 +54,24 @@ describe('rebuildPolicyState', () => {
     expect(rebuildPolicyState(snapshots, target)?.evaluatedAtMs).toBe(T0_MS + 2 * STEP_MS);
   });
 
-  it('reaches back over the recent-peak hour, or two scale-in windows when those are longer', () => {
-    expect(stateHorizonSeconds(settings({ scaleInWindow: '90s' }))).toBe(RECENT_PEAK_WINDOW_SECONDS);
+  it("a fold from the horizon keeps the same room as one from long before: a level held as the hour's window opens is the median of readings older than the window", () => {
+    const target30s = settings({ scaleInWindow: '90s', pollingInterval: '30s' });
+    const steps = 200;
+    const nowMs = T0_MS + steps * STEP_MS;
+    // High for 26 readings that end five before the hour's window opens: the level at its oldest instant is high.
+    const highFrom = steps - 150;
+    const snapshots = Array.from({ length: steps + 1 }, (_, step) =>
+      snapshot({ observedAtMs: T0_MS + step * STEP_MS, signals: { acceptedSpansPerSecond: step >= highFrom && step < highFrom + 26 ? 150_000 : 20_000 } }),
+    );
+    const fromHorizon = snapshots.filter((shot) => shot.observedAtMs >= nowMs - stateHorizonSeconds(target30s) * 1000);
+    const whole = rebuildPolicyState(snapshots, target30s);
+    const rebuilt = rebuildPolicyState(fromHorizon, target30s);
+    expect(recentPeak(whole?.loadPeaks ?? [])?.spansPerSecond).toBe(150_000);
+    expect(recentPeak(rebuilt?.loadPeaks ?? [])).toEqual(recentPeak(whole?.loadPeaks ?? []));
+  });
+
+  it('reaches back over the recent-peak hour and the readings of its oldest level, or two scale-in windows when those are longer', () => {
+    expect(stateHorizonSeconds(settings({ scaleInWindow: '90s', pollingInterval: '30s' }))).toBe(RECENT_PEAK_WINDOW_SECONDS + (LOAD_SAMPLES - 1) * 30);
     expect(stateHorizonSeconds(settings({ scaleInWindow: '2h', staleAfter: '2m' }))).toBe(2 * 7200 + 120);
   });
 });
