@@ -371,6 +371,11 @@ function inTimeOrder(points: Points): Points {
   return sorted;
 }
 
+/** Whether `samples` spanning `seconds` are enough to learn a figure from (before its fit's precision is judged). */
+function isEnoughEvidence(samples: number, seconds: number): boolean {
+  return samples >= CAPACITY_EVIDENCE.minSamples && seconds >= CAPACITY_EVIDENCE.minSeconds;
+}
+
 function formatMinutes(seconds: number): string {
   return seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
 }
@@ -413,16 +418,20 @@ export function estimateCapacity(
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
   }
   const points = inTimeOrder({ atMs, x, y, n: usable });
-  const change = findChangePoint(points, work.prefix);
+  const found = findChangePoint(points, work.prefix);
+  // A change is taken once what follows it is evidence enough to learn from: a new config lasts, while
+  // minutes off the line (a steep ramp whose exports lag its intake, a restart) pass, and taking them
+  // for a change would drop the figure to the prior and bring it back minutes later, a scale-out and
+  // a scale-in for nothing. Until then the whole series is fitted.
+  const change = found !== undefined && isEnoughEvidence(points.n - found, (points.atMs[points.n - 1]! - points.atMs[found]!) / 1000) ? found : undefined;
   const changeAtMs = change === undefined ? undefined : points.atMs[change]!;
   const used = dropBefore(points, change ?? 0);
-  const since = changeAtMs === undefined ? '' : ' since the change';
   const count = used.n;
   const spanSeconds = count === 0 ? 0 : (used.atMs[count - 1]! - used.atMs[0]!) / 1000;
-  if (count < CAPACITY_EVIDENCE.minSamples || spanSeconds < CAPACITY_EVIDENCE.minSeconds) {
+  if (!isEnoughEvidence(count, spanSeconds)) {
     return {
       kind: 'insufficient',
-      reason: `only ${formatMinutes(spanSeconds)} of CPU samples${since} (${count} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
+      reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
       saturation,
     };
   }
@@ -453,6 +462,7 @@ export function estimateCapacity(
     }
   }
   if (best === undefined) {
+    const since = changeAtMs === undefined ? '' : ' since the change';
     const spread = Number.isFinite(worstError) ? `±${Math.round(worstError * 1000) / 10} %` : 'no CPU growth with load';
     return {
       kind: 'insufficient',

@@ -142,6 +142,34 @@ describe('estimateCapacity', () => {
     }
   });
 
+  it('does not drop back to the prior for minutes off the line at the end of the series', () => {
+    // The last 15 minutes use 12 % more CPU per span (a steep ramp whose exports lag its intake). Taken
+    // for a new config with 15 minutes after it, they would leave too little to learn from.
+    const samples = series({ gateways: 6, minutes: 360, capacityAt: () => 20_000, utilizationAt: diurnal, cpuShareAt: (m) => (m > 345 ? 1.12 : 1), noise: 0.03 });
+    const estimate = estimateCapacity(samples, undefined, undefined);
+    expect(estimate.kind).toBe('learned');
+    if (estimate.kind === 'learned') {
+      expect(estimate.changeAtMs).toBeUndefined();
+      expect(Math.abs(estimate.fit.spansPerReplica / 20_000 - 1)).toBeLessThan(0.03);
+    }
+  });
+
+  it(`takes a config change once ${CAPACITY_EVIDENCE.minSeconds / 60} min of samples follow it, and fits the whole series until then`, () => {
+    const changedAt = (m: number) => (m < 400 ? 20_000 : 28_000);
+    const early = estimateCapacity(series({ gateways: 4, minutes: 420, capacityAt: changedAt, utilizationAt: diurnal }), undefined, undefined);
+    expect(early.kind).toBe('learned');
+    if (early.kind === 'learned') {
+      expect(early.changeAtMs).toBeUndefined();
+      expect(early.fit.fromMs).toBe(T0_MS);
+    }
+    const settled = estimateCapacity(series({ gateways: 4, minutes: 400 + CAPACITY_EVIDENCE.minSeconds / 60 + 5, capacityAt: changedAt, utilizationAt: diurnal }), undefined, undefined);
+    expect(settled.kind).toBe('learned');
+    if (settled.kind === 'learned') {
+      expect(Math.abs((settled.changeAtMs! - T0_MS) / 60_000 - 400)).toBeLessThanOrEqual(5);
+      expect(Math.abs(settled.fit.spansPerReplica / 28_000 - 1)).toBeLessThan(0.05);
+    }
+  });
+
   it('places a config change within the minutes around it', () => {
     const estimate = estimateCapacity(series({ gateways: 4, minutes: 420, capacityAt: (m) => (m < 240 ? 20_000 : 28_000), utilizationAt: diurnal }), undefined, undefined);
     expect(estimate.kind === 'learned' && estimate.changeAtMs).toBeTruthy();
