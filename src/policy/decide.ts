@@ -102,13 +102,13 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const previousSamples = continuous ? previous.loadSamples : undefined;
   const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
   const level = ctx.values.acceptedSpansPerSecond === undefined ? undefined : loadLevel(loadSamples);
-  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, level);
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
   const share = settledShare(ctx, replicaCounts.length === 1, continuous ? previous.busiestShareMultiple : undefined);
+  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, level, share?.multiple);
   const outcomes = [
     queueProposal(ctx, queueGrowth),
     throughputProposal(ctx, growth, share),

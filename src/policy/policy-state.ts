@@ -61,6 +61,15 @@ export interface LoadPeak {
   readonly spansPerSecond: number;
 }
 
+/**
+ * A load level the recent peak keeps: `spansPerSecond` is the level as the tier is sized for it, the
+ * level × `busiestShareMultiple` when the throughput proposal sized the busiest gateway (that gateway
+ * then carries what every gateway would at this total on an even ring).
+ */
+export interface LoadLevelPeak extends LoadPeak {
+  readonly busiestShareMultiple?: number;
+}
+
 /** The tier's count and sent rate when queues filling first made it grow; kept while queues stay above target. */
 export interface QueueGrowth {
   readonly fromReplicas: number;
@@ -76,7 +85,7 @@ export interface PolicyState {
   /** Replica counts within the last rate window, oldest first (see replica-history.ts). */
   readonly replicaCounts?: readonly ReplicaCount[];
   /** Load levels within the last hour, highest (oldest) first (see load-peaks.ts). */
-  readonly loadPeaks?: readonly LoadPeak[];
+  readonly loadPeaks?: readonly LoadLevelPeak[];
   /** The accepted load of the last distinct snapshots, oldest first, for its trend and noise (see load-variation.ts). */
   readonly loadSamples?: readonly LoadPeak[];
   /** The slopes between neighbouring loadSamples in ascending order, kept up to date with them (see load-variation.ts); absent, they are computed afresh. */

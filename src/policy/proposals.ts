@@ -8,7 +8,7 @@ import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSp
 import { peakUtilizationOf } from './peak-utilization.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
-import type { LoadPeak, QueueGrowth } from './policy-state.ts';
+import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 import { describeRingChange, type RingSpread } from './ring-spread.ts';
@@ -203,25 +203,41 @@ function busiestGatewaySizing(ctx: PolicyContext, ahead: number, share: BusiestS
  * the tier held for minutes, not one reading's noise or a burst shorter than half of them: the dead band
  * keeps room for those while they are among the readings. Keeping the level for the hour keeps the tier
  * from stepping down and back up while the load falls and recovers within it. On smooth load the
- * level is close to the current load; it decides after a decline.
+ * level is close to the current load; it decides after a decline. A level seen while the busiest gateway
+ * was sized is kept × its share multiple, so that gateway's room is kept as the total's is.
  */
-export function recentPeakProposal(ctx: PolicyContext, peak: LoadPeak | undefined): ProposalOutcome {
+export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | undefined): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const peakUtilization = peakUtilizationOf(targetUtilization);
-  const highest = peak === undefined ? load : Math.max(load, peak.spansPerSecond);
+  const kept = peak !== undefined && peak.spansPerSecond > load ? peak : undefined;
+  const highest = kept?.spansPerSecond ?? load;
   const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
-  const ageSeconds = peak === undefined ? 0 : Math.max(0, (ctx.nowMs - peak.atMs) / 1000);
-  const seen = highest > load ? `${formatSpansPerSecond(highest)} ${formatSeconds(ageSeconds)} ago` : `${formatSpansPerSecond(highest)} now`;
+  const ageSeconds = kept === undefined ? 0 : Math.max(0, (ctx.nowMs - kept.atMs) / 1000);
   const perReplica = `${formatPercent(peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
+  const inputs: Record<string, number> = { peakSpansPerSecond: highest, peakAgeSeconds: ageSeconds, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization };
+  let seen = `${formatSpansPerSecond(highest)} now`;
+  let sized = '';
+  let roomFor = 'that level';
+  if (kept !== undefined) {
+    const multiple = kept.busiestShareMultiple;
+    const ago = formatSeconds(ageSeconds);
+    seen = `${formatSpansPerSecond(highest)} ${ago} ago`;
+    if (multiple !== undefined) {
+      inputs.peakBusiestShareMultiple = multiple;
+      seen = `${formatSpansPerSecond(highest / multiple)} ${ago} ago with its busiest gateway at ${multiple.toFixed(2)}× an even share`;
+      sized = `, sized as ${formatSpansPerSecond(highest)} on an even ring`;
+      roomFor = 'that gateway';
+    }
+  }
   return outcome(
     'recentPeak',
     replicas,
-    { peakSpansPerSecond: highest, peakAgeSeconds: highest > load ? ageSeconds : 0, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization },
-    `highest load level of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen} at ${perReplica} → ${replicas}`,
-    `the load held ${seen}; room kept for that level at ${perReplica}`,
+    inputs,
+    `highest load level of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen}${sized} at ${perReplica} → ${replicas}`,
+    `the load held ${seen}; room kept for ${roomFor} at ${perReplica}`,
   );
 }
 
