@@ -36,7 +36,7 @@ import {
   tracesOnMemoryProposal,
 } from './proposals.ts';
 import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
-import { advanceLoadSamples, advanceSortedSlopes, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
+import { advanceLoadSamples, advanceSortedSlopes, busiestShareLevel, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
 import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
@@ -100,15 +100,15 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
   const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const previousSamples = continuous ? previous.loadSamples : undefined;
-  const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond);
-  const level = ctx.values.acceptedSpansPerSecond === undefined ? undefined : loadLevel(loadSamples);
+  const share = settledShare(ctx, replicaCounts.length === 1, continuous ? previous.busiestShareMultiple : undefined);
+  const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond, share?.multiple);
+  const measured = ctx.values.acceptedSpansPerSecond !== undefined;
+  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, measured ? loadLevel(loadSamples) : undefined, measured ? busiestShareLevel(loadSamples) : undefined);
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
-  const share = settledShare(ctx, replicaCounts.length === 1, continuous ? previous.busiestShareMultiple : undefined);
-  const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, level, share?.multiple);
   const outcomes = [
     queueProposal(ctx, queueGrowth),
     throughputProposal(ctx, growth, share),

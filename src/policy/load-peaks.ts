@@ -4,8 +4,8 @@
 // each step moves traces. A single reading's noise and a burst shorter than half the readings are the
 // dead band's to cover while they are among the readings; the agents hold what a burst brings beyond
 // the tier for their retries' 300 s. Where the throughput proposal sizes the busiest gateway of a skewed
-// ring, the level is kept as that gateway needs it (× its share multiple), so the hot gateway's room
-// outlasts a dip as the total's does. Stored as a sliding-window maximum (each entry is larger than
+// ring, the level is kept as that gateway needs it (× the level of its share multiple, the median over
+// the same readings), so the hot gateway's room outlasts a dip as the total's does. Stored as a sliding-window maximum (each entry is larger than
 // every later one), so a steady or rising load keeps one entry and the state stays small.
 import type { LoadLevelPeak } from './policy-state.ts';
 
@@ -17,8 +17,8 @@ export const MAX_LOAD_PEAKS = 256;
 /**
  * Adds the load level at a snapshot newer than every one seen (a snapshot seen again, or an older
  * one overtaken by a newer read, adds nothing), drops what it exceeds, and forgets levels older than the
- * window. `busiestShareMultiple` (the busiest gateway's, when it is sized) scales the level it is
- * kept at. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
+ * window. `busiestShareMultiple` (the level of the busiest gateway's, when it is sized) scales the
+ * level it is kept at. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
  */
 export function advanceLoadPeaks(
   previous: readonly LoadLevelPeak[] | undefined,

@@ -10,7 +10,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
-import type { LoadPeak } from './policy-state.ts';
+import type { LoadPeak, LoadReading } from './policy-state.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
 import { busiestGatewayReplicasFor, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
 import { medianInPlace } from './median.ts';
@@ -99,15 +99,20 @@ export function advanceSortedSlopes(previous: readonly LoadPeak[] | undefined, p
 
 /**
  * Appends the accepted rate of a snapshot newer than every one kept (a repeated or older snapshot adds
- * nothing) and keeps the last LOAD_SAMPLES. `previous` undefined (first evaluation, or a gap longer
- * than staleAfter) starts afresh.
+ * nothing), with the busiest gateway's share multiple when it is sized, and keeps the last
+ * LOAD_SAMPLES. `previous` undefined (first evaluation, or a gap longer than staleAfter) starts afresh.
  */
-export function advanceLoadSamples(previous: readonly LoadPeak[] | undefined, observedAtMs: number, spansPerSecond: number | undefined): readonly LoadPeak[] {
+export function advanceLoadSamples(
+  previous: readonly LoadReading[] | undefined,
+  observedAtMs: number,
+  spansPerSecond: number | undefined,
+  busiestShareMultiple?: number,
+): readonly LoadReading[] {
   const samples = previous ?? [];
   const latest = samples[samples.length - 1];
   if (spansPerSecond === undefined || (latest !== undefined && observedAtMs <= latest.atMs)) return samples;
   const next = samples.length >= LOAD_SAMPLES ? samples.slice(samples.length - LOAD_SAMPLES + 1) : [...samples];
-  next.push({ atMs: observedAtMs, spansPerSecond });
+  next.push(busiestShareMultiple === undefined ? { atMs: observedAtMs, spansPerSecond } : { atMs: observedAtMs, spansPerSecond, busiestShareMultiple });
   return next;
 }
 
@@ -121,6 +126,20 @@ export function loadLevel(samples: readonly LoadPeak[]): number | undefined {
   const loads: number[] = [];
   for (const sample of samples) loads.push(sample.spansPerSecond);
   return medianInPlace(loads);
+}
+
+/**
+ * The busiest gateway's share multiple as a level: the median over the same readings as loadLevel, a
+ * reading where that gateway was not sized counting as an even share (1). Undefined where loadLevel is,
+ * or when the level is an even share. A multiple read as the load steps (each gateway's rate window
+ * catches the step at its own scrape) lasts a reading or two and does not move it.
+ */
+export function busiestShareLevel(samples: readonly LoadReading[]): number | undefined {
+  if (samples.length <= MIN_LOAD_DIFFERENCES) return undefined;
+  const multiples: number[] = [];
+  for (const sample of samples) multiples.push(sample.busiestShareMultiple ?? 1);
+  const level = medianInPlace(multiples);
+  return level > 1 ? level : undefined;
 }
 
 /**

@@ -61,10 +61,15 @@ export interface LoadPeak {
   readonly spansPerSecond: number;
 }
 
+/** A reading of the load: with the busiest gateway's share multiple when the throughput proposal sized that gateway. */
+export interface LoadReading extends LoadPeak {
+  readonly busiestShareMultiple?: number;
+}
+
 /**
  * A load level the recent peak keeps: `spansPerSecond` is the level as the tier is sized for it, the
- * level × `busiestShareMultiple` when the throughput proposal sized the busiest gateway (that gateway
- * then carries what every gateway would at this total on an even ring).
+ * level × `busiestShareMultiple` (the level of the readings' multiples) where the busiest gateway was
+ * sized (that gateway then carries what every gateway would at this total on an even ring).
  */
 export interface LoadLevelPeak extends LoadPeak {
   readonly busiestShareMultiple?: number;
@@ -87,7 +92,7 @@ export interface PolicyState {
   /** Load levels within the last hour, highest (oldest) first (see load-peaks.ts). */
   readonly loadPeaks?: readonly LoadLevelPeak[];
   /** The accepted load of the last distinct snapshots, oldest first, for its trend and noise (see load-variation.ts). */
-  readonly loadSamples?: readonly LoadPeak[];
+  readonly loadSamples?: readonly LoadReading[];
   /** The slopes between neighbouring loadSamples in ascending order, kept up to date with them (see load-variation.ts); absent, they are computed afresh. */
   readonly loadSlopes?: readonly number[];
   /** The capacity in use as the last decision resolved it, answered again while the estimate and trigger figure stay the same (see capacity-in-use.ts). */
