@@ -41,6 +41,7 @@ import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
 import { advanceTrend } from './trend.ts';
+import { describeTargetAboveCeiling, PEAK_UTILIZATION } from './peak-utilization.ts';
 
 /** A decision and the state to pass to the next `decide` for the same target. */
 export interface DecideResult {
@@ -193,6 +194,9 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: describeDrain(drain) });
   else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(describeDrain(drain)));
 
+  // Said on every decision too: a target above the peak utilization lets a growing load take the
+  // gateways past their CPU before the HPA carries out the scale-out.
+  if (settings.targetUtilization > PEAK_UTILIZATION) notes.push(describeTargetAboveCeiling(settings.targetUtilization));
   if (input.forecast?.kind === 'unavailable') notes.push(asSentence(forecastOutcome.proposal.reason));
   const estimatedBrokenTraces = estimateBrokenTraces(ctx.values.tracesOnMemory, current, recommended);
   if (recommended > current && estimatedBrokenTraces > 0) {

@@ -6,11 +6,10 @@ import type { GuardAction, GuardName } from './decision.ts';
 import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { findBackendStall } from './backend-stall.ts';
+import { HPA_TOLERANCE } from './hpa-tolerance.ts';
 import type { SentReference, TrendPoint } from './policy-state.ts';
 import { describeRingChange } from './ring-spread.ts';
 
-/** The HPA's default tolerance: it ignores a desired count within ±10 % of current. */
-export const HPA_TOLERANCE = 0.1;
 /** Queue fill must have grown by at least this much (fill points) since the previous snapshot to count as rising. */
 export const QUEUE_RISE_MIN_FILL = 0.02;
 /** The sent rate counts as flat while it grows by no more than this share. */

@@ -36,11 +36,11 @@ describe('the throughput proposal sizes the busiest gateway', () => {
     expect(want).toBeGreaterThan(Math.ceil(TOTAL / (CAPACITY * 0.7)));
     expect(outcome.proposal.replicas).toBe(want);
     expect(outcome.proposal.inputs.busiestGatewayShareMultiple).toBeCloseTo(1.5, 12);
-    expect(outcome.proposal.reason).toMatch(/gateway gateway-0 takes 20k spans\/s, 1\.50× an even share, so 7 keep it at 90% of 20k spans\/s → 7$/);
+    expect(outcome.proposal.reason).toMatch(/gateway gateway-0 takes 20k spans\/s, 1\.50× an even share, so 7 keep it at 91% of 20k spans\/s → 7$/);
   });
 
   it('leaves a ring with a mild skew to the total at the target utilization', () => {
-    // 1.2× the mean at 90 % asks for less than the total at 70 % (a skew below 0.9 / 0.7 ≈ 1.29 never binds).
+    // 1.2× the mean at 91 % asks for less than the total at 70 % (a skew below 0.91 / 0.7 ≈ 1.30 never binds).
     const outcome = throughputProposal(contextOf(skewed(1.2)));
     expect(outcome.proposal.replicas).toBe(Math.ceil(TOTAL / (CAPACITY * 0.7)));
     expect(outcome.proposal.inputs.busiestGatewaySpansPerSecond).toBeUndefined();
@@ -180,7 +180,7 @@ describe("the recent peak keeps the busiest gateway's room through a dip", () =>
     const peak = afterDip(() => 1.5, TOTAL, TOTAL / 2);
     expect(peak.replicas).toBe(Math.ceil((1.5 * TOTAL) / (CAPACITY * PEAK_UTILIZATION)));
     expect(peak.inputs.peakBusiestShareMultiple).toBeCloseTo(1.5, 12);
-    expect(peak.reason).toMatch(/the last 1h 80k spans\/s 5m30s ago with its busiest gateway at 1\.50× an even share, sized as 120k spans\/s on an even ring at 90% of 20k spans\/s per replica → 7$/);
+    expect(peak.reason).toMatch(/the last 1h 80k spans\/s 5m30s ago with its busiest gateway at 1\.50× an even share, sized as 120k spans\/s on an even ring at 91% of 20k spans\/s per replica → 7$/);
   });
 
   it('keeps the level alone on an even ring, also when one reading showed a skew (each gateway\'s rate window catching a step at its own scrape)', () => {

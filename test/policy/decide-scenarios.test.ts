@@ -5,12 +5,14 @@ import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../../src/policy/decide-input.ts';
 import { HEALTHY, T0_MS, expectDecision, settings, snapshot, type DecisionWant, type SignalOverrides } from './policy-fixtures.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
+import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
+import { replicasFor } from '../../src/policy/proposals.ts';
 
 const POLL_MS = 30_000;
 const N = HEALTHY.currentReplicas;
 const PER_REPLICA = 20_000 * 0.7;
 /** What a replica carries at the utilization a load peak may run at. */
-const PEAK_PER_REPLICA = 20_000 * 0.9;
+const PEAK_PER_REPLICA = 20_000 * PEAK_UTILIZATION;
 
 interface Scenario {
   readonly name: string;
@@ -75,9 +77,9 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(150_000 / PER_REPLICA), guards: [], summary: /^Scaling out 6 → 11: 150k spans\/s needs 11/ },
   },
   {
-    name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time, at the 90% a peak may run at, scales out before the load arrives',
+    name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time, at the 91% a peak may run at, scales out before the load arrives',
     input: { forecast: forecastBand(200_000, 150_000) },
-    want: { replicas: Math.ceil(200_000 / PEAK_PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 12: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
+    want: { replicas: replicasFor(200_000 / PEAK_PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 11: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
   },
   {
     name: 'a forecast whose point value is close to its upper band is sized by the point value at the 70% target, like the current load',
@@ -99,9 +101,9 @@ const scenarios: Scenario[] = [
     want: { replicas: N, guards: [], summary: /^Holding at 6: 80k spans\/s needs 6/ },
   },
   {
-    name: 'without the load measured, the band sizes on its own level: its upper edge at 90 %',
+    name: 'without the load measured, the band sizes on its own level: its upper edge at 91 %',
     input: { signals: { acceptedSpansPerSecond: undefined }, forecast: forecastBand(200_000, 150_000, 100_000) },
-    want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 12 \(p90 at 90% per replica\)\.$/im },
+    want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 11 \(p90 at 91% per replica\)\.$/im },
   },
   {
     name: 'a small tier is sized at the target utilization like a large one: 1.6 replicas’ worth of load at 70% gets 3',
@@ -228,9 +230,9 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(140_000 / PER_REPLICA), guards: ['routingImbalance'] },
   },
   {
-    name: 'a hash-skewed ring below the imbalance ratio: the tier grows until its busiest gateway runs at the 90% a peak may',
+    name: 'a hash-skewed ring below the imbalance ratio: the tier grows until its busiest gateway runs at the 91% a peak may',
     input: { byGateway: { 'gateway-0': 20_000, 'gateway-1': 12_000, 'gateway-2': 12_000, 'gateway-3': 12_000, 'gateway-4': 12_000, 'gateway-5': 12_000 } },
-    want: { replicas: Math.ceil((1.5 * 80_000) / PEAK_PER_REPLICA), guards: [], summary: /^Scaling out 6 → 7: gateway gateway-0 takes 20k spans\/s, 1\.50× an even share: 7 keep it at 90% of 20k spans\/s\.$/ },
+    want: { replicas: Math.ceil((1.5 * 80_000) / PEAK_PER_REPLICA), guards: [], summary: /^Scaling out 6 → 7: gateway gateway-0 takes 20k spans\/s, 1\.50× an even share: 7 keep it at 91% of 20k spans\/s\.$/ },
   },
   {
     name: 'missing queue metric with falling load: never scales in on missing data',
@@ -415,7 +417,7 @@ describe('decide: situations an SRE would name', () => {
     return { answered, at: (seconds: number) => answered.find((entry) => entry.atSeconds === seconds)! };
   }
 
-  it('a load held for minutes keeps room for its level for an hour: a tier of 3 that held 2.5× its load for 5½ minutes keeps 5 (that load at 90%), then returns to 3', () => {
+  it('a load held for minutes keeps room for its level for an hour: a tier of 3 that held 2.5× its load for 5½ minutes keeps 5 (that load at 91%), then returns to 3', () => {
     const highReadings = Math.ceil(LOAD_SAMPLES / 2);
     const lastHighSeconds = 30 * highReadings;
     // The level (the median of the last LOAD_SAMPLES readings) stays at 75k while half of them or more are.
@@ -424,7 +426,7 @@ describe('decide: situations an SRE would name', () => {
     expectDecision(at(0).decision, { replicas: 3 });
     expectDecision(at(30).decision, { replicas: Math.ceil(75_000 / PER_REPLICA) });
     // While the high readings are among the last LOAD_SAMPLES, the scale-out they caused is not undone (the
-    // dead band of the load's noise); then the room for their level at 90 % for the rest of the hour.
+    // dead band of the load's noise); then the room for their level at 91 % for the rest of the hour.
     const highLeavesReadingsAtSeconds = lastHighSeconds + LOAD_SAMPLES * 30;
     for (const entry of answered.filter((entry) => entry.atSeconds >= 30 && entry.atSeconds < highLeavesReadingsAtSeconds)) {
       expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PER_REPLICA));
@@ -433,7 +435,7 @@ describe('decide: situations an SRE would name', () => {
     expect(heldForTheHour.length).toBeGreaterThan(90);
     for (const entry of heldForTheHour) expect(entry.replicas, `at ${entry.atSeconds}s`).toBe(Math.ceil(75_000 / PEAK_PER_REPLICA));
     const twentyMinutesOn = lastHighLevelAtSeconds + 1200;
-    expectDecision(at(twentyMinutesOn).decision, { summary: /^Holding at 5: the load held 75k spans\/s 20m ago; room kept for that level at 90% of 20k spans\/s per replica\.$/ });
+    expectDecision(at(twentyMinutesOn).decision, { summary: /^Holding at 5: the load held 75k spans\/s 20m ago; room kept for that level at 91% of 20k spans\/s per replica\.$/ });
     expect(at(lastHighLevelAtSeconds + 3600 + 300).replicas).toBe(3);
   });
 

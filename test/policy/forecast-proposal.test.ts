@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
 import type { LoadVariation } from '../../src/policy/load-variation.ts';
+import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
 import { readPolicyContext } from '../../src/policy/policy-context.ts';
-import { forecastProposal } from '../../src/policy/proposals.ts';
+import { forecastProposal, replicasFor } from '../../src/policy/proposals.ts';
 import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
 
 const PER_REPLICA = 20_000 * 0.7;
@@ -53,14 +54,15 @@ describe('forecast proposal with the load measured', () => {
   });
 
   it('falls back to the band’s own level without the load or the fit’s point at now', () => {
-    const peak = 20_000 * 0.9;
+    const peak = 20_000 * PEAK_UTILIZATION;
     for (const [ctx, input] of [
       [context(undefined), band(100_000, 50_000, 200_000)],
       [context(LOAD), band(100_000, undefined, 200_000)],
       [context(LOAD), band(100_000, 0, 200_000)],
     ] as const) {
       const proposal = forecastProposal(ctx, input).proposal;
-      expect(proposal.replicas).toBe(Math.ceil(200_000 / peak));
+      // Exactly 11 at 1/1.1 of 20k: counted as the proposals count, not one more for float rounding.
+      expect(proposal.replicas).toBe(replicasFor(200_000 / peak));
       expect(proposal.reason).toMatch(/up to 200k spans\/s in 95s \(p90\)/);
     }
   });
