@@ -3,10 +3,11 @@
 // for it through the hour stops the tier stepping down and back up as the load dips and recovers, and
 // each step moves traces. A single reading's noise and a burst shorter than half the readings are the
 // dead band's to cover while they are among the readings; the agents hold what a burst brings beyond
-// the tier for their retries' 300 s. Where the throughput proposal sizes the busiest gateway of a skewed
-// ring, the level is kept as that gateway needs it (× the level of its share multiple, the median over
-// the same readings), so the hot gateway's room outlasts a dip as the total's does. Stored as a sliding-window maximum (each entry is larger than
-// every later one), so a steady or rising load keeps one entry and the state stays small.
+// the tier for their retries' 300 s. Where the throughput proposal sizes the busiest gateway of a
+// skewed ring, the level is kept as that gateway needs it (× the level of its share multiple, the
+// median over the same readings), so the hot gateway's room outlasts a dip as the total's does. Stored
+// as a sliding-window maximum (each entry is larger than every later one), so a steady or rising load
+// keeps one entry and the state stays small.
 import type { LoadLevelPeak } from './policy-state.ts';
 
 /** How long a load level keeps its replicas: what the load held within the hour is expected back. */

@@ -136,6 +136,10 @@ export function loadLevel(samples: readonly LoadPeak[]): number | undefined {
  */
 export function busiestShareLevel(samples: readonly LoadReading[]): number | undefined {
   if (samples.length <= MIN_LOAD_DIFFERENCES) return undefined;
+  // Fewer than half the readings above 1 (an even ring: none) leave the median at or below 1.
+  let skewed = 0;
+  for (const sample of samples) if ((sample.busiestShareMultiple ?? 1) > 1) skewed++;
+  if (2 * skewed < samples.length) return undefined;
   const multiples: number[] = [];
   for (const sample of samples) multiples.push(sample.busiestShareMultiple ?? 1);
   const level = medianInPlace(multiples);

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import { withinHpaTolerance } from '../../src/policy/guards.ts';
-import { advanceLoadSamples, advanceSortedSlopes, LOAD_SAMPLES, loadVariation, noiseFloor, type SortedSlopes } from '../../src/policy/load-variation.ts';
-import type { LoadPeak, PolicyState } from '../../src/policy/policy-state.ts';
+import { advanceLoadSamples, advanceSortedSlopes, busiestShareLevel, LOAD_SAMPLES, loadVariation, MIN_LOAD_DIFFERENCES, noiseFloor, type SortedSlopes } from '../../src/policy/load-variation.ts';
+import type { LoadPeak, LoadReading, PolicyState } from '../../src/policy/policy-state.ts';
 import type { StartupEstimate } from '../../src/policy/startup-estimate.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 import { type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
@@ -270,5 +270,22 @@ describe('queues filling while added gateways do not raise the sent rate', () =>
     const { second } = afterGrowth(222_000);
     expect(second.proposals.find((proposal) => proposal.name === 'queue')!.replicas).toBe(24);
     expect(second.recommended).toBe(24);
+  });
+});
+
+describe("the busiest gateway's share multiple as a level", () => {
+  it('is the median of the readings\' multiples (an unsized reading counts as 1) when above 1, whatever their mix', () => {
+    const multipleArb = fc.option(fc.constantFrom(0.9, 1, 1.2, 1.5, 2), { nil: undefined });
+    fc.assert(
+      fc.property(fc.array(multipleArb, { minLength: 0, maxLength: LOAD_SAMPLES }), (multiples) => {
+        const samples: LoadReading[] = multiples.map((multiple, i) => (multiple === undefined ? { atMs: T0_MS + i * 30_000, spansPerSecond: 1000 } : { atMs: T0_MS + i * 30_000, spansPerSecond: 1000, busiestShareMultiple: multiple }));
+        const sorted = multiples.map((multiple) => multiple ?? 1).sort((a, b) => a - b);
+        const mid = Math.floor(sorted.length / 2);
+        const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+        const want = samples.length > MIN_LOAD_DIFFERENCES && median > 1 ? median : undefined;
+        expect(busiestShareLevel(samples)).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
