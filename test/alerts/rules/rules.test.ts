@@ -170,7 +170,7 @@ table(ALERT_RULES.routingImbalance, [
       byGateway: { 'gw-0': 45_000, 'gw-1': 20_000, 'gw-2': 20_000 },
       proposals: [{ name: 'throughput', replicas: 8, inputs: { busiestGatewayShareMultiple: 1.6875 }, reason: 'gateway gw-0 takes 45k spans/s, 1.69× an even share (…, as a hash arc\'s does), so 8 keep it at 90% of 20k spans/s → 8' }],
     }),
-    want: { status: 'active', evidence: { 'Hottest ÷ others': 2.25 }, mentions: ['sizes the tier for that gateway', 'no more than 90 %'] },
+    want: { status: 'active', evidence: { 'Hottest ÷ others': 2.25 }, mentions: ['sizes the tier for that gateway', 'no more than 91% of its capacity'] },
   },
   {
     name: 'is active when the hottest gateway also has the slowest decision ticks',
