@@ -8,7 +8,7 @@ import { HPA_TOLERANCE } from './hpa-tolerance.ts';
  * carries out a higher recommendation only once it is more than its tolerance above the current count,
  * so a tier sized at u runs up to u × (1 + tolerance) of its CPU as the load grows before it scales out;
  * sized at this, that is its full CPU. (A real collector's decision tick, measured by the collector tier
- * tests, stays far inside its 1 s period up to full CPU, so the tick sets no lower ceiling.)
+ * tests, runs long only once the gateway's CPU is full and the tick waits for it: no lower ceiling.)
  */
 export const PEAK_UTILIZATION = 1 / (1 + HPA_TOLERANCE);
 
