@@ -6,7 +6,6 @@
 // one's takes less because it falls behind, so that spread is no routing problem and does not fire.
 import { slowerThanBusiest } from '../../policy/policy-context.ts';
 import { formatPercent } from '../../policy/format.ts';
-import { PEAK_UTILIZATION } from '../../policy/peak-utilization.ts';
 import type { AlertRule, EvidenceItem } from './alert-rule.ts';
 import { NO_DECISION } from './rule-inputs.ts';
 import { describeGuardedAction, guardActed } from './scaler-action.ts';
@@ -70,8 +69,9 @@ export const routingImbalanceRule: AlertRule = {
       evidence.push({ label: 'Gateways reporting accepted spans', value: skew.gateways, unit: 'replicas' });
     }
     evidence.push({ label: 'Replicas running', value: decision.current, unit: 'replicas' });
-    const busiestSizing = decision.proposals.find((proposal) => proposal.name === 'throughput' && proposal.inputs.busiestGatewayShareMultiple !== undefined);
-    const busiestSized = busiestSizing !== undefined;
+    // The throughput proposal records the utilization it sized the busiest gateway at only when it did.
+    const busiestSizedAt = decision.proposals.find((proposal) => proposal.name === 'throughput')?.inputs.peakUtilization;
+    const busiestSized = busiestSizedAt !== undefined;
     return {
       status: 'active',
       summary: busiestSized
@@ -79,7 +79,7 @@ export const routingImbalanceRule: AlertRule = {
         : 'One gateway receives much more than the others. Spans are routed by traceID on the agents, so this is a routing problem; more replicas would not cool the hot gateway.',
       evidence,
       scalerAction: busiestSized
-        ? `${describeGuardedAction(decision, input.advisory, guard)} The scaler keeps the busiest gateway at no more than ${formatPercent(busiestSizing.inputs.peakUtilization ?? PEAK_UTILIZATION)} of its capacity.`
+        ? `${describeGuardedAction(decision, input.advisory, guard)} The scaler keeps the busiest gateway at no more than ${formatPercent(busiestSizedAt)} of its capacity.`
         : `${describeGuardedAction(decision, input.advisory, guard)} The scaler does not add replicas for an imbalance.`,
       checks: [
         'Agents\' loadbalancing exporter: the DNS resolver must point at the headless Service of the gateways (or use the k8s resolver).',

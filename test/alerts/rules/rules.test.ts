@@ -6,6 +6,7 @@ import { routingSkew } from '../../../src/alerts/rules/routing-imbalance.ts';
 import { suggestNumTraces } from '../../../src/alerts/rules/traces-dropped-too-early.ts';
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
 import type { Decision, ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
+import { PEAK_UTILIZATION } from '../../../src/policy/peak-utilization.ts';
 import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD } from '../decision-fixture.ts';
 
 interface Want {
@@ -168,7 +169,7 @@ table(ALERT_RULES.routingImbalance, [
     input: decisionInput({
       at,
       byGateway: { 'gw-0': 45_000, 'gw-1': 20_000, 'gw-2': 20_000 },
-      proposals: [{ name: 'throughput', replicas: 8, inputs: { busiestGatewayShareMultiple: 1.6875 }, reason: 'gateway gw-0 takes 45k spans/s, 1.69× an even share (…, as a hash arc\'s does), so 8 keep it at 90% of 20k spans/s → 8' }],
+      proposals: [{ name: 'throughput', replicas: 8, inputs: { busiestGatewayShareMultiple: 1.6875, peakUtilization: PEAK_UTILIZATION }, reason: 'gateway gw-0 takes 45k spans/s, 1.69× an even share (…, as a hash arc\'s does), so 8 keep it at 91% of 20k spans/s → 8' }],
     }),
     want: { status: 'active', evidence: { 'Hottest ÷ others': 2.25 }, mentions: ['sizes the tier for that gateway', 'no more than 91% of its capacity'] },
   },
