@@ -85,7 +85,7 @@ const METADATA_FIELDS = {
   scaleInStep: { schema: number({ min: 1, max: 10_000, integer: true }), default: '1' },
   // Not set means decisionWait + 60 s: a trace's spans must all have been decided before its ring moves.
   scaleInWindow: { schema: duration({ minSeconds: 1, maxSeconds: DAY_SECONDS }), default: undefined },
-  // Not set means: the pods' terminationGracePeriodSeconds from kube-state-metrics, if Prometheus has it.
+  // Not set means unknown: kube-state-metrics exposes neither a pod's preStop hook nor its grace period.
   scaleInDrain: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: undefined },
   activationSpansPerSecond: { schema: number({ min: 0, max: 1e12 }), default: '0' },
   decisionLatencyBudget: { schema: duration({ minSeconds: 0.001, maxSeconds: 3600 }), default: '500ms' },

@@ -8,7 +8,8 @@ import type { MetadataKey, TargetSettings } from '../config/target-metadata.ts';
  * The resolved settings written back as scalerMetadata strings, so overrides can be validated by
  * parseTargetMetadata on top of them. scaleInWindow is written only when it differs from its default
  * (decisionWait + 60 s), so overriding decisionWait moves it as it would in a ScaledObject; cpuPerReplica
- * and scaleInDrain only when set (unset, they are read from kube-state-metrics).
+ * and scaleInDrain only when set (unset, the CPU allotment is read from kube-state-metrics and the drain is
+ * unknown).
  */
 export function settingsAsMetadata(settings: TargetSettings): Record<MetadataKey, string> {
   const metadata: Partial<Record<MetadataKey, string>> = {

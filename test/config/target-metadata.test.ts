@@ -87,7 +87,7 @@ describe('parseTargetMetadata', () => {
     expect(undocumented.sort()).toEqual(['cpuPerReplica', 'deploymentName', 'gatewaySelector', 'scaleInDrain', 'scaleInWindow']);
   });
 
-  it('keeps cpuPerReplica and scaleInDrain unset (read from kube-state-metrics) unless a trigger sets them', () => {
+  it('keeps cpuPerReplica (then read from kube-state-metrics) and scaleInDrain (then unknown) unset unless a trigger sets them', () => {
     expect(parseTargetMetadata(selector)).toMatchObject({ cpuPerReplicaCores: undefined, scaleInDrainSeconds: undefined });
     expect(parseTargetMetadata({ ...selector, cpuPerReplica: '1.5', scaleInDrain: '45s' })).toMatchObject({ cpuPerReplicaCores: 1.5, scaleInDrainSeconds: 45 });
     expect(() => parseTargetMetadata({ ...selector, cpuPerReplica: '0' })).toThrow(/scalerMetadata.cpuPerReplica must be a number > 0/);
