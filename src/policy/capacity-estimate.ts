@@ -372,8 +372,8 @@ function inTimeOrder(points: Points): Points {
 }
 
 /** Whether `samples` spanning `seconds` are enough to learn a figure from (before its fit's precision is judged). */
-function isEnoughEvidence(samples: number, seconds: number): boolean {
-  return samples >= CAPACITY_EVIDENCE.minSamples && seconds >= CAPACITY_EVIDENCE.minSeconds;
+function isEnoughEvidence(samples: number, seconds: number, minSeconds: number): boolean {
+  return samples >= CAPACITY_EVIDENCE.minSamples && seconds >= minSeconds;
 }
 
 function formatMinutes(seconds: number): string {
@@ -385,13 +385,16 @@ function formatMinutes(seconds: number): string {
  * `cpuPerReplica` (the trigger key) when set, as metadata takes precedence, else each sample's own
  * (kube-state-metrics); samples with neither are not used. Samples where the gateway accepted nothing or
  * used no CPU (not on the ring yet) carry no information and are skipped. `workspace` is where it
- * computes (a fresh one when not given; see CapacityWorkspace).
+ * computes (a fresh one when not given; see CapacityWorkspace). `minEvidenceSeconds` is how long the samples
+ * must span: CAPACITY_EVIDENCE.minSeconds wherever a tier is scaled; shorter only where a test of a real
+ * collector cannot wait half an hour.
  */
 export function estimateCapacity(
   samples: readonly CpuLoadSample[],
   cpuPerReplica: number | undefined,
   allotmentSourceOfSamples: AllotmentSource | undefined,
   workspace: CapacityWorkspace = new CapacityWorkspace(samples.length),
+  minEvidenceSeconds: number = CAPACITY_EVIDENCE.minSeconds,
 ): CapacityEstimate {
   // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
   const saturatedLoads: number[] = [];
@@ -423,15 +426,15 @@ export function estimateCapacity(
   // minutes off the line (a steep ramp whose exports lag its intake, a restart) pass, and taking them
   // for a change would drop the figure to the prior and bring it back minutes later, a scale-out and
   // a scale-in for nothing. Until then the whole series is fitted.
-  const change = found !== undefined && isEnoughEvidence(points.n - found, (points.atMs[points.n - 1]! - points.atMs[found]!) / 1000) ? found : undefined;
+  const change = found !== undefined && isEnoughEvidence(points.n - found, (points.atMs[points.n - 1]! - points.atMs[found]!) / 1000, minEvidenceSeconds) ? found : undefined;
   const changeAtMs = change === undefined ? undefined : points.atMs[change]!;
   const used = dropBefore(points, change ?? 0);
   const count = used.n;
   const spanSeconds = count === 0 ? 0 : (used.atMs[count - 1]! - used.atMs[0]!) / 1000;
-  if (!isEnoughEvidence(count, spanSeconds)) {
+  if (!isEnoughEvidence(count, spanSeconds, minEvidenceSeconds)) {
     return {
       kind: 'insufficient',
-      reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(CAPACITY_EVIDENCE.minSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
+      reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(minEvidenceSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
       saturation,
     };
   }

@@ -154,6 +154,17 @@ describe('estimateCapacity', () => {
     }
   });
 
+  it('learns from a shorter span only when the caller asks for less than CAPACITY_EVIDENCE.minSeconds', () => {
+    // Four minutes at 5 s steps: plenty of samples, too short a span for a tier, enough for a test of a real collector.
+    const samples = series({ gateways: 2, minutes: 4, stepSeconds: 5, capacityAt: () => 4_500, utilizationAt: (minute) => 0.25 + minute / 8, noise: 0.01 });
+    const shipped = estimateCapacity(samples, undefined, undefined);
+    expect(shipped).toMatchObject({ kind: 'insufficient', reason: expect.stringMatching(/only 4 min of CPU samples .*; 30 min and 20 samples needed/) });
+    const short = estimateCapacity(samples, undefined, undefined, new CapacityWorkspace(samples.length), 180);
+    expect(short.kind).toBe('learned');
+    if (short.kind === 'learned') expect(Math.abs(short.fit.spansPerReplica / 4_500 - 1)).toBeLessThan(0.03);
+    expect(estimateCapacity(samples, undefined, undefined, new CapacityWorkspace(samples.length), 300)).toMatchObject({ reason: expect.stringContaining('5 min and 20 samples needed') });
+  });
+
   it(`takes a config change once ${CAPACITY_EVIDENCE.minSeconds / 60} min of samples follow it, and fits the whole series until then`, () => {
     const changedAt = (m: number) => (m < 400 ? 20_000 : 28_000);
     const early = estimateCapacity(series({ gateways: 4, minutes: 420, capacityAt: changedAt, utilizationAt: diurnal }), undefined, undefined);
