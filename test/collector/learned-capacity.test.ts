@@ -36,12 +36,12 @@ const OVERLOAD_MEASURE_SECONDS = 30;
 /**
  * The learned figure against what the gateway sustains. It errs low: CPU per span falls as the load
  * grows (more spans per request and batch), so the line through the climb reaches 100 % early
- * (measured 0.80 and 0.94; 0.66 when the fit falls back to a line through the origin, since idle CPU is
- * a sixth of a tenth of a core). Below the band it would not be learning this gateway; above it, it
- * would run gateways into saturation.
+ * (measured 0.80 and 0.84; a line through the origin, which a scattered fit falls back to, would give
+ * about 0.66 here, idle CPU being a fifth of a tenth of a core). Below the band it would not be
+ * learning this gateway; above it, it would run gateways into saturation.
  */
 const LEARNED_OVER_SUSTAINED = { min: 0.6, max: 1.1 };
-/** A quarter of what the gateway takes: the estimate must replace this, not lean on it. */
+/** Four times what the gateway takes: the estimate must replace this, not lean on it. */
 const TRIGGER_CAPACITY = 20_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
