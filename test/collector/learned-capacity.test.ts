@@ -34,8 +34,8 @@ const OVERLOAD_TRACES_PER_SECOND = 600;
 const OVERLOAD_WARM_SECONDS = 15;
 const OVERLOAD_MEASURE_SECONDS = 30;
 /**
- * The learned figure against what the gateway sustains. It errs low: CPU per span falls as the load
- * grows (more spans per request and batch), so the line through the climb reaches 100 % early. Measured
+ * The learned figure against what the gateway sustains. It errs low: at its quota the gateway takes more
+ * than the line through the climb predicts, so the line reaches 100 % early. Measured
  * 0.80, 0.84 and 0.55: a span's CPU on this shared machine moves between runs and within one, by as
  * much as the sustained rate does (4,271 to 5,849 spans/s). Above the band the scaler would run
  * gateways into saturation; below it the figure is off by more than the machine explains (a unit or
