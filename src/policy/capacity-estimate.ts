@@ -12,9 +12,13 @@ export type { AllotmentSource, CpuLoadSample };
 /**
  * How much evidence replaces the prior: at least `minSeconds` of samples, at least `minSamples` of
  * them, and the extrapolated capacity's standard error at most `maxRelativeStandardError` of it, so the
- * 95 % interval is within ±6 %, inside the ±10 % the learned figure promises.
+ * 95 % interval is within ±6 %, inside the ±10 % the learned figure promises. A line with an intercept
+ * also needs its slope (the CPU per span) within that promise, a standard error at most
+ * `maxSlopeRelativeStandardError` (95 % within ±10 %): the capacity's error from the slope is at most
+ * the slope's own, whatever share of it is extrapolated, so such a slope keeps the figure within the promise
+ * even where the capacity's standard error misjudges it (below).
  */
-export const CAPACITY_EVIDENCE = Object.freeze({ minSeconds: 1800, minSamples: 20, maxRelativeStandardError: 0.03 });
+export const CAPACITY_EVIDENCE = Object.freeze({ minSeconds: 1800, minSamples: 20, maxRelativeStandardError: 0.03, maxSlopeRelativeStandardError: 0.05 });
 
 /**
  * A later part of the series fits a different line (a new collector config, image or CPU limit) when
@@ -184,7 +188,7 @@ function capacityOf(line: Line, throughOrigin: boolean): { spansPerReplica: numb
   } else {
     // A steep line through a cloud of nearly equal loads reaches utilization 1 just past them, so the
     // capacity looks precise while the per-span cost is noise: the slope itself must be pinned as well.
-    if (Math.sqrt(slopeVariance) / line.slope > CAPACITY_EVIDENCE.maxRelativeStandardError) return undefined;
+    if (Math.sqrt(slopeVariance) / line.slope > CAPACITY_EVIDENCE.maxSlopeRelativeStandardError) return undefined;
     const interceptVariance = variance / line.n + line.meanX ** 2 * slopeVariance;
     const covariance = -line.meanX * slopeVariance;
     const da = -1 / line.slope;

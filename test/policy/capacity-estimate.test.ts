@@ -64,7 +64,7 @@ const diurnal = (minute: number, gateway: number) => 0.5 + 0.25 * Math.sin((2 * 
 const flat = (_minute: number, gateway: number) => 0.55 + 0.01 * gateway;
 
 describe('estimateCapacity', () => {
-  const cases: { name: string; spec: Series; want: { kind: 'learned'; spansPerReplica: number; within: number; changed?: boolean } | { kind: 'insufficient'; reason: RegExp } }[] = [
+  const cases: { name: string; spec: Series; want: { kind: 'learned'; spansPerReplica: number; within: number; changed?: boolean; throughOrigin?: boolean } | { kind: 'insufficient'; reason: RegExp } }[] = [
     {
       name: 'learns a known capacity from 6 h of noisy CPU',
       spec: { gateways: 6, minutes: 360, capacityAt: () => 23_400, utilizationAt: diurnal, noise: 0.05 },
@@ -80,6 +80,25 @@ describe('estimateCapacity', () => {
       name: 'with a load that does not vary, extrapolates through the origin rather than along noise',
       spec: { gateways: 5, minutes: 31, stepSeconds: 30, capacityAt: () => 2_000, utilizationAt: (m, g) => 0.7 + 1e-6 * Math.sin((2 * Math.PI * m) / 30 + g), idleUtilization: 0, noise: 0.0006 },
       want: { kind: 'learned', spansPerReplica: 2_000, within: 0.01 },
+    },
+    {
+      // A gateway on a tenth of a core idles at about a fifth of it (the real collector's), and its load
+      // climbs 10-65 % of capacity and back. The slope comes out within ±10 % (standard error 3-5 %) but
+      // not ±6 %: a line through the origin would be a fifth low, since the load varied plenty and idle
+      // CPU is plain in it.
+      name: 'with idle CPU a fifth of a small allotment, keeps the intercept once the CPU per span is pinned within the promise',
+      spec: {
+        gateways: 1,
+        minutes: 31,
+        stepSeconds: 30,
+        capacityAt: () => 4_500,
+        utilizationAt: (m) => 0.1 + 0.55 * (1 - Math.abs(((m / 10) % 2) - 1)),
+        idleUtilization: 0.18,
+        noise: 0.07,
+        allotmentCores: 0.1,
+        seed: 3,
+      },
+      want: { kind: 'learned', spansPerReplica: 4_500, within: 0.05, throughOrigin: false },
     },
     {
       name: 'keeps the prior with too little data (20 minutes)',
@@ -127,6 +146,7 @@ describe('estimateCapacity', () => {
       if (want.kind === 'learned' && estimate.kind === 'learned') {
         expect(Math.abs(estimate.fit.spansPerReplica / want.spansPerReplica - 1)).toBeLessThanOrEqual(want.within);
         expect(estimate.changeAtMs !== undefined).toBe(want.changed ?? false);
+        if (want.throughOrigin !== undefined) expect(estimate.fit.throughOrigin).toBe(want.throughOrigin);
       }
       if (want.kind === 'insufficient' && estimate.kind === 'insufficient') expect(estimate.reason).toMatch(want.reason);
     });
