@@ -10,7 +10,20 @@ import { AUTOSCALER_NAMES } from './autoscaler.ts';
 import { runBench, SHIPPED_AUTOSCALER } from './bench.ts';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, UsageError, writeFlagFile } from '../cli/command-line.ts';
 import { benchOptionsFrom, integerFlag, parseBenchArgs, readTrace, SHARED_TRACES_DIR } from './bench-cli.ts';
-import { formatGoalTally, formatMatrixSummary, formatMatrixTable, GOAL_AUTOSCALERS, goalsMet, MATRIX_CONDITIONS, MATRIX_OUTAGES, type MatrixCell, type MatrixCondition, markParetoDominated, matrixEntry } from './bench-matrix.ts';
+import {
+  formatGoalTally,
+  formatMatrixSummary,
+  formatMatrixTable,
+  formatUndominatedCountingBrokenTraces,
+  GOAL_AUTOSCALERS,
+  goalsMet,
+  MATRIX_CONDITIONS,
+  MATRIX_OUTAGES,
+  type MatrixCell,
+  type MatrixCondition,
+  markParetoDominated,
+  matrixEntry,
+} from './bench-matrix.ts';
 import { drawM4Traces } from './m4-trace.ts';
 import { type Trace, TraceFormatError } from './trace-csv.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
@@ -188,7 +201,7 @@ async function runMatrix(options: MatrixCliOptions, jobs: readonly MatrixJob[], 
   const overrides = options.metadata.length > 0 ? `; the scalers' metadata overridden with ${options.metadata.join(', ')}` : '';
   const runLine = `${cells.length} cells × ${cells[0]?.entries.length ?? 0} autoscalers in ${seconds.toFixed(0)} s on ${options.workers} worker threads${options.days > 0 ? `, first ${options.days} days of each trace` : ', whole traces'}${overrides}`;
   const goals = formatGoalTally(cells);
-  const goalsSection = goals === '' ? '' : `**Goals**: cells where each is met\n\n${goals}\n\n`;
+  const goalsSection = goals === '' ? '' : `**Goals**: cells where each is met\n\n${goals}\n\n${formatUndominatedCountingBrokenTraces(cells)}\n\n`;
   const markdown = `# bench:matrix\n\n${runLine}; every cell has two ${MATRIX_OUTAGES.slice(2)} backend outages (seed 1).\n\n${formatMatrixSummary(cells)}\n${goalsSection}${formatMatrixTable(cells)}\n\nCommands:\n\n${cells.map((cell) => `- ${cell.trace} ${cell.condition}: \`${cell.command}\``).join('\n')}\n`;
   try {
     mkdirSync(options.outDir, { recursive: true });

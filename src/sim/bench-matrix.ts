@@ -42,6 +42,8 @@ export interface MatrixEntry {
   readonly outageScaleUps: number;
   /** Autoscalers (the oracle aside) with no more loss and no more replica-hours, and less of one. */
   dominatedBy: string[];
+  /** The same with broken traces as a third objective: what a scale action costs the traces in flight. */
+  dominatedCountingBrokenTracesBy: string[];
 }
 
 export interface MatrixCell {
@@ -64,24 +66,29 @@ export function matrixEntry(policy: PolicyResult): MatrixEntry {
     scaleActions: policy.scaleActions,
     outageScaleUps: policy.outageScaleUps,
     dominatedBy: [],
+    dominatedCountingBrokenTracesBy: [],
   };
 }
 
+type Objective = 'lostSpansOutsideOutagesPct' | 'replicaHours' | 'brokenTracesPct';
+const GOAL_OBJECTIVES: readonly Objective[] = ['lostSpansOutsideOutagesPct', 'replicaHours'];
+const OBJECTIVES_WITH_BROKEN_TRACES: readonly Objective[] = [...GOAL_OBJECTIVES, 'brokenTracesPct'];
+
+/** B dominates A when B is no worse on every objective and better on one. */
+function dominates(other: MatrixEntry, entry: MatrixEntry, objectives: readonly Objective[]): boolean {
+  return objectives.every((objective) => other[objective] <= entry[objective]) && objectives.some((objective) => other[objective] < entry[objective]);
+}
+
 /**
- * Fills `dominatedBy` on (spans lost outside outages, replica-hours): B dominates A when B is no worse on
- * both and better on one. The oracle is a bound, not a choice, so it dominates nobody.
+ * Fills `dominatedBy` on (spans lost outside outages, replica-hours), the goal's objectives, and
+ * `dominatedCountingBrokenTracesBy` with broken traces as well. The oracle is a bound, not a choice, so
+ * it dominates nobody.
  */
 export function markParetoDominated(entries: MatrixEntry[]): void {
   for (const entry of entries) {
-    entry.dominatedBy = entries
-      .filter((other) => other !== entry && other.autoscaler !== 'oracle')
-      .filter(
-        (other) =>
-          other.lostSpansOutsideOutagesPct <= entry.lostSpansOutsideOutagesPct &&
-          other.replicaHours <= entry.replicaHours &&
-          (other.lostSpansOutsideOutagesPct < entry.lostSpansOutsideOutagesPct || other.replicaHours < entry.replicaHours),
-      )
-      .map((other) => other.autoscaler);
+    const others = entries.filter((other) => other !== entry && other.autoscaler !== 'oracle');
+    entry.dominatedBy = others.filter((other) => dominates(other, entry, GOAL_OBJECTIVES)).map((other) => other.autoscaler);
+    entry.dominatedCountingBrokenTracesBy = others.filter((other) => dominates(other, entry, OBJECTIVES_WITH_BROKEN_TRACES)).map((other) => other.autoscaler);
   }
 }
 
@@ -106,9 +113,12 @@ const ACTIONS_GOAL_RATIO = 2;
 /** Where the backend makes loss unavoidable for every autoscaler, the loss goal compares with the baselines instead. */
 const UNAVOIDABLE_LOSS_CONDITIONS: readonly string[] = ['slow-backend'];
 
+function isBaseline(name: string): boolean {
+  return name !== 'oracle' && !(GOAL_AUTOSCALERS as readonly string[]).includes(name);
+}
+
 /** Whether `entry` meets each goal in `cell`; undefined where the cell lacks what the goal compares with. */
 export function goalsMet(cell: MatrixCell, entry: MatrixEntry): Record<MatrixGoal, boolean | undefined> {
-  const isBaseline = (name: string) => name !== 'oracle' && !(GOAL_AUTOSCALERS as readonly string[]).includes(name);
   const baselines = cell.entries.filter((other) => isBaseline(other.autoscaler));
   const reference = cell.entries.find((other) => other.autoscaler === GOAL_REFERENCE);
   const lossBound = UNAVOIDABLE_LOSS_CONDITIONS.includes(cell.condition)
@@ -149,6 +159,26 @@ export function formatGoalTally(cells: readonly MatrixCell[]): string {
     out.push(`| ${goal.description} | ${counts.map((count) => count.text).join(' | ')} | ${counts[0]!.cellsText} |`);
   }
   return out.join('\n');
+}
+
+/**
+ * Not a goal, beside the goals: in how many cells no baseline dominates each goal autoscaler once broken
+ * traces count too, since a baseline that dominates on loss and replica-hours may break more traces to
+ * get there. Empty when no goal autoscaler ran.
+ */
+export function formatUndominatedCountingBrokenTraces(cells: readonly MatrixCell[]): string {
+  const tallies = GOAL_AUTOSCALERS.flatMap((name) => {
+    let checked = 0;
+    let undominated = 0;
+    for (const cell of cells) {
+      const entry = cell.entries.find((e) => e.autoscaler === name);
+      if (entry === undefined || !cell.entries.some((other) => isBaseline(other.autoscaler))) continue;
+      checked++;
+      if (!entry.dominatedCountingBrokenTracesBy.some(isBaseline)) undominated++;
+    }
+    return checked === 0 ? [] : [`\`${name}\` ${undominated}/${checked}`];
+  });
+  return tallies.length === 0 ? '' : `Not a goal: counting broken traces as a third objective, cells where no baseline dominates: ${tallies.join(', ')}.`;
 }
 
 /** Percentages small enough to matter (0.0004 %) keep their digits. */

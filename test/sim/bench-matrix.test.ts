@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatGoalTally, goalsMet, type MatrixCell, type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
+import { formatGoalTally, formatUndominatedCountingBrokenTraces, goalsMet, type MatrixCell, type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
 import { runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
 import { drawM4Traces } from '../../src/sim/m4-trace.ts';
 
@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-matrix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function entry(autoscaler: string, loss: number, replicaHours: number): MatrixEntry {
-  return { autoscaler, lostSpansOutsideOutagesPct: loss, lostSpansPct: loss, brokenTracesPct: 0, replicaHours, replicaHoursVsOracle: null, scaleActions: 0, outageScaleUps: 0, dominatedBy: [] };
+  return { autoscaler, lostSpansOutsideOutagesPct: loss, lostSpansPct: loss, brokenTracesPct: 0, replicaHours, replicaHoursVsOracle: null, scaleActions: 0, outageScaleUps: 0, dominatedBy: [], dominatedCountingBrokenTracesBy: [] };
 }
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -76,6 +76,32 @@ describe('Pareto dominance on (loss outside outages, replica-hours)', () => {
       expect(Object.fromEntries(entries.map((e) => [e.autoscaler, e.dominatedBy]))).toEqual(row.want);
     });
   }
+});
+
+describe('Pareto dominance counting broken traces too (not a goal)', () => {
+  const cell = (entries: MatrixEntry[]): MatrixCell => {
+    markParetoDominated(entries);
+    return { trace: 'wave.csv', condition: 'defaults', command: '', steps: 0, entries };
+  };
+  const withBroken = (autoscaler: string, loss: number, replicaHours: number, brokenTracesPct: number): MatrixEntry => ({ ...entry(autoscaler, loss, replicaHours), brokenTracesPct });
+
+  it('lets a scaler that breaks fewer traces escape a baseline that is cheaper at the same loss, and no other', () => {
+    const cheaperButBreaksMore = cell([withBroken('scaler-reactive', 0, 120, 0.09), withBroken('hpa-cpu-90', 0, 110, 0.19)]);
+    const [scaler] = cheaperButBreaksMore.entries;
+    expect(scaler!.dominatedBy).toEqual(['hpa-cpu-90']);
+    expect(scaler!.dominatedCountingBrokenTracesBy).toEqual([]);
+    const betterOnAll = cell([withBroken('scaler-reactive', 0, 120, 0.09), withBroken('hpa-cpu-90', 0, 110, 0.09)]);
+    expect(betterOnAll.entries[0]!.dominatedCountingBrokenTracesBy).toEqual(['hpa-cpu-90']);
+  });
+
+  it('tallies the cells per goal autoscaler, and says nothing without one', () => {
+    const cells = [
+      cell([withBroken('scaler-reactive', 0, 120, 0.09), withBroken('hpa-cpu-90', 0, 110, 0.19)]),
+      cell([withBroken('scaler-reactive', 0, 120, 0.09), withBroken('hpa-cpu-90', 0, 110, 0.05)]),
+    ];
+    expect(formatUndominatedCountingBrokenTraces(cells)).toBe('Not a goal: counting broken traces as a third objective, cells where no baseline dominates: `scaler-reactive` 1/2.');
+    expect(formatUndominatedCountingBrokenTraces([cell([withBroken('hpa-cpu-90', 0, 110, 0.19)])])).toBe('');
+  });
 });
 
 describe('bench:matrix CLI', () => {
