@@ -111,7 +111,10 @@ describe('notifier against a local Slack receiver', () => {
 
   it('a receiver that is down: network failures, given up, and offered again on the next evaluation', async () => {
     const url = `http://127.0.0.1:${await freePort()}${SECRET_PATH}`;
-    const { notifier, observer } = pipeline(url, { retry: { attemptTimeoutMs: 500, deadlineMs: 200, baseDelayMs: 50, maxDelayMs: 50 } });
+    // Waits of 1.5 s (random 0.5) against a 2.25 s deadline: exactly two attempts, the second with
+    // 0.75 s left. A deadline that left the last attempt a few milliseconds cut a refused connection
+    // short as a timeout whenever the machine was busy.
+    const { notifier, observer } = pipeline(url, { retry: { attemptTimeoutMs: 1000, deadlineMs: 2250, baseDelayMs: 2000, maxDelayMs: 2000 } });
     const alerts = firingAlerts(TARGET, at);
     notifier.offer(firing(alerts));
     await notifier.idle();
