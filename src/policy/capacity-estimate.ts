@@ -15,8 +15,8 @@ export type { AllotmentSource, CpuLoadSample };
  * 95 % interval is within ±6 %, inside the ±10 % the learned figure promises. A line with an intercept
  * also needs its slope (the CPU per span) within that promise, a standard error at most
  * `maxSlopeRelativeStandardError` (95 % within ±10 %): the capacity's error from the slope is at most
- * the slope's own, whatever share of it is extrapolated, so such a slope keeps the figure within the promise
- * even where the capacity's standard error misjudges it (below).
+ * the slope's own, whatever share of it is extrapolated, so such a slope keeps the figure within the
+ * promise even where the capacity's standard error misjudges it (below).
  */
 export const CAPACITY_EVIDENCE = Object.freeze({ minSeconds: 1800, minSamples: 20, maxRelativeStandardError: 0.03, maxSlopeRelativeStandardError: 0.05 });
 

@@ -36,10 +36,11 @@ const OVERLOAD_WARM_SECONDS = 15;
 const OVERLOAD_MEASURE_SECONDS = 30;
 /**
  * The learned figure against what the gateway sustains: 1.01, 0.84, 1.02, 0.92 and 0.96 in five
- * recorded runs, up to 16 % low and at most 2 % high (docs/how-it-decides.md, learned capacity). A span's CPU on
- * this shared machine moves between runs and within one, by as much as the sustained rate does (4,271
- * to 5,849 spans/s). Above the band the scaler, sizing peaks at 91 %, would run gateways past their CPU; below
- * it the figure is off by more than the machine explains (a unit or a join gone wrong).
+ * recorded runs, up to 16 % low and at most 2 % high (docs/how-it-decides.md, learned capacity). A
+ * span's CPU on this shared machine moves between runs and within one, by as much as the sustained rate
+ * does (4,271 to 5,849 spans/s). Above the band the scaler, sizing peaks at 91 %, would run gateways
+ * past their CPU; below it the figure is off by more than the machine explains (a unit or a join gone
+ * wrong).
  */
 const LEARNED_OVER_SUSTAINED = { min: 0.4, max: 1.1 };
 /** Four times what the gateway takes: the estimate must replace this, not lean on it. */
