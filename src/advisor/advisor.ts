@@ -14,9 +14,9 @@ import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
 import { isActive } from '../policy/is-active.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
-import { rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
+import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
 import { type SignalHistory, type SignalSource, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
-import { latestStateInstantMs, stateReadWindow, stateStepSeconds } from '../signals/state-grid.ts';
+import { nextStateFoldRead } from '../signals/state-grid.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
 import { DecisionRing } from './decision-ring.ts';
 import type { DecisionLog, TargetOrigin, TargetRecord } from './decision-log.ts';
@@ -192,7 +192,14 @@ export class Advisor implements TargetEvaluator, DecisionLog {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
       const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
-      const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, nowMs)]);
+      const startup = this.hook('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key);
+      const ringSpread = this.hook('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key);
+      const learned: LearnedFigures = {
+        capacity: capacity.kind === 'failed' ? undefined : capacity.value,
+        startup: startup.kind === 'failed' ? undefined : startup.value,
+        ringSpread: ringSpread.kind === 'failed' ? undefined : ringSpread.value,
+      };
+      const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, learned, nowMs)]);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.
       if (!this.entries.has(key)) this.insert(entry);
       const latest = entry.latest;
@@ -201,22 +208,17 @@ export class Advisor implements TargetEvaluator, DecisionLog {
         // the same decision, not recorded twice, and windows not advanced twice.
         return { decision: latest, active: isActive(latest, settings) };
       }
-      const startup = this.hook('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key);
-      const startupEstimate = startup.kind === 'failed' ? undefined : startup.value;
       // The forecast looks ahead by the startup pods actually take, once scale-outs have shown it.
-      const forecastSettings = withStartup(settings, startupInUse(settings, startupEstimate));
+      const forecastSettings = withStartup(settings, startupInUse(settings, learned.startup));
       const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
       const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
-      const ringSpread = this.hook('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
         {
+          ...learned,
           nowMs,
           snapshot,
           forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value,
           calendar: calendar.kind === 'failed' ? undefined : calendar.value,
-          capacity: capacity.kind === 'failed' ? undefined : capacity.value,
-          startup: startupEstimate,
-          ringSpread: ringSpread.kind === 'failed' ? undefined : ringSpread.value,
         },
         settings,
         rebuilt ?? entry.state,
@@ -245,22 +247,20 @@ export class Advisor implements TargetEvaluator, DecisionLog {
     ref: TargetRef,
     settings: TargetSettings,
     metadataKey: string,
+    learned: LearnedFigures,
     nowMs: number,
   ): Promise<PolicyState | undefined> {
     const history = this.options.stateHistory;
     if (history === undefined) return undefined;
-    const horizonSeconds = stateHorizonSeconds(settings);
-    const stepSeconds = stateStepSeconds(settings, horizonSeconds);
-    const instantMs = latestStateInstantMs(nowMs, stepSeconds);
     const folded = entry.folded?.metadataKey === metadataKey ? entry.folded : undefined;
-    const window = stateReadWindow(instantMs, stepSeconds, horizonSeconds, folded?.toMs);
-    if (window === undefined) return folded?.state;
+    const next = nextStateFoldRead(nowMs, settings, stateHorizonSeconds(settings), folded?.toMs);
+    if (next === undefined) return folded?.state;
+    const { window, instantMs } = next;
     if (entry.folding?.metadataKey === metadataKey && entry.folding.toMs === instantMs) return entry.folding.promise;
     const fold = async (): Promise<PolicyState | undefined> => {
       try {
         const snapshots = await history.readRange(ref, settings, window);
-        const continues = folded !== undefined && window.startMs === folded.toMs + stepSeconds * 1000;
-        const state = rebuildPolicyState(snapshots, settings, continues ? folded.state : undefined);
+        const state = rebuildPolicyState(snapshots, settings, learned, next.extendsFold ? folded?.state : undefined);
         if ((entry.folded?.toMs ?? Number.NEGATIVE_INFINITY) < instantMs || entry.folded?.metadataKey !== metadataKey) entry.folded = { metadataKey, toMs: instantMs, state };
         return state;
       } catch (error) {

@@ -5,6 +5,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 import { decide } from './decide.ts';
+import type { DecideInput } from './decide-input.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import { LOAD_SAMPLES } from './load-variation.ts';
 import type { PolicyState } from './policy-state.ts';
@@ -20,19 +21,27 @@ export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindo
 }
 
 /**
+ * What the tier has shown about itself over hours, which holds for every step of the fold as it does
+ * for the live decision: the learned capacity, pod startup and the ring's judgement.
+ */
+export type LearnedFigures = Pick<DecideInput, 'capacity' | 'startup' | 'ringSpread'>;
+
+/**
  * Folds decide() over snapshots, oldest first, each decided at its own time, starting from `previous`
  * (the fold up to the step before the first snapshot) or from nothing. A snapshot that cannot be
  * decided (no gateway count) is skipped: its gap breaks windows as a missed evaluation would.
- * Past steps are decided on the trigger's figures alone, without the ring's judgement: a learned capacity
- * and that judgement are refreshed on each replica's own schedule, and the fold must give every replica
- * the same steps.
+ * Past steps are decided with the learned figures the live decision uses, so the scale-in window is
+ * measured against the counts the live decision sizes: folded on the trigger's figure alone, a tier
+ * whose learned capacity is above the trigger's never opened the window and never stepped in, and
+ * one below it stepped in with no window. The forecast and calendar are about one instant and apply to
+ * the live decision only.
  */
-export function rebuildPolicyState(snapshots: readonly SignalSnapshot[], settings: TargetSettings, previous?: PolicyState): PolicyState | undefined {
+export function rebuildPolicyState(snapshots: readonly SignalSnapshot[], settings: TargetSettings, learned: LearnedFigures, previous?: PolicyState): PolicyState | undefined {
   let state = previous;
   for (const snapshot of snapshots) {
     if (snapshot.signals.currentReplicas.kind === 'missing') continue;
     try {
-      state = decide({ nowMs: snapshot.observedAtMs, snapshot }, settings, state).state;
+      state = decide({ ...learned, nowMs: snapshot.observedAtMs, snapshot }, settings, state).state;
     } catch {
       // CURRENT_REPLICAS_UNKNOWN for an unusable count: nothing to learn from this step.
     }

@@ -201,6 +201,11 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   }
 
   async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
+    return this.snapshotsOver(target, settings, window);
+  }
+
+  /** What `readRange` answers, without waiting: the benchmark's scaler folds its state from it at every poll. */
+  snapshotsOver(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds'>, window: RangeWindow): readonly SignalSnapshot[] {
     assertWindow(window);
     const snapshots: SignalSnapshot[] = [];
     for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {

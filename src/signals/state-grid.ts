@@ -31,3 +31,20 @@ export function stateReadWindow(instantMs: number, stepSeconds: number, horizonS
   const startMs = foldedToMs !== undefined && foldedToMs >= horizonStartMs ? foldedToMs + stepMs : horizonStartMs;
   return { startMs, endMs: instantMs, stepSeconds };
 }
+
+/** The next read of a fold: its window, the grid instant it brings the fold to, and whether it extends the fold it was given. */
+export interface StateFoldRead {
+  readonly window: RangeWindow;
+  readonly instantMs: number;
+  /** False when the read starts afresh at the horizon: the fold given is too old to extend, or there was none. */
+  readonly extendsFold: boolean;
+}
+
+/** What to read at `nowMs` to bring a fold up to `foldedToMs` (undefined: none) to the newest settled grid instant; undefined when it is there. */
+export function nextStateFoldRead(nowMs: number, settings: Pick<TargetSettings, 'pollingIntervalSeconds'>, horizonSeconds: number, foldedToMs: number | undefined): StateFoldRead | undefined {
+  const stepSeconds = stateStepSeconds(settings, horizonSeconds);
+  const instantMs = latestStateInstantMs(nowMs, stepSeconds);
+  const window = stateReadWindow(instantMs, stepSeconds, horizonSeconds, foldedToMs);
+  if (window === undefined) return undefined;
+  return { window, instantMs, extendsFold: foldedToMs !== undefined && window.startMs === foldedToMs + stepSeconds * 1000 };
+}

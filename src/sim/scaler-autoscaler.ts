@@ -1,6 +1,7 @@
 // This project's scaler in the simulated loop: at every KEDA poll it reads the simulated fleet's
-// signals, runs the same decide() the gRPC scaler runs (with its PolicyState carried between polls),
-// and answers decision.replicas with targetSize 1; the HPA then applies the example ScaledObject's
+// signals, runs the same decide() the gRPC scaler runs, on the state the gRPC scaler folds from
+// Prometheus (here from the simulated history, extended by the new grid instants at each poll), and
+// answers decision.replicas with targetSize 1; the HPA then applies the example ScaledObject's
 // behavior. scaler-forecast adds the advisor's ForecastRefresher, refitted on the simulated history
 // at the times of the server config's refitSchedule (hourly by default); scaler-reactive has none.
 import { type CronSchedule, nextCronMatch, parseCron } from '../../forecasting/cron.ts';
@@ -14,6 +15,8 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
+import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
+import { nextStateFoldRead } from '../signals/state-grid.ts';
 import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
 import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
@@ -71,9 +74,27 @@ export class SimulatedStartupReads {
   }
 }
 
+/** The decision state as the gRPC scaler rebuilds it (advisor.ts): a fold over the simulated history on the shared grid. */
+class SimulatedStateFold {
+  private state: PolicyState | undefined;
+  private foldedToMs: number | undefined;
+
+  /** The fold brought up to the newest settled grid instant at `nowMs`, with the figures the live decision uses. */
+  at(source: ControlContext['source'], settings: TargetSettings, learned: LearnedFigures, nowMs: number): PolicyState | undefined {
+    const next = nextStateFoldRead(nowMs, settings, stateHorizonSeconds(settings), this.foldedToMs);
+    if (next === undefined) return this.state;
+    const snapshots = source.snapshotsOver(SIMULATED_TARGET, settings, next.window);
+    this.state = rebuildPolicyState(snapshots, settings, learned, next.extendsFold ? this.state : undefined);
+    this.foldedToMs = next.instantMs;
+    return this.state;
+  }
+}
+
 export class ProjectScalerAutoscaler implements Autoscaler {
   readonly name: AutoscalerName;
   private readonly loop: KedaHpaLoop;
+  private readonly fold = new SimulatedStateFold();
+  /** The last live decision's state: what the gRPC scaler decides on while the fold has none yet. */
   private state: PolicyState | undefined;
   /** The latest decision, for the demo's dashboard and for tests. */
   latestDecision: Decision | undefined;
@@ -135,9 +156,10 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     try {
       const { nowMs } = context;
       const { capacity, startup, ringSpread } = this;
+      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread }, nowMs);
       // Two literals rather than a spread: one input per poll.
       const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, forecast } : { nowMs, snapshot, capacity, startup, ringSpread };
-      const result = decide(input, this.settings, this.state);
+      const result = decide(input, this.settings, folded ?? this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
       return result.decision.replicas;

@@ -3,7 +3,7 @@ import { Advisor, type AdvisorOptions } from '../../src/advisor/advisor.ts';
 import { estimateDecisionBytes } from '../../src/advisor/decision-ring.ts';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
-import type { SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
+import type { SignalHistory, SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
 import { RecordingLogger } from '../support/recording-logger.ts';
 
@@ -147,6 +147,34 @@ describe('Advisor: evaluate and record', () => {
     expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45 });
     expect(decision.capacity).toMatchObject({ spansPerReplica: 25_000, source: 'learned' });
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);
+  });
+
+  it('folds the state from Prometheus with the learned capacity it sizes with: a tier the learned figure finds too large steps in once the window has passed', async () => {
+    // 80k spans/s on 6 gateways for the whole fold: 6 at the trigger's 20k × 0.7, 4 at a learned 30k.
+    const steady = (atMs: number): SnapshotOptions => ({ observedAtMs: atMs, signals: { currentReplicas: 6, acceptedSpansPerSecond: 80_000 } });
+    const clock = freshSnapshots(steady);
+    const stateHistory: SignalHistory = {
+      async readRange(_target, _settings, window) {
+        const steps = Math.floor((window.endMs - window.startMs) / (window.stepSeconds * 1000)) + 1;
+        return Array.from({ length: steps }, (_, step) => snapshot(steady(window.startMs + step * window.stepSeconds * 1000)));
+      },
+      async readAcceptedSpansHistory() {
+        return [];
+      },
+    };
+    const advisor = advisorWith(clock.source, {
+      stateHistory,
+      capacityFor: () => ({
+        kind: 'learned',
+        fit: { spansPerReplica: 30_000, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 400, fromMs: T0_MS - 6 * 3_600_000, toMs: T0_MS },
+        allotmentSource: 'kube-state-metrics requests',
+        changeAtMs: undefined,
+        saturation: undefined,
+      }),
+    });
+    const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
+    expect(decision.recommended, decision.summary).toBe(5);
+    expect(decision.guards.map((guard) => guard.name)).toContain('scaleInStep');
   });
 
   it("sizes a hot gateway the ring's history shows more gateways spread", async () => {
