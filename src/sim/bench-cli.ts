@@ -17,7 +17,7 @@ import { ScalerError } from '../errors.ts';
 import { assertFleetSettings, DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, type FleetSettings } from './fleet-settings.ts';
 import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scenarios.ts';
 import { simulatedTargetSettings } from './simulated-target.ts';
-import { parseBurstSpec, parseOutageSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
+import { parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { isM4TraceName, m4Trace } from './m4-trace.ts';
@@ -46,6 +46,7 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     scenario: { group: LOAD_OPTIONS, value: 'NAME', description: `${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)` },
     outage: { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `backend outages, e.g. 2x30m (placed from --seed; default none)` },
     'scrape-down': { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `half the gateways' scrape targets down (they keep running), e.g. 1x20m` },
+    'scaler-restarts': { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `this project's scaler down for DUR, then back with no process memory,\ne.g. 28x1m (placed from --seed; default none)` },
     burst: { group: LOAD_OPTIONS, value: 'COUNTxDUR@MULT', description: `load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)` },
     seed: { group: LOAD_OPTIONS, value: 'N', description: `integer ≥ 0 for outage, burst and synthetic-noise placement (default 1)` },
     capacity: { group: FLEET_OPTIONS, value: 'N', description: `spans/s one replica handles at 100 % CPU (default ${DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond})` },
@@ -102,6 +103,7 @@ export interface BenchCliOptions {
   readonly outage: string | undefined;
   readonly burst: string | undefined;
   readonly scrapeDown: string | undefined;
+  readonly scalerRestarts: string | undefined;
   readonly seed: number;
   readonly fleet: FleetFlags;
   readonly autoscalers: readonly AutoscalerName[] | undefined;
@@ -209,6 +211,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     outage: text('outage'),
     burst: text('burst'),
     scrapeDown: text('scrape-down'),
+    scalerRestarts: text('scaler-restarts'),
     seed: integerFlag(text('seed'), '--seed', 0, 2 ** 32 - 1) ?? 1,
     fleet,
     autoscalers,
@@ -227,6 +230,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     throw error;
   }
   if (options.scrapeDown !== undefined) parseScrapeDownSpec(options.scrapeDown);
+  if (options.scalerRestarts !== undefined) parseScalerRestartSpec(options.scalerRestarts);
   return options;
 }
 
@@ -289,6 +293,7 @@ export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOpti
     ...(cli.burst !== undefined ? { bursts: parseBurstSpec(cli.burst) } : {}),
     ...(named !== undefined ? { namedScenario: named.name } : {}),
     ...(cli.scrapeDown !== undefined ? { scrapeDowns: parseScrapeDownSpec(cli.scrapeDown) } : {}),
+    ...(cli.scalerRestarts !== undefined ? { scalerRestarts: parseScalerRestartSpec(cli.scalerRestarts) } : {}),
     queueThresholdBatches: cli.queueThresholdBatches,
     scaledObject: kedaPollingSeconds !== undefined ? { ...example, pollingIntervalSeconds: kedaPollingSeconds } : example,
     metadataOverrides: cli.metadata,

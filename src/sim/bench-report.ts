@@ -48,6 +48,7 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
     seed: options.seed,
     outages: scenario.outages.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     scrapeDowns: scenario.scrapeDowns.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
+    scalerRestarts: scenario.scalerRestarts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     bursts: scenario.bursts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), multiplier: window.multiplier })),
     scenario: options.namedScenario ?? null,
     settings: {
@@ -112,6 +113,7 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
     `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × nominal 20000 × 0.7); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
     `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (--backend-capacity ${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
     ...(scenario.scrapeDowns.length > 0 ? [`scrape targets down (half the gateways unscraped, still running): ${scenario.scrapeDowns.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`] : []),
+    ...(scenario.scalerRestarts.length > 0 ? [`scaler restarts (down, then back with no process memory): ${scenario.scalerRestarts.length <= 6 ? scenario.scalerRestarts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ') : `${scenario.scalerRestarts.length} windows of ${formatDuration((scenario.scalerRestarts[0]!.endMs - scenario.scalerRestarts[0]!.startMs) / 1000)}, first ${iso(scenario.scalerRestarts[0]!.startMs)}`}`] : []),
     ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.length <= 6 ? scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ') : `${scenario.bursts.length} windows, first ${iso(scenario.bursts[0]!.startMs)}`}`] : []),
     `fleet truth: --capacity ${f.capacitySpansPerSecond} spans/s per replica at 100 % CPU, --decision-wait ${f.decisionWaitSeconds}s, --num-traces ${f.numTracesPerReplica}, --spans-per-trace ${f.spansPerTrace}, --trace-duration ${formatDuration(f.traceDurationSeconds)}, --tick-cost ${f.decisionTickCostMultiplier}${f.hotGatewayLoadMultiple > 1 ? `, hottest gateway ${f.hotGatewayLoadMultiple} × its even share` : ''}`,
     `replica: queue ${f.queueBatchesPerReplica} × ${f.spansPerBatch} spans, memory limit ${f.memoryLimitSpansPerReplica} spans (refuse above ${f.memoryRefuseFraction * 100} %), RSS ${(f.memoryBaseBytesPerReplica / 2 ** 20).toFixed(0)} MiB + ${f.memoryBytesPerSpan} B per span held, memory request ${(memoryRequestBytes(f) / 2 ** 30).toFixed(2)} GiB`,

@@ -25,7 +25,7 @@ import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
-import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScrapeDowns, SCRAPE_DOWN_SHARE, type TimeWindow, type WindowSpec } from './scenario.ts';
+import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScalerRestarts, placeScrapeDowns, SCRAPE_DOWN_SHARE, type TimeWindow, type WindowSpec } from './scenario.ts';
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { CAPACITY_LOOKBACK_SECONDS } from '../signals/capacity-queries.ts';
@@ -61,6 +61,8 @@ export interface BenchOptions {
   readonly bursts?: BurstSpec;
   /** Windows in which half the gateways' scrape targets are down (they keep running). */
   readonly scrapeDowns?: WindowSpec;
+  /** Restarts of this project's scaler: down for each window, then back with no process memory. */
+  readonly scalerRestarts?: WindowSpec;
   readonly queueThresholdBatches?: number;
   /** The project's ScaledObject (trigger metadata, pollingInterval, behavior); see example-scaled-object.ts. */
   readonly scaledObject: ScaledObjectSpec;
@@ -103,6 +105,8 @@ export interface BenchScenario {
   readonly load: LoadCurve;
   readonly outages: readonly TimeWindow[];
   readonly scrapeDowns: readonly TimeWindow[];
+  /** When this project's scaler is down; it comes back from each with no process memory. */
+  readonly scalerRestarts: readonly TimeWindow[];
   readonly bursts: readonly BurstWindow[];
   readonly backendSpansPerSecond: number;
   readonly maxLoadSpansPerSecond: number;
@@ -133,6 +137,7 @@ export function buildScenario(options: BenchOptions): BenchScenario {
   const load: LoadCurve = bursts.length > 0 ? new BurstLoadCurve(base, bursts) : base;
   const outages = options.outages ? placeOutages(options.outages, base.startMs, endMs, seed) : [];
   const scrapeDowns = options.scrapeDowns ? placeScrapeDowns(options.scrapeDowns, base.startMs, endMs, seed) : [];
+  const scalerRestarts = options.scalerRestarts ? placeScalerRestarts(options.scalerRestarts, base.startMs, endMs, seed) : [];
   const bucketSteps = Math.max(1, Math.ceil(steps / PLOT_POINTS));
   const buckets = Math.ceil(steps / bucketSteps);
   const loadSpansPerSecond = new Float64Array(buckets);
@@ -154,6 +159,7 @@ export function buildScenario(options: BenchOptions): BenchScenario {
     load,
     outages,
     scrapeDowns,
+    scalerRestarts,
     bursts,
     backendSpansPerSecond: scenario.backendPeakMultiple * peak,
     maxLoadSpansPerSecond: maxLoad,
@@ -195,13 +201,13 @@ export function createAutoscaler(name: AutoscalerName, options: BenchOptions, sc
     case 'keda-prometheus-queue':
       return new KedaPrometheusAutoscaler(queueBatchesTrigger(options.queueThresholdBatches ?? DEFAULT_QUEUE_THRESHOLD_BATCHES), fleet, kedaDefaults);
     case 'scaler-reactive':
-      return new ProjectScalerAutoscaler(settings, fleet, project, undefined);
+      return new ProjectScalerAutoscaler(settings, fleet, project, undefined, scenario.scalerRestarts);
     case 'scaler-forecast':
       return new ProjectScalerAutoscaler(settings, fleet, project, {
         refitSchedule: SERVER_DEFAULTS.forecast.refitSchedule,
         forgetAfterSeconds: parseDurationSeconds(SERVER_DEFAULTS.advisor.forgetAfter)!,
         ...(options.forecast ? { forecast: options.forecast } : {}),
-      });
+      }, scenario.scalerRestarts);
     case 'oracle':
       return new OracleAutoscaler(fleet, oracleSpansPerSecondPerReplica(options, scenario));
   }

@@ -28,6 +28,7 @@ import { startingReplicas } from './baseline-autoscalers.ts';
 import type { Forecaster } from './forecast-cache.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import type { LoadCurve } from './load-curve.ts';
+import { inWindows, type TimeWindow } from './scenario.ts';
 import { SIMULATED_TARGET } from './simulated-target.ts';
 
 /** decide() answers the replica count itself, so KEDA's targetSize (AverageValue) is 1. */
@@ -93,13 +94,17 @@ class SimulatedStateFold {
 export class ProjectScalerAutoscaler implements Autoscaler {
   readonly name: AutoscalerName;
   private readonly loop: KedaHpaLoop;
-  private readonly fold = new SimulatedStateFold();
+  private fold = new SimulatedStateFold();
   /** The last live decision's state: what the gRPC scaler decides on while the fold has none yet. */
   private state: PolicyState | undefined;
   /** The latest decision, for the demo's dashboard and for tests. */
   latestDecision: Decision | undefined;
   /** Polls that ended in a ScalerError (the HPA keeps the count, as with KEDA's fallback not yet engaged). */
   failedPolls = 0;
+  /** Polls while the scaler was down for a restart (the HPA keeps the count). */
+  pollsWhileDown = 0;
+  /** Down for a restart since the last poll or refit: the next one outside a restart window starts with no process memory. */
+  private restarting = false;
   private readonly refitSchedule: CronSchedule | undefined;
   private nextRefitMs = Number.NEGATIVE_INFINITY;
   /** What the simulated gateways' CPU says about capacity, re-read every LEARNED_REFRESH_SECONDS as the Advisor does. */
@@ -110,8 +115,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private ringSpread: RingSpread | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
-  private readonly capacityWorkspace = new CapacityWorkspace();
-  private readonly startupReads = new SimulatedStartupReads();
+  private capacityWorkspace = new CapacityWorkspace();
+  private startupReads = new SimulatedStartupReads();
   private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
@@ -121,6 +126,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     private readonly fleetSettings: FleetSettings,
     private readonly loopSettings: Omit<ExternalLoopSettings, 'targetAverageValue'>,
     private readonly forecasts: SimulatedForecasts | undefined,
+    /** Windows in which the scaler is down; it comes back from each as a new process would. */
+    private readonly restarts: readonly TimeWindow[] = [],
   ) {
     this.name = forecasts ? 'scaler-forecast' : 'scaler-reactive';
     this.refitSchedule = forecasts ? parseCron(forecasts.refitSchedule) : undefined;
@@ -130,7 +137,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   /** Refits at the start (a target seen for the first time) and at every scheduled time after. */
   prepare(context: ControlContext): Promise<void> | undefined {
     const { forecasts } = this;
-    if (!forecasts || context.nowMs < this.nextRefitMs) return undefined;
+    if (!forecasts || this.isDown(context.nowMs) || context.nowMs < this.nextRefitMs) return undefined;
     this.refresher ??= new ForecastRefresher({
       history: context.source,
       schedule: forecasts.refitSchedule,
@@ -143,7 +150,37 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     return this.refresher.refit(SIMULATED_TARGET, this.settings, context.nowMs);
   }
 
+  /** Whether the scaler is down for a restart at `nowMs`; once back, it has forgotten everything a process holds. */
+  private isDown(nowMs: number): boolean {
+    if (inWindows(this.restarts, nowMs)) {
+      this.restarting = true;
+      return true;
+    }
+    if (this.restarting) this.forgetProcessMemory();
+    return false;
+  }
+
+  /** What a restarted scaler process starts without: its state, its fold, its learned figures and forecasts; Prometheus keeps the rest. */
+  private forgetProcessMemory(): void {
+    this.restarting = false;
+    this.state = undefined;
+    this.fold = new SimulatedStateFold();
+    this.capacity = undefined;
+    this.startup = undefined;
+    this.ringSpread = undefined;
+    this.nextLearnedReadMs = Number.NEGATIVE_INFINITY;
+    this.capacityWorkspace = new CapacityWorkspace();
+    this.startupReads = new SimulatedStartupReads();
+    this.forecastSettingsOf = undefined;
+    this.refresher = undefined;
+    this.nextRefitMs = Number.NEGATIVE_INFINITY;
+  }
+
   private poll(context: ControlContext): number | undefined {
+    if (this.isDown(context.nowMs)) {
+      this.pollsWhileDown++;
+      return undefined;
+    }
     const snapshot = context.source.snapshotAt(context.nowMs, this.settings);
     if (context.nowMs >= this.nextLearnedReadMs) {
       this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;

@@ -33,6 +33,8 @@ const DAY_MS = 86_400_000;
 const BURST_SEED_SALT = 0x5bd1e995;
 /** Salt of the scrape-down stream. */
 const SCRAPE_DOWN_SEED_SALT = 0x27d4eb2f;
+/** Salt of the scaler-restart stream. */
+const SCALER_RESTART_SEED_SALT = 0x165667b1;
 
 function parseWindowSpec(text: string, flag: string, example: string): WindowSpec {
   const match = /^(\d+)x(.+)$/.exec(text.trim());
@@ -52,6 +54,11 @@ export function parseOutageSpec(text: string): WindowSpec {
 /** `1x20m` → one 20-minute window in which half the gateways' scrape targets are down. */
 export function parseScrapeDownSpec(text: string): WindowSpec {
   return parseWindowSpec(text, '--scrape-down', '1x20m');
+}
+
+/** `28x1m` → 28 restarts of this project's scaler, each down for a minute (KEDA's polls fail, the HPA keeps the count) and then back with no process memory. */
+export function parseScalerRestartSpec(text: string): WindowSpec {
+  return parseWindowSpec(text, '--scaler-restarts', '28x1m');
 }
 
 /** Share of the ready gateways whose scrapes fail during a scrape-down window (a lost Prometheus shard, a NetworkPolicy). */
@@ -97,6 +104,11 @@ export function placeOutages(spec: WindowSpec, startMs: number, endMs: number, s
 /** Scrape-down windows, placed apart from the outages and bursts of the same seed. */
 export function placeScrapeDowns(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
   return placeWindows(spec, startMs, endMs, seededRandom(seed ^ SCRAPE_DOWN_SEED_SALT), '--scrape-down');
+}
+
+/** Scaler restarts (the windows it is down), placed apart from the other streams of the same seed. */
+export function placeScalerRestarts(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
+  return placeWindows(spec, startMs, endMs, seededRandom(seed ^ SCALER_RESTART_SEED_SALT), '--scaler-restarts');
 }
 
 export function placeBursts(spec: BurstSpec, startMs: number, endMs: number, seed: number): BurstWindow[] {

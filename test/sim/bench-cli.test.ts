@@ -31,6 +31,8 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'peak replicas above max replicas', input: ['--peak-replicas', '61'], want: /--peak-replicas must be an integer from 1 to 60/ },
     { name: 'outage without duration', input: ['--outage', '2x'], want: /--outage must be COUNTxDURATION/ },
     { name: 'burst without multiplier', input: ['--burst', '1x10m'], want: /--burst must be COUNTxDURATION@MULTIPLIER/ },
+    { name: 'scaler restarts without a duration', input: ['--scaler-restarts', '28'], want: /--scaler-restarts must be COUNTxDURATION .* e\.g\. 28x1m; got "28"/ },
+    { name: 'scaler restarts that do not fit the trace', input: ['--days', '1', '--scaler-restarts', '3x12h', '--autoscalers', 'oracle'], want: /--scaler-restarts 3x12h does not fit the run/ },
     { name: 'negative seed', input: ['--seed=-1'], want: /--seed must be an integer from 0/ },
     { name: 'flag without its value', input: ['--seed'], want: /bench: --seed needs a value\n/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'oracle,vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
@@ -95,7 +97,7 @@ describe('bench CLI', () => {
   it('prints one row per autoscaler and writes the JSON and the SVG', async () => {
     const json = join(dir, 'out.json');
     const svg = join(dir, 'out.svg');
-    const got = await cli(['--days', '1', '--outage', '1x30m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
+    const got = await cli(['--days', '1', '--outage', '1x30m', '--scaler-restarts', '2x1m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
     expect(got.code).toBe(0);
     const rows = got.stdout.split('\n').filter((line) => /^(static-peak|oracle)\s/.test(line));
     expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['static-peak', 'oracle']);
@@ -110,6 +112,8 @@ describe('bench CLI', () => {
     const written = JSON.parse(readFileSync(json, 'utf8'));
     expect(Object.keys(written).slice(0, 3)).toEqual(['trace', 'steps', 'policies']);
     expect(written.outages).toHaveLength(1);
+    expect(written.scalerRestarts).toHaveLength(2);
+    expect(got.stdout).toMatch(/scaler restarts \(down, then back with no process memory\): \S+…\S+, \S+…\S+/);
     const picture = readFileSync(svg, 'utf8');
     expect(picture).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(picture).toContain('lost spans/s (log scale)');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BurstLoadCurve, type LoadCurve, TraceLoadCurve } from '../../src/sim/load-curve.ts';
-import { dailyOutage, inWindows, parseBurstSpec, parseOutageSpec, placeOutages } from '../../src/sim/scenario.ts';
+import { dailyOutage, inWindows, parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, placeOutages, placeScalerRestarts } from '../../src/sim/scenario.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
 import { parseTraceCsv } from '../../src/sim/trace-csv.ts';
 
@@ -119,6 +119,15 @@ describe('scenario specs and placement', () => {
     }
     expect(inWindows(first, first[1]!.startMs)).toBe(true);
     expect(inWindows(first, first[1]!.endMs)).toBe(false);
+  });
+
+  it('places scaler restarts from a stream of their own: the same seed does not put them on the outages', () => {
+    const spec = parseScalerRestartSpec('3x30m');
+    expect(spec).toEqual({ count: 3, durationSeconds: 1800 });
+    const restarts = placeScalerRestarts(spec, startMs, endMs, 7);
+    expect(placeScalerRestarts(spec, startMs, endMs, 7)).toEqual(restarts);
+    expect(restarts).not.toEqual(placeOutages(spec, startMs, endMs, 7));
+    for (const window of restarts) expect(window.endMs - window.startMs).toBe(1_800_000);
   });
 
   it('refuses outages that do not fit the run', () => {
