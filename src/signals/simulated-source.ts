@@ -155,28 +155,36 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
 
   /** sum(otelcol_exporter_queue_size) in batches at the last scrape: the KEDA queue recipe's query. */
   queueBatchesAt(timeMs: number): RecordedValue {
+    const share = this.scrapedShareAt(timeMs);
+    if (share.kind === 'missing') return share;
+    const total = this.options.recorder.gauge('queueBatchesTotal', timeMs);
+    return total.kind === 'ok' ? { kind: 'ok', value: total.value * share.value } : total;
+  }
+
+  /**
+   * sum(rate(otelcol_receiver_accepted_spans[w]) + rate(otelcol_receiver_refused_spans[w])): the spans
+   * offered to the gateways Prometheus scrapes, the KEDA throughput recipe's query.
+   */
+  receivedSpansPerSecondAt(timeMs: number, windowSeconds: number): RecordedValue {
+    const { recorder } = this.options;
+    const share = this.scrapedShareAt(timeMs);
+    if (share.kind === 'missing') return share;
+    const accepted = recorder.rate('acceptedSpans', timeMs, windowSeconds);
+    if (accepted.kind === 'missing') return accepted;
+    const refused = recorder.rate('refusedSpans', timeMs, windowSeconds);
+    if (refused.kind === 'missing') return refused;
+    return { kind: 'ok', value: (accepted.value + refused.value) * share.value };
+  }
+
+  /** The share of the reporting gateways Prometheus scrapes: a sum over the series present leaves the others out. */
+  private scrapedShareAt(timeMs: number): RecordedValue {
     const { recorder } = this.options;
     const reporting = recorder.gauge('reportingReplicas', timeMs);
     if (reporting.kind === 'missing') return reporting;
     const unscraped = recorder.gauge('unscrapedReplicas', timeMs);
     const scraped = reporting.value - (unscraped.kind === 'ok' ? Math.min(unscraped.value, reporting.value) : 0);
     if (scraped === 0) return { kind: 'missing', reason: 'no simulated gateway is reporting' };
-    // A sum over the series present: gateways whose scrapes fail add nothing.
-    const total = recorder.gauge('queueBatchesTotal', timeMs);
-    return total.kind === 'ok' ? { kind: 'ok', value: (total.value * scraped) / reporting.value } : total;
-  }
-
-  /**
-   * sum(rate(otelcol_receiver_accepted_spans[w]) + rate(otelcol_receiver_refused_spans[w])): the spans
-   * offered to the gateways, the KEDA throughput recipe's query.
-   */
-  receivedSpansPerSecondAt(timeMs: number, windowSeconds: number): RecordedValue {
-    const { recorder } = this.options;
-    const accepted = recorder.rate('acceptedSpans', timeMs, windowSeconds);
-    if (accepted.kind === 'missing') return accepted;
-    const refused = recorder.rate('refusedSpans', timeMs, windowSeconds);
-    if (refused.kind === 'missing') return refused;
-    return { kind: 'ok', value: accepted.value + refused.value };
+    return { kind: 'ok', value: scraped / reporting.value };
   }
 
   private unknownTarget(target: TargetRef, timeMs: number): SignalSnapshot {

@@ -124,6 +124,11 @@ describe('SimulatedSignalSource', () => {
     const byGateway = snapshot.acceptedSpansPerSecondByGateway;
     expect(byGateway.kind === 'ok' && Object.keys(byGateway.value)).toHaveLength(1);
     expect(source.queueBatchesAt(nowMs)).toEqual({ kind: 'ok', value: 0 });
+    // KEDA's throughput recipe sums the same series: it sees the scraped gateway's spans only.
+    const received = source.receivedSpansPerSecondAt(nowMs, 60);
+    expect(received.kind === 'ok' && received.value).toBeCloseTo(offeredPerSecond / 4, 6);
+    const receivedBefore = source.receivedSpansPerSecondAt(nowMs - 5 * 60_000, 60);
+    expect(receivedBefore.kind === 'ok' && receivedBefore.value).toBeCloseTo(offeredPerSecond, 6);
     const before = source.snapshotAt(nowMs - 5 * 60_000, settings);
     expect(before.signals.reportingReplicas).toEqual({ kind: 'ok', value: 4 });
     expect(before.unscrapedGateways).toBeUndefined();
