@@ -30,7 +30,7 @@ import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { runOnWorkers } from './worker-pool.ts';
 
 /**
- * Days of each trace a cell replays. The full traces are 31, 215 and 1,376 days; 39 cells of every
+ * Days of each trace a cell replays. The full traces are 31, 215 and 1,376 days; 45 cells of every
  * autoscaler over all of them would take hours. Four weeks keep the weekly season (twice over, after
  * the forecast's 14-day history fills) and fit the matrix in its time budget.
  */

@@ -1,5 +1,6 @@
 // The robustness matrix: every shared trace × a set of conditions (the defaults, slower pods, a wrong
-// capacity figure, other decision_wait, a tight backend, costlier decision ticks, each named scenario),
+// capacity figure, other decision_wait, a tight backend, costlier decision ticks, each named scenario,
+// scrape targets down, the scaler restarted),
 // every autoscaler in each cell, all with two 30-minute backend outages. Conditions are bench flags, so
 // a cell is reproduced by one `npm run bench` command. Pure: cells in, table and JSON out.
 import type { PolicyResult } from './bench.ts';
@@ -28,6 +29,10 @@ export const MATRIX_CONDITIONS: readonly MatrixCondition[] = [
   { name: 'buffer-bound', args: ['--scenario', 'buffer-bound'] },
   { name: 'bursty', args: ['--scenario', 'bursty'] },
   { name: 'skewed-ring', args: ['--scenario', 'skewed-ring'] },
+  // Half the gateways unscraped for 15 minutes a day, as the embedded demo has it.
+  { name: 'scrape-down', args: ['--scrape-down', '28x15m'] },
+  // The scaler restarted once a day, down for a minute: only its decision state's home is tested.
+  { name: 'scaler-restarts', args: ['--scaler-restarts', '28x1m'] },
 ];
 
 /** What the matrix keeps of one autoscaler's run in one cell. */
