@@ -3,7 +3,7 @@ import { type BenchOptions, type BenchScenario, buildScenario, createAutoscaler,
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
 import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { placeScalerRestarts } from '../../src/sim/scenario.ts';
-import { ProjectScalerAutoscaler } from '../../src/sim/scaler-autoscaler.ts';
+import type { ProjectScalerAutoscaler } from '../../src/sim/scaler-autoscaler.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
 
 const options: BenchOptions = {
