@@ -1,9 +1,9 @@
 // Capacity learned from a real gateway's own CPU. One gateway of the built collector, held to a tenth
-// of a core (GOMAXPROCS=1 and a cgroup quota, the trigger's cpuPerReplica), takes a load that climbs
-// from a quarter of its CPU to about three quarters, as a tier's load does over a day; a real Prometheus
-// scrapes it. The scaler's capacity range queries read that history and the estimator extrapolates CPU
-// against accepted spans to 100 %. Then the load is raised past what the gateway can take, and what it
-// sends on with its CPU at the quota is the capacity the estimate is held to. The trigger's
+// of a core (GOMAXPROCS=1 and a cgroup quota, the trigger's cpuPerReplica), first takes a load past
+// what it can take: what it sends on with its CPU at the quota is the capacity the estimate is held
+// to. Then a load that climbs from a tenth of that to about two thirds and back, as a tier's load does
+// over a day; a real Prometheus scrapes it. The scaler's capacity range queries read that history and
+// the estimator extrapolates CPU against accepted spans to 100 %. The trigger's
 // capacitySpansPerReplica is set four times too high, as an operator's guess can be.
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,28 +23,39 @@ const CPUS = 0.1;
 const SPANS_PER_TRACE = 10;
 const RATE_WINDOW_SECONDS = 15;
 /**
- * Steps of the day, traces/s: 500 to 3,000 spans/s and back, a quarter to about three quarters of the
- * quota; each load twice, so a drift of the machine's speed over the minutes is not read as the curve.
+ * Steps of the day, as shares of what the gateway sustains at its quota: a tenth to about two thirds of
+ * its CPU and back, each load twice, so a drift of the machine's speed over the minutes is not read as
+ * the curve. Shares rather than fixed rates: the gateway's capacity moves with the machine (4,271 to
+ * 6,171 spans/s measured), and a fixed climb on a faster machine covers too little of it to extrapolate.
  */
-const CLIMB_TRACES_PER_SECOND = [50, 100, 150, 200, 250, 300, 250, 200, 150, 100, 50];
+const CLIMB_SHARES = [0.1, 0.2, 0.3, 0.45, 0.55, 0.65, 0.55, 0.45, 0.3, 0.2, 0.1];
 const CLIMB_STEP_SECONDS = 25;
 /** Range-query step: several samples per load step, as an hour gives the minute-step queries in production. */
 const SAMPLE_STEP_SECONDS = 5;
-/** Offered past the gateway's capacity; it settles for WARM seconds and is measured over MEASURE. */
-const OVERLOAD_TRACES_PER_SECOND = 600;
+/** Offered well past the gateway's capacity first; it settles for WARM seconds and is measured over MEASURE. */
+const OVERLOAD_TRACES_PER_SECOND = 1000;
 const OVERLOAD_WARM_SECONDS = 15;
 const OVERLOAD_MEASURE_SECONDS = 30;
+/** Measuring stretches tried until one has the gateway's CPU at its quota. */
+const OVERLOAD_STRETCHES = 3;
+/** CPU at this share of the quota or more counts as the quota reached. */
+const SATURATED_SHARE = 0.9;
 /**
  * The learned figure against what the gateway sustains: 1.01, 0.84, 1.02, 0.92 and 0.96 in five
  * recorded runs, up to 16 % low and at most 2 % high (docs/how-it-decides.md, learned capacity). A
  * span's CPU on this shared machine moves between runs and within one, by as much as the sustained rate
- * does (4,271 to 5,849 spans/s). Above the band the scaler, sizing peaks at 91 %, would run gateways
- * past their CPU; below it the figure is off by more than the machine explains (a unit or a join gone
- * wrong).
+ * does. Above the band the scaler, sizing peaks at 91 %, would run gateways past their CPU; below it
+ * the figure is off by more than the machine explains (a unit or a join gone wrong).
  */
 const LEARNED_OVER_SUSTAINED = { min: 0.4, max: 1.1 };
 /** Four times what the gateway takes: the estimate must replace this, not lean on it. */
 const TRIGGER_CAPACITY = 20_000;
+
+/** What the gateway sent on over one measuring stretch, and the CPU it used. */
+interface Sustained {
+  readonly sentSpansPerSecond: number;
+  readonly cpuCores: number;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,7 +65,22 @@ describe('capacity learned from a CPU-limited real gateway', () => {
   let prometheus: RunningPrometheus;
   let load: LoadGenerator;
   let climb: { startMs: number; endMs: number };
-  let sustained: { sentSpansPerSecond: number; cpuCores: number };
+  let sustained: readonly [Sustained, Sustained];
+
+  /** Offered past its capacity, the gateway's sent spans/s over a stretch with its CPU at the quota. */
+  async function measureSustained(): Promise<Sustained> {
+    await sleep(OVERLOAD_WARM_SECONDS * 1000);
+    const rate = async (family: string) => (await queryVector(prometheus.url, `sum(rate(${family}{job="${JOB}"}[${OVERLOAD_MEASURE_SECONDS}s]))`))[0]?.value ?? 0;
+    // On two shared cores another test can take the CPU for a while (a stretch at 0.087 of 0.1 core was
+    // seen), so a few stretches are tried.
+    let measured: Sustained = { sentSpansPerSecond: 0, cpuCores: 0 };
+    for (let stretch = 0; stretch < OVERLOAD_STRETCHES; stretch++) {
+      await sleep(OVERLOAD_MEASURE_SECONDS * 1000);
+      measured = { sentSpansPerSecond: await rate('otelcol_exporter_sent_spans'), cpuCores: await rate('otelcol_process_cpu_seconds') };
+      if (measured.cpuCores > CPUS * SATURATED_SHARE) break;
+    }
+    return measured;
+  }
 
   beforeAll(async () => {
     sink = await startBackendSink();
@@ -70,19 +96,25 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     });
     gateway = await startCollectorProcess({ name: 'gateway-1', binary: collectorBinary(), config, healthUrl: `http://127.0.0.1:${ports.health}/`, cpuLimit: { goMaxProcs: 1, cpus: CPUS } });
     prometheus = await startPrometheus({ scrapeJobs: [{ jobName: JOB, targets: [`127.0.0.1:${ports.metrics}`] }] });
-    load = startLoadGenerator([`127.0.0.1:${ports.otlp}`], { tracesPerSecond: CLIMB_TRACES_PER_SECOND[0]!, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
+    load = startLoadGenerator([`127.0.0.1:${ports.otlp}`], { tracesPerSecond: OVERLOAD_TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000 });
     await waitForScrapeHistory(prometheus.url, `job="${JOB}"`, RATE_WINDOW_SECONDS);
+    // The truth, before and after the day: what the gateway sends on with its CPU at the quota. A
+    // span's CPU on this shared machine drifts within a run (5,116 spans/s sustained before a climb
+    // whose line reached 6,140), so the figure is held to the range the two measurements span.
+    const before = await measureSustained();
+    // Then the day, sized from the first; the estimate reads only the climb, from its first full rate window.
+    const sustainedTracesPerSecond = before.sentSpansPerSecond / SPANS_PER_TRACE;
+    load.setTracesPerSecond(Math.round(CLIMB_SHARES[0]! * sustainedTracesPerSecond));
+    await sleep(OVERLOAD_MEASURE_SECONDS * 1000);
     const startMs = Date.now();
-    for (const tracesPerSecond of CLIMB_TRACES_PER_SECOND) {
-      load.setTracesPerSecond(tracesPerSecond);
+    for (const share of CLIMB_SHARES) {
+      load.setTracesPerSecond(Math.round(share * sustainedTracesPerSecond));
       await sleep(CLIMB_STEP_SECONDS * 1000);
     }
     climb = { startMs, endMs: Date.now() };
     load.setTracesPerSecond(OVERLOAD_TRACES_PER_SECOND);
-    await sleep((OVERLOAD_WARM_SECONDS + OVERLOAD_MEASURE_SECONDS) * 1000);
-    const rate = async (family: string) => (await queryVector(prometheus.url, `sum(rate(${family}{job="${JOB}"}[${OVERLOAD_MEASURE_SECONDS}s]))`))[0]?.value ?? 0;
-    sustained = { sentSpansPerSecond: await rate('otelcol_exporter_sent_spans'), cpuCores: await rate('otelcol_process_cpu_seconds') };
-  }, 480_000);
+    sustained = [before, await measureSustained()];
+  }, 720_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -90,8 +122,10 @@ describe('capacity learned from a CPU-limited real gateway', () => {
   }, 60_000);
 
   it('extrapolates its CPU to about the load it sustains at its quota, never above, and uses that instead of the trigger', async () => {
-    // The overload did saturate the gateway: its CPU was at the quota.
-    expect(sustained.cpuCores).toBeGreaterThan(CPUS * 0.9);
+    // Both overloads did saturate the gateway: its CPU was at the quota.
+    for (const measured of sustained) expect(measured.cpuCores).toBeGreaterThan(CPUS * SATURATED_SHARE);
+    const slowest = Math.min(...sustained.map((measured) => measured.sentSpansPerSecond));
+    const fastest = Math.max(...sustained.map((measured) => measured.sentSpansPerSecond));
     const settings = parseTargetMetadata({
       gatewaySelector: `job="${JOB}"`,
       rateWindow: `${RATE_WINDOW_SECONDS}s`,
@@ -111,13 +145,12 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     const recordTo = process.env.LEARNED_CAPACITY_SAMPLES_OUT;
     if (recordTo) writeFileSync(recordTo, `${JSON.stringify({ window, sustained, samples }, null, 1)}\n`);
     const estimate = estimateCapacity(samples, settings.cpuPerReplicaCores, allotmentSource, new CapacityWorkspace(samples.length), (window.endMs - window.startMs) / 1000);
-    const context = `${samples.length} samples, sustained ${Math.round(sustained.sentSpansPerSecond)} spans/s at ${sustained.cpuCores.toFixed(3)} cores`;
+    const context = `${samples.length} samples, sustained ${sustained.map((measured) => `${Math.round(measured.sentSpansPerSecond)} spans/s at ${measured.cpuCores.toFixed(3)} cores`).join(' and ')}`;
     expect(estimate.kind, `${context}: ${estimate.kind === 'insufficient' ? estimate.reason : ''}`).toBe('learned');
     if (estimate.kind !== 'learned') return;
-    const ratio = estimate.fit.spansPerReplica / sustained.sentSpansPerSecond;
-    const learned = `${context}: learned ${Math.round(estimate.fit.spansPerReplica)} (${ratio.toFixed(2)})`;
-    expect(ratio, learned).toBeGreaterThanOrEqual(LEARNED_OVER_SUSTAINED.min);
-    expect(ratio, learned).toBeLessThanOrEqual(LEARNED_OVER_SUSTAINED.max);
+    const learned = `${context}: learned ${Math.round(estimate.fit.spansPerReplica)}`;
+    expect(estimate.fit.spansPerReplica, learned).toBeGreaterThanOrEqual(LEARNED_OVER_SUSTAINED.min * slowest);
+    expect(estimate.fit.spansPerReplica, learned).toBeLessThanOrEqual(LEARNED_OVER_SUSTAINED.max * fastest);
     expect(estimate.allotmentSource).toBe('trigger cpuPerReplica');
 
     const inUse = capacityInUse(settings, estimate);
