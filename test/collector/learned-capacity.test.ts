@@ -36,6 +36,11 @@ const SAMPLE_STEP_SECONDS = 5;
 const OVERLOAD_TRACES_PER_SECOND = 1000;
 const OVERLOAD_WARM_SECONDS = 15;
 const OVERLOAD_MEASURE_SECONDS = 30;
+/**
+ * After the first overload, the climb's first load is held this long before the climb is read, so the
+ * gateway has worked off what it held: in one CI run, with 30 s, the first minute read as saturated.
+ */
+const SETTLE_SECONDS = 90;
 /** Measuring stretches tried until one has the gateway's CPU at its quota. */
 const OVERLOAD_STRETCHES = 3;
 /** CPU at this share of the quota or more counts as the quota reached. */
@@ -105,7 +110,7 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     // Then the day, sized from the first; the estimate reads only the climb, from its first full rate window.
     const sustainedTracesPerSecond = before.sentSpansPerSecond / SPANS_PER_TRACE;
     load.setTracesPerSecond(Math.round(CLIMB_SHARES[0]! * sustainedTracesPerSecond));
-    await sleep(OVERLOAD_MEASURE_SECONDS * 1000);
+    await sleep(SETTLE_SECONDS * 1000);
     const startMs = Date.now();
     for (const share of CLIMB_SHARES) {
       load.setTracesPerSecond(Math.round(share * sustainedTracesPerSecond));
@@ -114,7 +119,7 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     climb = { startMs, endMs: Date.now() };
     load.setTracesPerSecond(OVERLOAD_TRACES_PER_SECOND);
     sustained = [before, await measureSustained()];
-  }, 720_000);
+  }, 780_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -153,9 +158,17 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     expect(estimate.fit.spansPerReplica, learned).toBeLessThanOrEqual(LEARNED_OVER_SUSTAINED.max * fastest);
     expect(estimate.allotmentSource).toBe('trigger cpuPerReplica');
 
+    // The figure in use is the learned one, or lower where the gateway's own latency or refusals showed
+    // it saturating during the climb (a machine slowing by a third within a run makes the climb's top
+    // reach the quota); either way not the trigger's, and within the same band.
     const inUse = capacityInUse(settings, estimate);
-    expect(inUse.source).toBe('learned');
-    expect(inUse.spansPerReplica).toBe(estimate.fit.spansPerReplica);
-    expect(inUse.sentence).toContain('the trigger says 20k spans/s');
+    expect(inUse.source, inUse.sentence).not.toBe('trigger');
+    expect(inUse.spansPerReplica, inUse.sentence).toBeGreaterThanOrEqual(LEARNED_OVER_SUSTAINED.min * slowest);
+    if (inUse.source === 'learned') {
+      expect(inUse.spansPerReplica).toBe(estimate.fit.spansPerReplica);
+      expect(inUse.sentence).toContain('the trigger says 20k spans/s');
+    } else {
+      expect(inUse.sentence).toMatch(/gateways were saturated at that load .* below the learned/);
+    }
   });
 });
