@@ -4,7 +4,7 @@ import { estimateDecisionBytes } from '../../src/advisor/decision-ring.ts';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { SignalHistory, SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
-import { T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
+import { learnedCapacity, T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
 import { RecordingLogger } from '../support/recording-logger.ts';
 
 const METADATA = { gatewaySelector: 'job="otel-gateway"' };
@@ -130,13 +130,7 @@ describe('Advisor: evaluate and record', () => {
     const leadStartups: number[] = [];
     const advisor = advisorWith(clock.source, {
       startupFor: () => ({ kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS }),
-      capacityFor: () => ({
-        kind: 'learned',
-        fit: { spansPerReplica: 25_000, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 400, fromMs: T0_MS - 6 * 3_600_000, toMs: T0_MS },
-        allotmentSource: 'kube-state-metrics limits',
-        changeAtMs: undefined,
-        saturation: undefined,
-      }),
+      capacityFor: () => learnedCapacity(25_000, 'kube-state-metrics limits'),
       forecastFor: (_target, settings) => {
         leadStartups.push(settings.podStartupSeconds);
         return undefined;
@@ -164,13 +158,7 @@ describe('Advisor: evaluate and record', () => {
     };
     const advisor = advisorWith(clock.source, {
       stateHistory,
-      capacityFor: () => ({
-        kind: 'learned',
-        fit: { spansPerReplica: 30_000, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 400, fromMs: T0_MS - 6 * 3_600_000, toMs: T0_MS },
-        allotmentSource: 'kube-state-metrics requests',
-        changeAtMs: undefined,
-        saturation: undefined,
-      }),
+      capacityFor: () => learnedCapacity(30_000),
     });
     const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
     expect(decision.recommended, decision.summary).toBe(5);

@@ -4,7 +4,7 @@ import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import { capacityInUse, type ResolvedCapacity, resolveCapacity } from '../../src/policy/capacity-in-use.ts';
 import { findBusiestGateway, findRoutingImbalance, readPolicyContext, slowerThanBusiest } from '../../src/policy/policy-context.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
-import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
+import { learnedCapacity, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 /** The plain statement of findBusiestGateway: the usable rates, the hottest (ties to the smaller name), the others' mean, those accepting. */
 function plainBusiest(byGateway: Readonly<Record<string, number>>) {
@@ -48,20 +48,13 @@ describe('readPolicyContext', () => {
   });
 
   it('resolves the capacity in use for the estimate and trigger of each call, not an earlier one', () => {
-    const estimate = (spansPerReplica: number): CapacityEstimate => ({
-      kind: 'learned',
-      fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS - 6 * 3600_000, toMs: T0_MS },
-      allotmentSource: 'kube-state-metrics requests',
-      changeAtMs: undefined,
-      saturation: undefined,
-    });
-    const kept = estimate(20_000);
+    const kept = learnedCapacity(20_000);
     const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12 } };
     const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined][] = [
       [settings(), kept],
       [settings(), kept],
-      [settings(), estimate(20_000)],
-      [settings(), estimate(30_000)],
+      [settings(), learnedCapacity(20_000)],
+      [settings(), learnedCapacity(30_000)],
       [settings({ capacitySpansPerReplica: '12000' }), undefined],
       [settings({ capacitySpansPerReplica: '12000' }), undefined],
       [settings({ capacitySpansPerReplica: '15000' }), undefined],

@@ -2,6 +2,7 @@
 // so — and the one assert helper every case table uses.
 import { expect } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
+import type { AllotmentSource, CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import type { Decision, GuardName } from '../../src/policy/decision.ts';
 import type { SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
 
@@ -63,6 +64,17 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     acceptedSpansPerSecondByGateway: byGateway,
     ...(options.latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: options.latencyByGateway }),
     ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
+  };
+}
+
+/** A capacity learned from 6 hours of CPU up to T0, pinned to ±1 %. */
+export function learnedCapacity(spansPerReplica: number, allotmentSource: AllotmentSource = 'kube-state-metrics requests'): CapacityEstimate {
+  return {
+    kind: 'learned',
+    fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS - 6 * 3_600_000, toMs: T0_MS },
+    allotmentSource,
+    changeAtMs: undefined,
+    saturation: undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
 import { RECENT_PEAK_WINDOW_SECONDS, recentPeak } from '../../src/policy/load-peaks.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
-import { expectDecision, settings, snapshot, T0_MS } from './policy-fixtures.ts';
+import { expectDecision, learnedCapacity, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const STEP_MS = 30_000;
 const target = settings({ scaleInWindow: '90s' });
@@ -51,13 +51,6 @@ describe('rebuildPolicyState', () => {
   });
 
   describe('decides past steps with the learned figures the live decision uses', () => {
-    const learnedCapacity = (spansPerReplica: number): CapacityEstimate => ({
-      kind: 'learned',
-      fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS - 6 * 3600_000, toMs: T0_MS },
-      allotmentSource: 'kube-state-metrics requests',
-      changeAtMs: undefined,
-      saturation: undefined,
-    });
     /** `steps` grid steps of a steady load on the fixture's 6 gateways, then the live decision one step later at `nowLoad`. */
     function liveAfterFold(load: number, nowLoad: number, foldedWith: LearnedFigures, capacity: CapacityEstimate) {
       const steps = 4;
