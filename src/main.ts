@@ -9,7 +9,6 @@ import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-
 import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { RingSpreadRefresher } from './advisor/ring-spread-refresher.ts';
-import { LevelHoldRefresher } from './advisor/level-hold-refresher.ts';
 import { StartupRefresher } from './advisor/startup-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
@@ -175,7 +174,6 @@ async function main(): Promise<void> {
   const { maxTargets } = config.advisor;
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
   const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
-  const levelHolds = new LevelHoldRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'level-hold' }) });
   const ringSpreads = new RingSpreadRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'ring' }) });
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
@@ -189,7 +187,6 @@ async function main(): Promise<void> {
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
-    levelHoldFor: (target, settings, nowMs) => levelHolds.estimateFor(target, settings, nowMs),
     ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
     logger: logger.child({ component: 'advisor' }),
   });

@@ -7,7 +7,6 @@ import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../conf
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { StartupEstimate } from '../policy/startup-estimate.ts';
-import type { LevelHoldEstimate } from '../policy/level-hold.ts';
 import type { RingSpread } from '../policy/ring-spread.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
@@ -29,8 +28,6 @@ export type ForecastProvider = (target: TargetRef, settings: TargetSettings, now
 export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
 /** Supplies what scale-outs say about pod startup (StartupRefresher; undefined = not read yet). */
 export type StartupProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => StartupEstimate | undefined;
-/** Supplies how long the tier's scale-ins stood before scale-outs undid them (LevelHoldRefresher; undefined = not read yet). */
-export type LevelHoldProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => LevelHoldEstimate | undefined;
 /** Supplies what the ring's last change of size did to the busiest gateway's share (RingSpreadRefresher; undefined = not read yet). */
 export type RingSpreadProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => RingSpread | undefined;
 /** Supplies the calendar windows active for a target at `nowMs`. */
@@ -54,7 +51,6 @@ export interface AdvisorOptions {
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
   readonly startupFor?: StartupProvider;
-  readonly levelHoldFor?: LevelHoldProvider;
   readonly ringSpreadFor?: RingSpreadProvider;
   /**
    * Past signals to rebuild each target's decision state from (recent peak, scale-in window, trend), so
@@ -197,12 +193,10 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       }
       const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
       const startup = this.hook('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key);
-      const levelHold = this.hook('levelHoldFor', () => this.options.levelHoldFor?.(ref, settings, nowMs), key);
       const ringSpread = this.hook('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key);
       const learned: LearnedFigures = {
         capacity: capacity.kind === 'failed' ? undefined : capacity.value,
         startup: startup.kind === 'failed' ? undefined : startup.value,
-        levelHold: levelHold.kind === 'failed' ? undefined : levelHold.value,
         ringSpread: ringSpread.kind === 'failed' ? undefined : ringSpread.value,
       };
       const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, learned, nowMs)]);

@@ -3,7 +3,6 @@
 // but the snapshot is optional, so a target without a forecast is decided on its signals alone.
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
-import type { LevelHoldEstimate } from './level-hold.ts';
 import type { RingSpread } from './ring-spread.ts';
 import type { StartupEstimate } from './startup-estimate.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
@@ -49,8 +48,6 @@ export interface DecideInput {
   readonly capacity?: CapacityEstimate;
   /** What scale-outs say about pod startup (signals/ reads it); undefined = not read, the trigger's podStartup is used. */
   readonly startup?: StartupEstimate;
-  /** How long the tier's scale-ins stood before scale-outs undid them (signals/ reads it); undefined = not read, levels are held the whole RECENT_PEAK_WINDOW_SECONDS. */
-  readonly levelHold?: LevelHoldEstimate;
   /**
    * What the ring's last change of size did to the busiest gateway's share (signals/ reads it); undefined
    * = not read, and a hot spot of ROUTING_IMBALANCE_RATIO is then treated as one more gateways do not spread.

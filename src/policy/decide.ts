@@ -35,7 +35,6 @@ import {
   throughputProposal,
   tracesOnMemoryProposal,
 } from './proposals.ts';
-import { levelHoldInUse } from './level-hold.ts';
 import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
 import { advanceLoadSamples, advanceSortedSlopes, busiestShareLevel, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
 import { leadTimeSeconds } from '../config/target-metadata.ts';
@@ -109,13 +108,12 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
-  const hold = levelHoldInUse(input.levelHold);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = continuous ? previous.queueGrowth : undefined;
   const outcomes = [
     queueProposal(ctx, queueGrowth),
     throughputProposal(ctx, growth, share),
-    recentPeakProposal(ctx, recentPeak(loadPeaks, hold.seconds), hold),
+    recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
     decisionLatencyProposal(ctx, fewestReplicas(replicaCounts)),
     tracesOnMemoryProposal(ctx),

@@ -10,10 +10,7 @@
 // keeps one entry and the state stays small.
 import type { LoadLevelPeak } from './policy-state.ts';
 
-/**
- * The longest a load level keeps its replicas, and how long a scale-in may stand before the scale-out
- * that undoes it counts as undoing it (level-hold.ts): what the load held within the hour is expected back.
- */
+/** How long a load level keeps its replicas: what the load held within the hour is expected back. */
 export const RECENT_PEAK_WINDOW_SECONDS = 3600;
 /** Bound on the entries kept: more than a load falling at every 15 s poll for a whole window needs. */
 export const MAX_LOAD_PEAKS = 256;
@@ -48,15 +45,7 @@ export function advanceLoadPeaks(
   return peaks;
 }
 
-/**
- * The highest load level seen within `holdSeconds` of the newest (the hold in use, at most the window),
- * with when it was seen; undefined before any level was read. With no hold it is the newest level.
- */
-export function recentPeak(peaks: readonly LoadLevelPeak[], holdSeconds: number = RECENT_PEAK_WINDOW_SECONDS): LoadLevelPeak | undefined {
-  const newest = peaks[peaks.length - 1];
-  if (newest === undefined) return undefined;
-  const fromMs = newest.atMs - holdSeconds * 1000;
-  // Each entry is larger than every later one: the first within the hold is the highest there.
-  for (const peak of peaks) if (peak.atMs >= fromMs) return peak;
-  return newest;
+/** The highest load level within the window, with when it was seen; undefined before any level was read. */
+export function recentPeak(peaks: readonly LoadLevelPeak[]): LoadLevelPeak | undefined {
+  return peaks[0];
 }

@@ -7,7 +7,7 @@ import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
-import type { LevelHoldInUse } from './level-hold.ts';
+import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
@@ -198,16 +198,15 @@ function busiestGatewaySizing(ctx: PolicyContext, ahead: number, share: BusiestS
 }
 
 /**
- * The highest load level held within the hold in use (level-hold.ts; at most RECENT_PEAK_WINDOW_SECONDS),
- * or the current load when higher, ÷ (capacity × PEAK_UTILIZATION). A level is the median of the last
- * LOAD_SAMPLES readings, so it is a load the tier held for minutes, not one reading's noise or a burst
- * shorter than half of them: the dead band keeps room for those while they are among the readings.
- * Keeping a level keeps the tier from stepping down and back up while the load falls and recovers; the
- * hold is as long as this tier's own scale-ins have taken to be undone. On smooth load the level is
- * close to the current load; it decides after a decline. A level seen while the busiest gateway was
- * sized is kept × its share multiple, so that gateway's room is kept as the total's is.
+ * The highest load level of the last RECENT_PEAK_WINDOW_SECONDS (or the current load, when higher) ÷
+ * (capacity × PEAK_UTILIZATION). A level is the median of the last LOAD_SAMPLES readings, so it is a load
+ * the tier held for minutes, not one reading's noise or a burst shorter than half of them: the dead band
+ * keeps room for those while they are among the readings. Keeping the level for the hour keeps the tier
+ * from stepping down and back up while the load falls and recovers within it. On smooth load the
+ * level is close to the current load; it decides after a decline. A level seen while the busiest gateway
+ * was sized is kept × its share multiple, so that gateway's room is kept as the total's is.
  */
-export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | undefined, hold: LevelHoldInUse): ProposalOutcome {
+export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | undefined): ProposalOutcome {
   const load = ctx.values.acceptedSpansPerSecond;
   if (load === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
   const { targetUtilization } = ctx.settings;
@@ -218,7 +217,7 @@ export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | und
   const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
   const ageSeconds = kept === undefined ? 0 : Math.max(0, (ctx.nowMs - kept.atMs) / 1000);
   const perReplica = `${formatPercent(peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
-  const inputs: Record<string, number> = { peakSpansPerSecond: highest, peakAgeSeconds: ageSeconds, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization, holdSeconds: hold.seconds };
+  const inputs: Record<string, number> = { peakSpansPerSecond: highest, peakAgeSeconds: ageSeconds, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization };
   let seen = `${formatSpansPerSecond(highest)} now`;
   let sized = '';
   let roomFor = 'that level';
@@ -237,7 +236,7 @@ export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | und
     'recentPeak',
     replicas,
     inputs,
-    `highest load level of the last ${formatSeconds(hold.seconds)} ${seen}${sized} at ${perReplica} → ${replicas} (levels held ${formatSeconds(hold.seconds)}: ${hold.sentence})`,
+    `highest load level of the last ${formatSeconds(RECENT_PEAK_WINDOW_SECONDS)} ${seen}${sized} at ${perReplica} → ${replicas}`,
     `the load held ${seen}; room kept for ${roomFor} at ${perReplica}`,
   );
 }

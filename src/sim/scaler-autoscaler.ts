@@ -9,14 +9,12 @@ import type { AdvisorLogger } from '../advisor/advisor-logger.ts';
 import { capacityReadWindow } from '../advisor/capacity-refresher.ts';
 import { LEARNED_REFRESH_SECONDS } from '../advisor/learned-refresher.ts';
 import { ringShareReadWindow } from '../advisor/ring-spread-refresher.ts';
-import { levelHoldFromCounts } from '../advisor/level-hold-refresher.ts';
 import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresher.ts';
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
-import { type LevelHoldEstimate, SlidingLevelHold } from '../policy/level-hold.ts';
 import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
 import { nextStateFoldRead } from '../signals/state-grid.ts';
 import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
@@ -56,35 +54,24 @@ function readCounts(source: ControlContext['source'], settings: TargetSettings, 
   return startMs <= endMs ? source.replicaCounts(SIMULATED_TARGET, settings, { startMs, endMs, stepSeconds }) : [];
 }
 
-/** What one read of the replica counts gives: pod startup and the level hold. */
-export interface ReplicaCountFigures {
-  readonly startup: StartupEstimate;
-  readonly levelHold: LevelHoldEstimate;
-}
-
 /**
- * startupFromCounts and levelHoldFromCounts over the read their refreshers make at each time asked,
- * kept up to date step by step instead of walking a day of counts at each read: final steps are
- * appended to a SlidingStartupEstimate and a SlidingLevelHold once, the few not final yet are passed
- * as their tail. Steps older than the retention read as gaps, and a walk is back to its start after a
- * gap, so the window's walk is the walk from its first retained step.
+ * startupFromCounts over the read a StartupRefresher makes at each time asked, kept up to date step by
+ * step instead of walking a day of counts at each read: final steps are appended to a
+ * SlidingStartupEstimate once, the few not final yet are passed as its tail. Steps older than the
+ * retention read as gaps, and a walk is back to its start after a gap, so the window's walk is the walk
+ * from its first retained step.
  */
-export class SimulatedReplicaCountReads {
-  private readonly startup = new SlidingStartupEstimate();
-  private readonly levelHold = new SlidingLevelHold();
+export class SimulatedStartupReads {
+  private readonly window = new SlidingStartupEstimate();
 
-  estimateAt(source: ControlContext['source'], settings: TargetSettings, nowMs: number): ReplicaCountFigures {
-    if (settings.deploymentName === undefined) return { startup: startupFromCounts(settings, []), levelHold: levelHoldFromCounts(settings, []) };
+  estimateAt(source: ControlContext['source'], settings: TargetSettings, nowMs: number): StartupEstimate {
+    if (settings.deploymentName === undefined) return startupFromCounts(settings, []);
     const window = startupReadWindow(nowMs);
     const stepMs = window.stepSeconds * 1000;
     const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
     const fromMs = Math.max(window.startMs, retainedFromMs);
-    for (const sample of readCounts(source, settings, Math.max(fromMs, this.startup.lastAppendedMs + stepMs), settledUntilMs, window.stepSeconds)) {
-      this.startup.append(sample);
-      this.levelHold.append(sample);
-    }
-    const tail = readCounts(source, settings, Math.max(fromMs, settledUntilMs + stepMs), window.endMs, window.stepSeconds);
-    return { startup: this.startup.estimate(fromMs, tail), levelHold: this.levelHold.estimate(fromMs, tail) };
+    for (const sample of readCounts(source, settings, Math.max(fromMs, this.window.lastAppendedMs + stepMs), settledUntilMs, window.stepSeconds)) this.window.append(sample);
+    return this.window.estimate(fromMs, readCounts(source, settings, Math.max(fromMs, settledUntilMs + stepMs), window.endMs, window.stepSeconds));
   }
 }
 
@@ -124,14 +111,12 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private capacity: CapacityEstimate | undefined;
   /** What the simulated Deployment's scale-outs say about pod startup, re-read with the capacity. */
   private startup: StartupEstimate | undefined;
-  /** What its scale-ins say about how long load levels are held, read with the startup. */
-  private levelHold: LevelHoldEstimate | undefined;
   /** What the ring's last change of size did to the busiest gateway's share, re-read with the capacity. */
   private ringSpread: RingSpread | undefined;
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
   private capacityWorkspace = new CapacityWorkspace();
-  private replicaCountReads = new SimulatedReplicaCountReads();
+  private startupReads = new SimulatedStartupReads();
   private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
@@ -182,11 +167,10 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     this.fold = new SimulatedStateFold();
     this.capacity = undefined;
     this.startup = undefined;
-    this.levelHold = undefined;
     this.ringSpread = undefined;
     this.nextLearnedReadMs = Number.NEGATIVE_INFINITY;
     this.capacityWorkspace = new CapacityWorkspace();
-    this.replicaCountReads = new SimulatedReplicaCountReads();
+    this.startupReads = new SimulatedStartupReads();
     this.forecastSettingsOf = undefined;
     this.refresher = undefined;
     this.nextRefitMs = Number.NEGATIVE_INFINITY;
@@ -202,16 +186,16 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.nextLearnedReadMs = context.nowMs + LEARNED_REFRESH_SECONDS * 1000;
       const { samples, allotmentSource } = context.source.cpuLoadSamples(SIMULATED_TARGET, this.settings, capacityReadWindow(this.settings, context.nowMs));
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource, this.capacityWorkspace);
-      ({ startup: this.startup, levelHold: this.levelHold } = this.replicaCountReads.estimateAt(context.source, this.settings, context.nowMs));
+      this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
       this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
       const { nowMs } = context;
-      const { capacity, startup, levelHold, ringSpread } = this;
-      const folded = this.fold.at(context.source, this.settings, { capacity, startup, levelHold, ringSpread }, nowMs);
+      const { capacity, startup, ringSpread } = this;
+      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread }, nowMs);
       // Two literals rather than a spread: one input per poll.
-      const input = forecast ? { nowMs, snapshot, capacity, startup, levelHold, ringSpread, forecast } : { nowMs, snapshot, capacity, startup, levelHold, ringSpread };
+      const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, forecast } : { nowMs, snapshot, capacity, startup, ringSpread };
       const result = decide(input, this.settings, folded ?? this.state);
       this.state = result.state;
       this.latestDecision = result.decision;

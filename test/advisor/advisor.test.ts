@@ -3,7 +3,6 @@ import { Advisor, type AdvisorOptions } from '../../src/advisor/advisor.ts';
 import { estimateDecisionBytes } from '../../src/advisor/decision-ring.ts';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
-import type { LevelHoldEstimate } from '../../src/policy/level-hold.ts';
 import type { SignalHistory, SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { learnedCapacity, T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
 import { RecordingLogger } from '../support/recording-logger.ts';
@@ -164,28 +163,6 @@ describe('Advisor: evaluate and record', () => {
     const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
     expect(decision.recommended, decision.summary).toBe(5);
     expect(decision.guards.map((guard) => guard.name)).toContain('scaleInStep');
-  });
-
-  it('holds a level from the folded history as long as the learned level hold, and the whole hour without one', async () => {
-    // 150k spans/s until 40 minutes ago, 60k since, on 6 gateways.
-    const load = (atMs: number): SnapshotOptions => ({ observedAtMs: atMs, signals: { currentReplicas: 6, acceptedSpansPerSecond: atMs < T0_MS - 2_400_000 ? 150_000 : 60_000 } });
-    const stateHistory: SignalHistory = {
-      async readRange(_target, _settings, window) {
-        const steps = Math.floor((window.endMs - window.startMs) / (window.stepSeconds * 1000)) + 1;
-        return Array.from({ length: steps }, (_, step) => snapshot(load(window.startMs + step * window.stepSeconds * 1000)));
-      },
-      async readAcceptedSpansHistory() {
-        return [];
-      },
-    };
-    const heldPeak = async (levelHoldFor?: () => LevelHoldEstimate) => {
-      const clock = freshSnapshots(load);
-      const advisor = advisorWith(clock.source, { stateHistory, ...(levelHoldFor ? { levelHoldFor } : {}) });
-      const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
-      return decision.proposals.find((proposal) => proposal.name === 'recentPeak')!.inputs;
-    };
-    expect(await heldPeak()).toMatchObject({ peakSpansPerSecond: 150_000, holdSeconds: 3600 });
-    expect(await heldPeak(() => ({ kind: 'learned', seconds: 600, scaleIns: 4, undone: 1 }))).toMatchObject({ peakSpansPerSecond: 60_000, holdSeconds: 600 });
   });
 
   it("sizes a hot gateway the ring's history shows more gateways spread", async () => {

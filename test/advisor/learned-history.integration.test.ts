@@ -1,10 +1,9 @@
-// Pod startup and the level hold learned end to end: a day and an hour of history written into a real Prometheus through
+// Pod startup learned end to end: a day and an hour of history written into a real Prometheus through
 // its remote-write receiver, read back through the startup read window at its 15 s step.
 // kube-state-metrics' spec replicas of a Deployment, and the gateways' uptime series that begin a known
 // delay after each rise (one rise from zero gateways), next to another namespace's Deployment of the
 // same name and another Deployment of the namespace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEVEL_HOLD_NEEDS_DEPLOYMENT, LevelHoldRefresher } from '../../src/advisor/level-hold-refresher.ts';
 import { StartupRefresher, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
 import { STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
@@ -62,15 +61,6 @@ const CANARY_PLAN: ReplicaPlan = [
   [at(15, 26), 3],
 ];
 
-/** A third Deployment of the namespace: 4 → 3, undone 25 minutes later, then 4 → 2, which stood. */
-const UNDONE_AFTER_S = 1500;
-const NIGHTLY_PLAN: ReplicaPlan = [
-  [START_S, 4],
-  [at(7, 5), 3],
-  [at(7, 5 + UNDONE_AFTER_S), 4],
-  [at(4, 11), 2],
-];
-
 function replicasAt(plan: ReplicaPlan, tS: number): number {
   let replicas = plan[0]![1];
   for (const [fromS, value] of plan) if (fromS <= tS) replicas = value;
@@ -125,7 +115,6 @@ beforeAll(async () => {
   await remoteWrite(prometheus.url, [
     kubeStateMetricsSeries('observability', 'otel-gateway', GATEWAY_PLAN),
     kubeStateMetricsSeries('observability', 'otel-gateway-canary', CANARY_PLAN),
-    kubeStateMetricsSeries('observability', 'otel-gateway-nightly', NIGHTLY_PLAN),
     // Another namespace's Deployment of the same name, at 6 replicas throughout.
     kubeStateMetricsSeries('staging', 'otel-gateway', [[START_S, 6]]),
     ...gatewayUptimeSeries('otel-gateway', 'observability', GATEWAY_PLAN, gatewayStartup),
@@ -194,40 +183,5 @@ describe('pod startup learned from a real Prometheus', () => {
     expect(decision.reasons).toContain(
       `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${STARTUP_EVIDENCE.minObservations} needed).`,
     );
-  });
-});
-
-describe('level hold learned from a real Prometheus', () => {
-  const nightlySettings = settingsFor({ gatewaySelector: 'job="otel-gateway-nightly"', deploymentName: 'otel-gateway-nightly' });
-  const nowMs = END_S * 1000;
-
-  it('measures how long a scale-in stood before the scale-out that undid it, to the 15 s resolution, and holds levels that long', async () => {
-    const refresher = new LevelHoldRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
-    const nightlyRef = { namespace: 'observability', name: 'otel-gateway-nightly' };
-    expect(refresher.estimateFor(nightlyRef, nightlySettings, nowMs)).toBeUndefined();
-    const estimate = await refresher.refresh(nightlyRef, nightlySettings, nowMs);
-    if (estimate.kind !== 'learned') throw new Error(`expected a learned hold, got: ${estimate.reason}`);
-    expect(estimate).toMatchObject({ scaleIns: 2, undone: 1 });
-    expect(Math.abs(estimate.seconds - UNDONE_AFTER_S)).toBeLessThanOrEqual(RESOLUTION_S);
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), levelHold: estimate }, nightlySettings);
-    const recentPeak = decision.proposals.find((proposal) => proposal.name === 'recentPeak')!;
-    expect(recentPeak.inputs.holdSeconds).toBe(estimate.seconds);
-    expect(recentPeak.reason).toContain('the longest any of the 2 scale-ins of the replica history stood before a scale-out undid it (1 undone within 1h)');
-  });
-
-  it("holds no level for the gateways' Deployment, whose three scale-ins in the day all stood; the whole hour for the canary, which never stepped in", async () => {
-    const refresher = new LevelHoldRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
-    // 4 → 2, 3 → 2 and 2 → 0, each followed by no scale-out above it within the hour; 3 → 2 before the day is not read.
-    expect(await refresher.refresh(ref, startupSettings, nowMs)).toEqual({ kind: 'learned', seconds: 0, scaleIns: 3, undone: 0 });
-    const canary = await refresher.refresh({ namespace: 'observability', name: 'otel-gateway-canary' }, canarySettings, nowMs);
-    expect(canary.kind).toBe('insufficient');
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), levelHold: canary }, canarySettings);
-    expect(decision.proposals.find((proposal) => proposal.name === 'recentPeak')!.inputs.holdSeconds).toBe(3600);
-  });
-
-  it('without deploymentName says which key to set, and holds the whole hour', async () => {
-    const refresher = new LevelHoldRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
-    const withoutDeployment = settingsFor({ gatewaySelector: 'job="otel-gateway"' });
-    expect(await refresher.refresh(ref, withoutDeployment, nowMs)).toEqual(LEVEL_HOLD_NEEDS_DEPLOYMENT);
   });
 });

@@ -3,7 +3,6 @@ import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../../src/policy/decide-input.ts';
-import type { LevelHoldEstimate } from '../../src/policy/level-hold.ts';
 import { HEALTHY, T0_MS, expectDecision, settings, snapshot, type DecisionWant, type SignalOverrides } from './policy-fixtures.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
@@ -400,7 +399,7 @@ describe('decide: situations an SRE would name', () => {
   });
 
   /** Decides every 30 s from 3 gateways, the HPA carrying out every answer by the next poll, at 75k spans/s while `high(atSeconds)` and 30k otherwise. */
-  function answersAround(high: (atSeconds: number) => boolean, untilSeconds: number, levelHold?: LevelHoldEstimate) {
+  function answersAround(high: (atSeconds: number) => boolean, untilSeconds: number) {
     const target = settings();
     const steady = { acceptedSpansPerSecond: 30_000, sentSpansPerSecond: 3_000, tracesOnMemory: 45_000 };
     const burst = { acceptedSpansPerSecond: 75_000, sentSpansPerSecond: 7_500, tracesOnMemory: 110_000 };
@@ -410,8 +409,7 @@ describe('decide: situations an SRE would name', () => {
     for (let atSeconds = 0; atSeconds <= untilSeconds; atSeconds += 30) {
       const nowMs = T0_MS + atSeconds * 1000;
       const signals = high(atSeconds) ? burst : steady;
-      const input = { nowMs, snapshot: snapshot({ signals: { ...signals, currentReplicas: current }, observedAtMs: nowMs }) };
-      const result = decide(levelHold === undefined ? input : { ...input, levelHold }, target, state);
+      const result = decide({ nowMs, snapshot: snapshot({ signals: { ...signals, currentReplicas: current }, observedAtMs: nowMs }) }, target, state);
       state = result.state;
       answered.push({ atSeconds, replicas: result.decision.replicas, decision: result.decision });
       current = result.decision.replicas;
@@ -439,29 +437,6 @@ describe('decide: situations an SRE would name', () => {
     const twentyMinutesOn = lastHighLevelAtSeconds + 1200;
     expectDecision(at(twentyMinutesOn).decision, { summary: /^Holding at 5: the load held 75k spans\/s 20m ago; room kept for that level at 91% of 20k spans\/s per replica\.$/ });
     expect(at(lastHighLevelAtSeconds + 3600 + 300).replicas).toBe(3);
-  });
-
-  it('a tier whose scale-ins were undone within 20 minutes holds a level 20 minutes, and says why', () => {
-    const highReadings = Math.ceil(LOAD_SAMPLES / 2);
-    const lastHighLevelAtSeconds = 30 + 30 * (LOAD_SAMPLES - 1);
-    const hold: LevelHoldEstimate = { kind: 'learned', seconds: 1200, scaleIns: 9, undone: 2 };
-    const { at } = answersAround((atSeconds) => atSeconds >= 30 && atSeconds <= 30 * highReadings, lastHighLevelAtSeconds + 3600, hold);
-    expectDecision(at(lastHighLevelAtSeconds + 1200).decision, {
-      replicas: Math.ceil(75_000 / PEAK_PER_REPLICA),
-      reasons: /highest load level of the last 20m 75k spans\/s 20m ago .* \(levels held 20m: the longest any of the 9 scale-ins of the replica history stood before a scale-out undid it \(2 undone within 1h\)\)/,
-    });
-    expect(at(lastHighLevelAtSeconds + 1200 + 300).replicas).toBe(3);
-  });
-
-  it('a tier whose scale-ins all stood holds no level past its readings: the same load returns to 3 within the dead band, not after the hour', () => {
-    const highReadings = Math.ceil(LOAD_SAMPLES / 2);
-    const lastHighSeconds = 30 * highReadings;
-    const { at } = answersAround((atSeconds) => atSeconds >= 30 && atSeconds <= lastHighSeconds, 3600, { kind: 'learned', seconds: 0, scaleIns: 5, undone: 0 });
-    const highLeavesReadingsAtSeconds = lastHighSeconds + LOAD_SAMPLES * 30;
-    // Stepping in one gateway per scale-in window.
-    expect(at(highLeavesReadingsAtSeconds + 600).replicas).toBe(3);
-    const recentPeak = at(highLeavesReadingsAtSeconds + 600).decision.proposals.find((proposal) => proposal.name === 'recentPeak')!;
-    expect(recentPeak.inputs.holdSeconds).toBe(0);
   });
 
   it('a burst of one reading keeps no room beyond the dead band: once it leaves the last readings the tier returns to 3, long before the hour', () => {

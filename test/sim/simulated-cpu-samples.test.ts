@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { levelHoldFromCounts } from '../../src/advisor/level-hold-refresher.ts';
 import { startupFromCounts, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
 import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
 import { FleetRecorder } from '../../src/sim/fleet-recorder.ts';
 import { fleetRoster } from '../../src/sim/fleet-roster.ts';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
-import { SimulatedReplicaCountReads } from '../../src/sim/scaler-autoscaler.ts';
+import { SimulatedStartupReads } from '../../src/sim/scaler-autoscaler.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
 
@@ -138,19 +137,18 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
   });
 });
 
-describe('SimulatedReplicaCountReads', () => {
+describe('SimulatedStartupReads', () => {
   it.each([
     ['shorter than the day read, so its early steps fall out while they are re-read', 3600, 8 * 720],
     ['longer than the day read', 2 * 86_400, 30 * 720],
-  ])('learns startup and the level hold as a fresh read of the day before would, with a retention %s', (_, retentionSeconds, steps) => {
+  ])('learns startup as a fresh read of the day before would, with a retention %s', (_, retentionSeconds, steps) => {
     const fleet = new Fleet(DEFAULT_FLEET_SETTINGS, { initialReplicas: 4 });
     const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds });
     recorder.record(fleet.observed);
     const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
-    const reads = new SimulatedReplicaCountReads();
+    const reads = new SimulatedStartupReads();
     const random = seededRandom(5);
     const kinds = new Set<string>();
-    const holds = new Set<number>();
     for (let step = 1; step <= steps; step++) {
       if (random() < 0.01) fleet.setReplicas(2 + Math.floor(random() * 8));
       fleet.step(Math.round(60_000 * dt), 400_000, false);
@@ -158,15 +156,10 @@ describe('SimulatedReplicaCountReads', () => {
       // Reads at steps not on the 15 s grid too, so some of the window's last steps are not final yet.
       if (step % 59 !== 0) continue;
       const nowMs = startMs + step * dt * 1000;
-      const counts = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) }).replicaCounts(SIMULATED_TARGET, settings, startupReadWindow(nowMs));
-      const batch = { startup: startupFromCounts(settings, counts), levelHold: levelHoldFromCounts(settings, counts) };
+      const batch = startupFromCounts(settings, new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) }).replicaCounts(SIMULATED_TARGET, settings, startupReadWindow(nowMs)));
       expect(reads.estimateAt(source, settings, nowMs), new Date(nowMs).toISOString()).toEqual(batch);
-      kinds.add(`startup ${batch.startup.kind}`);
-      kinds.add(`hold ${batch.levelHold.kind}`);
-      if (batch.levelHold.kind === 'learned') holds.add(batch.levelHold.seconds);
+      kinds.add(batch.kind);
     }
-    expect([...kinds].sort()).toEqual(['hold insufficient', 'hold learned', 'startup insufficient', 'startup learned']);
-    // Scale-ins undone after different times, so the windows' holds differ as scale-ins enter and leave them.
-    expect(holds.size).toBeGreaterThan(2);
+    expect([...kinds].sort()).toEqual(['insufficient', 'learned']);
   });
 });
