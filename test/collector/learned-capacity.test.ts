@@ -46,11 +46,12 @@ const OVERLOAD_STRETCHES = 3;
 /** CPU at this share of the quota or more counts as the quota reached. */
 const SATURATED_SHARE = 0.9;
 /**
- * The learned figure against what the gateway sustains: 1.01, 0.84, 1.02, 0.92 and 0.96 in five
- * recorded runs, up to 16 % low and at most 2 % high (docs/how-it-decides.md, learned capacity). A
- * span's CPU on this shared machine moves between runs and within one, by as much as the sustained rate
- * does. Above the band the scaler, sizing peaks at 91 %, would run gateways past their CPU; below it
- * the figure is off by more than the machine explains (a unit or a join gone wrong).
+ * The learned figure against what the gateway sustains, held from 0.4 × the slower of the two
+ * measurements to 1.1 × the faster: 0.75–1.20 of the first measurement in three runs of this climb
+ * (0.84–1.02 in five earlier runs with a fixed climb; docs/how-it-decides.md, learned capacity). A span's
+ * CPU on this shared machine moves between runs and within one, by up to 37 %. Above the band the
+ * scaler, sizing peaks at 91 %, would run gateways past their CPU; below it the figure is off by more
+ * than the machine explains (a unit or a join gone wrong).
  */
 const LEARNED_OVER_SUSTAINED = { min: 0.4, max: 1.1 };
 /** Four times what the gateway takes: the estimate must replace this, not lean on it. */
