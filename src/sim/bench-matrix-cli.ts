@@ -1,5 +1,5 @@
-// `npm run bench:matrix -- [--days 28] [--workers 2] [--traces DIR] [--conditions a,b] [--autoscalers a,b]
-// [--out DIR]`: runs every trace × condition cell (all autoscalers each) in worker threads and writes
+// `npm run bench:matrix -- [--days 28] [--workers 2] [--traces DIR | --held-out N | --trace T…]
+// [--conditions a,b | outside] [--autoscalers a,b] [--out DIR]`: runs every trace × condition cell (all autoscalers each) in worker threads and writes
 // bench-matrix.md and bench-matrix.json. Follows the project's command-line convention (src/cli/command-line.ts): a bad flag exits 2 naming
 // it, a trace directory or file that cannot be used exits 1.
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -20,6 +20,8 @@ import {
   MATRIX_CONDITIONS,
   MATRIX_OUTAGES,
   type MatrixCell,
+  OUTSIDE_CONDITIONS,
+  OUTSIDE_CONDITIONS_NAME,
   type MatrixCondition,
   markParetoDominated,
   matrixEntry,
@@ -46,7 +48,11 @@ with every autoscaler and two ${MATRIX_OUTAGES.slice(2)} backend outages per cel
     traces: { value: 'DIR', description: 'directory of trace CSVs (default ../shared/traces beside the repository)' },
     'held-out': { value: 'N', description: 'instead of a directory, N M4 hourly series (../shared/forecast-data) drawn with --held-out-seed:\nload shapes the policy was never tuned on' },
     'held-out-seed': { value: 'S', description: 'seed of the --held-out draw (default 1)' },
-    conditions: { value: 'A,B', description: 'run only these conditions (default all)' },
+    trace: { value: 'T', multiple: true, description: 'instead of a directory, this trace (repeatable): a CSV path, a bare name in the default directory, or m4:ID' },
+    conditions: {
+      value: 'A,B',
+      description: `run only these conditions (default all of the matrix's), or ${OUTSIDE_CONDITIONS_NAME}: fleet settings in no matrix condition\n(${OUTSIDE_CONDITIONS.map((c) => c.name).join(', ')}), not part of the matrix's goal counts`,
+    },
     autoscalers: { value: 'A,B', description: 'run only these autoscalers (default all; ×oracle needs oracle)' },
     metadata: {
       value: 'KEY=VALUE',
@@ -131,16 +137,25 @@ export function matrixCliOptions(values: OptionValues): MatrixCliOptions {
   const text = (name: string) => values[name] as string | undefined;
   const days = integerFlag(text('days'), '--days', 0, 100_000) ?? DEFAULT_MATRIX_DAYS;
   const heldOut = text('held-out');
-  if (heldOut !== undefined && text('traces') !== undefined) throw new UsageError('--held-out and --traces choose the traces two ways; give one of them');
+  const named = values.trace as string[] | undefined;
+  const choices = [heldOut !== undefined && '--held-out', text('traces') !== undefined && '--traces', named !== undefined && '--trace'].filter((flag) => flag !== false);
+  if (choices.length > 1) throw new UsageError(`${choices.join(' and ')} each choose the traces; give one of them`);
   if (heldOut === undefined && text('held-out-seed') !== undefined) throw new UsageError('--held-out-seed needs --held-out N');
   const traces =
     heldOut !== undefined
       ? drawHeldOut(integerFlag(heldOut, '--held-out', 1, 414) ?? 1, integerFlag(text('held-out-seed'), '--held-out-seed', 0, 2 ** 32 - 1) ?? 1, Math.max(days, HELD_OUT_MIN_DAYS))
-      : traceFiles(resolve(text('traces') ?? SHARED_TRACES_DIR));
+      : (named ?? traceFiles(resolve(text('traces') ?? SHARED_TRACES_DIR)));
+  const conditions = text('conditions');
+  if (conditions !== undefined && conditions !== OUTSIDE_CONDITIONS_NAME && conditions.split(',').some((name) => name.trim() === OUTSIDE_CONDITIONS_NAME)) {
+    throw new UsageError(`--conditions ${OUTSIDE_CONDITIONS_NAME} stands for every condition outside the matrix and takes no other name; list the conditions one by one instead`);
+  }
   return {
     days,
     traces,
-    conditions: listFlag(text('conditions'), '--conditions', MATRIX_CONDITIONS, (c) => c.name) ?? MATRIX_CONDITIONS,
+    conditions:
+      conditions === OUTSIDE_CONDITIONS_NAME
+        ? OUTSIDE_CONDITIONS
+        : (listFlag(conditions, '--conditions', [...MATRIX_CONDITIONS, ...OUTSIDE_CONDITIONS], (c) => c.name) ?? MATRIX_CONDITIONS),
     autoscalers: listFlag(text('autoscalers'), '--autoscalers', [...AUTOSCALER_NAMES], (name) => name),
     metadata: (values.metadata as string[] | undefined) ?? [],
     workers: integerFlag(text('workers'), '--workers', 1, 64) ?? Math.min(2, availableParallelism()),

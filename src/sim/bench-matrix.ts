@@ -35,6 +35,28 @@ export const MATRIX_CONDITIONS: readonly MatrixCondition[] = [
   { name: 'scaler-restarts', args: ['--scaler-restarts', '28x1m'] },
 ];
 
+/**
+ * Fleet settings in no matrix condition, never looked at while the policy was built: `--conditions
+ * outside` runs them all, to check that what the matrix shows is not fitted to its own conditions.
+ * Not part of the matrix's goal counts.
+ */
+export const OUTSIDE_CONDITIONS: readonly MatrixCondition[] = [
+  { name: 'capacity-0.6x', args: ['--capacity', '12000'] },
+  { name: 'capacity-1.6x', args: ['--capacity', '32000'] },
+  { name: 'startup-180s', args: ['--pod-startup', '180s'] },
+  { name: 'decision-wait-20s', args: ['--decision-wait', '20s'] },
+  { name: 'drain-0s', args: ['--drain', '0s'] },
+  { name: 'polling-60s', args: ['--polling-interval', '60s'] },
+  { name: 'dns-30s', args: ['--dns-interval', '30s'] },
+  { name: 'trace-duration-30s', args: ['--trace-duration', '30s'] },
+  { name: 'peak-50-replicas', args: ['--peak-replicas', '50'] },
+  { name: 'bursts-2.5x', args: ['--burst', '6x10m@2.5'] },
+  { name: 'tick-cost-2x', args: ['--tick-cost', '2'] },
+];
+
+/** What `--conditions outside` stands for. */
+export const OUTSIDE_CONDITIONS_NAME = 'outside';
+
 /** What the matrix keeps of one autoscaler's run in one cell. */
 export interface MatrixEntry {
   readonly autoscaler: string;

@@ -2,8 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatGoalTally, formatUndominatedCountingBrokenTraces, goalsMet, type MatrixCell, type MatrixEntry, markParetoDominated } from '../../src/sim/bench-matrix.ts';
-import { runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
+import {
+  formatGoalTally,
+  formatUndominatedCountingBrokenTraces,
+  goalsMet,
+  MATRIX_CONDITIONS,
+  type MatrixCell,
+  type MatrixEntry,
+  markParetoDominated,
+  OUTSIDE_CONDITIONS,
+} from '../../src/sim/bench-matrix.ts';
+import { matrixCliOptions, runMatrixCli } from '../../src/sim/bench-matrix-cli.ts';
 import { drawM4Traces } from '../../src/sim/m4-trace.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-matrix-'));
@@ -159,10 +168,44 @@ describe('bench:matrix CLI', () => {
     expect(json.cells[0].command).toContain(`--trace ${drawn[0]} --trace-days 1`);
   }, 60_000);
 
+  it('runs named traces, a file and an M4 series, under conditions outside the matrix, each cell reproducible', async () => {
+    const traces = join(dir, 'traces-named');
+    const rows = Array.from({ length: 3 * 24 }, (_, hour) => `${new Date(Date.parse('2026-01-05T00:00:00Z') + hour * 3_600_000).toISOString()},${100 + 80 * Math.sin((hour / 24) * 2 * Math.PI)}`);
+    mkdirSync(traces);
+    const wave = join(traces, 'wave.csv');
+    writeFileSync(wave, `timestamp,value\n${rows.join('\n')}\n`);
+    const out = join(dir, 'named');
+    const got = await cli(['--trace', wave, '--trace', 'm4:H1', '--days', '1', '--conditions', 'drain-0s,peak-50-replicas', '--autoscalers', 'oracle', '--workers', '2', '--out', out]);
+    expect(got.code, got.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, 'bench-matrix.json'), 'utf8'));
+    expect(json.cells.map((cell: { trace: string; condition: string }) => `${cell.trace} ${cell.condition}`)).toEqual([
+      'wave.csv (first 1 days) drain-0s',
+      'wave.csv (first 1 days) peak-50-replicas',
+      'm4:H1 (first 1 days) drain-0s',
+      'm4:H1 (first 1 days) peak-50-replicas',
+    ]);
+    expect(json.cells[0].command).toContain(`--trace ${wave} --trace-days 1 --outage 2x30m --drain 0s`);
+    expect(json.cells[3].command).toContain('--trace m4:H1 --trace-days 1 --outage 2x30m --peak-replicas 50');
+    // The peak sized at 50 replicas rather than 20 takes more of them for the same trace.
+    const oracleHours = json.cells.map((cell: { entries: MatrixEntry[] }) => cell.entries[0]!.replicaHours);
+    expect(oracleHours[1]).toBeGreaterThan(oracleHours[0] * 2);
+  }, 60_000);
+
+  it('takes `outside` for every condition outside the matrix, none of them a matrix condition', () => {
+    const options = matrixCliOptions({ conditions: 'outside', trace: ['m4:H1'] });
+    expect(options.conditions).toEqual(OUTSIDE_CONDITIONS);
+    expect(options.traces).toEqual(['m4:H1']);
+    const matrixArgs = new Set(MATRIX_CONDITIONS.map((condition) => condition.args.join(' ')));
+    for (const condition of OUTSIDE_CONDITIONS) expect(matrixArgs.has(condition.args.join(' ')), condition.name).toBe(false);
+    expect(matrixCliOptions({}).conditions).toEqual(MATRIX_CONDITIONS);
+  });
+
   const rejections: { name: string; input: string[]; want: RegExp }[] = [
-    { name: 'held-out series and a trace directory both', input: ['--held-out', '2', '--traces', '.'], want: /--held-out and --traces choose the traces two ways; give one of them/ },
+    { name: 'held-out series and a trace directory both', input: ['--held-out', '2', '--traces', '.'], want: /--held-out and --traces each choose the traces; give one of them/ },
+    { name: 'named traces and a trace directory both', input: ['--trace', 'm4:H1', '--traces', '.'], want: /--traces and --trace each choose the traces; give one of them/ },
     { name: 'a held-out seed without held-out series', input: ['--held-out-seed', '3'], want: /--held-out-seed needs --held-out N/ },
     { name: 'more held-out series than M4 has', input: ['--held-out', '500'], want: /--held-out must be an integer from 1 to 414/ },
+    { name: 'outside among other conditions', input: ['--conditions', 'defaults,outside'], want: /--conditions outside stands for every condition outside the matrix and takes no other name/ },
     { name: 'unknown condition', input: ['--conditions', 'defaults,rainy'], want: /--conditions must list names from defaults, .*unknown: rainy/ },
     { name: 'unknown autoscaler', input: ['--autoscalers', 'vpa'], want: /--autoscalers must list names from static-peak.*unknown: vpa/ },
     { name: 'workers of zero', input: ['--workers', '0'], want: /--workers must be an integer from 1 to 64/ },
