@@ -58,6 +58,7 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     'trace-duration': { group: FLEET_OPTIONS, value: 'DUR', description: `time over which one trace's spans reach the gateways, e.g. 1500ms;\nwhat a ring change splits (default ${DEFAULT_FLEET_SETTINGS.traceDurationSeconds}s; need not be a step multiple)` },
     'backend-capacity': { group: FLEET_OPTIONS, value: 'X', description: `backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})` },
     'tick-cost': { group: FLEET_OPTIONS, value: 'X', description: `multiplier on the decision-tick cost model (default 1)` },
+    'cpu-curve': { group: FLEET_OPTIONS, value: 'P', description: `a replica at a share u of its capacity reports u^P of its CPU, 0.1–1:\nbelow 1 a span costs more CPU at low load (default 1, linear)` },
     drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long (preStop sleep;\ndefault ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)` },
     'polling-interval': { group: FLEET_OPTIONS, value: 'DUR', description: `KEDA pollingInterval of every ScaledObject (default 30s)` },
     'min-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})` },
@@ -88,6 +89,7 @@ export interface FleetFlags {
   readonly traceDurationSeconds?: number;
   readonly backendPeakMultiple?: number;
   readonly decisionTickCostMultiplier?: number;
+  readonly cpuCurveExponent?: number;
   readonly drainSeconds?: number;
   readonly kedaPollingSeconds?: number;
   readonly minReplicas?: number;
@@ -194,6 +196,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     traceDurationSeconds: durationFlag(text('trace-duration'), '--trace-duration', 0.01, 3600, true),
     backendPeakMultiple: numberFlag(text('backend-capacity'), '--backend-capacity', 0.01, 1000),
     decisionTickCostMultiplier: numberFlag(text('tick-cost'), '--tick-cost', 0, 1000),
+    cpuCurveExponent: numberFlag(text('cpu-curve'), '--cpu-curve', 0.1, 1),
     drainSeconds: durationFlag(text('drain'), '--drain', 0, 3600),
     kedaPollingSeconds: durationFlag(text('polling-interval'), '--polling-interval', 5, 3600),
     minReplicas: integerFlag(text('min-replicas'), '--min-replicas', 1, 10_000),

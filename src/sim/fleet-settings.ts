@@ -56,6 +56,13 @@ export interface FleetSettings {
    * few endpoints is uneven); 1 = every gateway gets the same load.
    */
   readonly hotGatewayLoadMultiple: number;
+  /**
+   * The CPU a replica reports at a share u of its capacity is u^this of a full CPU (`--cpu-curve`):
+   * 1 = linear in the load; below 1, a span costs more CPU at low load than near the capacity, as
+   * three of five real gateway climbs showed (docs/how-it-decides.md, learned capacity). The replica
+   * still saturates at its capacity: only what its CPU counter reports bends.
+   */
+  readonly cpuCurveExponent: number;
 }
 
 /** The simulated tier's defaults (docs/benchmark.md "The simulated tier"), model constants included. */
@@ -101,6 +108,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   // the simulated spans are heavier (μ 20,000 against the measured 42,718 per CPU-second), so 1.4× that.
   memoryBytesPerSpan: 2560,
   hotGatewayLoadMultiple: 1,
+  cpuCurveExponent: 1,
 });
 
 /** Scenario-level parameters shared by every autoscaler of a run. */
@@ -177,6 +185,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
   }
   if (!(settings.ingestCpuShare > 0 && settings.ingestCpuShare < 1)) throw new RangeError(`fleet setting ingestCpuShare must be between 0 and 1, got ${settings.ingestCpuShare}`);
   if (!(settings.hotGatewayLoadMultiple >= 1)) throw new RangeError(`fleet setting hotGatewayLoadMultiple must be ≥ 1, got ${settings.hotGatewayLoadMultiple}`);
+  if (!(settings.cpuCurveExponent > 0 && settings.cpuCurveExponent <= 1)) throw new RangeError(`fleet setting cpuCurveExponent must be above 0 and at most 1, got ${settings.cpuCurveExponent}`);
   if (settings.targetUtilization > 1) throw new RangeError(`fleet setting targetUtilization must be ≤ 1, got ${settings.targetUtilization}`);
   if (settings.memoryRefuseFraction > 1) throw new RangeError(`fleet setting memoryRefuseFraction must be ≤ 1, got ${settings.memoryRefuseFraction}`);
   if (!Number.isInteger(settings.minReplicas) || !Number.isInteger(settings.maxReplicas) || settings.minReplicas > settings.maxReplicas) {

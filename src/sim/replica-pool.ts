@@ -373,7 +373,8 @@ export class ReplicaPool {
     this.utilization = cpuBudget > 0 ? cpuUsed / cpuBudget : 0;
     out.utilization = this.utilization;
     const tickWorkMs = this.tickWorkMs(ingested);
-    out.cpuSeconds = cpuUsed / settings.capacitySpansPerSecond + (ticks * this.replicas * tickWorkMs) / 1000;
+    const workCpuSeconds = settings.cpuCurveExponent === 1 ? cpuUsed / settings.capacitySpansPerSecond : this.replicas * dt * this.utilization ** settings.cpuCurveExponent;
+    out.cpuSeconds = workCpuSeconds + (ticks * this.replicas * tickWorkMs) / 1000;
     this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);
     out.decisionLatencyMs = this.decisionLatencyMs;
     out.hotIngested = hotIngested;

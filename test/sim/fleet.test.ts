@@ -218,6 +218,28 @@ describe('Fleet overload', () => {
     expect(costly.dropped).toBeGreaterThan(0);
   });
 
+  it('with a bent CPU curve reports u^P of the CPU at a share u of capacity, and still saturates at μ per replica', () => {
+    const curve = 0.6;
+    const steady = (cpuCurveExponent: number, utilization: number) => {
+      // Held long enough for decision_wait's exports to follow the intake: ingest and export both at the load.
+      const fleet = new Fleet({ ...settings, cpuCurveExponent, decisionTickCostMultiplier: 0 }, { initialReplicas: 4 });
+      run(fleet, 2 * (settings.decisionWaitSeconds / dt) + 12, offeredAt(utilization, 4));
+      return { cpu: fleet.observed.ringUtilization, acceptedPerReplica: fleet.observed.acceptedSpans / (4 * dt) };
+    };
+    for (const utilization of [0.2, 0.5, 0.8]) {
+      expect(steady(1, utilization).cpu).toBeCloseTo(utilization, 3);
+      expect(steady(curve, utilization).cpu).toBeCloseTo(utilization ** curve, 3);
+    }
+    // Past μ only the report differs: the replicas take what the linear ones take, their CPU full either way.
+    const linear = steady(1, 1.3);
+    const bent = steady(curve, 1.3);
+    expect(bent.acceptedPerReplica).toBe(linear.acceptedPerReplica);
+    expect(bent.acceptedPerReplica).toBeLessThan(1.3 * mu);
+    expect(linear.cpu).toBeCloseTo(1, 6);
+    expect(bent.cpu).toBeCloseTo(1, 6);
+    expect(() => new Fleet({ ...settings, cpuCurveExponent: 1.2 }, { initialReplicas: 2 })).toThrow(/cpuCurveExponent must be above 0 and at most 1, got 1.2/);
+  });
+
   it('keeps the exporter queue within its capacity and counts the overflow as enqueue_failed', () => {
     const fleet = new Fleet(settings, { initialReplicas: 2 });
     run(fleet, 200, offeredAt(0.8, 2), true);
