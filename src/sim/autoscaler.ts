@@ -5,6 +5,7 @@ import type { SimulatedSignalSource } from '../signals/simulated-source.ts';
 import type { Fleet } from './fleet.ts';
 import { externalAverageValueReplicas, type HpaBehavior, HorizontalPodAutoscaler } from './hpa.ts';
 import type { LoadCurve } from './load-curve.ts';
+import type { CapacityTally } from './capacity-tally.ts';
 
 export const AUTOSCALER_NAMES = [
   'static-peak',
@@ -43,6 +44,8 @@ export interface Autoscaler {
   control(context: ControlContext): void;
   /** Settings worth printing next to the results (threshold, behavior, …). */
   describe(): string;
+  /** The capacity per replica this project's scaler sized with over the run; the baselines have none. */
+  capacityTally?(): CapacityTally | undefined;
 }
 
 /** KEDA's external-metric cadence and the HPA it drives. */

@@ -6,6 +6,7 @@ import { formatDuration } from '../config/duration.ts';
 import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
 import { NAMED_SCENARIOS } from './named-scenarios.ts';
 import { simulatedTargetMetadata } from './simulated-target.ts';
+import { formatCapacityTally } from './capacity-tally.ts';
 
 /** The per-autoscaler fields of the `--json` document, in the order docs/benchmark.md documents them. */
 export const JSON_POLICY_FIELDS = [
@@ -40,6 +41,7 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
       lostSpans: policy.lostSpans,
       offeredSpans: policy.offeredSpans,
       lostSpansByCause: policy.lostSpansByCause,
+      ...(policy.capacityTally ? { capacityTally: policy.capacityTally } : {}),
     })),
     shipped: SHIPPED_AUTOSCALER,
     stepSeconds: scenario.stepSeconds,
@@ -121,7 +123,7 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
     `model: ingest share of CPU ${f.ingestCpuShare}, decision tick ${f.decisionTickMsPerTracePerSecond} ms per trace/s + ${f.decisionTickMsPerHeldTrace} ms per held trace at ${f.decisionTickMeasuredSpansPerCpuSecond} spans per CPU-second, × that ÷ μ, ÷ (1 − utilization); CPU-starved gateways leave spans with the agents, which drop them after ${f.retryMaxElapsedSeconds} s; ${f.exporterConsumers} queue consumers, retries dropped after ${f.retryMaxElapsedSeconds} s`,
     `KEDA --polling-interval ${s.kedaPollingSeconds}s (project ScaledObject: ${options.scaledObject.pollingIntervalSeconds} s), HPA sync ${s.hpaSyncSeconds} s, tolerance ${s.hpaTolerance}`,
     `scaler trigger (what it is told): capacitySpansPerReplica ${trigger.capacitySpansPerReplica}, decisionWait ${trigger.decisionWait}, numTraces ${trigger.numTraces}, podStartup ${trigger.podStartup}; --metadata overrides: ${overrides.length === 0 ? 'none' : overrides.map(([key, value]) => `${key}=${value}`).join(', ')}; shipped: ${SHIPPED_AUTOSCALER}`,
-    ...result.policies.map((policy) => `  ${policy.name}: ${policy.description}`),
+    ...result.policies.map((policy) => `  ${policy.name}: ${policy.description}${policy.capacityTally ? `; ${formatCapacityTally(policy.capacityTally)}` : ''}`),
   ];
   return lines.join('\n');
 }

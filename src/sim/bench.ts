@@ -16,6 +16,7 @@ import {
   receivedSpansTrigger,
   StaticPeakAutoscaler,
 } from './baseline-autoscalers.ts';
+import type { CapacityTally } from './capacity-tally.ts';
 import { ElasticityAccumulator, type ElasticityMetrics } from './elasticity-metrics.ts';
 import type { ScaledObjectSpec } from './example-scaled-object.ts';
 import { Fleet } from './fleet.ts';
@@ -93,6 +94,8 @@ export interface PolicyResult extends ElasticityMetrics {
   readonly lostSpans: number;
   readonly lostSpansByCause: { readonly failedAtAgents: number; readonly enqueueFailed: number; readonly sendFailed: number; readonly droppedTooEarly: number; readonly lostOnScaleIn: number };
   readonly description: string;
+  /** What this project's scaler sized with (its autoscalers only). */
+  readonly capacityTally?: CapacityTally;
   /** Deployment replicas (mean per plot bucket) and lost spans/s per plot bucket. */
   readonly series: { readonly replicas: Float64Array; readonly lostSpansPerSecond: Float64Array };
 }
@@ -331,6 +334,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
   }
 
   const totals = fleet.totals;
+  const tally = autoscaler.capacityTally?.();
   const balance = totals.offered - totals.sent - fleet.lostSpans - fleet.heldSpans;
   if (balance !== 0) throw new Error(`${autoscaler.name}: span accounting is off by ${balance} spans (offered = sent + lost + held must hold)`);
   return {
@@ -347,6 +351,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     lostSpans: fleet.lostSpans,
     lostSpansByCause: { failedAtAgents: totals.failedAtAgents, enqueueFailed: totals.enqueueFailed, sendFailed: totals.sendFailed, droppedTooEarly: totals.droppedTooEarlySpans, lostOnScaleIn: totals.lostOnScaleIn },
     description: autoscaler.describe(),
+    ...(tally ? { capacityTally: tally } : {}),
     series: { replicas: replicaSeries, lostSpansPerSecond: lostSeries },
   };
 }

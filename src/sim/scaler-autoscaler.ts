@@ -25,6 +25,7 @@ import type { PolicyState } from '../policy/policy-state.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
 import { KedaHpaLoop } from './autoscaler.ts';
 import { startingReplicas } from './baseline-autoscalers.ts';
+import { type CapacityTally, CapacityTallyRecorder } from './capacity-tally.ts';
 import type { Forecaster } from './forecast-cache.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import type { LoadCurve } from './load-curve.ts';
@@ -101,6 +102,8 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   latestDecision: Decision | undefined;
   /** Polls that ended in a ScalerError (the HPA keeps the count, as with KEDA's fallback not yet engaged). */
   failedPolls = 0;
+  /** The benchmark's record of every decision's capacity; not the scaler's state, so it outlives restarts. */
+  private readonly capacities = new CapacityTallyRecorder();
   /** Polls while the scaler was down for a restart (the HPA keeps the count). */
   pollsWhileDown = 0;
   /** Down for a restart since the last poll or refit: the next one outside a restart window starts with no process memory. */
@@ -199,6 +202,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       const result = decide(input, this.settings, folded ?? this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
+      this.capacities.add(result.decision.capacity);
       return result.decision.replicas;
     } catch (error) {
       if (!(error instanceof ScalerError)) throw error;
@@ -224,6 +228,10 @@ export class ProjectScalerAutoscaler implements Autoscaler {
 
   control(context: ControlContext): void {
     this.loop.control(context);
+  }
+
+  capacityTally(): CapacityTally | undefined {
+    return this.capacities.tally();
   }
 
   describe(): string {
