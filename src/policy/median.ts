@@ -53,3 +53,11 @@ export function median(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) copy.push(values[i]!);
   return medianInPlace(copy);
 }
+
+/**
+ * The value at `quantile` of `sorted` (ascending), by nearest rank: always a value of the sample, so
+ * with fewer than 1/(1 − quantile) values a high quantile is the largest.
+ */
+export function nearestRank(sorted: ArrayLike<number>, quantile: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1))]!;
+}

@@ -4,6 +4,7 @@
 // and the first scrape, all of it. The trigger's podStartup is the prior until STARTUP_EVIDENCE
 // observations exist. Pure: the samples come from signals/.
 import type { ReplicaCountSample } from '../signals/replica-count-history.ts';
+import { nearestRank } from './median.ts';
 
 export type { ReplicaCountSample };
 
@@ -26,10 +27,6 @@ export type StartupEstimate =
       readonly toMs: number;
     }
   | { readonly kind: 'insufficient'; readonly reason: string; readonly observations: number };
-
-function nearestRank(sorted: readonly number[], quantile: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1))]!;
-}
 
 function inTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
   for (let i = 1; i < samples.length; i++) if (samples[i]!.atMs < samples[i - 1]!.atMs) return false;

@@ -2,6 +2,7 @@
 // decision, so a run shows how far the learned figure stood from the simulated truth and how often
 // the trigger's prior or the saturation witness was in use instead.
 import type { CapacityInUse, CapacitySource } from '../policy/capacity-in-use.ts';
+import { nearestRank } from '../policy/median.ts';
 
 export interface CapacityTally {
   readonly decisions: number;
@@ -15,38 +16,32 @@ export interface CapacityTally {
 
 /** Collects one figure per decision; a run of 28 days at 30 s polls keeps about 80,000. */
 export class CapacityTallyRecorder {
-  private figures = new Float64Array(1024);
-  private count = 0;
+  private readonly figures: number[] = [];
   private readonly sources: Record<CapacitySource, number> = { learned: 0, trigger: 0, saturation: 0 };
 
   add(capacity: CapacityInUse): void {
-    if (this.count === this.figures.length) {
-      const grown = new Float64Array(this.figures.length * 2);
-      grown.set(this.figures);
-      this.figures = grown;
-    }
-    this.figures[this.count++] = capacity.spansPerReplica;
+    this.figures.push(capacity.spansPerReplica);
     this.sources[capacity.source]++;
   }
 
   /** Undefined before the first decision. */
   tally(): CapacityTally | undefined {
-    if (this.count === 0) return undefined;
-    const sorted = this.figures.slice(0, this.count).sort();
+    const count = this.figures.length;
+    if (count === 0) return undefined;
     // Nearest rank: a percentile is a figure some decision used.
-    const at = (quantile: number) => sorted[Math.min(this.count - 1, Math.max(0, Math.ceil(quantile * this.count) - 1))]!;
-    const share = (source: CapacitySource) => this.sources[source] / this.count;
+    const sorted = Float64Array.from(this.figures).sort();
+    const share = (source: CapacitySource) => this.sources[source] / count;
     return {
-      decisions: this.count,
-      p10SpansPerReplica: at(0.1),
-      medianSpansPerReplica: at(0.5),
-      p90SpansPerReplica: at(0.9),
+      decisions: count,
+      p10SpansPerReplica: nearestRank(sorted, 0.1),
+      medianSpansPerReplica: nearestRank(sorted, 0.5),
+      p90SpansPerReplica: nearestRank(sorted, 0.9),
       sourceShares: { learned: share('learned'), trigger: share('trigger'), saturation: share('saturation') },
     };
   }
 }
 
-/** "capacity in use: median 18,417 spans/s per replica (p10 16,600, p90 18,969), learned in 99.9 % of decisions, the trigger's in 0.1 %". */
+/** "capacity in use: median 18,501 spans/s per replica (p10 16,887, p90 18,982), learned in 99.9 % of 80,640 decisions, the trigger's in 0.1 %". */
 export function formatCapacityTally(tally: CapacityTally): string {
   const spans = (value: number) => Math.round(value).toLocaleString('en-US');
   const percent = (share: number) => `${(Math.round(share * 1000) / 10).toString()} %`;

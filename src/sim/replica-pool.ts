@@ -373,6 +373,7 @@ export class ReplicaPool {
     this.utilization = cpuBudget > 0 ? cpuUsed / cpuBudget : 0;
     out.utilization = this.utilization;
     const tickWorkMs = this.tickWorkMs(ingested);
+    // Linear: the expression the published rows were measured with, to the bit; bent: u^P of each replica's CPU.
     const workCpuSeconds = settings.cpuCurveExponent === 1 ? cpuUsed / settings.capacitySpansPerSecond : this.replicas * dt * this.utilization ** settings.cpuCurveExponent;
     out.cpuSeconds = workCpuSeconds + (ticks * this.replicas * tickWorkMs) / 1000;
     this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);

@@ -10,7 +10,7 @@ import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
 const inUse = (spansPerReplica: number, source: CapacityInUse['source']): CapacityInUse => ({ spansPerReplica, source, triggerSpansPerReplica: 20_000, sentence: '' });
 
 describe('the capacity tally', () => {
-  it('gives nearest-rank percentiles and the share of each source, past its first buffer', () => {
+  it('gives nearest-rank percentiles and the share of each source, over thousands of decisions', () => {
     const recorder = new CapacityTallyRecorder();
     expect(recorder.tally()).toBeUndefined();
     // 2,000 decisions: figures 1..2000 in reverse, the first 100 from the trigger, the last 20 lowered by saturation.
