@@ -2,6 +2,7 @@
 // sample pairs one gateway's CPU use (rate of otelcol_process_cpu_seconds, in cores) with its accepted
 // spans/s over the same step, and the CPU it may use (its limit or request). CPU grows with load, so
 // utilization = idle + spans / capacity fits a line; where that line reaches 100 % is the capacity.
+// A sample counts only where the load its exports paid for, a decision_wait earlier, was its own.
 // The trigger's capacitySpansPerReplica stays the prior until the fit is tight enough (CAPACITY_EVIDENCE).
 // Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
 import type { AllotmentSource, CpuLoadSample } from '../signals/cpu-load-history.ts';
@@ -33,6 +34,14 @@ export const CHANGE_POINT_F = 25;
  * shortens the evidence.
  */
 export const CHANGE_MIN_SHIFT = 0.05;
+
+/**
+ * A sample whose gateway accepted more or less than this share away from its own rate a decision_wait
+ * earlier is left out: its CPU exports the traces taken at the earlier rate, so it lies off the line by
+ * up to that share of its load's CPU (a sharp fall, a gateway joining or leaving the ring). The shift a
+ * change of capacity must show, so what is kept cannot make one by itself.
+ */
+export const EXPORT_LAG_TOLERANCE = CHANGE_MIN_SHIFT;
 
 /** Residuals beyond this many robust standard deviations (1.4826 × MAD) are left out of the refit: outages, restarts. */
 export const OUTLIER_ROBUST_SIGMAS = 4;
@@ -384,6 +393,12 @@ function formatMinutes(seconds: number): string {
   return seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
 }
 
+/** Whether the sample's exports paid for an intake unlike its own (EXPORT_LAG_TOLERANCE); unknown counts as alike. */
+function exportsEarlierLoad(sample: CpuLoadSample): boolean {
+  const earlier = sample.acceptedSpansPerSecondDecisionWaitAgo;
+  return earlier !== undefined && !(Math.abs(earlier - sample.acceptedSpansPerSecond) <= EXPORT_LAG_TOLERANCE * sample.acceptedSpansPerSecond);
+}
+
 /**
  * Learns spans/s per replica at 100 % of the CPU allotment from CPU/accepted samples. The allotment is
  * `cpuPerReplica` (the trigger key) when set, as metadata takes precedence, else each sample's own
@@ -411,7 +426,7 @@ export function estimateCapacity(
     const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
-    if (s.exportDisturbed === true) continue;
+    if (s.exportDisturbed === true || exportsEarlierLoad(s)) continue;
     if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
     atMs[usable] = s.atMs;
     x[usable] = s.acceptedSpansPerSecond;

@@ -1,6 +1,6 @@
-// The range queries capacity is learned from, per gateway (`instance`): CPU used, spans accepted, the CPU
-// the pod may use (kube-state-metrics), and the steps where the gateway was saturated or its exporter
-// disturbed. Pure: PromQL text only; the Prometheus source runs them.
+// The range queries capacity is learned from, per gateway (`instance`): CPU used, spans accepted now and
+// a decision_wait earlier, the CPU the pod may use (kube-state-metrics), and the steps where the gateway
+// was saturated or its exporter disturbed. Pure: PromQL text only; the Prometheus source runs them.
 import { formatDuration } from '../config/duration.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
@@ -19,7 +19,7 @@ export const CAPACITY_LOOKBACK_SECONDS = 6 * 3600;
 /** Step of the range queries: one sample per gateway per minute (or per rate window if longer), so neighbouring samples share no scrape. */
 export const CAPACITY_MIN_STEP_SECONDS = 60;
 
-export const CAPACITY_QUERY_NAMES = ['cpuCores', 'acceptedSpansPerSecond', 'cpuLimitCores', 'cpuRequestCores', 'saturated', 'exportDisturbed'] as const;
+export const CAPACITY_QUERY_NAMES = ['cpuCores', 'acceptedSpansPerSecond', 'acceptedSpansPerSecondDecisionWaitAgo', 'cpuLimitCores', 'cpuRequestCores', 'saturated', 'exportDisturbed'] as const;
 export type CapacityQueryName = (typeof CAPACITY_QUERY_NAMES)[number];
 
 export interface CapacityQuery {
@@ -33,7 +33,7 @@ export function capacityStepSeconds(settings: Pick<TargetSettings, 'rateWindowSe
   return Math.max(CAPACITY_MIN_STEP_SECONDS, settings.rateWindowSeconds);
 }
 
-type CapacityQueryInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>;
+type CapacityQueryInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>;
 
 /**
  * kube-state-metrics labels pods by `namespace` and `pod`; the gateways' own series carry the same
@@ -49,12 +49,18 @@ function allotmentByGateway(selector: string, kind: 'limits' | 'requests'): stri
 export function buildCapacityQueries(input: CapacityQueryInput): readonly CapacityQuery[] {
   const selector = checkedSelector(input);
   const window = formatDuration(input.rateWindowSeconds);
-  const rateByGateway = (family: string) => `sum by (instance) (rate(${selectorOf(counterNamePattern(family), selector)}[${window}]))`;
+  const rateByGateway = (family: string, offset = '') => `sum by (instance) (rate(${selectorOf(counterNamePattern(family), selector)}[${window}]${offset}))`;
+  const accepted = rateByGateway('otelcol_receiver_accepted_spans');
   const queueFilling = `(${queueFillByGatewayExpression(selector)} > ${input.targetQueueFill})`;
   return [
     // Seconds of CPU per second = cores. The unit suffix (_seconds) and _total vary by version.
     { name: 'cpuCores', promql: `sum by (instance) (rate({__name__=~"otelcol_process_cpu(_seconds)?(_total)?", ${selector}}[${window}]))` },
-    { name: 'acceptedSpansPerSecond', promql: rateByGateway('otelcol_receiver_accepted_spans') },
+    { name: 'acceptedSpansPerSecond', promql: accepted },
+    // A gateway with no series a decision_wait ago had accepted nothing then: 0, not missing.
+    {
+      name: 'acceptedSpansPerSecondDecisionWaitAgo',
+      promql: `${rateByGateway('otelcol_receiver_accepted_spans', ` offset ${formatDuration(input.decisionWaitSeconds)}`)} or (${accepted} * 0)`,
+    },
     { name: 'cpuLimitCores', promql: allotmentByGateway(selector, 'limits') },
     { name: 'cpuRequestCores', promql: allotmentByGateway(selector, 'requests') },
     {
@@ -94,6 +100,7 @@ export function assembleCpuLoadSamples(results: ReadonlyMap<CapacityQueryName, G
         gateway,
         cpuCores,
         acceptedSpansPerSecond: spans,
+        acceptedSpansPerSecondDecisionWaitAgo: of('acceptedSpansPerSecondDecisionWaitAgo').get(stepIndex)?.get(gateway),
         allotmentCores: limit ?? request,
         saturated: of('saturated').get(stepIndex)?.has(gateway) ?? false,
         exportDisturbed: of('exportDisturbed').get(stepIndex)?.has(gateway) ?? false,

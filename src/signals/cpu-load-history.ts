@@ -11,6 +11,12 @@ export interface CpuLoadSample {
   /** rate(otelcol_process_cpu_seconds) over the step, in cores. */
   readonly cpuCores: number;
   readonly acceptedSpansPerSecond: number;
+  /**
+   * Accepted spans/s over the same window a decision_wait earlier (0 where the gateway accepted nothing
+   * then): tail sampling exports a trace decision_wait after its first span, so this step's exports
+   * pay for that intake, not this one. Undefined where the source does not read it.
+   */
+  readonly acceptedSpansPerSecondDecisionWaitAgo?: number;
   /** CPU the gateway may use (cores); undefined when unknown for this sample. */
   readonly allotmentCores: number | undefined;
   /**

@@ -236,11 +236,13 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * Synchronous form of readCpuLoadSamples, for the benchmark. Ring gateways share the load evenly, so
    * one sample per step stands for each of them: the tier's CPU and accepted rates over the ring count.
    */
-  cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
+  cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
     assertWindow(window);
     if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
-    const key = `${settings.rateWindowSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
-    const samples = this.cpuSampleMemo.read(this.options.recorder, key, window, settings.rateWindowSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
+    const key = `${settings.rateWindowSeconds} ${settings.decisionWaitSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
+    // A step reads back a rate window and a decision_wait (the intake its exports pay for).
+    const readsBackSeconds = settings.rateWindowSeconds + settings.decisionWaitSeconds;
+    const samples = this.cpuSampleMemo.read(this.options.recorder, key, window, readsBackSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
     return { samples, allotmentSource: 'kube-state-metrics requests' };
   }
 
@@ -276,7 +278,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   }
 
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */
-  private cpuLoadSampleAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>): CpuLoadSample | undefined {
+  private cpuLoadSampleAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>): CpuLoadSample | undefined {
     const { recorder } = this.options;
     const rateWindow = settings.rateWindowSeconds;
     const ring = recorder.gauge('ringReplicas', timeMs);
@@ -288,11 +290,17 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const sendFailed = recorder.rate('sendFailedSpans', timeMs, rateWindow);
     const refused = recorder.rate('refusedSpans', timeMs, rateWindow);
     const latency = recorder.decisionLatencyQuantileMs(P99, timeMs, rateWindow);
+    // The ring's average gateway a decision_wait ago, 0 where the ring accepted nothing then (as the range query's `or`).
+    const earlierMs = timeMs - settings.decisionWaitSeconds * 1000;
+    const ringEarlier = recorder.gauge('ringReplicas', earlierMs);
+    const acceptedEarlier = recorder.rate('acceptedSpans', earlierMs, rateWindow);
+    const perGatewayEarlier = ringEarlier.kind === 'ok' && ringEarlier.value > 0 && acceptedEarlier.kind === 'ok' ? acceptedEarlier.value / ringEarlier.value : 0;
     return {
       atMs: timeMs,
       gateway: 'ring',
       cpuCores: cpu.value / ring.value,
       acceptedSpansPerSecond: accepted.value / ring.value,
+      acceptedSpansPerSecondDecisionWaitAgo: perGatewayEarlier,
       allotmentCores: SIMULATED_CPU_REQUEST_CORES,
       saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (refused.kind === 'ok' && refused.value > 0 && !queueFilling),
       exportDisturbed: (sendFailed.kind === 'ok' && sendFailed.value > 0) || queueFilling,

@@ -107,20 +107,33 @@ describe('capacity learned from a real Prometheus', () => {
 
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), capacity: refresher.estimateFor(ref, settings, nowMs) }, settings);
     expect(decision.capacity.source).toBe('learned');
-    expect(decision.reasons.find((reason) => reason.startsWith('Capacity'))).toMatch(/^Capacity 23k spans\/s per replica, learned from 6 h of CPU .*kube-state-metrics requests.*; the trigger says 20k spans\/s\.$/);
+    // 5.9 h: the history's first steps had no intake a decision_wait before them, so they are left out.
+    expect(decision.reasons.find((reason) => reason.startsWith('Capacity'))).toMatch(/^Capacity 23k spans\/s per replica, learned from 5\.9 h of CPU .*kube-state-metrics requests.*; the trigger says 20k spans\/s\.$/);
     const throughput = decision.proposals.find((proposal) => proposal.name === 'throughput')!;
     expect(throughput.inputs.capacitySpansPerReplica).toBeCloseTo(estimate.fit.spansPerReplica, 6);
   });
 
   it('runs every capacity query without a PromQL error, one series per gateway where there is data', async () => {
     const byName = Object.fromEntries(await Promise.all(buildCapacityQueries(settings).map(async (query) => [query.name, await queryVector(prometheus.url, query.promql, END_S)] as const)));
-    for (const name of ['cpuCores', 'acceptedSpansPerSecond', 'cpuRequestCores'] as const) {
+    for (const name of ['cpuCores', 'acceptedSpansPerSecond', 'acceptedSpansPerSecondDecisionWaitAgo', 'cpuRequestCores'] as const) {
       expect(byName[name]!.map((sample) => sample.labels.instance).sort()).toEqual(['otel-gateway-0:8888', 'otel-gateway-1:8888', 'otel-gateway-2:8888']);
     }
     expect(byName.cpuRequestCores!.every((sample) => sample.value === CPU_REQUEST_CORES)).toBe(true);
     expect(byName.cpuLimitCores).toEqual([]);
     expect(byName.saturated).toEqual([]);
     expect(byName.exportDisturbed).toEqual([]);
+  });
+
+  it('reads each gateway\'s accepted spans/s a decision_wait earlier, and 0 where it had no series then', async () => {
+    const query = (name: string) => buildCapacityQueries(settings).find((candidate) => candidate.name === name)!.promql;
+    const byInstance = (samples: { labels: Record<string, string>; value: number }[]) => Object.fromEntries(samples.map((sample) => [sample.labels.instance, sample.value]));
+    const earlier = byInstance(await queryVector(prometheus.url, query('acceptedSpansPerSecondDecisionWaitAgo'), END_S));
+    const acceptedThen = byInstance(await queryVector(prometheus.url, query('acceptedSpansPerSecond'), END_S - settings.decisionWaitSeconds));
+    expect(Object.keys(earlier).sort()).toEqual(Object.keys(acceptedThen).sort());
+    for (const [instance, value] of Object.entries(earlier)) expect(value, instance).toBeCloseTo(acceptedThen[instance]!, 6);
+    // A step after the history's first two scrapes: accepted spans have a rate, a decision_wait before they had none.
+    const firstSteps = await queryVector(prometheus.url, query('acceptedSpansPerSecondDecisionWaitAgo'), START_S + STEP_S + 5);
+    expect(firstSteps.filter((sample) => sample.labels.instance?.startsWith('otel-gateway-')).map((sample) => sample.value)).toEqual([0, 0, 0]);
   });
 
   it('keeps the trigger figure and names the fix where kube-state-metrics has no request for the pods', async () => {

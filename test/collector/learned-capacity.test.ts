@@ -135,6 +135,8 @@ describe('capacity learned from a CPU-limited real gateway', () => {
     const settings = parseTargetMetadata({
       gatewaySelector: `job="${JOB}"`,
       rateWindow: `${RATE_WINDOW_SECONDS}s`,
+      // The gateway's own decision_wait: the steps whose exports paid for another step's intake are left out.
+      decisionWait: `${DEFAULT_GATEWAY_SETTINGS.decisionWaitSeconds}s`,
       cpuPerReplica: String(CPUS),
       capacitySpansPerReplica: String(TRIGGER_CAPACITY),
     });

@@ -25,6 +25,11 @@ interface Series {
   readonly saturatedAt?: (minute: number, gateway: number) => boolean;
   /** Minutes in which the exporter failed (flagged as the sources flag send failures and filling queues). */
   readonly exportDisturbedAt?: (minute: number) => boolean;
+  /**
+   * Tail sampling's export lag: this share of the load's CPU is spent a decision_wait (minutes) after
+   * the spans arrive, and each sample carries the load of that earlier time, as the sources read it.
+   */
+  readonly exportLag?: { readonly share: number; readonly decisionWaitMinutes: number };
 }
 
 function gaussian(random: () => number): number {
@@ -44,12 +49,16 @@ function series(spec: Series): CpuLoadSample[] {
       const capacity = spec.capacityAt(minute);
       const utilization = spec.utilizationAt(minute, g);
       const load = utilization * capacity;
-      const cpuUtilization = (idle + (1 - idle) * utilization) * (spec.cpuShareAt?.(minute) ?? 1) * (1 + (spec.noise ?? 0.03) * gaussian(random));
+      const lag = spec.exportLag;
+      const earlier = lag === undefined ? utilization : spec.utilizationAt(minute - lag.decisionWaitMinutes, g);
+      const workUtilization = lag === undefined ? utilization : (1 - lag.share) * utilization + lag.share * earlier;
+      const cpuUtilization = (idle + (1 - idle) * workUtilization) * (spec.cpuShareAt?.(minute) ?? 1) * (1 + (spec.noise ?? 0.03) * gaussian(random));
       samples.push({
         atMs: T0_MS + second * 1000,
         gateway: `gw-${g}`,
         cpuCores: cpuUtilization * (allotment ?? 1),
         acceptedSpansPerSecond: load,
+        ...(lag === undefined ? {} : { acceptedSpansPerSecondDecisionWaitAgo: earlier * capacity }),
         allotmentCores: allotment,
         saturated: spec.saturatedAt?.(minute, g) ?? false,
         exportDisturbed: spec.exportDisturbedAt?.(minute) ?? false,
@@ -172,6 +181,27 @@ describe('estimateCapacity', () => {
       expect(estimate.changeAtMs).toBeUndefined();
       expect(Math.abs(estimate.fit.spansPerReplica / 20_000 - 1)).toBeLessThan(0.03);
     }
+  });
+
+  it('leaves out the steps whose exports paid for the load before a sharp fall, which would read as a config change', () => {
+    // Four gateways at 80 % for two hours, then 16 %, then 18 % once one leaves the ring; 30 % of a
+    // span's CPU spent decision_wait (30 s) after it arrives.
+    const utilizationAt = (m: number) => (m < 120 ? 0.8 : m < 150 ? 0.16 : 0.18);
+    const samples = series({ gateways: 4, minutes: 200, capacityAt: () => 20_000, utilizationAt, exportLag: { share: 0.3, decisionWaitMinutes: 0.5 }, noise: 0.005, idleUtilization: 0.03 });
+    const estimate = estimateCapacity(samples, undefined, undefined);
+    expect(estimate).toMatchObject({ kind: 'learned', changeAtMs: undefined });
+    if (estimate.kind === 'learned') expect(Math.abs(estimate.fit.spansPerReplica / 20_000 - 1)).toBeLessThan(0.03);
+    // The same samples without the earlier load: the lagged steps are taken for a new config.
+    const unlagged = samples.map(({ acceptedSpansPerSecondDecisionWaitAgo: _, ...sample }) => sample);
+    const misread = estimateCapacity(unlagged, undefined, undefined);
+    expect(misread.kind === 'learned' && misread.changeAtMs).toBeTruthy();
+  });
+
+  it('leaves out a gateway that accepted nothing a decision_wait before (it has nothing to export yet)', () => {
+    const samples = series({ gateways: 3, minutes: 120, capacityAt: () => 20_000, utilizationAt: diurnal, noise: 0.01 });
+    const joined = samples.map((sample) => (sample.gateway === 'gw-0' ? sample : { ...sample, cpuCores: sample.cpuCores * 0.8, acceptedSpansPerSecondDecisionWaitAgo: 0 }));
+    const estimate = estimateCapacity(joined, undefined, undefined);
+    expect(estimate).toMatchObject({ kind: 'learned', fit: { samples: samples.length / 3 } });
   });
 
   it('learns from a shorter span only when the caller asks for less than CAPACITY_EVIDENCE.minSeconds', () => {

@@ -176,6 +176,8 @@ describe('the signal catalogue on VictoriaMetrics, against Prometheus scraping t
           const sampleV = byKey.get(key(sampleP))!;
           expectClose(`CPU cores of ${key(sampleP)}`, { kind: 'ok', value: sampleV.cpuCores }, { kind: 'ok', value: sampleP.cpuCores });
           expectClose(`accepted spans/s of ${key(sampleP)}`, { kind: 'ok', value: sampleV.acceptedSpansPerSecond }, { kind: 'ok', value: sampleP.acceptedSpansPerSecond });
+          const earlier = (sample: CpuLoadSample) => ({ kind: 'ok' as const, value: sample.acceptedSpansPerSecondDecisionWaitAgo ?? Number.NaN });
+          expectClose(`accepted spans/s a decision_wait before, of ${key(sampleP)}`, earlier(sampleV), earlier(sampleP));
           // Refusals while the queue is not filling, and send failures: both flags are up on every gateway here.
           expect({ saturated: sampleV.saturated, exportDisturbed: sampleV.exportDisturbed }, key(sampleP)).toEqual({ saturated: true, exportDisturbed: true });
           expect({ saturated: sampleP.saturated, exportDisturbed: sampleP.exportDisturbed }, key(sampleP)).toEqual({ saturated: true, exportDisturbed: true });
