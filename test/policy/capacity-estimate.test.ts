@@ -317,6 +317,7 @@ describe('capacityInUse', () => {
           level: fc.double({ min: 0.3, max: 0.7, noNaN: true }),
           swing: fc.double({ min: 0, max: 0.2, noNaN: true }),
           seed: fc.integer({ min: 1, max: 1_000_000 }),
+          exportLag: fc.option(fc.record({ share: fc.double({ min: 0, max: 0.5, noNaN: true }), decisionWaitMinutes: fc.double({ min: 0.05, max: 1, noNaN: true }) }), { nil: undefined }),
         }),
         (world) => {
           const spec: Series = {
@@ -328,6 +329,7 @@ describe('capacityInUse', () => {
             idleUtilization: world.idle,
             noise: world.noise,
             seed: world.seed,
+            ...(world.exportLag === undefined ? {} : { exportLag: world.exportLag }),
           };
           const used = capacityInUse({ capacitySpansPerReplica: world.truth * world.misSet }, estimateCapacity(series(spec), undefined, undefined));
           expect(used.source).toBe('learned');
