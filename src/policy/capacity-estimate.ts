@@ -393,6 +393,18 @@ function formatMinutes(seconds: number): string {
   return seconds >= 3600 ? `${Math.round(seconds / 360) / 10} h` : `${Math.round(seconds / 60)} min`;
 }
 
+/**
+ * What was left out and why, when it was: many steps whose intake a decision_wait earlier was another
+ * can mean the trigger's decisionWait is not the collector's decision_wait.
+ */
+function leftOut(disturbed: number, lagged: number): string {
+  const causes = [
+    ...(lagged > 0 ? [`${lagged} whose intake a decisionWait earlier was more than ${EXPORT_LAG_TOLERANCE * 100} % away (is decisionWait the collector's decision_wait?)`] : []),
+    ...(disturbed > 0 ? [`${disturbed} with exports failing or the queue filling`] : []),
+  ];
+  return causes.length === 0 ? '' : `; samples left out: ${causes.join(', ')}`;
+}
+
 /** Whether the sample's exports paid for an intake unlike its own (EXPORT_LAG_TOLERANCE); unknown counts as alike. */
 function exportsEarlierLoad(sample: CpuLoadSample): boolean {
   const earlier = sample.acceptedSpansPerSecondDecisionWaitAgo;
@@ -419,6 +431,9 @@ export function estimateCapacity(
   const saturatedLoads: number[] = [];
   let withAllotment = 0;
   let usable = 0;
+  // Why samples were left out, for a reason that names the cause when too few are left.
+  let disturbed = 0;
+  let lagged = 0;
   const work = workspace.columnsFor(samples.length);
   const { atMs, x, y } = work.points;
   for (const s of samples) {
@@ -426,7 +441,14 @@ export function estimateCapacity(
     const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
-    if (s.exportDisturbed === true || exportsEarlierLoad(s)) continue;
+    if (s.exportDisturbed === true) {
+      disturbed++;
+      continue;
+    }
+    if (exportsEarlierLoad(s)) {
+      lagged++;
+      continue;
+    }
     if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
     atMs[usable] = s.atMs;
     x[usable] = s.acceptedSpansPerSecond;
@@ -453,7 +475,7 @@ export function estimateCapacity(
   if (!isEnoughEvidence(count, spanSeconds, minEvidenceSeconds)) {
     return {
       kind: 'insufficient',
-      reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(minEvidenceSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed`,
+      reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(minEvidenceSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed${leftOut(disturbed, lagged)}`,
       saturation,
     };
   }

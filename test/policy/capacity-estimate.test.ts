@@ -197,6 +197,16 @@ describe('estimateCapacity', () => {
     expect(misread.kind === 'learned' && misread.changeAtMs).toBeTruthy();
   });
 
+  it('says how many samples the export lag left out when too few are left, and asks whether decisionWait is right', () => {
+    // A load swinging every 10 minutes read against the intake a quarter swing earlier: almost every step differs.
+    const samples = series({ gateways: 2, minutes: 60, capacityAt: () => 20_000, utilizationAt: (m) => 0.5 + 0.2 * Math.sin((2 * Math.PI * m) / 10), exportLag: { share: 0.3, decisionWaitMinutes: 2.5 } });
+    const estimate = estimateCapacity(samples, undefined, undefined);
+    expect(estimate.kind).toBe('insufficient');
+    if (estimate.kind !== 'insufficient') return;
+    const [, lagged] = /samples left out: (\d+) whose intake a decisionWait earlier was more than 5 % away \(is decisionWait the collector's decision_wait\?\)$/.exec(estimate.reason) ?? [];
+    expect(Number(lagged), estimate.reason).toBeGreaterThan(samples.length / 2);
+  });
+
   it('leaves out a gateway that accepted nothing a decision_wait before (it has nothing to export yet)', () => {
     const samples = series({ gateways: 3, minutes: 120, capacityAt: () => 20_000, utilizationAt: diurnal, noise: 0.01 });
     const joined = samples.map((sample) => (sample.gateway === 'gw-0' ? sample : { ...sample, cpuCores: sample.cpuCores * 0.8, acceptedSpansPerSecondDecisionWaitAgo: 0 }));
