@@ -445,11 +445,11 @@ export function estimateCapacity(
       disturbed++;
       continue;
     }
+    if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
     if (exportsEarlierLoad(s)) {
       lagged++;
       continue;
     }
-    if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
     atMs[usable] = s.atMs;
     x[usable] = s.acceptedSpansPerSecond;
     y[usable] = s.cpuCores / allotment;
