@@ -14,7 +14,8 @@ export interface CpuLoadSample {
   /**
    * Accepted spans/s over the same window a decision_wait earlier (0 where the gateway accepted nothing
    * then): tail sampling exports a trace decision_wait after its first span, so this step's exports
-   * pay for that intake, not this one. Undefined where the source does not read it.
+   * pay for that intake, not this one. Undefined where it could not be read (that range query failed):
+   * the sample is then judged without it.
    */
   readonly acceptedSpansPerSecondDecisionWaitAgo?: number;
   /** CPU the gateway may use (cores); undefined when unknown for this sample. */

@@ -1,7 +1,8 @@
 // `npm run bench:matrix -- [--days 28] [--workers 2] [--traces DIR | --held-out N | --trace T…]
 // [--conditions a,b | outside] [--autoscalers a,b] [--out DIR]`: runs every trace × condition cell (all
-// autoscalers each) in worker threads and writes bench-matrix.md and bench-matrix.json. Follows the project's command-line convention (src/cli/command-line.ts): a bad flag exits 2 naming
-// it, a trace directory or file that cannot be used exits 1.
+// autoscalers each) in worker threads and writes bench-matrix.md and bench-matrix.json. Follows the
+// project's command-line convention (src/cli/command-line.ts): a bad flag exits 2 naming it, a trace
+// directory or file that cannot be used exits 1.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
