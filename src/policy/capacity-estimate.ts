@@ -7,6 +7,7 @@
 // Pure: the samples come from signals/ (Prometheus range queries or the simulated fleet).
 import type { AllotmentSource, CpuLoadSample } from '../signals/cpu-load-history.ts';
 import { medianInPlace } from './median.ts';
+import { PEAK_UTILIZATION } from './peak-utilization.ts';
 
 export type { AllotmentSource, CpuLoadSample };
 
@@ -53,6 +54,15 @@ export const OUTLIER_ROBUST_SIGMAS = 4;
 export const SATURATION_MIN_SAMPLES = 5;
 export const SATURATION_MARGIN = 0.1;
 
+/**
+ * A gateway whose CPU reached this share of its allotment (PEAK_UTILIZATION, past what a peak is sized
+ * at) witnesses its capacity directly: load ÷ utilization, the load its CPU reaches 100 % at. The reach
+ * to 100 % is short, so idle CPU moves that figure little (1 % low at 10 % idle), and it needs no
+ * half-hour fit: a trigger's capacitySpansPerReplica set too high shows within minutes, as the
+ * gateways' CPU fills, while a CPU-starved gateway refuses nothing and keeps its ticks within budget.
+ */
+export const CPU_WITNESS_UTILIZATION = PEAK_UTILIZATION;
+
 export interface CapacityFit {
   readonly spansPerReplica: number;
   readonly relativeStandardError: number;
@@ -77,10 +87,15 @@ export type CapacityEstimate =
     }
   | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined };
 
-/** Per-gateway load at the steps where gateways were saturated. */
+/**
+ * Per-gateway load at the steps where gateways were saturated: decision ticks over budget or spans
+ * refused with queues not filling (`ticks or refusals`), or CPU at CPU_WITNESS_UTILIZATION or more of
+ * its allotment, extrapolated to 100 % (`cpu`). The lower median of the two, each with enough samples.
+ */
 export interface SaturationWitness {
   readonly medianSpansPerSecond: number;
   readonly samples: number;
+  readonly cause: 'ticks or refusals' | 'cpu';
 }
 
 /**
@@ -405,6 +420,15 @@ function leftOut(disturbed: number, lagged: number): string {
   return causes.length === 0 ? '' : `; samples left out: ${causes.join(', ')}`;
 }
 
+function witnessOf(loads: number[], cause: SaturationWitness['cause']): SaturationWitness | undefined {
+  return loads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(loads), samples: loads.length, cause };
+}
+
+function lowerWitness(a: SaturationWitness | undefined, b: SaturationWitness | undefined): SaturationWitness | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return b.medianSpansPerSecond < a.medianSpansPerSecond ? b : a;
+}
+
 /** Whether the sample's exports paid for an intake unlike its own (EXPORT_LAG_TOLERANCE); unknown counts as alike. */
 function exportsEarlierLoad(sample: CpuLoadSample): boolean {
   const earlier = sample.acceptedSpansPerSecondDecisionWaitAgo;
@@ -429,6 +453,7 @@ export function estimateCapacity(
 ): CapacityEstimate {
   // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
   const saturatedLoads: number[] = [];
+  const cpuFullLoads: number[] = [];
   let withAllotment = 0;
   let usable = 0;
   // Why samples were left out, for a reason that names the cause when too few are left.
@@ -450,13 +475,14 @@ export function estimateCapacity(
       lagged++;
       continue;
     }
+    const utilization = s.cpuCores / allotment;
+    if (s.saturated !== true && utilization >= CPU_WITNESS_UTILIZATION) cpuFullLoads.push(s.acceptedSpansPerSecond / utilization);
     atMs[usable] = s.atMs;
     x[usable] = s.acceptedSpansPerSecond;
-    y[usable] = s.cpuCores / allotment;
+    y[usable] = utilization;
     usable++;
   }
-  const saturation: SaturationWitness | undefined =
-    saturatedLoads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(saturatedLoads), samples: saturatedLoads.length };
+  const saturation = lowerWitness(witnessOf(saturatedLoads, 'ticks or refusals'), witnessOf(cpuFullLoads, 'cpu'));
   if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
   if (withAllotment === 0) {
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };

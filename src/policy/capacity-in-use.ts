@@ -2,8 +2,8 @@
 // from CPU once there is enough evidence, the trigger's capacitySpansPerReplica (the prior) before that,
 // and either one lowered when the gateways were seen saturated below it (the second witness).
 import type { TargetSettings } from '../config/target-metadata.ts';
-import { type CapacityEstimate, SATURATION_MARGIN } from './capacity-estimate.ts';
-import { formatSpansPerSecond } from './format.ts';
+import { type CapacityEstimate, CPU_WITNESS_UTILIZATION, SATURATION_MARGIN, type SaturationWitness } from './capacity-estimate.ts';
+import { formatPercent, formatSpansPerSecond } from './format.ts';
 
 export type CapacitySource = 'learned' | 'trigger' | 'saturation';
 
@@ -23,6 +23,11 @@ function formatEvidence(seconds: number): string {
 
 function formatPerReplica(spansPerSecond: number): string {
   return `${formatSpansPerSecond(spansPerSecond)} per replica`;
+}
+
+function witnessClause(witness: SaturationWitness): string {
+  if (witness.cause === 'cpu') return `gateways' CPU reached ${formatPercent(CPU_WITNESS_UTILIZATION)} or more of its allotment at loads that reach 100 % there (median of ${witness.samples} samples)`;
+  return `gateways were saturated at that load (${witness.samples} samples of decision ticks over budget or refusals with queues not filling)`;
 }
 
 /** Resolves the capacity for one decision; `estimate` undefined means no CPU evidence was read for the target. */
@@ -51,7 +56,7 @@ export function capacityInUse(settings: Pick<TargetSettings, 'capacitySpansPerRe
       spansPerReplica: witness.medianSpansPerSecond,
       source: 'saturation',
       triggerSpansPerReplica: trigger,
-      sentence: `capacity ${formatPerReplica(witness.medianSpansPerSecond)}: gateways were saturated at that load (${witness.samples} samples of decision ticks over budget or refusals with queues not filling), below the ${base.source === 'learned' ? 'learned' : "trigger's"} ${formatSpansPerSecond(base.spansPerReplica)}`,
+      sentence: `capacity ${formatPerReplica(witness.medianSpansPerSecond)}: ${witnessClause(witness)}, below the ${base.source === 'learned' ? 'learned' : "trigger's"} ${formatSpansPerSecond(base.spansPerReplica)}`,
     };
   }
   return base;

@@ -315,6 +315,51 @@ describe('capacityInUse', () => {
     expect(capacityInUse(settings, estimateCapacity(samples, undefined, undefined)).source).toBe('learned');
   });
 
+  it("lowers a trigger set too high within minutes, once the gateways' CPU fills at a load below it", () => {
+    // Truth 12k, trigger 20k: ten minutes of gateways at 93–99 % of their CPU, far short of the half hour a fit needs.
+    const full = (m: number, g: number) => 0.93 + 0.06 * ((m + g) % 3) / 2;
+    const estimate = estimateCapacity(series({ gateways: 6, minutes: 10, capacityAt: () => 12_000, utilizationAt: full, idleUtilization: 0.1 }), undefined, undefined);
+    expect(estimate.kind).toBe('insufficient');
+    expect(estimate.saturation).toMatchObject({ cause: 'cpu' });
+    const used = capacityInUse(settings, estimate);
+    expect(used.source).toBe('saturation');
+    // A tenth of the CPU idle moves load ÷ utilization this close to 100 % by about 1 %, low.
+    expect(used.spansPerReplica / 12_000).toBeGreaterThan(0.97);
+    expect(used.spansPerReplica / 12_000).toBeLessThan(1.02);
+    expect(used.sentence).toMatch(/CPU reached 91% or more of its allotment.*median of \d+ samples.*below the trigger's 20k/);
+  });
+
+  it('takes no CPU witness from gateways below 91 % of their CPU, nor from samples whose exports paid for another load', () => {
+    // At 60 % the CPU cannot tell idle CPU from the cost per span, so the prior stands until the fit.
+    const partial = estimateCapacity(series({ gateways: 6, minutes: 10, capacityAt: () => 12_000, utilizationAt: (_m, g) => 0.6 + 0.01 * g }), undefined, undefined);
+    expect(partial.saturation).toBeUndefined();
+    expect(capacityInUse(settings, partial).source).toBe('trigger');
+    // Full CPU while exports fail, or while it still exports a load twice today's, is not the cost of today's load.
+    const disturbed = estimateCapacity(series({ gateways: 6, minutes: 10, capacityAt: () => 12_000, utilizationAt: () => 0.95, exportDisturbedAt: () => true }), undefined, undefined);
+    expect(disturbed.saturation).toBeUndefined();
+    // Load falls from full to 85 % at minute 2; for the 5 min decision_wait after, half the CPU still
+    // exports the full load's traces (92.5 %), which taken as a witness would read 11k.
+    const fallen = estimateCapacity(
+      series({ gateways: 6, minutes: 10, capacityAt: () => 12_000, utilizationAt: (m) => (m < 2 ? 1 : 0.85), idleUtilization: 0, noise: 0.002, exportLag: { share: 0.5, decisionWaitMinutes: 5 } }),
+      undefined,
+      undefined,
+    );
+    expect(fallen.saturation).toMatchObject({ cause: 'cpu', samples: 6 * 2 });
+    expect(fallen.saturation!.medianSpansPerSecond / 12_000).toBeGreaterThan(0.99);
+  });
+
+  it('takes the lower of the two witnesses: ticks over budget below the load the CPU fills at', () => {
+    // CPU fills at the true 30k, but ticks ran over budget from 18k on: the ticks bind first.
+    const busy = (m: number, g: number) => 0.3 + 0.68 * Math.abs(Math.sin((2 * Math.PI * m) / 60 + g));
+    const samples = series({ gateways: 4, minutes: 360, capacityAt: () => 30_000, utilizationAt: busy, saturatedAt: (m, g) => busy(m, g) * 30_000 > 18_000 });
+    const estimate = estimateCapacity(samples, undefined, undefined);
+    expect(estimate.saturation?.cause).toBe('ticks or refusals');
+    const used = capacityInUse(settings, estimate);
+    expect(used.source).toBe('saturation');
+    expect(used.spansPerReplica).toBeLessThan(27_000);
+    expect(used.sentence).toMatch(/decision ticks over budget.*below the learned 30k/);
+  });
+
   it(`property: a trigger mis-set by ×0.6–1.6 gives way to the truth ±10 % after ${CAPACITY_EVIDENCE.minSeconds / 60} min of CPU evidence`, () => {
     fc.assert(
       fc.property(
