@@ -366,9 +366,17 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
     // A rise no larger than the load's own noise is not told apart from it (as for the trend's growth):
     // counting it would only move the tier across replica boundaries the noise already crosses.
     const withinNoise = variation !== undefined && change > 0 && load * change <= NOISE_SIGMAS * variation.noiseSpansPerSecond;
-    const expected = withinNoise ? load : load * (1 + change);
+    // Nor is a rise no larger than the forecast's own error at that step (its band above the point): two
+    // neighbouring steps of a forecast differ by that much with no change of level behind it.
+    const errorShare = band.pointSpansPerSecond > 0 ? band.upperSpansPerSecond / band.pointSpansPerSecond - 1 : 0;
+    const withinError = !withinNoise && change > 0 && change <= errorShare;
+    const expected = withinNoise || withinError ? load : load * (1 + change);
     const replicas = replicasFor(expected / (capacitySpansPerReplica * targetUtilization));
-    const noise = withinNoise ? `, within the load's noise of ${formatSpansPerSecond(variation.noiseSpansPerSecond)}: not counted` : '';
+    const noise = withinNoise
+      ? `, within the load's noise of ${formatSpansPerSecond(variation.noiseSpansPerSecond)}: not counted`
+      : withinError
+        ? `, within the forecast's own p${Math.round(band.quantile * 100)} error of +${formatPercent(errorShare)}: not counted`
+        : '';
     const expects = `${formatSpansPerSecond(expected)} in ${lead} (${change >= 0 ? '+' : '−'}${formatPercent(Math.abs(change))} on ${formatSpansPerSecond(load)} now${noise})`;
     return outcome(
       'forecast',

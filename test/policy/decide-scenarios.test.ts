@@ -88,7 +88,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'with the load measured, the forecast is the season’s change over the lead time on it: +50 % on 80k spans/s asks for 120k at 70 %',
-    input: { forecast: forecastBand(260_000, 150_000, 100_000) },
+    input: { forecast: forecastBand(180_000, 150_000, 100_000) },
     want: {
       replicas: Math.ceil(120_000 / PER_REPLICA),
       guards: ['forecastOnly'],

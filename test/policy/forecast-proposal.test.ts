@@ -34,8 +34,8 @@ const noise = (noiseSpansPerSecond: number): LoadVariation => ({ noiseSpansPerSe
 
 describe('forecast proposal with the load measured', () => {
   it('applies the fit’s change over the lead time to the load measured now, whatever the fit’s level', () => {
-    // The fit sees 50k now and 60k at now + lead (+20 %), while the tier carries 140k: it asks for 168k.
-    const proposal = forecastProposal(context(LOAD), band(60_000, 50_000)).proposal;
+    // The fit sees 50k now and 60k at now + lead (+20 %, beyond its +10 % band), while the tier carries 140k: it asks for 168k.
+    const proposal = forecastProposal(context(LOAD), band(60_000, 50_000, 66_000)).proposal;
     expect(proposal.replicas).toBe(Math.ceil((LOAD * 1.2) / PER_REPLICA));
     expect(proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.2, 6);
     expect(proposal.reason).toMatch(/\+20% on 140k spans\/s now/);
@@ -50,7 +50,19 @@ describe('forecast proposal with the load measured', () => {
     // +2 % of 140k is 2.8k: inside 2 × 2k of noise, outside 2 × 1k.
     expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(2_000)).proposal.inputs.expectedSpansPerSecond).toBe(LOAD);
     expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(2_000)).proposal.reason).toMatch(/within the load's noise/);
-    expect(forecastProposal(context(LOAD), band(51_000, 50_000), noise(1_000)).proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.02, 6);
+    expect(forecastProposal(context(LOAD), band(51_000, 50_000, 51_500), noise(1_000)).proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.02, 6);
+  });
+
+  it('does not count a rise within the forecast’s own error at that step (its band above the point), and counts one beyond it', () => {
+    // +20 % from the step holding now to the one holding now + lead, with the band 30 % above the point there.
+    const within = forecastProposal(context(LOAD), band(60_000, 50_000, 78_000), noise(1_000)).proposal;
+    expect(within.inputs.expectedSpansPerSecond).toBe(LOAD);
+    expect(within.replicas).toBe(LOAD / PER_REPLICA);
+    expect(within.reason).toMatch(/\+20% on 140k spans\/s now, within the forecast's own p90 error of \+30%: not counted/);
+    // The same rise with the band 15 % above the point is a change of level the fit can tell.
+    expect(forecastProposal(context(LOAD), band(60_000, 50_000, 69_000), noise(1_000)).proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 1.2, 6);
+    // A fall is taken as the fit gives it, whatever the band: it can only lower this proposal.
+    expect(forecastProposal(context(LOAD), band(40_000, 50_000, 52_000), noise(1_000)).proposal.inputs.expectedSpansPerSecond).toBeCloseTo(LOAD * 0.8, 6);
   });
 
   it('falls back to the band’s own level without the load or the fit’s point at now', () => {
