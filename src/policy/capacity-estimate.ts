@@ -85,7 +85,17 @@ export type CapacityEstimate =
       readonly changeAtMs: number | undefined;
       readonly saturation: SaturationWitness | undefined;
     }
-  | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined };
+  | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined; readonly cpuNow?: CpuNow };
+
+/**
+ * What the gateways' CPU said at the latest step with usable samples, before a fit: the median of each
+ * sample's load ÷ utilization, the load at which its CPU, idle included, fills the allotment. Idle CPU
+ * counted as per-span cost makes it low, never high: a floor under the capacity, not an estimate of it.
+ */
+export interface CpuNow {
+  readonly atMs: number;
+  readonly spansPerSecondAtFullCpu: number;
+}
 
 /**
  * Per-gateway load at the steps where gateways were saturated: decision ticks over budget or spans
@@ -420,6 +430,15 @@ function leftOut(disturbed: number, lagged: number): string {
   return causes.length === 0 ? '' : `; samples left out: ${causes.join(', ')}`;
 }
 
+/** CpuNow from the points (in time order) of the latest step; undefined when there are none. */
+function latestCpu(points: Points): CpuNow | undefined {
+  if (points.n === 0) return undefined;
+  const atMs = points.atMs[points.n - 1]!;
+  const loads: number[] = [];
+  for (let i = points.n - 1; i >= 0 && points.atMs[i] === atMs; i--) loads.push(points.x[i]! / points.y[i]!);
+  return { atMs, spansPerSecondAtFullCpu: medianInPlace(loads) };
+}
+
 function witnessOf(loads: number[], cause: SaturationWitness['cause']): SaturationWitness | undefined {
   return loads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(loads), samples: loads.length, cause };
 }
@@ -488,6 +507,7 @@ export function estimateCapacity(
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
   }
   const points = inTimeOrder({ atMs, x, y, n: usable });
+  const cpuNow = latestCpu(points);
   const found = findChangePoint(points, work.prefix);
   // A change is taken once what follows it is evidence enough to learn from: a new config lasts, while
   // minutes off the line (a steep ramp whose exports lag its intake, a restart) pass, and taking them
@@ -503,6 +523,7 @@ export function estimateCapacity(
       kind: 'insufficient',
       reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(minEvidenceSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed${leftOut(disturbed, lagged)}`,
       saturation,
+      ...(cpuNow === undefined ? {} : { cpuNow }),
     };
   }
   const allotmentSource: AllotmentSource = cpuPerReplica !== undefined ? 'trigger cpuPerReplica' : (allotmentSourceOfSamples ?? 'kube-state-metrics limits');
@@ -538,6 +559,7 @@ export function estimateCapacity(
       kind: 'insufficient',
       reason: `CPU against load too scattered to extrapolate${since} (${spread} over ${formatMinutes(spanSeconds)}; ±${CAPACITY_EVIDENCE.maxRelativeStandardError * 100} % needed)`,
       saturation,
+      ...(cpuNow === undefined ? {} : { cpuNow }),
     };
   }
   return { kind: 'learned', fit: best.fit, allotmentSource, changeAtMs, saturation };

@@ -14,6 +14,8 @@ export interface CapacityInUse {
   readonly triggerSpansPerReplica: number;
   /** "capacity 23k spans/s per replica, learned from 6 h of CPU (±1.2 %); the trigger says 20k". */
   readonly sentence: string;
+  /** Before a fit is learned, the load per replica the gateways' CPU fills at now (CpuNow), where it is below the figure in use. */
+  readonly cpuNowSpansPerReplica?: number;
 }
 
 function formatEvidence(seconds: number): string {
@@ -51,15 +53,18 @@ export function capacityInUse(settings: Pick<TargetSettings, 'capacitySpansPerRe
     base = { spansPerReplica: trigger, source: 'trigger', triggerSpansPerReplica: trigger, sentence: `capacity ${formatPerReplica(trigger)} from the trigger's capacitySpansPerReplica (${why})` };
   }
   const witness = estimate?.saturation;
-  if (witness !== undefined && witness.medianSpansPerSecond < base.spansPerReplica * (1 - SATURATION_MARGIN)) {
-    return {
-      spansPerReplica: witness.medianSpansPerSecond,
-      source: 'saturation',
-      triggerSpansPerReplica: trigger,
-      sentence: `capacity ${formatPerReplica(witness.medianSpansPerSecond)}: ${witnessClause(witness)}, below the ${base.source === 'learned' ? 'learned' : "trigger's"} ${formatSpansPerSecond(base.spansPerReplica)}`,
-    };
-  }
-  return base;
+  const inUse = witness !== undefined && witness.medianSpansPerSecond < base.spansPerReplica * (1 - SATURATION_MARGIN) ? witnessed(base, witness, trigger) : base;
+  const cpuNow = estimate?.kind === 'insufficient' ? estimate.cpuNow?.spansPerSecondAtFullCpu : undefined;
+  return cpuNow !== undefined && cpuNow < inUse.spansPerReplica ? { ...inUse, cpuNowSpansPerReplica: cpuNow } : inUse;
+}
+
+function witnessed(base: CapacityInUse, witness: SaturationWitness, trigger: number): CapacityInUse {
+  return {
+    spansPerReplica: witness.medianSpansPerSecond,
+    source: 'saturation',
+    triggerSpansPerReplica: trigger,
+    sentence: `capacity ${formatPerReplica(witness.medianSpansPerSecond)}: ${witnessClause(witness)}, below the ${base.source === 'learned' ? 'learned' : "trigger's"} ${formatSpansPerSecond(base.spansPerReplica)}`,
+  };
 }
 
 /**

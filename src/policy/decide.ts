@@ -19,6 +19,7 @@ import {
 } from './guards.ts';
 import { checkDrain, describeDrain } from './drain-check.ts';
 import { readPolicyContext } from './policy-context.ts';
+import { unlearnedCapacityGuard } from './unlearned-capacity.ts';
 import { resolveCapacity } from './capacity-in-use.ts';
 import { startupInUse } from './startup-in-use.ts';
 import { NO_SCALE_IN, type PolicyState, type QueueGrowth, type ScaleInState } from './policy-state.ts';
@@ -163,6 +164,13 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
       guards.push({ name: 'loadNoise', effect: 'limit', from: replicas, to: floor.replicas, reason: `Scale-in goes no lower than ${floor.replicas}: ${floor.reason}.` });
       replicas = floor.replicas;
     }
+  }
+
+  if (holdCause === undefined && replicas < current) {
+    const unlearned = unlearnedCapacityGuard(ctx, replicas);
+    if (unlearned.action) guards.push(unlearned.action);
+    replicas = unlearned.replicas;
+    holdCause = unlearned.cause;
   }
 
   let scaleInState: ScaleInState = NO_SCALE_IN;

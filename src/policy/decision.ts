@@ -20,7 +20,7 @@ export interface Proposal {
   readonly reason: string;
 }
 
-export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance', 'drainTooShort', 'loadNoise'] as const;
+export const GUARD_NAMES = ['backendBottleneck', 'missingData', 'scaleInWindow', 'scaleInStep', 'forecastOnly', 'clamp', 'hpaTolerance', 'routingImbalance', 'drainTooShort', 'loadNoise', 'unlearnedCapacity'] as const;
 export type GuardName = (typeof GUARD_NAMES)[number];
 
 /** What a guard did to the desired count: held it, limited it, or only noted something. */
