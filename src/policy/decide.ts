@@ -15,6 +15,7 @@ import {
   hpaToleranceGuard,
   missingDataGuard,
   routingImbalanceGuard,
+  SENT_FLAT_TOLERANCE,
   withinHpaTolerance,
 } from './guards.ts';
 import { checkDrain, describeDrain } from './drain-check.ts';
@@ -71,16 +72,26 @@ function maxExcept(outcomes: readonly ProposalOutcome[], excluded: ProposalOutco
 
 /**
  * The evidence the queue proposal compares with: set when the queue proposal leads a scale-out while
- * queues are above target (the count and sent rate before it), kept while they stay above, dropped when
- * they are back at or below target or the fill is unknown.
+ * queues are above target (the count and sent rate before it). Kept until the backend takes more (the
+ * sent rate rises past SENT_FLAT_TOLERANCE of it) or the episode ends (queues back at or below target
+ * with the sent rate below it: the load fell under the ceiling). A fill that wobbles about its target
+ * at the same sent rate, or an outage that stops the sends while queues stay full, says nothing new
+ * about the ceiling the gateways added did not raise. Dropped when the fill or sent rate is unknown.
  */
 function advanceQueueGrowth(previous: QueueGrowth | undefined, ctx: PolicyContext, recommended: number, queue: ProposalOutcome): QueueGrowth | undefined {
   const fill = ctx.values.queueFillMax;
-  if (fill === undefined || fill <= ctx.settings.targetQueueFill) return undefined;
-  if (previous !== undefined) return previous;
   const sent = ctx.values.sentSpansPerSecond;
+  if (fill === undefined || sent === undefined) return undefined;
+  const target = ctx.settings.targetQueueFill;
+  if (previous !== undefined) {
+    const ceiling = previous.sentSpansPerSecond;
+    const backendTookMore = sent > ceiling * (1 + SENT_FLAT_TOLERANCE);
+    const episodeOver = fill <= target && sent < ceiling * (1 - SENT_FLAT_TOLERANCE);
+    if (!backendTookMore && !episodeOver) return previous;
+  }
+  if (fill <= target) return undefined;
   const queueLeads = queue.proposal.replicas !== undefined && queue.proposal.replicas >= recommended;
-  return recommended > ctx.current && queueLeads && sent !== undefined ? { fromReplicas: ctx.current, sentSpansPerSecond: sent } : undefined;
+  return recommended > ctx.current && queueLeads ? { fromReplicas: ctx.current, sentSpansPerSecond: sent } : undefined;
 }
 
 /** Traces a change from `current` to `recommended` splits or drops: |ΔN| / max(N, N') of those held. */

@@ -271,6 +271,46 @@ describe('queues filling while added gateways do not raise the sent rate', () =>
     expect(second.proposals.find((proposal) => proposal.name === 'queue')!.replicas).toBe(24);
     expect(second.recommended).toBe(24);
   });
+
+  /** Polls 90 s apart from the first one of afterGrowth (18 gateways, queues 55 % full, 200k sent): each later one's count, fill and sent rate. */
+  function episode(later: readonly { readonly replicas: number; readonly fill: number; readonly sent: number }[]) {
+    const polls = [{ replicas: 18, fill: 0.55, sent: 200_000 }, ...later];
+    let state: ReturnType<typeof decide>['state'] | undefined;
+    return polls.map((poll, i) => {
+      const nowMs = T0_MS + i * 90_000;
+      const signals = { currentReplicas: poll.replicas, acceptedSpansPerSecond: 205_000, sentSpansPerSecond: poll.sent, queueFillMax: poll.fill, queueFillMean: poll.fill - 0.05 };
+      const result = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals }) }, target, state);
+      state = result.state;
+      return result.decision.proposals.find((proposal) => proposal.name === 'queue')!;
+    });
+  }
+
+  it('keeps that evidence while the fill wobbles about its target at the same sent rate, and through an outage that stops the sends', () => {
+    // At its target for a poll, then above it again: still the ceiling the 2 gateways added did not raise.
+    const wobble = episode([
+      { replicas: 20, fill: 0.5, sent: 200_000 },
+      { replicas: 20, fill: 0.56, sent: 200_000 },
+    ]);
+    expect(wobble[2]!.replicas).toBe(20);
+    expect(wobble[2]!.reason).toMatch(/the 2 gateways added since 18 did not raise the sent rate/);
+    // Sends stopped with the queues full, then back at the same rate: the queues' backlog is the outage's, not the gateways'.
+    const outage = episode([
+      { replicas: 20, fill: 0.58, sent: 200_000 },
+      { replicas: 20, fill: 1, sent: 0 },
+      { replicas: 20, fill: 1, sent: 200_000 },
+    ]);
+    expect(outage[3]!.replicas).toBe(20);
+    expect(outage[3]!.reason).toMatch(/did not raise the sent rate/);
+  });
+
+  it('drops it once the queues drain with the sent rate below it: the next filling is a new experiment', () => {
+    const polls = episode([
+      { replicas: 20, fill: 0.3, sent: 150_000 },
+      { replicas: 20, fill: 0.56, sent: 200_000 },
+    ]);
+    expect(polls[2]!.replicas).toBe(23);
+    expect(polls[2]!.reason).not.toMatch(/did not raise/);
+  });
 });
 
 describe("the busiest gateway's share multiple as a level", () => {
