@@ -56,10 +56,11 @@ describe('what the scaler sized with in a benchmark run', () => {
     expect(json.policies[0]!.capacityTally).toEqual(bent.tally);
   }, 60_000);
 
-  it("with the truth half the trigger's, the gateways' full CPU lowers the figure before a fit is learned, and no span is lost", async () => {
-    // The tier starts on the trigger's 20,000 and scales in towards it; the CPU fills at 10,000 long before half an hour of fit.
+  it("with the truth half the trigger's, the gateways' CPU holds the tier before a fit is learned, and no span is lost", async () => {
+    // The tier starts on the trigger's 20,000, which would scale it in to half what the load needs; the
+    // CPU says so long before half an hour of fit (0.006 % was lost while the trigger's figure alone sized it).
     const half = await run({ capacitySpansPerSecond: 10_000 });
-    expect(half.tally.sourceShares.saturation).toBeGreaterThan(0);
+    expect(half.tally.sourceShares.trigger).toBeGreaterThan(0);
     expect(half.result.lostSpansOutsideOutagesPct).toBe(0);
     expect(half.tally.medianSpansPerReplica / 10_000).toBeGreaterThan(0.95);
   }, 60_000);
