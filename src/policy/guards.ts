@@ -23,7 +23,8 @@ export interface GuardResult {
   readonly cause?: string;
 }
 
-function action(name: GuardName, from: number, to: number, reason: string, effect?: GuardAction['effect']): GuardAction {
+/** A guard's action; `effect` defaults to a note when the count is unchanged, else a limit. */
+export function guardAction(name: GuardName, from: number, to: number, reason: string, effect?: GuardAction['effect']): GuardAction {
   return { name, effect: effect ?? (from === to ? 'note' : 'limit'), from, to, reason };
 }
 
@@ -117,7 +118,7 @@ export function backendBottleneckGuard(ctx: PolicyContext, replicas: number, com
   const finding = findBackendBottleneck(ctx, comparison, sentReference);
   if (finding === undefined) return NOT_ACTED(replicas);
   const cause = `${describeBottleneck(finding, ctx.settings)}; more gateways would not help`;
-  return { replicas: ctx.current, action: action('backendBottleneck', replicas, ctx.current, cause, 'hold'), cause };
+  return { replicas: ctx.current, action: guardAction('backendBottleneck', replicas, ctx.current, cause, 'hold'), cause };
 }
 
 /**
@@ -161,28 +162,28 @@ export function missingDataGuard(ctx: PolicyContext, replicas: number): GuardRes
   const staleAfter = ctx.settings.staleAfterSeconds;
   if (ctx.snapshotAgeSeconds > staleAfter) {
     const cause = `signals are ${formatSeconds(ctx.snapshotAgeSeconds)} old (stale after ${formatSeconds(staleAfter)}); not scaling on old data`;
-    return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
+    return { replicas: ctx.current, action: guardAction('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
   }
   const silent = describeSilentGateways(ctx);
   if (ctx.missing.length === 0 && silent === undefined) return NOT_ACTED(replicas);
   const problems = [silent, ctx.missing.length > 0 ? `no data for ${missingNames(ctx)}` : undefined].filter((text) => text !== undefined).join('; ');
   if (replicas < ctx.current || (silent !== undefined && replicas === ctx.current)) {
     const cause = silent === undefined ? `${problems}; never scaling in on missing data` : `${problems}: holding at ${ctx.current}, never below the gateways expected`;
-    return { replicas: ctx.current, action: action('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
+    return { replicas: ctx.current, action: guardAction('missingData', replicas, ctx.current, cause, replicas === ctx.current ? 'note' : 'hold'), cause };
   }
   const reason = `${problems}: no scale-in until ${silent === undefined ? 'it is' : 'they are'} back; scale-out on the signals present is still allowed`;
-  return { replicas, action: action('missingData', replicas, replicas, reason, 'note') };
+  return { replicas, action: guardAction('missingData', replicas, replicas, reason, 'note') };
 }
 
 /** Guard 4: clamp to [minReplicas, maxReplicas]. */
 export function clampGuard(settings: TargetSettings, replicas: number): GuardResult {
   if (replicas > settings.maxReplicas) {
     const cause = `maxReplicas is ${settings.maxReplicas} (load needs ${replicas})`;
-    return { replicas: settings.maxReplicas, action: action('clamp', replicas, settings.maxReplicas, `capped at ${cause}`, 'limit'), cause };
+    return { replicas: settings.maxReplicas, action: guardAction('clamp', replicas, settings.maxReplicas, `capped at ${cause}`, 'limit'), cause };
   }
   if (replicas < settings.minReplicas) {
     const cause = `minReplicas is ${settings.minReplicas} (load needs ${replicas})`;
-    return { replicas: settings.minReplicas, action: action('clamp', replicas, settings.minReplicas, `raised to ${cause}`, 'limit'), cause };
+    return { replicas: settings.minReplicas, action: guardAction('clamp', replicas, settings.minReplicas, `raised to ${cause}`, 'limit'), cause };
   }
   return NOT_ACTED(replicas);
 }
@@ -211,7 +212,7 @@ export function hpaToleranceGuard(current: number, recommended: number): GuardRe
   const acted = nearestCountOutsideTolerance(current, recommended);
   const fix = recommended < current ? `it acts on ${acted} or fewer, more than the load allows` : `it acts once the recommendation reaches ${acted}`;
   const reason = `Holding at ${current}: ${insideHpaTolerance(recommended)}, so ${current} → ${recommended} will not happen; ${fix}.`;
-  return { replicas: recommended, action: action('hpaTolerance', recommended, recommended, reason, 'note') };
+  return { replicas: recommended, action: guardAction('hpaTolerance', recommended, recommended, reason, 'note') };
 }
 
 /**
@@ -228,7 +229,7 @@ export function routingImbalanceGuard(ctx: PolicyContext, replicas: number): Gua
     ? `: a hot spot more gateways spread, so the throughput proposal sizes the tier for that gateway`
     : `: a routing hot spot (traceID hash or stale DNS on the agents) that more gateways would not fix${ctx.ringSpread?.kind === 'stays' ? ` (${describeRingChange(ctx.ringSpread)})` : ''}`;
   const reason = `${seen}${cause}; queue fill counts by its mean and decision latency adds no replicas.`;
-  return { replicas, action: action('routingImbalance', replicas, replicas, reason, 'note') };
+  return { replicas, action: guardAction('routingImbalance', replicas, replicas, reason, 'note') };
 }
 
 /**
@@ -240,5 +241,5 @@ export function forecastOnlyGuard(replicas: number, forecastReplicas: number | u
   if (forecastReplicas === undefined || forecastReplicas !== replicas || (othersMax !== undefined && othersMax >= forecastReplicas)) return NOT_ACTED(replicas);
   const others = othersMax === undefined ? 'no other proposal has data' : `current load needs ${othersMax}`;
   const reason = `The forecast sets ${forecastReplicas} ahead of load (${headline}); ${others}.`;
-  return { replicas, action: action('forecastOnly', replicas, replicas, reason, 'note') };
+  return { replicas, action: guardAction('forecastOnly', replicas, replicas, reason, 'note') };
 }

@@ -1,7 +1,7 @@
 // The scale-in limit that holds until capacity is learned (docs/how-it-decides.md "Guards, in order"):
 // the gateways' CPU now, against the trigger's figure.
 import { formatPercent, formatSpansPerSecond } from './format.ts';
-import type { GuardResult } from './guards.ts';
+import { guardAction, type GuardResult } from './guards.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
 import type { PolicyContext } from './policy-context.ts';
 import { replicasFor } from './proposals.ts';
@@ -21,8 +21,8 @@ export function unlearnedCapacityGuard(ctx: PolicyContext, replicas: number): Gu
   if (floor <= replicas) return { replicas, action: undefined };
   const why = `capacity is not learned yet, and the gateways' CPU now fills at ${formatSpansPerSecond(atFullCpu)} per replica, below the ${formatSpansPerSecond(ctx.capacity.spansPerReplica)} in use: ${formatSpansPerSecond(load)} needs ${floor} at ${formatPercent(peakUtilization)}`;
   if (floor >= ctx.current) {
-    return { replicas: ctx.current, action: { name: 'unlearnedCapacity', effect: 'hold', from: replicas, to: ctx.current, reason: `Not scaling in: ${why}.` }, cause: why };
+    return { replicas: ctx.current, action: guardAction('unlearnedCapacity', replicas, ctx.current, `Not scaling in: ${why}.`, 'hold'), cause: why };
   }
-  return { replicas: floor, action: { name: 'unlearnedCapacity', effect: 'limit', from: replicas, to: floor, reason: `Scale-in goes no lower than ${floor}: ${why}.` } };
+  return { replicas: floor, action: guardAction('unlearnedCapacity', replicas, floor, `Scale-in goes no lower than ${floor}: ${why}.`, 'limit') };
 }
 
