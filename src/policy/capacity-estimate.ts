@@ -448,10 +448,14 @@ function lowerWitness(a: SaturationWitness | undefined, b: SaturationWitness | u
   return b.medianSpansPerSecond < a.medianSpansPerSecond ? b : a;
 }
 
-/** Whether the sample's exports paid for an intake unlike its own (EXPORT_LAG_TOLERANCE); unknown counts as alike. */
-function exportsEarlierLoad(sample: CpuLoadSample): boolean {
+/**
+ * Whether the sample's exports paid for an intake unlike its own (EXPORT_LAG_TOLERANCE): `fell` where
+ * that earlier intake was higher, `rose` where lower; unknown counts as alike.
+ */
+function intakeSinceExports(sample: CpuLoadSample): 'alike' | 'rose' | 'fell' {
   const earlier = sample.acceptedSpansPerSecondDecisionWaitAgo;
-  return earlier !== undefined && !(Math.abs(earlier - sample.acceptedSpansPerSecond) <= EXPORT_LAG_TOLERANCE * sample.acceptedSpansPerSecond);
+  if (earlier === undefined || Math.abs(earlier - sample.acceptedSpansPerSecond) <= EXPORT_LAG_TOLERANCE * sample.acceptedSpansPerSecond) return 'alike';
+  return earlier > sample.acceptedSpansPerSecond ? 'fell' : 'rose';
 }
 
 /**
@@ -490,12 +494,16 @@ export function estimateCapacity(
       continue;
     }
     if (!(Number.isFinite(s.cpuCores) && Number.isFinite(s.acceptedSpansPerSecond)) || s.cpuCores <= 0 || s.acceptedSpansPerSecond <= 0) continue;
-    if (exportsEarlierLoad(s)) {
+    const utilization = s.cpuCores / allotment;
+    const intake = intakeSinceExports(s);
+    // The witness only ever lowers the figure, so only a fall is kept from it: full CPU still paying for
+    // a higher earlier intake reads low. After a rise it reads high, never below the truth; a gateway at
+    // its quota takes its intake in bursts, so many of its steps read as a rise or a fall.
+    if (intake !== 'fell' && s.saturated !== true && utilization >= CPU_WITNESS_UTILIZATION) cpuFullLoads.push(s.acceptedSpansPerSecond / utilization);
+    if (intake !== 'alike') {
       lagged++;
       continue;
     }
-    const utilization = s.cpuCores / allotment;
-    if (s.saturated !== true && utilization >= CPU_WITNESS_UTILIZATION) cpuFullLoads.push(s.acceptedSpansPerSecond / utilization);
     atMs[usable] = s.atMs;
     x[usable] = s.acceptedSpansPerSecond;
     y[usable] = utilization;

@@ -348,6 +348,30 @@ describe('capacityInUse', () => {
     expect(fallen.saturation!.medianSpansPerSecond / 12_000).toBeGreaterThan(0.99);
   });
 
+  it('takes a witness from gateways at their quota whose intake comes in bursts, from the steps whose intake rose', () => {
+    // Truth 12k at the quota. The receiver, starved of CPU, takes its intake in bursts: each step's
+    // intake is 20 % away from the one a decision_wait earlier, half above it and half below. A step
+    // after a fall reads low (the CPU still works off the higher intake); one after a rise reads high.
+    const samples: CpuLoadSample[] = Array.from({ length: 12 }, (_, step) => {
+      const rose = step % 2 === 0;
+      const utilization = 0.95 + 0.01 * (step % 5);
+      return {
+        atMs: T0_MS + step * 5000,
+        gateway: 'gw-0',
+        cpuCores: utilization * 0.1,
+        acceptedSpansPerSecond: 12_000 * utilization * (rose ? 1.1 : 0.9),
+        acceptedSpansPerSecondDecisionWaitAgo: 12_000 * utilization * (rose ? 0.9 : 1.1),
+        allotmentCores: 0.1,
+      };
+    });
+    const estimate = estimateCapacity(samples, undefined, undefined);
+    expect(estimate.saturation).toMatchObject({ cause: 'cpu', samples: 6 });
+    // High by the burst, never below the truth.
+    expect(estimate.saturation!.medianSpansPerSecond / 12_000).toBeGreaterThanOrEqual(1);
+    expect(estimate.saturation!.medianSpansPerSecond / 12_000).toBeLessThan(1.15);
+    expect(capacityInUse(settings, estimate).source).toBe('saturation');
+  });
+
   it('takes the lower of the two witnesses: ticks over budget below the load the CPU fills at', () => {
     // CPU fills at the true 30k, but ticks ran over budget from 18k on: the ticks bind first.
     const busy = (m: number, g: number) => 0.3 + 0.68 * Math.abs(Math.sin((2 * Math.PI * m) / 60 + g));
