@@ -75,7 +75,7 @@ export interface LoadLevelPeak extends LoadPeak {
   readonly busiestShareMultiple?: number;
 }
 
-/** The tier's count and sent rate when queues filling first made it grow; kept while queues stay above target. */
+/** The tier's count and sent rate when queues filling first made it grow; kept until the backend takes more or the queues drain below it (see advanceQueueGrowth in decide.ts). */
 export interface QueueGrowth {
   readonly fromReplicas: number;
   readonly sentSpansPerSecond: number;
@@ -101,7 +101,7 @@ export interface PolicyState {
   readonly busiestShareMultiple?: number;
   /** When the replica count last rose; for the hour after, scale-in keeps the dead band of the load's noise (see load-variation.ts). */
   readonly lastRiseAtMs?: number;
-  /** Set while queues fill above target after the tier grew for them (see the queue proposal). */
+  /** Set from the scale-out the queues led until the backend takes more or they drain (see the queue proposal). */
   readonly queueGrowth?: QueueGrowth;
 }
 
