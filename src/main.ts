@@ -9,6 +9,7 @@ import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-
 import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { RingSpreadRefresher } from './advisor/ring-spread-refresher.ts';
+import { BackendCeilingRefresher } from './advisor/backend-ceiling-refresher.ts';
 import { StartupRefresher } from './advisor/startup-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
@@ -25,8 +26,9 @@ import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-g
 import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
 import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
 import type { RingShareHistory } from './signals/ring-share-history.ts';
-import type { DecisionSeriesHistory } from './signals/decision-series.ts';
+import type { BackendCeilingHistory, DecisionSeriesHistory } from './signals/decision-series.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
+import type { TargetSettings } from './config/target-metadata.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
 import { DEMO_GATEWAY_METRICS_PATH, type DemoFleet, EXPOSITION_CONTENT_TYPE, startDemoFleet } from './sim/demo-fleet.ts';
@@ -48,7 +50,7 @@ const DEMO_REFIT_SCHEDULE = '* * * * *';
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
   /** The scaler's own decisions as Prometheus scraped them; undefined in the demo (no Prometheus scrapes it). */
-  readonly decisionSeries: DecisionSeriesHistory | undefined;
+  readonly decisionSeries: (DecisionSeriesHistory & BackendCeilingHistory) | undefined;
   readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory & RingShareHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
@@ -175,6 +177,9 @@ async function main(): Promise<void> {
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
   const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
   const ringSpreads = new RingSpreadRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'ring' }) });
+  const backendCeilings = signals.decisionSeries
+    ? new BackendCeilingRefresher({ history: signals.decisionSeries, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'backend-ceiling' }) })
+    : undefined;
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
     targetDefaults: config.targetDefaults,
@@ -188,6 +193,7 @@ async function main(): Promise<void> {
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
     ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
+    ...(backendCeilings ? { backendCeilingFor: (target: TargetRef, settings: TargetSettings, nowMs: number) => backendCeilings.ceilingFor(target, settings, nowMs) } : {}),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

@@ -6,7 +6,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
-import { SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
+import { ceilingHeldBy } from '../policy/backend-ceiling.ts';
+import { BACKEND_CEILING_FROM_REPLICAS_METRIC, BACKEND_CEILING_SENT_METRIC, SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
 const PREFIX = SELF_METRIC_PREFIX;
@@ -97,6 +98,34 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
       this.reset();
       eachRecord((record) => {
         for (const guard of record.latest?.guards ?? []) this.set({ ...targetLabels(record), guard: guard.name, effect: guard.effect }, 1);
+      });
+    },
+  });
+  // The queue proposal's hold, exported so the next peak holds at once (policy/backend-ceiling.ts):
+  // Prometheus keeps it after the hold ends, and every scaler replica reads it back alike.
+  new Gauge({
+    name: BACKEND_CEILING_SENT_METRIC,
+    help: 'Sent spans/s that gateways added while queues filled did not raise, at the latest decision whose queue proposal held for it (absent otherwise).',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
+        if (ceiling) this.set(targetLabels(record), ceiling.sentSpansPerSecond);
+      });
+    },
+  });
+  new Gauge({
+    name: BACKEND_CEILING_FROM_REPLICAS_METRIC,
+    help: 'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachRecord((record) => {
+        const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
+        if (ceiling) this.set(targetLabels(record), ceiling.fromReplicas);
       });
     },
   });

@@ -1,6 +1,7 @@
 // What `decide` is given besides the target's settings and its previous state. Signals come from
 // signals/; forecast and calendar are filled by forecasting/ through the advisor's hooks. Every part
 // but the snapshot is optional, so a target without a forecast is decided on its signals alone.
+import type { BackendCeiling } from './backend-ceiling.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
 import type { RingSpread } from './ring-spread.ts';
@@ -53,4 +54,9 @@ export interface DecideInput {
    * = not read, and a hot spot of ROUTING_IMBALANCE_RATIO is then treated as one more gateways do not spread.
    */
   readonly ringSpread?: RingSpread;
+  /**
+   * The sent rate an earlier peak showed the backend takes no more than (signals/ reads the scaler's own
+   * decision series); undefined = none within a week, and the queue proposal finds it out again.
+   */
+  readonly backendCeiling?: BackendCeiling;
 }

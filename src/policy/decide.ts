@@ -3,6 +3,7 @@
 // optional forecast and calendar, and the target's previous PolicyState; it gets the Decision and the
 // next state back. Nothing here reads a clock, does I/O or logs.
 import type { TargetSettings } from '../config/target-metadata.ts';
+import { evidenceFromEarlierPeak } from './backend-ceiling.ts';
 import type { DecideInput } from './decide-input.ts';
 import type { Decision, GuardAction } from './decision.ts';
 import { asSentence, summarize } from './explain.ts';
@@ -121,7 +122,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
-  const queueGrowth = continuous ? previous.queueGrowth : undefined;
+  const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const outcomes = [
     queueProposal(ctx, queueGrowth),
     throughputProposal(ctx, growth, share),

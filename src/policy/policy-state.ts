@@ -79,6 +79,8 @@ export interface LoadLevelPeak extends LoadPeak {
 export interface QueueGrowth {
   readonly fromReplicas: number;
   readonly sentSpansPerSecond: number;
+  /** Shown by an earlier peak (backend-ceiling.ts): gateways were already added beyond `fromReplicas` then, so it holds from that count on. */
+  readonly shownOnEarlierPeak?: true;
 }
 
 /** Returned by every `decide` call and passed to the next one for the same target. */

@@ -71,10 +71,15 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): Proposa
   // filled that did not raise the sent rate mean the backend is the ceiling, so the queue adds no more.
   const sent = ctx.values.sentSpansPerSecond;
   const joined = ctx.values.reportingReplicas === undefined || ctx.values.reportingReplicas >= ctx.current;
-  if (growth !== undefined && replicas > ctx.current && ctx.current > growth.fromReplicas && joined && sent !== undefined && sent <= growth.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) {
+  const tried = growth !== undefined && (growth.shownOnEarlierPeak === true ? ctx.current >= growth.fromReplicas : ctx.current > growth.fromReplicas);
+  if (tried && replicas > ctx.current && joined && sent !== undefined && sent <= growth.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) {
     inputs.sentBeforeGrowthSpansPerSecond = growth.sentSpansPerSecond;
     inputs.replicasBeforeGrowth = growth.fromReplicas;
-    reason = `${reason}; held at ${ctx.current}: the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${formatSpansPerSecond(growth.sentSpansPerSecond)} → ${formatSpansPerSecond(sent)}), so the backend is the ceiling and more would not help`;
+    const shown =
+      growth.shownOnEarlierPeak === true
+        ? `on a peak within the last week, gateways added beyond ${growth.fromReplicas} did not raise the sent rate above ${formatSpansPerSecond(growth.sentSpansPerSecond)}, and it is ${formatSpansPerSecond(sent)} now`
+        : `the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${formatSpansPerSecond(growth.sentSpansPerSecond)} → ${formatSpansPerSecond(sent)})`;
+    reason = `${reason}; held at ${ctx.current}: ${shown}, so the backend is the ceiling and more would not help`;
     replicas = ctx.current;
   }
   return outcome('queue', replicas, inputs, reason, headline);

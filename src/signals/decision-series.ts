@@ -1,9 +1,10 @@
 // The scaler's own decisions as Prometheus keeps them: the per-target gauges every scaler replica
 // exports on /metrics (src/dashboard/self-metrics.ts), read back with range queries so the dashboard's
-// history and the what-if's "what the scaler answered" survive restarts and are the same on every
-// replica. Pure: PromQL text and the assembly of range results; PrometheusSignalSource runs the queries.
+// history, the what-if's "what the scaler answered" and the backend ceiling an earlier peak showed
+// survive restarts and are the same on every replica. Pure: PromQL text and the assembly of range results; PrometheusSignalSource runs the queries.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import { BACKEND_CEILING_LOOKBACK_SECONDS, type BackendCeiling } from '../policy/backend-ceiling.ts';
 import { quoted } from './promql-catalogue.ts';
 import type { RangeWindow, TargetRef } from './signal-snapshot.ts';
 
@@ -78,4 +79,36 @@ export function assembleDecisionSeries(results: ReadonlyMap<DecisionSeriesQueryN
     proposals,
     guards,
   };
+}
+
+/** The queue proposal's hold as the scaler exports it (self-metrics.ts) and reads it back: the sent rate the backend took no more than. */
+export const BACKEND_CEILING_SENT_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_sent_spans_per_second`;
+/** ... and the count the tier grew from when it showed it. */
+export const BACKEND_CEILING_FROM_REPLICAS_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_from_replicas`;
+
+/**
+ * The newest exported hold within the lookback, evaluated at one instant (a range query of one step,
+ * so the read is at the time asked): `last_over_time` keeps a hold exported days ago after its series
+ * went stale, and `max` over scaler replicas gives one value (replicas that fold alike agree).
+ */
+export function buildBackendCeilingQueries(target: TargetRef): { readonly sentSpansPerSecond: string; readonly fromReplicas: string } {
+  if (target.namespace === '' || target.name === '') throw new ScalerError('BAD_REQUEST', 'a target needs a namespace and a name to read its backend ceiling');
+  const matchers = `namespace=${quoted(target.namespace)}, name=${quoted(target.name)}`;
+  const lookback = `${BACKEND_CEILING_LOOKBACK_SECONDS}s`;
+  return {
+    sentSpansPerSecond: `max(last_over_time(${BACKEND_CEILING_SENT_METRIC}{${matchers}}[${lookback}]))`,
+    fromReplicas: `max(last_over_time(${BACKEND_CEILING_FROM_REPLICAS_METRIC}{${matchers}}[${lookback}]))`,
+  };
+}
+
+/** The ceiling from the two reads; undefined unless both name a usable figure (a sent rate above 0, a count of at least 1). */
+export function backendCeilingOf(sentSpansPerSecond: number | undefined, fromReplicas: number | undefined): BackendCeiling | undefined {
+  if (sentSpansPerSecond === undefined || fromReplicas === undefined) return undefined;
+  if (!(Number.isFinite(sentSpansPerSecond) && sentSpansPerSecond > 0 && Number.isInteger(fromReplicas) && fromReplicas >= 1)) return undefined;
+  return { sentSpansPerSecond, fromReplicas };
+}
+
+/** Reads a target's backend ceiling from the Prometheus server it reads its gateways from; undefined when none was exported within the lookback. */
+export interface BackendCeilingHistory {
+  readBackendCeiling(target: TargetRef, settings: Pick<TargetSettings, 'prometheus'>, atMs: number): Promise<BackendCeiling | undefined>;
 }

@@ -4,7 +4,8 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import type { DecisionSeries, DecisionSeriesHistory } from './decision-series.ts';
+import type { BackendCeiling } from '../policy/backend-ceiling.ts';
+import type { BackendCeilingHistory, DecisionSeries, DecisionSeriesHistory } from './decision-series.ts';
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
@@ -13,7 +14,7 @@ import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory, DecisionSeriesHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory, DecisionSeriesHistory, BackendCeilingHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -45,6 +46,10 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory, Cpu
 
   readDecisionSeries(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<DecisionSeries | undefined> {
     return this.sourceFor(settings).then((source) => source.readDecisionSeries(target, settings, window));
+  }
+
+  readBackendCeiling(target: TargetRef, settings: TargetSettings, atMs: number): Promise<BackendCeiling | undefined> {
+    return this.sourceFor(settings).then((source) => source.readBackendCeiling(target, settings, atMs));
   }
 
   readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {

@@ -13,6 +13,7 @@ import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresh
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
+import { BACKEND_CEILING_LOOKBACK_SECONDS, type BackendCeiling, ceilingHeldBy } from '../policy/backend-ceiling.ts';
 import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
 import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
@@ -76,6 +77,23 @@ export class SimulatedStartupReads {
   }
 }
 
+/**
+ * The scaler's exported backend ceiling as Prometheus keeps it (self-metrics.ts, read back by
+ * signals/decision-series.ts): only the newest hold matters, and it outlives a restart of the scaler.
+ */
+class SimulatedCeilingSeries {
+  private newest: { readonly atMs: number; readonly ceiling: BackendCeiling } | undefined;
+
+  record(atMs: number, ceiling: BackendCeiling): void {
+    this.newest = { atMs, ceiling };
+  }
+
+  /** The newest ceiling within BACKEND_CEILING_LOOKBACK_SECONDS before `nowMs`. */
+  readAt(nowMs: number): BackendCeiling | undefined {
+    return this.newest !== undefined && this.newest.atMs >= nowMs - BACKEND_CEILING_LOOKBACK_SECONDS * 1000 ? this.newest.ceiling : undefined;
+  }
+}
+
 /** The decision state as the gRPC scaler rebuilds it (advisor.ts): a fold over the simulated history on the shared grid. */
 class SimulatedStateFold {
   private state: PolicyState | undefined;
@@ -116,6 +134,10 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private startup: StartupEstimate | undefined;
   /** What the ring's last change of size did to the busiest gateway's share, re-read with the capacity. */
   private ringSpread: RingSpread | undefined;
+  /** The backend ceiling the scaler's own decision series shows, re-read with the capacity. */
+  private backendCeiling: BackendCeiling | undefined;
+  /** What Prometheus keeps of the scaler's exported ceilings: not process memory, so a restart keeps it. */
+  private readonly exportedCeilings = new SimulatedCeilingSeries();
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
   private capacityWorkspace = new CapacityWorkspace();
@@ -171,6 +193,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     this.capacity = undefined;
     this.startup = undefined;
     this.ringSpread = undefined;
+    this.backendCeiling = undefined;
     this.nextLearnedReadMs = Number.NEGATIVE_INFINITY;
     this.capacityWorkspace = new CapacityWorkspace();
     this.startupReads = new SimulatedStartupReads();
@@ -191,17 +214,20 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource, this.capacityWorkspace);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
       this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
+      this.backendCeiling = this.exportedCeilings.readAt(context.nowMs);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
       const { nowMs } = context;
-      const { capacity, startup, ringSpread } = this;
-      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread }, nowMs);
+      const { capacity, startup, ringSpread, backendCeiling } = this;
+      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread, backendCeiling }, nowMs);
       // Two literals rather than a spread: one input per poll.
-      const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, forecast } : { nowMs, snapshot, capacity, startup, ringSpread };
+      const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling, forecast } : { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling };
       const result = decide(input, this.settings, folded ?? this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
+      const held = ceilingHeldBy(result.decision);
+      if (held !== undefined) this.exportedCeilings.record(nowMs, held);
       this.capacities.add(result.decision.capacity);
       return result.decision.replicas;
     } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScalerError } from '../../src/errors.ts';
-import { assembleDecisionSeries, buildDecisionSeriesQueries, type DecisionSeriesQueryName, type StepMatrix } from '../../src/signals/decision-series.ts';
+import { assembleDecisionSeries, backendCeilingOf, buildBackendCeilingQueries, buildDecisionSeriesQueries, type DecisionSeriesQueryName, type StepMatrix } from '../../src/signals/decision-series.ts';
 
 const window = { startMs: 1_000_000, endMs: 1_060_000, stepSeconds: 30 };
 const matrix = (entries: [number, [string, number][]][]): StepMatrix => new Map(entries.map(([step, values]) => [step, new Map(values)]));
@@ -38,5 +38,19 @@ describe('decision series', () => {
 
   it('is undefined when Prometheus holds no decision series (it does not scrape the scaler)', () => {
     expect(assembleDecisionSeries(new Map([['currentReplicas', new Map()]]), window)).toBeUndefined();
+  });
+
+  it('reads the newest backend ceiling any replica exported within a week, for one target', () => {
+    const queries = buildBackendCeilingQueries({ namespace: 'obs', name: 'gw "a"' });
+    expect(queries.sentSpansPerSecond).toBe('max(last_over_time(otel_gateway_scaler_backend_ceiling_sent_spans_per_second{namespace="obs", name="gw \\"a\\""}[604800s]))');
+    expect(queries.fromReplicas).toBe('max(last_over_time(otel_gateway_scaler_backend_ceiling_from_replicas{namespace="obs", name="gw \\"a\\""}[604800s]))');
+    expect(() => buildBackendCeilingQueries({ namespace: '', name: 'gw' })).toThrow(ScalerError);
+  });
+
+  it('makes a ceiling only of a sent rate above 0 and a whole count of at least one, both read', () => {
+    expect(backendCeilingOf(200_000, 18)).toEqual({ sentSpansPerSecond: 200_000, fromReplicas: 18 });
+    for (const [sent, from] of [[200_000, undefined], [undefined, 18], [0, 18], [Number.NaN, 18], [200_000, 0], [200_000, 17.5]] as const) {
+      expect(backendCeilingOf(sent, from), `${sent} from ${from}`).toBeUndefined();
+    }
   });
 });

@@ -1,0 +1,41 @@
+// The backend's ceiling as an earlier peak showed it. The queue proposal holds once gateways it added
+// while queues filled did not raise the sent rate; that hold is exported in the scaler's own decision
+// series and read back from Prometheus (signals/), so the next peak that meets the same sent rate
+// holds at once instead of growing the tier again for queues the backend will not drain sooner.
+import type { Decision } from './decision.ts';
+import { SENT_FLAT_TOLERANCE } from './guards.ts';
+import type { PolicyContext } from './policy-context.ts';
+import type { QueueGrowth } from './policy-state.ts';
+
+/** A week: the load's longest season, so the last peak that met the ceiling is within it whenever the peaks recur. */
+export const BACKEND_CEILING_LOOKBACK_SECONDS = 7 * 86_400;
+
+/** The newest queue-proposal hold within BACKEND_CEILING_LOOKBACK_SECONDS. */
+export interface BackendCeiling {
+  /** The sent rate the gateways added did not raise. */
+  readonly sentSpansPerSecond: number;
+  /** The count the tier grew from when it showed it. */
+  readonly fromReplicas: number;
+}
+
+/**
+ * The queue proposal's evidence at the start of an episode, from an earlier peak: queues above target
+ * while the backend takes what it took then (within SENT_FLAT_TOLERANCE either way), and at least as
+ * many gateways as more were added to then. A sent rate clearly above says the backend takes more now;
+ * clearly below, that something else limits the sends, and the tier's own answer is needed again.
+ */
+export function evidenceFromEarlierPeak(ctx: PolicyContext, ceiling: BackendCeiling | undefined): QueueGrowth | undefined {
+  const fill = ctx.values.queueFillMax;
+  const sent = ctx.values.sentSpansPerSecond;
+  if (ceiling === undefined || fill === undefined || sent === undefined || fill <= ctx.settings.targetQueueFill) return undefined;
+  if (ctx.current < ceiling.fromReplicas || Math.abs(sent - ceiling.sentSpansPerSecond) > ceiling.sentSpansPerSecond * SENT_FLAT_TOLERANCE) return undefined;
+  return { fromReplicas: ceiling.fromReplicas, sentSpansPerSecond: ceiling.sentSpansPerSecond, shownOnEarlierPeak: true };
+}
+
+/** The ceiling a decision's queue proposal held at, as the scaler exports it; undefined when it did not hold. */
+export function ceilingHeldBy(decision: Pick<Decision, 'proposals'>): BackendCeiling | undefined {
+  const inputs = decision.proposals.find((proposal) => proposal.name === 'queue')?.inputs;
+  const sentSpansPerSecond = inputs?.sentBeforeGrowthSpansPerSecond;
+  const fromReplicas = inputs?.replicasBeforeGrowth;
+  return sentSpansPerSecond === undefined || fromReplicas === undefined ? undefined : { sentSpansPerSecond, fromReplicas };
+}
