@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CapacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { type BenchOptions, buildScenario, createAutoscaler, runAutoscaler } from '../../src/sim/bench.ts';
+import type { ProjectScalerAutoscaler } from '../../src/sim/scaler-autoscaler.ts';
 import { benchJson, formatSettings } from '../../src/sim/bench-report.ts';
 import { CapacityTallyRecorder, formatCapacityTally } from '../../src/sim/capacity-tally.ts';
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
@@ -28,11 +29,19 @@ describe('the capacity tally', () => {
 describe('what the scaler sized with in a benchmark run', () => {
   const scaledObject = loadExampleScaledObject();
   const trace = syntheticTrace({ startMs: Date.parse('2026-01-05T00:00:00Z'), days: 2, seed: 5 });
+  /** A run of scaler-reactive, with the names of the guards that acted on any of its decisions. */
   const run = async (fleet: Partial<FleetSettings>) => {
     const options: BenchOptions = { trace, fleet: { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40, ...fleet }, scenario: DEFAULT_SCENARIO_SETTINGS, seed: 1, scaledObject };
     const scenario = buildScenario(options);
-    const result = await runAutoscaler(options, scenario, createAutoscaler('scaler-reactive', options, scenario));
-    return { options, result, scenario, tally: result.capacityTally! };
+    const scaler = createAutoscaler('scaler-reactive', options, scenario) as ProjectScalerAutoscaler;
+    const guardsActed = new Set<string>();
+    const control = scaler.control.bind(scaler);
+    scaler.control = (context) => {
+      control(context);
+      for (const guard of scaler.latestDecision?.guards ?? []) guardsActed.add(guard.name);
+    };
+    const result = await runAutoscaler(options, scenario, scaler);
+    return { options, result, scenario, tally: result.capacityTally!, guardsActed };
   };
 
   it('tracks the simulated truth, learned rather than the trigger, errs low where the CPU bends, and is in the report and the JSON', async () => {
@@ -60,7 +69,9 @@ describe('what the scaler sized with in a benchmark run', () => {
     // The tier starts on the trigger's 20,000, which would scale it in to half what the load needs; the
     // CPU says so long before half an hour of fit (0.006 % was lost while the trigger's figure alone sized it).
     const half = await run({ capacitySpansPerSecond: 10_000 });
-    expect(half.tally.sourceShares.trigger).toBeGreaterThan(0);
+    expect(half.guardsActed).toContain('unlearnedCapacity');
+    // With the truth at the trigger's figure, the CPU never has to hold a scale-in the trigger asks for.
+    expect((await run({})).guardsActed).not.toContain('unlearnedCapacity');
     expect(half.result.lostSpansOutsideOutagesPct).toBe(0);
     expect(half.tally.medianSpansPerReplica / 10_000).toBeGreaterThan(0.95);
   }, 60_000);
