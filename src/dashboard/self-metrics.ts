@@ -6,7 +6,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
-import { ceilingHeldBy } from '../policy/backend-ceiling.ts';
+import { type BackendCeiling, ceilingHeldBy } from '../policy/backend-ceiling.ts';
 import { BACKEND_CEILING_FROM_REPLICAS_METRIC, BACKEND_CEILING_SENT_METRIC, SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
@@ -103,32 +103,26 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
   });
   // The queue proposal's hold, exported so the next peak holds at once (policy/backend-ceiling.ts):
   // Prometheus keeps it after the hold ends, and every scaler replica reads it back alike.
-  new Gauge({
-    name: BACKEND_CEILING_SENT_METRIC,
-    help: 'Sent spans/s that gateways added while queues filled did not raise, at the latest decision whose queue proposal held for it (absent otherwise).',
-    labelNames: ['namespace', 'name'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachRecord((record) => {
-        const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
-        if (ceiling) this.set(targetLabels(record), ceiling.sentSpansPerSecond);
-      });
-    },
-  });
-  new Gauge({
-    name: BACKEND_CEILING_FROM_REPLICAS_METRIC,
-    help: 'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).',
-    labelNames: ['namespace', 'name'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachRecord((record) => {
-        const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
-        if (ceiling) this.set(targetLabels(record), ceiling.fromReplicas);
-      });
-    },
-  });
+  const ceilingGauge = (name: string, help: string, figure: keyof BackendCeiling) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace', 'name'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachRecord((record) => {
+          const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
+          if (ceiling) this.set(targetLabels(record), ceiling[figure]);
+        });
+      },
+    });
+  ceilingGauge(
+    BACKEND_CEILING_SENT_METRIC,
+    'Sent spans/s that gateways added while queues filled did not raise, at the latest decision whose queue proposal held for it (absent otherwise).',
+    'sentSpansPerSecond',
+  );
+  ceilingGauge(BACKEND_CEILING_FROM_REPLICAS_METRIC, 'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).', 'fromReplicas');
   new Gauge({
     name: `${PREFIX}forecast_age_seconds`,
     help: 'Age of the forecast model the latest decision used (absent when it used none).',

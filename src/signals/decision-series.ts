@@ -1,7 +1,8 @@
 // The scaler's own decisions as Prometheus keeps them: the per-target gauges every scaler replica
 // exports on /metrics (src/dashboard/self-metrics.ts), read back with range queries so the dashboard's
 // history, the what-if's "what the scaler answered" and the backend ceiling an earlier peak showed
-// survive restarts and are the same on every replica. Pure: PromQL text and the assembly of range results; PrometheusSignalSource runs the queries.
+// survive restarts and are the same on every replica. Pure: PromQL text and the assembly of range
+// results; PrometheusSignalSource runs the queries.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { BACKEND_CEILING_LOOKBACK_SECONDS, type BackendCeiling } from '../policy/backend-ceiling.ts';
@@ -81,9 +82,9 @@ export function assembleDecisionSeries(results: ReadonlyMap<DecisionSeriesQueryN
   };
 }
 
-/** The queue proposal's hold as the scaler exports it (self-metrics.ts) and reads it back: the sent rate the backend took no more than. */
+/** The queue proposal's hold as the scaler exports it (self-metrics.ts) and reads it back: the sent rate the backend took no more than, */
 export const BACKEND_CEILING_SENT_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_sent_spans_per_second`;
-/** ... and the count the tier grew from when it showed it. */
+/** and the count the tier grew from when it showed it. */
 export const BACKEND_CEILING_FROM_REPLICAS_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_from_replicas`;
 
 /**
