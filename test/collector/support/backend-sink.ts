@@ -1,6 +1,7 @@
 // The backend the gateways export to: a real OTLP/gRPC TraceService on 127.0.0.1 that records every
 // span it accepts with the gateway that sent it (the `gateway.id` resource attribute the gateways'
-// resource processor stamps), and can be told to accept, answer slowly, or fail every export.
+// resource processor stamps), and can be told to accept, answer slowly, take no more than a rate
+// whatever the number of senders, or fail every export.
 import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { type ExportTraceServiceRequestMessage, stringAttribute, traceServiceDefinition } from './otlp.ts';
 
@@ -10,6 +11,8 @@ export const GATEWAY_ATTRIBUTE = 'gateway.id';
 export type SinkBehaviour =
   | { readonly kind: 'accept' }
   | { readonly kind: 'slow'; readonly delayMs: number }
+  /** A backend at its ceiling: exports are answered in arrival order, each once the spans before it and its own fit this rate. */
+  | { readonly kind: 'capped'; readonly spansPerSecond: number }
   | { readonly kind: 'fail'; readonly code: typeof status.UNAVAILABLE | typeof status.RESOURCE_EXHAUSTED };
 
 export interface TraceRecord {
@@ -44,6 +47,8 @@ export async function startBackendSink(): Promise<BackendSink> {
   const byGateway = new Map<string, number>();
   const traces = new Map<string, TraceRecord>();
   const pending = new Set<NodeJS.Timeout>();
+  /** When the capped backend is free to take the next export's spans. */
+  let cappedFreeAtMs = 0;
 
   const record = (request: ExportTraceServiceRequestMessage) => {
     for (const resourceSpans of request.resourceSpans) {
@@ -75,15 +80,24 @@ export async function startBackendSink(): Promise<BackendSink> {
         return;
       }
       const answer = () => {
+        // A call its sender gave up on is not taken: the sender will send it again.
+        if (call.cancelled) return;
         record(call.request);
         callback(null, { partialSuccess: null });
       };
-      if (current.kind === 'slow') {
+      const answerAfter = (delayMs: number) => {
         const timer = setTimeout(() => {
           pending.delete(timer);
           answer();
-        }, current.delayMs);
+        }, delayMs);
         pending.add(timer);
+      };
+      if (current.kind === 'slow') {
+        answerAfter(current.delayMs);
+      } else if (current.kind === 'capped') {
+        const nowMs = Date.now();
+        cappedFreeAtMs = Math.max(cappedFreeAtMs, nowMs) + (spansIn(call.request) / current.spansPerSecond) * 1000;
+        answerAfter(cappedFreeAtMs - nowMs);
       } else {
         answer();
       }

@@ -20,6 +20,8 @@ export interface GatewayConfigSettings {
   /** sending_queue.queue_size in batches. */
   readonly queueSize: number;
   readonly retryMaxElapsedSeconds: number;
+  /** The otlp exporter's timeout per export call (the collector's default is 5 s). */
+  readonly exportTimeoutSeconds: number;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS = {
@@ -29,6 +31,7 @@ export const DEFAULT_GATEWAY_SETTINGS = {
   memorySpikeLimitMib: 80,
   queueSize: 1000,
   retryMaxElapsedSeconds: 300,
+  exportTimeoutSeconds: 5,
 } as const satisfies Partial<GatewayConfigSettings>;
 
 export function gatewayConfig(settings: GatewayConfigSettings): Record<string, unknown> {
@@ -52,6 +55,7 @@ export function gatewayConfig(settings: GatewayConfigSettings): Record<string, u
       otlp: {
         endpoint: settings.backendEndpoint,
         tls: { insecure: true },
+        timeout: `${settings.exportTimeoutSeconds}s`,
         sending_queue: { enabled: true, queue_size: settings.queueSize },
         retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '5s', max_elapsed_time: `${settings.retryMaxElapsedSeconds}s` },
       },

@@ -16,7 +16,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../support/free-port.ts';
-import { DEFAULT_GATEWAY_JOB, type RunningPrometheus, startPrometheus } from '../../support/prometheus.ts';
+import { DEFAULT_GATEWAY_JOB, type RunningPrometheus, type ScrapeJob, startPrometheus } from '../../support/prometheus.ts';
 import { type BackendSink, startBackendSink } from './backend-sink.ts';
 import { agentConfig, DEFAULT_GATEWAY_SETTINGS, type GatewayConfigSettings, gatewayConfig } from './collector-configs.ts';
 import { type CollectorProcess, type CpuLimit, collectorBinary, startCollectorProcess } from './collector-process.ts';
@@ -37,6 +37,8 @@ export interface GatewayTierOptions {
   readonly gatewayCpuLimit?: (gatewayNumber: number) => CpuLimit | undefined;
   readonly resolverIntervalSeconds?: number;
   readonly scrapeIntervalSeconds?: number;
+  /** More jobs the tier's Prometheus scrapes, e.g. the scaler's own /metrics. */
+  readonly extraScrapeJobs?: readonly ScrapeJob[];
 }
 
 export interface Gateway {
@@ -187,7 +189,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
       );
       agentEndpoints.push(`127.0.0.1:${otlpPort}`);
     }
-    prometheus = await startPrometheus({ scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1, scrapeJobs: [{ jobName: DEFAULT_GATEWAY_JOB, targets: [], fileSdPath: fileSd }] });
+    prometheus = await startPrometheus({ scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1, scrapeJobs: [{ jobName: DEFAULT_GATEWAY_JOB, targets: [], fileSdPath: fileSd }, ...(options.extraScrapeJobs ?? [])] });
   } catch (error) {
     await Promise.all([...agents.map((agent) => agent.stop()), ...live.map((gateway) => gateway.process.stop())]);
     await sink.stop();

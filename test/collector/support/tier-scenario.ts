@@ -4,6 +4,8 @@
 import { waitForScrapeHistory } from '../../support/prometheus.ts';
 import { GATEWAY_SELECTOR, type GatewayTier, type GatewayTierOptions, startGatewayTier } from './gateway-tier.ts';
 import { type LoadGenerator, type LoadSettings, startLoadGenerator } from './load-generator.ts';
+import type { AdvisorOptions } from '../../../src/advisor/advisor.ts';
+import type { PrometheusSignalSource } from '../../../src/signals/prometheus-source.ts';
 import { startTierScaler, type TierScaler } from './tier-scaler.ts';
 import { startTierTimeline, type TierTimeline } from './tier-timeline.ts';
 
@@ -14,6 +16,8 @@ export interface TierScenarioOptions {
   readonly metadata: Readonly<Record<string, string>>;
   /** The trigger's rateWindow; start waits until a full window has been scraped. */
   readonly rateWindowSeconds: number;
+  /** The scaler's hooks for learned figures (see startTierScaler). */
+  readonly learned?: (source: PrometheusSignalSource) => Partial<AdvisorOptions>;
 }
 
 export interface TierScenario {
@@ -37,7 +41,7 @@ export async function startTierScenario(options: TierScenarioOptions): Promise<T
     parts.tier = tier;
     parts.load = startLoadGenerator(tier.agentEndpoints, options.load);
     parts.timeline = startTierTimeline(parts.load, tier.sink);
-    parts.scaler = await startTierScaler(tier.prometheus.url, { ...options.metadata, rateWindow: `${options.rateWindowSeconds}s` });
+    parts.scaler = await startTierScaler(tier.prometheus.url, { ...options.metadata, rateWindow: `${options.rateWindowSeconds}s` }, options.learned);
     await waitForScrapeHistory(tier.prometheus.url, GATEWAY_SELECTOR, options.rateWindowSeconds + 2, 120_000, options.tier.scrapeIntervalSeconds);
     return { ...(parts as Omit<TierScenario, 'stop'>), stop };
   } catch (error) {
