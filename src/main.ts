@@ -28,7 +28,6 @@ import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
 import type { RingShareHistory } from './signals/ring-share-history.ts';
 import type { BackendCeilingHistory, DecisionSeriesHistory } from './signals/decision-series.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
-import type { TargetSettings } from './config/target-metadata.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
 import { DEMO_GATEWAY_METRICS_PATH, type DemoFleet, EXPOSITION_CONTENT_TYPE, startDemoFleet } from './sim/demo-fleet.ts';
@@ -193,7 +192,7 @@ async function main(): Promise<void> {
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
     ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
-    ...(backendCeilings ? { backendCeilingFor: (target: TargetRef, settings: TargetSettings, nowMs: number) => backendCeilings.ceilingFor(target, settings, nowMs) } : {}),
+    ...(backendCeilings ? { backendCeilingFor: backendCeilings.ceilingFor.bind(backendCeilings) } : {}),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

@@ -47,8 +47,7 @@ export interface DecisionSeriesHistory {
  * `max` over replicas gives one value per step (replicas that rebuild state from Prometheus agree).
  */
 export function buildDecisionSeriesQueries(target: TargetRef): readonly DecisionSeriesQuery[] {
-  if (target.namespace === '' || target.name === '') throw new ScalerError('BAD_REQUEST', 'a target needs a namespace and a name to read its decision series');
-  const matchers = `namespace=${quoted(target.namespace)}, name=${quoted(target.name)}`;
+  const matchers = targetMatchers(target, 'decision series');
   return [
     { name: 'currentReplicas', promql: `max(${SELF_METRIC_PREFIX}current_replicas{${matchers}})`, keyLabel: '' },
     { name: 'recommendedReplicas', promql: `max(${SELF_METRIC_PREFIX}recommended_replicas{${matchers}})`, keyLabel: '' },
@@ -56,6 +55,12 @@ export function buildDecisionSeriesQueries(target: TargetRef): readonly Decision
     { name: 'proposals', promql: `max by (proposal) (${SELF_METRIC_PREFIX}proposal_replicas{${matchers}})`, keyLabel: 'proposal' },
     { name: 'guards', promql: `max by (guard) (${SELF_METRIC_PREFIX}guard_active{${matchers}, effect=~"hold|limit"})`, keyLabel: 'guard' },
   ];
+}
+
+/** The label matchers of a target's own exported series; `what` names the read for the error. */
+function targetMatchers(target: TargetRef, what: string): string {
+  if (target.namespace === '' || target.name === '') throw new ScalerError('BAD_REQUEST', `a target needs a namespace and a name to read its ${what}`);
+  return `namespace=${quoted(target.namespace)}, name=${quoted(target.name)}`;
 }
 
 /** Step index → series key → value, as the range reader indexes a matrix. */
@@ -93,8 +98,7 @@ export const BACKEND_CEILING_FROM_REPLICAS_METRIC = `${SELF_METRIC_PREFIX}backen
  * went stale, and `max` over scaler replicas gives one value (replicas that fold alike agree).
  */
 export function buildBackendCeilingQueries(target: TargetRef): { readonly sentSpansPerSecond: string; readonly fromReplicas: string } {
-  if (target.namespace === '' || target.name === '') throw new ScalerError('BAD_REQUEST', 'a target needs a namespace and a name to read its backend ceiling');
-  const matchers = `namespace=${quoted(target.namespace)}, name=${quoted(target.name)}`;
+  const matchers = targetMatchers(target, 'backend ceiling');
   const lookback = `${BACKEND_CEILING_LOOKBACK_SECONDS}s`;
   return {
     sentSpansPerSecond: `max(last_over_time(${BACKEND_CEILING_SENT_METRIC}{${matchers}}[${lookback}]))`,
