@@ -20,18 +20,26 @@ export interface BackendCeiling {
 
 /**
  * The queue proposal's evidence at the start of an episode, from an earlier peak: queues above target
- * while the backend takes no more than it took then (SENT_FLAT_TOLERANCE above it at most), with at
- * least as many gateways as more were added to then. No fewer gateways than sent that rate cannot be
- * what holds the sends below it, so a lower rate is a backend slower still, or sends still ramping up
- * as the queues fill. A rate clearly above says the backend takes more now, and fewer gateways may be
- * the limit themselves: then the tier's own answer is needed again.
+ * while the backend takes no more than it took then (SENT_FLAT_TOLERANCE above it at most). With at
+ * least as many gateways as more were added to then, any such rate holds: no fewer gateways than sent
+ * that rate cannot be what holds the sends below it, so a lower rate is a backend slower still, or
+ * sends still ramping up as the queues fill. Fewer gateways hold only while they send the ceiling
+ * itself (within SENT_FLAT_TOLERANCE below it): the backend takes no more from them than it took from
+ * more, whereas below it they may be the limit themselves. A rate clearly above says the backend takes
+ * more now. Otherwise the tier's own answer is needed again.
  */
 export function evidenceFromEarlierPeak(ctx: PolicyContext, ceiling: BackendCeiling | undefined): QueueGrowth | undefined {
   const fill = ctx.values.queueFillMax;
   const sent = ctx.values.sentSpansPerSecond;
   if (ceiling === undefined || fill === undefined || sent === undefined || fill <= ctx.settings.targetQueueFill) return undefined;
-  if (ctx.current < ceiling.fromReplicas || sent > ceiling.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) return undefined;
-  return { fromReplicas: ceiling.fromReplicas, sentSpansPerSecond: ceiling.sentSpansPerSecond, shownOnEarlierPeak: true };
+  if (sent > ceiling.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) return undefined;
+  const fewer = ctx.current < ceiling.fromReplicas;
+  if (fewer && sent < ceiling.sentSpansPerSecond * (1 - SENT_FLAT_TOLERANCE)) return undefined;
+  return {
+    fromReplicas: fewer ? ctx.current : ceiling.fromReplicas,
+    sentSpansPerSecond: ceiling.sentSpansPerSecond,
+    shownOnEarlierPeak: { fromReplicas: ceiling.fromReplicas },
+  };
 }
 
 /** The ceiling a decision's queue proposal held at, as the scaler exports it; undefined when it did not hold. */

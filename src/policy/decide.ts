@@ -4,6 +4,7 @@
 // next state back. Nothing here reads a clock, does I/O or logs.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { evidenceFromEarlierPeak } from './backend-ceiling.ts';
+import { advanceBottleneckSeen, secondsSinceRecentBottleneck } from './backend-recovery.ts';
 import type { DecideInput } from './decide-input.ts';
 import type { Decision, GuardAction } from './decision.ts';
 import { asSentence, summarize } from './explain.ts';
@@ -123,8 +124,9 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const startup = startupInUse(settings, input.startup);
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
+  const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const outcomes = [
-    queueProposal(ctx, queueGrowth),
+    queueProposal(ctx, queueGrowth, secondsSinceRecentBottleneck(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds)),
     throughputProposal(ctx, growth, share),
     recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
@@ -259,6 +261,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     snapshot: input.snapshot,
   };
   const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
+  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds);
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,
@@ -271,6 +274,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     ...(share === undefined ? {} : { busiestShareMultiple: share.multiple }),
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
     ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
+    ...(nextBottleneckSeen === undefined ? {} : { backendBottleneck: nextBottleneckSeen }),
   };
   return { decision, state };
 }

@@ -79,8 +79,17 @@ export interface LoadLevelPeak extends LoadPeak {
 export interface QueueGrowth {
   readonly fromReplicas: number;
   readonly sentSpansPerSecond: number;
-  /** Shown by an earlier peak (backend-ceiling.ts): gateways were already added beyond `fromReplicas` then, so it holds from that count on. */
-  readonly shownOnEarlierPeak?: true;
+  /**
+   * Shown by an earlier peak (backend-ceiling.ts): gateways were already added beyond the count it grew
+   * from then, so it holds from `fromReplicas` on: that count, or fewer gateways sending as much now.
+   */
+  readonly shownOnEarlierPeak?: { readonly fromReplicas: number };
+}
+
+/** The newest snapshot that found the backend the bottleneck, and the first after it that did not (by then it had recovered). */
+export interface BackendBottleneckSeen {
+  readonly lastSeenAtMs: number;
+  readonly recoveredByMs?: number;
 }
 
 /** Returned by every `decide` call and passed to the next one for the same target. */
@@ -105,6 +114,8 @@ export interface PolicyState {
   readonly lastRiseAtMs?: number;
   /** Set from the scale-out the queues led until the backend takes more or they drain (see the queue proposal). */
   readonly queueGrowth?: QueueGrowth;
+  /** When the backend was last the bottleneck, until a rate window past its recovery (see backend-recovery.ts). */
+  readonly backendBottleneck?: BackendBottleneckSeen;
 }
 
 /** The scale-in part of a state outside any descent. */

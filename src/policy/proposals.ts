@@ -43,9 +43,11 @@ function missingInput(name: ProposalName, ctx: PolicyContext, signal: keyof Poli
  * N × fill / targetFill. Fill is the fullest gateway's queue, or the mean when one gateway is hot: a
  * hash hot spot fills one queue, and more gateways would not take its traces off it. Any enqueue
  * failure (queue overflowing, spans lost) asks for at least one more replica unless that hot spot
- * explains it.
+ * explains it. Gateways added while queues filled that did not raise the sent rate (`growth`) hold it,
+ * and so does a rate window that still reaches back to the recovery of a backend that was the
+ * bottleneck `sinceBottleneckSeconds` ago (backend-recovery.ts).
  */
-export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): ProposalOutcome {
+export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, sinceBottleneckSeconds?: number): ProposalOutcome {
   const { queueFillMax, queueFillMean, enqueueFailedSpansPerSecond } = ctx.values;
   if (queueFillMax === undefined) return missingInput('queue', ctx, 'queueFillMax');
   const target = ctx.settings.targetQueueFill;
@@ -71,15 +73,25 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth): Proposa
   // filled that did not raise the sent rate mean the backend is the ceiling, so the queue adds no more.
   const sent = ctx.values.sentSpansPerSecond;
   const joined = ctx.values.reportingReplicas === undefined || ctx.values.reportingReplicas >= ctx.current;
-  const tried = growth !== undefined && (growth.shownOnEarlierPeak === true ? ctx.current >= growth.fromReplicas : ctx.current > growth.fromReplicas);
+  const earlier = growth?.shownOnEarlierPeak;
+  const tried = growth !== undefined && (earlier !== undefined ? ctx.current >= growth.fromReplicas : ctx.current > growth.fromReplicas);
   if (tried && replicas > ctx.current && joined && sent !== undefined && sent <= growth.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) {
     inputs.sentBeforeGrowthSpansPerSecond = growth.sentSpansPerSecond;
     inputs.replicasBeforeGrowth = growth.fromReplicas;
-    const shown =
-      growth.shownOnEarlierPeak === true
-        ? `on a peak within the last week, gateways added beyond ${growth.fromReplicas} did not raise the sent rate above ${formatSpansPerSecond(growth.sentSpansPerSecond)}, and it is ${formatSpansPerSecond(sent)} now`
-        : `the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${formatSpansPerSecond(growth.sentSpansPerSecond)} → ${formatSpansPerSecond(sent)})`;
+    const ceiling = formatSpansPerSecond(growth.sentSpansPerSecond);
+    let shown = `the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${ceiling} → ${formatSpansPerSecond(sent)})`;
+    if (earlier !== undefined) {
+      shown = `on a peak within the last week, gateways added beyond ${earlier.fromReplicas} did not raise the sent rate above ${ceiling}, and `;
+      shown += growth.fromReplicas < earlier.fromReplicas ? `${growth.fromReplicas} send as much now (${formatSpansPerSecond(sent)})` : `it is ${formatSpansPerSecond(sent)} now`;
+    }
     reason = `${reason}; held at ${ctx.current}: ${shown}, so the backend is the ceiling and more would not help`;
+    replicas = ctx.current;
+  }
+  // Overflow counted before the backend recovered, a sent rate still climbing: neither says what more
+  // gateways would do, so the queues' count waits for a rate window past the recovery.
+  if (replicas > ctx.current && sinceBottleneckSeconds !== undefined) {
+    inputs.secondsSinceBackendBottleneck = sinceBottleneckSeconds;
+    reason = `${reason}; held at ${ctx.current}: the backend was the bottleneck ${formatSeconds(sinceBottleneckSeconds)} ago, and the ${formatSeconds(ctx.settings.rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`;
     replicas = ctx.current;
   }
   return outcome('queue', replicas, inputs, reason, headline);

@@ -40,13 +40,24 @@ describe('the backend ceiling an earlier peak showed', () => {
     expect(queueOf(unknown!).replicas).toBe(20);
   });
 
-  it('does not hold when the backend takes clearly more than then, or the tier is smaller than it grew from', () => {
+  it('does not hold when the backend takes clearly more than then, or a smaller tier sends clearly less', () => {
     expect(queueOf(polls([{ replicas: 18, fill: 0.55, sent: 211_000 }], CEILING)[0]!).replicas).toBe(20);
-    expect(queueOf(polls([{ replicas: 17, fill: 0.55, sent: 200_000 }], CEILING)[0]!).replicas).toBe(19);
+    // Fewer gateways than it grew from, sending less than the ceiling: they may be the limit themselves.
+    expect(queueOf(polls([{ replicas: 12, fill: 0.55, sent: 180_000 }], CEILING)[0]!).replicas).toBe(14);
     // Clearly less, with as many gateways as sent more then: a slower backend, or sends still ramping up.
     expect(queueOf(polls([{ replicas: 18, fill: 0.55, sent: 150_000 }], CEILING)[0]!).reason).toMatch(/held at 18: .* it is 150k spans\/s now/);
     // Queues at or below target: nothing to hold.
     expect(queueOf(polls([{ replicas: 18, fill: 0.5, sent: 200_000 }], CEILING)[0]!).reason).not.toMatch(/held at/);
+  });
+
+  it('holds a smaller tier that sends the ceiling itself, and exports that count', () => {
+    const [held] = polls([{ replicas: 12, fill: 0.55, sent: 196_000 }], CEILING);
+    expect(queueOf(held!).replicas).toBe(12);
+    expect(queueOf(held!).reason).toMatch(/held at 12: on a peak within the last week, gateways added beyond 18 did not raise the sent rate above 200k spans\/s, and 12 send as much now \(196k spans\/s\), so the backend is the ceiling/);
+    expect(ceilingHeldBy(held!)).toEqual({ sentSpansPerSecond: 200_000, fromReplicas: 12 });
+    // The next poll of the same filling keeps it, from the smaller count on.
+    const decisions = polls([{ replicas: 12, fill: 0.55, sent: 196_000 }, { replicas: 12, fill: 0.7, sent: 185_000 }], CEILING);
+    expect(decisions.map((decision) => queueOf(decision).replicas)).toEqual([12, 12]);
   });
 
   it('keeps holding for the rest of the filling, as its own evidence would, and is met again at the next one', () => {
@@ -74,7 +85,7 @@ describe('the backend ceiling an earlier peak showed', () => {
       snapshot({ observedAtMs: T0_MS + i * 30_000, signals: { currentReplicas: 18, acceptedSpansPerSecond: 205_000, sentSpansPerSecond: 200_000, queueFillMax: 0.6, queueFillMean: 0.55 } }),
     );
     const folded = rebuildPolicyState(snapshots, target, { backendCeiling: CEILING });
-    expect(folded?.queueGrowth).toEqual({ ...CEILING, shownOnEarlierPeak: true });
+    expect(folded?.queueGrowth).toEqual({ ...CEILING, shownOnEarlierPeak: { fromReplicas: 18 } });
     expect(rebuildPolicyState(snapshots, target, {})?.queueGrowth).toEqual({ fromReplicas: 18, sentSpansPerSecond: 200_000 });
   });
 });

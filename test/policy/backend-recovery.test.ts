@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { advanceBottleneckSeen, secondsSinceRecentBottleneck } from '../../src/policy/backend-recovery.ts';
+import { decide } from '../../src/policy/decide.ts';
+import type { PolicyState } from '../../src/policy/policy-state.ts';
+import { rebuildPolicyState } from '../../src/policy/rebuild-state.ts';
+import { type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
+
+const target = settings({ capacitySpansPerReplica: '20000', targetUtilization: '0.7', minReplicas: '2', maxReplicas: '60', rateWindow: '1m' });
+
+/** Six gateways at 80k spans/s, 30 s apart: a backend outage of three polls, its recovery, then a real overflow. */
+const POLLS: readonly SignalOverrides[] = [
+  { sentSpansPerSecond: 80_000 },
+  { sentSpansPerSecond: 0, sendFailedSpansPerSecond: 500, queueFillMax: 1, queueFillMean: 1, enqueueFailedSpansPerSecond: 70_000 },
+  { sentSpansPerSecond: 0, sendFailedSpansPerSecond: 500, queueFillMax: 1, queueFillMean: 1, enqueueFailedSpansPerSecond: 70_000 },
+  { sentSpansPerSecond: 0, sendFailedSpansPerSecond: 500, queueFillMax: 1, queueFillMean: 1, enqueueFailedSpansPerSecond: 70_000 },
+  // Recovered within the last poll interval: the 1m rates still count the overflow and failures before it.
+  { sentSpansPerSecond: 90_000, sendFailedSpansPerSecond: 300, queueFillMax: 0.1, queueFillMean: 0.1, enqueueFailedSpansPerSecond: 40_000 },
+  // The backlog still draining above target, the rates still reaching back to the recovery.
+  { sentSpansPerSecond: 120_000, sendFailedSpansPerSecond: 50, queueFillMax: 0.8, queueFillMean: 0.7, enqueueFailedSpansPerSecond: 10_000 },
+  // A rate window past the recovery: queues overflowing now are the tier's.
+  { sentSpansPerSecond: 80_000, queueFillMax: 0.95, queueFillMean: 0.9, enqueueFailedSpansPerSecond: 5_000 },
+];
+
+const snapshots = POLLS.map((signals, i) => snapshot({ observedAtMs: T0_MS + i * 30_000, signals }));
+
+function decideAll(polls: typeof snapshots, from?: PolicyState) {
+  let state = from;
+  return polls.map((polled) => {
+    const result = decide({ nowMs: polled.observedAtMs, snapshot: polled }, target, state);
+    state = result.state;
+    return result.decision;
+  });
+}
+
+const queueOf = (decision: ReturnType<typeof decideAll>[number]) => decision.proposals.find((proposal) => proposal.name === 'queue')!;
+
+describe('queues after the backend recovers', () => {
+  it('do not grow the tier while the rate window still reaches back to the recovery', () => {
+    const decisions = decideAll(snapshots);
+    expect(decisions.slice(1, 4).every((decision) => decision.guards.some((guard) => guard.name === 'backendBottleneck'))).toBe(true);
+    expect(decisions.map((decision) => decision.recommended)).toEqual([6, 6, 6, 6, 6, 6, 12]);
+    expect(queueOf(decisions[4]!).reason).toMatch(/queues overflowing .*; held at 6: the backend was the bottleneck 30s ago, and the 60s rate window still reaches back to its recovery/);
+    expect(queueOf(decisions[5]!).reason).toMatch(/queues 80% full .*; held at 6: the backend was the bottleneck 60s ago/);
+    expect(queueOf(decisions[6]!).reason).not.toMatch(/held at/);
+  });
+
+  it('are held the same in the state folded from history', () => {
+    const folded = rebuildPolicyState(snapshots.slice(0, 5), target, {});
+    const [next, after] = decideAll(snapshots.slice(5), folded);
+    expect(next!.recommended).toBe(6);
+    expect(after!.recommended).toBe(12);
+  });
+
+  it('keep the failure for one rate window after the first snapshot that no longer finds it', () => {
+    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60);
+    expect(secondsSinceRecentBottleneck(failing, 31_000, 60)).toBe(30);
+    const recovered = advanceBottleneckSeen(failing, false, 31_000, 60);
+    expect(recovered).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 31_000 });
+    expect(secondsSinceRecentBottleneck(recovered, 90_000, 60)).toBe(89);
+    expect(secondsSinceRecentBottleneck(recovered, 91_000, 60)).toBeUndefined();
+    expect(advanceBottleneckSeen(recovered, false, 91_000, 60)).toBeUndefined();
+    expect(advanceBottleneckSeen(undefined, false, 91_000, 60)).toBeUndefined();
+  });
+});
