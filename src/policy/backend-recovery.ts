@@ -1,24 +1,48 @@
-// A backend that was the bottleneck and has recovered leaves its failure in every rate read over a
-// window reaching back to the recovery: spans that overflowed while it failed, a sent rate still
-// climbing from nothing. The queue proposal waits until the rate window is past it (see queueProposal).
+// A backend that was the bottleneck and has recovered leaves two things behind. Its failure stays in
+// every rate read over a window reaching back to the recovery: spans that overflowed while it failed,
+// a sent rate still climbing from nothing. And the queues hold the backlog it left, which drains once
+// the gateways send faster than spans arrive: more gateways would only share the backend with more
+// senders. The queue proposal waits for both (see queueProposal).
 import type { BackendBottleneckSeen } from './policy-state.ts';
 
-/** The next state: `found` says whether this snapshot finds the backend the bottleneck; dropped once a rate window past its recovery. */
-export function advanceBottleneckSeen(previous: BackendBottleneckSeen | undefined, found: boolean, observedAtMs: number, rateWindowSeconds: number): BackendBottleneckSeen | undefined {
+/** Why the queues say nothing yet about the tier after a recovery; undefined when no recovery explains them. */
+export type RecentRecovery =
+  | { readonly kind: 'ratesReachBack'; readonly secondsSinceBottleneck: number }
+  | { readonly kind: 'backlogDraining'; readonly secondsSinceBottleneck: number; readonly queueFillMax: readonly [number, number] };
+
+/**
+ * The next state: `found` says whether this snapshot finds the backend the bottleneck. Kept for one
+ * rate window after the first snapshot that no longer finds it, and after that while the queues stay
+ * above target: the backlog is the recovery's until they have once drained to it.
+ */
+export function advanceBottleneckSeen(
+  previous: BackendBottleneckSeen | undefined,
+  found: boolean,
+  observedAtMs: number,
+  rateWindowSeconds: number,
+  queuesAboveTarget: boolean,
+): BackendBottleneckSeen | undefined {
   if (found) return { lastSeenAtMs: observedAtMs };
   if (previous === undefined) return undefined;
   // The first snapshot that no longer finds it: the failure ended at the latest by then.
   if (previous.recoveredByMs === undefined) return { lastSeenAtMs: previous.lastSeenAtMs, recoveredByMs: observedAtMs };
-  return observedAtMs - previous.recoveredByMs < rateWindowSeconds * 1000 ? previous : undefined;
+  return observedAtMs - previous.recoveredByMs < rateWindowSeconds * 1000 || queuesAboveTarget ? previous : undefined;
 }
 
 /**
- * Seconds since a snapshot last found the backend the bottleneck, while the rate window of the one at
- * `observedAtMs` still reaches back to its recovery; undefined once it does not. Until a snapshot has
- * shown the recovery, this one is taken to be the first that does.
+ * What a recovery explains at `observedAtMs`: rates whose window still reaches back to it (until a
+ * snapshot has shown the recovery, this one is taken to be the first that does), or, after that, the
+ * fullest queue falling since the previous snapshot while the backlog drains.
  */
-export function secondsSinceRecentBottleneck(seen: BackendBottleneckSeen | undefined, observedAtMs: number, rateWindowSeconds: number): number | undefined {
+export function recentRecovery(
+  seen: BackendBottleneckSeen | undefined,
+  observedAtMs: number,
+  rateWindowSeconds: number,
+  queueFillMax: readonly [number | undefined, number | undefined],
+): RecentRecovery | undefined {
   if (seen === undefined) return undefined;
-  const recoveredByMs = seen.recoveredByMs ?? observedAtMs;
-  return observedAtMs - recoveredByMs < rateWindowSeconds * 1000 ? (observedAtMs - seen.lastSeenAtMs) / 1000 : undefined;
+  const secondsSinceBottleneck = (observedAtMs - seen.lastSeenAtMs) / 1000;
+  if (observedAtMs - (seen.recoveredByMs ?? observedAtMs) < rateWindowSeconds * 1000) return { kind: 'ratesReachBack', secondsSinceBottleneck };
+  const [before, now] = queueFillMax;
+  return before !== undefined && now !== undefined && now < before ? { kind: 'backlogDraining', secondsSinceBottleneck, queueFillMax: [before, now] } : undefined;
 }

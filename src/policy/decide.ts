@@ -4,7 +4,7 @@
 // next state back. Nothing here reads a clock, does I/O or logs.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { evidenceFromEarlierPeak } from './backend-ceiling.ts';
-import { advanceBottleneckSeen, secondsSinceRecentBottleneck } from './backend-recovery.ts';
+import { advanceBottleneckSeen, recentRecovery } from './backend-recovery.ts';
 import type { DecideInput } from './decide-input.ts';
 import type { Decision, GuardAction } from './decision.ts';
 import { asSentence, summarize } from './explain.ts';
@@ -125,8 +125,10 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
+  const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
+  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, [trend.comparison?.queueFillMax, ctx.values.queueFillMax]);
   const outcomes = [
-    queueProposal(ctx, queueGrowth, secondsSinceRecentBottleneck(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds)),
+    queueProposal(ctx, queueGrowth, recovery),
     throughputProposal(ctx, growth, share),
     recentPeakProposal(ctx, recentPeak(loadPeaks)),
     refusedProposal(ctx),
@@ -137,7 +139,6 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   ];
   const leading = leadingProposal(outcomes);
   const desired = leading?.proposal.replicas ?? current;
-  const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
 
   const guards: GuardAction[] = [];
   const notes: string[] = [];
@@ -261,7 +262,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     snapshot: input.snapshot,
   };
   const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
-  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds);
+  const queuesAboveTarget = ctx.values.queueFillMax !== undefined && ctx.values.queueFillMax > settings.targetQueueFill;
+  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget);
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,

@@ -10,6 +10,7 @@ import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
+import type { RecentRecovery } from './backend-recovery.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 import { describeRingChange, type RingSpread } from './ring-spread.ts';
 
@@ -44,10 +45,10 @@ function missingInput(name: ProposalName, ctx: PolicyContext, signal: keyof Poli
  * hash hot spot fills one queue, and more gateways would not take its traces off it. Any enqueue
  * failure (queue overflowing, spans lost) asks for at least one more replica unless that hot spot
  * explains it. Gateways added while queues filled that did not raise the sent rate (`growth`) hold it,
- * and so does a rate window that still reaches back to the recovery of a backend that was the
- * bottleneck `sinceBottleneckSeconds` ago (backend-recovery.ts).
+ * and so does what a backend that was the bottleneck left when it recovered (`recovery`,
+ * backend-recovery.ts): rates reaching back to its failure, or its backlog draining.
  */
-export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, sinceBottleneckSeconds?: number): ProposalOutcome {
+export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, recovery?: RecentRecovery): ProposalOutcome {
   const { queueFillMax, queueFillMean, enqueueFailedSpansPerSecond } = ctx.values;
   if (queueFillMax === undefined) return missingInput('queue', ctx, 'queueFillMax');
   const target = ctx.settings.targetQueueFill;
@@ -87,11 +88,16 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, sinceBot
     reason = `${reason}; held at ${ctx.current}: ${shown}, so the backend is the ceiling and more would not help`;
     replicas = ctx.current;
   }
-  // Overflow counted before the backend recovered, a sent rate still climbing: neither says what more
-  // gateways would do, so the queues' count waits for a rate window past the recovery.
-  if (replicas > ctx.current && sinceBottleneckSeconds !== undefined) {
-    inputs.secondsSinceBackendBottleneck = sinceBottleneckSeconds;
-    reason = `${reason}; held at ${ctx.current}: the backend was the bottleneck ${formatSeconds(sinceBottleneckSeconds)} ago, and the ${formatSeconds(ctx.settings.rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`;
+  // Overflow counted before the backend recovered, a sent rate still climbing, a backlog draining:
+  // none says the tier is too small, so the queues' count waits for the tier's own filling.
+  if (replicas > ctx.current && recovery !== undefined) {
+    inputs.secondsSinceBackendBottleneck = recovery.secondsSinceBottleneck;
+    const since = `the backend was the bottleneck ${formatSeconds(recovery.secondsSinceBottleneck)} ago`;
+    const left =
+      recovery.kind === 'ratesReachBack'
+        ? `${since}, and the ${formatSeconds(ctx.settings.rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`
+        : `${since}, and the backlog it left is draining (fullest queue ${formatPercent(recovery.queueFillMax[0])} → ${formatPercent(recovery.queueFillMax[1])}): more gateways would only share the backend with more senders`;
+    reason = `${reason}; held at ${ctx.current}: ${left}`;
     replicas = ctx.current;
   }
   return outcome('queue', replicas, inputs, reason, headline);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceBottleneckSeen, secondsSinceRecentBottleneck } from '../../src/policy/backend-recovery.ts';
+import { advanceBottleneckSeen, recentRecovery } from '../../src/policy/backend-recovery.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { rebuildPolicyState } from '../../src/policy/rebuild-state.ts';
@@ -44,6 +44,16 @@ describe('queues after the backend recovers', () => {
     expect(queueOf(decisions[6]!).reason).not.toMatch(/held at/);
   });
 
+  it('do not grow the tier while the backlog the outage left drains, and do once the queues fill again', () => {
+    const outage = POLLS.slice(0, 4);
+    const after: SignalOverrides[] = [0.98, 0.94, 0.9, 0.85, 0.88].map((fill) => ({ sentSpansPerSecond: 150_000, queueFillMax: fill, queueFillMean: fill - 0.05 }));
+    const polled = [...outage, ...after].map((signals, i) => snapshot({ observedAtMs: T0_MS + i * 30_000, signals }));
+    const decisions = decideAll(polled);
+    expect(decisions.map((decision) => decision.recommended)).toEqual([6, 6, 6, 6, 6, 6, 6, 6, 11]);
+    expect(queueOf(decisions[6]!).reason).toMatch(/held at 6: the backend was the bottleneck 90s ago, and the backlog it left is draining \(fullest queue 94% → 90%\): more gateways would only share the backend with more senders/);
+    expect(queueOf(decisions[8]!).reason).not.toMatch(/held at/);
+  });
+
   it('are held the same in the state folded from history', () => {
     const folded = rebuildPolicyState(snapshots.slice(0, 5), target, {});
     const [next, after] = decideAll(snapshots.slice(5), folded);
@@ -51,14 +61,20 @@ describe('queues after the backend recovers', () => {
     expect(after!.recommended).toBe(12);
   });
 
-  it('keep the failure for one rate window after the first snapshot that no longer finds it', () => {
-    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60);
-    expect(secondsSinceRecentBottleneck(failing, 31_000, 60)).toBe(30);
-    const recovered = advanceBottleneckSeen(failing, false, 31_000, 60);
+  it('keep the failure for one rate window after the first snapshot that no longer finds it, then while the queues stay above target', () => {
+    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60, true);
+    expect(recentRecovery(failing, 31_000, 60, [1, 0.2])).toEqual({ kind: 'ratesReachBack', secondsSinceBottleneck: 30 });
+    const recovered = advanceBottleneckSeen(failing, false, 31_000, 60, true);
     expect(recovered).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 31_000 });
-    expect(secondsSinceRecentBottleneck(recovered, 90_000, 60)).toBe(89);
-    expect(secondsSinceRecentBottleneck(recovered, 91_000, 60)).toBeUndefined();
-    expect(advanceBottleneckSeen(recovered, false, 91_000, 60)).toBeUndefined();
-    expect(advanceBottleneckSeen(undefined, false, 91_000, 60)).toBeUndefined();
+    expect(recentRecovery(recovered, 90_000, 60, [0.9, 0.95])).toEqual({ kind: 'ratesReachBack', secondsSinceBottleneck: 89 });
+    // Past the window: only a falling fullest queue is the backlog draining.
+    expect(recentRecovery(recovered, 91_000, 60, [0.9, 0.85])).toEqual({ kind: 'backlogDraining', secondsSinceBottleneck: 90, queueFillMax: [0.9, 0.85] });
+    expect(recentRecovery(recovered, 91_000, 60, [0.85, 0.85])).toBeUndefined();
+    expect(recentRecovery(recovered, 91_000, 60, [undefined, 0.85])).toBeUndefined();
+    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, true)).toBe(recovered);
+    // Drained to target once: a later filling is the tier's own.
+    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, false)).toBeUndefined();
+    expect(advanceBottleneckSeen(recovered, false, 61_000, 60, false)).toBe(recovered);
+    expect(advanceBottleneckSeen(undefined, false, 91_000, 60, true)).toBeUndefined();
   });
 });
