@@ -114,7 +114,7 @@ export interface PolicyState {
   readonly lastRiseAtMs?: number;
   /** Set from the scale-out the queues led until the backend takes more or they drain (see the queue proposal). */
   readonly queueGrowth?: QueueGrowth;
-  /** When the backend was last the bottleneck, until a rate window past its recovery (see backend-recovery.ts). */
+  /** When the backend was last the bottleneck, until a rate window past its recovery and the backlog it left has drained to target (see backend-recovery.ts). */
   readonly backendBottleneck?: BackendBottleneckSeen;
 }
 
