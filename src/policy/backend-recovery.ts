@@ -3,6 +3,7 @@
 // a sent rate still climbing from nothing. And the queues hold the backlog it left, which drains once
 // the gateways send faster than spans arrive: more gateways would only share the backend with more
 // senders. The queue proposal waits for both (see queueProposal).
+import { formatPercent, formatSeconds } from './format.ts';
 import type { BackendBottleneckSeen } from './policy-state.ts';
 
 /** Why the queues say nothing yet about the tier after a recovery; undefined when no recovery explains them. */
@@ -45,4 +46,14 @@ export function recentRecovery(
   if (observedAtMs - (seen.recoveredByMs ?? observedAtMs) < rateWindowSeconds * 1000) return { kind: 'ratesReachBack', secondsSinceBottleneck };
   const [before, now] = queueFillMax;
   return before !== undefined && now !== undefined && now < before ? { kind: 'backlogDraining', secondsSinceBottleneck, queueFillMax: [before, now] } : undefined;
+}
+
+/** "the backend was the bottleneck 30s ago, and the 60s rate window still reaches back to its recovery, …" */
+export function describeRecovery(recovery: RecentRecovery, rateWindowSeconds: number): string {
+  const since = `the backend was the bottleneck ${formatSeconds(recovery.secondsSinceBottleneck)} ago`;
+  if (recovery.kind === 'ratesReachBack') {
+    return `${since}, and the ${formatSeconds(rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`;
+  }
+  const [before, now] = recovery.queueFillMax;
+  return `${since}, and the backlog it left is draining (fullest queue ${formatPercent(before)} → ${formatPercent(now)}): more gateways would only share the backend with more senders`;
 }

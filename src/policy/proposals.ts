@@ -10,7 +10,7 @@ import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
-import type { RecentRecovery } from './backend-recovery.ts';
+import { describeRecovery, type RecentRecovery } from './backend-recovery.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 import { describeRingChange, type RingSpread } from './ring-spread.ts';
 
@@ -92,12 +92,7 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, recovery
   // none says the tier is too small, so the queues' count waits for the tier's own filling.
   if (replicas > ctx.current && recovery !== undefined) {
     inputs.secondsSinceBackendBottleneck = recovery.secondsSinceBottleneck;
-    const since = `the backend was the bottleneck ${formatSeconds(recovery.secondsSinceBottleneck)} ago`;
-    const left =
-      recovery.kind === 'ratesReachBack'
-        ? `${since}, and the ${formatSeconds(ctx.settings.rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`
-        : `${since}, and the backlog it left is draining (fullest queue ${formatPercent(recovery.queueFillMax[0])} → ${formatPercent(recovery.queueFillMax[1])}): more gateways would only share the backend with more senders`;
-    reason = `${reason}; held at ${ctx.current}: ${left}`;
+    reason = `${reason}; held at ${ctx.current}: ${describeRecovery(recovery, ctx.settings.rateWindowSeconds)}`;
     replicas = ctx.current;
   }
   return outcome('queue', replicas, inputs, reason, headline);
