@@ -4,7 +4,7 @@
 // holds at once instead of growing the tier again for queues the backend will not drain sooner.
 import type { Decision } from './decision.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
-import type { PolicyContext } from './policy-context.ts';
+import { type PolicyContext, queuesAboveTarget } from './policy-context.ts';
 import type { QueueGrowth } from './policy-state.ts';
 
 /** A week: the load's longest season, so the last peak that met the ceiling is within it whenever the peaks recur. */
@@ -29,9 +29,8 @@ export interface BackendCeiling {
  * more now. Otherwise the tier's own answer is needed again.
  */
 export function evidenceFromEarlierPeak(ctx: PolicyContext, ceiling: BackendCeiling | undefined): QueueGrowth | undefined {
-  const fill = ctx.values.queueFillMax;
   const sent = ctx.values.sentSpansPerSecond;
-  if (ceiling === undefined || fill === undefined || sent === undefined || fill <= ctx.settings.targetQueueFill) return undefined;
+  if (ceiling === undefined || sent === undefined || !queuesAboveTarget(ctx)) return undefined;
   if (sent > ceiling.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) return undefined;
   const fewer = ctx.current < ceiling.fromReplicas;
   if (fewer && sent < ceiling.sentSpansPerSecond * (1 - SENT_FLAT_TOLERANCE)) return undefined;
@@ -42,10 +41,18 @@ export function evidenceFromEarlierPeak(ctx: PolicyContext, ceiling: BackendCeil
   };
 }
 
+const SENT_INPUT = 'sentBeforeGrowthSpansPerSecond';
+const FROM_REPLICAS_INPUT = 'replicasBeforeGrowth';
+
+/** The queue proposal's inputs when it holds at a ceiling, as ceilingHeldBy reads them back. */
+export function ceilingInputs(ceiling: BackendCeiling): Record<string, number> {
+  return { [SENT_INPUT]: ceiling.sentSpansPerSecond, [FROM_REPLICAS_INPUT]: ceiling.fromReplicas };
+}
+
 /** The ceiling a decision's queue proposal held at, as the scaler exports it; undefined when it did not hold. */
 export function ceilingHeldBy(decision: Pick<Decision, 'proposals'>): BackendCeiling | undefined {
   const inputs = decision.proposals.find((proposal) => proposal.name === 'queue')?.inputs;
-  const sentSpansPerSecond = inputs?.sentBeforeGrowthSpansPerSecond;
-  const fromReplicas = inputs?.replicasBeforeGrowth;
+  const sentSpansPerSecond = inputs?.[SENT_INPUT];
+  const fromReplicas = inputs?.[FROM_REPLICAS_INPUT];
   return sentSpansPerSecond === undefined || fromReplicas === undefined ? undefined : { sentSpansPerSecond, fromReplicas };
 }

@@ -21,12 +21,11 @@ import {
   withinHpaTolerance,
 } from './guards.ts';
 import { checkDrain, describeDrain } from './drain-check.ts';
-import { readPolicyContext } from './policy-context.ts';
+import { type PolicyContext, queuesAboveTarget, readPolicyContext } from './policy-context.ts';
 import { unlearnedCapacityGuard } from './unlearned-capacity.ts';
 import { resolveCapacity } from './capacity-in-use.ts';
 import { startupInUse } from './startup-in-use.ts';
 import { NO_SCALE_IN, type PolicyState, type QueueGrowth, type ScaleInState } from './policy-state.ts';
-import type { PolicyContext } from './policy-context.ts';
 import {
   calendarProposal,
   decisionLatencyProposal,
@@ -81,17 +80,16 @@ function maxExcept(outcomes: readonly ProposalOutcome[], excluded: ProposalOutco
  * about the ceiling the gateways added did not raise. Dropped when the fill or sent rate is unknown.
  */
 function advanceQueueGrowth(previous: QueueGrowth | undefined, ctx: PolicyContext, recommended: number, queue: ProposalOutcome): QueueGrowth | undefined {
-  const fill = ctx.values.queueFillMax;
   const sent = ctx.values.sentSpansPerSecond;
-  if (fill === undefined || sent === undefined) return undefined;
-  const target = ctx.settings.targetQueueFill;
+  if (ctx.values.queueFillMax === undefined || sent === undefined) return undefined;
+  const aboveTarget = queuesAboveTarget(ctx);
   if (previous !== undefined) {
     const ceiling = previous.sentSpansPerSecond;
     const backendTookMore = sent > ceiling * (1 + SENT_FLAT_TOLERANCE);
-    const episodeOver = fill <= target && sent < ceiling * (1 - SENT_FLAT_TOLERANCE);
+    const episodeOver = !aboveTarget && sent < ceiling * (1 - SENT_FLAT_TOLERANCE);
     if (!backendTookMore && !episodeOver) return previous;
   }
-  if (fill <= target) return undefined;
+  if (!aboveTarget) return undefined;
   const queueLeads = queue.proposal.replicas !== undefined && queue.proposal.replicas >= recommended;
   return recommended > ctx.current && queueLeads ? { fromReplicas: ctx.current, sentSpansPerSecond: sent } : undefined;
 }
@@ -262,8 +260,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     snapshot: input.snapshot,
   };
   const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
-  const queuesAboveTarget = ctx.values.queueFillMax !== undefined && ctx.values.queueFillMax > settings.targetQueueFill;
-  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget);
+  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget(ctx));
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,

@@ -175,6 +175,12 @@ export function hotSpotSpreads(ctx: Pick<PolicyContext, 'imbalance' | 'ringSprea
   return ringSpread.kind === 'unknown' && imbalance.hottestSpansPerSecond > ctx.capacity.spansPerReplica * peakUtilizationOf(ctx.settings.targetUtilization);
 }
 
+/** The fullest queue above targetQueueFill: a backlog the gateways are not keeping up with. False when the fill is unknown. */
+export function queuesAboveTarget(ctx: Pick<PolicyContext, 'values' | 'settings'>): boolean {
+  const fill = ctx.values.queueFillMax;
+  return fill !== undefined && fill > ctx.settings.targetQueueFill;
+}
+
 /**
  * Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. `resolved`, when
  * given, is the capacity in use already resolved for `capacity` (resolveCapacity).

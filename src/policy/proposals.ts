@@ -10,6 +10,7 @@ import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
+import { ceilingInputs } from './backend-ceiling.ts';
 import { describeRecovery, type RecentRecovery } from './backend-recovery.ts';
 import { type GrowthAhead, type LoadVariation, NOISE_SIGMAS } from './load-variation.ts';
 import { describeRingChange, type RingSpread } from './ring-spread.ts';
@@ -77,8 +78,7 @@ export function queueProposal(ctx: PolicyContext, growth?: QueueGrowth, recovery
   const earlier = growth?.shownOnEarlierPeak;
   const tried = growth !== undefined && (earlier !== undefined ? ctx.current >= growth.fromReplicas : ctx.current > growth.fromReplicas);
   if (tried && replicas > ctx.current && joined && sent !== undefined && sent <= growth.sentSpansPerSecond * (1 + SENT_FLAT_TOLERANCE)) {
-    inputs.sentBeforeGrowthSpansPerSecond = growth.sentSpansPerSecond;
-    inputs.replicasBeforeGrowth = growth.fromReplicas;
+    Object.assign(inputs, ceilingInputs(growth));
     const ceiling = formatSpansPerSecond(growth.sentSpansPerSecond);
     let shown = `the ${ctx.current - growth.fromReplicas} gateways added since ${growth.fromReplicas} did not raise the sent rate (${ceiling} → ${formatSpansPerSecond(sent)})`;
     if (earlier !== undefined) {
