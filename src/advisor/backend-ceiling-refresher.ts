@@ -8,28 +8,20 @@ import type { BackendCeilingHistory } from '../signals/decision-series.ts';
 import type { TargetRef } from '../signals/signal-snapshot.ts';
 import { LearnedRefresher, type LearnedRefresherOptions } from './learned-refresher.ts';
 
-/** One read: the ceiling, or none within the lookback. */
-export interface BackendCeilingRead {
-  readonly ceiling?: BackendCeiling;
-}
-
 export interface BackendCeilingRefresherOptions extends LearnedRefresherOptions {
   readonly history: BackendCeilingHistory;
 }
 
-/** One backend ceiling per target, re-read every LEARNED_REFRESH_SECONDS. */
-export class BackendCeilingRefresher extends LearnedRefresher<BackendCeilingRead> {
+/** One backend ceiling per target, or none within the lookback; re-read every LEARNED_REFRESH_SECONDS. */
+export class BackendCeilingRefresher extends LearnedRefresher<BackendCeiling | undefined> {
   constructor(options: BackendCeilingRefresherOptions) {
     super(
       {
         name: 'backend ceiling',
-        read: async (ref, settings, nowMs) => {
-          const ceiling = await options.history.readBackendCeiling(ref, settings, nowMs);
-          return ceiling === undefined ? {} : { ceiling };
-        },
+        read: (ref, settings, nowMs) => options.history.readBackendCeiling(ref, settings, nowMs),
         readKey: (settings) => JSON.stringify([settings.prometheus]),
         // A ceiling already read stands: the backend has not changed because a read failed.
-        afterFailure: (previous) => previous ?? {},
+        afterFailure: (previous) => previous,
       },
       options,
     );
@@ -37,6 +29,6 @@ export class BackendCeilingRefresher extends LearnedRefresher<BackendCeilingRead
 
   /** The Advisor's backendCeilingFor hook. */
   ceilingFor(ref: TargetRef, settings: TargetSettings, nowMs: number): BackendCeiling | undefined {
-    return this.latestFor(ref, settings, nowMs)?.ceiling;
+    return this.latestFor(ref, settings, nowMs);
   }
 }

@@ -21,15 +21,18 @@ export interface SelfMetrics {
   readonly grpcCalls: GrpcCallObserver;
   readonly alerting: AlertingObserver;
   /** Starts reading per-target gauges from the log and counting guard actions; returns a stop function. */
-  trackDecisionLog(decisionLog: DecisionLog): () => void;
+  trackDecisionLog(decisionLog: TrackedDecisions): () => void;
 }
+
+/** What the per-target gauges and the guard-action counter read of a DecisionLog. */
+export type TrackedDecisions = Pick<DecisionLog, 'targets' | 'onDecision'>;
 
 /** Builds the registry (with Node's default process metrics) and the observers that feed it. */
 export function createSelfMetrics(options: { readonly nowMs?: () => number } = {}): SelfMetrics {
   const nowMs = options.nowMs ?? Date.now;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
-  const logs = new Set<DecisionLog>();
+  const logs = new Set<TrackedDecisions>();
 
   const eachRecord = (visit: (record: ReturnType<DecisionLog['targets']>[number]) => void) => {
     for (const log of logs) for (const record of log.targets()) visit(record);

@@ -5,8 +5,8 @@
 // queue proposal never held, and a Prometheus that stops answering each leave what they should.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendCeilingRefresher } from '../../src/advisor/backend-ceiling-refresher.ts';
-import type { DecisionLog, TargetRecord } from '../../src/advisor/decision-log.ts';
-import { createSelfMetrics } from '../../src/dashboard/self-metrics.ts';
+import type { TargetRecord } from '../../src/advisor/decision-log.ts';
+import { createSelfMetrics, type TrackedDecisions } from '../../src/dashboard/self-metrics.ts';
 import { BACKEND_CEILING_LOOKBACK_SECONDS } from '../../src/policy/backend-ceiling.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { Decision } from '../../src/policy/decision.ts';
@@ -50,9 +50,9 @@ function decisionAfterGrowth(fromReplicas: number, sentBefore: number, second: n
 }
 
 /** A DecisionLog holding each target's latest decision, as the Advisor's does. */
-function logOf(latest: readonly (readonly [TargetRef, Decision])[]): DecisionLog {
+function logOf(latest: readonly (readonly [TargetRef, Decision])[]): TrackedDecisions {
   const records: TargetRecord[] = latest.map(([ref, decision]) => ({ ref, origin: 'keda', settings, lastSeenMs: decision.at, latest: decision, lastError: undefined }));
-  return { targets: () => records, get: () => undefined, history: () => [], onDecision: () => () => undefined } as unknown as DecisionLog;
+  return { targets: () => records, onDecision: () => () => undefined };
 }
 
 /** Each exported sample of the two ceiling gauges, as `name{namespace,name}` → value, from /metrics text. */
@@ -131,14 +131,15 @@ describe('the backend ceiling read back from a real Prometheus', () => {
   it('holds the next filling at once through the refresher, and keeps the ceiling while Prometheus does not answer', async () => {
     const refresher = new BackendCeilingRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_S * 1000;
-    const read = await refresher.refresh(TARGETS.recent, settings, nowMs);
+    const ceiling = await refresher.refresh(TARGETS.recent, settings, nowMs);
+    expect(ceiling).toEqual({ sentSpansPerSecond: 200_000, fromReplicas: 18 });
     const signals = { currentReplicas: 18, acceptedSpansPerSecond: 204_000, sentSpansPerSecond: 199_000, queueFillMax: 0.6, queueFillMean: 0.55 };
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals }), ...(read.ceiling ? { backendCeiling: read.ceiling } : {}) }, settings);
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals }), backendCeiling: ceiling }, settings);
     expect(decision.recommended).toBe(18);
     expect(decision.proposals.find((proposal) => proposal.name === 'queue')!.reason).toMatch(/held at 18: on a peak within the last week/);
     await prometheus.pause();
     try {
-      expect(await refresher.refresh(TARGETS.recent, settings, nowMs + 600_000)).toEqual(read);
+      expect(await refresher.refresh(TARGETS.recent, settings, nowMs + 600_000)).toEqual(ceiling);
     } finally {
       await prometheus.resume();
     }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendCeilingRefresher } from '../../src/advisor/backend-ceiling-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { createSelfMetrics, type SelfMetrics } from '../../src/dashboard/self-metrics.ts';
+import { ceilingHeldBy } from '../../src/policy/backend-ceiling.ts';
 import type { Decision } from '../../src/policy/decision.ts';
 import { BACKEND_CEILING_SENT_METRIC } from '../../src/signals/decision-series.ts';
 import { freePort } from '../support/free-port.ts';
@@ -117,7 +118,7 @@ describe('a backend slow at the peak under a real collector tier', () => {
     expect(running).toBeGreaterThan(GATEWAYS);
     expect(running, trail.join('\n')).toBeLessThan(MAX_GATEWAYS);
     // Grown from the count the queues first asked more of: the tier's own answer that more did not help.
-    const grewFrom = held!.proposals.find((proposal) => proposal.name === 'queue')!.inputs.replicasBeforeGrowth!;
+    const grewFrom = ceilingHeldBy(held!)!.fromReplicas;
     expect(grewFrom, trail.join('\n')).toBeGreaterThanOrEqual(GATEWAYS);
     expect(grewFrom, trail.join('\n')).toBeLessThan(running);
     await waitForQuery(tier.prometheus.url, `max(${BACKEND_CEILING_SENT_METRIC}{namespace="${TARGET.namespace}", name="${TARGET.name}"})`, (samples) => (samples[0]?.value ?? 0) > 0, 30_000);
@@ -131,10 +132,10 @@ describe('a backend slow at the peak under a real collector tier', () => {
 
     // The ceiling read back from Prometheus, as the refresher does every five minutes.
     const settings = parseTargetMetadata({ ...METADATA, rateWindow: `${RATE_WINDOW_SECONDS}s` }, {});
-    const read = await refresher.refresh(TARGET, settings, Date.now());
-    expect(read.ceiling?.fromReplicas).toBe(grewFrom);
-    expect(read.ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeGreaterThan(0.8);
-    expect(read.ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeLessThan(1.15);
+    const ceiling = await refresher.refresh(TARGET, settings, Date.now());
+    expect(ceiling?.fromReplicas).toBe(grewFrom);
+    expect(ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeGreaterThan(0.8);
+    expect(ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeLessThan(1.15);
 
     // The next peak: a scaler without the ceiling grows the tier for the queues again; this one holds.
     withoutCeiling = await startTierScaler(tier.prometheus.url, { ...METADATA, rateWindow: `${RATE_WINDOW_SECONDS}s` });
