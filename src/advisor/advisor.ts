@@ -195,15 +195,11 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       if (source === undefined) {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
-      const capacity = this.hook('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key);
-      const startup = this.hook('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key);
-      const ringSpread = this.hook('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key);
-      const backendCeiling = this.hook('backendCeilingFor', () => this.options.backendCeilingFor?.(ref, settings, nowMs), key);
       const learned: LearnedFigures = {
-        capacity: capacity.kind === 'failed' ? undefined : capacity.value,
-        startup: startup.kind === 'failed' ? undefined : startup.value,
-        ringSpread: ringSpread.kind === 'failed' ? undefined : ringSpread.value,
-        backendCeiling: backendCeiling.kind === 'failed' ? undefined : backendCeiling.value,
+        capacity: this.hookValue('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key),
+        startup: this.hookValue('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key),
+        ringSpread: this.hookValue('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key),
+        backendCeiling: this.hookValue('backendCeilingFor', () => this.options.backendCeilingFor?.(ref, settings, nowMs), key),
       };
       const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, learned, nowMs)]);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.
@@ -217,14 +213,14 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       // The forecast looks ahead by the startup pods actually take, once scale-outs have shown it.
       const forecastSettings = withStartup(settings, startupInUse(settings, learned.startup));
       const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
-      const calendar = this.hook('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
+      const calendar = this.hookValue('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
         {
           ...learned,
           nowMs,
           snapshot,
           forecast: forecast.kind === 'failed' ? { kind: 'unavailable', reason: `forecast failed: ${forecast.message}` } : forecast.value,
-          calendar: calendar.kind === 'failed' ? undefined : calendar.value,
+          calendar,
         },
         settings,
         rebuilt ?? entry.state,
@@ -319,7 +315,7 @@ export class Advisor implements TargetEvaluator, DecisionLog {
     entry.lastError = Object.freeze({ code: errorCodeOf(error), message: messageOf(error), atMs: nowMs });
   }
 
-  /** Runs a forecast or calendar hook; a failing hook is logged and degrades to "no input", never failing the evaluation. */
+  /** Runs a hook; a failing hook is logged and degrades to "no input", never failing the evaluation. */
   private hook<T>(name: string, call: () => T | undefined, key: string): { kind: 'ok'; value: T | undefined } | { kind: 'failed'; message: string } {
     try {
       return { kind: 'ok', value: call() };
@@ -327,6 +323,12 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       this.options.logger?.warn({ target: key, hook: name, err: error }, `${name} failed; deciding without it`);
       return { kind: 'failed', message: messageOf(error) };
     }
+  }
+
+  /** The hook's value, or none when it failed (the forecast alone says why it has none: hook). */
+  private hookValue<T>(name: string, call: () => T | undefined, key: string): T | undefined {
+    const result = this.hook(name, call, key);
+    return result.kind === 'failed' ? undefined : result.value;
   }
 
   private notify(record: TargetRecord, decision: Decision): void {
