@@ -12,9 +12,12 @@ export type RecentRecovery =
   | { readonly kind: 'backlogDraining'; readonly secondsSinceBottleneck: number; readonly queueFillMax: readonly [number, number] };
 
 /**
- * The next state: `found` says whether this snapshot finds the backend the bottleneck. Kept for one
- * rate window after the first snapshot that no longer finds it, and after that while the queues stay
- * above target: the backlog is the recovery's until they have once drained to it.
+ * The next state: `found` says whether this snapshot finds the backend the bottleneck. Its recovery is
+ * dated by the first snapshot after it whose backlog has drained to target or is draining: a queue
+ * whose consumers all still wait out their retry backoff neither drains nor stops overflowing after
+ * other gateways' sends have let the guard go; at most a rate window after the backend was last the
+ * bottleneck. Kept for one rate window after that, and then while the queues stay above target: the
+ * backlog is the recovery's until they have once drained to it.
  */
 export function advanceBottleneckSeen(
   previous: BackendBottleneckSeen | undefined,
@@ -22,17 +25,25 @@ export function advanceBottleneckSeen(
   observedAtMs: number,
   rateWindowSeconds: number,
   queuesAboveTarget: boolean,
+  queueFillMax: readonly [number | undefined, number | undefined],
 ): BackendBottleneckSeen | undefined {
   if (found) return { lastSeenAtMs: observedAtMs };
   if (previous === undefined) return undefined;
-  // The first snapshot that no longer finds it: the failure ended at the latest by then.
-  if (previous.recoveredByMs === undefined) return { lastSeenAtMs: previous.lastSeenAtMs, recoveredByMs: observedAtMs };
+  if (previous.recoveredByMs === undefined) {
+    const backlogStuck = queuesAboveTarget && fallingFill(queueFillMax) === undefined && observedAtMs - previous.lastSeenAtMs < rateWindowSeconds * 1000;
+    return backlogStuck ? previous : { lastSeenAtMs: previous.lastSeenAtMs, recoveredByMs: observedAtMs };
+  }
   return observedAtMs - previous.recoveredByMs < rateWindowSeconds * 1000 || queuesAboveTarget ? previous : undefined;
+}
+
+/** The fullest queue's fill at the previous snapshot and now, when it fell between them. */
+function fallingFill([before, now]: readonly [number | undefined, number | undefined]): readonly [number, number] | undefined {
+  return before !== undefined && now !== undefined && now < before ? [before, now] : undefined;
 }
 
 /**
  * What a recovery explains at `observedAtMs`: rates whose window still reaches back to it (until a
- * snapshot has shown the recovery, this one is taken to be the first that does), or, after that, the
+ * snapshot has dated the recovery, this one is taken to be the first that does), or, after that, the
  * fullest queue falling since the previous snapshot while the backlog drains.
  */
 export function recentRecovery(
@@ -44,8 +55,8 @@ export function recentRecovery(
   if (seen === undefined) return undefined;
   const secondsSinceBottleneck = (observedAtMs - seen.lastSeenAtMs) / 1000;
   if (observedAtMs - (seen.recoveredByMs ?? observedAtMs) < rateWindowSeconds * 1000) return { kind: 'ratesReachBack', secondsSinceBottleneck };
-  const [before, now] = queueFillMax;
-  return before !== undefined && now !== undefined && now < before ? { kind: 'backlogDraining', secondsSinceBottleneck, queueFillMax: [before, now] } : undefined;
+  const falling = fallingFill(queueFillMax);
+  return falling === undefined ? undefined : { kind: 'backlogDraining', secondsSinceBottleneck, queueFillMax: falling };
 }
 
 /** "the backend was the bottleneck 30s ago, and the 60s rate window still reaches back to its recovery, …" */

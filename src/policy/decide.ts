@@ -124,7 +124,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
-  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, [trend.comparison?.queueFillMax, ctx.values.queueFillMax]);
+  const queueFillMax = [trend.comparison?.queueFillMax, ctx.values.queueFillMax] as const;
+  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, queueFillMax);
   const outcomes = [
     queueProposal(ctx, queueGrowth, recovery),
     throughputProposal(ctx, growth, share),
@@ -260,7 +261,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     snapshot: input.snapshot,
   };
   const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
-  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget(ctx));
+  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget(ctx), queueFillMax);
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,
