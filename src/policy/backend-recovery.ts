@@ -13,9 +13,9 @@ export type RecentRecovery =
 
 /**
  * The next state: `found` says whether this snapshot finds the backend the bottleneck. Its recovery is
- * dated by the first snapshot after it whose backlog has drained to target or is draining: a queue
- * whose consumers all still wait out their retry backoff neither drains nor stops overflowing after
- * other gateways' sends have let the guard go; at most a rate window after the backend was last the
+ * dated by the first snapshot after it whose fullest queue is no longer full: a gateway whose queue
+ * consumers all still wait out their retry backoff keeps its queue full and overflowing after other
+ * gateways' sends have let the guard go; at most a rate window after the backend was last the
  * bottleneck. Kept for one rate window after that, and then while the queues stay above target: the
  * backlog is the recovery's until they have once drained to it.
  */
@@ -24,14 +24,14 @@ export function advanceBottleneckSeen(
   found: boolean,
   observedAtMs: number,
   rateWindowSeconds: number,
+  queueFillMax: number | undefined,
   queuesAboveTarget: boolean,
-  queueFillMax: readonly [number | undefined, number | undefined],
 ): BackendBottleneckSeen | undefined {
   if (found) return { lastSeenAtMs: observedAtMs };
   if (previous === undefined) return undefined;
   if (previous.recoveredByMs === undefined) {
-    const backlogStuck = queuesAboveTarget && fallingFill(queueFillMax) === undefined && observedAtMs - previous.lastSeenAtMs < rateWindowSeconds * 1000;
-    return backlogStuck ? previous : { lastSeenAtMs: previous.lastSeenAtMs, recoveredByMs: observedAtMs };
+    const mayStillOverflow = queueFillMax !== undefined && queueFillMax >= 1 && observedAtMs - previous.lastSeenAtMs < rateWindowSeconds * 1000;
+    return mayStillOverflow ? previous : { lastSeenAtMs: previous.lastSeenAtMs, recoveredByMs: observedAtMs };
   }
   return observedAtMs - previous.recoveredByMs < rateWindowSeconds * 1000 || queuesAboveTarget ? previous : undefined;
 }

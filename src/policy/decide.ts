@@ -124,8 +124,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
-  const queueFillMax = [trend.comparison?.queueFillMax, ctx.values.queueFillMax] as const;
-  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, queueFillMax);
+  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, [trend.comparison?.queueFillMax, ctx.values.queueFillMax]);
   const outcomes = [
     queueProposal(ctx, queueGrowth, recovery),
     throughputProposal(ctx, growth, share),
@@ -261,7 +260,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     snapshot: input.snapshot,
   };
   const nextQueueGrowth = advanceQueueGrowth(queueGrowth, ctx, recommended, outcomes[0]!);
-  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, queuesAboveTarget(ctx), queueFillMax);
+  const nextBottleneckSeen = advanceBottleneckSeen(bottleneckSeen, bottleneck.action !== undefined, input.snapshot.observedAtMs, settings.rateWindowSeconds, ctx.values.queueFillMax, queuesAboveTarget(ctx));
   const state: PolicyState = {
     evaluatedAtMs: Math.max(input.nowMs, previous?.evaluatedAtMs ?? input.nowMs),
     scaleIn: scaleInState,

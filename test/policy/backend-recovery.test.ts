@@ -61,7 +61,7 @@ describe('queues after the backend recovers', () => {
     expect(after!.recommended).toBe(12);
   });
 
-  it('date the recovery once the backlog drains: a queue still full after the guard lets go may still be overflowing', () => {
+  it('date the recovery once no queue is full: a queue still full after the guard lets go may still be overflowing', () => {
     const failing = POLLS[1]!;
     const drained = { sentSpansPerSecond: 120_000, queueFillMean: 0.1 };
     const polls: SignalOverrides[] = [
@@ -72,7 +72,7 @@ describe('queues after the backend recovers', () => {
       // Sends resumed on most gateways; one gateway's queue is still full, its consumers waiting out their retry backoff.
       { sentSpansPerSecond: 90_000, sendFailedSpansPerSecond: 300, queueFillMax: 1, queueFillMean: 0.6, enqueueFailedSpansPerSecond: 40_000 },
       { sentSpansPerSecond: 120_000, sendFailedSpansPerSecond: 50, queueFillMax: 1, queueFillMean: 0.5, enqueueFailedSpansPerSecond: 30_000 },
-      // Its backlog drains: its overflow ended by now, and the rate window counts it for another minute.
+      // Its queue has room again: its overflow ended by now, and the rate window counts it for another minute.
       { ...drained, queueFillMax: 0.3, enqueueFailedSpansPerSecond: 20_000 },
       { ...drained, queueFillMax: 0.2, enqueueFailedSpansPerSecond: 15_000 },
       { ...drained, queueFillMax: 0.2, enqueueFailedSpansPerSecond: 10_000 },
@@ -86,27 +86,27 @@ describe('queues after the backend recovers', () => {
     expect(queueOf(decisions[8]!).reason).toMatch(/queues overflowing .*; held at 6: the backend was the bottleneck 75s ago, and the 60s rate window still reaches back to its recovery/);
   });
 
-  it('date the recovery a rate window after the bottleneck at the latest, however long a queue stays full', () => {
-    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60, true, [1, 1]);
-    expect(advanceBottleneckSeen(failing, false, 31_000, 60, true, [1, 1])).toBe(failing);
-    expect(advanceBottleneckSeen(failing, false, 61_000, 60, true, [1, 1])).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 61_000 });
-    expect(advanceBottleneckSeen(failing, false, 31_000, 60, false, [0.4, 0.4])).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 31_000 });
+  it('date the recovery at the first snapshot with room in every queue, or a rate window after the bottleneck if a queue stays full', () => {
+    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60, 1, true);
+    expect(advanceBottleneckSeen(failing, false, 31_000, 60, 1, true)).toBe(failing);
+    expect(advanceBottleneckSeen(failing, false, 61_000, 60, 1, true)).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 61_000 });
+    expect(advanceBottleneckSeen(failing, false, 31_000, 60, 0.98, true)).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 31_000 });
   });
 
   it('keep the failure for one rate window after the recovery, then while the queues stay above target', () => {
-    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60, true, [1, 1]);
+    const failing = advanceBottleneckSeen(undefined, true, 1_000, 60, 1, true);
     expect(recentRecovery(failing, 31_000, 60, [1, 0.2])).toEqual({ kind: 'ratesReachBack', secondsSinceBottleneck: 30 });
-    const recovered = advanceBottleneckSeen(failing, false, 31_000, 60, true, [1, 0.9]);
+    const recovered = advanceBottleneckSeen(failing, false, 31_000, 60, 0.9, true);
     expect(recovered).toEqual({ lastSeenAtMs: 1_000, recoveredByMs: 31_000 });
     expect(recentRecovery(recovered, 90_000, 60, [0.9, 0.95])).toEqual({ kind: 'ratesReachBack', secondsSinceBottleneck: 89 });
     // Past the window: only a falling fullest queue is the backlog draining.
     expect(recentRecovery(recovered, 91_000, 60, [0.9, 0.85])).toEqual({ kind: 'backlogDraining', secondsSinceBottleneck: 90, queueFillMax: [0.9, 0.85] });
     expect(recentRecovery(recovered, 91_000, 60, [0.85, 0.85])).toBeUndefined();
     expect(recentRecovery(recovered, 91_000, 60, [undefined, 0.85])).toBeUndefined();
-    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, true, [0.85, 0.85])).toBe(recovered);
+    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, 0.85, true)).toBe(recovered);
     // Drained to target once: a later filling is the tier's own.
-    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, false, [0.6, 0.4])).toBeUndefined();
-    expect(advanceBottleneckSeen(recovered, false, 61_000, 60, false, [0.6, 0.4])).toBe(recovered);
-    expect(advanceBottleneckSeen(undefined, false, 91_000, 60, true, [1, 1])).toBeUndefined();
+    expect(advanceBottleneckSeen(recovered, false, 91_000, 60, 0.4, false)).toBeUndefined();
+    expect(advanceBottleneckSeen(recovered, false, 61_000, 60, 0.4, false)).toBe(recovered);
+    expect(advanceBottleneckSeen(undefined, false, 91_000, 60, 1, true)).toBeUndefined();
   });
 });
