@@ -4,6 +4,7 @@
 import type { TargetOrigin, TargetRecord } from '../advisor/decision-log.ts';
 import type { MetadataKey, Mode, TargetSettings } from '../config/target-metadata.ts';
 import type { ErrorCode } from '../errors.ts';
+import { ceilingHoldOf } from '../policy/backend-ceiling.ts';
 import type { Decision, GuardAction, ProposalName } from '../policy/decision.ts';
 import { PROPOSAL_NAMES } from '../policy/decision.ts';
 import type { DecisionSeries } from '../signals/decision-series.ts';
@@ -13,8 +14,9 @@ import { type SignalView, sendFailedRatio, signalViews } from './signal-view.ts'
 
 /**
  * The overview's colour: `critical` something needs a person (evaluation failing, backend
- * bottleneck, at max under pressure); `warning` the scaler is holding for lack of data or the data
- * is stale; `scaling` it recommends a different count; `steady` nothing to do; `pending` no decision yet.
+ * bottleneck, at max under pressure, spans lost at the backend's ceiling); `warning` the scaler is
+ * holding (for lack of data, at the backend's ceiling) or the data is stale; `scaling` it recommends a
+ * different count; `steady` nothing to do; `pending` no decision yet.
  */
 export type TargetStatus = 'critical' | 'warning' | 'scaling' | 'steady' | 'pending';
 
@@ -105,9 +107,11 @@ export function targetStatus(record: TargetRecord, nowMs: number): TargetStatus 
   const decision = record.latest;
   if (record.lastError !== undefined) return 'critical';
   if (decision === undefined) return 'pending';
-  if (decision.atMaxUnderPressure || decision.guards.some((guard) => guard.name === 'backendBottleneck')) return 'critical';
+  // Held at the backend's ceiling while the queues overflow: spans are lost and only a person can help.
+  const ceilingHold = ceilingHoldOf(decision);
+  if (decision.atMaxUnderPressure || decision.guards.some((guard) => guard.name === 'backendBottleneck') || (ceilingHold?.lostSpansPerSecond ?? 0) > 0) return 'critical';
   const age = dataAgeSeconds(decision, nowMs);
-  if (decision.guards.some((guard) => guard.effect === 'hold') || (age !== null && age > record.settings.staleAfterSeconds)) return 'warning';
+  if (ceilingHold !== undefined || decision.guards.some((guard) => guard.effect === 'hold') || (age !== null && age > record.settings.staleAfterSeconds)) return 'warning';
   if (decision.recommended !== decision.current && !decision.withinHpaTolerance) return 'scaling';
   return 'steady';
 }

@@ -56,3 +56,17 @@ export function ceilingHeldBy(decision: Pick<Decision, 'proposals'>): BackendCei
   const fromReplicas = inputs?.[FROM_REPLICAS_INPUT];
   return sentSpansPerSecond === undefined || fromReplicas === undefined ? undefined : { sentSpansPerSecond, fromReplicas };
 }
+
+/** A decision held at the backend's ceiling, and the spans/s the exporter queues lose meanwhile (undefined: the signal is missing). */
+export interface CeilingHold {
+  readonly ceiling: BackendCeiling;
+  readonly lostSpansPerSecond: number | undefined;
+}
+
+/** The decision's hold at the backend's ceiling; undefined when its queue proposal did not hold. */
+export function ceilingHoldOf(decision: Pick<Decision, 'proposals' | 'snapshot'>): CeilingHold | undefined {
+  const ceiling = ceilingHeldBy(decision);
+  if (ceiling === undefined) return undefined;
+  const reading = decision.snapshot.signals.enqueueFailedSpansPerSecond;
+  return { ceiling, lostSpansPerSecond: reading.kind === 'ok' ? reading.value : undefined };
+}

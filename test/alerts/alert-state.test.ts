@@ -133,6 +133,7 @@ describe('resolveRuleSettings', () => {
     const resolved = resolveRuleSettings({});
     expect(resolved.map((rule) => [rule.rule.name, rule.forSeconds, rule.keepFiringForSeconds, rule.threshold])).toEqual([
       ['backendBottleneck', 120, 120, undefined],
+      ['backendCeiling', 120, 120, undefined],
       ['dataMissing', 180, 180, undefined],
       ['atMaxUnderPressure', 300, 300, undefined],
       ['refusedSpans', 120, 120, 0],

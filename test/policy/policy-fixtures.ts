@@ -3,7 +3,9 @@
 import { expect } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import type { AllotmentSource, CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
+import { decide } from '../../src/policy/decide.ts';
 import type { Decision, GuardName } from '../../src/policy/decision.ts';
+import type { PolicyState } from '../../src/policy/policy-state.ts';
 import type { SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
 
 export const T0_MS = Date.UTC(2025, 0, 6, 8, 0, 0);
@@ -81,6 +83,17 @@ export function learnedCapacity(spansPerReplica: number, allotmentSource: Allotm
 /** Target settings from scalerMetadata strings, as KEDA would send them. */
 export function settings(metadata: Record<string, string> = {}): TargetSettings {
   return parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', ...metadata });
+}
+
+/** decide() on each of `polls` in turn, `intervalMs` apart from `startMs`, each with the state the one before left. */
+export function decideEach(target: TargetSettings, polls: readonly SignalOverrides[], intervalMs: number, startMs = T0_MS): Decision[] {
+  let state: PolicyState | undefined;
+  return polls.map((signals, i) => {
+    const nowMs = startMs + i * intervalMs;
+    const result = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs, signals }) }, target, state);
+    state = result.state;
+    return result.decision;
+  });
 }
 
 /** What a case expects; only the fields given are checked. */

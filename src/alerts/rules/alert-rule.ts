@@ -9,6 +9,7 @@ import type { TargetRef } from '../../signals/signal-snapshot.ts';
 /** Rule names as config spells them under `alerts.rules`; messages list alerts in this order. */
 export const ALERT_RULE_NAMES = [
   'backendBottleneck',
+  'backendCeiling',
   'dataMissing',
   'atMaxUnderPressure',
   'refusedSpans',

@@ -2,6 +2,7 @@
 import type { AlertRule, AlertRuleName } from './alert-rule.ts';
 import { atMaxUnderPressureRule } from './at-max-under-pressure.ts';
 import { backendBottleneckRule } from './backend-bottleneck.ts';
+import { backendCeilingRule } from './backend-ceiling.ts';
 import { dataMissingRule } from './data-missing.ts';
 import { decisionLatencyHighRule } from './decision-latency-high.ts';
 import { drainTooShortRule } from './drain-too-short.ts';
@@ -13,6 +14,7 @@ import { tracesDroppedTooEarlyRule } from './traces-dropped-too-early.ts';
 /** Every rule, keyed by the name config uses under `alerts.rules`. */
 export const ALERT_RULES: Readonly<Record<AlertRuleName, AlertRule>> = {
   backendBottleneck: backendBottleneckRule,
+  backendCeiling: backendCeilingRule,
   dataMissing: dataMissingRule,
   atMaxUnderPressure: atMaxUnderPressureRule,
   refusedSpans: refusedSpansRule,

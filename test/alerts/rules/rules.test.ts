@@ -5,9 +5,11 @@ import { ALERT_RULES } from '../../../src/alerts/rules/rule-catalogue.ts';
 import { routingSkew } from '../../../src/alerts/rules/routing-imbalance.ts';
 import { suggestNumTraces } from '../../../src/alerts/rules/traces-dropped-too-early.ts';
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
+import { ceilingHeldBy } from '../../../src/policy/backend-ceiling.ts';
 import type { Decision, ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
 import { PEAK_UTILIZATION } from '../../../src/policy/peak-utilization.ts';
-import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD } from '../decision-fixture.ts';
+import { decideEach, settings as policySettings } from '../../policy/policy-fixtures.ts';
+import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
 
 interface Want {
   readonly status: RuleObservation['status'];
@@ -73,6 +75,96 @@ table(ALERT_RULES.backendBottleneck, [
     want: { status: 'active', mentions: ['Advisory only: recommends 9 replicas (running 6)'] },
   },
 ]);
+
+// The real policy over two polls: queues above target at 18 gateways sending 200k spans/s, then at 20
+// gateways sending `sentAfter` (the same rate unless a row says otherwise, which makes the queue
+// proposal hold) with `enqueueFailed` spans/s overflowing the queues.
+interface SecondPoll {
+  readonly enqueueFailed: number | 'missing';
+  readonly sentAfter?: number;
+  /** Accepted spans/s at the second poll; 2% above what is sent unless a row says otherwise. */
+  readonly acceptedAfter?: number;
+  readonly mode?: 'enforce' | 'dry-run';
+}
+
+function afterGrowth({ enqueueFailed, sentAfter = 200_000, acceptedAfter = sentAfter * 1.02, mode = 'enforce' }: SecondPoll): AlertInput {
+  const settings = policySettings({ capacitySpansPerReplica: '20000', targetUtilization: '0.7', minReplicas: '2', maxReplicas: '60', mode });
+  const queues = { queueFillMax: 0.58, queueFillMean: 0.55 };
+  const decisions = decideEach(settings, [
+    { ...queues, currentReplicas: 18, sentSpansPerSecond: 200_000, acceptedSpansPerSecond: 204_000, enqueueFailedSpansPerSecond: 0 },
+    { ...queues, currentReplicas: 20, sentSpansPerSecond: sentAfter, acceptedSpansPerSecond: acceptedAfter, enqueueFailedSpansPerSecond: enqueueFailed },
+  ], 90_000);
+  return { target: TARGET, settings, advisory: mode === 'dry-run', observation: { kind: 'decision', decision: decisions.at(-1)!, forecastDueNow: undefined } };
+}
+
+function heldCeiling(input: AlertInput): ReturnType<typeof ceilingHeldBy> {
+  return input.observation.kind === 'decision' ? ceilingHeldBy(input.observation.decision) : undefined;
+}
+
+const overflowing = afterGrowth({ enqueueFailed: 6500 });
+const heldNothingLost = afterGrowth({ enqueueFailed: 0 });
+const heldWithoutSignal = afterGrowth({ enqueueFailed: 'missing' });
+const sentRose = afterGrowth({ enqueueFailed: 6500, sentAfter: 230_000 });
+const throughputGrows = afterGrowth({ enqueueFailed: 6500, acceptedAfter: 300_000 });
+
+describe('backendCeiling inputs from decide()', () => {
+  const shown = { sentSpansPerSecond: 200_000, fromReplicas: 18 };
+  const rows = [
+    { name: 'the queue proposal holds at the ceiling while spans overflow', input: overflowing, want: shown },
+    { name: 'it holds with nothing lost', input: heldNothingLost, want: shown },
+    { name: 'it holds without the enqueue-failed signal', input: heldWithoutSignal, want: shown },
+    { name: 'it holds while the throughput proposal grows the tier', input: throughputGrows, want: shown },
+    { name: 'gateways that raised the sent rate grow the tier instead', input: sentRose, want: undefined },
+  ];
+  for (const row of rows) it(row.name, () => expect(heldCeiling(row.input)).toEqual(row.want));
+});
+
+table(ALERT_RULES.backendCeiling, [
+  {
+    name: 'is active while the queue proposal holds at the ceiling and spans overflow the queues',
+    input: overflowing,
+    want: {
+      status: 'active',
+      evidence: { 'Spans lost (not enqueued)': 6500, 'Spans sent': 200_000, 'Replicas running': 20, 'Replicas the ceiling was shown from': 18, 'Fullest exporter queue': 0.58 },
+      mentions: [
+        'The backend takes no more than 200k spans/s (gateways added beyond 18 did not raise the sent rate), so the scaler holds at 20 while the exporter queues overflow and 6.5k spans/s are lost. More gateways would only add senders to a backend that is already full.',
+        'Held at 20 replicas. The queue proposal said: “queues 58% full vs target 50% → 24; held at 20: the 2 gateways added since 18 did not raise the sent rate',
+        '`sending_queue`',
+        'Do not raise replicas by hand',
+      ],
+    },
+  },
+  {
+    name: 'says the queues add no gateways when another proposal grows the tier',
+    input: throughputGrows,
+    want: { status: 'active', mentions: ['so the scaler adds no gateways for the queues beyond 20 while', 'Asked KEDA for 22 replicas (running 20).'] },
+  },
+  {
+    name: 'describes a dry-run target as advisory',
+    input: afterGrowth({ enqueueFailed: 6500, mode: 'dry-run' }),
+    want: { status: 'active', mentions: ['Advisory only: recommends keeping 20 replicas; nothing was changed.'] },
+  },
+  { name: 'is clear while it holds with nothing lost', input: heldNothingLost, want: { status: 'clear' } },
+  { name: 'is clear when gateways raised the sent rate and the queue proposal did not hold', input: sentRose, want: { status: 'clear' } },
+  { name: 'is clear on a decision without a hold, whatever the enqueue-failed signal', input: decisionInput({ at, signals: { enqueueFailedSpansPerSecond: 'missing' } }), want: { status: 'clear' } },
+  { name: 'cannot judge a hold without the enqueue-failed signal', input: heldWithoutSignal, want: { status: 'unknown' } },
+  { name: 'cannot judge a failed evaluation', input: errorInput(at), want: { status: 'unknown' } },
+]);
+
+describe('backendCeiling evidence', () => {
+  it('shows the sent rate now against the ceiling and the fullest queue against targetQueueFill', () => {
+    // 2% under the ceiling still holds (no gateway raised the rate), and tells the two numbers apart.
+    const input = afterGrowth({ enqueueFailed: 6500, sentAfter: 196_000 });
+    const got = ALERT_RULES.backendCeiling.evaluate(input, { threshold: undefined });
+    expect(got.status === 'active' ? got.evidence : got).toEqual([
+      { label: 'Spans lost (not enqueued)', value: 6500, unit: 'spans/s' },
+      { label: 'Spans sent', value: 196_000, unit: 'spans/s', reference: { label: 'ceiling', value: 200_000 } },
+      { label: 'Replicas running', value: 20, unit: 'replicas' },
+      { label: 'Replicas the ceiling was shown from', value: 18, unit: 'replicas' },
+      { label: 'Fullest exporter queue', value: 0.58, unit: 'ratio', reference: { label: 'target', value: input.settings.targetQueueFill } },
+    ]);
+  });
+});
 
 table(ALERT_RULES.atMaxUnderPressure, [
   { name: 'is clear below max', input: decisionInput({ at }), want: { status: 'clear' } },
@@ -282,6 +374,7 @@ describe('every rule', () => {
     const statuses = Object.fromEntries(Object.values(ALERT_RULES).map((rule) => [rule.name, rule.evaluate(errorInput(at), { threshold: rule.threshold?.defaultValue }).status]));
     expect(statuses).toEqual({
       backendBottleneck: 'unknown',
+      backendCeiling: 'unknown',
       dataMissing: 'active',
       atMaxUnderPressure: 'unknown',
       refusedSpans: 'unknown',

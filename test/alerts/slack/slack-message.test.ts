@@ -7,6 +7,7 @@ import type { AlertNotice, NotificationGroup } from '../../../src/alerts/notify/
 import { resolveRuleSettings } from '../../../src/alerts/rule-settings.ts';
 import type { AlertInput, EvidenceUnit } from '../../../src/alerts/rules/alert-rule.ts';
 import { buildSlackMessage, formatElapsed, formatQuantity, SLACK_LIMITS, type SlackMessage } from '../../../src/alerts/slack/slack-message.ts';
+import { ceilingInputs } from '../../../src/policy/backend-ceiling.ts';
 import type { GuardAction } from '../../../src/policy/decision.ts';
 import { BACKEND_GUARD, decisionInput, errorInput, firingAlerts, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
 
@@ -68,7 +69,7 @@ function everythingWrong(atMs: number): AlertInput {
       atMaxUnderPressure: true,
       guards: [
         { ...BACKEND_GUARD, from: 16, to: 12, reason: 'backend rejects 21% of sends (limit 5%); more gateways would not help' },
-        { ...MISSING_DATA_GUARD, effect: 'note', from: 12, to: 12, reason: 'no data for enqueueFailedSpansPerSecond: no scale-in until it is back; scale-out on the signals present is still allowed' },
+        { ...MISSING_DATA_GUARD, effect: 'note', from: 12, to: 12, reason: 'no data for queueFillMean: no scale-in until it is back; scale-out on the signals present is still allowed' },
         clamp,
         routing,
         {
@@ -80,7 +81,20 @@ function everythingWrong(atMs: number): AlertInput {
         },
       ],
       drain: { drainSeconds: 40, decisionWaitSeconds: 60, neededSeconds: 65, preStopSeconds: 70, tooShort: true },
-      proposals: [{ name: 'queue', replicas: 16, inputs: { queueFillMax: 0.97 }, reason: 'queue 97% full vs target 50% → 16' }],
+      proposals: [
+        {
+          name: 'queue',
+          replicas: 12,
+          inputs: { queueFillMax: 0.97, enqueueFailedSpansPerSecond: 5200, ...ceilingInputs({ sentSpansPerSecond: 79_000, fromReplicas: 10 }) },
+          reason: 'queues 97% full vs target 50% → 24; held at 12: the 2 gateways added since 10 did not raise the sent rate (79k spans/s → 79k spans/s), so the backend is the ceiling and more would not help',
+        },
+        {
+          name: 'throughput',
+          replicas: 16,
+          inputs: { acceptedSpansPerSecond: 182_000 },
+          reason: '182k spans/s rising to 224k spans/s by the time a new pod takes traffic (95s: pod startup 45s from the trigger) at 70% of 20k spans/s per replica → 16',
+        },
+      ],
       signals: {
         currentReplicas: 12,
         queueFillMax: 0.97,
@@ -91,7 +105,8 @@ function everythingWrong(atMs: number): AlertInput {
         tracesOnMemory: 600_000,
         droppedTooEarlyTracesPerSecond: 4200,
         acceptedSpansPerSecond: 182_000,
-        enqueueFailedSpansPerSecond: 'missing',
+        enqueueFailedSpansPerSecond: 5200,
+        queueFillMean: 'missing',
       },
       byGateway: { 'gw-0': 41_000, 'gw-1': 12_500, 'gw-2': 11_800, 'gw-3': 12_100 },
     },
@@ -145,6 +160,7 @@ describe('Slack message content (snapshots reviewed by a person)', () => {
     expect(everyRuleFiring.map((alert) => alert.rule).sort()).toEqual([
       'atMaxUnderPressure',
       'backendBottleneck',
+      'backendCeiling',
       'dataMissing',
       'decisionLatencyHigh',
       'drainTooShort',
