@@ -4,11 +4,10 @@
 // Once the sink recovers, the same load scales the tier out.
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
 import { queryVector, waitForQuery, } from '../support/prometheus.ts';
 import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import type { TierScaler } from './support/tier-scaler.ts';
+import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
@@ -20,12 +19,6 @@ const RETRY_MAX_ELAPSED_SECONDS = 8;
 /** Capacity the trigger claims per gateway: the load (1,500 spans/s) warrants ceil(1500 / (600 × 0.7)) = 4 gateways. */
 const METADATA = { rateWindow: `${RATE_WINDOW_SECONDS}s`, decisionWait: '2s', capacitySpansPerReplica: '600', minReplicas: '2', maxReplicas: '10' };
 const WARRANTED = Math.ceil((TRACES_PER_SECOND * SPANS_PER_TRACE) / (600 * 0.7));
-
-function okValue(snapshot: SignalSnapshot, name: keyof SignalSnapshot['signals']): number {
-  const reading = snapshot.signals[name];
-  if (reading.kind !== 'ok') throw new Error(`${name} missing: ${reading.reason}`);
-  return reading.value;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,10 +62,10 @@ describe('a failing backend under a real collector tier', () => {
     // The collector's own pace: with queues full, every accepted span ends enqueue-failed (queue full)
     // or send-failed (retries exhausted); none reaches the sink.
     const snapshot = held.snapshot;
-    const accepted = okValue(snapshot, 'acceptedSpansPerSecond');
-    const enqueueFailed = okValue(snapshot, 'enqueueFailedSpansPerSecond');
-    const sendFailed = okValue(snapshot, 'sendFailedSpansPerSecond');
-    expect(okValue(snapshot, 'queueFillMax')).toBeGreaterThanOrEqual(0.9);
+    const accepted = okSignal(snapshot, 'acceptedSpansPerSecond');
+    const enqueueFailed = okSignal(snapshot, 'enqueueFailedSpansPerSecond');
+    const sendFailed = okSignal(snapshot, 'sendFailedSpansPerSecond');
+    expect(okSignal(snapshot, 'queueFillMax')).toBeGreaterThanOrEqual(0.9);
     expect(sendFailed).toBeGreaterThan(0);
     expect(enqueueFailed).toBeGreaterThan(0);
     expect(Math.abs((enqueueFailed + sendFailed) / accepted - 1), `enqueue-failed ${enqueueFailed} + send-failed ${sendFailed} vs accepted ${accepted}`).toBeLessThanOrEqual(0.25);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/policy/decision.ts';
 import type { GatewayTier } from './support/gateway-tier.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import type { TierScaler } from './support/tier-scaler.ts';
+import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;
@@ -30,12 +30,6 @@ const POLL_INTERVAL_MS = 1500;
 /** The load (1,500 spans/s) warrants ceil(1500 / (3000 × 0.7)) = 1 gateway; minReplicas keeps 2. */
 const METADATA = { decisionWait: '2s', capacitySpansPerReplica: '3000', minReplicas: String(GATEWAYS), maxReplicas: '10' };
 const RECOVERY_HOLD = new RegExp(`held at ${GATEWAYS}: the backend was the bottleneck \\d+s ago, and the ${RATE_WINDOW_SECONDS}s rate window still reaches back to its recovery`);
-
-function okValue(decision: Decision, name: keyof Decision['snapshot']['signals']): number {
-  const reading = decision.snapshot.signals[name];
-  if (reading.kind !== 'ok') throw new Error(`${name} missing: ${reading.reason}`);
-  return reading.value;
-}
 
 interface Poll {
   readonly replicas: number;
@@ -85,14 +79,14 @@ describe('a backend recovering under a real collector tier', () => {
     while (overflowingSince === undefined || Date.now() - overflowingSince < OVERFLOW_SECONDS * 1000) {
       if (Date.now() > failingDeadline) throw new Error('the queues did not overflow within 60 s of the outage');
       const latest = await poll();
-      if (overflowingSince === undefined && okValue(latest.decision, 'enqueueFailedSpansPerSecond') > 0) overflowingSince = Date.now();
+      if (overflowingSince === undefined && okSignal(latest.decision.snapshot, 'enqueueFailedSpansPerSecond') > 0) overflowingSince = Date.now();
       if (overflowingSince !== undefined) whileFailing.push(latest);
       await sleep(POLL_INTERVAL_MS);
     }
     expect(scaledAway(whileFailing)).toEqual([]);
     expect(whileFailing.filter(({ decision }) => !heldByBackend(decision)).map(({ decision }) => decision.summary)).toEqual([]);
     // Nothing given up: the guard holds on the stall rule, and once the sent rate rises nothing is left to hold it.
-    expect(whileFailing.map(({ decision }) => okValue(decision, 'sendFailedSpansPerSecond')).filter((spansPerSecond) => spansPerSecond > 0)).toEqual([]);
+    expect(whileFailing.map(({ decision }) => okSignal(decision.snapshot, 'sendFailedSpansPerSecond')).filter((spansPerSecond) => spansPerSecond > 0)).toEqual([]);
     expect(whileFailing.at(-1)!.decision.summary).toMatch(/the backend has stalled/);
 
     // Polled from the moment of recovery: a gateway whose consumers all still wait out their retry backoff
@@ -104,14 +98,14 @@ describe('a backend recovering under a real collector tier', () => {
     for (;;) {
       const latest = await poll();
       afterRecovery.push(latest);
-      if (okValue(latest.decision, 'enqueueFailedSpansPerSecond') === 0 || Date.now() > recoveryDeadline) break;
+      if (okSignal(latest.decision.snapshot, 'enqueueFailedSpansPerSecond') === 0 || Date.now() > recoveryDeadline) break;
       await sleep(POLL_INTERVAL_MS);
     }
 
     // No scale-out for overflow that happened while the backend failed, up to the poll whose window no longer holds any.
     expect(scaledAway(afterRecovery)).toEqual([]);
-    expect(okValue(afterRecovery.at(-1)!.decision, 'enqueueFailedSpansPerSecond')).toBe(0);
-    const stretch = afterRecovery.map(({ decision }) => decision).filter((decision) => !heldByBackend(decision) && okValue(decision, 'enqueueFailedSpansPerSecond') > 0);
+    expect(okSignal(afterRecovery.at(-1)!.decision.snapshot, 'enqueueFailedSpansPerSecond')).toBe(0);
+    const stretch = afterRecovery.map(({ decision }) => decision).filter((decision) => !heldByBackend(decision) && okSignal(decision.snapshot, 'enqueueFailedSpansPerSecond') > 0);
     expect(stretch.length).toBeGreaterThan(0);
     for (const decision of stretch) {
       const queue = queueProposal(decision);
