@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
@@ -26,8 +27,6 @@ const PEAK_PER_GATEWAY = 1500;
 const METADATA = { rateWindow: '15s', pollingInterval: '2s', capacitySpansPerReplica: '1000', minReplicas: '2', maxReplicas: '20' };
 const PEAK_METADATA = { ...METADATA, gatewaySelector: 'job="gw-peak"', scaleInWindow: '20s' };
 const CALM_METADATA = { ...METADATA, gatewaySelector: 'job="gw-calm"', scaleInWindow: '60s' };
-
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
 describe('two scaler processes on one Prometheus', () => {
   let dir: string;

@@ -2,6 +2,7 @@
 // enqueue-failed and send-failed rise at the real collector's pace, and the scaler holds the tier
 // at its size with the backend as the reason, although load alone would warrant more gateways.
 // Once the sink recovers, the same load scales the tier out.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryVector, waitForQuery, } from '../support/prometheus.ts';
@@ -19,8 +20,6 @@ const RETRY_MAX_ELAPSED_SECONDS = 8;
 /** Capacity the trigger claims per gateway: the load (1,500 spans/s) warrants ceil(1500 / (600 × 0.7)) = 4 gateways. */
 const METADATA = { rateWindow: `${RATE_WINDOW_SECONDS}s`, decisionWait: '2s', capacitySpansPerReplica: '600', minReplicas: '2', maxReplicas: '10' };
 const WARRANTED = Math.ceil((TRACES_PER_SECOND * SPANS_PER_TRACE) / (600 * 0.7));
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a failing backend under a real collector tier', () => {
   let scenario: TierScenario;

@@ -9,6 +9,7 @@
 // With backend-failing.test.ts's 8 s retry budget the gateways give up most of the spans they
 // accept; that send-failed share keeps the guard on for most of the window after recovery and leaves
 // the hold a second or two to show.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/policy/decision.ts';
@@ -40,7 +41,6 @@ interface Poll {
 const scaledAway = (polls: readonly Poll[]) => polls.filter((poll) => poll.replicas !== GATEWAYS).map((poll) => `${poll.replicas}: ${poll.decision.summary}`);
 const heldByBackend = (decision: Decision) => decision.guards.some((guard) => guard.name === 'backendBottleneck');
 const queueProposal = (decision: Decision) => decision.proposals.find((proposal) => proposal.name === 'queue')!;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a backend recovering under a real collector tier', () => {
   let scenario: TierScenario;

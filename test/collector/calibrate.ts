@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, release as kernelRelease, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, writeFlagFile } from '../../src/cli/command-line.ts';
@@ -69,7 +70,6 @@ function metricSum(exposition: string, name: string): number {
   return total;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 

@@ -7,6 +7,7 @@
 // capacitySpansPerReplica is set four times too high, as an operator's guess can be. The overloads'
 // samples, the gateway's CPU at its quota, must witness the capacity on their own, with no fit.
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
@@ -76,8 +77,6 @@ interface Sustained {
   readonly startMs: number;
   readonly endMs: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('capacity learned from a CPU-limited real gateway', () => {
   let sink: BackendSink;

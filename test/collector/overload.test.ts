@@ -11,6 +11,7 @@
 // at the same offered load, with nothing refused or failed and no more gateways than allowed.
 // A third suite starves one gateway of two: it accepts less than its share, which by accepted spans
 // alone reads as a hot spot on the other, and the scaler must still read it as falling behind.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
 import type { Decision } from '../../src/policy/decision.ts';
@@ -30,8 +31,6 @@ const RING_UPDATE_MS = 8000;
 const RELIEF_WINDOW_SECONDS = 30;
 /** KEDA's pollingInterval here: a third of the scaler's 15 s rate window, so every moment is in some poll's window. */
 const POLLING_INTERVAL_SECONDS = 5;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface TierFigures {
   readonly refused: number;

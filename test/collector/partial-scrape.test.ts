@@ -1,6 +1,7 @@
 // Partial scrape: one gateway's metrics endpoint becomes unreachable while the gateway keeps running
 // and taking its share of the traffic. The load alone would let the tier shrink (and does, while every
 // gateway is scraped); with one gateway unscraped the scaler must not answer fewer replicas than run.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForQuery, } from '../support/prometheus.ts';
 import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
@@ -11,8 +12,6 @@ const GATEWAYS = 3;
 const RATE_WINDOW_SECONDS = 15;
 /** Light load and a short scale-in window: with every gateway scraped the scaler shrinks the tier within seconds. */
 const METADATA = { rateWindow: `${RATE_WINDOW_SECONDS}s`, decisionWait: '2s', scaleInWindow: '3s', minReplicas: '1', maxReplicas: '10' };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('one gateway unscraped while it runs', () => {
   let scenario: TierScenario;

@@ -3,6 +3,7 @@
 // change (each half is sampled on its own). The count is compared with the mechanism — traces whose
 // spans were still arriving at the change × the share of the ring that moved, as measured — and with
 // the simulator's own model, which charges |ΔN|/max(N, N′) of the traces still receiving spans.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringChangeSplitTraces } from '../../src/sim/gateway-model.ts';
 import { RING_CHANGE_TOLERANCE } from '../support/model-tolerances.ts';
@@ -25,7 +26,6 @@ function mechanismTolerance(expectedSplits: number): number {
   return 3 / Math.sqrt(expectedSplits);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The generator's trace counter, from the last 8 bytes of the trace ID. */
 const sequenceOf = (traceId: string) => Number.parseInt(traceId.slice(16), 16);
 

@@ -5,6 +5,7 @@
 // filling holds from its first poll once the ceiling is read back, where a scaler without it grows
 // the tier again.
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackendCeilingRefresher } from '../../src/advisor/backend-ceiling-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
@@ -45,7 +46,6 @@ const EXPORT_TIMEOUT_SECONDS = 30;
 const METADATA = { decisionWait: '2s', capacitySpansPerReplica: '20000', minReplicas: '2', maxReplicas: '10', gatewaySelector: GATEWAY_SELECTOR };
 const TARGET = { namespace: 'observability', name: 'otel-gateway' };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const queueReason = (decision: Decision) => decision.proposals.find((proposal) => proposal.name === 'queue')?.reason ?? '(no queue proposal)';
 
 /** The scaler's /metrics on 127.0.0.1, as its dashboard serves it. */

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorExporter, setSteadyLoad, startCollectorExporter } from '../support/collector-exporter.ts';
 import { freePort } from '../support/free-port.ts';
@@ -19,8 +20,6 @@ interface HistoryAnswer {
   readonly answeredReplicas: readonly (number | null)[];
   readonly acceptedSpansPerSecond: readonly (number | null)[];
 }
-
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
 describe('history read back from Prometheus', () => {
   let dir: string;

@@ -4,6 +4,7 @@
 // (every target up, load that fits 2) shows the same set-up does scale in, so the hold is the guard's.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Advisor } from '../../src/advisor/advisor.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
@@ -16,8 +17,6 @@ const GATEWAYS = 6;
 const RATE_WINDOW_SECONDS = 15;
 /** Fits 2 gateways at 70 % of 20k spans/s: every proposal is far below 6. */
 const ACCEPTED_PER_GATEWAY = 1500;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('partial scrapes through a real Prometheus and the gRPC server', () => {
   let fromStart: CollectorExporter;

@@ -6,6 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { onProcessExit } from '../../support/on-process-exit.ts';
@@ -94,10 +95,6 @@ function createCpuCgroup(name: string, cpus: number): { readonly add: (pid: numb
     return { add: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)), remove: () => rmdirSync(dir) };
   }
   throw new Error('CPU-limited gateways need a writable cgroup cpu controller (/sys/fs/cgroup/cpu or cgroup v2 with cpu); run the collector tests as root on Linux');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function answers200(url: string): Promise<boolean> {
