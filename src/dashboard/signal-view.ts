@@ -23,6 +23,7 @@ const UNITS: Readonly<Record<SignalName | 'sendFailedRatio', string>> = {
   reportingReplicas: 'replicas',
   queueFillMax: 'ratio',
   queueFillMean: 'ratio',
+  queueFillMaxWindowAgo: 'ratio',
   refusedSpansPerSecond: 'spans/s',
   enqueueFailedSpansPerSecond: 'spans/s',
   sendFailedSpansPerSecond: 'spans/s',
@@ -61,6 +62,7 @@ function thresholdsFor(name: SignalView['name'], settings: TargetSettings, curre
         : [{ value: currentReplicas, setting: undefined, meaning: 'gateways expected (scrape targets up or down, or the Deployment); fewer reporting is missing data: no scale-in, never below the expected count' }];
     case 'queueFillMax':
     case 'queueFillMean':
+    case 'queueFillMaxWindowAgo':
       return [{ value: settings.targetQueueFill, setting: 'targetQueueFill', meaning: 'fuller queues ask for more replicas' }];
     case 'refusedSpansPerSecond':
       return [{ value: 0, setting: undefined, meaning: 'any refusal asks for more replicas' }];
