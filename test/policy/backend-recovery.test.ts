@@ -77,6 +77,19 @@ describe('queues after the backend recovers', () => {
     expect(draining.length).toBe(fills.length - 4);
   });
 
+  it('judge the drain the same in a state folded at the polling interval as in the polls it replaces', () => {
+    // Live polls 15 s apart; a restarted scaler folds its state from Prometheus at a 30 s grid, which
+    // here has the outage's last poll on it (else it dates the bottleneck a grid step earlier).
+    const fills = [0.9, 0.9, 0.86, 0.86, 0.83, 0.83, 0.8, 0.8, 0.76, 0.76, 0.73, 0.73];
+    const polled = withWindowAgoFill([...POLLS.slice(0, 4), ...fills.map((fill) => ({ sentSpansPerSecond: 150_000, queueFillMax: fill, queueFillMean: fill - 0.05 }))], 15_000);
+    const restartAt = 12;
+    const live = decideAll(polled).slice(restartAt);
+    const folded = rebuildPolicyState(polled.slice(0, restartAt).filter((_, i) => i % 2 === 1), target, {});
+    const afterRestart = decideAll(polled.slice(restartAt), folded);
+    expect(afterRestart.map((decision) => queueOf(decision).reason)).toEqual(live.map((decision) => queueOf(decision).reason));
+    expect(afterRestart.map((decision) => decision.recommended)).toEqual(live.map(() => 6));
+  });
+
   it('are held the same in the state folded from history', () => {
     const folded = rebuildPolicyState(snapshots.slice(0, 5), target, {});
     const [next, after] = decideAll(snapshots.slice(5), folded);
