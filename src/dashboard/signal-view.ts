@@ -62,7 +62,6 @@ function thresholdsFor(name: SignalView['name'], settings: TargetSettings, curre
         : [{ value: currentReplicas, setting: undefined, meaning: 'gateways expected (scrape targets up or down, or the Deployment); fewer reporting is missing data: no scale-in, never below the expected count' }];
     case 'queueFillMax':
     case 'queueFillMean':
-    case 'queueFillMaxWindowAgo':
       return [{ value: settings.targetQueueFill, setting: 'targetQueueFill', meaning: 'fuller queues ask for more replicas' }];
     case 'refusedSpansPerSecond':
       return [{ value: 0, setting: undefined, meaning: 'any refusal asks for more replicas' }];
