@@ -98,7 +98,6 @@ export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number)
       reportingReplicas: snapshot.signals.reportingReplicas.kind === 'ok' ? { kind: 'ok', value: Math.max(0, replicas - silent) } : snapshot.signals.reportingReplicas,
       queueFillMax: spread(snapshot.signals.queueFillMax),
       queueFillMean: spread(snapshot.signals.queueFillMean),
-      queueFillMaxWindowAgo: spread(snapshot.signals.queueFillMaxWindowAgo),
     },
   };
 }

@@ -23,7 +23,6 @@ const UNITS: Readonly<Record<SignalName | 'sendFailedRatio', string>> = {
   reportingReplicas: 'replicas',
   queueFillMax: 'ratio',
   queueFillMean: 'ratio',
-  queueFillMaxWindowAgo: 'ratio',
   refusedSpansPerSecond: 'spans/s',
   enqueueFailedSpansPerSecond: 'spans/s',
   sendFailedSpansPerSecond: 'spans/s',

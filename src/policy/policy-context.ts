@@ -195,7 +195,6 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     reportingReplicas: usable('reportingReplicas', signals.reportingReplicas, missing),
     queueFillMax: usable('queueFillMax', signals.queueFillMax, missing),
     queueFillMean: usable('queueFillMean', signals.queueFillMean, missing),
-    queueFillMaxWindowAgo: usable('queueFillMaxWindowAgo', signals.queueFillMaxWindowAgo, missing),
     refusedSpansPerSecond: usable('refusedSpansPerSecond', signals.refusedSpansPerSecond, missing),
     enqueueFailedSpansPerSecond: usable('enqueueFailedSpansPerSecond', signals.enqueueFailedSpansPerSecond, missing),
     sendFailedSpansPerSecond: usable('sendFailedSpansPerSecond', signals.sendFailedSpansPerSecond, missing),

@@ -117,15 +117,13 @@ export function acceptedByGatewayExpression(selector: string, window: string): s
 /**
  * Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
  * queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
- * `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them. `offset`:
- * the fill that long before the read.
+ * `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them.
  */
-export function queueFillByGatewayExpression(selector: string, offset?: string): string {
+export function queueFillByGatewayExpression(selector: string): string {
   const traceQueues = ', data_type=~"traces|"';
-  const at = offset === undefined ? '' : ` offset ${offset}`;
   return (
-    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}${at}` +
-    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)}${at} > 0))`
+    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}` +
+    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)} > 0))`
   );
 }
 
@@ -185,12 +183,6 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     { name: 'unscrapedGateways', promql: `up{${selector}} == 0`, shape: 'instances', metrics: 'up' },
     { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
-    {
-      name: 'queueFillMaxWindowAgo',
-      promql: `max(${queueFillByGatewayExpression(selector, window)})`,
-      shape: 'scalar',
-      metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity',
-    },
     { name: 'refusedSpansPerSecond', promql: `sum(${refusedByGateway})`, shape: 'scalar', metrics: REFUSED_FAMILIES.join(' | ') },
     { name: 'enqueueFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_enqueue_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_enqueue_failed_spans' },
     { name: 'sendFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_send_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },

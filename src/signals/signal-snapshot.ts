@@ -8,7 +8,6 @@ export const SIGNAL_NAMES = [
   'reportingReplicas',
   'queueFillMax',
   'queueFillMean',
-  'queueFillMaxWindowAgo',
   'refusedSpansPerSecond',
   'enqueueFailedSpansPerSecond',
   'sendFailedSpansPerSecond',
@@ -30,8 +29,7 @@ export interface SignalSnapshot {
    * currentReplicas: gateways that should exist — scrape targets the selector picks, up or down, or the
    * Deployment's status replicas when larger — never just those that report. reportingReplicas: gateways
    * whose own metrics were scraped; fewer than current means some are silent (missing data). queueFill*: exporter queue size / capacity (0..1),
-   * max and mean over gateways; queueFillMaxWindowAgo: the max one rateWindow before the read, so a
-   * queue's course is judged over as long a stretch as the rates, whatever the polls' spacing. tracesOnMemory: summed over gateways. Rates are per second over the
+   * max and mean over gateways. tracesOnMemory: summed over gateways. Rates are per second over the
    * target's rateWindow and summed over gateways. decisionLatencyP99Ms: p99 of one tail-sampling
    * decision tick, in ms whatever the collector version's unit.
    */

@@ -116,7 +116,6 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       reportingReplicas: anyExpected ? reporting : whenReporting(reporting, anyReporting),
       queueFillMax: whenReporting(recorder.gauge('queueFillMax', timeMs), anyReporting),
       queueFillMean: whenReporting(recorder.gauge('queueFillMean', timeMs), anyReporting),
-      queueFillMaxWindowAgo: whenReporting(recorder.gauge('queueFillMax', timeMs - window * 1000), anyReporting),
       refusedSpansPerSecond: summed(recorder.rate('refusedSpans', timeMs, window), anyReporting, scrapedShare),
       enqueueFailedSpansPerSecond: summed(recorder.rate('enqueueFailedSpans', timeMs, window), anyReporting, scrapedShare),
       sendFailedSpansPerSecond: summed(recorder.rate('sendFailedSpans', timeMs, window), anyReporting, scrapedShare),

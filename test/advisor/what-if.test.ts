@@ -29,7 +29,6 @@ function snapshot(step: number, load: number | undefined, replicas: number | und
     reportingReplicas: replicas === undefined ? missing : ok(replicas),
     queueFillMax: ok(0),
     queueFillMean: ok(0),
-    queueFillMaxWindowAgo: ok(0),
     refusedSpansPerSecond: ok(0),
     enqueueFailedSpansPerSecond: ok(0),
     sendFailedSpansPerSecond: ok(0),

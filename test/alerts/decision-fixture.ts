@@ -19,7 +19,6 @@ const HEALTHY: Record<SignalName, number> = {
   reportingReplicas: 6,
   queueFillMax: 0.12,
   queueFillMean: 0.08,
-  queueFillMaxWindowAgo: 0.12,
   refusedSpansPerSecond: 0,
   enqueueFailedSpansPerSecond: 0,
   sendFailedSpansPerSecond: 0,

@@ -26,7 +26,6 @@ function preparedSnapshot(observedAtMs: number): SignalSnapshot {
       reportingReplicas: ok(10),
       queueFillMax: ok(0.32),
       queueFillMean: ok(0.21),
-      queueFillMaxWindowAgo: ok(0.32),
       refusedSpansPerSecond: ok(0),
       enqueueFailedSpansPerSecond: ok(0),
       sendFailedSpansPerSecond: ok(0),

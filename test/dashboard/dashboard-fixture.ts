@@ -45,7 +45,6 @@ export function tierSnapshot(atMs: number, state: TierState): SignalSnapshot {
     reportingReplicas: state.replicas === undefined ? missing : ok(state.reporting ?? state.replicas),
     queueFillMax: ok(state.queueFill ?? 0.1),
     queueFillMean: ok((state.queueFill ?? 0.1) * 0.8),
-    queueFillMaxWindowAgo: ok(state.queueFill ?? 0.1),
     refusedSpansPerSecond: ok(0),
     enqueueFailedSpansPerSecond: ok(0),
     sendFailedSpansPerSecond: load === undefined ? missing : ok(load * failedRatio),

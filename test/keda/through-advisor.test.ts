@@ -26,7 +26,6 @@ class PreparedSource implements SignalSource {
         reportingReplicas: replicas === undefined ? { kind: 'missing', reason: 'no gateway matched the selector' } : ok(replicas),
         queueFillMax: ok(0.1),
         queueFillMean: ok(0.05),
-        queueFillMaxWindowAgo: ok(0.1),
         refusedSpansPerSecond: ok(0),
         enqueueFailedSpansPerSecond: ok(0),
         sendFailedSpansPerSecond: ok(0),

@@ -41,7 +41,6 @@ const valuesArb: fc.Arbitrary<Values> = fc
     tracesOnMemory: level(5_000_000),
     droppedTooEarlyTracesPerSecond: rate(5_000),
     acceptedSpansPerSecond: rate(3_000_000),
-    queueFillMaxWindowAgo: level(1),
   })
   .map(({ meanShare, ...rest }) => ({ ...rest, queueFillMean: rest.queueFillMax * meanShare }));
 

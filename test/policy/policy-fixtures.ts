@@ -16,7 +16,6 @@ export const HEALTHY: Readonly<Record<SignalName, number>> = {
   reportingReplicas: 6,
   queueFillMax: 0.2,
   queueFillMean: 0.15,
-  queueFillMaxWindowAgo: 0.2,
   refusedSpansPerSecond: 0,
   enqueueFailedSpansPerSecond: 0,
   sendFailedSpansPerSecond: 0,
@@ -42,11 +41,9 @@ export interface SnapshotOptions {
 
 /** A snapshot of the healthy tier with `options` applied. */
 export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
-  // Every expected gateway reports, and the fullest queue held its fill over the rate window, unless a case says otherwise.
+  // Every expected gateway reports unless a case says otherwise.
   const reporting = options.signals?.reportingReplicas ?? options.signals?.currentReplicas ?? HEALTHY.reportingReplicas;
-  const fill = options.signals?.queueFillMax;
-  const windowAgo = options.signals?.queueFillMaxWindowAgo ?? (typeof fill === 'number' && Number.isFinite(fill) ? fill : HEALTHY.queueFillMaxWindowAgo);
-  const values: Record<string, number | 'missing'> = { ...HEALTHY, reportingReplicas: reporting, queueFillMaxWindowAgo: windowAgo, ...options.signals };
+  const values: Record<string, number | 'missing'> = { ...HEALTHY, reportingReplicas: reporting, ...options.signals };
   const signals = Object.fromEntries(
     Object.entries(values).map(([name, value]) => [
       name,

@@ -58,7 +58,6 @@ function expectedSignals(unit: DecisionLatencyUnit): Record<SignalName, { value:
     reportingReplicas: exact(2),
     queueFillMax: exact(Math.max(...fills)),
     queueFillMean: exact(sum(fills) / fills.length),
-    queueFillMaxWindowAgo: exact(Math.max(...fills)),
     refusedSpansPerSecond: rate(sum(refused)),
     enqueueFailedSpansPerSecond: rate(sum(FLEET.enqueueFailedSpansPerSecond)),
     sendFailedSpansPerSecond: rate(sum(FLEET.sendFailedSpansPerSecond)),

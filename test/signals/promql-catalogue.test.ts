@@ -101,12 +101,6 @@ describe('buildSignalQueries', () => {
     expect(queries.queueFillMean.promql).toMatch(/^avg\(max by \(instance\)/);
   });
 
-  it('the fill a rate window ago is the fill query with both metrics read that long before', () => {
-    const windowAgo = queries.queueFillMaxWindowAgo.promql;
-    expect(windowAgo.match(/\} offset 2m/g)?.length).toBe(2);
-    expect(windowAgo.replaceAll(' offset 2m', '')).toBe(queries.queueFillMax.promql);
-  });
-
   it('refused spans prefer the receiver counter and fall back per gateway with `or`, never summing two families', () => {
     const { promql } = queries.refusedSpansPerSecond;
     const positions = REFUSED_FAMILIES.map((family) => promql.indexOf(family));
