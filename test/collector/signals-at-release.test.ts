@@ -4,10 +4,10 @@
 // sent and the sink received.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { SIGNAL_NAMES, type SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import type { TierScaler } from './support/tier-scaler.ts';
+import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const DECISION_WAIT_SECONDS = 2;
@@ -37,12 +37,6 @@ function familiesIn(exposition: string): Set<string> {
       .filter((line) => line !== '' && !line.startsWith('#'))
       .map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)![0]),
   );
-}
-
-function value(snapshot: SignalSnapshot, name: (typeof SIGNAL_NAMES)[number]): number {
-  const reading = snapshot.signals[name];
-  if (reading.kind !== 'ok') throw new Error(`${name} is missing: ${reading.reason}`);
-  return reading.value;
 }
 
 describe('signals of a real collector tier at this release', () => {
@@ -79,35 +73,35 @@ describe('signals of a real collector tier at this release', () => {
     const missing = SIGNAL_NAMES.filter((name) => snapshot.signals[name].kind !== 'ok').map((name) => `${name}: ${JSON.stringify(snapshot.signals[name])}`);
     expect(missing).toEqual([]);
 
-    expect(value(snapshot, 'currentReplicas')).toBe(2);
+    expect(okSignal(snapshot, 'currentReplicas')).toBe(2);
     const planned = TRACES_PER_SECOND * SPANS_PER_TRACE;
     expect(rates.generatorSpansPerSecond / planned).toBeGreaterThan(0.9);
-    const accepted = value(snapshot, 'acceptedSpansPerSecond');
+    const accepted = okSignal(snapshot, 'acceptedSpansPerSecond');
     expect(Math.abs(accepted / rates.generatorSpansPerSecond - 1), `accepted ${accepted} vs generator ${rates.generatorSpansPerSecond}`).toBeLessThanOrEqual(0.1);
-    const sent = value(snapshot, 'sentSpansPerSecond');
+    const sent = okSignal(snapshot, 'sentSpansPerSecond');
     expect(Math.abs(sent / rates.sinkSpansPerSecond - 1), `sent ${sent} vs sink ${rates.sinkSpansPerSecond}`).toBeLessThanOrEqual(0.1);
     const byGateway = snapshot.acceptedSpansPerSecondByGateway;
     expect(byGateway.kind).toBe('ok');
     if (byGateway.kind === 'ok') expect(Object.keys(byGateway.value)).toHaveLength(2);
 
     // Healthy backend, light load: nothing refused, failed, overflowing or evicted early.
-    expect(value(snapshot, 'refusedSpansPerSecond')).toBe(0);
-    expect(value(snapshot, 'sendFailedSpansPerSecond')).toBe(0);
-    expect(value(snapshot, 'enqueueFailedSpansPerSecond')).toBe(0);
-    expect(value(snapshot, 'droppedTooEarlyTracesPerSecond')).toBe(0);
-    expect(value(snapshot, 'queueFillMax')).toBeLessThan(0.05);
+    expect(okSignal(snapshot, 'refusedSpansPerSecond')).toBe(0);
+    expect(okSignal(snapshot, 'sendFailedSpansPerSecond')).toBe(0);
+    expect(okSignal(snapshot, 'enqueueFailedSpansPerSecond')).toBe(0);
+    expect(okSignal(snapshot, 'droppedTooEarlyTracesPerSecond')).toBe(0);
+    expect(okSignal(snapshot, 'queueFillMax')).toBeLessThan(0.05);
 
     // Little's law: a trace is held from its first span until the tick that decides its batch, on
     // average decision_wait + 0.5 s; the gauge is recorded right after a tick has removed its batch,
     // i.e. at the low point of that sawtooth: traces/s × decision_wait.
-    const tracesOnMemory = value(snapshot, 'tracesOnMemory');
+    const tracesOnMemory = okSignal(snapshot, 'tracesOnMemory');
     const expectedHeld = (rates.generatorSpansPerSecond / SPANS_PER_TRACE) * DECISION_WAIT_SECONDS;
     expect(tracesOnMemory, `traces on memory ${tracesOnMemory}, expected about ${expectedHeld}`).toBeGreaterThan(expectedHeld * 0.75);
     expect(tracesOnMemory).toBeLessThan(expectedHeld * 1.25);
 
     // A tick over a few hundred held traces needs a millisecond of CPU; on a busy machine it may wait
     // for a core, but a lightly loaded tier stays within the default decision-latency budget (500 ms).
-    const latency = value(snapshot, 'decisionLatencyP99Ms');
+    const latency = okSignal(snapshot, 'decisionLatencyP99Ms');
     expect(latency).toBeGreaterThan(0);
     expect(latency).toBeLessThan(500);
   });
