@@ -88,10 +88,12 @@ export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number)
   const actual = readingValue(snapshot.signals.currentReplicas);
   const actualReporting = readingValue(snapshot.signals.reportingReplicas);
   const silent = actual !== undefined && actualReporting !== undefined ? Math.max(0, actual - actualReporting) : 0;
-  const spread = (reading: Reading): Reading =>
-    reading.kind === 'ok' && actual !== undefined ? { kind: 'ok', value: Math.min(1, (reading.value * actual) / replicas) } : reading;
+  const spreadFill = (fill: number) => (actual === undefined ? fill : Math.min(1, (fill * actual) / replicas));
+  const spread = (reading: Reading): Reading => (reading.kind === 'ok' ? { kind: 'ok', value: spreadFill(reading.value) } : reading);
+  const { queueFillMaxWindowAgo } = snapshot;
   return {
     ...snapshot,
+    ...(queueFillMaxWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: spreadFill(queueFillMaxWindowAgo) }),
     signals: {
       ...snapshot.signals,
       currentReplicas: { kind: 'ok', value: replicas },

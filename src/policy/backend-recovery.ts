@@ -36,20 +36,23 @@ export function advanceBottleneckSeen(
   return observedAtMs - previous.recoveredByMs < rateWindowSeconds * 1000 || queuesAboveTarget ? previous : undefined;
 }
 
-/** The fullest queue's fill at the previous snapshot and now, when it fell between them. */
-function fallingFill([before, now]: readonly [number | undefined, number | undefined]): readonly [number, number] | undefined {
-  return before !== undefined && now !== undefined && now < before ? [before, now] : undefined;
+/** The fullest queue's fill a rate window ago and now, when it fell between them. */
+function fallingFill([windowAgo, now]: readonly [number | undefined, number | undefined]): readonly [number, number] | undefined {
+  return windowAgo !== undefined && now !== undefined && now < windowAgo ? [windowAgo, now] : undefined;
 }
 
 /**
  * What a recovery explains at `observedAtMs`: rates whose window still reaches back to it (until a
  * snapshot has dated the recovery, this one is taken to be the first that does), or, after that, the
- * fullest queue falling since the previous snapshot while the backlog drains.
+ * fullest queue lower than a rate window before while the backlog drains. Judged over the window, not
+ * between polls: a queue counts whole batches, and one taken or added between two polls a few seconds
+ * apart (or two polls reading the same scrape) says nothing of its course.
  */
 export function recentRecovery(
   seen: BackendBottleneckSeen | undefined,
   observedAtMs: number,
   rateWindowSeconds: number,
+  /** The fullest queue's fill a rate window before `observedAtMs`, and at it. */
   queueFillMax: readonly [number | undefined, number | undefined],
 ): RecentRecovery | undefined {
   if (seen === undefined) return undefined;
@@ -65,6 +68,6 @@ export function describeRecovery(recovery: RecentRecovery, rateWindowSeconds: nu
   if (recovery.kind === 'ratesReachBack') {
     return `${since}, and the ${formatSeconds(rateWindowSeconds)} rate window still reaches back to its recovery, mixing that failure with the backlog drained since`;
   }
-  const [before, now] = recovery.queueFillMax;
-  return `${since}, and the backlog it left is draining (fullest queue ${formatPercent(before)} → ${formatPercent(now)}): more gateways would only share the backend with more senders`;
+  const [windowAgo, now] = recovery.queueFillMax;
+  return `${since}, and the backlog it left is draining (fullest queue ${formatPercent(windowAgo)} → ${formatPercent(now)} over the ${formatSeconds(rateWindowSeconds)} rate window): more gateways would only share the backend with more senders`;
 }

@@ -124,7 +124,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
-  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, [trend.comparison?.queueFillMax, ctx.values.queueFillMax]);
+  const recovery = recentRecovery(bottleneckSeen, input.snapshot.observedAtMs, settings.rateWindowSeconds, [input.snapshot.queueFillMaxWindowAgo, ctx.values.queueFillMax]);
   const outcomes = [
     queueProposal(ctx, queueGrowth, recovery),
     throughputProposal(ctx, growth, share),

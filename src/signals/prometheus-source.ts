@@ -388,11 +388,13 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     let byGateway: Reading<Readonly<Record<string, number>>> = { kind: 'missing', reason: 'not queried' };
     let unscraped: readonly string[] | undefined;
     let latencyByGateway: Readonly<Record<string, number>> | undefined;
+    let fillWindowAgo: number | undefined;
     for (const query of queries) {
       const reading = readingOf(query);
       if (query.name === 'acceptedSpansPerSecondByGateway') byGateway = reading as Reading<Readonly<Record<string, number>>>;
       else if (query.name === 'decisionLatencyP99MsByGateway') latencyByGateway = reading.kind === 'ok' ? Object.freeze(reading.value as Record<string, number>) : undefined;
       else if (query.name === 'unscrapedGateways') unscraped = reading.kind === 'ok' ? Object.freeze(reading.value as readonly string[]) : undefined;
+      else if (query.name === 'queueFillMaxWindowAgo') fillWindowAgo = reading.kind === 'ok' ? (reading.value as number) : undefined;
       else signals[query.name] = reading as Reading;
     }
     for (const name of SIGNAL_NAMES) signals[name] ??= { kind: 'missing', reason: 'not queried' };
@@ -402,6 +404,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       acceptedSpansPerSecondByGateway: byGateway,
       ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
       ...(unscraped === undefined ? {} : { unscrapedGateways: unscraped }),
+      ...(fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: fillWindowAgo }),
     });
   }
 

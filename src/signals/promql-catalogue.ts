@@ -9,8 +9,12 @@ import { ScalerError } from '../errors.ts';
 import { parseLabelMatchers } from '../config/label-matchers.ts';
 import type { SignalName } from './signal-snapshot.ts';
 
-/** Every query of one read: the scalar signals, accepted spans/s per gateway and the scrape targets that are down. */
-export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways';
+/**
+ * Every query of one read: the scalar signals, accepted spans/s per gateway, the scrape targets that
+ * are down, and two readings that only refine a judgement (per-gateway tick p99, the fullest queue a
+ * rate window before).
+ */
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways' | 'queueFillMaxWindowAgo';
 
 export interface CatalogueQuery {
   readonly name: CatalogueQueryName;
@@ -117,13 +121,15 @@ export function acceptedByGatewayExpression(selector: string, window: string): s
 /**
  * Per gateway: the fullest trace exporter queue. data_type is on queue_size from v0.106 but on
  * queue_capacity only from v0.119, hence ignoring(data_type) and capacity collapsed over data_type.
- * `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them.
+ * `data_type=~"traces|"` keeps trace queues and queues of versions that do not label them. `offset`:
+ * the fill that long before the read.
  */
-export function queueFillByGatewayExpression(selector: string): string {
+export function queueFillByGatewayExpression(selector: string, offset?: string): string {
   const traceQueues = ', data_type=~"traces|"';
+  const at = offset === undefined ? '' : ` offset ${offset}`;
   return (
-    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}` +
-    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)} > 0))`
+    `max by (instance) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_size'), selector, traceQueues)}${at}` +
+    ` / ignoring(data_type) group_left max without(data_type) (${selectorOf(gaugeNamePattern('otelcol_exporter_queue_capacity'), selector, traceQueues)}${at} > 0))`
   );
 }
 
@@ -183,6 +189,12 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
     { name: 'unscrapedGateways', promql: `up{${selector}} == 0`, shape: 'instances', metrics: 'up' },
     { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
+    {
+      name: 'queueFillMaxWindowAgo',
+      promql: `max(${queueFillByGatewayExpression(selector, window)})`,
+      shape: 'scalar',
+      metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity',
+    },
     { name: 'refusedSpansPerSecond', promql: `sum(${refusedByGateway})`, shape: 'scalar', metrics: REFUSED_FAMILIES.join(' | ') },
     { name: 'enqueueFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_enqueue_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_enqueue_failed_spans' },
     { name: 'sendFailedSpansPerSecond', promql: sumRateOrZero('otelcol_exporter_send_failed_spans', counterNamePattern('otelcol_exporter_sent_spans')), shape: 'scalar', metrics: 'otelcol_exporter_send_failed_spans' },

@@ -43,6 +43,13 @@ export interface SignalSnapshot {
   readonly decisionLatencyP99MsByGateway?: Readonly<Record<string, number>>;
   /** Scrape targets of the selector that are down (`up == 0`), by `instance`, for naming them; absent when the source cannot tell. */
   readonly unscrapedGateways?: readonly string[];
+  /**
+   * The fullest queue's fill one rateWindow before `observedAtMs`, so a backlog's course is judged over
+   * as long a stretch as the rates, whatever the polls' spacing. Absent when the source cannot tell (a
+   * tier younger than its rate window, the query failed): it only ever explains a queue, so its absence
+   * explains nothing and holds nothing.
+   */
+  readonly queueFillMaxWindowAgo?: number;
 }
 
 /** A target as KEDA names it (the ScaledObject), the key of all per-target state. */

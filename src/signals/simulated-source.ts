@@ -127,12 +127,14 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
       acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
     };
+    const fillWindowAgo = whenReporting(recorder.gauge('queueFillMax', timeMs - window * 1000), anyReporting);
     return {
       observedAtMs: scrapeMs ?? timeMs,
       signals,
       acceptedSpansPerSecondByGateway: byGateway,
       ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
       ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}),
+      ...(fillWindowAgo.kind === 'ok' ? { queueFillMaxWindowAgo: fillWindowAgo.value } : {}),
     };
   }
 

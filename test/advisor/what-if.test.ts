@@ -141,10 +141,13 @@ describe('withReplayedReplicas', () => {
   ];
   for (const row of cases) {
     it(row.name, () => {
-      const base = snapshot(0, 1000, 4, { queueFillMax: row.input.fill, queueFillMean: row.input.fill, currentReplicas: row.input.actual });
+      const observed = snapshot(0, 1000, 4, { queueFillMax: row.input.fill, queueFillMean: row.input.fill, currentReplicas: row.input.actual });
+      // The fill a rate window before spreads alike, so a replayed drain is judged against its own course.
+      const base = row.input.fill.kind === 'ok' ? { ...observed, queueFillMaxWindowAgo: row.input.fill.value } : observed;
       const replayed = withReplayedReplicas(base, row.input.replayed);
       expect(replayed.signals.queueFillMax).toEqual(row.want);
       expect(replayed.signals.queueFillMean).toEqual(row.want);
+      expect(replayed.queueFillMaxWindowAgo).toBe(row.want.kind === 'ok' ? row.want.value : undefined);
       expect(replayed.signals.currentReplicas).toEqual(ok(row.input.replayed));
       expect(replayed.signals.acceptedSpansPerSecond).toEqual(base.signals.acceptedSpansPerSecond);
     });

@@ -37,6 +37,8 @@ export interface SnapshotOptions {
   readonly latencyByGateway?: Readonly<Record<string, number>>;
   /** Scrape targets that are down, by instance (the snapshot's unscrapedGateways). */
   readonly unscraped?: readonly string[];
+  /** The fullest queue's fill a rate window before (the snapshot's queueFillMaxWindowAgo); absent unless given. */
+  readonly fillWindowAgo?: number;
 }
 
 /** A snapshot of the healthy tier with `options` applied. */
@@ -66,6 +68,7 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     acceptedSpansPerSecondByGateway: byGateway,
     ...(options.latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: options.latencyByGateway }),
     ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
+    ...(options.fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: options.fillWindowAgo }),
   };
 }
 

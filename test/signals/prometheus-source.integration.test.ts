@@ -149,6 +149,12 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
         });
       });
 
+      it('reads the fullest queue a rate window before the read', () => {
+        // The fleet's queues hold their size, and the history is longer than the window.
+        const fills = FLEET.queueSize.map((size, index) => size / FLEET.queueCapacity[index]!);
+        expect(snapshot.queueFillMaxWindowAgo).toBeCloseTo(Math.max(...fills), 9);
+      });
+
       it('reads the decision-tick p99 per gateway in ms, keyed by instance', () => {
         const exporter = exporters.get(spelling)!;
         const latency = snapshot.decisionLatencyP99MsByGateway;

@@ -62,8 +62,8 @@ describe('buildSignalQueries', () => {
   const queries = buildSignalQueries({ gatewaySelector: 'job="otel-gateway",namespace="obs"', rateWindowSeconds: 120 });
   const all = Object.values(queries);
 
-  it('has one query per signal plus the per-gateway accepted rate and tick p99 and the scrape targets that are down', () => {
-    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'decisionLatencyP99MsByGateway', 'unscrapedGateways'];
+  it('has one query per signal plus the per-gateway accepted rate and tick p99, the scrape targets that are down and the fill a window before', () => {
+    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'decisionLatencyP99MsByGateway', 'unscrapedGateways', 'queueFillMaxWindowAgo'];
     expect(Object.keys(queries).sort()).toEqual([...want].sort());
   });
 
@@ -99,6 +99,12 @@ describe('buildSignalQueries', () => {
     expect(queries.queueFillMax.promql).toMatch(/\/ ignoring\(data_type\) group_left max without\(data_type\)/);
     expect(queries.queueFillMax.promql).toMatch(/^max\(max by \(instance\)/);
     expect(queries.queueFillMean.promql).toMatch(/^avg\(max by \(instance\)/);
+  });
+
+  it('the fill a rate window ago is the fill query with both metrics read that long before', () => {
+    const windowAgo = queries.queueFillMaxWindowAgo.promql;
+    expect(windowAgo.match(/\} offset 2m/g)?.length).toBe(2);
+    expect(windowAgo.replaceAll(' offset 2m', '')).toBe(queries.queueFillMax.promql);
   });
 
   it('refused spans prefer the receiver counter and fall back per gateway with `or`, never summing two families', () => {

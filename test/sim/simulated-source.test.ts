@@ -144,6 +144,17 @@ describe('SimulatedSignalSource', () => {
     expect(fill.kind === 'ok' && fill.value).toBe(1);
   });
 
+  it('reads the fullest queue a rate window before as a read then had it, and has none before a window of history', () => {
+    // The queues fill from 200 s (step 40) and are full by 255 s.
+    const { source, nowMs } = simulate(54, { outageFromStep: 40 });
+    const windowAgo = source.snapshotAt(nowMs - 60_000, settings).signals.queueFillMax;
+    const now = source.snapshotAt(nowMs, settings);
+    expect(windowAgo.kind === 'ok' && now.signals.queueFillMax.kind === 'ok' && windowAgo.value < now.signals.queueFillMax.value).toBe(true);
+    expect(now.queueFillMaxWindowAgo).toBe(windowAgo.kind === 'ok' ? windowAgo.value : Number.NaN);
+    expect(source.snapshotAt(startMs + 45_000, settings).queueFillMaxWindowAgo).toBeUndefined();
+    expect(source.snapshotAt(startMs + 60_000, settings).queueFillMaxWindowAgo).toBe(0);
+  });
+
   it('reads the last scrape (every 15 s), not the step in progress', () => {
     const { source, nowMs } = simulate(12);
     expect(source.snapshotAt(nowMs + 10_000, settings).observedAtMs).toBe(nowMs);
