@@ -5,14 +5,15 @@
 // queue is lower than a rate window before (backend-recovery.ts): the gateways already send faster than
 // spans arrive, and more of them would only share the backend with more senders. A queue of 30 batches
 // moves in steps of 3 %, and polls 1.5 s apart often read it unchanged, so a fall judged between polls
-// let half of them ask for 3 or 4 gateways.
+// would let many of them ask for 3 or 4 gateways.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/policy/decision.ts';
+import { okSignal } from '../support/signal-reading.ts';
 import type { GatewayTier } from './support/gateway-tier.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;

@@ -13,9 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/policy/decision.ts';
+import { okSignal } from '../support/signal-reading.ts';
 import type { GatewayTier } from './support/gateway-tier.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const GATEWAYS = 2;

@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
+import { okSignal } from '../support/signal-reading.ts';
 import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
+import type { TierScaler } from './support/tier-scaler.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
-import { okSignal, type TierScaler } from './support/tier-scaler.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const DECISION_WAIT_SECONDS = 2;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
-import type { Reading, SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+import type { SignalName, SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
 import {
   type CollectorExporter,
   type CollectorSpelling,
@@ -12,6 +12,7 @@ import {
   startCollectorExporter,
 } from '../support/collector-exporter.ts';
 import { type RunningPrometheus, startPrometheus, waitForScrapeHistory } from '../support/prometheus.ts';
+import { okSignal } from '../support/signal-reading.ts';
 
 const RATE_WINDOW_SECONDS = 15;
 const RATE_TOLERANCE = 0.03;
@@ -86,11 +87,6 @@ function configureFleet(exporter: CollectorExporter): void {
   });
 }
 
-function okValue(reading: Reading): number {
-  if (reading.kind !== 'ok') throw new Error(`expected a value, got missing: ${reading.reason}`);
-  return reading.value;
-}
-
 const SPELLINGS: readonly CollectorSpelling[] = ['legacy', 'suffixed', 'modern'];
 const jobOf = (spelling: CollectorSpelling) => `gw-${spelling}`;
 const settingsFor = (selector: string): TargetSettings => parseTargetMetadata({ gatewaySelector: selector, rateWindow: `${RATE_WINDOW_SECONDS}s` });
@@ -133,7 +129,7 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
 
       for (const [signal, want] of Object.entries(expectedSignals(spelling === 'legacy' ? 'us' : 'ms')) as [SignalName, { value: number; relativeTolerance: number }][]) {
         it(`reads ${signal}`, () => {
-          const value = okValue(snapshot.signals[signal]);
+          const value = okSignal(snapshot, signal);
           expect(Math.abs(value - want.value)).toBeLessThanOrEqual(Math.abs(want.value) * want.relativeTolerance + 1e-9);
         });
       }
@@ -169,7 +165,7 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
 
   it('reports signals without data as missing with a reason naming the metric, never 0', async () => {
     const snapshot = await source.read({ namespace: 'observability', name: 'idle' }, settingsFor('job="gw-idle"'));
-    expect(okValue(snapshot.signals.currentReplicas)).toBe(1);
+    expect(okSignal(snapshot, 'currentReplicas')).toBe(1);
     expect(snapshot.signals.queueFillMax.kind).toBe('ok');
     const wantMissing: { signal: SignalName; metric: string }[] = [
       { signal: 'acceptedSpansPerSecond', metric: 'otelcol_receiver_accepted_spans' },
@@ -198,7 +194,7 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
 
   it('does not pick up gateways outside the selector', async () => {
     const snapshot = await source.read({ namespace: 'observability', name: 'all' }, settingsFor('namespace="observability"'));
-    expect(okValue(snapshot.signals.currentReplicas)).toBe(SPELLINGS.length * 2);
+    expect(okSignal(snapshot, 'currentReplicas')).toBe(SPELLINGS.length * 2);
   });
 
   it('reads past signals per step and the accepted-spans history from range queries', async () => {
@@ -207,10 +203,10 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
     const window = { startMs: endMs - 4000, endMs, stepSeconds: 1 };
     const snapshots = await source.readRange({ namespace: 'observability', name: 'suffixed' }, settings, window);
     expect(snapshots.map((snapshot) => snapshot.observedAtMs)).toEqual([0, 1, 2, 3, 4].map((step) => window.startMs + step * 1000));
-    for (const snapshot of snapshots) expect(okValue(snapshot.signals.currentReplicas)).toBe(2);
+    for (const snapshot of snapshots) expect(okSignal(snapshot, 'currentReplicas')).toBe(2);
     const last = snapshots[snapshots.length - 1]!;
     const wantAccepted = sum(FLEET.acceptedSpansPerSecond);
-    expect(Math.abs(okValue(last.signals.acceptedSpansPerSecond) - wantAccepted)).toBeLessThanOrEqual(wantAccepted * RATE_TOLERANCE);
+    expect(Math.abs(okSignal(last, 'acceptedSpansPerSecond') - wantAccepted)).toBeLessThanOrEqual(wantAccepted * RATE_TOLERANCE);
 
     const history = await source.readAcceptedSpansHistory({ namespace: 'observability', name: 'suffixed' }, settings, window);
     expect(history.map((sample) => sample.timestampMs)).toEqual(snapshots.map((snapshot) => snapshot.observedAtMs));

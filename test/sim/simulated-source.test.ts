@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
+import { SIGNAL_NAMES, type SignalName } from '../../src/signals/signal-snapshot.ts';
 import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
 import { DECISION_TIMER_BUCKETS_MS, FleetRecorder } from '../../src/sim/fleet-recorder.ts';
 import { fleetRoster } from '../../src/sim/fleet-roster.ts';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
+import { okSignal } from '../support/signal-reading.ts';
 
 const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m' });
 const startMs = Date.parse('2026-01-05T00:00:00Z');
@@ -40,11 +41,7 @@ describe('SimulatedSignalSource', () => {
   it('gives the signals Prometheus would: rates over the window, gauges at the last scrape, p99 inside its bucket', async () => {
     const { fleet, source, nowMs } = simulate(120);
     const snapshot = await source.read(SIMULATED_TARGET, settings);
-    const value = (name: (typeof SIGNAL_NAMES)[number]) => {
-      const reading = snapshot.signals[name];
-      if (reading.kind !== 'ok') throw new Error(`${name} missing: ${reading.reason}`);
-      return reading.value;
-    };
+    const value = (name: SignalName) => okSignal(snapshot, name);
     expect(snapshot.observedAtMs).toBe(nowMs);
     expect(value('currentReplicas')).toBe(4);
     expect(value('acceptedSpansPerSecond')).toBeCloseTo(offeredPerSecond, 6);

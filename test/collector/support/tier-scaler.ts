@@ -4,17 +4,9 @@ import { Advisor, type AdvisorOptions } from '../../../src/advisor/advisor.ts';
 import type { GetMetricsRequestMessage } from '../../../src/keda/proto.ts';
 import type { Decision } from '../../../src/policy/decision.ts';
 import { PrometheusSignalSource } from '../../../src/signals/prometheus-source.ts';
-import type { SignalName, SignalSnapshot } from '../../../src/signals/signal-snapshot.ts';
 import { type ScalerClient, scalerClient } from '../../keda/support/grpc-client.ts';
 import { type StartedScaler, startScaler } from '../../keda/support/start-scaler.ts';
 import { GATEWAY_SELECTOR } from './gateway-tier.ts';
-
-/** A signal the scaler read from the tier; a missing one fails the test with its reason. */
-export function okSignal(snapshot: SignalSnapshot, name: SignalName): number {
-  const reading = snapshot.signals[name];
-  if (reading.kind !== 'ok') throw new Error(`${name} missing: ${reading.reason}`);
-  return reading.value;
-}
 
 export interface TierScaler {
   readonly source: PrometheusSignalSource;
