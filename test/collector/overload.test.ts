@@ -13,9 +13,9 @@
 // alone reads as a hot spot on the other, and the scaler must still read it as falling behind.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
 import type { Decision } from '../../src/policy/decision.ts';
 import { decisionLatencyByGatewayExpression } from '../../src/signals/promql-catalogue.ts';
+import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
 import { GATEWAY_SELECTOR, type GatewayTier, type GatewayTierOptions } from './support/gateway-tier.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
 
@@ -211,9 +211,12 @@ describe('one gateway short of CPU beside one that is not', () => {
    * behind, not one that more gateways relieve.
    */
   const STARVED = { goMaxProcs: 1, cpus: 0.02 };
-  /** A gateway this starved answers its scrape slowly: scrapes every 2 s with a 1.6 s timeout, and polls until one read holds both gateways. */
+  /**
+   * A gateway this starved answers its scrape slowly: scrapes every 2 s with a 1.6 s timeout, and polls
+   * until one read holds both gateways with the starved one's ticks over budget.
+   */
   const SCRAPE_INTERVAL_SECONDS = 2;
-  const POLLS_FOR_BOTH = 15;
+  const POLLS_FOR_THE_CASE = 15;
   const running = overloadedTier(
     {
       gateways: GATEWAYS,
@@ -235,8 +238,13 @@ describe('one gateway short of CPU beside one that is not', () => {
       const reporting = decision.snapshot.signals.reportingReplicas;
       return accepted.kind === 'ok' && starved in accepted.value && unthrottled in accepted.value && starved in ticks && unthrottled in ticks && reporting.kind === 'ok' && reporting.value === GATEWAYS;
     };
+    // A read may catch the starved gateway's ticks short (once a 4.8 ms p99 while it took 955 spans/s); the case is a read where they run over budget.
+    const behind = (decision: Decision) => {
+      const ticks = decision.snapshot.decisionLatencyP99MsByGateway ?? {};
+      return both(decision) && ticks[starved]! > Math.max(ticks[unthrottled]!, LATENCY_BUDGET_MS);
+    };
     let answer = await scenario.scaler.poll();
-    for (let polled = 1; polled < POLLS_FOR_BOTH && !both(scenario.scaler.latest()); polled++) {
+    for (let polled = 1; polled < POLLS_FOR_THE_CASE && !behind(scenario.scaler.latest()); polled++) {
       await sleep(SCRAPE_INTERVAL_SECONDS * 1000);
       answer = await scenario.scaler.poll();
     }
@@ -244,7 +252,7 @@ describe('one gateway short of CPU beside one that is not', () => {
     const accepted = decision.snapshot.acceptedSpansPerSecondByGateway;
     const ticks = decision.snapshot.decisionLatencyP99MsByGateway ?? {};
     const seen = `${explainDecision(decision)} Tick p99 by gateway: ${JSON.stringify(ticks)}`;
-    expect(both(decision), `no read in ${POLLS_FOR_BOTH} polls held both gateways: ${seen}`).toBe(true);
+    expect(both(decision), `no read in ${POLLS_FOR_THE_CASE} polls held both gateways: ${seen}`).toBe(true);
     if (accepted.kind !== 'ok') throw new Error(seen);
     // What makes the case: by accepted spans alone the unthrottled gateway is a hot spot, and the starved one is the slower.
     expect(accepted.value[unthrottled]!, seen).toBeGreaterThanOrEqual(2 * accepted.value[starved]!);
