@@ -56,6 +56,12 @@ function expectClose(name: string, fromVictoria: Reading, fromPrometheus: Readin
   );
 }
 
+/** The fullest queue a rate window before, an optional field of a snapshot, as a reading to compare. */
+function fillWindowAgo(snapshot: SignalSnapshot): Reading {
+  const fill = snapshot.queueFillMaxWindowAgo;
+  return fill === undefined ? { kind: 'missing', reason: 'no queueFillMaxWindowAgo' } : { kind: 'ok', value: fill };
+}
+
 describe('the signal catalogue on VictoriaMetrics, against Prometheus scraping the same gateways', () => {
   const exporters = new Map<CollectorSpelling, CollectorExporter>();
   let idle: CollectorExporter;
@@ -131,6 +137,8 @@ describe('the signal catalogue on VictoriaMetrics, against Prometheus scraping t
         it(`${signal} is equal within 5 %`, () => expectClose(signal, pair.victoria.signals[signal], pair.prometheus.signals[signal]));
       }
 
+      it('the fullest queue a rate window before is equal within 5 %', () => expectClose('queueFillMaxWindowAgo', fillWindowAgo(pair.victoria), fillWindowAgo(pair.prometheus)));
+
       it('accepted spans/s per gateway: the same gateways, each within 5 %', () => {
         const [byP, byV] = [pair.prometheus.acceptedSpansPerSecondByGateway, pair.victoria.acceptedSpansPerSecondByGateway];
         if (byP.kind !== 'ok' || byV.kind !== 'ok') throw new Error(`missing: ${JSON.stringify({ prometheus: byP, victoria: byV })}`);
@@ -154,6 +162,7 @@ describe('the signal catalogue on VictoriaMetrics, against Prometheus scraping t
         expect(stepsV.map((step) => step.observedAtMs)).toEqual(stepsP.map((step) => step.observedAtMs));
         stepsP.forEach((stepP, index) => {
           for (const signal of SIGNAL_NAMES) expectClose(`${signal} at step ${index}`, stepsV[index]!.signals[signal], stepP.signals[signal]);
+          expectClose(`queueFillMaxWindowAgo at step ${index}`, fillWindowAgo(stepsV[index]!), fillWindowAgo(stepP));
         });
 
         const [acceptedP, acceptedV] = await Promise.all([
