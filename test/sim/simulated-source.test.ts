@@ -144,10 +144,10 @@ describe('SimulatedSignalSource', () => {
   it('reads the fullest queue a rate window before as a read then had it, and has none before a window of history', () => {
     // The queues fill from 200 s (step 40) and are full by 255 s.
     const { source, nowMs } = simulate(54, { outageFromStep: 40 });
-    const windowAgo = source.snapshotAt(nowMs - 60_000, settings).signals.queueFillMax;
+    const windowAgo = okSignal(source.snapshotAt(nowMs - 60_000, settings), 'queueFillMax');
     const now = source.snapshotAt(nowMs, settings);
-    expect(windowAgo.kind === 'ok' && now.signals.queueFillMax.kind === 'ok' && windowAgo.value < now.signals.queueFillMax.value).toBe(true);
-    expect(now.queueFillMaxWindowAgo).toBe(windowAgo.kind === 'ok' ? windowAgo.value : Number.NaN);
+    expect(windowAgo).toBeLessThan(okSignal(now, 'queueFillMax'));
+    expect(now.queueFillMaxWindowAgo).toBe(windowAgo);
     expect(source.snapshotAt(startMs + 45_000, settings).queueFillMaxWindowAgo).toBeUndefined();
     expect(source.snapshotAt(startMs + 60_000, settings).queueFillMaxWindowAgo).toBe(0);
   });
