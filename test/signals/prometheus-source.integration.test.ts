@@ -1,5 +1,6 @@
 // Every signal read through the real Prometheus from simulated gateways in each collector spelling.
 // Expected values are computed from what the gateways were told to expose, not copied from output.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
@@ -211,5 +212,22 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
     const history = await source.readAcceptedSpansHistory({ namespace: 'observability', name: 'suffixed' }, settings, window);
     expect(history.map((sample) => sample.timestampMs)).toEqual(snapshots.map((snapshot) => snapshot.observedAtMs));
     expect(Math.abs(history[history.length - 1]!.value - wantAccepted)).toBeLessThanOrEqual(wantAccepted * RATE_TOLERANCE);
+  });
+
+  it('reads the fullest queue as it was a rate window before, not as it is now, once a queue fills', async () => {
+    const settings = settingsFor(`job="${jobOf('modern')}",namespace="observability"`);
+    const before = Math.max(...FLEET.queueSize.map((size, index) => size / FLEET.queueCapacity[index]!));
+    const fuller = FLEET.queueCapacity[1]! * 0.95;
+    const changedAtMs = Date.now();
+    exporters.get('modern')!.gateways[1]!.setGauge('queueSize', fuller);
+    let snapshot = await source.read({ namespace: 'observability', name: 'modern' }, settings);
+    while (okSignal(snapshot, 'queueFillMax') !== 0.95 && Date.now() - changedAtMs < 5000) {
+      await sleep(250);
+      snapshot = await source.read({ namespace: 'observability', name: 'modern' }, settings);
+    }
+    expect(okSignal(snapshot, 'queueFillMax')).toBe(0.95);
+    // Less than a rate window since the change: the offset read still sees the queue as it was.
+    expect(snapshot.observedAtMs - changedAtMs).toBeLessThan(RATE_WINDOW_SECONDS * 1000 - 2000);
+    expect(snapshot.queueFillMaxWindowAgo).toBeCloseTo(before, 9);
   });
 });
