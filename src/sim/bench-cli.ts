@@ -17,7 +17,7 @@ import { ScalerError } from '../errors.ts';
 import { assertFleetSettings, DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, type FleetSettings } from './fleet-settings.ts';
 import { NAMED_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './named-scenarios.ts';
 import { simulatedTargetSettings } from './simulated-target.ts';
-import { parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, parseScrapeDownSpec, ScenarioSpecError } from './scenario.ts';
+import { parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, parseScrapeDownSpec, parseSlowRecoverySpec, ScenarioSpecError } from './scenario.ts';
 import { syntheticTrace } from './synthetic-load.ts';
 import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { isM4TraceName, m4Trace } from './m4-trace.ts';
@@ -45,6 +45,7 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     'peak-replicas': { group: LOAD_OPTIONS, value: 'N', description: `the trace's peak is scaled to N × 20000 × 0.7 spans/s (default 20)` },
     scenario: { group: LOAD_OPTIONS, value: 'NAME', description: `${SCENARIO_NAMES.join(', ')} (default none; see docs/benchmark.md)` },
     outage: { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `backend outages, e.g. 2x30m (placed from --seed; default none)` },
+    'slow-recovery': { group: LOAD_OPTIONS, value: 'DUR@MULT', description: `after each outage the backend takes MULT × the offered load for DUR,\nso the backlog drains slowly, e.g. 30m@1.1 (needs --outage; default none)` },
     'scrape-down': { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `half the gateways' scrape targets down (they keep running), e.g. 1x20m` },
     'scaler-restarts': { group: LOAD_OPTIONS, value: 'COUNTxDUR', description: `this project's scaler down for DUR, then back with no process memory,\ne.g. 28x1m (placed from --seed; default none)` },
     burst: { group: LOAD_OPTIONS, value: 'COUNTxDUR@MULT', description: `load bursts, e.g. 2x15m@1.8 (placed from --seed; default none)` },
@@ -103,6 +104,7 @@ export interface BenchCliOptions {
   readonly peakReplicas: number;
   readonly scenario: ScenarioName | undefined;
   readonly outage: string | undefined;
+  readonly slowRecovery: string | undefined;
   readonly burst: string | undefined;
   readonly scrapeDown: string | undefined;
   readonly scalerRestarts: string | undefined;
@@ -212,6 +214,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     peakReplicas: integerFlag(text('peak-replicas'), '--peak-replicas', 1, maxReplicas) ?? DEFAULT_SCENARIO_SETTINGS.peakReplicas,
     scenario: scenario as ScenarioName | undefined,
     outage: text('outage'),
+    slowRecovery: text('slow-recovery'),
     burst: text('burst'),
     scrapeDown: text('scrape-down'),
     scalerRestarts: text('scaler-restarts'),
@@ -225,6 +228,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
   };
   // Validate the specs and the metadata now so a typo fails before a long run.
   if (options.outage !== undefined) parseOutageSpec(options.outage);
+  if (options.slowRecovery !== undefined) parseSlowRecoverySpec(options.slowRecovery);
   if (options.burst !== undefined) parseBurstSpec(options.burst);
   try {
     simulatedTargetSettings(loadExampleScaledObject(), options.metadata);
@@ -293,6 +297,7 @@ export function benchOptionsFrom(cli: BenchCliOptions, trace?: Trace): BenchOpti
     },
     seed: cli.seed,
     ...(cli.outage !== undefined ? { outages: parseOutageSpec(cli.outage) } : {}),
+    ...(cli.slowRecovery !== undefined ? { slowRecovery: parseSlowRecoverySpec(cli.slowRecovery) } : {}),
     ...(cli.burst !== undefined ? { bursts: parseBurstSpec(cli.burst) } : {}),
     ...(named !== undefined ? { namedScenario: named.name } : {}),
     ...(cli.scrapeDown !== undefined ? { scrapeDowns: parseScrapeDownSpec(cli.scrapeDown) } : {}),
@@ -335,7 +340,7 @@ export function runBenchCli(argv: readonly string[], io: CommandIo): Promise<num
     } finally {
       progress.done();
     }
-    io.out(`${formatSettings(result, options)}\n\n${formatTable(result.policies)}\n\nsimulated ${result.policies.length} autoscalers × ${result.scenario.steps} steps in ${elapsed()} s\n`);
+    io.out(`${formatSettings(result, options)}\n\n${formatTable(result.policies, result.scenario)}\n\nsimulated ${result.policies.length} autoscalers × ${result.scenario.steps} steps in ${elapsed()} s\n`);
     if (cli.jsonPath !== undefined) {
       writeFlagFile('--json', cli.jsonPath, `${JSON.stringify(benchJson(result, options), null, 2)}\n`);
       io.out(`wrote ${cli.jsonPath}\n`);

@@ -55,6 +55,10 @@ export const OUTSIDE_CONDITIONS: readonly MatrixCondition[] = [
   // The CPU the real gateway reported bent: a power law fitted to four recorded climbs of
   // learned-capacity.test.ts gave exponents 0.54–0.61.
   { name: 'cpu-bend', args: ['--cpu-curve', '0.6'] },
+  // The backend back from each outage at just above the load, for as long as the outage lasted: the
+  // backlog drains slowly and more gateways cannot speed it up (the real tier's backend-backlog test
+  // caps its sink the same way).
+  { name: 'slow-recovery-1.1x', args: ['--slow-recovery', '30m@1.1'] },
 ];
 
 /** What `--conditions outside` stands for. */
@@ -70,6 +74,8 @@ export interface MatrixEntry {
   readonly replicaHoursVsOracle: number | null;
   readonly scaleActions: number;
   readonly outageScaleUps: number;
+  /** Replicas added while the backend recovered slowly (only a `--slow-recovery` condition has such windows). */
+  readonly slowRecoveryScaleUps: number;
   /** Autoscalers (the oracle aside) with no more loss and no more replica-hours, and less of one. */
   dominatedBy: string[];
   /** The same with broken traces as a third objective: what a scale action costs the traces in flight. */
@@ -95,6 +101,7 @@ export function matrixEntry(policy: PolicyResult): MatrixEntry {
     replicaHoursVsOracle: policy.replicaHoursVsOracle,
     scaleActions: policy.scaleActions,
     outageScaleUps: policy.outageScaleUps,
+    slowRecoveryScaleUps: policy.slowRecoveryScaleUps,
     dominatedBy: [],
     dominatedCountingBrokenTracesBy: [],
   };

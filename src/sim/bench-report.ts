@@ -1,6 +1,6 @@
 // The benchmark's outputs apart from the plot: the printed table (one row per autoscaler, with the
 // settings every autoscaler ran with) and the `--json` document. Pure formatting of a BenchResult.
-import type { BenchOptions, BenchResult, PolicyResult } from './bench.ts';
+import type { BenchOptions, BenchResult, BenchScenario, PolicyResult } from './bench.ts';
 import { DEFAULT_QUEUE_THRESHOLD_BATCHES, SHIPPED_AUTOSCALER } from './bench.ts';
 import { formatDuration } from '../config/duration.ts';
 import { joinDelaySeconds, memoryRequestBytes } from './fleet-settings.ts';
@@ -24,6 +24,7 @@ export const JSON_POLICY_FIELDS = [
   'jitter',
   'scaleActions',
   'outageScaleUps',
+  'slowRecoveryScaleUps',
 ] as const;
 
 function iso(ms: number): string {
@@ -49,6 +50,7 @@ export function benchJson(result: BenchResult, options: BenchOptions): Record<st
     end: iso(scenario.startMs + scenario.steps * scenario.stepSeconds * 1000),
     seed: options.seed,
     outages: scenario.outages.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
+    slowRecoveries: scenario.slowRecoveries.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), loadMultiple: scenario.slowRecoveryLoadMultiple })),
     scrapeDowns: scenario.scrapeDowns.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     scalerRestarts: scenario.scalerRestarts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs) })),
     bursts: scenario.bursts.map((window) => ({ start: iso(window.startMs), end: iso(window.endMs), multiplier: window.multiplier })),
@@ -94,10 +96,13 @@ const COLUMNS: readonly { readonly title: string; readonly cell: (p: PolicyResul
   { title: 'replicas added in outages', cell: (p) => String(p.outageScaleUps) },
 ];
 
-/** One row per autoscaler, columns aligned. */
-export function formatTable(policies: readonly PolicyResult[]): string {
-  const rows = [COLUMNS.map((column) => column.title), ...policies.map((policy) => COLUMNS.map((column) => column.cell(policy)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+const SLOW_RECOVERY_COLUMN = { title: 'replicas added in slow recoveries', cell: (p: PolicyResult) => String(p.slowRecoveryScaleUps) };
+
+/** One row per autoscaler, columns aligned; the slow recoveries' column only for a run that has them. */
+export function formatTable(policies: readonly PolicyResult[], scenario: Pick<BenchScenario, 'slowRecoveries'>): string {
+  const columns = scenario.slowRecoveries.length > 0 ? [...COLUMNS, SLOW_RECOVERY_COLUMN] : COLUMNS;
+  const rows = [columns.map((column) => column.title), ...policies.map((policy) => columns.map((column) => column.cell(policy)))];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
@@ -114,6 +119,7 @@ export function formatSettings(result: BenchResult, options: BenchOptions): stri
     ...(options.namedScenario ? [`scenario: ${options.namedScenario} — ${NAMED_SCENARIOS[options.namedScenario].models}`] : []),
     `load: peak scaled to ${Math.round(scenario.load.peakSpansPerSecond)} spans/s (= ${s.peakReplicas} replicas × nominal 20000 × 0.7); highest load with bursts ${Math.round(scenario.maxLoadSpansPerSecond)} spans/s`,
     `backend: ${Math.round(scenario.backendSpansPerSecond)} spans/s (--backend-capacity ${s.backendPeakMultiple} × peak); outages: ${scenario.outages.length === 0 ? 'none' : scenario.outages.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`,
+    ...(scenario.slowRecoveries.length > 0 ? [`slow recoveries (the backend takes at most ${scenario.slowRecoveryLoadMultiple} × the offered load): ${scenario.slowRecoveries.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`] : []),
     ...(scenario.scrapeDowns.length > 0 ? [`scrape targets down (half the gateways unscraped, still running): ${scenario.scrapeDowns.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ')}`] : []),
     ...(scenario.scalerRestarts.length > 0 ? [`scaler restarts (down, then back with no process memory): ${scenario.scalerRestarts.length <= 6 ? scenario.scalerRestarts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)}`).join(', ') : `${scenario.scalerRestarts.length} windows of ${formatDuration((scenario.scalerRestarts[0]!.endMs - scenario.scalerRestarts[0]!.startMs) / 1000)}, first ${iso(scenario.scalerRestarts[0]!.startMs)}`}`] : []),
     ...(scenario.bursts.length > 0 ? [`bursts: ${scenario.bursts.length <= 6 ? scenario.bursts.map((w) => `${iso(w.startMs)}…${iso(w.endMs)} ×${w.multiplier}`).join(', ') : `${scenario.bursts.length} windows, first ${iso(scenario.bursts[0]!.startMs)}`}`] : []),

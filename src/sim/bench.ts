@@ -26,7 +26,7 @@ import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
-import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScalerRestarts, placeScrapeDowns, SCRAPE_DOWN_SHARE, type TimeWindow, type WindowSpec } from './scenario.ts';
+import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScalerRestarts, placeScrapeDowns, SCRAPE_DOWN_SHARE, ScenarioSpecError, type SlowRecoverySpec, slowRecoveryWindows, type TimeWindow, type WindowSpec } from './scenario.ts';
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { CAPACITY_LOOKBACK_SECONDS } from '../signals/capacity-queries.ts';
@@ -59,6 +59,8 @@ export interface BenchOptions {
   readonly scenario: ScenarioSettings;
   readonly seed: number;
   readonly outages?: WindowSpec;
+  /** The backend after each outage: capped just above the offered load for a while, so the backlog drains slowly. */
+  readonly slowRecovery?: SlowRecoverySpec;
   readonly bursts?: BurstSpec;
   /** Windows in which half the gateways' scrape targets are down (they keep running). */
   readonly scrapeDowns?: WindowSpec;
@@ -90,6 +92,8 @@ export interface PolicyResult extends ElasticityMetrics {
   readonly scaleActions: number;
   /** Replicas added to the Deployment while the backend was down. */
   readonly outageScaleUps: number;
+  /** Replicas added while the backend recovered slowly after an outage (0 without `slowRecovery`). */
+  readonly slowRecoveryScaleUps: number;
   readonly offeredSpans: number;
   readonly lostSpans: number;
   readonly lostSpansByCause: { readonly failedAtAgents: number; readonly enqueueFailed: number; readonly sendFailed: number; readonly droppedTooEarly: number; readonly lostOnScaleIn: number };
@@ -107,6 +111,9 @@ export interface BenchScenario {
   readonly stepSeconds: number;
   readonly load: LoadCurve;
   readonly outages: readonly TimeWindow[];
+  /** After each outage, while the backend takes at most `slowRecoveryLoadMultiple` × the offered load. */
+  readonly slowRecoveries: readonly TimeWindow[];
+  readonly slowRecoveryLoadMultiple: number;
   readonly scrapeDowns: readonly TimeWindow[];
   /** When this project's scaler is down; it comes back from each with no process memory. */
   readonly scalerRestarts: readonly TimeWindow[];
@@ -139,6 +146,8 @@ export function buildScenario(options: BenchOptions): BenchScenario {
   }
   const load: LoadCurve = bursts.length > 0 ? new BurstLoadCurve(base, bursts) : base;
   const outages = options.outages ? placeOutages(options.outages, base.startMs, endMs, seed) : [];
+  if (options.slowRecovery && outages.length === 0) throw new ScenarioSpecError('--slow-recovery shapes the backend after each outage, and the run has none: add --outage, e.g. --outage 2x30m');
+  const slowRecoveries = options.slowRecovery ? slowRecoveryWindows(outages, options.slowRecovery, endMs) : [];
   const scrapeDowns = options.scrapeDowns ? placeScrapeDowns(options.scrapeDowns, base.startMs, endMs, seed) : [];
   const scalerRestarts = options.scalerRestarts ? placeScalerRestarts(options.scalerRestarts, base.startMs, endMs, seed) : [];
   const bucketSteps = Math.max(1, Math.ceil(steps / PLOT_POINTS));
@@ -161,6 +170,8 @@ export function buildScenario(options: BenchOptions): BenchScenario {
     stepSeconds: fleet.stepSeconds,
     load,
     outages,
+    slowRecoveries,
+    slowRecoveryLoadMultiple: options.slowRecovery?.loadMultiple ?? Number.POSITIVE_INFINITY,
     scrapeDowns,
     scalerRestarts,
     bursts,
@@ -168,6 +179,12 @@ export function buildScenario(options: BenchOptions): BenchScenario {
     maxLoadSpansPerSecond: maxLoad,
     plot: { bucketSteps, loadSpansPerSecond, demandReplicas },
   };
+}
+
+/** What the backend accepts at `nowMs` outside an outage: its capacity, or in a slow recovery just above the offered load. */
+function backendSpansPerSecondAt(scenario: BenchScenario, nowMs: number, offeredSpansPerSecond: number): number {
+  if (!inWindows(scenario.slowRecoveries, nowMs)) return scenario.backendSpansPerSecond;
+  return Math.min(scenario.backendSpansPerSecond, scenario.slowRecoveryLoadMultiple * offeredSpansPerSecond);
 }
 
 function loopSettings(options: BenchOptions, behavior: ExternalLoopSettings['behavior'], pollingSeconds: number): Omit<ExternalLoopSettings, 'targetAverageValue'> {
@@ -227,7 +244,7 @@ const ORACLE_RATE_SEARCH_STEPS = 6;
  * losses do not depend on the load per replica (the backend's, the drain's on scale-in).
  */
 function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPerSecondPerReplica: number): boolean {
-  const { load, outages, steps, startMs, backendSpansPerSecond } = scenario;
+  const { load, outages, steps, startMs } = scenario;
   const dt = options.fleet.stepSeconds;
   const oracle = new OracleAutoscaler(options.fleet, spansPerSecondPerReplica);
   const fleet = new Fleet(options.fleet, { initialReplicas: oracle.initialReplicas(load) });
@@ -243,7 +260,8 @@ function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPe
     const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
     oracle.control(context);
     const overloadedBefore = fleet.totals.refused + fleet.totals.droppedTooEarlySpans;
-    fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecond, outage);
+    const rate = load.spansPerSecondAt(nowMs);
+    fleet.step(Math.round(rate * dt), backendSpansPerSecondAt(scenario, nowMs, rate), outage);
     if (!outage && fleet.totals.refused + fleet.totals.droppedTooEarlySpans > overloadedBefore) return true;
   }
   return false;
@@ -274,7 +292,7 @@ export function oracleSpansPerSecondPerReplica(options: BenchOptions, scenario: 
 /** Replays the scenario against one autoscaler; rejects if span accounting ever fails to balance. */
 export async function runAutoscaler(options: BenchOptions, scenario: BenchScenario, autoscaler: Autoscaler): Promise<PolicyResult> {
   const { fleet: fleetSettings } = options;
-  const { load, outages, scrapeDowns, steps, startMs, backendSpansPerSecond, plot } = scenario;
+  const { load, outages, slowRecoveries, scrapeDowns, steps, startMs, plot } = scenario;
   const dt = fleetSettings.stepSeconds;
   const stepMs = dt * 1000;
   const fleet = new Fleet(fleetSettings, { initialReplicas: autoscaler.initialReplicas(load) });
@@ -294,6 +312,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
   const context = { nowMs: startMs, elapsedSeconds: 0, fleet, source, load } satisfies ControlContext;
   let scaleActions = 0;
   let outageScaleUps = 0;
+  let slowRecoveryScaleUps = 0;
   let lostOutside = 0;
   let offeredOutside = 0;
   let outageIndex = 0;
@@ -313,13 +332,14 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     if (after !== before) {
       scaleActions++;
       if (outage && after > before) outageScaleUps += after - before;
+      if (after > before && inWindows(slowRecoveries, nowMs)) slowRecoveryScaleUps += after - before;
     }
 
     const rate = load.spansPerSecondAt(nowMs);
     const offered = Math.round(rate * dt);
     const lostBefore = fleet.lostSpans;
     fleet.unscrapedTargets = inWindows(scrapeDowns, nowMs) ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
-    fleet.step(offered, backendSpansPerSecond, outage);
+    fleet.step(offered, backendSpansPerSecondAt(scenario, nowMs, rate), outage);
     recorder.record(fleet.observed);
     const lost = fleet.lostSpans - lostBefore;
     if (!outage) {
@@ -347,6 +367,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     ...elasticity.result(),
     scaleActions,
     outageScaleUps,
+    slowRecoveryScaleUps,
     offeredSpans: totals.offered,
     lostSpans: fleet.lostSpans,
     lostSpansByCause: { failedAtAgents: totals.failedAtAgents, enqueueFailed: totals.enqueueFailed, sendFailed: totals.sendFailed, droppedTooEarly: totals.droppedTooEarlySpans, lostOnScaleIn: totals.lostOnScaleIn },

@@ -1,5 +1,5 @@
-// Scenario windows on top of a trace: backend outages (`--outage 2x30m`) and load bursts
-// (`--burst 2x15m@1.8`), placed reproducibly from the seed. Each window goes at a random offset
+// Scenario windows on top of a trace: backend outages (`--outage 2x30m`), the slow recovery after each
+// (`--slow-recovery 30m@1.1`) and load bursts (`--burst 2x15m@1.8`), placed reproducibly from the seed. Each window goes at a random offset
 // inside its own equal slice of the run (after a warm-up), so windows never overlap and spread out.
 import { formatDuration, parseDurationSeconds } from '../config/duration.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -20,6 +20,12 @@ export interface WindowSpec {
 
 export interface BurstSpec extends WindowSpec {
   readonly multiplier: number;
+}
+
+/** After each outage, the backend takes at most `loadMultiple` × the offered load for `durationSeconds`. */
+export interface SlowRecoverySpec {
+  readonly durationSeconds: number;
+  readonly loadMultiple: number;
 }
 
 /** Thrown for a malformed scenario flag; the CLI turns it into exit code 2. */
@@ -74,6 +80,17 @@ export function parseBurstSpec(text: string): BurstSpec {
   return { ...parseWindowSpec(text.slice(0, at), '--burst', '2x15m@1.8'), multiplier };
 }
 
+/** `30m@1.1` → for 30 minutes after each outage the backend takes 1.1 × the offered load. */
+export function parseSlowRecoverySpec(text: string): SlowRecoverySpec {
+  const at = text.lastIndexOf('@');
+  const durationSeconds = at >= 0 ? parseDurationSeconds(text.slice(0, at).trim()) : undefined;
+  const loadMultiple = at >= 0 ? Number(text.slice(at + 1)) : Number.NaN;
+  if (durationSeconds === undefined || !(durationSeconds > 0) || !(Number.isFinite(loadMultiple) && loadMultiple > 1 && loadMultiple <= 100)) {
+    throw new ScenarioSpecError(`--slow-recovery must be DURATION@MULTIPLE with a duration like 30m and a multiple of the offered load in (1, 100] (at 1 or below the backlog never drains), e.g. 30m@1.1; got "${text}"`);
+  }
+  return { durationSeconds, loadMultiple };
+}
+
 export function describeWindowSpec(spec: WindowSpec): string {
   return `${spec.count}x${formatDuration(spec.durationSeconds)}`;
 }
@@ -99,6 +116,11 @@ function placeWindows(spec: WindowSpec, startMs: number, endMs: number, random: 
 /** Outage windows for a run [startMs, endMs), the same for every autoscaler and every run with this seed. */
 export function placeOutages(spec: WindowSpec, startMs: number, endMs: number, seed: number): TimeWindow[] {
   return placeWindows(spec, startMs, endMs, seededRandom(seed), '--outage');
+}
+
+/** The windows after each outage in which the backend recovers slowly, each ended early by the next outage. */
+export function slowRecoveryWindows(outages: readonly TimeWindow[], spec: SlowRecoverySpec, endMs: number): TimeWindow[] {
+  return outages.map((outage, i) => ({ startMs: outage.endMs, endMs: Math.min(outage.endMs + spec.durationSeconds * 1000, outages[i + 1]?.startMs ?? endMs, endMs) }));
 }
 
 /** Scrape-down windows, placed apart from the outages and bursts of the same seed. */

@@ -31,6 +31,8 @@ describe('bench CLI rejects bad input with exit code 2 and a message naming the 
     { name: 'peak replicas above max replicas', input: ['--peak-replicas', '61'], want: /--peak-replicas must be an integer from 1 to 60/ },
     { name: 'outage without duration', input: ['--outage', '2x'], want: /--outage must be COUNTxDURATION/ },
     { name: 'burst without multiplier', input: ['--burst', '1x10m'], want: /--burst must be COUNTxDURATION@MULTIPLIER/ },
+    { name: 'slow recovery at the load itself', input: ['--outage', '1x30m', '--slow-recovery', '30m@1'], want: /--slow-recovery must be DURATION@MULTIPLE .* e\.g\. 30m@1\.1; got "30m@1"/ },
+    { name: 'slow recovery without outages', input: ['--days', '1', '--slow-recovery', '30m@1.1', '--autoscalers', 'oracle'], want: /--slow-recovery shapes the backend after each outage, and the run has none: add --outage/ },
     { name: 'scaler restarts without a duration', input: ['--scaler-restarts', '28'], want: /--scaler-restarts must be COUNTxDURATION .* e\.g\. 28x1m; got "28"/ },
     { name: 'scaler restarts that do not fit the trace', input: ['--days', '1', '--scaler-restarts', '3x12h', '--autoscalers', 'oracle'], want: /--scaler-restarts 3x12h does not fit the run/ },
     { name: 'negative seed', input: ['--seed=-1'], want: /--seed must be an integer from 0/ },
@@ -98,7 +100,7 @@ describe('bench CLI', () => {
   it('prints one row per autoscaler and writes the JSON and the SVG', async () => {
     const json = join(dir, 'out.json');
     const svg = join(dir, 'out.svg');
-    const got = await cli(['--days', '1', '--outage', '1x30m', '--scaler-restarts', '2x1m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
+    const got = await cli(['--days', '1', '--outage', '1x30m', '--slow-recovery', '20m@1.1', '--scaler-restarts', '2x1m', '--autoscalers', 'static-peak,oracle', '--json', json, '--plot', svg]);
     expect(got.code).toBe(0);
     const rows = got.stdout.split('\n').filter((line) => /^(static-peak|oracle)\s/.test(line));
     expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(['static-peak', 'oracle']);
@@ -108,11 +110,14 @@ describe('bench CLI', () => {
     const documented = docFile('docs/benchmark.md');
     const columns = header.trim().split(/\s{2,}/).slice(1);
     expect(columns.length).toBeGreaterThan(10);
+    expect(columns.at(-1)).toBe('replicas added in slow recoveries');
     expect(columns.filter((column) => !documented.includes(column.replace(/ %$| \/h$/, '')))).toEqual([]);
     expect(got.stdout).toMatch(/--drain 40s; --min-replicas 2 --max-replicas 60/);
     const written = JSON.parse(readFileSync(json, 'utf8'));
     expect(Object.keys(written).slice(0, 3)).toEqual(['trace', 'steps', 'policies']);
     expect(written.outages).toHaveLength(1);
+    expect(written.slowRecoveries).toEqual([{ start: written.outages[0].end, end: new Date(Date.parse(written.outages[0].end) + 20 * 60_000).toISOString().replace('.000Z', 'Z'), loadMultiple: 1.1 }]);
+    expect(got.stdout).toMatch(/slow recoveries \(the backend takes at most 1\.1 × the offered load\): \S+…\S+\n/);
     expect(written.scalerRestarts).toHaveLength(2);
     expect(got.stdout).toMatch(/scaler restarts \(down, then back with no process memory\): \S+…\S+, \S+…\S+/);
     const picture = readFileSync(svg, 'utf8');

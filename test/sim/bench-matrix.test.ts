@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-matrix-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function entry(autoscaler: string, loss: number, replicaHours: number): MatrixEntry {
-  return { autoscaler, lostSpansOutsideOutagesPct: loss, lostSpansPct: loss, brokenTracesPct: 0, replicaHours, replicaHoursVsOracle: null, scaleActions: 0, outageScaleUps: 0, dominatedBy: [], dominatedCountingBrokenTracesBy: [] };
+  return { autoscaler, lostSpansOutsideOutagesPct: loss, lostSpansPct: loss, brokenTracesPct: 0, replicaHours, replicaHoursVsOracle: null, scaleActions: 0, outageScaleUps: 0, slowRecoveryScaleUps: 0, dominatedBy: [], dominatedCountingBrokenTracesBy: [] };
 }
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

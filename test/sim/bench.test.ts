@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Autoscaler, AUTOSCALER_NAMES, type ControlContext, replicasFor } from '../../src/sim/autoscaler.ts';
 import { losslessSpansPerSecondPerReplica, OracleAutoscaler } from '../../src/sim/baseline-autoscalers.ts';
 import { type BenchOptions, type BenchResult, buildScenario, createAutoscaler, oracleSpansPerSecondPerReplica, runAutoscaler, runBench } from '../../src/sim/bench.ts';
-import { benchJson, JSON_POLICY_FIELDS } from '../../src/sim/bench-report.ts';
+import { benchJson, formatTable, JSON_POLICY_FIELDS } from '../../src/sim/bench-report.ts';
 import { loadExampleScaledObject } from '../../src/sim/example-scaled-object.ts';
 import { DEFAULT_FLEET_SETTINGS, DEFAULT_SCENARIO_SETTINGS, joinDelaySeconds } from '../../src/sim/fleet-settings.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
@@ -158,6 +158,10 @@ describe('runBench', () => {
     expect(json.policies.find((policy) => policy.name === 'oracle')!.replicaHoursVsOracle).toBe(1);
   });
 
+  it('shows the slow recoveries\' column only for a run that has them', () => {
+    expect(formatTable(result.policies, result.scenario).split('\n')[0]).toMatch(/replicas added in outages$/);
+  });
+
   it('counts replica-hours of every pod: static-peak runs its replicas for the whole day', () => {
     const staticPeak = result.policies.find((policy) => policy.name === 'static-peak')!;
     const replicas = replicasFor(result.scenario.maxLoadSpansPerSecond, fleet.capacitySpansPerSecond, fleet.targetUtilization, fleet.minReplicas, fleet.maxReplicas);
@@ -169,5 +173,55 @@ describe('runBench', () => {
     const staticPeak = result.policies.find((policy) => policy.name === 'static-peak')!;
     expect(staticPeak.lostSpansPct).toBeGreaterThan(0);
     expect(staticPeak.lostSpansOutsideOutagesPct).toBe(0);
+  });
+});
+
+describe('a slow recovery after an outage', () => {
+  // Twelve hours at the trace's peak, one 30-minute outage, then 30 minutes of a backend that takes 1.1 × the load.
+  const flat = minuteTrace(Array.from({ length: 12 * 60 }, () => 100));
+  const outages = { count: 1, durationSeconds: 1800 };
+  const slowRecovery = { durationSeconds: 1800, loadMultiple: 1.1 };
+
+  /** Runs `name` and keeps, per step, the spans sent, the fullest queue and the replicas, timed from the outage's end. */
+  async function watch(name: 'static-peak' | 'scaler-reactive', extra: Partial<BenchOptions>) {
+    const run = options(flat, { outages, ...extra });
+    const scenario = buildScenario(run);
+    const inner = createAutoscaler(name, run, scenario);
+    const recoveredAtMs = scenario.outages[0]!.endMs;
+    const steps: { secondsSinceRecovery: number; sent: number; queueFillMax: number }[] = [];
+    let sentBefore = 0;
+    const watching: Autoscaler = {
+      name,
+      initialReplicas: (load) => inner.initialReplicas(load),
+      ...(inner.prepare ? { prepare: (context: ControlContext) => inner.prepare!(context) } : {}),
+      describe: () => inner.describe(),
+      control(context) {
+        // What the fleet did in the step before this one.
+        steps.push({ secondsSinceRecovery: (context.nowMs - fleet.stepSeconds * 1000 - recoveredAtMs) / 1000, sent: context.fleet.totals.sent - sentBefore, queueFillMax: context.fleet.observed.queueFillMax });
+        sentBefore = context.fleet.totals.sent;
+        inner.control(context);
+      },
+    };
+    const result = await runAutoscaler(run, scenario, watching);
+    return { result, steps, offeredPerStep: Math.round(scenario.load.spansPerSecondAt(recoveredAtMs) * fleet.stepSeconds) };
+  }
+
+  it('caps what the backend takes at 1.1 × the load, so the backlog drains for minutes instead of one', async () => {
+    const slow = await watch('static-peak', { slowRecovery });
+    const recovering = slow.steps.filter((step) => step.secondsSinceRecovery >= 0 && step.secondsSinceRecovery < slowRecovery.durationSeconds);
+    for (const step of recovering) expect(step.sent).toBeLessThanOrEqual(slowRecovery.loadMultiple * slow.offeredPerStep);
+    expect(Math.max(...recovering.map((step) => step.sent))).toBeGreaterThan(1.09 * slow.offeredPerStep);
+    const fillAt = (steps: typeof slow.steps, seconds: number) => steps.find((step) => step.secondsSinceRecovery >= seconds)!.queueFillMax;
+    expect(fillAt(slow.steps, 120)).toBeGreaterThan(0.5);
+    expect(fillAt((await watch('static-peak', {})).steps, 120)).toBe(0);
+    expect(slow.result.lostSpansOutsideOutagesPct).toBe(0);
+  });
+
+  it('adds no gateway while the backlog drains: the queues are full, but only the backend can empty them', async () => {
+    const { result, steps } = await watch('scaler-reactive', { slowRecovery });
+    // Past the rate window, the queues still above half full: the draining backlog is what holds.
+    expect(steps.find((step) => step.secondsSinceRecovery >= 120)!.queueFillMax).toBeGreaterThan(0.5);
+    expect(result.slowRecoveryScaleUps).toBe(0);
+    expect(result.outageScaleUps).toBe(0);
   });
 });

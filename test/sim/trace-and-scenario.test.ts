@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BurstLoadCurve, type LoadCurve, TraceLoadCurve } from '../../src/sim/load-curve.ts';
-import { dailyOutage, inWindows, parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, placeOutages, placeScalerRestarts } from '../../src/sim/scenario.ts';
+import { dailyOutage, inWindows, parseBurstSpec, parseOutageSpec, parseScalerRestartSpec, parseSlowRecoverySpec, placeOutages, placeScalerRestarts, slowRecoveryWindows } from '../../src/sim/scenario.ts';
 import { syntheticTrace } from '../../src/sim/synthetic-load.ts';
 import { parseTraceCsv } from '../../src/sim/trace-csv.ts';
 
@@ -93,6 +93,9 @@ describe('scenario specs and placement', () => {
     { name: 'outage duration without unit', input: () => parseOutageSpec('2x30'), want: /duration like 30m/ },
     { name: 'burst without multiplier', input: () => parseBurstSpec('2x15m'), want: /--burst must be COUNTxDURATION@MULTIPLIER/ },
     { name: 'burst multiplier 0', input: () => parseBurstSpec('2x15m@0'), want: /multiplier in \(0, 100\]/ },
+    { name: 'slow recovery without multiple', input: () => parseSlowRecoverySpec('30m'), want: /--slow-recovery must be DURATION@MULTIPLE/ },
+    { name: 'slow recovery at the load itself', input: () => parseSlowRecoverySpec('30m@1'), want: /in \(1, 100\] \(at 1 or below the backlog never drains\)/ },
+    { name: 'slow recovery without duration', input: () => parseSlowRecoverySpec('@1.1'), want: /a duration like 30m/ },
   ];
   for (const row of rejections) {
     it(`rejects: ${row.name}`, () => {
@@ -103,6 +106,21 @@ describe('scenario specs and placement', () => {
   it('parses counts, durations and multipliers', () => {
     expect(parseOutageSpec('2x30m')).toEqual({ count: 2, durationSeconds: 1800 });
     expect(parseBurstSpec('3x15m@1.8')).toEqual({ count: 3, durationSeconds: 900, multiplier: 1.8 });
+    expect(parseSlowRecoverySpec('30m@1.1')).toEqual({ durationSeconds: 1800, loadMultiple: 1.1 });
+  });
+
+  it('starts a slow recovery as each outage ends, and ends it early at the next outage or the end of the run', () => {
+    const hour = 3_600_000;
+    const outages = [
+      { startMs: 10 * hour, endMs: 11 * hour },
+      { startMs: 11.25 * hour, endMs: 12 * hour },
+      { startMs: 23 * hour, endMs: 23.75 * hour },
+    ];
+    expect(slowRecoveryWindows(outages, { durationSeconds: 1800, loadMultiple: 1.1 }, 24 * hour)).toEqual([
+      { startMs: 11 * hour, endMs: 11.25 * hour },
+      { startMs: 12 * hour, endMs: 12.5 * hour },
+      { startMs: 23.75 * hour, endMs: 24 * hour },
+    ]);
   });
 
   const startMs = Date.parse('2026-01-05T00:00:00Z');
