@@ -111,7 +111,7 @@ export interface BenchScenario {
   readonly stepSeconds: number;
   readonly load: LoadCurve;
   readonly outages: readonly TimeWindow[];
-  /** After each outage, while the backend takes at most `slowRecoveryLoadMultiple` × the offered load. */
+  /** After each outage, while the backend takes at most `slowRecoveryLoadMultiple` × what the queues receive. */
   readonly slowRecoveries: readonly TimeWindow[];
   readonly slowRecoveryLoadMultiple: number;
   readonly scrapeDowns: readonly TimeWindow[];
@@ -181,10 +181,15 @@ export function buildScenario(options: BenchOptions): BenchScenario {
   };
 }
 
-/** What the backend accepts at `nowMs` outside an outage: its capacity, or in a slow recovery just above the offered load. */
-function backendSpansPerSecondAt(scenario: BenchScenario, nowMs: number, offeredSpansPerSecond: number): number {
+/**
+ * What the backend accepts at `nowMs` outside an outage: its capacity, or in a slow recovery just above
+ * what the queues receive, the load offered a decision_wait before (a trace is exported once decided),
+ * so the backlog drains at (multiple − 1) × that whether the load rises or falls meanwhile.
+ */
+function backendSpansPerSecondAt(scenario: BenchScenario, fleet: FleetSettings, nowMs: number): number {
   if (!inWindows(scenario.slowRecoveries, nowMs)) return scenario.backendSpansPerSecond;
-  return Math.min(scenario.backendSpansPerSecond, scenario.slowRecoveryLoadMultiple * offeredSpansPerSecond);
+  const queuedSpansPerSecond = scenario.load.spansPerSecondAt(nowMs - fleet.decisionWaitSeconds * 1000);
+  return Math.min(scenario.backendSpansPerSecond, scenario.slowRecoveryLoadMultiple * queuedSpansPerSecond);
 }
 
 function loopSettings(options: BenchOptions, behavior: ExternalLoopSettings['behavior'], pollingSeconds: number): Omit<ExternalLoopSettings, 'targetAverageValue'> {
@@ -261,7 +266,7 @@ function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPe
     oracle.control(context);
     const overloadedBefore = fleet.totals.refused + fleet.totals.droppedTooEarlySpans;
     const rate = load.spansPerSecondAt(nowMs);
-    fleet.step(Math.round(rate * dt), backendSpansPerSecondAt(scenario, nowMs, rate), outage);
+    fleet.step(Math.round(rate * dt), backendSpansPerSecondAt(scenario, options.fleet, nowMs), outage);
     if (!outage && fleet.totals.refused + fleet.totals.droppedTooEarlySpans > overloadedBefore) return true;
   }
   return false;
@@ -339,7 +344,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     const offered = Math.round(rate * dt);
     const lostBefore = fleet.lostSpans;
     fleet.unscrapedTargets = inWindows(scrapeDowns, nowMs) ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
-    fleet.step(offered, backendSpansPerSecondAt(scenario, nowMs, rate), outage);
+    fleet.step(offered, backendSpansPerSecondAt(scenario, fleetSettings, nowMs), outage);
     recorder.record(fleet.observed);
     const lost = fleet.lostSpans - lostBefore;
     if (!outage) {

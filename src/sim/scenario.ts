@@ -22,7 +22,7 @@ export interface BurstSpec extends WindowSpec {
   readonly multiplier: number;
 }
 
-/** After each outage, the backend takes at most `loadMultiple` × the offered load for `durationSeconds`. */
+/** After each outage, the backend takes at most `loadMultiple` × what the queues receive, for `durationSeconds`. */
 export interface SlowRecoverySpec {
   readonly durationSeconds: number;
   readonly loadMultiple: number;
@@ -80,13 +80,13 @@ export function parseBurstSpec(text: string): BurstSpec {
   return { ...parseWindowSpec(text.slice(0, at), '--burst', '2x15m@1.8'), multiplier };
 }
 
-/** `30m@1.1` → for 30 minutes after each outage the backend takes 1.1 × the offered load. */
+/** `30m@1.1` → for 30 minutes after each outage the backend takes 1.1 × what the queues receive. */
 export function parseSlowRecoverySpec(text: string): SlowRecoverySpec {
   const at = text.lastIndexOf('@');
   const durationSeconds = at >= 0 ? parseDurationSeconds(text.slice(0, at).trim()) : undefined;
   const loadMultiple = at >= 0 ? Number(text.slice(at + 1)) : Number.NaN;
   if (durationSeconds === undefined || !(durationSeconds > 0) || !(Number.isFinite(loadMultiple) && loadMultiple > 1 && loadMultiple <= 100)) {
-    throw new ScenarioSpecError(`--slow-recovery must be DURATION@MULTIPLE with a duration like 30m and a multiple of the offered load in (1, 100] (at 1 or below the backlog never drains), e.g. 30m@1.1; got "${text}"`);
+    throw new ScenarioSpecError(`--slow-recovery must be DURATION@MULTIPLE with a duration like 30m and a multiple of what the queues receive in (1, 100] (at 1 or below the backlog never drains), e.g. 30m@1.1; got "${text}"`);
   }
   return { durationSeconds, loadMultiple };
 }

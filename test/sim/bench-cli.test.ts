@@ -117,7 +117,7 @@ describe('bench CLI', () => {
     expect(Object.keys(written).slice(0, 3)).toEqual(['trace', 'steps', 'policies']);
     expect(written.outages).toHaveLength(1);
     expect(written.slowRecoveries).toEqual([{ start: written.outages[0].end, end: new Date(Date.parse(written.outages[0].end) + 20 * 60_000).toISOString().replace('.000Z', 'Z'), loadMultiple: 1.1 }]);
-    expect(got.stdout).toMatch(/slow recoveries \(the backend takes at most 1\.1 × the offered load\): \S+…\S+\n/);
+    expect(got.stdout).toMatch(/slow recoveries \(the backend takes at most 1\.1 × what the queues receive, the load a decision_wait before\): \S+…\S+\n/);
     expect(written.scalerRestarts).toHaveLength(2);
     expect(got.stdout).toMatch(/scaler restarts \(down, then back with no process memory\): \S+…\S+, \S+…\S+/);
     const picture = readFileSync(svg, 'utf8');

@@ -183,8 +183,8 @@ describe('a slow recovery after an outage', () => {
   const slowRecovery = { durationSeconds: 1800, loadMultiple: 1.1 };
 
   /** Runs `name` and keeps, per step, the spans sent, the fullest queue and the replicas, timed from the outage's end. */
-  async function watch(name: 'static-peak' | 'scaler-reactive', extra: Partial<BenchOptions>) {
-    const run = options(flat, { outages, ...extra });
+  async function watch(name: 'static-peak' | 'scaler-reactive', extra: Partial<BenchOptions>, trace = flat) {
+    const run = options(trace, { outages, ...extra });
     const scenario = buildScenario(run);
     const inner = createAutoscaler(name, run, scenario);
     const recoveredAtMs = scenario.outages[0]!.endMs;
@@ -206,7 +206,7 @@ describe('a slow recovery after an outage', () => {
     return { result, steps, offeredPerStep: Math.round(scenario.load.spansPerSecondAt(recoveredAtMs) * fleet.stepSeconds) };
   }
 
-  it('caps what the backend takes at 1.1 × the load, so the backlog drains for minutes instead of one', async () => {
+  it('caps what the backend takes at 1.1 × the load the queues receive, so the backlog drains for minutes instead of one', async () => {
     const slow = await watch('static-peak', { slowRecovery });
     const recovering = slow.steps.filter((step) => step.secondsSinceRecovery >= 0 && step.secondsSinceRecovery < slowRecovery.durationSeconds);
     for (const step of recovering) expect(step.sent).toBeLessThanOrEqual(slowRecovery.loadMultiple * slow.offeredPerStep);
@@ -215,6 +215,16 @@ describe('a slow recovery after an outage', () => {
     expect(fillAt(slow.steps, 120)).toBeGreaterThan(0.5);
     expect(fillAt((await watch('static-peak', {})).steps, 120)).toBe(0);
     expect(slow.result.lostSpansOutsideOutagesPct).toBe(0);
+  });
+
+  it('drains the backlog when the load falls meanwhile: the backend follows what the queues receive, a decision_wait behind the load', async () => {
+    // The same outage (placement depends on the seed and the run's span only); the load halves within a minute of it.
+    const recoveredAtMs = buildScenario(options(flat, { outages })).outages[0]!.endMs;
+    const dropAt = Math.ceil((recoveredAtMs - monday) / 60_000);
+    const falling = minuteTrace(Array.from({ length: 12 * 60 }, (_, minute) => (minute < dropAt ? 100 : 50)));
+    const { result, steps } = await watch('static-peak', { slowRecovery }, falling);
+    expect(steps.find((step) => step.secondsSinceRecovery >= 120)!.queueFillMax).toBeGreaterThan(0.5);
+    expect(result.lostSpansOutsideOutagesPct).toBe(0);
   });
 
   it('adds no gateway while the backlog drains: the queues are full, but only the backend can empty them', async () => {
