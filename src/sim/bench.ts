@@ -26,7 +26,23 @@ import { fleetRoster } from './fleet-roster.ts';
 import type { FleetSettings, ScenarioSettings } from './fleet-settings.ts';
 import { DEFAULT_HPA_BEHAVIOR } from './hpa.ts';
 import { BurstLoadCurve, type LoadCurve, peakLoadSpansPerSecond, TraceLoadCurve } from './load-curve.ts';
-import { type BurstSpec, type BurstWindow, inWindows, placeBursts, placeOutages, placeScalerRestarts, placeScrapeDowns, SCRAPE_DOWN_SHARE, ScenarioSpecError, type SlowRecoverySpec, slowRecoveryWindows, type TimeWindow, type WindowSpec } from './scenario.ts';
+import {
+  type BurstSpec,
+  type BurstWindow,
+  inWindows,
+  placeBursts,
+  placeOutages,
+  placeScalerRestarts,
+  placeScrapeDowns,
+  SCRAPE_DOWN_SHARE,
+  ScenarioSpecError,
+  type SlowRecoverySpec,
+  type SlowRecoveryWindow,
+  slowRecoveryWindows,
+  type TimeWindow,
+  type WindowSpec,
+  windowAt,
+} from './scenario.ts';
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { CAPACITY_LOOKBACK_SECONDS } from '../signals/capacity-queries.ts';
@@ -59,7 +75,7 @@ export interface BenchOptions {
   readonly scenario: ScenarioSettings;
   readonly seed: number;
   readonly outages?: WindowSpec;
-  /** The backend after each outage: capped just above the offered load for a while, so the backlog drains slowly. */
+  /** The backend after each outage: capped just above what the queues receive for a while, so the backlog drains slowly. */
   readonly slowRecovery?: SlowRecoverySpec;
   readonly bursts?: BurstSpec;
   /** Windows in which half the gateways' scrape targets are down (they keep running). */
@@ -111,9 +127,8 @@ export interface BenchScenario {
   readonly stepSeconds: number;
   readonly load: LoadCurve;
   readonly outages: readonly TimeWindow[];
-  /** After each outage, while the backend takes at most `slowRecoveryLoadMultiple` × what the queues receive. */
-  readonly slowRecoveries: readonly TimeWindow[];
-  readonly slowRecoveryLoadMultiple: number;
+  /** After each outage, while the backend takes at most its window's `loadMultiple` × what the queues receive. */
+  readonly slowRecoveries: readonly SlowRecoveryWindow[];
   readonly scrapeDowns: readonly TimeWindow[];
   /** When this project's scaler is down; it comes back from each with no process memory. */
   readonly scalerRestarts: readonly TimeWindow[];
@@ -171,7 +186,6 @@ export function buildScenario(options: BenchOptions): BenchScenario {
     load,
     outages,
     slowRecoveries,
-    slowRecoveryLoadMultiple: options.slowRecovery?.loadMultiple ?? Number.POSITIVE_INFINITY,
     scrapeDowns,
     scalerRestarts,
     bursts,
@@ -187,9 +201,10 @@ export function buildScenario(options: BenchOptions): BenchScenario {
  * so the backlog drains at (multiple − 1) × that whether the load rises or falls meanwhile.
  */
 function backendSpansPerSecondAt(scenario: BenchScenario, fleet: FleetSettings, nowMs: number): number {
-  if (!inWindows(scenario.slowRecoveries, nowMs)) return scenario.backendSpansPerSecond;
+  const recovery = windowAt(scenario.slowRecoveries, nowMs);
+  if (recovery === undefined) return scenario.backendSpansPerSecond;
   const queuedSpansPerSecond = scenario.load.spansPerSecondAt(nowMs - fleet.decisionWaitSeconds * 1000);
-  return Math.min(scenario.backendSpansPerSecond, scenario.slowRecoveryLoadMultiple * queuedSpansPerSecond);
+  return Math.min(scenario.backendSpansPerSecond, recovery.loadMultiple * queuedSpansPerSecond);
 }
 
 function loopSettings(options: BenchOptions, behavior: ExternalLoopSettings['behavior'], pollingSeconds: number): Omit<ExternalLoopSettings, 'targetAverageValue'> {
@@ -265,8 +280,7 @@ function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPe
     const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
     oracle.control(context);
     const overloadedBefore = fleet.totals.refused + fleet.totals.droppedTooEarlySpans;
-    const rate = load.spansPerSecondAt(nowMs);
-    fleet.step(Math.round(rate * dt), backendSpansPerSecondAt(scenario, options.fleet, nowMs), outage);
+    fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecondAt(scenario, options.fleet, nowMs), outage);
     if (!outage && fleet.totals.refused + fleet.totals.droppedTooEarlySpans > overloadedBefore) return true;
   }
   return false;

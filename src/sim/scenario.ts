@@ -28,6 +28,10 @@ export interface SlowRecoverySpec {
   readonly loadMultiple: number;
 }
 
+export interface SlowRecoveryWindow extends TimeWindow {
+  readonly loadMultiple: number;
+}
+
 /** Thrown for a malformed scenario flag; the CLI turns it into exit code 2. */
 export class ScenarioSpecError extends Error {
   override readonly name = 'ScenarioSpecError';
@@ -119,8 +123,8 @@ export function placeOutages(spec: WindowSpec, startMs: number, endMs: number, s
 }
 
 /** The windows after each outage in which the backend recovers slowly, each ended early by the next outage. */
-export function slowRecoveryWindows(outages: readonly TimeWindow[], spec: SlowRecoverySpec, endMs: number): TimeWindow[] {
-  return outages.map((outage, i) => ({ startMs: outage.endMs, endMs: Math.min(outage.endMs + spec.durationSeconds * 1000, outages[i + 1]?.startMs ?? endMs, endMs) }));
+export function slowRecoveryWindows(outages: readonly TimeWindow[], spec: SlowRecoverySpec, endMs: number): SlowRecoveryWindow[] {
+  return outages.map((outage, i) => ({ startMs: outage.endMs, endMs: Math.min(outage.endMs + spec.durationSeconds * 1000, outages[i + 1]?.startMs ?? endMs, endMs), loadMultiple: spec.loadMultiple }));
 }
 
 /** Scrape-down windows, placed apart from the outages and bursts of the same seed. */
@@ -146,7 +150,12 @@ export function dailyOutage(dayStartMs: number, durationSeconds: number, seed: n
 }
 
 /** Whether `timeMs` falls in one of the windows (sorted, non-overlapping). */
+/** The window holding `timeMs` (start inclusive, end exclusive), if any. */
+export function windowAt<W extends TimeWindow>(windows: readonly W[], timeMs: number): W | undefined {
+  for (const window of windows) if (timeMs >= window.startMs && timeMs < window.endMs) return window;
+  return undefined;
+}
+
 export function inWindows(windows: readonly TimeWindow[], timeMs: number): boolean {
-  for (const window of windows) if (timeMs >= window.startMs && timeMs < window.endMs) return true;
-  return false;
+  return windowAt(windows, timeMs) !== undefined;
 }

@@ -117,9 +117,9 @@ describe('scenario specs and placement', () => {
       { startMs: 23 * hour, endMs: 23.75 * hour },
     ];
     expect(slowRecoveryWindows(outages, { durationSeconds: 1800, loadMultiple: 1.1 }, 24 * hour)).toEqual([
-      { startMs: 11 * hour, endMs: 11.25 * hour },
-      { startMs: 12 * hour, endMs: 12.5 * hour },
-      { startMs: 23.75 * hour, endMs: 24 * hour },
+      { startMs: 11 * hour, endMs: 11.25 * hour, loadMultiple: 1.1 },
+      { startMs: 12 * hour, endMs: 12.5 * hour, loadMultiple: 1.1 },
+      { startMs: 23.75 * hour, endMs: 24 * hour, loadMultiple: 1.1 },
     ]);
   });
 
