@@ -177,12 +177,12 @@ describe('runBench', () => {
 });
 
 describe('a slow recovery after an outage', () => {
-  // Twelve hours at the trace's peak, one 30-minute outage, then 30 minutes of a backend that takes 1.1 × the load.
+  // Twelve hours at the trace's peak, one 30-minute outage, then 30 minutes of a backend that takes 1.1 × what the queues receive.
   const flat = minuteTrace(Array.from({ length: 12 * 60 }, () => 100));
   const outages = { count: 1, durationSeconds: 1800 };
   const slowRecovery = { durationSeconds: 1800, loadMultiple: 1.1 };
 
-  /** Runs `name` and keeps, per step, the spans sent, the fullest queue and the replicas, timed from the outage's end. */
+  /** Runs `name` and keeps, per step, the spans sent and the fullest queue, timed from the outage's end. */
   async function watch(name: 'static-peak' | 'scaler-reactive', extra: Partial<BenchOptions>, trace = flat) {
     const run = options(trace, { outages, ...extra });
     const scenario = buildScenario(run);
