@@ -76,23 +76,27 @@ export const SCRAPE_DOWN_SHARE = 0.5;
 
 /** `2x15m@1.8` → two 15-minute windows at 1.8× the trace's load. */
 export function parseBurstSpec(text: string): BurstSpec {
-  const at = text.lastIndexOf('@');
-  const multiplier = at >= 0 ? Number(text.slice(at + 1)) : Number.NaN;
-  if (at < 0 || !(Number.isFinite(multiplier) && multiplier > 0 && multiplier <= 100)) {
+  const { window, multiple: multiplier } = splitAtMultiple(text);
+  if (window === undefined || !(Number.isFinite(multiplier) && multiplier > 0 && multiplier <= 100)) {
     throw new ScenarioSpecError(`--burst must be COUNTxDURATION@MULTIPLIER with a multiplier in (0, 100], e.g. 2x15m@1.8; got "${text}"`);
   }
-  return { ...parseWindowSpec(text.slice(0, at), '--burst', '2x15m@1.8'), multiplier };
+  return { ...parseWindowSpec(window, '--burst', '2x15m@1.8'), multiplier };
 }
 
 /** `30m@1.1` → for 30 minutes after each outage the backend takes 1.1 × what the queues receive. */
 export function parseSlowRecoverySpec(text: string): SlowRecoverySpec {
-  const at = text.lastIndexOf('@');
-  const durationSeconds = at >= 0 ? parseDurationSeconds(text.slice(0, at).trim()) : undefined;
-  const loadMultiple = at >= 0 ? Number(text.slice(at + 1)) : Number.NaN;
+  const { window, multiple: loadMultiple } = splitAtMultiple(text);
+  const durationSeconds = window === undefined ? undefined : parseDurationSeconds(window.trim());
   if (durationSeconds === undefined || !(durationSeconds > 0) || !(Number.isFinite(loadMultiple) && loadMultiple > 1 && loadMultiple <= 100)) {
     throw new ScenarioSpecError(`--slow-recovery must be DURATION@MULTIPLE with a duration like 30m and a multiple of what the queues receive in (1, 100] (at 1 or below the backlog never drains), e.g. 30m@1.1; got "${text}"`);
   }
   return { durationSeconds, loadMultiple };
+}
+
+/** `WINDOW@MULTIPLE` split at its last `@`: no window and a NaN multiple when there is none. */
+function splitAtMultiple(text: string): { window: string | undefined; multiple: number } {
+  const at = text.lastIndexOf('@');
+  return at < 0 ? { window: undefined, multiple: Number.NaN } : { window: text.slice(0, at), multiple: Number(text.slice(at + 1)) };
 }
 
 export function describeWindowSpec(spec: WindowSpec): string {
