@@ -6,7 +6,7 @@ import type { GuardAction, GuardName } from './decision.ts';
 import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { findBackendStall } from './backend-stall.ts';
-import { HPA_TOLERANCE } from './hpa-tolerance.ts';
+import { HPA_TOLERANCE, hpaIgnoresRatio } from './hpa-tolerance.ts';
 import type { SentReference, TrendPoint } from './policy-state.ts';
 import { describeRingChange } from './ring-spread.ts';
 
@@ -188,9 +188,9 @@ export function clampGuard(settings: TargetSettings, replicas: number): GuardRes
   return NOT_ACTED(replicas);
 }
 
-/** True when the HPA would ignore `recommended` (AverageValue, target 1): |recommended/current − 1| ≤ tolerance. */
+/** True when the HPA would ignore `recommended` (AverageValue, target 1): recommended/current within its tolerance. */
 export function withinHpaTolerance(current: number, recommended: number): boolean {
-  return recommended !== current && Math.abs(1 - recommended / current) <= HPA_TOLERANCE;
+  return recommended !== current && hpaIgnoresRatio(recommended / current);
 }
 
 /** "19 is inside the HPA's ±10%": why a recommendation leaves the count where it is (summary, guard, alerts, dashboard). */
@@ -202,7 +202,7 @@ export function insideHpaTolerance(recommended: number): string {
 export function nearestCountOutsideTolerance(current: number, recommended: number): number {
   const direction = recommended > current ? 1 : -1;
   let replicas = recommended;
-  while (Math.abs(1 - replicas / current) <= HPA_TOLERANCE) replicas += direction;
+  while (hpaIgnoresRatio(replicas / current)) replicas += direction;
   return replicas;
 }
 

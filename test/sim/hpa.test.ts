@@ -8,6 +8,7 @@ import {
   type PodUtilization,
   resourceUtilizationReplicas,
 } from '../../src/sim/hpa.ts';
+import { nearestCountOutsideTolerance, withinHpaTolerance } from '../../src/policy/guards.ts';
 
 describe('External metric, AverageValue (KEDA triggers): ceil(Σ value / target) outside ±10 %', () => {
   const cases: { name: string; input: { sum: number; target: number; current: number }; want: { replicas: number; within: boolean } }[] = [
@@ -26,6 +27,38 @@ describe('External metric, AverageValue (KEDA triggers): ceil(Σ value / target)
       expect({ replicas: got.replicas, within: got.withinTolerance }).toEqual(row.want);
     });
   }
+});
+
+describe("the scaler's reading of the HPA's tolerance", () => {
+  const hpaKeeps = (current: number, recommended: number) => externalAverageValueReplicas(recommended, 1, current, DEFAULT_HPA_TOLERANCE).withinTolerance;
+
+  // At exactly +10 % (10 → 11, 20 → 22) |1 − ratio| comes out just above 0.1 in float64, while the HPA's
+  // own test, 1 − t ≤ ratio ≤ 1 + t, keeps the count: a scaler reading it the first way announces a
+  // scale-out that never happens.
+  it('says the HPA ignores a recommendation exactly when the HPA keeps the count, for every count up to 300', () => {
+    const disagreements: string[] = [];
+    for (let current = 1; current <= 300; current++) {
+      for (let recommended = 1; recommended <= 400; recommended++) {
+        if (recommended !== current && withinHpaTolerance(current, recommended) !== hpaKeeps(current, recommended)) disagreements.push(`${current} → ${recommended}`);
+      }
+    }
+    expect(disagreements).toEqual([]);
+    expect(withinHpaTolerance(10, 11)).toBe(true);
+    expect(withinHpaTolerance(20, 22)).toBe(true);
+  });
+
+  it('names the nearest count the HPA acts on, and the one before it the HPA keeps', () => {
+    for (let current = 2; current <= 300; current++) {
+      for (const recommended of [current + 1, current - 1]) {
+        const acted = nearestCountOutsideTolerance(current, recommended);
+        expect(hpaKeeps(current, acted), `${current} → ${acted}`).toBe(false);
+        const before = acted - Math.sign(recommended - current);
+        if (before !== current) expect(hpaKeeps(current, before), `${current} → ${before}`).toBe(true);
+      }
+    }
+    expect(nearestCountOutsideTolerance(10, 11)).toBe(12);
+    expect(nearestCountOutsideTolerance(20, 21)).toBe(23);
+  });
 });
 
 describe('Resource metric, CPU utilization: ceil(ratio × ready pods), unready pods at 0 % on a scale-up', () => {
