@@ -6,7 +6,7 @@ import type { GuardAction, GuardName } from './decision.ts';
 import { formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { findBackendStall } from './backend-stall.ts';
-import { HPA_TOLERANCE, hpaIgnoresRatio } from './hpa-tolerance.ts';
+import { HPA_TOLERANCE, hpaIgnoresRatio, nearestCountOutsideTolerance } from './hpa-tolerance.ts';
 import type { SentReference, TrendPoint } from './policy-state.ts';
 import { describeRingChange } from './ring-spread.ts';
 
@@ -196,14 +196,6 @@ export function withinHpaTolerance(current: number, recommended: number): boolea
 /** "19 is inside the HPA's ±10%": why a recommendation leaves the count where it is (summary, guard, alerts, dashboard). */
 export function insideHpaTolerance(recommended: number): string {
   return `${recommended} is inside the HPA's ±${formatPercent(HPA_TOLERANCE)}`;
-}
-
-/** The nearest count in the same direction the HPA would act on. */
-export function nearestCountOutsideTolerance(current: number, recommended: number): number {
-  const direction = recommended > current ? 1 : -1;
-  let replicas = recommended;
-  while (hpaIgnoresRatio(replicas / current)) replicas += direction;
-  return replicas;
 }
 
 /** Guard 5: say so when the HPA will not act on the change (it stays at current). */

@@ -12,3 +12,20 @@ export const HPA_TOLERANCE = 0.1;
 export function hpaIgnoresRatio(usageRatio: number, tolerance: number = HPA_TOLERANCE): boolean {
   return 1 - tolerance <= usageRatio && usageRatio <= 1 + tolerance;
 }
+
+/** The nearest count in the same direction as `recommended` that the HPA acts on. */
+export function nearestCountOutsideTolerance(current: number, recommended: number): number {
+  const direction = recommended > current ? 1 : -1;
+  let replicas = recommended;
+  while (hpaIgnoresRatio(replicas / current)) replicas += direction;
+  return replicas;
+}
+
+/**
+ * The fewest gateways above `current` the HPA carries out: current + 1 below 10, about 10 % more from
+ * there. A proposal that reads the tier losing or refusing spans now asks at least this many: a
+ * smaller step would be ignored, and the tier would keep failing at the count it runs.
+ */
+export function smallestScaleOut(current: number): number {
+  return nearestCountOutsideTolerance(current, current + 1);
+}

@@ -8,7 +8,8 @@ import type { PolicyContext } from './policy-context.ts';
 import { NO_SCALE_IN, type PendingScaleInStep, type PolicyState, type ScaleInState } from './policy-state.ts';
 import type { GuardAction } from './decision.ts';
 import { formatPercent, formatSeconds } from './format.ts';
-import { type GuardResult, nearestCountOutsideTolerance, withinHpaTolerance } from './guards.ts';
+import { type GuardResult, withinHpaTolerance } from './guards.ts';
+import { nearestCountOutsideTolerance } from './hpa-tolerance.ts';
 import { HPA_TOLERANCE } from './hpa-tolerance.ts';
 
 /** Which step of the current descent this is, counting steps already taken. */

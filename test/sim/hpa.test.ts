@@ -8,7 +8,8 @@ import {
   type PodUtilization,
   resourceUtilizationReplicas,
 } from '../../src/sim/hpa.ts';
-import { nearestCountOutsideTolerance, withinHpaTolerance } from '../../src/policy/guards.ts';
+import { withinHpaTolerance } from '../../src/policy/guards.ts';
+import { nearestCountOutsideTolerance } from '../../src/policy/hpa-tolerance.ts';
 
 describe('External metric, AverageValue (KEDA triggers): ceil(Σ value / target) outside ±10 %', () => {
   const cases: { name: string; input: { sum: number; target: number; current: number }; want: { replicas: number; within: boolean } }[] = [
