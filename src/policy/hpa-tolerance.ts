@@ -20,12 +20,3 @@ export function nearestCountOutsideTolerance(current: number, recommended: numbe
   while (hpaIgnoresRatio(replicas / current)) replicas += direction;
   return replicas;
 }
-
-/**
- * The fewest gateways above `current` the HPA carries out: current + 1 below 10, about 10 % more from
- * there. A proposal that reads the tier losing or refusing spans now asks at least this many: a
- * smaller step would be ignored, and the tier would keep failing at the count it runs.
- */
-export function smallestScaleOut(current: number): number {
-  return nearestCountOutsideTolerance(current, current + 1);
-}
