@@ -9,8 +9,7 @@ import { NO_SCALE_IN, type PendingScaleInStep, type PolicyState, type ScaleInSta
 import type { GuardAction } from './decision.ts';
 import { formatPercent, formatSeconds } from './format.ts';
 import { type GuardResult, withinHpaTolerance } from './guards.ts';
-import { nearestCountOutsideTolerance } from './hpa-tolerance.ts';
-import { HPA_TOLERANCE } from './hpa-tolerance.ts';
+import { HPA_TOLERANCE, nearestCountOutsideTolerance } from './hpa-tolerance.ts';
 
 /** Which step of the current descent this is, counting steps already taken. */
 export interface ScaleInProgress {

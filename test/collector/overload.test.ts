@@ -229,9 +229,10 @@ describe('one gateway short of CPU beside one that is not', () => {
    */
   const STARVED = { goMaxProcs: 1, cpus: 0.02 };
   /**
-   * A gateway this starved answers its scrape slowly (on one slow host, past a 1.6 s timeout 15
-   * times in a row): scrapes every 4 s with a 3.2 s timeout (still three or more in the 15 s rate
-   * window), and polls until one read holds both gateways with the starved one's ticks over budget.
+   * A gateway this starved answers its scrape slowly (in one CI run, scraped every 2 s with a 1.6 s
+   * timeout, it was unscraped at all 15 polls): scrapes every 4 s with a 3.2 s timeout (still three or
+   * more in the 15 s rate window), and polls until one read holds both gateways with the starved one's
+   * ticks over budget.
    */
   const SCRAPE_INTERVAL_SECONDS = 4;
   const POLLS_FOR_THE_CASE = 15;
