@@ -36,11 +36,17 @@ describe("the scaler's reading of the HPA's tolerance", () => {
   // At exactly +10 % (10 → 11, 20 → 22) |1 − ratio| comes out just above 0.1 in float64, while the HPA's
   // own test, 1 − t ≤ ratio ≤ 1 + t, keeps the count: a scaler reading it the first way announces a
   // scale-out that never happens.
+  // Both sides share one function, so the counts are also held to exact integer arithmetic: ±10 % of
+  // current, edges included, is what the HPA's float64 test gives for whole replica counts.
+  const withinTenPercent = (current: number, recommended: number) => 10 * Math.abs(recommended - current) <= current;
+
   it('says the HPA ignores a recommendation exactly when the HPA keeps the count, for every count up to 300', () => {
     const disagreements: string[] = [];
     for (let current = 1; current <= 300; current++) {
       for (let recommended = 1; recommended <= 400; recommended++) {
-        if (recommended !== current && withinHpaTolerance(current, recommended) !== hpaKeeps(current, recommended)) disagreements.push(`${current} → ${recommended}`);
+        if (recommended === current) continue;
+        const scaler = withinHpaTolerance(current, recommended);
+        if (scaler !== hpaKeeps(current, recommended) || scaler !== withinTenPercent(current, recommended)) disagreements.push(`${current} → ${recommended}`);
       }
     }
     expect(disagreements).toEqual([]);
