@@ -165,9 +165,12 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     });
   }
 
-  /** Cached for cacheTtlMs per target; concurrent reads of a target share one set of queries. */
+  /**
+   * Cached for cacheTtlMs per target and every setting the queries are built from (buildSignalQueries),
+   * so edited metadata is never answered from old data; concurrent reads share one set of queries.
+   */
   read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot> {
-    const key = `${targetKey(target)}\u0000${settings.gatewaySelector}\u0000${settings.rateWindowSeconds}`;
+    const key = [targetKey(target), settings.gatewaySelector, settings.deploymentName ?? '', settings.rateWindowSeconds].join('\u0000');
     const nowMs = this.nowMs();
     this.sweepCache(nowMs);
     const cached = this.cache.get(key);

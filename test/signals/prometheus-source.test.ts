@@ -57,7 +57,7 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
   describe('cache and single flight', () => {
     const cases: {
       name: string;
-      input: { cacheTtlMs: number; reads: { advanceMs: number; rateWindow?: string; target?: string }[] };
+      input: { cacheTtlMs: number; reads: { advanceMs: number; rateWindow?: string; deploymentName?: string; target?: string }[] };
       want: { flights: number };
     }[] = [
       { name: 'a second read within the TTL is served from cache', input: { cacheTtlMs: 10_000, reads: [{ advanceMs: 0 }, { advanceMs: 9_999 }] }, want: { flights: 1 } },
@@ -65,13 +65,15 @@ describe('PrometheusSignalSource (stand-in Prometheus)', () => {
       { name: 'a TTL of 0 never caches', input: { cacheTtlMs: 0, reads: [{ advanceMs: 0 }, { advanceMs: 0 }] }, want: { flights: 2 } },
       { name: 'targets are cached separately', input: { cacheTtlMs: 10_000, reads: [{ advanceMs: 0 }, { advanceMs: 0, target: 'other' }] }, want: { flights: 2 } },
       { name: 'changed metadata (rateWindow) is not answered from the old cache entry', input: { cacheTtlMs: 10_000, reads: [{ advanceMs: 0 }, { advanceMs: 0, rateWindow: '5m' }] }, want: { flights: 2 } },
+      // The Deployment's status replicas are part of the expected-gateways query.
+      { name: 'changed metadata (deploymentName) is not answered from the old cache entry', input: { cacheTtlMs: 10_000, reads: [{ advanceMs: 0 }, { advanceMs: 0, deploymentName: 'otel-gateway' }, { advanceMs: 0, deploymentName: 'otel-gateway-canary' }] }, want: { flights: 3 } },
     ];
     for (const { name, input, want } of cases) {
       it(name, async () => {
         const source = sourceFor({ cacheTtlMs: input.cacheTtlMs });
         for (const read of input.reads) {
           clockMs += read.advanceMs;
-          const settings = parseTargetMetadata({ gatewaySelector: 'job="gw"', ...(read.rateWindow ? { rateWindow: read.rateWindow } : {}) });
+          const settings = parseTargetMetadata({ gatewaySelector: 'job="gw"', ...(read.rateWindow ? { rateWindow: read.rateWindow } : {}), ...(read.deploymentName ? { deploymentName: read.deploymentName } : {}) });
           await source.read({ ...TARGET, name: read.target ?? TARGET.name }, settings);
         }
         expect(standIn!.requests.length).toBe(want.flights * QUERIES_PER_READ);
