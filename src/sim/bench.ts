@@ -200,8 +200,7 @@ export function buildScenario(options: BenchOptions): BenchScenario {
  * what the queues receive, the load offered a decision_wait before (a trace is exported once decided),
  * so the backlog drains at (multiple − 1) × that whether the load rises or falls meanwhile.
  */
-function backendSpansPerSecondAt(scenario: BenchScenario, fleet: FleetSettings, nowMs: number): number {
-  const recovery = windowAt(scenario.slowRecoveries, nowMs);
+function backendSpansPerSecondAt(scenario: BenchScenario, fleet: FleetSettings, nowMs: number, recovery: SlowRecoveryWindow | undefined): number {
   if (recovery === undefined) return scenario.backendSpansPerSecond;
   const queuedSpansPerSecond = scenario.load.spansPerSecondAt(nowMs - fleet.decisionWaitSeconds * 1000);
   return Math.min(scenario.backendSpansPerSecond, recovery.loadMultiple * queuedSpansPerSecond);
@@ -280,7 +279,7 @@ function oracleOverloads(options: BenchOptions, scenario: BenchScenario, spansPe
     const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
     oracle.control(context);
     const overloadedBefore = fleet.totals.refused + fleet.totals.droppedTooEarlySpans;
-    fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecondAt(scenario, options.fleet, nowMs), outage);
+    fleet.step(Math.round(load.spansPerSecondAt(nowMs) * dt), backendSpansPerSecondAt(scenario, options.fleet, nowMs, windowAt(scenario.slowRecoveries, nowMs)), outage);
     if (!outage && fleet.totals.refused + fleet.totals.droppedTooEarlySpans > overloadedBefore) return true;
   }
   return false;
@@ -343,6 +342,8 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     while (outageIndex < outages.length && outages[outageIndex]!.endMs <= nowMs) outageIndex++;
     const outage = outageIndex < outages.length && outages[outageIndex]!.startMs <= nowMs;
 
+    const recovery = windowAt(slowRecoveries, nowMs);
+
     const preparing = autoscaler.prepare?.(context);
     if (preparing) await preparing;
     const before = fleet.replicas;
@@ -351,14 +352,14 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
     if (after !== before) {
       scaleActions++;
       if (outage && after > before) outageScaleUps += after - before;
-      if (after > before && inWindows(slowRecoveries, nowMs)) slowRecoveryScaleUps += after - before;
+      if (after > before && recovery !== undefined) slowRecoveryScaleUps += after - before;
     }
 
     const rate = load.spansPerSecondAt(nowMs);
     const offered = Math.round(rate * dt);
     const lostBefore = fleet.lostSpans;
     fleet.unscrapedTargets = inWindows(scrapeDowns, nowMs) ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
-    fleet.step(offered, backendSpansPerSecondAt(scenario, fleetSettings, nowMs), outage);
+    fleet.step(offered, backendSpansPerSecondAt(scenario, fleetSettings, nowMs, recovery), outage);
     recorder.record(fleet.observed);
     const lost = fleet.lostSpans - lostBefore;
     if (!outage) {
