@@ -68,7 +68,11 @@ export function startLoadGenerator(agentEndpoints: readonly string[], settings: 
   if (!(settings.spansPerTrace >= 2)) throw new Error(`spansPerTrace must be ≥ 2, got ${settings.spansPerTrace}`);
   const Service = traceServiceClient();
   const clients = agentEndpoints.map((endpoint) => ({ client: new Service(endpoint, credentials.createInsecure()) as Client, inFlight: 0 }));
+  // The tail-sampling processor keys its decision cache by the right half of the trace ID alone, so
+  // that half must not repeat across generators sending to the same gateway: a repeat is released at
+  // once on the earlier trace's decision instead of being held and decided.
   const runPrefix = randomBytes(8);
+  const runOffset = randomBytes(8).readBigUInt64BE();
   let traceCounter = 0n;
   let spanCounter = 0n;
   let tracesPerSecond = settings.tracesPerSecond;
@@ -122,7 +126,7 @@ export function startLoadGenerator(agentEndpoints: readonly string[], settings: 
         owedTraces -= 1;
         const traceId = Buffer.alloc(16);
         runPrefix.copy(traceId, 0);
-        traceId.writeBigUInt64BE(++traceCounter, 8);
+        traceId.writeBigUInt64BE(BigInt.asUintN(64, runOffset + ++traceCounter), 8);
         active.push({ traceId, startedAtMs: now, nextSpan: 0, failed: false });
       }
     }
