@@ -68,8 +68,8 @@ export interface FleetSettings {
 /** The simulated tier's defaults (docs/benchmark.md "The simulated tier"), model constants included. */
 export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   stepSeconds: 5,
-  // Assumption, conservative: a real v0.161.0 gateway with the shipped config did 42,718 spans per
-  // CPU-second (57,604 marginal) with 400-byte spans (test/collector/calibration.json).
+  // Assumption, conservative: a real v0.161.0 gateway with the shipped config did 45,717 spans per
+  // CPU-second (67,806 marginal) with 400-byte spans (test/collector/calibration.json).
   capacitySpansPerSecond: 20_000,
   targetUtilization: 0.7,
   queueBatchesPerReplica: 1000,
@@ -83,7 +83,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   traceDurationSeconds: 5,
   memoryLimitSpansPerReplica: 2_000_000,
   memoryRefuseFraction: 0.8,
-  // Assumption: scheduling, image pull and probes; the collector process itself is ready in ~0.2 s
+  // Assumption: scheduling, image pull and probes; the collector process itself is ready in 0.06–0.2 s
   // (test/collector/calibration.json).
   podStartupSeconds: 45,
   dnsResolverIntervalSeconds: DNS_RESOLVER_INTERVAL_SECONDS,
@@ -93,20 +93,20 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   ingestCpuShare: 0.7,
   exporterConsumers: 10,
   retryMaxElapsedSeconds: 300,
-  // Measured (test/collector/calibration.json): a tick costs 0.006 ms per trace/s arriving (the median
-  // ratio) on a CPU doing 42,718 spans per CPU-second. The per-held-trace slope (0.000295 ms) is the same
+  // Measured (test/collector/calibration.json): a tick costs 0.00658 ms per trace/s arriving (the median
+  // ratio) on a CPU doing 45,717 spans per CPU-second. The per-held-trace slope (0.000143 ms) is the same
   // data seen through traces held ≈ traces/s × decision_wait, so it is not charged a second time: a
   // tick decides one batch, the traces that arrived in one tick period.
-  decisionTickMsPerTracePerSecond: 0.006,
+  decisionTickMsPerTracePerSecond: 0.00658,
   decisionTickMsPerHeldTrace: 0,
-  decisionTickMeasuredSpansPerCpuSecond: 42_718,
+  decisionTickMeasuredSpansPerCpuSecond: 45_717,
   decisionTickCostMultiplier: 1,
   // Assumptions until calibrated against the real tier: a collector-contrib process idles at ~128 MiB;
   // a held span costs ~1 KB decoded plus 2–3× Go heap overhead (../shared/reference/otelcol-metrics.md).
   memoryBaseBytesPerReplica: 128 * 1024 * 1024,
-  // Assumption, within 1.5× of measured: 1,823 B of RSS per held span of ~400 B (test/collector/calibration.json);
-  // the simulated spans are heavier (μ 20,000 against the measured 42,718 per CPU-second), so 1.4× that.
-  memoryBytesPerSpan: 2560,
+  // Assumption, within 1.5× of measured: 3,307 B of RSS per held span of ~400 B (test/collector/calibration.json);
+  // the simulated spans are heavier (μ 20,000 against the measured 45,717 per CPU-second), so 1.4× that.
+  memoryBytesPerSpan: 4630,
   hotGatewayLoadMultiple: 1,
   cpuCurveExponent: 1,
 });

@@ -175,7 +175,7 @@ function overloadedTier(tier: GatewayTierOptions, tracesPerSecond: number, decis
 describe('CPU-limited gateways under more load than they can take', () => {
   const DECISION_WAIT_SECONDS = 2;
   /**
-   * A tenth of a core each: 4,270 spans/s at the calibrated CPU cost (42,718 spans per CPU-second), but
+   * A tenth of a core each: 4,572 spans/s at the calibrated CPU cost (45,717 spans per CPU-second), but
    * a gateway throttled every period pays for the throttling too: two took 6,517–6,774 spans/s between
    * them when offered 7,000–8,000, so the 4,000 spans/s each is offered here is more than it takes on
    * this kind of host; on a faster one the test raises it. Smaller quotas are not usable:
