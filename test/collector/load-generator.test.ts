@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type BackendSink, startBackendSink } from './support/backend-sink.ts';
-import { startLoadGenerator } from './support/load-generator.ts';
+import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
 
 let sink: BackendSink;
 beforeAll(async () => {
@@ -15,16 +15,16 @@ afterAll(async () => {
   await sink?.stop();
 });
 
-async function runGenerator(): Promise<string[]> {
+async function runGenerator(): Promise<LoadGenerator> {
   const load = startLoadGenerator([sink.endpoint], { tracesPerSecond: 200, spansPerTrace: 2, traceDurationMs: 100 });
   await sleep(500);
   await load.stop();
-  return [...load.completeTraces.keys()];
+  return load;
 }
 
 it('no two traces share the right half of their trace ID, within one run or across two runs', async () => {
-  const first = await runGenerator();
-  const second = await runGenerator();
+  const first = [...(await runGenerator()).completeTraces.keys()];
+  const second = [...(await runGenerator()).completeTraces.keys()];
   expect(first.length).toBeGreaterThan(20);
   expect(second.length).toBeGreaterThan(20);
   const sent = [...first, ...second];
@@ -32,4 +32,11 @@ it('no two traces share the right half of their trace ID, within one run or acro
   expect(sent.filter((traceId) => !sink.traces.has(traceId))).toEqual([]);
   const rightHalves = new Set(sent.map((traceId) => traceId.slice(16)));
   expect(rightHalves.size).toBe(sent.length);
+});
+
+it('reads back from each trace ID the order its generator started it in, as ring-change.test.ts does', async () => {
+  const load = await runGenerator();
+  const sequences = [...load.completeTraces.keys()].map((traceId) => load.sequenceOf(traceId)).sort((a, b) => a - b);
+  expect(sequences.length).toBeGreaterThan(20);
+  expect(sequences).toEqual(Array.from({ length: load.startedTraces() }, (_, index) => index + 1));
 });

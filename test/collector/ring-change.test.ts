@@ -26,9 +26,6 @@ function mechanismTolerance(expectedSplits: number): number {
   return 3 / Math.sqrt(expectedSplits);
 }
 
-/** The generator's trace counter, from the last 8 bytes of the trace ID. */
-const sequenceOf = (traceId: string) => Number.parseInt(traceId.slice(16), 16);
-
 interface RingChangeMeasure {
   readonly splits: number;
   readonly movedShare: number;
@@ -73,7 +70,7 @@ describe('ring changes under a real agent → gateway tier', () => {
     let total = 0;
     let on = 0;
     for (const traceId of load.completeTraces.keys()) {
-      const sequence = sequenceOf(traceId);
+      const sequence = load.sequenceOf(traceId);
       const gateways = gatewaysOf(traceId);
       if (sequence < from || sequence >= to || !gateways || gateways.size !== 1) continue;
       total++;
@@ -88,7 +85,7 @@ describe('ring changes under a real agent → gateway tier', () => {
    * before it (later ones still had spans arriving when it left, and were split).
    */
   function changeAt(gateway: string, event: 'joined' | 'left'): number {
-    const sequences = [...load.completeTraces.keys()].filter((traceId) => gatewaysOf(traceId)?.size === 1 && gatewaysOf(traceId)?.has(gateway)).map(sequenceOf);
+    const sequences = [...load.completeTraces.keys()].filter((traceId) => gatewaysOf(traceId)?.size === 1 && gatewaysOf(traceId)?.has(gateway)).map((traceId) => load.sequenceOf(traceId));
     return event === 'joined' ? Math.min(...sequences) : Math.max(...sequences) + marks.tracesPerSecond! * (TRACE_DURATION_MS / 1000);
   }
 
@@ -101,7 +98,7 @@ describe('ring changes under a real agent → gateway tier', () => {
   function splitsIn([from, to]: [number, number]): number {
     let splits = 0;
     for (const traceId of load.completeTraces.keys()) {
-      const sequence = sequenceOf(traceId);
+      const sequence = load.sequenceOf(traceId);
       if (sequence >= from && sequence < to && (gatewaysOf(traceId)?.size ?? 0) > 1) splits++;
     }
     return splits;
@@ -152,7 +149,7 @@ describe('ring changes under a real agent → gateway tier', () => {
     const windows = [windowAround(changeAt('gateway-3', 'joined')), windowAround(changeAt('gateway-1', 'left'))];
     let strays = 0;
     for (const traceId of load.completeTraces.keys()) {
-      const sequence = sequenceOf(traceId);
+      const sequence = load.sequenceOf(traceId);
       const outside = windows.every(([from, to]) => sequence < from || sequence >= to);
       if (outside && (gatewaysOf(traceId)?.size ?? 0) > 1) strays++;
     }

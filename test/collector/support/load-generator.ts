@@ -23,6 +23,8 @@ export interface LoadGenerator {
   readonly completeTraces: ReadonlyMap<string, number>;
   /** Trace IDs started, in order. */
   startedTraces(): number;
+  /** The order in which this generator started a trace (1 for its first), from the trace's hex ID. */
+  sequenceOf(traceId: string): number;
   /** Stops starting traces, lets started ones finish (at most traceDurationMs), waits for replies. */
   stop(): Promise<void>;
 }
@@ -173,6 +175,7 @@ export function startLoadGenerator(agentEndpoints: readonly string[], settings: 
     failureCodes: () => codes,
     completeTraces,
     startedTraces: () => Number(traceCounter),
+    sequenceOf: (traceId) => Number(BigInt.asUintN(64, BigInt(`0x${traceId.slice(16)}`) - runOffset)),
     stop: async () => {
       stopping = true;
       const deadline = Date.now() + settings.traceDurationMs + TICK_MS * 4;
