@@ -21,7 +21,7 @@ export interface LoadGenerator {
   failureCodes(): ReadonlyMap<number, number>;
   /** Hex trace IDs of every trace whose spans were all sent, with their span counts. */
   readonly completeTraces: ReadonlyMap<string, number>;
-  /** Trace IDs started, in order. */
+  /** How many traces have been started so far (the sequence of the latest). */
   startedTraces(): number;
   /** The order in which this generator started a trace (1 for its first), from the trace's hex ID. */
   sequenceOf(traceId: string): number;
