@@ -5,6 +5,7 @@
 import type { CalendarInput, ForecastInput } from './decide-input.ts';
 import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
+import { nearestCountOutsideTolerance } from './hpa-tolerance.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
 import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
@@ -286,14 +287,14 @@ export function refusedProposal(ctx: PolicyContext): ProposalOutcome {
   );
 }
 
-/** The decision-latency proposal grows the tier at most this many times per rate window. */
-export const MAX_LATENCY_GROWTH = 2;
-
 /**
- * N × p99 decision-tick latency ÷ budget: a tick's work grows with the traces each gateway holds.
- * Above budget it sizes from `baseReplicas`, the fewest gateways within the rate window the p99 is
- * measured over, and by at most MAX_LATENCY_GROWTH: replicas just added are not in that p99 yet, so
- * sizing from the current count would compound on them while a burst stays in the window.
+ * Within budget, N × p99 decision-tick latency ÷ budget. Over budget, the ticks are waiting for CPU: the
+ * gateways have none to spare at the load each carries, so the tier is sized to carry that load at the
+ * peak utilization (`baseReplicas` ÷ it), and at least to the nearest count the HPA acts on. How far over
+ * budget the p99 is does not say how far over capacity: the wait grows steeply as the CPU fills, so a
+ * count in proportion overshoots and the scale-in walks it back. While the ticks stay over budget it
+ * steps again. `baseReplicas` is the fewest gateways within the rate window the p99 is measured over:
+ * replicas just added are not in that p99 yet, so sizing from the current count would compound on them.
  * With one gateway hot the p99 is likely its own, so the proposal may hold the tier but not grow it;
  * a gateway slower than the hot one makes the spread no hot spot (slowerThanBusiest), and the reason names it.
  */
@@ -302,15 +303,18 @@ export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number
   if (latencyMs === undefined) return missingInput('decisionLatency', ctx, 'decisionLatencyP99Ms');
   const budgetMs = ctx.settings.decisionLatencyBudgetMs;
   const ratio = latencyMs / budgetMs;
-  const base = ratio > 1 ? Math.min(baseReplicas, ctx.current) : ctx.current;
-  const proportional = replicasFor(base * Math.min(ratio, MAX_LATENCY_GROWTH));
-  const capped = ctx.imbalance !== undefined && proportional > ctx.current;
-  const replicas = capped ? ctx.current : proportional;
+  const overBudget = ratio > 1;
+  const base = overBudget ? Math.min(baseReplicas, ctx.current) : ctx.current;
+  const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
+  const atPeak = replicasFor(base / peakUtilization);
+  const sized = !overBudget ? replicasFor(base * ratio) : atPeak > ctx.current ? nearestCountOutsideTolerance(ctx.current, atPeak) : atPeak;
+  const capped = ctx.imbalance !== undefined && sized > ctx.current;
+  const replicas = capped ? ctx.current : sized;
   const figures = `${formatMilliseconds(latencyMs)} (budget ${formatMilliseconds(budgetMs)})`;
   const bounds: string[] = [];
   if (base < ctx.current) bounds.push(`sized from ${base}, the fewest gateways in the ${formatSeconds(ctx.settings.rateWindowSeconds)} p99 window`);
-  if (ratio > MAX_LATENCY_GROWTH) bounds.push(`at most ×${MAX_LATENCY_GROWTH} per window`);
-  if (capped) bounds.push(`not ${proportional}: one gateway is hot`);
+  if (overBudget) bounds.push(`ticks over budget: ${base} have no CPU to spare, so sized to run their load at ${formatPercent(peakUtilization)}`);
+  if (capped) bounds.push(`not ${sized}: one gateway is hot`);
   const slower = ctx.slowerGateway;
   if (slower !== undefined) {
     bounds.push(

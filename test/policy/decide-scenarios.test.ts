@@ -190,14 +190,23 @@ const scenarios: Scenario[] = [
     want: { replicas: Math.ceil(300_000 / (50_000 * 0.8)), summary: /^Scaling out 6 → 8: num_traces too small: 500 traces\/s dropped before their decision\.$/ },
   },
   {
-    name: 'decision latency high with low CPU scales out on the latency budget, not on throughput',
+    name: 'decision latency over budget with low CPU scales out on the ticks, not on throughput: the load each gateway carries now at 91 %',
     input: { signals: { decisionLatencyP99Ms: 900, acceptedSpansPerSecond: 40_000 } },
-    want: { replicas: Math.ceil((N * 900) / 500), summary: /^Scaling out 6 → 11: tail-sampling decisions take 900 ms \(budget 500 ms\)\.$/ },
+    want: {
+      replicas: Math.ceil(N * 1.1),
+      summary: /^Scaling out 6 → 7: tail-sampling decisions take 900 ms \(budget 500 ms\)\.$/,
+      reasons: /DecisionLatency proposal: decision tick p99 900 ms \(budget 500 ms\) → 7 \(ticks over budget: 6 have no CPU to spare, so sized to run their load at 91%\)/,
+    },
   },
   {
-    name: 'decision latency ten times its budget at most doubles the tier in one step',
+    name: 'decision latency ten times its budget asks the same step: how far over budget says nothing of how far over capacity',
     input: { signals: { decisionLatencyP99Ms: 5_000, acceptedSpansPerSecond: 40_000 } },
-    want: { replicas: 2 * N, reasons: /DecisionLatency proposal: decision tick p99 5000 ms \(budget 500 ms\) → 12 \(at most ×2 per window\)/ },
+    want: { replicas: Math.ceil(N * 1.1), summary: /^Scaling out 6 → 7: tail-sampling decisions take 5000 ms/ },
+  },
+  {
+    name: 'decision latency just over budget at 10 gateways asks 12, the nearest count the HPA carries out (11 is inside its tolerance), not 10 × p99 ÷ budget',
+    input: { signals: { currentReplicas: 10, decisionLatencyP99Ms: 745, acceptedSpansPerSecond: 100_000 } },
+    want: { replicas: 12, summary: /^Scaling out 10 → 12: tail-sampling decisions take 745 ms/ },
   },
   {
     name: 'one gateway hot while others idle: reported, and no replicas added for it',
@@ -207,15 +216,15 @@ const scenarios: Scenario[] = [
   {
     name: 'the busier of two gateways with the slowest ticks is a hot spot: decision latency holds the tier',
     input: { ...twoUneven, latencyByGateway: { 'gateway-0': 2_870, 'gateway-1': 930 } },
-    want: { replicas: 2, guards: ['routingImbalance'], reasons: /not 4: one gateway is hot/ },
+    want: { replicas: 2, guards: ['routingImbalance'], reasons: /not 3: one gateway is hot/ },
   },
   {
     name: 'the quieter of two gateways with the slowest ticks falls behind, not a hot spot: decision latency grows the tier',
     input: { ...twoUneven, latencyByGateway: { 'gateway-0': 930, 'gateway-1': 2_870 } },
     want: {
-      replicas: 4,
+      replicas: 3,
       notGuards: ['routingImbalance'],
-      summary: /^Scaling out 2 → 4: tail-sampling decisions take 2870 ms/,
+      summary: /^Scaling out 2 → 3: tail-sampling decisions take 2870 ms/,
       reasons: /gateway gateway-1 ticks at 2870 ms, slower than the busiest gateway-0 at 930 ms: it takes less because it falls behind/,
     },
   },
@@ -383,11 +392,11 @@ describe('decide: situations an SRE would name', () => {
     const target = settings();
     const quiet = { acceptedSpansPerSecond: 10_000, sentSpansPerSecond: 1_000, tracesOnMemory: 20_000, queueFillMax: 0.1, queueFillMean: 0.1, decisionLatencyP99Ms: 5_000 };
     const polls: { atSeconds: number; currentReplicas: number; want: DecisionWant }[] = [
-      { atSeconds: 0, currentReplicas: 2, want: { replicas: 4, summary: /^Scaling out 2 → 4: tail-sampling decisions take 5000 ms/ } },
-      { atSeconds: 30, currentReplicas: 4, want: { replicas: 4, reasons: /sized from 2, the fewest gateways in the 2m p99 window/ } },
-      { atSeconds: 60, currentReplicas: 4, want: { replicas: 4 } },
-      { atSeconds: 120, currentReplicas: 4, want: { replicas: 4 } },
-      { atSeconds: 150, currentReplicas: 4, want: { replicas: 8 } },
+      { atSeconds: 0, currentReplicas: 2, want: { replicas: 3, summary: /^Scaling out 2 → 3: tail-sampling decisions take 5000 ms/ } },
+      { atSeconds: 30, currentReplicas: 3, want: { replicas: 3, reasons: /sized from 2, the fewest gateways in the 2m p99 window/ } },
+      { atSeconds: 60, currentReplicas: 3, want: { replicas: 3 } },
+      { atSeconds: 120, currentReplicas: 3, want: { replicas: 3 } },
+      { atSeconds: 150, currentReplicas: 3, want: { replicas: 4 } },
     ];
     let state: Parameters<typeof decide>[2];
     for (const poll of polls) {
