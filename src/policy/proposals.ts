@@ -313,7 +313,7 @@ export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number
   const figures = `${formatMilliseconds(latencyMs)} (budget ${formatMilliseconds(budgetMs)})`;
   const bounds: string[] = [];
   if (base < ctx.current) bounds.push(`sized from ${base}, the fewest gateways in the ${formatSeconds(ctx.settings.rateWindowSeconds)} p99 window`);
-  if (overBudget) bounds.push(`ticks over budget: ${base} have no CPU to spare, so sized to run their load at ${formatPercent(peakUtilization)}`);
+  if (overBudget) bounds.push(`over budget: sized to run the load of ${base} at ${formatPercent(peakUtilization)} of their CPU`);
   if (capped) bounds.push(`not ${sized}: one gateway is hot`);
   const slower = ctx.slowerGateway;
   if (slower !== undefined) {

@@ -195,7 +195,7 @@ const scenarios: Scenario[] = [
     want: {
       replicas: Math.ceil(N * 1.1),
       summary: /^Scaling out 6 → 7: tail-sampling decisions take 900 ms \(budget 500 ms\)\.$/,
-      reasons: /DecisionLatency proposal: decision tick p99 900 ms \(budget 500 ms\) → 7 \(ticks over budget: 6 have no CPU to spare, so sized to run their load at 91%\)/,
+      reasons: /DecisionLatency proposal: decision tick p99 900 ms \(budget 500 ms\) → 7 \(over budget: sized to run the load of 6 at 91% of their CPU\)/,
     },
   },
   {
