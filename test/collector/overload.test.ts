@@ -33,6 +33,13 @@ const RELIEF_WINDOW_SECONDS = 30;
 const EXTRA_RELIEF_WINDOWS = 2;
 /** KEDA's pollingInterval here: a third of the scaler's 15 s rate window, so every moment is in some poll's window. */
 const POLLING_INTERVAL_SECONDS = 5;
+/** One step of scaleAsKedaWould: the agents re-resolve, a relief window is polled through, and its scrapes are recorded. */
+const SCALE_STEP_MS = RING_UPDATE_MS + (RELIEF_WINDOW_SECONDS + RATE_WINDOW_SECONDS) * 1000;
+/**
+ * scaleAsKedaWould at its longest: over its latency budget the scaler asks for one count the HPA carries
+ * out at a time, so up to a step per gateway to MAX_GATEWAYS, and the extra relief windows.
+ */
+const SCALE_OUT_LONGEST_MS = (MAX_GATEWAYS - GATEWAYS + EXTRA_RELIEF_WINDOWS) * SCALE_STEP_MS;
 
 interface TierFigures {
   readonly refused: number;
@@ -189,6 +196,8 @@ describe('CPU-limited gateways under more load than they can take', () => {
   const LOAD_RAISE_FACTOR = 1.25;
   /** The new load fills a rate window and its ticks are scraped. */
   const RAISE_SETTLE_MS = (RATE_WINDOW_SECONDS + 5) * 1000;
+  /** The raises, then the scale-out at its longest; the reads around them take less than one more step. */
+  const CASE_TIMEOUT_MS = LOAD_RAISES * RAISE_SETTLE_MS + SCALE_OUT_LONGEST_MS + SCALE_STEP_MS;
   const running = overloadedTier(
     { gateways: GATEWAYS, gatewayCpuLimit: () => CPU_LIMIT, gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS } },
     OFFERED_TRACES_PER_SECOND,
@@ -213,7 +222,7 @@ describe('CPU-limited gateways under more load than they can take', () => {
     const out = await scaleAsKedaWould(scenario);
     expect(out.firstAnswer, out.trail).toBeGreaterThan(GATEWAYS);
     expectRelieved(scenario.tier, out);
-  });
+  }, CASE_TIMEOUT_MS);
 });
 
 describe('one gateway short of CPU beside one that is not', () => {
