@@ -306,8 +306,9 @@ export function decisionLatencyProposal(ctx: PolicyContext, baseReplicas: number
   const overBudget = ratio > 1;
   const base = overBudget ? Math.min(baseReplicas, ctx.current) : ctx.current;
   const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
-  const atPeak = replicasFor(base / peakUtilization);
-  const sized = !overBudget ? replicasFor(base * ratio) : atPeak > ctx.current ? nearestCountOutsideTolerance(ctx.current, atPeak) : atPeak;
+  const proposed = replicasFor(overBudget ? base / peakUtilization : base * ratio);
+  // Only a count over budget exceeds the current one, which is then too few: one inside the HPA's tolerance would be ignored.
+  const sized = proposed > ctx.current ? nearestCountOutsideTolerance(ctx.current, proposed) : proposed;
   const capped = ctx.imbalance !== undefined && sized > ctx.current;
   const replicas = capped ? ctx.current : sized;
   const figures = `${formatMilliseconds(latencyMs)} (budget ${formatMilliseconds(budgetMs)})`;
