@@ -5,19 +5,17 @@
 //   - CPU: spans accepted per CPU-second of the gateway process at several offered rates;
 //   - decision tick: mean tick latency against traces held (decision_wait 30 s, as shipped);
 //   - memory: heap and RSS growth per held trace.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { cpus, release as kernelRelease, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, writeFlagFile } from '../../src/cli/command-line.ts';
-import { freePort } from '../support/free-port.ts';
 import { startBackendSink } from './support/backend-sink.ts';
-import { type CollectorProcess, collectorBinary, collectorRelease, startCollectorProcess } from './support/collector-process.ts';
+import { collectorBinary, collectorRelease } from './support/collector-process.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
+import { DECISION_TICK_HISTOGRAM, metricSum, startMeasuredGateway } from './support/measured-gateway.ts';
 
-const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/examples/gateway/gateway-collector.yaml', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('./calibration.json', import.meta.url));
 const SPANS_PER_TRACE = 10;
 const STARTS = 5;
@@ -40,44 +38,8 @@ export const CALIBRATE_COMMAND: CommandSpec = {
   footer: 'Each step is printed as a JSON line; progress shows on a terminal.\nExit codes: 0 written; 1 the collector or the output file failed; 2 bad command line.',
 };
 
-type Config = Record<string, Record<string, unknown>>;
-
-function shippedConfig(ports: { otlp: number; metrics: number; health: number }, backend: string): Config {
-  const config = parseYaml(readFileSync(SHIPPED_CONFIG, 'utf8')) as Config;
-  const set = (path: string[], value: unknown) => {
-    let node = config as Record<string, unknown>;
-    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
-    node[path.at(-1)!] = value;
-  };
-  set(['receivers', 'otlp', 'protocols', 'grpc', 'endpoint'], `127.0.0.1:${ports.otlp}`);
-  set(['extensions', 'health_check', 'endpoint'], `127.0.0.1:${ports.health}`);
-  set(['exporters', 'otlp', 'endpoint'], backend);
-  set(['service', 'telemetry', 'metrics', 'readers'], [{ pull: { exporter: { prometheus: { host: '127.0.0.1', port: ports.metrics } } } }]);
-  return config;
-}
-
-/** Sum of the samples of one family (all label sets) in a /metrics exposition. */
-function metricSum(exposition: string, name: string): number {
-  let total = 0;
-  let seen = false;
-  for (const line of exposition.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-      seen = true;
-    }
-  }
-  if (!seen) throw new Error(`${name} is not exposed`);
-  return total;
-}
-
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function startGateway(binary: string, backend: string): Promise<{ process: CollectorProcess; metricsUrl: string; otlp: string }> {
-  const ports = { otlp: await freePort(), metrics: await freePort(), health: await freePort() };
-  const process = await startCollectorProcess({ name: 'calibration', binary, config: shippedConfig(ports, backend), healthUrl: `http://127.0.0.1:${ports.health}/` });
-  return { process, metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`, otlp: `127.0.0.1:${ports.otlp}` };
-}
 
 async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
   const output = typeof values.out === 'string' ? resolve(values.out) : OUTPUT;
@@ -95,13 +57,13 @@ async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
     const startupMs: number[] = [];
     for (let index = 0; index < STARTS; index++) {
       progress.update(`start-up ${index + 1}/${STARTS}`);
-      const gateway = await startGateway(binary, sink.endpoint);
+      const gateway = await startMeasuredGateway(binary, sink.endpoint, 'calibration');
       startupMs.push(gateway.process.readyAtMs - gateway.process.startedAtMs);
       await gateway.process.stop();
     }
     say(`start → ready: ${startupMs.join(', ')} ms`);
 
-    const gateway = await startGateway(binary, sink.endpoint);
+    const gateway = await startMeasuredGateway(binary, sink.endpoint, 'calibration');
     const idle = await (await fetch(gateway.metricsUrl)).text();
     const baseline = { heapBytes: metricSum(idle, 'otelcol_process_runtime_heap_alloc_bytes'), rssBytes: gateway.process.rssBytes() };
     const steps = [];
@@ -129,7 +91,7 @@ async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
         const delta = (name: string) => metricSum(after.text, name) - metricSum(before.text, name);
         const accepted = delta('otelcol_receiver_accepted_spans') / seconds;
         const cpuPerSecond = (after.cpu - before.cpu) / seconds;
-        const ticks = delta('otelcol_processor_tail_sampling_sampling_decision_timer_latency_count');
+        const ticks = delta(`${DECISION_TICK_HISTOGRAM}_count`);
         const step = {
           offeredSpansPerSecond: tracesPerSecond * SPANS_PER_TRACE,
           acceptedSpansPerSecond: round(accepted),
@@ -137,7 +99,7 @@ async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
           cpuSecondsPerSecond: round(cpuPerSecond, 3),
           spansPerCpuSecond: round(accepted / cpuPerSecond),
           tracesHeld: round(median(heldSamples)),
-          meanDecisionTickMs: round(delta('otelcol_processor_tail_sampling_sampling_decision_timer_latency_sum') / ticks, 2),
+          meanDecisionTickMs: round(delta(`${DECISION_TICK_HISTOGRAM}_sum`) / ticks, 2),
           heapBytes: round(median(heapSamples)),
           rssBytes: round(median(rssSamples)),
         };
