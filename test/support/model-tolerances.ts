@@ -8,8 +8,6 @@
  * latency budget is hundreds of ms.
  */
 export const TICK_UNTHROTTLED_TOLERANCE_MS = 2;
-/** Decision tick of a CPU-throttled gateway: a factor either way (the p99 comes from 300/400/750 ms buckets). */
-export const TICK_THROTTLED_TOLERANCE_FACTOR = 2;
 /**
  * Traces a ring change splits, relative: the mechanism's own 3/√n (Poisson noise of n ≈ 50 splits,
  * batching edges) plus the ring's unevenness, which moved 0.27–0.34 of the traces where the model
