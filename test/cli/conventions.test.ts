@@ -14,6 +14,7 @@ import { BACKTEST_COMMAND } from '../../forecasting/backtest-cli.ts';
 import { BENCH_GRPC_COMMAND } from '../bench/bench-grpc.ts';
 import { BENCH_MEMORY_COMMAND } from '../bench/bench-memory.ts';
 import { CALIBRATE_COMMAND } from '../collector/calibrate.ts';
+import { SATURATE_COMMAND } from '../collector/saturate.ts';
 import { BUILD_COMMAND } from '../../scripts/build.ts';
 import { RULES_COMMAND } from '../../scripts/generate-rules.ts';
 
@@ -41,6 +42,7 @@ const TOOLS: { script: string; spec: CommandSpec; missingFile?: string[] }[] = [
   { script: 'scripts/build.ts', spec: BUILD_COMMAND },
   { script: 'scripts/generate-rules.ts', spec: RULES_COMMAND, missingFile: ['--out', MISSING] },
   { script: 'test/collector/calibrate.ts', spec: CALIBRATE_COMMAND, missingFile: ['--out', MISSING] },
+  { script: 'test/collector/saturate.ts', spec: SATURATE_COMMAND, missingFile: ['--out', MISSING] },
 ];
 
 describe('the npm scripts', () => {
