@@ -60,6 +60,7 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     'backend-capacity': { group: FLEET_OPTIONS, value: 'X', description: `backend capacity outside outages, × the trace's peak load (default ${DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple})` },
     'tick-cost': { group: FLEET_OPTIONS, value: 'X', description: `multiplier on the decision-tick cost model (default 1)` },
     'cpu-curve': { group: FLEET_OPTIONS, value: 'P', description: `a replica at a share u of its capacity reports u^P of its CPU, 0.1–1:\nbelow 1 a span costs more CPU at low load (default 1, linear)` },
+    'cpu-ceiling': { group: FLEET_OPTIONS, value: 'F', description: `a replica falls behind once its CPU reads F of its allotment, 0.1–1: it processes\nat most F × --capacity, as a gateway under a fractional CPU quota (default 1)` },
     drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long (preStop sleep;\ndefault ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)` },
     'polling-interval': { group: FLEET_OPTIONS, value: 'DUR', description: `KEDA pollingInterval of every ScaledObject (default 30s)` },
     'min-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})` },
@@ -91,6 +92,7 @@ export interface FleetFlags {
   readonly backendPeakMultiple?: number;
   readonly decisionTickCostMultiplier?: number;
   readonly cpuCurveExponent?: number;
+  readonly cpuCeiling?: number;
   readonly drainSeconds?: number;
   readonly kedaPollingSeconds?: number;
   readonly minReplicas?: number;
@@ -199,6 +201,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     backendPeakMultiple: numberFlag(text('backend-capacity'), '--backend-capacity', 0.01, 1000),
     decisionTickCostMultiplier: numberFlag(text('tick-cost'), '--tick-cost', 0, 1000),
     cpuCurveExponent: numberFlag(text('cpu-curve'), '--cpu-curve', 0.1, 1),
+    cpuCeiling: numberFlag(text('cpu-ceiling'), '--cpu-ceiling', 0.1, 1),
     drainSeconds: durationFlag(text('drain'), '--drain', 0, 3600),
     kedaPollingSeconds: durationFlag(text('polling-interval'), '--polling-interval', 5, 3600),
     minReplicas: integerFlag(text('min-replicas'), '--min-replicas', 1, 10_000),

@@ -63,6 +63,13 @@ export interface FleetSettings {
    * still saturates at its capacity: only what its CPU counter reports bends.
    */
   readonly cpuCurveExponent: number;
+  /**
+   * The share of its CPU allotment a replica uses before it falls behind (`--cpu-ceiling`): 1 = it
+   * processes μ at its full CPU; below 1 it processes at most this × μ while its CPU reads this share,
+   * as a real gateway at GOMAXPROCS=1 under a 0.1- or 0.25-core quota fell behind with its CPU at 74–100 %
+   * of the quota (docs/collector-tier.md, under a CPU quota).
+   */
+  readonly cpuCeiling: number;
 }
 
 /** The simulated tier's defaults (docs/benchmark.md "The simulated tier"), model constants included. */
@@ -109,6 +116,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   memoryBytesPerSpan: 4630,
   hotGatewayLoadMultiple: 1,
   cpuCurveExponent: 1,
+  cpuCeiling: 1,
 });
 
 /** Scenario-level parameters shared by every autoscaler of a run. */
@@ -186,6 +194,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
   if (!(settings.ingestCpuShare > 0 && settings.ingestCpuShare < 1)) throw new RangeError(`fleet setting ingestCpuShare must be between 0 and 1, got ${settings.ingestCpuShare}`);
   if (!(settings.hotGatewayLoadMultiple >= 1)) throw new RangeError(`fleet setting hotGatewayLoadMultiple must be ≥ 1, got ${settings.hotGatewayLoadMultiple}`);
   if (!(settings.cpuCurveExponent > 0 && settings.cpuCurveExponent <= 1)) throw new RangeError(`fleet setting cpuCurveExponent must be above 0 and at most 1, got ${settings.cpuCurveExponent}`);
+  if (!(settings.cpuCeiling > 0 && settings.cpuCeiling <= 1)) throw new RangeError(`fleet setting cpuCeiling must be above 0 and at most 1, got ${settings.cpuCeiling}`);
   if (settings.targetUtilization > 1) throw new RangeError(`fleet setting targetUtilization must be ≤ 1, got ${settings.targetUtilization}`);
   if (settings.memoryRefuseFraction > 1) throw new RangeError(`fleet setting memoryRefuseFraction must be ≤ 1, got ${settings.memoryRefuseFraction}`);
   if (!Number.isInteger(settings.minReplicas) || !Number.isInteger(settings.maxReplicas) || settings.minReplicas > settings.maxReplicas) {

@@ -311,7 +311,8 @@ export class ReplicaPool {
     this.hotWaiting.push(hotArrivals, stepIndex);
     const inDemand = Math.min(this.backlogSpans, admissibleSpans);
     const outDemand = outage ? 0 : Math.min(this.queueSpans, exportLimitSpans);
-    const cpuBudget = settings.capacitySpansPerSecond * dt * this.replicas;
+    // What the replicas can process: their CPU up to the share of it they use before falling behind.
+    const cpuBudget = settings.capacitySpansPerSecond * settings.cpuCeiling * dt * this.replicas;
     const hotShare = this.hotShare;
     let ingested: number;
     let hotIngested = 0;
@@ -374,7 +375,7 @@ export class ReplicaPool {
     out.utilization = this.utilization;
     const tickWorkMs = this.tickWorkMs(ingested);
     // Linear: the expression the published rows were measured with, to the bit; bent: u^P of each replica's CPU.
-    const workCpuSeconds = settings.cpuCurveExponent === 1 ? cpuUsed / settings.capacitySpansPerSecond : this.replicas * dt * this.utilization ** settings.cpuCurveExponent;
+    const workCpuSeconds = settings.cpuCurveExponent === 1 ? cpuUsed / settings.capacitySpansPerSecond : this.replicas * dt * (this.utilization * settings.cpuCeiling) ** settings.cpuCurveExponent;
     out.cpuSeconds = workCpuSeconds + (ticks * this.replicas * tickWorkMs) / 1000;
     this.decisionLatencyMs = decisionTickLatencyMs(tickWorkMs, this.utilization);
     out.decisionLatencyMs = this.decisionLatencyMs;

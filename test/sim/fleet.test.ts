@@ -240,6 +240,25 @@ describe('Fleet overload', () => {
     expect(() => new Fleet({ ...settings, cpuCurveExponent: 1.2 }, { initialReplicas: 2 })).toThrow(/cpuCurveExponent must be above 0 and at most 1, got 1.2/);
   });
 
+  it('with a CPU ceiling processes at most that share of μ per replica and reports that share of its CPU, the rest left with the agents', () => {
+    const ceiling = 0.8;
+    const steady = (cpuCeiling: number, utilization: number) => {
+      const fleet = new Fleet({ ...settings, cpuCeiling, decisionTickCostMultiplier: 0 }, { initialReplicas: 4 });
+      run(fleet, 2 * (settings.decisionWaitSeconds / dt) + 12, offeredAt(utilization, 4));
+      return { cpu: fleet.observed.ringUtilization, acceptedPerReplica: fleet.observed.acceptedSpans / (4 * dt) };
+    };
+    // Below the ceiling nothing differs.
+    expect(steady(ceiling, 0.5).cpu).toBeCloseTo(0.5, 3);
+    expect(steady(ceiling, 0.5).acceptedPerReplica).toBe(steady(1, 0.5).acceptedPerReplica);
+    // At 0.9 × μ the replicas fall behind at 0.8, their CPU reading 0.8 where the full allotment would read 0.9.
+    const behind = steady(ceiling, 0.9);
+    expect(behind.acceptedPerReplica).toBeLessThanOrEqual(ceiling * mu);
+    expect(behind.acceptedPerReplica).toBeGreaterThan(0.99 * ceiling * mu);
+    expect(behind.cpu).toBeCloseTo(ceiling, 3);
+    expect(steady(1, 0.9).cpu).toBeCloseTo(0.9, 3);
+    expect(() => new Fleet({ ...settings, cpuCeiling: 0 }, { initialReplicas: 2 })).toThrow(/cpuCeiling must be above 0 and at most 1, got 0/);
+  });
+
   it('keeps the exporter queue within its capacity and counts the overflow as enqueue_failed', () => {
     const fleet = new Fleet(settings, { initialReplicas: 2 });
     run(fleet, 200, offeredAt(0.8, 2), true);
