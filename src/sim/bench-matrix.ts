@@ -59,6 +59,9 @@ export const OUTSIDE_CONDITIONS: readonly MatrixCondition[] = [
   // backlog drains slowly and more gateways cannot speed it up (the real tier's backend-backlog test
   // caps its sink the same way).
   { name: 'slow-recovery-1.1x', args: ['--slow-recovery', '30m@1.1'] },
+  // Gateways that fall behind with their CPU at 80 % of its allotment: a real gateway at GOMAXPROCS=1
+  // under a 0.1- or 0.25-core quota did at 74-100 % (collector:saturate).
+  { name: 'cpu-ceiling-0.8', args: ['--cpu-ceiling', '0.8'] },
 ];
 
 /** What `--conditions outside` stands for. */
