@@ -5,16 +5,14 @@
 //   - CPU: spans accepted per CPU-second of the gateway process at several offered rates;
 //   - decision tick: mean tick latency against traces held (decision_wait 30 s, as shipped);
 //   - memory: heap and RSS growth per held trace.
-import { existsSync, statSync } from 'node:fs';
-import { cpus, release as kernelRelease, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CommandIo, type CommandSpec, type OptionValues, processIo, progressLine, RunFailure, runCommand, writeFlagFile } from '../../src/cli/command-line.ts';
 import { startBackendSink } from './support/backend-sink.ts';
 import { collectorBinary, collectorRelease } from './support/collector-process.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
-import { DECISION_TICK_HISTOGRAM, metricSum, startMeasuredGateway } from './support/measured-gateway.ts';
+import { assertOutputDirectory, DECISION_TICK_HISTOGRAM, machineFacts, metricSum, round, startMeasuredGateway } from './support/measured-gateway.ts';
 
 const OUTPUT = fileURLToPath(new URL('./calibration.json', import.meta.url));
 const SPANS_PER_TRACE = 10;
@@ -38,13 +36,11 @@ export const CALIBRATE_COMMAND: CommandSpec = {
   footer: 'Each step is printed as a JSON line; progress shows on a terminal.\nExit codes: 0 written; 1 the collector or the output file failed; 2 bad command line.',
 };
 
-const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
   const output = typeof values.out === 'string' ? resolve(values.out) : OUTPUT;
-  // Refused now rather than after minutes of measuring.
-  if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) throw new RunFailure(`--out ${output}: the directory ${dirname(output)} does not exist`);
+  assertOutputDirectory(output);
   const progress = progressLine(io);
   const say = (line: string) => {
     progress.done();
@@ -125,7 +121,7 @@ async function calibrate(values: OptionValues, io: CommandIo): Promise<number> {
       command: 'npm run collector:calibrate',
       release: collectorRelease(),
       config: 'deploy/examples/gateway/gateway-collector.yaml (listen addresses and backend endpoint changed)',
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), kernel: kernelRelease(), node: process.version },
+      machine: machineFacts(),
       measuredAt: new Date().toISOString(),
       load: { spansPerTrace: SPANS_PER_TRACE, traceDurationMs: 1000, spanAttributes: 9, note: 'one gateway fed directly over OTLP/gRPC by the load generator, on the same machine' },
       startup: { startsMeasured: STARTS, processStartToReadyMs: startupMs, medianMs: median(startupMs) },

@@ -4,9 +4,8 @@
 // decision tick's mean and p99 (as histogram_quantile reads it) at each. The simulator's tick model is
 // held to these points (test/sim/gateway-model.test.ts): on which side of the scaler's latency budget
 // a gateway's ticks fall below its capacity and past it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { cpus, release as kernelRelease, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -14,7 +13,7 @@ import { type CommandIo, type CommandSpec, type OptionValues, processIo, progres
 import { startBackendSink } from './support/backend-sink.ts';
 import { collectorBinary, collectorRelease } from './support/collector-process.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
-import { bucketIncrease, DECISION_TICK_HISTOGRAM, histogramBuckets, histogramQuantile, metricSum, SHIPPED_CONFIG, startMeasuredGateway } from './support/measured-gateway.ts';
+import { assertOutputDirectory, bucketIncrease, DECISION_TICK_HISTOGRAM, histogramBuckets, histogramQuantile, machineFacts, metricSum, round, SHIPPED_CONFIG, startMeasuredGateway } from './support/measured-gateway.ts';
 
 const OUTPUT = fileURLToPath(new URL('./saturation.json', import.meta.url));
 const CALIBRATION = fileURLToPath(new URL('./calibration.json', import.meta.url));
@@ -51,7 +50,6 @@ export const SATURATE_COMMAND: CommandSpec = {
   footer: 'Each step is printed as a JSON line; progress shows on a terminal.\nExit codes: 0 written; 1 the collector or the output file failed; 2 bad command line.',
 };
 
-const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
 function calibratedSpansPerCpuSecond(): number {
   const calibration = JSON.parse(readFileSync(CALIBRATION, 'utf8')) as { spansPerCpuSecond?: unknown };
@@ -70,7 +68,7 @@ function shippedNumTraces(): number {
 
 async function saturate(values: OptionValues, io: CommandIo): Promise<number> {
   const output = typeof values.out === 'string' ? resolve(values.out) : OUTPUT;
-  if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) throw new RunFailure(`--out ${output}: the directory ${dirname(output)} does not exist`);
+  assertOutputDirectory(output);
   const spansPerCpuSecond = calibratedSpansPerCpuSecond();
   const numTraces = shippedNumTraces();
   const progress = progressLine(io);
@@ -130,7 +128,7 @@ async function saturate(values: OptionValues, io: CommandIo): Promise<number> {
       command: 'npm run collector:saturate',
       release: collectorRelease(),
       config: 'deploy/examples/gateway/gateway-collector.yaml (listen addresses and backend endpoint changed)',
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), kernel: kernelRelease(), node: process.version },
+      machine: machineFacts(),
       measuredAt: new Date().toISOString(),
       load: { spansPerTrace: SPANS_PER_TRACE, traceDurationMs: TRACE_DURATION_MS, note: 'one gateway fed directly over OTLP/gRPC by the load generator, on the same machine' },
       goMaxProcs: 1,

@@ -218,14 +218,16 @@ describe('Fleet overload', () => {
     expect(costly.dropped).toBeGreaterThan(0);
   });
 
+  /** Four replicas held at a share of μ long enough for decision_wait's exports to follow the intake: ingest and export both at the load. */
+  const steadyAt = (fleetSettings: Partial<FleetSettings>, utilization: number) => {
+    const fleet = new Fleet({ ...settings, ...fleetSettings, decisionTickCostMultiplier: 0 }, { initialReplicas: 4 });
+    run(fleet, 2 * (settings.decisionWaitSeconds / dt) + 12, offeredAt(utilization, 4));
+    return { cpu: fleet.observed.ringUtilization, acceptedPerReplica: fleet.observed.acceptedSpans / (4 * dt) };
+  };
+
   it('with a bent CPU curve reports u^P of the CPU at a share u of capacity, and still saturates at μ per replica', () => {
     const curve = 0.6;
-    const steady = (cpuCurveExponent: number, utilization: number) => {
-      // Held long enough for decision_wait's exports to follow the intake: ingest and export both at the load.
-      const fleet = new Fleet({ ...settings, cpuCurveExponent, decisionTickCostMultiplier: 0 }, { initialReplicas: 4 });
-      run(fleet, 2 * (settings.decisionWaitSeconds / dt) + 12, offeredAt(utilization, 4));
-      return { cpu: fleet.observed.ringUtilization, acceptedPerReplica: fleet.observed.acceptedSpans / (4 * dt) };
-    };
+    const steady = (cpuCurveExponent: number, utilization: number) => steadyAt({ cpuCurveExponent }, utilization);
     for (const utilization of [0.2, 0.5, 0.8]) {
       expect(steady(1, utilization).cpu).toBeCloseTo(utilization, 3);
       expect(steady(curve, utilization).cpu).toBeCloseTo(utilization ** curve, 3);
@@ -242,11 +244,7 @@ describe('Fleet overload', () => {
 
   it('with a CPU ceiling processes at most that share of μ per replica and reports that share of its CPU, the rest left with the agents', () => {
     const ceiling = 0.8;
-    const steady = (cpuCeiling: number, utilization: number) => {
-      const fleet = new Fleet({ ...settings, cpuCeiling, decisionTickCostMultiplier: 0 }, { initialReplicas: 4 });
-      run(fleet, 2 * (settings.decisionWaitSeconds / dt) + 12, offeredAt(utilization, 4));
-      return { cpu: fleet.observed.ringUtilization, acceptedPerReplica: fleet.observed.acceptedSpans / (4 * dt) };
-    };
+    const steady = (cpuCeiling: number, utilization: number) => steadyAt({ cpuCeiling }, utilization);
     // Below the ceiling nothing differs.
     expect(steady(ceiling, 0.5).cpu).toBeCloseTo(0.5, 3);
     expect(steady(ceiling, 0.5).acceptedPerReplica).toBe(steady(1, 0.5).acceptedPerReplica);

@@ -1,8 +1,11 @@
 // One gateway of the built collector with the shipped config, fed directly by the load generator, and
 // the readings of its /metrics that `collector:calibrate` and `collector:saturate` take.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpus, release as kernelRelease, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { RunFailure } from '../../../src/cli/command-line.ts';
 import { freePort } from '../../support/free-port.ts';
 import { type CollectorProcess, type CpuLimit, startCollectorProcess } from './collector-process.ts';
 
@@ -12,6 +15,18 @@ export const SHIPPED_CONFIG = fileURLToPath(new URL('../../../deploy/examples/ga
 export const DECISION_TICK_HISTOGRAM = 'otelcol_processor_tail_sampling_sampling_decision_timer_latency';
 
 type Config = Record<string, Record<string, unknown>>;
+
+export const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+/** Refused before minutes of measuring: the directory --out names must exist. */
+export function assertOutputDirectory(output: string): void {
+  if (!existsSync(dirname(output)) || !statSync(dirname(output)).isDirectory()) throw new RunFailure(`--out ${output}: the directory ${dirname(output)} does not exist`);
+}
+
+/** The machine a measurement was taken on, recorded with its figures: they hold for this machine only. */
+export function machineFacts(): { cpu: string; cores: number; memoryGiB: number; kernel: string; node: string } {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), kernel: kernelRelease(), node: process.version };
+}
 
 /** The shipped gateway config with only its listen addresses and backend changed. */
 function shippedConfig(ports: { otlp: number; metrics: number; health: number }, backend: string): Config {
