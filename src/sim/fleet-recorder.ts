@@ -11,10 +11,11 @@ export const DECISION_TIMER_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 75, 100, 150, 200
 export const SCRAPE_INTERVAL_SECONDS = 15;
 
 /**
- * Every counter the gateways expose, CPU-seconds included (a capacity estimate reads its rate), and the
- * hot gateway's accepted spans, which per-pod series (`sum by (instance)`) would show on a skewed ring.
+ * Every counter the gateways expose, CPU-seconds included (a capacity estimate reads its rate), the
+ * hot gateway's accepted spans, which per-pod series (`sum by (instance)`) would show on a skewed ring,
+ * and the spans the agents accepted (their receivers' counter), the load offered to the gateways.
  */
-export const COUNTER_NAMES = [...GATEWAY_COUNTERS, 'hotGatewayAcceptedSpans'] as const;
+export const COUNTER_NAMES = [...GATEWAY_COUNTERS, 'hotGatewayAcceptedSpans', 'agentAcceptedSpans'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
 export const GAUGE_NAMES = ['desiredReplicas', 'reportingReplicas', 'unscrapedReplicas', 'ringReplicas', 'queueFillMax', 'queueFillMean', 'queueBatchesTotal', 'tracesOnMemory', 'decisionLatencyMs', 'ringUtilization', 'memoryRssBytes', 'hotGatewayDecisionLatencyMs'] as const;
@@ -35,6 +36,7 @@ function readStep(o: ObservedStep, counters: Float64Array, gauges: Float64Array)
   counters[6] = o.newTraces;
   counters[7] = o.cpuSeconds;
   counters[8] = o.hotGatewayAcceptedSpans;
+  counters[9] = o.agentAcceptedSpans;
   gauges[0] = o.desiredReplicas;
   gauges[1] = o.reportingReplicas;
   gauges[2] = o.unscrapedReplicas;

@@ -65,6 +65,8 @@ export interface ObservedStep extends GatewayCounts {
   memoryRssBytes: number;
   /** Of acceptedSpans, what the hot gateway of a skewed ring (the oldest ring pod) accepted; 0 on an even ring. */
   hotGatewayAcceptedSpans: number;
+  /** Spans the agents accepted this step (every span offered): what the gateways fall short of when they cannot keep up. */
+  agentAcceptedSpans: number;
   /** The hot gateway's decision-tick duration; decisionLatencyMs on an even ring. */
   hotGatewayDecisionLatencyMs: number;
 }
@@ -146,6 +148,7 @@ export class Fleet {
     cpuSeconds: 0,
     memoryRssBytes: 0,
     hotGatewayAcceptedSpans: 0,
+    agentAcceptedSpans: 0,
     hotGatewayDecisionLatencyMs: 0,
   };
   /** Index of the next step to run; time = stepIndex × stepSeconds from the start. */
@@ -386,6 +389,7 @@ export class Fleet {
     observed.cpuSeconds = active.cpuSeconds;
     observed.ringUtilization = ringCount > 0 ? active.cpuSeconds / (ringCount * dt) : 0;
     observed.hotGatewayAcceptedSpans = active.hotIngested;
+    observed.agentAcceptedSpans = offeredSpans;
     observed.hotGatewayDecisionLatencyMs = active.hotDecisionLatencyMs;
     this.stepIndex++;
     this.observeGauges();
