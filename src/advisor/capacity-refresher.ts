@@ -20,7 +20,7 @@ function capacityFigure(history: CpuLoadHistory): LearnedFigure<CapacityEstimate
       return estimateCapacity(samples, settings.cpuPerReplicaCores, allotmentSource);
     },
     readKey: (settings) =>
-      JSON.stringify([settings.prometheus, settings.gatewaySelector, settings.rateWindowSeconds, settings.cpuPerReplicaCores, settings.targetQueueFill, settings.decisionLatencyBudgetMs]),
+      JSON.stringify([settings.prometheus, settings.gatewaySelector, settings.agentSelector, settings.rateWindowSeconds, settings.cpuPerReplicaCores, settings.targetQueueFill, settings.decisionLatencyBudgetMs]),
     afterFailure: (previous, message) =>
       previous?.kind === 'learned' ? previous : { kind: 'insufficient', reason: `the CPU history could not be read (${message})`, saturation: undefined },
   };

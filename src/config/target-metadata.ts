@@ -64,6 +64,8 @@ const DAY_SECONDS = 86_400;
 /** Every key a trigger may set, with its built-in default (as the string a user would write). */
 const METADATA_FIELDS = {
   gatewaySelector: { schema: selector, default: undefined },
+  // Not set means the agents are not read: a gateway that falls behind short of its CPU shows only if it refuses or its ticks slow.
+  agentSelector: { schema: selector, default: undefined },
   // Not set means the expected count comes from the scrape targets alone.
   deploymentName: {
     schema: text.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be the name of the gateways\' Deployment in the ScaledObject\'s namespace (a DNS-1123 name such as "otel-gateway")').max(253, 'must be at most 253 characters (a Kubernetes object name)'),
@@ -107,6 +109,8 @@ export const METADATA_DEFAULTS: Readonly<Partial<Record<MetadataKey, string>>> =
 /** Resolved per-target settings; durations in seconds, ready for the policy and the signal reader. */
 export interface TargetSettings {
   readonly gatewaySelector: string;
+  /** Label matchers for the agents' own metrics (trigger key agentSelector): their accepted spans are the load offered to the gateways. */
+  readonly agentSelector: string | undefined;
   /** The gateways' Deployment (trigger key `deploymentName`); its kube-state-metrics status replicas count as expected gateways. */
   readonly deploymentName: string | undefined;
   readonly prometheus: string;
@@ -229,7 +233,7 @@ export function parseTargetMetadata(metadata: Readonly<Record<string, string>>, 
   const known = cache.entries.get(key);
   if (known !== undefined) return known.settings;
   const settings = validateTargetMetadata(metadata, defaults);
-  const bytes = PARSED_SETTINGS_ENTRY_BYTES + stringBytes(key) + stringBytes(settings.gatewaySelector);
+  const bytes = PARSED_SETTINGS_ENTRY_BYTES + stringBytes(key) + stringBytes(settings.gatewaySelector) + stringBytes(settings.agentSelector ?? '');
   cache.entries.set(key, { settings, bytes });
   cache.bytes += bytes;
   for (const [oldKey, oldEntry] of cache.entries) {
@@ -265,6 +269,7 @@ function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defa
   const decisionWaitSeconds = values.decisionWait as number;
   return Object.freeze({
     gatewaySelector: values.gatewaySelector as string,
+    agentSelector: values.agentSelector as string | undefined,
     deploymentName: values.deploymentName as string | undefined,
     prometheus: values.prometheus as string,
     rateWindowSeconds: values.rateWindow as number,

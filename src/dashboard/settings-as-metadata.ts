@@ -7,9 +7,9 @@ import type { MetadataKey, TargetSettings } from '../config/target-metadata.ts';
 /**
  * The resolved settings written back as scalerMetadata strings, so overrides can be validated by
  * parseTargetMetadata on top of them. scaleInWindow is written only when it differs from its default
- * (decisionWait + 60 s), so overriding decisionWait moves it as it would in a ScaledObject; cpuPerReplica
- * and scaleInDrain only when set (unset, the CPU allotment is read from kube-state-metrics and the drain is
- * unknown).
+ * (decisionWait + 60 s), so overriding decisionWait moves it as it would in a ScaledObject; agentSelector,
+ * cpuPerReplica and scaleInDrain only when set (unset, the agents are not read, the CPU allotment is read
+ * from kube-state-metrics and the drain is unknown).
  */
 export function settingsAsMetadata(settings: TargetSettings): Record<MetadataKey, string> {
   const metadata: Partial<Record<MetadataKey, string>> = {
@@ -34,6 +34,7 @@ export function settingsAsMetadata(settings: TargetSettings): Record<MetadataKey
     forecastHistory: formatDuration(settings.forecastHistorySeconds),
     forecastQuantile: String(settings.forecastQuantile),
   };
+  if (settings.agentSelector !== undefined) metadata.agentSelector = settings.agentSelector;
   if (settings.cpuPerReplicaCores !== undefined) metadata.cpuPerReplica = String(settings.cpuPerReplicaCores);
   if (settings.scaleInDrainSeconds !== undefined) metadata.scaleInDrain = formatDuration(settings.scaleInDrainSeconds);
   if (settings.scaleInWindowSeconds !== settings.decisionWaitSeconds + 60) metadata.scaleInWindow = formatDuration(settings.scaleInWindowSeconds);

@@ -44,6 +44,14 @@ export const CHANGE_MIN_SHIFT = 0.05;
  */
 export const EXPORT_LAG_TOLERANCE = CHANGE_MIN_SHIFT;
 
+/**
+ * Agents that take in more than (1 + this) × what the gateways accept mean the gateways are falling
+ * behind: the agents hold the rest and give it up after their retry time. A CPU quota can make a gateway
+ * fall behind with its CPU short of its allotment, where neither the CPU nor the ticks show it. The shift
+ * a change of capacity must show: a smaller shortfall moves the figure by less than half its promise.
+ */
+export const AGENT_SHORTFALL_TOLERANCE = CHANGE_MIN_SHIFT;
+
 /** Residuals beyond this many robust standard deviations (1.4826 × MAD) are left out of the refit: outages, restarts. */
 export const OUTLIER_ROBUST_SIGMAS = 4;
 
@@ -99,13 +107,13 @@ export interface CpuNow {
 
 /**
  * Per-gateway load at the steps where gateways were saturated: decision ticks over budget or spans
- * refused with queues not filling (`ticks or refusals`), or CPU at CPU_WITNESS_UTILIZATION or more of
+ * refused with queues not filling (`falling behind`), or CPU at CPU_WITNESS_UTILIZATION or more of
  * its allotment, extrapolated to 100 % (`cpu`). The lower median of the two, each with enough samples.
  */
 export interface SaturationWitness {
   readonly medianSpansPerSecond: number;
   readonly samples: number;
-  readonly cause: 'ticks or refusals' | 'cpu';
+  readonly cause: 'falling behind' | 'cpu';
 }
 
 /**
@@ -509,7 +517,7 @@ export function estimateCapacity(
     y[usable] = utilization;
     usable++;
   }
-  const saturation = lowerWitness(witnessOf(saturatedLoads, 'ticks or refusals'), witnessOf(cpuFullLoads, 'cpu'));
+  const saturation = lowerWitness(witnessOf(saturatedLoads, 'falling behind'), witnessOf(cpuFullLoads, 'cpu'));
   if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
   if (withAllotment === 0) {
     return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };

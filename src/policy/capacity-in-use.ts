@@ -2,7 +2,7 @@
 // from CPU once there is enough evidence, the trigger's capacitySpansPerReplica (the prior) before that,
 // and either one lowered when the gateways were seen saturated below it (the second witness).
 import type { TargetSettings } from '../config/target-metadata.ts';
-import { type CapacityEstimate, CPU_WITNESS_UTILIZATION, SATURATION_MARGIN, type SaturationWitness } from './capacity-estimate.ts';
+import { AGENT_SHORTFALL_TOLERANCE, type CapacityEstimate, CPU_WITNESS_UTILIZATION, SATURATION_MARGIN, type SaturationWitness } from './capacity-estimate.ts';
 import { formatPercent, formatSpansPerSecond } from './format.ts';
 
 export type CapacitySource = 'learned' | 'trigger' | 'saturation';
@@ -29,7 +29,7 @@ function formatPerReplica(spansPerSecond: number): string {
 
 function witnessClause(witness: SaturationWitness): string {
   if (witness.cause === 'cpu') return `gateways' CPU reached ${formatPercent(CPU_WITNESS_UTILIZATION)} or more of its allotment at loads that reach 100 % there (median of ${witness.samples} samples)`;
-  return `gateways were saturated at that load (${witness.samples} samples of decision ticks over budget or refusals with queues not filling)`;
+  return `gateways fell behind at that load (${witness.samples} samples of decision ticks over budget, spans refused, or agents taking in over ${1 + AGENT_SHORTFALL_TOLERANCE} × what the gateways accepted, with queues not filling)`;
 }
 
 /** Resolves the capacity for one decision; `estimate` undefined means no CPU evidence was read for the target. */

@@ -3,6 +3,9 @@
 // was saturated or its exporter disturbed. Pure: PromQL text only; the Prometheus source runs them.
 import { formatDuration } from '../config/duration.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
+import { parseLabelMatchers } from '../config/label-matchers.ts';
+import { ScalerError } from '../errors.ts';
+import { AGENT_SHORTFALL_TOLERANCE } from '../policy/capacity-estimate.ts';
 import type { CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import {
   checkedSelector,
@@ -33,7 +36,7 @@ export function capacityStepSeconds(settings: Pick<TargetSettings, 'rateWindowSe
   return Math.max(CAPACITY_MIN_STEP_SECONDS, settings.rateWindowSeconds);
 }
 
-type CapacityQueryInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>;
+type CapacityQueryInput = Pick<TargetSettings, 'gatewaySelector' | 'agentSelector' | 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>;
 
 /**
  * kube-state-metrics labels pods by `namespace` and `pod`; the gateways' own series carry the same
@@ -45,6 +48,34 @@ function allotmentByGateway(selector: string, kind: 'limits' | 'requests'): stri
   return `max by (instance) (${gateways} * on (namespace, pod) group_left () sum by (namespace, pod) (kube_pod_container_resource_${kind}{resource="cpu"}))`;
 }
 
+/**
+ * Every gateway at the steps where the agents took in more than (1 + AGENT_SHORTFALL_TOLERANCE) × what
+ * the gateways accepted: the gateways were falling behind. The agents' receivers count each span as it
+ * arrives from the applications, accepted while their sending queue has room and refused once it is
+ * full, so the two together are the load offered to the tier whatever the gateways did with it. Not
+ * where a gateway's scrape target was down: the gateways' sum would miss its spans.
+ */
+function agentsAheadByGateway(agentSelector: string, gatewaySelector: string, acceptedByGateway: string, window: string): string {
+  const offered = offeredByAgentsExpression(agentSelector, window);
+  return `(${acceptedByGateway} and on () (${offered} > ${1 + AGENT_SHORTFALL_TOLERANCE} * sum(${acceptedByGateway})) unless on () (up{${gatewaySelector}} == 0))`;
+}
+
+/**
+ * Spans/s the agents took in: accepted plus refused at their receivers, one family at a time (rate()
+ * drops the name, and the two families' series would share a labelset). Refused has no series until the
+ * first refusal: none is 0, not a missing offered load.
+ */
+export function offeredByAgentsExpression(agentSelector: string, window: string): string {
+  const rate = (family: string) => `sum(rate(${selectorOf(counterNamePattern(family), agentSelector)}[${window}]))`;
+  return `(${rate('otelcol_receiver_accepted_spans')} + (${rate('otelcol_receiver_refused_spans')} or vector(0)))`;
+}
+
+function checkedAgentSelector(agentSelector: string): string {
+  const parsed = parseLabelMatchers(agentSelector);
+  if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.agentSelector ${parsed.reason}`);
+  return parsed.selector;
+}
+
 /** Every capacity query of a target; throws ScalerError INVALID_METADATA as the signal catalogue does. */
 export function buildCapacityQueries(input: CapacityQueryInput): readonly CapacityQuery[] {
   const selector = checkedSelector(input);
@@ -52,6 +83,8 @@ export function buildCapacityQueries(input: CapacityQueryInput): readonly Capaci
   const rateByGateway = (family: string, offset = '') => `sum by (instance) (rate(${selectorOf(counterNamePattern(family), selector)}[${window}]${offset}))`;
   const accepted = rateByGateway('otelcol_receiver_accepted_spans');
   const queueFilling = `(${queueFillByGatewayExpression(selector)} > ${input.targetQueueFill})`;
+  const refusing = `(${refusedByGatewayExpression(selector, window)}) > 0`;
+  const fallingBehind = input.agentSelector === undefined ? refusing : `${refusing} or ${agentsAheadByGateway(checkedAgentSelector(input.agentSelector), selector, accepted, window)}`;
   return [
     // Seconds of CPU per second = cores. The unit suffix (_seconds) and _total vary by version.
     { name: 'cpuCores', promql: `sum by (instance) (rate({__name__=~"otelcol_process_cpu(_seconds)?(_total)?", ${selector}}[${window}]))` },
@@ -65,7 +98,7 @@ export function buildCapacityQueries(input: CapacityQueryInput): readonly Capaci
     { name: 'cpuRequestCores', promql: allotmentByGateway(selector, 'requests') },
     {
       name: 'saturated',
-      promql: `(${decisionLatencyByGatewayExpression(selector, window)}) > ${input.decisionLatencyBudgetMs} or ((${refusedByGatewayExpression(selector, window)}) > 0 unless on (instance) ${queueFilling})`,
+      promql: `(${decisionLatencyByGatewayExpression(selector, window)}) > ${input.decisionLatencyBudgetMs} or ((${fallingBehind}) unless on (instance) ${queueFilling})`,
     },
     { name: 'exportDisturbed', promql: `(${rateByGateway('otelcol_exporter_send_failed_spans')} > 0) or ${queueFilling}` },
   ];

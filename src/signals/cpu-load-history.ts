@@ -22,7 +22,8 @@ export interface CpuLoadSample {
   readonly allotmentCores: number | undefined;
   /**
    * The gateway was seen saturated in this step for a reason other than the backend: its decision tick
-   * over budget, or spans refused while its queue was not filling. The second witness of capacity.
+   * over budget, or spans refused, or the agents accepting more than the tier took (beyond
+   * AGENT_SHORTFALL_TOLERANCE), while its queue was not filling. The second witness of capacity.
    */
   readonly saturated?: boolean;
   /**

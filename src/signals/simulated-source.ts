@@ -5,6 +5,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
+import { AGENT_SHORTFALL_TOLERANCE } from '../policy/capacity-estimate.ts';
 import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
@@ -238,10 +239,10 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * Synchronous form of readCpuLoadSamples, for the benchmark. Ring gateways share the load evenly, so
    * one sample per step stands for each of them: the tier's CPU and accepted rates over the ring count.
    */
-  cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
+  cpuLoadSamples(target: TargetRef, settings: Pick<TargetSettings, 'agentSelector' | 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>, window: RangeWindow): CpuLoadSamples {
     assertWindow(window);
     if (!this.isOwnTarget(target)) return { samples: [], allotmentSource: undefined };
-    const key = `${settings.rateWindowSeconds} ${settings.decisionWaitSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
+    const key = `${settings.agentSelector ?? ''} ${settings.rateWindowSeconds} ${settings.decisionWaitSeconds} ${settings.targetQueueFill} ${settings.decisionLatencyBudgetMs}`;
     // A step reads back a rate window and a decision_wait (the intake its exports pay for).
     const readsBackSeconds = settings.rateWindowSeconds + settings.decisionWaitSeconds;
     const samples = this.cpuSampleMemo.read(this.options.recorder, key, window, readsBackSeconds, (timeMs) => this.cpuLoadSampleAt(timeMs, settings) ?? null);
@@ -280,7 +281,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   }
 
   /** One step's CPU sample of the ring (undefined when the ring is empty or a rate is missing). */
-  private cpuLoadSampleAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>): CpuLoadSample | undefined {
+  private cpuLoadSampleAt(timeMs: number, settings: Pick<TargetSettings, 'agentSelector' | 'rateWindowSeconds' | 'decisionWaitSeconds' | 'targetQueueFill' | 'decisionLatencyBudgetMs'>): CpuLoadSample | undefined {
     const { recorder } = this.options;
     const rateWindow = settings.rateWindowSeconds;
     const ring = recorder.gauge('ringReplicas', timeMs);
@@ -292,6 +293,9 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const sendFailed = recorder.rate('sendFailedSpans', timeMs, rateWindow);
     const refused = recorder.rate('refusedSpans', timeMs, rateWindow);
     const latency = recorder.decisionLatencyQuantileMs(P99, timeMs, rateWindow);
+    const offered = recorder.rate('agentAcceptedSpans', timeMs, rateWindow);
+    // The agents are read only where the trigger selects them, as the range query does.
+    const fallingBehind = settings.agentSelector !== undefined && offered.kind === 'ok' && offered.value > (1 + AGENT_SHORTFALL_TOLERANCE) * accepted.value;
     // The ring's average gateway a decision_wait ago, 0 where the ring accepted nothing then (as the range query's `or`).
     const earlierMs = timeMs - settings.decisionWaitSeconds * 1000;
     const ringEarlier = recorder.gauge('ringReplicas', earlierMs);
@@ -304,7 +308,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       acceptedSpansPerSecond: accepted.value / ring.value,
       acceptedSpansPerSecondDecisionWaitAgo: perGatewayEarlier,
       allotmentCores: SIMULATED_CPU_REQUEST_CORES,
-      saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (refused.kind === 'ok' && refused.value > 0 && !queueFilling),
+      saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (((refused.kind === 'ok' && refused.value > 0) || fallingBehind) && !queueFilling),
       exportDisturbed: (sendFailed.kind === 'ok' && sendFailed.value > 0) || queueFilling,
     };
   }

@@ -2,7 +2,7 @@
 // requests as kube-state-metrics exposes them, written into a real Prometheus through its remote-write
 // receiver; read back through the capacity range queries, estimated, and fed to decide().
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CapacityRefresher } from '../../src/advisor/capacity-refresher.ts';
+import { CapacityRefresher, capacityReadWindow } from '../../src/advisor/capacity-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
@@ -25,6 +25,26 @@ const OUTAGE = { fromS: START_S + 2 * HOUR_S, toS: START_S + 2.5 * HOUR_S };
 /** Accepted spans/s of gateway g: a swing between 30 % and 70 % of capacity over the six hours. */
 function load(tSeconds: number, gateway: number): number {
   return TRUE_CAPACITY * (0.5 + 0.2 * Math.sin((2 * Math.PI * (tSeconds - START_S)) / (4 * HOUR_S)) + 0.03 * gateway);
+}
+
+/**
+ * A stretch where the gateways fall behind the agents: the agents accept 1.03 × what the gateways do and
+ * refuse another 0.2 × (their sending queues full), so only the two together pass the 1.05 × witness.
+ */
+const FALLING_BEHIND = { fromS: START_S + 4 * HOUR_S, toS: START_S + 4.5 * HOUR_S, acceptedShare: 1.03, refusedShare: 0.2 };
+
+function fallingBehind(tSeconds: number): boolean {
+  return tSeconds >= FALLING_BEHIND.fromS && tSeconds < FALLING_BEHIND.toS;
+}
+
+/** Two agents, each taking in half of what the three otel-gateway gateways accept (and more while they fall behind). */
+function agentSeries(agent: number): RemoteWriteSeries[] {
+  const labels = { job: 'otel-agent', namespace: 'observability', pod: `otel-agent-${agent}`, instance: `otel-agent-${agent}:8888` };
+  const tier = (t: number) => (load(t, 0) + load(t, 1) + load(t, 2)) / 2;
+  return [
+    counter('otelcol_receiver_accepted_spans', { ...labels, receiver: 'otlp', transport: 'grpc' }, (t) => tier(t) * (fallingBehind(t) ? FALLING_BEHIND.acceptedShare : 1)),
+    counter('otelcol_receiver_refused_spans', { ...labels, receiver: 'otlp', transport: 'grpc' }, (t) => (fallingBehind(t) ? tier(t) * FALLING_BEHIND.refusedShare : 0)),
+  ];
 }
 
 function inOutage(tSeconds: number): boolean {
@@ -83,6 +103,7 @@ beforeAll(async () => {
   await remoteWrite(prometheus.url, [
     ...[0, 1, 2].flatMap((gateway) => gatewaySeries('otel-gateway', 'observability', gateway, true)),
     ...[0, 1].flatMap((gateway) => gatewaySeries('plain-gateway', 'observability', gateway, false)),
+    ...[0, 1].flatMap(agentSeries),
   ]);
   source = new PrometheusSignalSource({ serverName: 'default', server: { url: prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
 }, 60_000);
@@ -122,6 +143,23 @@ describe('capacity learned from a real Prometheus', () => {
     expect(byName.cpuLimitCores).toEqual([]);
     expect(byName.saturated).toEqual([]);
     expect(byName.exportDisturbed).toEqual([]);
+  });
+
+  it('flags every gateway saturated where the agents took in more than 1.05 × what the gateways accepted, with agentSelector set', async () => {
+    const withAgents = settingsFor({ gatewaySelector: 'job="otel-gateway"', agentSelector: 'job="otel-agent"', capacitySpansPerReplica: '20000' });
+    const window = capacityReadWindow(withAgents, END_S * 1000);
+    const { samples } = await source.readCpuLoadSamples(ref, withAgents, window);
+    // Steps whose whole rate window lies inside the stretch, and steps clear of it by a rate window.
+    const inside = samples.filter((sample) => sample.atMs / 1000 >= FALLING_BEHIND.fromS + withAgents.rateWindowSeconds && sample.atMs / 1000 < FALLING_BEHIND.toS);
+    const clear = samples.filter((sample) => sample.atMs / 1000 < FALLING_BEHIND.fromS || sample.atMs / 1000 >= FALLING_BEHIND.toS + withAgents.rateWindowSeconds);
+    expect(new Set(inside.map((sample) => sample.gateway))).toEqual(new Set(['otel-gateway-0:8888', 'otel-gateway-1:8888', 'otel-gateway-2:8888']));
+    expect(inside.length).toBeGreaterThan(3 * 10);
+    expect(inside.filter((sample) => !sample.saturated)).toEqual([]);
+    expect(clear.length).toBeGreaterThan(3 * 100);
+    expect(clear.filter((sample) => sample.saturated)).toEqual([]);
+    // Without agentSelector the agents are not read: nothing in the stretch says saturated.
+    const { samples: gatewaysOnly } = await source.readCpuLoadSamples(ref, settings, window);
+    expect(gatewaysOnly.filter((sample) => sample.saturated)).toEqual([]);
   });
 
   it('reads each gateway\'s accepted spans/s a decision_wait earlier, and 0 where it had no series then', async () => {

@@ -207,7 +207,7 @@ describe('capacity learned from a CPU-limited real gateway', () => {
       expect(inUse.spansPerReplica).toBe(estimate.fit.spansPerReplica);
       expect(inUse.sentence).toContain('the trigger says 20k spans/s');
     } else {
-      expect(inUse.sentence).toMatch(/(gateways were saturated at that load|CPU reached 91% or more of its allotment) .* below the learned/);
+      expect(inUse.sentence).toMatch(/(gateways fell behind at that load|CPU reached 91% or more of its allotment) .* below the learned/);
     }
   });
 

@@ -8,6 +8,7 @@ describe('parseTargetMetadata', () => {
   const rejections: { name: string; input: Record<string, string>; want: RegExp }[] = [
     { name: 'selector missing', input: {}, want: /gatewaySelector is required/ },
     { name: 'selector not a label matcher', input: { gatewaySelector: 'otel-gateway' }, want: /gatewaySelector expected =, !=, =~ or !~ after otel/ },
+    { name: 'agent selector not a label matcher', input: { ...selector, agentSelector: 'otel-agent' }, want: /^scalerMetadata\.agentSelector expected =, !=, =~ or !~ after otel/ },
     { name: 'duration with a fraction (Prometheus has none)', input: { ...selector, rateWindow: '1.5m' }, want: /rateWindow must be a duration like "30s".* got "1.5m"/ },
     { name: 'duration with padding', input: { ...selector, rateWindow: ' 2m' }, want: /rateWindow must be a duration like "30s".* got " 2m"/ },
     { name: 'duration units out of order', input: { ...selector, rateWindow: '30s1m' }, want: /rateWindow must be a duration/ },
@@ -82,9 +83,14 @@ describe('parseTargetMetadata', () => {
     expect(parseTargetMetadata({ ...selector, decisionLatencyBudget: '1s500ms' }).decisionLatencyBudgetMs).toBe(1500);
   });
 
-  it('documents a default for every key except the required selector, the optional Deployment, the derived window and the figures read from kube-state-metrics', () => {
+  it('documents a default for every key except the required selector, the optional Deployment and agents, the derived window and the figures read from kube-state-metrics', () => {
     const undocumented = METADATA_KEYS.filter((key) => METADATA_DEFAULTS[key] === undefined);
-    expect(undocumented.sort()).toEqual(['cpuPerReplica', 'deploymentName', 'gatewaySelector', 'scaleInDrain', 'scaleInWindow']);
+    expect(undocumented.sort()).toEqual(['agentSelector', 'cpuPerReplica', 'deploymentName', 'gatewaySelector', 'scaleInDrain', 'scaleInWindow']);
+  });
+
+  it('reads the agents only where a trigger selects them, as Prometheus gets the matchers', () => {
+    expect(parseTargetMetadata(selector).agentSelector).toBeUndefined();
+    expect(parseTargetMetadata({ ...selector, agentSelector: ' job="otel-agent", namespace=~"obs,obs-2" ' }).agentSelector).toBe('job="otel-agent",namespace=~"obs,obs-2"');
   });
 
   it('keeps cpuPerReplica (then read from kube-state-metrics) and scaleInDrain (then unknown) unset unless a trigger sets them', () => {

@@ -9,6 +9,7 @@ describe('settingsAsMetadata', () => {
       name: 'every key set to a non-default value',
       input: {
         gatewaySelector: 'job="gw",namespace=~"obs,obs-2"',
+        agentSelector: 'job="agent"',
         prometheus: 'eu-1',
         rateWindow: '90s',
         mode: 'dry-run',

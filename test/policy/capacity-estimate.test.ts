@@ -307,7 +307,7 @@ describe('capacityInUse', () => {
     expect(used.source).toBe('saturation');
     expect(used.spansPerReplica).toBeGreaterThan(21_000);
     expect(used.spansPerReplica).toBeLessThan(24_000);
-    expect(used.sentence).toMatch(/saturated at that load.*below the learned 30k/);
+    expect(used.sentence).toMatch(/fell behind at that load.*below the learned 30k/);
   });
 
   it('ignores a saturation witness that agrees with the figure in use', () => {
@@ -377,7 +377,7 @@ describe('capacityInUse', () => {
     const busy = (m: number, g: number) => 0.3 + 0.68 * Math.abs(Math.sin((2 * Math.PI * m) / 60 + g));
     const samples = series({ gateways: 4, minutes: 360, capacityAt: () => 30_000, utilizationAt: busy, saturatedAt: (m, g) => busy(m, g) * 30_000 > 18_000 });
     const estimate = estimateCapacity(samples, undefined, undefined);
-    expect(estimate.saturation?.cause).toBe('ticks or refusals');
+    expect(estimate.saturation?.cause).toBe('falling behind');
     const used = capacityInUse(settings, estimate);
     expect(used.source).toBe('saturation');
     expect(used.spansPerReplica).toBeLessThan(27_000);

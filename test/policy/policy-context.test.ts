@@ -49,7 +49,7 @@ describe('readPolicyContext', () => {
 
   it('resolves the capacity in use for the estimate and trigger of each call, not an earlier one', () => {
     const kept = learnedCapacity(20_000);
-    const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12, cause: 'ticks or refusals' } };
+    const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12, cause: 'falling behind' } };
     const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined][] = [
       [settings(), kept],
       [settings(), kept],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { startupFromCounts, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
+import { CPU_WITNESS_UTILIZATION } from '../../src/policy/capacity-estimate.ts';
 import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
 import { FleetRecorder } from '../../src/sim/fleet-recorder.ts';
@@ -134,6 +135,51 @@ describe('SimulatedSignalSource re-reads (CPU samples, replica counts, accepted-
       compared++;
     }
     expect(compared).toBe(36);
+  });
+});
+
+describe('SimulatedSignalSource saturation witness from the agents', () => {
+  /**
+   * Four gateways that fall behind at 80 % of their CPU (--cpu-ceiling 0.8): a load of 0.7 × their
+   * capacity for half an hour, then 0.95 × for half an hour. Read with and without agentSelector.
+   */
+  function samplesAt(agentSelector: string | undefined) {
+    const fleet = new Fleet({ ...DEFAULT_FLEET_SETTINGS, cpuCeiling: 0.8 }, { initialReplicas: 4 });
+    const recorder = new FleetRecorder({ startMs, stepSeconds: dt, retentionSeconds: 7200 });
+    recorder.record(fleet.observed);
+    const capacity = 4 * DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond;
+    const halfHourSteps = 1800 / dt;
+    for (let step = 1; step <= 2 * halfHourSteps; step++) {
+      fleet.step(Math.round((step <= halfHourSteps ? 0.7 : 0.95) * capacity * dt), 10 * capacity, false);
+      recorder.record(fleet.observed);
+    }
+    const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
+    const withAgents = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', rateWindow: '1m', ...(agentSelector === undefined ? {} : { agentSelector }) });
+    const endMs = startMs + 2 * halfHourSteps * dt * 1000;
+    const { samples } = source.cpuLoadSamples(SIMULATED_TARGET, withAgents, { startMs, endMs, stepSeconds: 60 });
+    const behindFromMs = startMs + (1800 + 60) * 1000;
+    return { within: samples.filter((sample) => sample.atMs < startMs + 1800_000), behind: samples.filter((sample) => sample.atMs >= behindFromMs) };
+  }
+
+  it('flags the steps where the agents take in more than 1.1 × what the gateways accept, with their CPU short of what the CPU witness needs', () => {
+    const { within, behind } = samplesAt('job="otel-agent"');
+    expect(within.length).toBeGreaterThan(20);
+    expect(within.filter((sample) => sample.saturated)).toEqual([]);
+    expect(behind.length).toBeGreaterThan(20);
+    expect(behind.filter((sample) => !sample.saturated)).toEqual([]);
+    // While behind, each gateway takes about 80 % of its capacity (the load the witness lowers capacity
+    // to), its CPU under the 91 % at which the CPU alone would witness it.
+    for (const sample of behind) {
+      expect(sample.acceptedSpansPerSecond / DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond).toBeGreaterThan(0.75);
+      expect(sample.acceptedSpansPerSecond / DEFAULT_FLEET_SETTINGS.capacitySpansPerSecond).toBeLessThan(0.85);
+      expect(sample.cpuCores / sample.allotmentCores!).toBeLessThan(CPU_WITNESS_UTILIZATION);
+    }
+  });
+
+  it('reads no agents where the trigger selects none: the same steps are not flagged', () => {
+    const { behind } = samplesAt(undefined);
+    expect(behind.length).toBeGreaterThan(20);
+    expect(behind.filter((sample) => sample.saturated)).toEqual([]);
   });
 });
 
