@@ -235,25 +235,33 @@ describe('the gateway tier', () => {
   });
 });
 
-describe('gateway scraping under the Prometheus Operator', () => {
-  const podMonitor = find(manifests, 'PodMonitor', 'otel-gateway');
-  const gateway = find(manifests, 'Deployment', 'otel-gateway');
-  const podLabels = at(gateway, 'spec.template.metadata.labels') as Record<string, string>;
+for (const tier of [
+  { name: 'otel-gateway', kind: 'Deployment', selector: () => settings.gatewaySelector, key: 'gatewaySelector' },
+  { name: 'otel-agent', kind: 'DaemonSet', selector: () => settings.agentSelector ?? '', key: 'agentSelector' },
+] as const) {
+  describe(`${tier.name} scraping under the Prometheus Operator`, () => {
+    const podMonitor = find(manifests, 'PodMonitor', tier.name);
+    const workload = find(manifests, tier.kind, tier.name);
+    const podLabels = at(workload, 'spec.template.metadata.labels') as Record<string, string>;
 
-  it('the PodMonitor selects the gateway pods and scrapes the port their annotations name', () => {
-    expect(podLabels).toMatchObject(at(podMonitor, 'spec.selector.matchLabels') as Record<string, string>);
-    const endpoint = at(podMonitor, 'spec.podMetricsEndpoints.0') as { port: string; path: string };
-    const port = (at(gateway, 'spec.template.spec.containers.0.ports') as { name: string; containerPort: number }[]).find((candidate) => candidate.name === endpoint.port);
-    const annotations = at(gateway, 'spec.template.metadata.annotations') as Record<string, string>;
-    expect(String(port?.containerPort)).toBe(annotations['prometheus.io/port']);
-    expect(endpoint.path).toBe('/metrics');
-  });
+    it('the PodMonitor selects the pods and scrapes the port their annotations name, where the collector serves its metrics', () => {
+      expect(podLabels).toMatchObject(at(podMonitor, 'spec.selector.matchLabels') as Record<string, string>);
+      const endpoint = at(podMonitor, 'spec.podMetricsEndpoints.0') as { port: string; path: string };
+      const port = (at(workload, 'spec.template.spec.containers.0.ports') as { name: string; containerPort: number }[]).find((candidate) => candidate.name === endpoint.port);
+      const annotations = at(workload, 'spec.template.metadata.annotations') as Record<string, string>;
+      expect(String(port?.containerPort)).toBe(annotations['prometheus.io/port']);
+      expect(endpoint.path).toBe('/metrics');
+      const config = tier.kind === 'Deployment' ? gatewayCollector : agentCollector;
+      const reader = at(config, 'service.telemetry.metrics.readers.0.pull.exporter.prometheus') as { host: string; port: number };
+      expect(reader).toEqual({ host: '0.0.0.0', port: port?.containerPort });
+    });
 
-  it("labels the series job=\"otel-gateway\", which the ScaledObject's gatewaySelector matches", () => {
-    const job = podLabels[at(podMonitor, 'spec.jobLabel') as string];
-    expect(settings.gatewaySelector).toContain(`job="${job}"`);
+    it(`labels the series job="${tier.name}", which the ScaledObject's ${tier.key} matches`, () => {
+      const job = podLabels[at(podMonitor, 'spec.jobLabel') as string];
+      expect(tier.selector()).toContain(`job="${job}"`);
+    });
   });
-});
+}
 
 describe('generated ConfigMaps', () => {
   it('each is mounted by a workload of the kustomization, so its hash suffix rolls that workload', () => {
