@@ -39,6 +39,8 @@ export interface GatewayTierOptions {
   readonly scrapeIntervalSeconds?: number;
   /** More jobs the tier's Prometheus scrapes, e.g. the scaler's own /metrics. */
   readonly extraScrapeJobs?: readonly ScrapeJob[];
+  /** When set, the tier's Prometheus also scrapes every agent's own /metrics under this job, as a trigger's agentSelector reads them. */
+  readonly agentScrapeJob?: string;
 }
 
 export interface Gateway {
@@ -173,6 +175,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
 
   const agents: CollectorProcess[] = [];
   const agentEndpoints: string[] = [];
+  const agentMetricsTargets: string[] = [];
   let prometheus: RunningPrometheus | undefined;
   try {
     for (let index = 0; index < options.gateways; index++) await addGateway();
@@ -188,8 +191,13 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
         }),
       );
       agentEndpoints.push(`127.0.0.1:${otlpPort}`);
+      agentMetricsTargets.push(`127.0.0.1:${metricsPort}`);
     }
-    prometheus = await startPrometheus({ scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1, scrapeJobs: [{ jobName: DEFAULT_GATEWAY_JOB, targets: [], fileSdPath: fileSd }, ...(options.extraScrapeJobs ?? [])] });
+    const agentJobs = options.agentScrapeJob === undefined ? [] : [{ jobName: options.agentScrapeJob, targets: agentMetricsTargets }];
+    prometheus = await startPrometheus({
+      scrapeIntervalSeconds: options.scrapeIntervalSeconds ?? 1,
+      scrapeJobs: [{ jobName: DEFAULT_GATEWAY_JOB, targets: [], fileSdPath: fileSd }, ...agentJobs, ...(options.extraScrapeJobs ?? [])],
+    });
   } catch (error) {
     await Promise.all([...agents.map((agent) => agent.stop()), ...live.map((gateway) => gateway.process.stop())]);
     await sink.stop();
