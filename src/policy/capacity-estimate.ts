@@ -106,8 +106,9 @@ export interface CpuNow {
 }
 
 /**
- * Per-gateway load at the steps where gateways were saturated: decision ticks over budget or spans
- * refused with queues not filling (`falling behind`), or CPU at CPU_WITNESS_UTILIZATION or more of
+ * Per-gateway load at the steps where gateways were saturated: decision ticks over budget, spans
+ * refused, or the agents ahead by more than AGENT_SHORTFALL_TOLERANCE, with queues not filling
+ * (`falling behind`), or CPU at CPU_WITNESS_UTILIZATION or more of
  * its allotment, extrapolated to 100 % (`cpu`). The lower median of the two, each with enough samples.
  */
 export interface SaturationWitness {
