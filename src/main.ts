@@ -278,6 +278,8 @@ async function main(): Promise<void> {
       const refresher = forecasts;
       parts.push({ name: 'forecast-refits', stop: () => refresher.stop() });
     }
+    // Before the line that says it started: until a listener exists a signal kills the process outright.
+    exitOnShutdownSignals({ logger, stop: stopAll });
     logger.info(
       {
         grpc: grpcAddress,
@@ -296,7 +298,6 @@ async function main(): Promise<void> {
     await stopAll();
     fail(`Could not start: ${(error as Error).message}`, 1);
   }
-  exitOnShutdownSignals({ logger, stop: stopAll });
 }
 
 void main();
