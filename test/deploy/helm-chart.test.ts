@@ -124,11 +124,16 @@ describe('helm template', () => {
     expect(Object.keys(serverConfigOf(allOptions).prometheus)).toContain(settings.prometheus);
   });
 
-  it("the gateways' PodMonitor labels the series with the job the example's gatewaySelector matches", () => {
-    const podMonitor = findManifest(allOptions, 'PodMonitor');
-    const job = podMonitor.spec.selector.matchLabels[podMonitor.spec.jobLabel];
-    expect(findManifest(allOptions, 'ScaledObject').spec.triggers[0].metadata.gatewaySelector).toContain(`job="${job}"`);
-  });
+  for (const tier of [
+    { monitor: `${RELEASE.name}-gateways`, key: 'gatewaySelector' },
+    { monitor: `${RELEASE.name}-agents`, key: 'agentSelector' },
+  ] as const) {
+    it(`the PodMonitor ${tier.monitor} labels the series with the job the example's ${tier.key} matches`, () => {
+      const podMonitor = findManifest(allOptions, 'PodMonitor', tier.monitor);
+      const job = podMonitor.spec.selector.matchLabels[podMonitor.spec.jobLabel];
+      expect(findManifest(allOptions, 'ScaledObject').spec.triggers[0].metadata[tier.key]).toContain(`job="${job}"`);
+    });
+  }
 
   it('the Grafana dashboard ConfigMap carries the sidecar label and a dashboard JSON', () => {
     const configMap = allOptions.find((manifest) => manifest.kind === 'ConfigMap' && manifest.metadata.name.endsWith('-dashboard'))!;
