@@ -3,11 +3,10 @@
 // was saturated or its exporter disturbed. Pure: PromQL text only; the Prometheus source runs them.
 import { formatDuration } from '../config/duration.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
-import { parseLabelMatchers } from '../config/label-matchers.ts';
-import { ScalerError } from '../errors.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../policy/capacity-estimate.ts';
 import type { CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import {
+  checkedMatchers,
   checkedSelector,
   counterNamePattern,
   decisionLatencyByGatewayExpression,
@@ -70,12 +69,6 @@ export function offeredByAgentsExpression(agentSelector: string, window: string)
   return `(${rate('otelcol_receiver_accepted_spans')} + (${rate('otelcol_receiver_refused_spans')} or vector(0)))`;
 }
 
-function checkedAgentSelector(agentSelector: string): string {
-  const parsed = parseLabelMatchers(agentSelector);
-  if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.agentSelector ${parsed.reason}`);
-  return parsed.selector;
-}
-
 /** Every capacity query of a target; throws ScalerError INVALID_METADATA as the signal catalogue does. */
 export function buildCapacityQueries(input: CapacityQueryInput): readonly CapacityQuery[] {
   const selector = checkedSelector(input);
@@ -84,7 +77,7 @@ export function buildCapacityQueries(input: CapacityQueryInput): readonly Capaci
   const accepted = rateByGateway('otelcol_receiver_accepted_spans');
   const queueFilling = `(${queueFillByGatewayExpression(selector)} > ${input.targetQueueFill})`;
   const refusing = `(${refusedByGatewayExpression(selector, window)}) > 0`;
-  const fallingBehind = input.agentSelector === undefined ? refusing : `${refusing} or ${agentsAheadByGateway(checkedAgentSelector(input.agentSelector), selector, accepted, window)}`;
+  const fallingBehind = input.agentSelector === undefined ? refusing : `${refusing} or ${agentsAheadByGateway(checkedMatchers('agentSelector', input.agentSelector), selector, accepted, window)}`;
   return [
     // Seconds of CPU per second = cores. The unit suffix (_seconds) and _total vary by version.
     { name: 'cpuCores', promql: `sum by (instance) (rate({__name__=~"otelcol_process_cpu(_seconds)?(_total)?", ${selector}}[${window}]))` },

@@ -104,8 +104,13 @@ export function checkedSelector(input: CatalogueInput): string {
   if (!(Number.isFinite(input.rateWindowSeconds) && input.rateWindowSeconds > 0)) {
     throw new ScalerError('INVALID_METADATA', `scalerMetadata.rateWindow must be a positive duration such as "2m", got ${input.rateWindowSeconds} s`);
   }
-  const parsed = parseLabelMatchers(input.gatewaySelector);
-  if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.gatewaySelector ${parsed.reason}`);
+  return checkedMatchers('gatewaySelector', input.gatewaySelector);
+}
+
+/** A trigger key's label matchers as Prometheus gets them; throws ScalerError INVALID_METADATA naming the key. */
+export function checkedMatchers(key: 'gatewaySelector' | 'agentSelector', matchers: string): string {
+  const parsed = parseLabelMatchers(matchers);
+  if (parsed.kind === 'invalid') throw new ScalerError('INVALID_METADATA', `scalerMetadata.${key} ${parsed.reason}`);
   return parsed.selector;
 }
 

@@ -236,8 +236,8 @@ describe('the gateway tier', () => {
 });
 
 for (const tier of [
-  { name: 'otel-gateway', kind: 'Deployment', selector: () => settings.gatewaySelector, key: 'gatewaySelector' },
-  { name: 'otel-agent', kind: 'DaemonSet', selector: () => settings.agentSelector ?? '', key: 'agentSelector' },
+  { name: 'otel-gateway', kind: 'Deployment', config: gatewayCollector, selector: () => settings.gatewaySelector, key: 'gatewaySelector' },
+  { name: 'otel-agent', kind: 'DaemonSet', config: agentCollector, selector: () => settings.agentSelector ?? '', key: 'agentSelector' },
 ] as const) {
   describe(`${tier.name} scraping under the Prometheus Operator`, () => {
     const podMonitor = find(manifests, 'PodMonitor', tier.name);
@@ -251,8 +251,7 @@ for (const tier of [
       const annotations = at(workload, 'spec.template.metadata.annotations') as Record<string, string>;
       expect(String(port?.containerPort)).toBe(annotations['prometheus.io/port']);
       expect(endpoint.path).toBe('/metrics');
-      const config = tier.kind === 'Deployment' ? gatewayCollector : agentCollector;
-      const reader = at(config, 'service.telemetry.metrics.readers.0.pull.exporter.prometheus') as { host: string; port: number };
+      const reader = at(tier.config, 'service.telemetry.metrics.readers.0.pull.exporter.prometheus') as { host: string; port: number };
       expect(reader).toEqual({ host: '0.0.0.0', port: port?.containerPort });
     });
 
