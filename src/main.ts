@@ -9,7 +9,7 @@ import { calendarProvider, calendarWindowsFromConfig } from './advisor/calendar-
 import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { RingSpreadRefresher } from './advisor/ring-spread-refresher.ts';
-import { BackendCeilingRefresher } from './advisor/backend-ceiling-refresher.ts';
+import { EarlierPeaksRefresher } from './advisor/earlier-peaks-refresher.ts';
 import { StartupRefresher } from './advisor/startup-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
@@ -26,7 +26,7 @@ import { DEFAULT_EVALUATION_TIMEOUT_MS, ScalerGrpcServer } from './keda/scaler-g
 import type { CpuLoadHistory } from './signals/cpu-load-history.ts';
 import type { ReplicaCountHistory } from './signals/replica-count-history.ts';
 import type { RingShareHistory } from './signals/ring-share-history.ts';
-import type { BackendCeilingHistory, DecisionSeriesHistory } from './signals/decision-series.ts';
+import type { EarlierPeaksHistory, DecisionSeriesHistory } from './signals/decision-series.ts';
 import type { SignalHistory, SignalSource, TargetRef } from './signals/signal-snapshot.ts';
 import { PrometheusSignalSource } from './signals/prometheus-source.ts';
 import { PrometheusSignalSources } from './signals/prometheus-sources.ts';
@@ -49,7 +49,7 @@ const DEMO_REFIT_SCHEDULE = '* * * * *';
 interface SignalWiring {
   readonly sources: ReadonlyMap<string, SignalSource>;
   /** The scaler's own decisions as Prometheus scraped them; undefined in the demo (no Prometheus scrapes it). */
-  readonly decisionSeries: (DecisionSeriesHistory & BackendCeilingHistory) | undefined;
+  readonly decisionSeries: (DecisionSeriesHistory & EarlierPeaksHistory) | undefined;
   readonly history: SignalHistory & CpuLoadHistory & ReplicaCountHistory & RingShareHistory;
   readonly nowMs: () => number;
   readonly evaluationTimeoutMs: number;
@@ -176,8 +176,8 @@ async function main(): Promise<void> {
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
   const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
   const ringSpreads = new RingSpreadRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'ring' }) });
-  const backendCeilings = signals.decisionSeries
-    ? new BackendCeilingRefresher({ history: signals.decisionSeries, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'backend-ceiling' }) })
+  const earlierPeaks = signals.decisionSeries
+    ? new EarlierPeaksRefresher({ history: signals.decisionSeries, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'earlier-peaks' }) })
     : undefined;
   const advisor = new Advisor({
     sourceFor: (prometheusName: string) => signals.sources.get(prometheusName),
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
     startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
     ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
-    ...(backendCeilings ? { backendCeilingFor: backendCeilings.ceilingFor.bind(backendCeilings) } : {}),
+    ...(earlierPeaks ? { earlierPeaksFor: earlierPeaks.earlierPeaksFor.bind(earlierPeaks) } : {}),
     logger: logger.child({ component: 'advisor' }),
   });
   demoPoll = (target, metadata, simulatedNowMs) =>

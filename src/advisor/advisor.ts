@@ -7,7 +7,7 @@ import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../conf
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { StartupEstimate } from '../policy/startup-estimate.ts';
-import type { BackendCeiling } from '../policy/backend-ceiling.ts';
+import type { EarlierPeaks } from '../policy/earlier-peaks.ts';
 import type { RingSpread } from '../policy/ring-spread.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
@@ -31,8 +31,8 @@ export type CapacityProvider = (target: TargetRef, settings: TargetSettings, now
 export type StartupProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => StartupEstimate | undefined;
 /** Supplies what the ring's last change of size did to the busiest gateway's share (RingSpreadRefresher; undefined = not read yet). */
 export type RingSpreadProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => RingSpread | undefined;
-/** Supplies the backend ceiling an earlier peak showed (BackendCeilingRefresher; undefined = none or not read yet). */
-export type BackendCeilingProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => BackendCeiling | undefined;
+/** Supplies what earlier peaks showed: the backend's ceiling, the load the gateways fell behind at (EarlierPeaksRefresher; undefined = not read yet). */
+export type EarlierPeaksProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => EarlierPeaks | undefined;
 /** Supplies the calendar windows active for a target at `nowMs`. */
 export type CalendarProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CalendarInput | undefined;
 
@@ -55,7 +55,7 @@ export interface AdvisorOptions {
   readonly capacityFor?: CapacityProvider;
   readonly startupFor?: StartupProvider;
   readonly ringSpreadFor?: RingSpreadProvider;
-  readonly backendCeilingFor?: BackendCeilingProvider;
+  readonly earlierPeaksFor?: EarlierPeaksProvider;
   /**
    * Past signals to rebuild each target's decision state from (recent peak, scale-in window, trend), so
    * every replica of the scaler decides alike. Without it, state lives in this process only.
@@ -195,11 +195,13 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       if (source === undefined) {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
+      const earlierPeaks = this.hookValue('earlierPeaksFor', () => this.options.earlierPeaksFor?.(ref, settings, nowMs), key);
       const learned: LearnedFigures = {
         capacity: this.hookValue('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key),
         startup: this.hookValue('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key),
         ringSpread: this.hookValue('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key),
-        backendCeiling: this.hookValue('backendCeilingFor', () => this.options.backendCeilingFor?.(ref, settings, nowMs), key),
+        backendCeiling: earlierPeaks?.backendCeiling,
+        fellBehind: earlierPeaks?.fellBehind,
       };
       const [snapshot, rebuilt] = await Promise.all([source.read(ref, settings), this.rebuildState(entry, ref, settings, metadataKey, learned, nowMs)]);
       // The read may have taken a while: the entry may have been evicted meanwhile; keep deciding on it.

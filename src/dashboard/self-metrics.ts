@@ -7,7 +7,8 @@ import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
 import { type BackendCeiling, ceilingHeldBy } from '../policy/backend-ceiling.ts';
-import { BACKEND_CEILING_FROM_REPLICAS_METRIC, BACKEND_CEILING_SENT_METRIC, SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
+import type { FellBehind } from '../policy/earlier-peaks.ts';
+import { BACKEND_CEILING_FROM_REPLICAS_METRIC, BACKEND_CEILING_SENT_METRIC, FELL_BEHIND_AT_METRIC, FELL_BEHIND_SPANS_METRIC, SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
 const PREFIX = SELF_METRIC_PREFIX;
@@ -126,6 +127,28 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
     'sentSpansPerSecond',
   );
   ceilingGauge(BACKEND_CEILING_FROM_REPLICAS_METRIC, 'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).', 'fromReplicas');
+  // Where the capacity read window shows the gateways falling behind, exported so later peaks size for
+  // it from their start (policy/capacity-in-use.ts) once the read window has moved past it.
+  const fellBehindGauge = (name: string, help: string, figure: (fellBehind: FellBehind) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace', 'name'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachRecord((record) => {
+          const fellBehind = record.latest?.capacity.fellBehindNow;
+          if (fellBehind) this.set(targetLabels(record), figure(fellBehind));
+        });
+      },
+    });
+  fellBehindGauge(
+    FELL_BEHIND_SPANS_METRIC,
+    "Median spans/s per gateway at the steps where the latest decision's capacity read window shows the gateways falling behind (absent when it shows none).",
+    (fellBehind) => fellBehind.spansPerReplica,
+  );
+  fellBehindGauge(FELL_BEHIND_AT_METRIC, 'The newest of those steps, in Unix seconds (absent when there is none).', (fellBehind) => fellBehind.atMs / 1000);
   new Gauge({
     name: `${PREFIX}forecast_age_seconds`,
     help: 'Age of the forecast model the latest decision used (absent when it used none).',

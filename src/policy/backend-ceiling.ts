@@ -7,10 +7,7 @@ import { SENT_FLAT_TOLERANCE } from './guards.ts';
 import { type PolicyContext, queuesAboveTarget } from './policy-context.ts';
 import type { QueueGrowth } from './policy-state.ts';
 
-/** A week: the load's longest season, so the last peak that met the ceiling is within it whenever the peaks recur. */
-export const BACKEND_CEILING_LOOKBACK_SECONDS = 7 * 86_400;
-
-/** The newest queue-proposal hold within BACKEND_CEILING_LOOKBACK_SECONDS. */
+/** The newest queue-proposal hold within EARLIER_PEAK_LOOKBACK_SECONDS. */
 export interface BackendCeiling {
   /** The sent rate the gateways added did not raise. */
   readonly sentSpansPerSecond: number;

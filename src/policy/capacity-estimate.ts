@@ -52,6 +52,15 @@ export const EXPORT_LAG_TOLERANCE = CHANGE_MIN_SHIFT;
  */
 export const AGENT_SHORTFALL_TOLERANCE = CHANGE_MIN_SHIFT;
 
+/**
+ * Steps in a row with the agents ahead that say the gateways fell behind for longer than a rate window.
+ * The capacity queries step a rate window apart or more (capacityStepSeconds), so a shorter stretch (a
+ * burst the agents hold for their retries) shows at two steps in a row at most, and the intake at the
+ * first step of a run averages the gateways' intake while behind with the minutes before. Only the
+ * later steps of such runs say the load the gateways take while they fall behind, so only they witness.
+ */
+export const LASTING_SHORTFALL_STEPS = 3;
+
 /** Residuals beyond this many robust standard deviations (1.4826 × MAD) are left out of the refit: outages, restarts. */
 export const OUTLIER_ROBUST_SIGMAS = 4;
 
@@ -92,8 +101,9 @@ export type CapacityEstimate =
       /** Where a change in the series was found; only samples after it were used. */
       readonly changeAtMs: number | undefined;
       readonly saturation: SaturationWitness | undefined;
+      readonly lastingShortfall?: SaturationWitness;
     }
-  | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined; readonly cpuNow?: CpuNow };
+  | { readonly kind: 'insufficient'; readonly reason: string; readonly saturation: SaturationWitness | undefined; readonly lastingShortfall?: SaturationWitness; readonly cpuNow?: CpuNow };
 
 /**
  * What the gateways' CPU said at the latest step with usable samples, before a fit: the median of each
@@ -106,15 +116,19 @@ export interface CpuNow {
 }
 
 /**
- * Per-gateway load at the steps where gateways were saturated: decision ticks over budget, spans
- * refused, or the agents ahead by more than AGENT_SHORTFALL_TOLERANCE, with queues not filling
- * (`falling behind`), or CPU at CPU_WITNESS_UTILIZATION or more of
- * its allotment, extrapolated to 100 % (`cpu`). The lower median of the two, each with enough samples.
+ * Per-gateway load at the steps where gateways were saturated: decision ticks over budget or spans
+ * refused with queues not filling, or the agents ahead by more than AGENT_SHORTFALL_TOLERANCE at the
+ * later steps of a run of LASTING_SHORTFALL_STEPS (`falling behind`), or CPU at CPU_WITNESS_UTILIZATION
+ * or more of its allotment, extrapolated to 100 % (`cpu`). The lower median of the two, each with
+ * enough samples. `lastingShortfall` is the agents' part alone: what the scaler exports for later
+ * peaks (capacity-in-use.ts).
  */
 export interface SaturationWitness {
   readonly medianSpansPerSecond: number;
   readonly samples: number;
   readonly cause: 'falling behind' | 'cpu';
+  /** The newest of its samples. */
+  readonly atMs: number;
 }
 
 /**
@@ -448,8 +462,50 @@ function latestCpu(points: Points): CpuNow | undefined {
   return { atMs, spansPerSecondAtFullCpu: medianInPlace(loads) };
 }
 
-function witnessOf(loads: number[], cause: SaturationWitness['cause']): SaturationWitness | undefined {
-  return loads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(loads), samples: loads.length, cause };
+/** Per-gateway loads at saturated steps and the newest of those steps. */
+interface SaturatedLoads {
+  readonly loads: number[];
+  newestMs: number;
+}
+
+function addLoad(into: SaturatedLoads, load: number, atMs: number): void {
+  into.loads.push(load);
+  into.newestMs = Math.max(into.newestMs, atMs);
+}
+
+function witnessOf({ loads, newestMs }: SaturatedLoads, cause: SaturationWitness['cause']): SaturationWitness | undefined {
+  return loads.length < SATURATION_MIN_SAMPLES ? undefined : { medianSpansPerSecond: medianInPlace(loads), samples: loads.length, cause, atMs: newestMs };
+}
+
+/** Per-gateway loads at one step with the agents ahead. */
+interface AheadStep {
+  readonly atMs: number;
+  readonly loads: number[];
+}
+
+/** The samples' step: the shortest time between two steps with samples. */
+function stepOf(stepTimes: ReadonlySet<number>): number {
+  const times = [...stepTimes].sort((a, b) => a - b);
+  let stepMs = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < times.length; i++) stepMs = Math.min(stepMs, times[i]! - times[i - 1]!);
+  return stepMs;
+}
+
+/**
+ * The witness of the agents ahead for longer than a rate window: the loads of every step of a run of
+ * LASTING_SHORTFALL_STEPS or more steps in a row with the agents ahead, but its first. Steps in a row
+ * are `stepMs` apart, so a step without samples ends a run.
+ */
+function lastingShortfallOf(ahead: readonly AheadStep[], stepMs: number): SaturatedLoads {
+  const steps = [...ahead].sort((a, b) => a.atMs - b.atMs);
+  const lasting: SaturatedLoads = { loads: [], newestMs: Number.NEGATIVE_INFINITY };
+  let runStart = 0;
+  for (let i = 1; i <= steps.length; i++) {
+    if (i < steps.length && steps[i]!.atMs - steps[i - 1]!.atMs <= stepMs) continue;
+    if (i - runStart >= LASTING_SHORTFALL_STEPS) for (const step of steps.slice(runStart + 1, i)) for (const load of step.loads) addLoad(lasting, load, step.atMs);
+    runStart = i;
+  }
+  return lasting;
 }
 
 function lowerWitness(a: SaturationWitness | undefined, b: SaturationWitness | undefined): SaturationWitness | undefined {
@@ -484,8 +540,8 @@ export function estimateCapacity(
   minEvidenceSeconds: number = CAPACITY_EVIDENCE.minSeconds,
 ): CapacityEstimate {
   // Per-gateway load at the steps where gateways were saturated, gathered in the same pass as the points.
-  const saturatedLoads: number[] = [];
-  const cpuFullLoads: number[] = [];
+  const saturatedLoads: SaturatedLoads = { loads: [], newestMs: Number.NEGATIVE_INFINITY };
+  const cpuFullLoads: SaturatedLoads = { loads: [], newestMs: Number.NEGATIVE_INFINITY };
   let withAllotment = 0;
   let usable = 0;
   // Why samples were left out, for a reason that names the cause when too few are left.
@@ -493,8 +549,17 @@ export function estimateCapacity(
   let lagged = 0;
   const work = workspace.columnsFor(samples.length);
   const { atMs, x, y } = work.points;
+  const aheadSteps = new Map<number, AheadStep>();
+  const stepTimes = new Set<number>();
   for (const s of samples) {
-    if (s.saturated === true && s.acceptedSpansPerSecond > 0) saturatedLoads.push(s.acceptedSpansPerSecond);
+    stepTimes.add(s.atMs);
+    const fallingBehind = s.saturated === true || s.agentsAhead === true;
+    if (s.saturated === true && s.acceptedSpansPerSecond > 0) addLoad(saturatedLoads, s.acceptedSpansPerSecond, s.atMs);
+    if (s.agentsAhead === true && s.acceptedSpansPerSecond > 0) {
+      const step = aheadSteps.get(s.atMs) ?? { atMs: s.atMs, loads: [] };
+      step.loads.push(s.acceptedSpansPerSecond);
+      aheadSteps.set(s.atMs, step);
+    }
     const allotment = cpuPerReplica ?? s.allotmentCores;
     if (allotment === undefined || !(allotment > 0)) continue;
     withAllotment++;
@@ -508,7 +573,7 @@ export function estimateCapacity(
     // The witness only ever lowers the figure, so only a fall is kept from it: full CPU still paying for
     // a higher earlier intake reads low. After a rise it reads high, never below the truth; a gateway at
     // its quota takes its intake in bursts, so many of its steps read as a rise or a fall.
-    if (intake !== 'fell' && s.saturated !== true && utilization >= CPU_WITNESS_UTILIZATION) cpuFullLoads.push(s.acceptedSpansPerSecond / utilization);
+    if (intake !== 'fell' && !fallingBehind && utilization >= CPU_WITNESS_UTILIZATION) addLoad(cpuFullLoads, s.acceptedSpansPerSecond / utilization, s.atMs);
     if (intake !== 'alike') {
       lagged++;
       continue;
@@ -518,10 +583,14 @@ export function estimateCapacity(
     y[usable] = utilization;
     usable++;
   }
+  const lasting = lastingShortfallOf([...aheadSteps.values()], stepOf(stepTimes));
+  const lastingShortfall = witnessOf(lasting, 'falling behind');
+  for (const load of lasting.loads) addLoad(saturatedLoads, load, lasting.newestMs);
   const saturation = lowerWitness(witnessOf(saturatedLoads, 'falling behind'), witnessOf(cpuFullLoads, 'cpu'));
-  if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', saturation };
+  const witnesses = lastingShortfall === undefined ? { saturation } : { saturation, lastingShortfall };
+  if (samples.length === 0) return { kind: 'insufficient', reason: 'no CPU samples of the gateways (otelcol_process_cpu_seconds)', ...witnesses };
   if (withAllotment === 0) {
-    return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', saturation };
+    return { kind: 'insufficient', reason: 'CPU allotment unknown: no kube-state-metrics kube_pod_container_resource_limits/requests for the gateways; set the trigger key cpuPerReplica', ...witnesses };
   }
   const points = inTimeOrder({ atMs, x, y, n: usable });
   const cpuNow = latestCpu(points);
@@ -539,7 +608,7 @@ export function estimateCapacity(
     return {
       kind: 'insufficient',
       reason: `only ${formatMinutes(spanSeconds)} of CPU samples (${count} samples); ${formatMinutes(minEvidenceSeconds)} and ${CAPACITY_EVIDENCE.minSamples} samples needed${leftOut(disturbed, lagged)}`,
-      saturation,
+      ...witnesses,
       ...(cpuNow === undefined ? {} : { cpuNow }),
     };
   }
@@ -575,9 +644,9 @@ export function estimateCapacity(
     return {
       kind: 'insufficient',
       reason: `CPU against load too scattered to extrapolate${since} (${spread} over ${formatMinutes(spanSeconds)}; ±${CAPACITY_EVIDENCE.maxRelativeStandardError * 100} % needed)`,
-      saturation,
+      ...witnesses,
       ...(cpuNow === undefined ? {} : { cpuNow }),
     };
   }
-  return { kind: 'learned', fit: best.fit, allotmentSource, changeAtMs, saturation };
+  return { kind: 'learned', fit: best.fit, allotmentSource, changeAtMs, ...witnesses };
 }

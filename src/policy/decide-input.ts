@@ -2,6 +2,7 @@
 // signals/; forecast and calendar are filled by forecasting/ through the advisor's hooks. Every part
 // but the snapshot is optional, so a target without a forecast is decided on its signals alone.
 import type { BackendCeiling } from './backend-ceiling.ts';
+import type { FellBehind } from './earlier-peaks.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
 import type { RingSpread } from './ring-spread.ts';
@@ -59,4 +60,9 @@ export interface DecideInput {
    * decision series); undefined = none within a week, and the queue proposal finds it out again.
    */
   readonly backendCeiling?: BackendCeiling;
+  /**
+   * The per-gateway load at which an earlier peak showed the gateways falling behind (signals/ reads the
+   * scaler's own exported series); undefined = none within a week.
+   */
+  readonly fellBehind?: FellBehind;
 }

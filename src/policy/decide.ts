@@ -105,7 +105,7 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
  * how many gateways run (the gRPC layer turns it into an error so KEDA's fallback applies).
  */
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
-  const capacity = resolveCapacity(settings, input.capacity, previous?.capacityInUse);
+  const capacity = resolveCapacity(settings, input.capacity, input.fellBehind, previous?.capacityInUse);
   const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread, capacity.inUse);
   const { current } = ctx;
   const continuous = isContinuous(ctx, previous);

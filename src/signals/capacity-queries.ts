@@ -1,6 +1,6 @@
 // The range queries capacity is learned from, per gateway (`instance`): CPU used, spans accepted now and
 // a decision_wait earlier, the CPU the pod may use (kube-state-metrics), and the steps where the gateway
-// was saturated or its exporter disturbed. Pure: PromQL text only; the Prometheus source runs them.
+// was saturated, the agents ran ahead of the tier, or its exporter was disturbed. Pure: PromQL text only; the Prometheus source runs them.
 import { formatDuration } from '../config/duration.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../policy/capacity-estimate.ts';
@@ -21,12 +21,12 @@ export const CAPACITY_LOOKBACK_SECONDS = 6 * 3600;
 /** Step of the range queries: one sample per gateway per minute (or per rate window if longer), so neighbouring samples share no scrape. */
 export const CAPACITY_MIN_STEP_SECONDS = 60;
 
-export const CAPACITY_QUERY_NAMES = ['cpuCores', 'acceptedSpansPerSecond', 'acceptedSpansPerSecondDecisionWaitAgo', 'cpuLimitCores', 'cpuRequestCores', 'saturated', 'exportDisturbed'] as const;
+export const CAPACITY_QUERY_NAMES = ['cpuCores', 'acceptedSpansPerSecond', 'acceptedSpansPerSecondDecisionWaitAgo', 'cpuLimitCores', 'cpuRequestCores', 'saturated', 'agentsAhead', 'exportDisturbed'] as const;
 export type CapacityQueryName = (typeof CAPACITY_QUERY_NAMES)[number];
 
 export interface CapacityQuery {
   readonly name: CapacityQueryName;
-  /** One series per `instance`; for the two flag queries a series present at a step means "yes". */
+  /** One series per `instance`; for the flag queries a series present at a step means "yes". */
   readonly promql: string;
 }
 
@@ -77,7 +77,11 @@ export function buildCapacityQueries(input: CapacityQueryInput): readonly Capaci
   const accepted = rateByGateway('otelcol_receiver_accepted_spans');
   const queueFilling = `(${queueFillByGatewayExpression(selector)} > ${input.targetQueueFill})`;
   const refusing = `(${refusedByGatewayExpression(selector, window)}) > 0`;
-  const fallingBehind = input.agentSelector === undefined ? refusing : `${refusing} or ${agentsAheadByGateway(checkedMatchers('agentSelector', input.agentSelector), selector, accepted, window)}`;
+  // The agents are read only where the trigger selects them.
+  const agentsAhead: readonly CapacityQuery[] =
+    input.agentSelector === undefined
+      ? []
+      : [{ name: 'agentsAhead', promql: `${agentsAheadByGateway(checkedMatchers('agentSelector', input.agentSelector), selector, accepted, window)} unless on (instance) ${queueFilling}` }];
   return [
     // Seconds of CPU per second = cores. The unit suffix (_seconds) and _total vary by version.
     { name: 'cpuCores', promql: `sum by (instance) (rate({__name__=~"otelcol_process_cpu(_seconds)?(_total)?", ${selector}}[${window}]))` },
@@ -91,8 +95,9 @@ export function buildCapacityQueries(input: CapacityQueryInput): readonly Capaci
     { name: 'cpuRequestCores', promql: allotmentByGateway(selector, 'requests') },
     {
       name: 'saturated',
-      promql: `(${decisionLatencyByGatewayExpression(selector, window)}) > ${input.decisionLatencyBudgetMs} or ((${fallingBehind}) unless on (instance) ${queueFilling})`,
+      promql: `(${decisionLatencyByGatewayExpression(selector, window)}) > ${input.decisionLatencyBudgetMs} or ((${refusing}) unless on (instance) ${queueFilling})`,
     },
+    ...agentsAhead,
     { name: 'exportDisturbed', promql: `(${rateByGateway('otelcol_exporter_send_failed_spans')} > 0) or ${queueFilling}` },
   ];
 }
@@ -129,6 +134,7 @@ export function assembleCpuLoadSamples(results: ReadonlyMap<CapacityQueryName, G
         acceptedSpansPerSecondDecisionWaitAgo: of('acceptedSpansPerSecondDecisionWaitAgo').get(stepIndex)?.get(gateway),
         allotmentCores: limit ?? request,
         saturated: of('saturated').get(stepIndex)?.has(gateway) ?? false,
+        agentsAhead: of('agentsAhead').get(stepIndex)?.has(gateway) ?? false,
         exportDisturbed: of('exportDisturbed').get(stepIndex)?.has(gateway) ?? false,
       });
     }

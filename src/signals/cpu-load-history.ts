@@ -22,10 +22,15 @@ export interface CpuLoadSample {
   readonly allotmentCores: number | undefined;
   /**
    * The gateway was seen saturated in this step for a reason other than the backend: its decision tick
-   * over budget, or spans refused, or the agents accepting more than the tier took (beyond
-   * AGENT_SHORTFALL_TOLERANCE), while its queue was not filling. The second witness of capacity.
+   * over budget, or spans refused while its queue was not filling. The second witness of capacity.
    */
   readonly saturated?: boolean;
+  /**
+   * The agents took in more than the tier accepted in this step (beyond AGENT_SHORTFALL_TOLERANCE), while
+   * the gateway's queue was not filling: the gateways were falling behind, as a saturated one is.
+   * Undefined (false) where the trigger selects no agents.
+   */
+  readonly agentsAhead?: boolean;
   /**
    * The gateway's exporter was failing or its queue filling in this step (a backend outage): CPU then
    * pays for retries or not for exports at all, not the steady cost per span, so the sample is left out.

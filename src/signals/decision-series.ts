@@ -1,11 +1,11 @@
 // The scaler's own decisions as Prometheus keeps them: the per-target gauges every scaler replica
 // exports on /metrics (src/dashboard/self-metrics.ts), read back with range queries so the dashboard's
-// history, the what-if's "what the scaler answered" and the backend ceiling an earlier peak showed
-// survive restarts and are the same on every replica. Pure: PromQL text and the assembly of range
+// history, the what-if's "what the scaler answered" and what earlier peaks showed (the backend's
+// ceiling, the load at which the gateways fell behind) survive restarts and are the same on every replica. Pure: PromQL text and the assembly of range
 // results; PrometheusSignalSource runs the queries.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { BACKEND_CEILING_LOOKBACK_SECONDS, type BackendCeiling } from '../policy/backend-ceiling.ts';
+import { EARLIER_PEAK_LOOKBACK_SECONDS, type EarlierPeaks } from '../policy/earlier-peaks.ts';
 import { quoted } from './promql-catalogue.ts';
 import type { RangeWindow, TargetRef } from './signal-snapshot.ts';
 
@@ -91,29 +91,39 @@ export function assembleDecisionSeries(results: ReadonlyMap<DecisionSeriesQueryN
 export const BACKEND_CEILING_SENT_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_sent_spans_per_second`;
 /** and the count the tier grew from when it showed it. */
 export const BACKEND_CEILING_FROM_REPLICAS_METRIC = `${SELF_METRIC_PREFIX}backend_ceiling_from_replicas`;
+/** The per-gateway load at which the capacity read window shows the gateways falling behind, */
+export const FELL_BEHIND_SPANS_METRIC = `${SELF_METRIC_PREFIX}fell_behind_spans_per_second_per_replica`;
+/** and the newest step at which they did, in Unix seconds. */
+export const FELL_BEHIND_AT_METRIC = `${SELF_METRIC_PREFIX}fell_behind_timestamp_seconds`;
+
+const EARLIER_PEAK_METRICS = [BACKEND_CEILING_SENT_METRIC, BACKEND_CEILING_FROM_REPLICAS_METRIC, FELL_BEHIND_SPANS_METRIC, FELL_BEHIND_AT_METRIC] as const;
 
 /**
- * The newest exported hold within the lookback, evaluated at one instant (a range query of one step,
- * so the read is at the time asked): `last_over_time` keeps a hold exported days ago after its series
- * went stale, and `max` over scaler replicas gives one value (replicas that fold alike agree).
+ * The newest exported value of each earlier-peak series within the lookback, in EARLIER_PEAK_METRICS
+ * order, evaluated at one instant (a range query of one step, so the read is at the time asked):
+ * `last_over_time` keeps a value exported days ago after its series went stale, and `max` over scaler
+ * replicas gives one value (replicas that fold alike agree).
  */
-export function buildBackendCeilingQueries(target: TargetRef): { readonly sentSpansPerSecond: string; readonly fromReplicas: string } {
-  const matchers = targetMatchers(target, 'backend ceiling');
-  const lookback = `${BACKEND_CEILING_LOOKBACK_SECONDS}s`;
+export function buildEarlierPeakQueries(target: TargetRef): readonly string[] {
+  const matchers = targetMatchers(target, 'earlier peaks');
+  const lookback = `${EARLIER_PEAK_LOOKBACK_SECONDS}s`;
+  return EARLIER_PEAK_METRICS.map((metric) => `max(last_over_time(${metric}{${matchers}}[${lookback}]))`);
+}
+
+/**
+ * What the reads (in buildEarlierPeakQueries order) name: each figure only when all its reads are
+ * usable (a sent rate or load above 0, a count of at least 1, a finite time).
+ */
+export function earlierPeaksOf(values: readonly (number | undefined)[]): EarlierPeaks {
+  const [sentSpansPerSecond, fromReplicas, fellBehindSpans, fellBehindAtSeconds] = values;
+  const positive = (value: number | undefined): value is number => value !== undefined && Number.isFinite(value) && value > 0;
   return {
-    sentSpansPerSecond: `max(last_over_time(${BACKEND_CEILING_SENT_METRIC}{${matchers}}[${lookback}]))`,
-    fromReplicas: `max(last_over_time(${BACKEND_CEILING_FROM_REPLICAS_METRIC}{${matchers}}[${lookback}]))`,
+    ...(positive(sentSpansPerSecond) && fromReplicas !== undefined && Number.isInteger(fromReplicas) && fromReplicas >= 1 ? { backendCeiling: { sentSpansPerSecond, fromReplicas } } : {}),
+    ...(positive(fellBehindSpans) && positive(fellBehindAtSeconds) ? { fellBehind: { spansPerReplica: fellBehindSpans, atMs: fellBehindAtSeconds * 1000 } } : {}),
   };
 }
 
-/** The ceiling from the two reads; undefined unless both name a usable figure (a sent rate above 0, a count of at least 1). */
-export function backendCeilingOf(sentSpansPerSecond: number | undefined, fromReplicas: number | undefined): BackendCeiling | undefined {
-  if (sentSpansPerSecond === undefined || fromReplicas === undefined) return undefined;
-  if (!(Number.isFinite(sentSpansPerSecond) && sentSpansPerSecond > 0 && Number.isInteger(fromReplicas) && fromReplicas >= 1)) return undefined;
-  return { sentSpansPerSecond, fromReplicas };
-}
-
-/** Reads a target's backend ceiling from the Prometheus server it reads its gateways from; undefined when none was exported within the lookback. */
-export interface BackendCeilingHistory {
-  readBackendCeiling(target: TargetRef, settings: Pick<TargetSettings, 'prometheus'>, atMs: number): Promise<BackendCeiling | undefined>;
+/** Reads what earlier peaks showed of a target from the Prometheus server it reads its gateways from; empty when none was exported within the lookback. */
+export interface EarlierPeaksHistory {
+  readEarlierPeaks(target: TargetRef, settings: Pick<TargetSettings, 'prometheus'>, atMs: number): Promise<EarlierPeaks>;
 }

@@ -9,8 +9,8 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { assembleCpuLoadSamples, buildCapacityQueries, type CapacityQueryName, type GatewayMatrix } from './capacity-queries.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
-import { assembleDecisionSeries, backendCeilingOf, buildBackendCeilingQueries, buildDecisionSeriesQueries, type DecisionSeries, type DecisionSeriesQueryName, type StepMatrix } from './decision-series.ts';
-import type { BackendCeiling } from '../policy/backend-ceiling.ts';
+import { assembleDecisionSeries, buildDecisionSeriesQueries, buildEarlierPeakQueries, type DecisionSeries, type DecisionSeriesQueryName, earlierPeaksOf, type StepMatrix } from './decision-series.ts';
+import type { EarlierPeaks } from '../policy/earlier-peaks.ts';
 import { buildReplicaCountQueries, type ReplicaCountHistory, type ReplicaCountSample } from './replica-count-history.ts';
 import { buildRingShareQueries, type RingShareHistory, type RingShareSample } from './ring-share-history.ts';
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
@@ -326,18 +326,12 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     return assembleDecisionSeries(results, window);
   }
 
-  /** The newest backend ceiling the scaler exported for a target within the lookback (decision-series.ts), read at `atMs`. */
-  async readBackendCeiling(target: TargetRef, _settings: Pick<TargetSettings, 'prometheus'>, atMs: number): Promise<BackendCeiling | undefined> {
-    const queries = buildBackendCeilingQueries(target);
+  /** What earlier peaks within the lookback showed of a target, as the scaler exported it (decision-series.ts), read at `atMs`. */
+  async readEarlierPeaks(target: TargetRef, _settings: Pick<TargetSettings, 'prometheus'>, atMs: number): Promise<EarlierPeaks> {
     const instant = { startMs: atMs, endMs: atMs, stepSeconds: 1 };
-    const [step] = await this.readStepValues(
-      [
-        { name: 'backendCeiling:sent', promql: queries.sentSpansPerSecond },
-        { name: 'backendCeiling:fromReplicas', promql: queries.fromReplicas },
-      ],
-      instant,
-    );
-    return backendCeilingOf(step?.values[0], step?.values[1]);
+    const queries = buildEarlierPeakQueries(target).map((promql, index) => ({ name: `earlierPeaks:${index}`, promql }));
+    const [step] = await this.readStepValues(queries, instant);
+    return earlierPeaksOf(step?.values ?? []);
   }
 
   /** For /readyz: one trivial query through the same client, token and timeout that signal reads use. */

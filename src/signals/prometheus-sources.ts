@@ -4,8 +4,8 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import type { BackendCeiling } from '../policy/backend-ceiling.ts';
-import type { BackendCeilingHistory, DecisionSeries, DecisionSeriesHistory } from './decision-series.ts';
+import type { EarlierPeaks } from '../policy/earlier-peaks.ts';
+import type { DecisionSeries, DecisionSeriesHistory, EarlierPeaksHistory } from './decision-series.ts';
 import { PrometheusSignalSource, type Reachability } from './prometheus-source.ts';
 import type { CpuLoadHistory, CpuLoadSamples } from './cpu-load-history.ts';
 import type { ReplicaCountHistory, ReplicaCountSample } from './replica-count-history.ts';
@@ -14,7 +14,7 @@ import type { PrometheusQueryObserver } from './query-observer.ts';
 import type { RangeSample, RangeWindow, SignalHistory, SignalSnapshot, SignalSource, TargetRef } from './signal-snapshot.ts';
 
 /** One SignalSource/SignalHistory over every Prometheus server in the config, chosen per target by `settings.prometheus`. */
-export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory, DecisionSeriesHistory, BackendCeilingHistory {
+export class PrometheusSignalSources implements SignalSource, SignalHistory, CpuLoadHistory, ReplicaCountHistory, RingShareHistory, DecisionSeriesHistory, EarlierPeaksHistory {
   private readonly byName: ReadonlyMap<string, PrometheusSignalSource>;
 
   constructor(sources: Iterable<PrometheusSignalSource>) {
@@ -48,8 +48,8 @@ export class PrometheusSignalSources implements SignalSource, SignalHistory, Cpu
     return this.sourceFor(settings).then((source) => source.readDecisionSeries(target, settings, window));
   }
 
-  readBackendCeiling(target: TargetRef, settings: TargetSettings, atMs: number): Promise<BackendCeiling | undefined> {
-    return this.sourceFor(settings).then((source) => source.readBackendCeiling(target, settings, atMs));
+  readEarlierPeaks(target: TargetRef, settings: TargetSettings, atMs: number): Promise<EarlierPeaks> {
+    return this.sourceFor(settings).then((source) => source.readEarlierPeaks(target, settings, atMs));
   }
 
   readAcceptedSpansHistory(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly RangeSample[]> {

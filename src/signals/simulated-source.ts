@@ -295,7 +295,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const latency = recorder.decisionLatencyQuantileMs(P99, timeMs, rateWindow);
     const offered = recorder.rate('agentAcceptedSpans', timeMs, rateWindow);
     // The agents are read only where the trigger selects them, as the range query does.
-    const fallingBehind = settings.agentSelector !== undefined && offered.kind === 'ok' && offered.value > (1 + AGENT_SHORTFALL_TOLERANCE) * accepted.value;
+    const agentsAhead = settings.agentSelector !== undefined && offered.kind === 'ok' && offered.value > (1 + AGENT_SHORTFALL_TOLERANCE) * accepted.value && !queueFilling;
     // The ring's average gateway a decision_wait ago, 0 where the ring accepted nothing then (as the range query's `or`).
     const earlierMs = timeMs - settings.decisionWaitSeconds * 1000;
     const ringEarlier = recorder.gauge('ringReplicas', earlierMs);
@@ -308,7 +308,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       acceptedSpansPerSecond: accepted.value / ring.value,
       acceptedSpansPerSecondDecisionWaitAgo: perGatewayEarlier,
       allotmentCores: SIMULATED_CPU_REQUEST_CORES,
-      saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (((refused.kind === 'ok' && refused.value > 0) || fallingBehind) && !queueFilling),
+      saturated: (latency.kind === 'ok' && latency.value > settings.decisionLatencyBudgetMs) || (refused.kind === 'ok' && refused.value > 0 && !queueFilling),
+      agentsAhead,
       exportDisturbed: (sendFailed.kind === 'ok' && sendFailed.value > 0) || queueFilling,
     };
   }

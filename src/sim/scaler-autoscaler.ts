@@ -13,7 +13,8 @@ import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresh
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { BACKEND_CEILING_LOOKBACK_SECONDS, type BackendCeiling, ceilingHeldBy } from '../policy/backend-ceiling.ts';
+import { ceilingHeldBy } from '../policy/backend-ceiling.ts';
+import { EARLIER_PEAK_LOOKBACK_SECONDS, type EarlierPeaks } from '../policy/earlier-peaks.ts';
 import { type CapacityEstimate, CapacityWorkspace, estimateCapacity } from '../policy/capacity-estimate.ts';
 import { decide } from '../policy/decide.ts';
 import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
@@ -77,20 +78,40 @@ export class SimulatedStartupReads {
   }
 }
 
-/**
- * The scaler's exported backend ceiling as Prometheus keeps it (self-metrics.ts, read back by
- * signals/decision-series.ts): only the newest hold matters, and it outlives a restart of the scaler.
- */
-class SimulatedCeilingSeries {
-  private newest: { readonly atMs: number; readonly ceiling: BackendCeiling } | undefined;
+/** One exported figure as Prometheus keeps it: only the newest matters, and it outlives a restart of the scaler. */
+class SimulatedExportedSeries<T> {
+  private newest: { readonly atMs: number; readonly value: T } | undefined;
 
-  record(atMs: number, ceiling: BackendCeiling): void {
-    this.newest = { atMs, ceiling };
+  record(atMs: number, value: T): void {
+    this.newest = { atMs, value };
   }
 
-  /** The newest ceiling within BACKEND_CEILING_LOOKBACK_SECONDS before `nowMs`. */
-  readAt(nowMs: number): BackendCeiling | undefined {
-    return this.newest !== undefined && this.newest.atMs >= nowMs - BACKEND_CEILING_LOOKBACK_SECONDS * 1000 ? this.newest.ceiling : undefined;
+  /** The newest value within EARLIER_PEAK_LOOKBACK_SECONDS before `nowMs`, as last_over_time reads it. */
+  readAt(nowMs: number): T | undefined {
+    return this.newest !== undefined && this.newest.atMs >= nowMs - EARLIER_PEAK_LOOKBACK_SECONDS * 1000 ? this.newest.value : undefined;
+  }
+}
+
+/**
+ * What earlier peaks showed as the scaler exports it on /metrics (self-metrics.ts) and reads it back
+ * (signals/decision-series.ts): the backend ceiling and the load the gateways fell behind at.
+ */
+class SimulatedEarlierPeaks {
+  readonly backendCeiling = new SimulatedExportedSeries<NonNullable<EarlierPeaks['backendCeiling']>>();
+  readonly fellBehind = new SimulatedExportedSeries<NonNullable<EarlierPeaks['fellBehind']>>();
+
+  /** What a decision exports at `atMs`. */
+  recordFrom(atMs: number, decision: Decision): void {
+    const held = ceilingHeldBy(decision);
+    if (held !== undefined) this.backendCeiling.record(atMs, held);
+    const { fellBehindNow } = decision.capacity;
+    if (fellBehindNow !== undefined) this.fellBehind.record(atMs, fellBehindNow);
+  }
+
+  readAt(nowMs: number): EarlierPeaks {
+    const backendCeiling = this.backendCeiling.readAt(nowMs);
+    const fellBehind = this.fellBehind.readAt(nowMs);
+    return { ...(backendCeiling === undefined ? {} : { backendCeiling }), ...(fellBehind === undefined ? {} : { fellBehind }) };
   }
 }
 
@@ -134,10 +155,10 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   private startup: StartupEstimate | undefined;
   /** What the ring's last change of size did to the busiest gateway's share, re-read with the capacity. */
   private ringSpread: RingSpread | undefined;
-  /** The backend ceiling the scaler's own decision series shows, re-read with the capacity. */
-  private backendCeiling: BackendCeiling | undefined;
-  /** What Prometheus keeps of the scaler's exported ceilings: not process memory, so a restart keeps it. */
-  private readonly exportedCeilings = new SimulatedCeilingSeries();
+  /** What earlier peaks showed, as the scaler's own exported series hold it, re-read with the capacity. */
+  private earlierPeaks: EarlierPeaks = {};
+  /** What Prometheus keeps of the scaler's exported series: not process memory, so a restart keeps it. */
+  private readonly exportedPeaks = new SimulatedEarlierPeaks();
   private nextLearnedReadMs = Number.NEGATIVE_INFINITY;
   /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
   private capacityWorkspace = new CapacityWorkspace();
@@ -193,7 +214,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     this.capacity = undefined;
     this.startup = undefined;
     this.ringSpread = undefined;
-    this.backendCeiling = undefined;
+    this.earlierPeaks = {};
     this.nextLearnedReadMs = Number.NEGATIVE_INFINITY;
     this.capacityWorkspace = new CapacityWorkspace();
     this.startupReads = new SimulatedStartupReads();
@@ -214,20 +235,22 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.capacity = estimateCapacity(samples, this.settings.cpuPerReplicaCores, allotmentSource, this.capacityWorkspace);
       this.startup = this.startupReads.estimateAt(context.source, this.settings, context.nowMs);
       this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
-      this.backendCeiling = this.exportedCeilings.readAt(context.nowMs);
+      this.earlierPeaks = this.exportedPeaks.readAt(context.nowMs);
     }
     const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
     try {
       const { nowMs } = context;
-      const { capacity, startup, ringSpread, backendCeiling } = this;
-      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread, backendCeiling }, nowMs);
+      const { capacity, startup, ringSpread } = this;
+      const { backendCeiling, fellBehind } = this.earlierPeaks;
+      const folded = this.fold.at(context.source, this.settings, { capacity, startup, ringSpread, backendCeiling, fellBehind }, nowMs);
       // Two literals rather than a spread: one input per poll.
-      const input = forecast ? { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling, forecast } : { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling };
+      const input = forecast
+        ? { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling, fellBehind, forecast }
+        : { nowMs, snapshot, capacity, startup, ringSpread, backendCeiling, fellBehind };
       const result = decide(input, this.settings, folded ?? this.state);
       this.state = result.state;
       this.latestDecision = result.decision;
-      const held = ceilingHeldBy(result.decision);
-      if (held !== undefined) this.exportedCeilings.record(nowMs, held);
+      this.exportedPeaks.recordFrom(nowMs, result.decision);
       this.capacities.add(result.decision.capacity);
       return result.decision.replicas;
     } catch (error) {

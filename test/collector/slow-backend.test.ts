@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendCeilingRefresher } from '../../src/advisor/backend-ceiling-refresher.ts';
+import { EarlierPeaksRefresher } from '../../src/advisor/earlier-peaks-refresher.ts';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { createSelfMetrics, type SelfMetrics } from '../../src/dashboard/self-metrics.ts';
 import { ceilingHeldBy } from '../../src/policy/backend-ceiling.ts';
@@ -66,7 +66,7 @@ describe('a backend slow at the peak under a real collector tier', () => {
   let metricsServer: Server | undefined;
   let scenario: TierScenario;
   let tier: GatewayTier;
-  let refresher: BackendCeilingRefresher;
+  let refresher: EarlierPeaksRefresher;
   let withoutCeiling: TierScaler | undefined;
 
   beforeAll(async () => {
@@ -82,8 +82,8 @@ describe('a backend slow at the peak under a real collector tier', () => {
       metadata: METADATA,
       rateWindowSeconds: RATE_WINDOW_SECONDS,
       learned: (source) => {
-        refresher = new BackendCeilingRefresher({ history: source, forgetAfterSeconds: 3600, logger: silentLogger });
-        return { backendCeilingFor: (ref, settings, nowMs) => refresher.ceilingFor(ref, settings, nowMs) };
+        refresher = new EarlierPeaksRefresher({ history: source, forgetAfterSeconds: 3600, logger: silentLogger });
+        return { earlierPeaksFor: (ref, settings, nowMs) => refresher.earlierPeaksFor(ref, settings, nowMs) };
       },
     });
     tier = scenario.tier;
@@ -132,7 +132,7 @@ describe('a backend slow at the peak under a real collector tier', () => {
 
     // The ceiling read back from Prometheus, as the refresher does every five minutes.
     const settings = parseTargetMetadata({ ...METADATA, rateWindow: `${RATE_WINDOW_SECONDS}s` }, {});
-    const ceiling = await refresher.refresh(TARGET, settings, Date.now());
+    const { backendCeiling: ceiling } = await refresher.refresh(TARGET, settings, Date.now());
     expect(ceiling?.fromReplicas).toBe(grewFrom);
     expect(ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeGreaterThan(0.8);
     expect(ceiling!.sentSpansPerSecond / BACKEND_SPANS_PER_SECOND).toBeLessThan(1.15);

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPACITY_EVIDENCE, CapacityWorkspace, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
+import { CAPACITY_EVIDENCE, type CapacityEstimate, CapacityWorkspace, type CpuLoadSample, estimateCapacity, LASTING_SHORTFALL_STEPS } from '../../src/policy/capacity-estimate.ts';
 import { median, medianInPlace } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
+import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 
 const T0_MS = Date.UTC(2025, 0, 6, 0, 0, 0);
@@ -23,6 +24,8 @@ interface Series {
   /** Minutes in which the gateway used only this share of the expected CPU (an outage: nothing exported). */
   readonly cpuShareAt?: (minute: number) => number;
   readonly saturatedAt?: (minute: number, gateway: number) => boolean;
+  /** Minutes in which the agents took in more than the tier accepted (every gateway flagged, as the query flags them). */
+  readonly agentsAheadAt?: (minute: number) => boolean;
   /** Minutes in which the exporter failed (flagged as the sources flag send failures and filling queues). */
   readonly exportDisturbedAt?: (minute: number) => boolean;
   /**
@@ -61,6 +64,7 @@ function series(spec: Series): CpuLoadSample[] {
         ...(lag === undefined ? {} : { acceptedSpansPerSecondDecisionWaitAgo: earlier * capacity }),
         allotmentCores: allotment,
         saturated: spec.saturatedAt?.(minute, g) ?? false,
+        agentsAhead: spec.agentsAheadAt?.(minute) ?? false,
         exportDisturbed: spec.exportDisturbedAt?.(minute) ?? false,
       });
     }
@@ -448,5 +452,83 @@ describe('median', () => {
       { numRuns: 500 },
     );
     expect(medianInPlace([3, 1, 2], 0)).toBeNaN();
+  });
+});
+
+describe('the agents ahead of the gateways', () => {
+  const settings = { capacitySpansPerReplica: 20_000 };
+  /** Six hours at 30 % of a true 30k; at 80 % wherever `behindAt` says the agents were ahead. */
+  const behindSeries = (behindAt: (minute: number) => boolean, gateways = 4) =>
+    series({ gateways, minutes: 360, capacityAt: () => 30_000, utilizationAt: (m) => (behindAt(m) ? 0.8 : 0.3 + 0.2 * Math.sin((2 * Math.PI * m) / 120)), agentsAheadAt: behindAt });
+
+  it('witness the gateways falling behind, and a stretch longer than a rate window is the load exported for later peaks', () => {
+    const behindAt = (m: number) => m >= 200 && m < 240;
+    const estimate = estimateCapacity(behindSeries(behindAt), undefined, undefined);
+    // Every step of the run but its first, whose rate window began before the gateways fell behind.
+    const witness = { cause: 'falling behind', medianSpansPerSecond: 24_000, samples: 39 * 4, atMs: T0_MS + 239 * 60_000 };
+    expect(estimate.saturation).toEqual(witness);
+    expect(estimate.lastingShortfall).toEqual(witness);
+    const used = capacityInUse(settings, estimate);
+    expect(used.spansPerReplica).toBe(24_000);
+    expect(used.fellBehindNow).toEqual({ spansPerReplica: 24_000, atMs: T0_MS + 239 * 60_000 });
+  });
+
+  it(`witness nothing from bursts shorter than a rate window: ${LASTING_SHORTFALL_STEPS - 1} steps in a row at most`, () => {
+    // Two steps in a row once an hour: 48 samples, none of them lasting. Refusals at the same steps witness.
+    const behindAt = (m: number) => m % 60 === 10 || m % 60 === 11;
+    const estimate = estimateCapacity(behindSeries(behindAt), undefined, undefined);
+    expect(estimate.saturation).toBeUndefined();
+    expect(estimate.lastingShortfall).toBeUndefined();
+    expect(capacityInUse(settings, estimate).fellBehindNow).toBeUndefined();
+    const refusing = behindSeries(behindAt).map((sample) => ({ ...sample, saturated: sample.agentsAhead }));
+    expect(estimateCapacity(refusing, undefined, undefined).saturation).toMatchObject({ cause: 'falling behind', samples: 6 * 2 * 4 });
+    // Three in a row is a run: its later two steps count.
+    const lasting = estimateCapacity(behindSeries((m) => m >= 100 && m < 100 + LASTING_SHORTFALL_STEPS), undefined, undefined);
+    expect(lasting.lastingShortfall).toMatchObject({ samples: (LASTING_SHORTFALL_STEPS - 1) * 4 });
+  });
+
+  it('takes a step without samples as the end of a run', () => {
+    const behindAt = (m: number) => m >= 100 && m < 105;
+    const withGap = behindSeries(behindAt).filter((sample) => sample.atMs !== T0_MS + 102 * 60_000);
+    expect(estimateCapacity(withGap, undefined, undefined).lastingShortfall).toBeUndefined();
+    expect(estimateCapacity(behindSeries(behindAt), undefined, undefined).lastingShortfall).toMatchObject({ samples: 4 * 4 });
+  });
+});
+
+describe('the load an earlier peak showed the gateways falling behind at', () => {
+  const settings = { capacitySpansPerReplica: 20_000 };
+  const learned = (spansPerReplica: number, changeAtMs?: number): CapacityEstimate => ({
+    kind: 'learned',
+    fit: { spansPerReplica, relativeStandardError: 0.01, idleUtilization: 0.02, throughOrigin: false, samples: 300, fromMs: T0_MS, toMs: T0_MS + 6 * 3_600_000 },
+    allotmentSource: 'kube-state-metrics limits',
+    changeAtMs,
+    saturation: undefined,
+  });
+  const earlier: FellBehind = { spansPerReplica: 16_000, atMs: T0_MS - 86_400_000 };
+
+  it('lowers the learned figure from the first decision of the next peak, and says where it came from', () => {
+    const used = capacityInUse(settings, learned(19_700), earlier);
+    expect(used.source).toBe('saturation');
+    expect(used.spansPerReplica).toBe(16_000);
+    expect(used.sentence).toBe(
+      'capacity 16k spans/s per replica: on a peak within the last week the agents took in over 1.05 × what the gateways accepted at that load for longer than a rate window (kept until the gateways fall behind at another load or their CPU line changes), below the learned 20k spans/s',
+    );
+    // Nothing new to export: the read window shows no shortfall of its own.
+    expect(used.fellBehindNow).toBeUndefined();
+  });
+
+  it('no longer speaks for gateways whose CPU line changed after it', () => {
+    expect(capacityInUse(settings, learned(19_700, earlier.atMs + 3_600_000), earlier).source).toBe('learned');
+    expect(capacityInUse(settings, learned(19_700, earlier.atMs - 3_600_000), earlier).spansPerReplica).toBe(16_000);
+  });
+
+  it('gives way to a lower witness of the read window, and lowers nothing within the margin', () => {
+    const fresh: CapacityEstimate = { ...learned(19_700), saturation: { medianSpansPerSecond: 15_000, samples: 8, cause: 'falling behind', atMs: T0_MS } };
+    expect(capacityInUse(settings, fresh, earlier).spansPerReplica).toBe(15_000);
+    const higher: CapacityEstimate = { ...learned(19_700), saturation: { medianSpansPerSecond: 17_000, samples: 8, cause: 'cpu', atMs: T0_MS } };
+    expect(capacityInUse(settings, higher, earlier).spansPerReplica).toBe(16_000);
+    expect(capacityInUse(settings, learned(17_000), earlier).source).toBe('learned');
+    // Before a fit, it lowers the trigger's figure as a witness of the read window would.
+    expect(capacityInUse(settings, undefined, earlier).spansPerReplica).toBe(16_000);
   });
 });

@@ -224,7 +224,7 @@ describe('decide: properties', () => {
       fc.double({ min: 1_000, max: 60_000, noNaN: true }).map((medianSpansPerSecond) => ({
         kind: 'insufficient' as const,
         reason: 'only 10 min of CPU samples',
-        saturation: { medianSpansPerSecond, samples: 8, cause: 'cpu' as const },
+        saturation: { medianSpansPerSecond, samples: 8, cause: 'cpu' as const, atMs: 0 },
       })),
     );
     fc.assert(

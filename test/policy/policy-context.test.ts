@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
+import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
 import { capacityInUse, type ResolvedCapacity, resolveCapacity } from '../../src/policy/capacity-in-use.ts';
 import { findBusiestGateway, findRoutingImbalance, readPolicyContext, slowerThanBusiest } from '../../src/policy/policy-context.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
@@ -47,30 +48,35 @@ describe('readPolicyContext', () => {
     );
   });
 
-  it('resolves the capacity in use for the estimate and trigger of each call, not an earlier one', () => {
+  it('resolves the capacity in use for the estimate, earlier peak and trigger of each call, not an earlier one', () => {
     const kept = learnedCapacity(20_000);
-    const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12, cause: 'falling behind' } };
-    const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined][] = [
-      [settings(), kept],
-      [settings(), kept],
-      [settings(), learnedCapacity(20_000)],
-      [settings(), learnedCapacity(30_000)],
-      [settings({ capacitySpansPerReplica: '12000' }), undefined],
-      [settings({ capacitySpansPerReplica: '12000' }), undefined],
-      [settings({ capacitySpansPerReplica: '15000' }), undefined],
-      [settings({ capacitySpansPerReplica: '15000' }), kept],
-      [settings({ capacitySpansPerReplica: '25000' }), kept],
-      [settings({ capacitySpansPerReplica: '25000' }), saturated],
-      [settings({ capacitySpansPerReplica: '8000' }), saturated],
+    const saturated: CapacityEstimate = { kind: 'insufficient', reason: 'only 10 min of CPU samples', saturation: { medianSpansPerSecond: 9_000, samples: 12, cause: 'falling behind', atMs: T0_MS } };
+    const earlier: FellBehind = { spansPerReplica: 11_000, atMs: T0_MS - 86_400_000 };
+    const calls: [ReturnType<typeof settings>, CapacityEstimate | undefined, FellBehind | undefined][] = [
+      [settings(), kept, undefined],
+      [settings(), kept, undefined],
+      [settings(), learnedCapacity(20_000), undefined],
+      [settings(), learnedCapacity(30_000), undefined],
+      [settings(), learnedCapacity(30_000), earlier],
+      [settings(), learnedCapacity(30_000), earlier],
+      [settings(), learnedCapacity(30_000), { ...earlier }],
+      [settings(), learnedCapacity(30_000), { spansPerReplica: 25_000, atMs: T0_MS }],
+      [settings({ capacitySpansPerReplica: '12000' }), undefined, undefined],
+      [settings({ capacitySpansPerReplica: '12000' }), undefined, undefined],
+      [settings({ capacitySpansPerReplica: '15000' }), undefined, undefined],
+      [settings({ capacitySpansPerReplica: '15000' }), kept, undefined],
+      [settings({ capacitySpansPerReplica: '25000' }), kept, undefined],
+      [settings({ capacitySpansPerReplica: '25000' }), saturated, undefined],
+      [settings({ capacitySpansPerReplica: '8000' }), saturated, earlier],
     ];
     // Each call given what the call before resolved, as decide() passes it on in its state.
     let resolved: ResolvedCapacity | undefined;
-    for (const [s, e] of calls) {
-      resolved = resolveCapacity(s, e, resolved);
-      expect(resolved.inUse).toEqual(capacityInUse(s, e));
-      expect(readPolicyContext(snapshot(), s, T0_MS, e, undefined, resolved.inUse).capacity).toEqual(capacityInUse(s, e));
-      expect(readPolicyContext(snapshot(), s, T0_MS, e).capacity).toEqual(capacityInUse(s, e));
+    for (const [s, e, f] of calls) {
+      resolved = resolveCapacity(s, e, f, resolved);
+      expect(resolved.inUse).toEqual(capacityInUse(s, e, f));
+      expect(readPolicyContext(snapshot(), s, T0_MS, e, undefined, resolved.inUse).capacity).toEqual(capacityInUse(s, e, f));
     }
+    expect(readPolicyContext(snapshot(), settings(), T0_MS, kept).capacity).toEqual(capacityInUse(settings(), kept));
   });
 });
 

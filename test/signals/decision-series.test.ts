@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScalerError } from '../../src/errors.ts';
-import { assembleDecisionSeries, backendCeilingOf, buildBackendCeilingQueries, buildDecisionSeriesQueries, type DecisionSeriesQueryName, type StepMatrix } from '../../src/signals/decision-series.ts';
+import { assembleDecisionSeries, buildDecisionSeriesQueries, buildEarlierPeakQueries, type DecisionSeriesQueryName, earlierPeaksOf, type StepMatrix } from '../../src/signals/decision-series.ts';
 
 const window = { startMs: 1_000_000, endMs: 1_060_000, stepSeconds: 30 };
 const matrix = (entries: [number, [string, number][]][]): StepMatrix => new Map(entries.map(([step, values]) => [step, new Map(values)]));
@@ -40,17 +40,33 @@ describe('decision series', () => {
     expect(assembleDecisionSeries(new Map([['currentReplicas', new Map()]]), window)).toBeUndefined();
   });
 
-  it('reads the newest backend ceiling any replica exported within a week, for one target', () => {
-    const queries = buildBackendCeilingQueries({ namespace: 'obs', name: 'gw "a"' });
-    expect(queries.sentSpansPerSecond).toBe('max(last_over_time(otel_gateway_scaler_backend_ceiling_sent_spans_per_second{namespace="obs", name="gw \\"a\\""}[604800s]))');
-    expect(queries.fromReplicas).toBe('max(last_over_time(otel_gateway_scaler_backend_ceiling_from_replicas{namespace="obs", name="gw \\"a\\""}[604800s]))');
-    expect(() => buildBackendCeilingQueries({ namespace: '', name: 'gw' })).toThrow(ScalerError);
+  it('reads the newest of each earlier-peak series any replica exported within a week, for one target', () => {
+    const queries = buildEarlierPeakQueries({ namespace: 'obs', name: 'gw "a"' });
+    const matchers = '{namespace="obs", name="gw \\"a\\""}[604800s]))';
+    expect(queries).toEqual([
+      `max(last_over_time(otel_gateway_scaler_backend_ceiling_sent_spans_per_second${matchers}`,
+      `max(last_over_time(otel_gateway_scaler_backend_ceiling_from_replicas${matchers}`,
+      `max(last_over_time(otel_gateway_scaler_fell_behind_spans_per_second_per_replica${matchers}`,
+      `max(last_over_time(otel_gateway_scaler_fell_behind_timestamp_seconds${matchers}`,
+    ]);
+    expect(() => buildEarlierPeakQueries({ namespace: '', name: 'gw' })).toThrow(ScalerError);
   });
 
   it('makes a ceiling only of a sent rate above 0 and a whole count of at least one, both read', () => {
-    expect(backendCeilingOf(200_000, 18)).toEqual({ sentSpansPerSecond: 200_000, fromReplicas: 18 });
+    expect(earlierPeaksOf([200_000, 18])).toEqual({ backendCeiling: { sentSpansPerSecond: 200_000, fromReplicas: 18 } });
     for (const [sent, from] of [[200_000, undefined], [undefined, 18], [0, 18], [Number.NaN, 18], [200_000, 0], [200_000, 17.5]] as const) {
-      expect(backendCeilingOf(sent, from), `${sent} from ${from}`).toBeUndefined();
+      expect(earlierPeaksOf([sent, from]), `${sent} from ${from}`).toEqual({});
+    }
+  });
+
+  it('makes a falling-behind load only of a load above 0 and a time, both read, independently of the ceiling', () => {
+    expect(earlierPeaksOf([undefined, undefined, 16_000, 1_700_000_000])).toEqual({ fellBehind: { spansPerReplica: 16_000, atMs: 1_700_000_000_000 } });
+    expect(earlierPeaksOf([200_000, 18, 16_000, 1_700_000_000])).toEqual({
+      backendCeiling: { sentSpansPerSecond: 200_000, fromReplicas: 18 },
+      fellBehind: { spansPerReplica: 16_000, atMs: 1_700_000_000_000 },
+    });
+    for (const [load, at] of [[16_000, undefined], [undefined, 1_700_000_000], [0, 1_700_000_000], [Number.POSITIVE_INFINITY, 1_700_000_000], [16_000, Number.NaN]] as const) {
+      expect(earlierPeaksOf([undefined, undefined, load, at]), `${load} at ${at}`).toEqual({});
     }
   });
 });

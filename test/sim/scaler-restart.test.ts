@@ -40,4 +40,22 @@ describe('scaler-reactive restarted in the benchmark', () => {
     // hour's room for its peak: 48 buckets differ away from the restarts.
     expect(differing.filter((bucket) => !nearRestart(bucket)).length).toBeLessThanOrEqual(2);
   });
+
+  it('keeps the load its gateways fell behind at across restarts, as Prometheus keeps what it exported', async () => {
+    // Gateways that fall behind at 80 % of their CPU: only the agents show it, and a later peak sizes for it.
+    const ceilingOptions: BenchOptions = { ...options, fleet: { ...options.fleet, cpuCeiling: 0.8 } };
+    const kept = buildScenario(ceilingOptions);
+    const endMs = kept.startMs + kept.steps * kept.stepSeconds * 1000;
+    const restarts = placeScalerRestarts({ count: 12, durationSeconds: 60 }, kept.startMs, endMs, options.seed);
+    const runWith = async (scenario: BenchScenario) => {
+      const scaler = createAutoscaler('scaler-reactive', ceilingOptions, scenario) as ProjectScalerAutoscaler;
+      const result = await runAutoscaler(ceilingOptions, scenario, scaler);
+      return { replicas: result.series.replicas, tally: scaler.capacityTally()! };
+    };
+    const [running, restarted] = await Promise.all([runWith(kept), runWith({ ...kept, scalerRestarts: restarts })]);
+    expect(running.tally.sourceShares.saturation).toBeGreaterThan(0.3);
+    expect(Math.abs(restarted.tally.sourceShares.saturation - running.tally.sourceShares.saturation)).toBeLessThan(0.01);
+    const differing = Array.from(running.replicas.keys()).filter((bucket) => running.replicas[bucket] !== restarted.replicas[bucket]);
+    expect(differing.length).toBeLessThanOrEqual(restarts.length);
+  });
 });
