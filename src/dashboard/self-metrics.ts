@@ -6,8 +6,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { DecisionLog } from '../advisor/decision-log.ts';
 import type { AlertingObserver } from '../alerts/alerting-observer.ts';
 import type { GrpcCallObserver } from '../keda/call-observer.ts';
-import { type BackendCeiling, ceilingHeldBy } from '../policy/backend-ceiling.ts';
-import type { FellBehind } from '../policy/earlier-peaks.ts';
+import { ceilingHeldBy } from '../policy/backend-ceiling.ts';
+import type { Decision } from '../policy/decision.ts';
 import { BACKEND_CEILING_FROM_REPLICAS_METRIC, BACKEND_CEILING_SENT_METRIC, FELL_BEHIND_AT_METRIC, FELL_BEHIND_SPANS_METRIC, SELF_METRIC_PREFIX } from '../signals/decision-series.ts';
 import type { PrometheusQueryObserver } from '../signals/query-observer.ts';
 
@@ -55,30 +55,27 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
       });
     },
   });
-  new Gauge({
-    name: `${PREFIX}current_replicas`,
-    help: 'Gateway replicas expected (scrape targets up or down, or the Deployment) at the latest decision.',
-    labelNames: ['namespace', 'name'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachRecord((record) => {
-        if (record.latest) this.set(targetLabels(record), record.latest.current);
-      });
-    },
-  });
-  new Gauge({
-    name: `${PREFIX}answered_replicas`,
-    help: 'Replicas the scaler answered KEDA at the latest decision (recommended in enforce mode, current in dry-run).',
-    labelNames: ['namespace', 'name'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      eachRecord((record) => {
-        if (record.latest) this.set(targetLabels(record), record.latest.replicas);
-      });
-    },
-  });
+  /** A per-target gauge of one figure of the latest decision; absent where the decision has none. */
+  const latestDecisionGauge = (name: string, help: string, figureOf: (decision: Decision) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace', 'name'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachRecord((record) => {
+          const figure = record.latest === undefined ? undefined : figureOf(record.latest);
+          if (figure !== undefined) this.set(targetLabels(record), figure);
+        });
+      },
+    });
+  latestDecisionGauge(`${PREFIX}current_replicas`, 'Gateway replicas expected (scrape targets up or down, or the Deployment) at the latest decision.', (decision) => decision.current);
+  latestDecisionGauge(
+    `${PREFIX}answered_replicas`,
+    'Replicas the scaler answered KEDA at the latest decision (recommended in enforce mode, current in dry-run).',
+    (decision) => decision.replicas,
+  );
   new Gauge({
     name: `${PREFIX}proposal_replicas`,
     help: 'Replicas each proposal asked for at the latest decision (absent when the proposal had no data).',
@@ -107,48 +104,28 @@ export function createSelfMetrics(options: { readonly nowMs?: () => number } = {
   });
   // The queue proposal's hold, exported so the next peak holds at once (policy/backend-ceiling.ts):
   // Prometheus keeps it after the hold ends, and every scaler replica reads it back alike.
-  const ceilingGauge = (name: string, help: string, figure: keyof BackendCeiling) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['namespace', 'name'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachRecord((record) => {
-          const ceiling = record.latest === undefined ? undefined : ceilingHeldBy(record.latest);
-          if (ceiling) this.set(targetLabels(record), ceiling[figure]);
-        });
-      },
-    });
-  ceilingGauge(
+  latestDecisionGauge(
     BACKEND_CEILING_SENT_METRIC,
     'Sent spans/s that gateways added while queues filled did not raise, at the latest decision whose queue proposal held for it (absent otherwise).',
-    'sentSpansPerSecond',
+    (decision) => ceilingHeldBy(decision)?.sentSpansPerSecond,
   );
-  ceilingGauge(BACKEND_CEILING_FROM_REPLICAS_METRIC, 'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).', 'fromReplicas');
-  // Where the capacity read window shows the gateways falling behind, exported so later peaks size for
-  // it from their start (policy/capacity-in-use.ts) once the read window has moved past it.
-  const fellBehindGauge = (name: string, help: string, figure: (fellBehind: FellBehind) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['namespace', 'name'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        eachRecord((record) => {
-          const fellBehind = record.latest?.capacity.fellBehindNow;
-          if (fellBehind) this.set(targetLabels(record), figure(fellBehind));
-        });
-      },
-    });
-  fellBehindGauge(
+  latestDecisionGauge(
+    BACKEND_CEILING_FROM_REPLICAS_METRIC,
+    'The gateway count the tier grew from when it showed that backend ceiling (absent when the queue proposal did not hold).',
+    (decision) => ceilingHeldBy(decision)?.fromReplicas,
+  );
+  // Where the capacity read window shows the agents ahead of the gateways for longer than a rate window,
+  // exported so later peaks size for it from their start (policy/capacity-in-use.ts) once the read
+  // window has moved past it.
+  latestDecisionGauge(
     FELL_BEHIND_SPANS_METRIC,
-    "Median spans/s per gateway at the steps where the latest decision's capacity read window shows the gateways falling behind (absent when it shows none).",
-    (fellBehind) => fellBehind.spansPerReplica,
+    "Median spans/s per gateway at the steps where the latest decision's capacity read window shows the agents ahead of the gateways for longer than a rate window (absent when it shows none).",
+    (decision) => decision.capacity.fellBehindNow?.spansPerReplica,
   );
-  fellBehindGauge(FELL_BEHIND_AT_METRIC, 'The newest of those steps, in Unix seconds (absent when there is none).', (fellBehind) => fellBehind.atMs / 1000);
+  latestDecisionGauge(FELL_BEHIND_AT_METRIC, 'The newest of those steps, in Unix seconds (absent when there is none).', (decision) => {
+    const fellBehind = decision.capacity.fellBehindNow;
+    return fellBehind === undefined ? undefined : fellBehind.atMs / 1000;
+  });
   new Gauge({
     name: `${PREFIX}forecast_age_seconds`,
     help: 'Age of the forecast model the latest decision used (absent when it used none).',
