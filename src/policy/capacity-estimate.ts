@@ -32,7 +32,10 @@ export const CHANGE_POINT_F = 25;
 /**
  * ...and when the two lines' capacities differ by more than this: half the ±10 % the learned figure
  * promises, so a change that matters is never averaged away and noise that does not matter never
- * shortens the evidence.
+ * shortens the evidence. The lines must also part by this much at the load the series ran at when it
+ * split: a change happens at an instant, while the load runs on. CPU bent by load (ticks cost more as a
+ * gateway fills) gives lines fitted to the night and to the peak capacities apart by more than this,
+ * but the same CPU where the load passed from one to the other.
  */
 export const CHANGE_MIN_SHIFT = 0.05;
 
@@ -318,7 +321,26 @@ function segmentSse(moments: Float64Array, count: number): number {
   return loadVaries(sxxValue, count, moments[3]!) ? Math.max(0, syy - (sxy * sxy) / sxxValue) : Math.max(0, syy);
 }
 
-/** Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary. */
+/** The utilization the segment's line gives at `load`; the mean ratio's where load did not vary, as segmentCapacity. */
+function segmentUtilizationAt(moments: Float64Array, count: number, load: number): number {
+  const sxxValue = moments[0]!;
+  const meanX = moments[3]!;
+  const meanY = moments[4]!;
+  return loadVaries(sxxValue, count, meanX) ? meanY + (moments[1]! / sxxValue) * (load - meanX) : (meanY / meanX) * load;
+}
+
+/** The mean load of the step before a split and the step after it: the load the series ran at when it changed. */
+function loadAtSplit(points: Points, split: number): number {
+  const { atMs, x, n } = points;
+  const before = atMs[split - 1]!;
+  const after = atMs[split]!;
+  let sum = 0;
+  let count = 0;
+  for (let i = split - 1; i >= 0 && atMs[i] === before; i--, count++) sum += x[i]!;
+  for (let i = split; i < n && atMs[i] === after; i++, count++) sum += x[i]!;
+  return sum / count;
+}
+
 /**
  * segmentSse of points [from, to) straight from the prefix sums, with the same operations as
  * segmentMoments then segmentSse: the change-point search takes it at every split.
@@ -335,6 +357,7 @@ function rangeSse(prefix: Float64Array, from: number, to: number, centreX: numbe
   return loadVaries(sxx, count, sx / count + centreX) ? Math.max(0, syy - (sxy * sxy) / sxx) : Math.max(0, syy);
 }
 
+/** Capacity where the segment's line reaches utilization 1; the mean ratio when load did not vary. */
 function segmentCapacity(moments: Float64Array, count: number): number {
   const sxxValue = moments[0]!;
   const sxy = moments[1]!;
@@ -398,6 +421,9 @@ function findChangePoint(points: Points, prefix: Float64Array): number | undefin
   segmentMoments(prefix, bestIndex, n, centreX, centreY, right);
   const shift = Math.abs(segmentCapacity(right, n - bestIndex) / segmentCapacity(left, bestIndex) - 1);
   if (!(shift > CHANGE_MIN_SHIFT)) return undefined;
+  const atSplit = loadAtSplit(points, bestIndex);
+  const parting = Math.abs(segmentUtilizationAt(right, n - bestIndex, atSplit) / segmentUtilizationAt(left, bestIndex, atSplit) - 1);
+  if (!(parting > CHANGE_MIN_SHIFT)) return undefined;
   const residualVariance = Math.max(bestSse, roundingFloor) / (n - 4);
   const f = (wholeSse - bestSse) / 2 / residualVariance;
   return f > CHANGE_POINT_F ? bestIndex : undefined;

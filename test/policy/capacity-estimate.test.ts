@@ -33,6 +33,8 @@ interface Series {
    * the spans arrive, and each sample carries the load of that earlier time, as the sources read it.
    */
   readonly exportLag?: { readonly share: number; readonly decisionWaitMinutes: number };
+  /** The share of the allotment's work a share of capacity costs, 0..1 on 0..1; linear when absent. */
+  readonly workAt?: (utilization: number) => number;
 }
 
 function gaussian(random: () => number): number {
@@ -54,7 +56,8 @@ function series(spec: Series): CpuLoadSample[] {
       const load = utilization * capacity;
       const lag = spec.exportLag;
       const earlier = lag === undefined ? utilization : spec.utilizationAt(minute - lag.decisionWaitMinutes, g);
-      const workUtilization = lag === undefined ? utilization : (1 - lag.share) * utilization + lag.share * earlier;
+      const linearWork = lag === undefined ? utilization : (1 - lag.share) * utilization + lag.share * earlier;
+      const workUtilization = spec.workAt?.(linearWork) ?? linearWork;
       const cpuUtilization = (idle + (1 - idle) * workUtilization) * (spec.cpuShareAt?.(minute) ?? 1) * (1 + (spec.noise ?? 0.03) * gaussian(random));
       samples.push({
         atMs: T0_MS + second * 1000,
@@ -140,6 +143,19 @@ describe('estimateCapacity', () => {
         noise: 0.03,
       },
       want: { kind: 'learned', spansPerReplica: 20_000, within: 0.03 },
+    },
+    {
+      // Decision ticks cost more per span as a gateway fills, so lines fitted to the night and to the
+      // morning ramp reach 100 % at capacities over 5 % apart, yet meet where the load passed between them.
+      name: 'takes no CPU line bent by load for a change while the load ramps from night to peak',
+      spec: { gateways: 4, minutes: 360, capacityAt: () => 20_000, utilizationAt: (m, g) => 0.1 + 0.7 * (m / 360) + 0.01 * g, workAt: (u) => (u * (1 + u)) / 2, noise: 0.01 },
+      want: { kind: 'learned', spansPerReplica: 20_000, within: 0.15 },
+    },
+    {
+      // The load runs on unbroken across the change; only the CPU it costs drops.
+      name: 'still follows a config change made on that ramp: the CPU at the load it changed at parts',
+      spec: { gateways: 4, minutes: 360, capacityAt: (m) => (m < 240 ? 20_000 : 28_000), utilizationAt: (m, g) => (0.1 + 0.7 * (m / 360) + 0.01 * g) * (m < 240 ? 1 : 20 / 28), workAt: (u) => (u * (1 + u)) / 2, noise: 0.01 },
+      want: { kind: 'learned', spansPerReplica: 28_000, within: 0.15, changed: true },
     },
     {
       name: 'trims CPU spikes nothing flagged (restarts, garbage collection)',
