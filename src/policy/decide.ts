@@ -42,6 +42,7 @@ import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load
 import { advanceLoadSamples, advanceSortedSlopes, busiestShareLevel, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
 import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
+import { advanceAgentsBacklog } from './agents-backlog.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
 import { advanceTrend } from './trend.ts';
 import { describeTargetAboveCeiling, PEAK_UTILIZATION } from './peak-utilization.ts';
@@ -106,16 +107,18 @@ export function estimateBrokenTraces(tracesOnMemory: number | undefined, current
  */
 export function decide(input: DecideInput, settings: TargetSettings, previous?: PolicyState): DecideResult {
   const capacity = resolveCapacity(settings, input.capacity, input.fellBehind, previous?.capacityInUse);
-  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread, capacity.inUse);
+  const continuous = isContinuous({ nowMs: input.nowMs, settings }, previous);
+  const heldBefore = continuous ? previous.agentsBacklog : undefined;
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread, capacity.inUse, heldBefore?.spans);
   const { current } = ctx;
-  const continuous = isContinuous(ctx, previous);
+  const agentsBacklog = advanceAgentsBacklog(heldBefore, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond, input.snapshot.offeredSpansPerSecond);
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;
   const lastRiseAtMs = previousCount !== undefined && current > previousCount ? input.nowMs : continuous ? previous.lastRiseAtMs : undefined;
   const replicaCounts = advanceReplicaCounts(continuous ? previous.replicaCounts : undefined, current, input.nowMs, settings.rateWindowSeconds);
   const previousSamples = continuous ? previous.loadSamples : undefined;
   const share = settledShare(ctx, replicaCounts.length === 1, continuous ? previous.busiestShareMultiple : undefined);
-  const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond, share?.multiple);
-  const measured = ctx.values.acceptedSpansPerSecond !== undefined;
+  const loadSamples = advanceLoadSamples(previousSamples, input.snapshot.observedAtMs, ctx.load?.spansPerSecond, share?.multiple);
+  const measured = ctx.load !== undefined;
   const loadPeaks = advanceLoadPeaks(continuous ? previous.loadPeaks : undefined, input.snapshot.observedAtMs, measured ? loadLevel(loadSamples) : undefined, measured ? busiestShareLevel(loadSamples) : undefined);
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
@@ -168,7 +171,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   // of. A tier that has not grown within the hour follows a falling load without this dead band.
   const roseRecently = lastRiseAtMs !== undefined && input.nowMs - lastRiseAtMs <= RECENT_PEAK_WINDOW_SECONDS * 1000;
   if (holdCause === undefined && replicas < current && roseRecently) {
-    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.values.acceptedSpansPerSecond }, share?.multiple);
+    const floor = noiseFloor(loadSamples, ctx.capacity.spansPerReplica, settings, { tracesOnMemory: ctx.values.tracesOnMemory, spansPerSecond: ctx.load?.spansPerSecond }, share?.multiple);
     if (floor !== undefined && floor.replicas >= current) {
       guards.push({ name: 'loadNoise', effect: 'hold', from: replicas, to: current, reason: `Not scaling in: ${floor.reason}, so a step below ${current} would be undone by the load's noise.` });
       replicas = current;
@@ -274,6 +277,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
     ...(lastRiseAtMs === undefined ? {} : { lastRiseAtMs }),
     ...(nextQueueGrowth === undefined ? {} : { queueGrowth: nextQueueGrowth }),
     ...(nextBottleneckSeen === undefined ? {} : { backendBottleneck: nextBottleneckSeen }),
+    ...(agentsBacklog === undefined ? {} : { agentsBacklog }),
   };
   return { decision, state };
 }

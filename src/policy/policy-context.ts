@@ -4,7 +4,7 @@
 // error KEDA's fallback acts on.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import type { CapacityEstimate } from './capacity-estimate.ts';
+import { AGENT_SHORTFALL_TOLERANCE, type CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
@@ -54,6 +54,30 @@ export interface SilentGateways {
   readonly names: readonly string[];
 }
 
+/** The load the proposals size for (tierLoadOf). */
+export interface TierLoad {
+  readonly spansPerSecond: number;
+  /** Where that is the agents' intake, below what the gateways accepted: what they accepted, the agents' backlog included. */
+  readonly gatewaysAcceptedSpansPerSecond?: number;
+}
+
+/**
+ * The gateways' accepted rate, or the agents' intake (the snapshot's offeredSpansPerSecond) where the
+ * gateways accepted more than (1 + AGENT_SHORTFALL_TOLERANCE) × it while the agents held a backlog
+ * (`agentsHeldSpans`, agents-backlog.ts). Gateways take in more than the agents do while the agents send
+ * what they held (the tier fell behind, then grew): spans that came earlier and will not come again,
+ * which sized as load grow the tier for minutes and shrink it after. With nothing held, agents the
+ * trigger does not select feed the gateways too, and the gateways' rate stays the load. Below the
+ * agents' intake it stays the load as well: the agents hold a burst the gateways cannot take at once,
+ * and a tier sized for each burst whole grows and shrinks with every one (docs/benchmark.md,
+ * conditions outside the matrix).
+ */
+export function tierLoadOf(acceptedSpansPerSecond: number | undefined, offeredSpansPerSecond: number | undefined, agentsHeldSpans: number | undefined): TierLoad | undefined {
+  if (acceptedSpansPerSecond === undefined) return undefined;
+  const draining = offeredSpansPerSecond !== undefined && agentsHeldSpans !== undefined && agentsHeldSpans > 0 && acceptedSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * offeredSpansPerSecond;
+  return draining ? { spansPerSecond: offeredSpansPerSecond, gatewaysAcceptedSpansPerSecond: acceptedSpansPerSecond } : { spansPerSecond: acceptedSpansPerSecond };
+}
+
 export interface PolicyContext {
   readonly nowMs: number;
   readonly settings: TargetSettings;
@@ -62,6 +86,8 @@ export interface PolicyContext {
   /** Expected gateways that do not report; undefined when all report (or the count of reporting ones is missing, listed in `missing`). */
   readonly silent: SilentGateways | undefined;
   readonly values: SignalValues;
+  /** The load the proposals size for; undefined where the accepted rate is missing. */
+  readonly load: TierLoad | undefined;
   readonly missing: readonly MissingSignal[];
   readonly snapshotAgeSeconds: number;
   /** The busiest of at least two reporting gateways, however even the ring; undefined without per-gateway rates. */
@@ -183,9 +209,18 @@ export function queuesAboveTarget(ctx: Pick<PolicyContext, 'values' | 'settings'
 
 /**
  * Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. `resolved`, when
- * given, is the capacity in use already resolved for `capacity` (resolveCapacity).
+ * given, is the capacity in use already resolved for `capacity` (resolveCapacity); `agentsHeldSpans`,
+ * the agents' backlog before this snapshot (tierLoadOf).
  */
-export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, capacity?: CapacityEstimate, ringSpread?: RingSpread, resolved?: CapacityInUse): PolicyContext {
+export function readPolicyContext(
+  snapshot: SignalSnapshot,
+  settings: TargetSettings,
+  nowMs: number,
+  capacity?: CapacityEstimate,
+  ringSpread?: RingSpread,
+  resolved?: CapacityInUse,
+  agentsHeldSpans?: number,
+): PolicyContext {
   const current = currentReplicas(snapshot);
   const missing: MissingSignal[] = [];
   const signals = snapshot.signals;
@@ -217,6 +252,7 @@ export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSett
     current,
     silent,
     values,
+    load: tierLoadOf(values.acceptedSpansPerSecond, snapshot.offeredSpansPerSecond, agentsHeldSpans),
     missing,
     snapshotAgeSeconds: (nowMs - snapshot.observedAtMs) / 1000,
     busiest,

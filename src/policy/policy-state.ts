@@ -2,6 +2,7 @@
 // distinct snapshots' backend figures (for the "queues rising, sent flat, failures rising" and
 // "queues filling, sent collapsed" rules). The caller keeps it per target and passes it back; `decide`
 // never mutates it, it returns the next one.
+import type { AgentsBacklog } from './agents-backlog.ts';
 import type { ResolvedCapacity } from './capacity-in-use.ts';
 
 /** A scale-in step that was recommended and that the HPA has not carried out yet. */
@@ -116,6 +117,8 @@ export interface PolicyState {
   readonly queueGrowth?: QueueGrowth;
   /** When the backend was last the bottleneck, until a rate window past its recovery and the backlog it left has drained to target (see backend-recovery.ts). */
   readonly backendBottleneck?: BackendBottleneckSeen;
+  /** What the agents hold that the gateways have not taken, where the agents are read (see agents-backlog.ts). */
+  readonly agentsBacklog?: AgentsBacklog;
 }
 
 /** The scale-in part of a state outside any descent. */

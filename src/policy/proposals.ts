@@ -7,7 +7,7 @@ import type { Proposal, ProposalName } from './decision.ts';
 import { formatCount, formatMilliseconds, formatPercent, formatSeconds, formatSpansPerSecond } from './format.ts';
 import { nearestCountOutsideTolerance } from './hpa-tolerance.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
-import { hotSpotSpreads, type PolicyContext } from './policy-context.ts';
+import { hotSpotSpreads, type PolicyContext, type TierLoad } from './policy-context.ts';
 import { RECENT_PEAK_WINDOW_SECONDS } from './load-peaks.ts';
 import type { LoadLevelPeak, QueueGrowth } from './policy-state.ts';
 import { SENT_FLAT_TOLERANCE } from './guards.ts';
@@ -116,14 +116,14 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
  * not changed size to tell while that gateway runs hotter than a peak may.
  */
 export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead, share: BusiestShare | undefined = measuredShare(ctx)): ProposalOutcome {
-  const load = ctx.values.acceptedSpansPerSecond;
-  if (load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
+  if (ctx.load === undefined) return missingInput('throughput', ctx, 'acceptedSpansPerSecond');
+  const load = ctx.load.spansPerSecond;
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const ahead = load + (growth?.spansPerSecond ?? 0);
   const byTotal = throughputReplicasFor(ahead, capacitySpansPerReplica, targetUtilization);
   const perReplica = `${formatPercent(targetUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
-  const inputs: Record<string, number> = { acceptedSpansPerSecond: load, capacitySpansPerReplica, targetUtilization };
+  const inputs: Record<string, number> = { ...loadInputs(ctx.load), capacitySpansPerReplica, targetUtilization };
   let rising = '';
   if (growth !== undefined) {
     inputs.growthSpansPerSecond = growth.spansPerSecond;
@@ -132,7 +132,7 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead, sha
     const startup = `pod startup ${formatSeconds(growth.startupSeconds)}${growth.startupSource === 'learned' ? ', learned' : ' from the trigger'}`;
     rising = ` rising to ${formatSpansPerSecond(ahead)} by the time a new pod takes traffic (${formatSeconds(growth.leadTimeSeconds)}: ${startup})`;
   }
-  const reason = `${formatSpansPerSecond(load)}${rising} at ${perReplica} → ${byTotal}`;
+  const reason = `${formatSpansPerSecond(load)}${backlogClause(ctx.load)}${rising} at ${perReplica} → ${byTotal}`;
   const headline = `${formatSpansPerSecond(load)}${rising} needs ${byTotal} at ${perReplica}`;
   const busiest = busiestGatewaySizing(ctx, ahead, share);
   if (busiest === undefined || busiest.replicas <= byTotal) return outcome('throughput', byTotal, inputs, reason, headline);
@@ -150,6 +150,18 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead, sha
     `${reason}; ${takes}, so ${busiest.replicas} keep it at ${at} → ${busiest.replicas}`,
     `${takes}: ${busiest.replicas} keep it at ${at}`,
   );
+}
+
+/** The load in a proposal's inputs: the gateways' accepted rate, and the agents' intake where that is the load. */
+function loadInputs(load: TierLoad): Record<string, number> {
+  const accepted = load.gatewaysAcceptedSpansPerSecond;
+  return accepted === undefined ? { acceptedSpansPerSecond: load.spansPerSecond } : { acceptedSpansPerSecond: accepted, offeredSpansPerSecond: load.spansPerSecond };
+}
+
+/** " taken in by the agents (the gateways accepted 190k spans/s, the agents' backlog with it)" where the agents' intake is the load. */
+function backlogClause(load: TierLoad): string {
+  const accepted = load.gatewaysAcceptedSpansPerSecond;
+  return accepted === undefined ? '' : ` taken in by the agents (the gateways accepted ${formatSpansPerSecond(accepted)}, the backlog the agents held with it)`;
 }
 
 /** Why a hot spot past ROUTING_IMBALANCE_RATIO is sized: what the ring's history showed, or that it showed nothing yet. */
@@ -226,8 +238,8 @@ function busiestGatewaySizing(ctx: PolicyContext, ahead: number, share: BusiestS
  * was sized is kept × its share multiple, so that gateway's room is kept as the total's is.
  */
 export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | undefined): ProposalOutcome {
-  const load = ctx.values.acceptedSpansPerSecond;
-  if (load === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
+  if (ctx.load === undefined) return missingInput('recentPeak', ctx, 'acceptedSpansPerSecond');
+  const load = ctx.load.spansPerSecond;
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
   const peakUtilization = peakUtilizationOf(targetUtilization);
@@ -236,7 +248,7 @@ export function recentPeakProposal(ctx: PolicyContext, peak: LoadLevelPeak | und
   const replicas = replicasFor(highest / (capacitySpansPerReplica * peakUtilization));
   const ageSeconds = kept === undefined ? 0 : Math.max(0, (ctx.nowMs - kept.atMs) / 1000);
   const perReplica = `${formatPercent(peakUtilization)} of ${formatSpansPerSecond(capacitySpansPerReplica)} per replica`;
-  const inputs: Record<string, number> = { peakSpansPerSecond: highest, peakAgeSeconds: ageSeconds, acceptedSpansPerSecond: load, capacitySpansPerReplica, peakUtilization };
+  const inputs: Record<string, number> = { peakSpansPerSecond: highest, peakAgeSeconds: ageSeconds, ...loadInputs(ctx.load), capacitySpansPerReplica, peakUtilization };
   let seen = `${formatSpansPerSecond(highest)} now`;
   let sized = '';
   let roomFor = 'that level';
@@ -381,7 +393,7 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
   const band = forecast.band;
   const { targetUtilization } = ctx.settings;
   const capacitySpansPerReplica = ctx.capacity.spansPerReplica;
-  const load = ctx.values.acceptedSpansPerSecond;
+  const load = ctx.load?.spansPerSecond;
   const nowPoint = band.nowPointSpansPerSecond;
   const lead = formatSeconds(band.leadTimeSeconds);
   if (load !== undefined && nowPoint !== undefined && nowPoint > 0) {
@@ -406,7 +418,7 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
       replicas,
       {
         expectedSpansPerSecond: expected,
-        acceptedSpansPerSecond: load,
+        ...(ctx.load === undefined ? {} : loadInputs(ctx.load)),
         pointSpansPerSecond: band.pointSpansPerSecond,
         nowPointSpansPerSecond: nowPoint,
         leadTimeSeconds: band.leadTimeSeconds,
@@ -450,7 +462,7 @@ export function forecastProposal(ctx: PolicyContext, forecast: ForecastInput | u
 export function calendarProposal(ctx: PolicyContext, calendar: CalendarInput | undefined, forecast: ForecastInput | undefined): ProposalOutcome {
   const windows = calendar?.activeWindows ?? [];
   if (windows.length === 0) return outcome('calendar', undefined, {}, 'no calendar window active');
-  const baseLoad = forecast?.kind === 'available' ? forecast.band.pointSpansPerSecond : ctx.values.acceptedSpansPerSecond;
+  const baseLoad = forecast?.kind === 'available' ? forecast.band.pointSpansPerSecond : ctx.load?.spansPerSecond;
   const baseName = forecast?.kind === 'available' ? 'forecast' : 'current load';
   const perReplica = ctx.capacity.spansPerReplica * ctx.settings.targetUtilization;
   let best: { replicas: number; phrase: string } | undefined;

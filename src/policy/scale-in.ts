@@ -27,7 +27,7 @@ export interface ScaleInOutcome {
 }
 
 /** True when the previous state is recent enough for its windows to continue. */
-export function isContinuous(ctx: PolicyContext, previous: PolicyState | undefined): previous is PolicyState {
+export function isContinuous(ctx: Pick<PolicyContext, 'nowMs' | 'settings'>, previous: PolicyState | undefined): previous is PolicyState {
   return previous !== undefined && ctx.nowMs - previous.evaluatedAtMs <= ctx.settings.staleAfterSeconds * 1000;
 }
 

@@ -14,7 +14,7 @@ import { replicasFor } from './proposals.ts';
  */
 export function unlearnedCapacityGuard(ctx: PolicyContext, replicas: number): GuardResult {
   const atFullCpu = ctx.capacity.cpuNowSpansPerReplica;
-  const load = ctx.values.acceptedSpansPerSecond;
+  const load = ctx.load?.spansPerSecond;
   if (atFullCpu === undefined || load === undefined || replicas >= ctx.current) return { replicas, action: undefined };
   const peakUtilization = peakUtilizationOf(ctx.settings.targetUtilization);
   const floor = replicasFor(load / (atFullCpu * peakUtilization));

@@ -10,6 +10,7 @@ import {
   checkedSelector,
   counterNamePattern,
   decisionLatencyByGatewayExpression,
+  offeredByAgentsExpression,
   queueFillByGatewayExpression,
   refusedByGatewayExpression,
   selectorOf,
@@ -57,16 +58,6 @@ function allotmentByGateway(selector: string, kind: 'limits' | 'requests'): stri
 function agentsAheadByGateway(agentSelector: string, gatewaySelector: string, acceptedByGateway: string, window: string): string {
   const offered = offeredByAgentsExpression(agentSelector, window);
   return `(${acceptedByGateway} and on () (${offered} > ${1 + AGENT_SHORTFALL_TOLERANCE} * sum(${acceptedByGateway})) unless on () (up{${gatewaySelector}} == 0))`;
-}
-
-/**
- * Spans/s the agents took in: accepted plus refused at their receivers, one family at a time (rate()
- * drops the name, and the two families' series would share a labelset). Refused has no series until the
- * first refusal: none is 0, not a missing offered load.
- */
-export function offeredByAgentsExpression(agentSelector: string, window: string): string {
-  const rate = (family: string) => `sum(rate(${selectorOf(counterNamePattern(family), agentSelector)}[${window}]))`;
-  return `(${rate('otelcol_receiver_accepted_spans')} + (${rate('otelcol_receiver_refused_spans')} or vector(0)))`;
 }
 
 /** Every capacity query of a target; throws ScalerError INVALID_METADATA as the signal catalogue does. */

@@ -170,7 +170,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
    * so edited metadata is never answered from old data; concurrent reads share one set of queries.
    */
   read(target: TargetRef, settings: TargetSettings): Promise<SignalSnapshot> {
-    const key = [targetKey(target), settings.gatewaySelector, settings.deploymentName ?? '', settings.rateWindowSeconds].join('\u0000');
+    const key = [targetKey(target), settings.gatewaySelector, settings.agentSelector ?? '', settings.deploymentName ?? '', settings.rateWindowSeconds].join('\u0000');
     const nowMs = this.nowMs();
     this.sweepCache(nowMs);
     const cached = this.cache.get(key);
@@ -386,12 +386,14 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     let unscraped: readonly string[] | undefined;
     let latencyByGateway: Readonly<Record<string, number>> | undefined;
     let fillWindowAgo: number | undefined;
+    let offered: number | undefined;
     for (const query of queries) {
       const reading = readingOf(query);
       if (query.name === 'acceptedSpansPerSecondByGateway') byGateway = reading as Reading<Readonly<Record<string, number>>>;
       else if (query.name === 'decisionLatencyP99MsByGateway') latencyByGateway = reading.kind === 'ok' ? Object.freeze(reading.value as Record<string, number>) : undefined;
       else if (query.name === 'unscrapedGateways') unscraped = reading.kind === 'ok' ? Object.freeze(reading.value as readonly string[]) : undefined;
       else if (query.name === 'queueFillMaxWindowAgo') fillWindowAgo = reading.kind === 'ok' ? (reading.value as number) : undefined;
+      else if (query.name === 'offeredSpansPerSecond') offered = reading.kind === 'ok' ? (reading.value as number) : undefined;
       else signals[query.name] = reading as Reading;
     }
     for (const name of SIGNAL_NAMES) signals[name] ??= { kind: 'missing', reason: 'not queried' };
@@ -402,6 +404,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
       ...(unscraped === undefined ? {} : { unscrapedGateways: unscraped }),
       ...(fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: fillWindowAgo }),
+      ...(offered === undefined ? {} : { offeredSpansPerSecond: offered }),
     });
   }
 

@@ -14,7 +14,10 @@ import type { SignalName } from './signal-snapshot.ts';
  * are down, and two readings that only refine a judgement (per-gateway tick p99, the fullest queue a
  * rate window before).
  */
-export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways' | 'queueFillMaxWindowAgo';
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways' | 'queueFillMaxWindowAgo' | 'offeredSpansPerSecond';
+
+/** Every query of one read; the agents' intake only for a trigger that names the agents (agentSelector). */
+export type SignalQueries = Readonly<Record<Exclude<CatalogueQueryName, 'offeredSpansPerSecond'>, CatalogueQuery>> & { readonly offeredSpansPerSecond?: CatalogueQuery };
 
 export interface CatalogueQuery {
   readonly name: CatalogueQueryName;
@@ -32,7 +35,7 @@ export interface DeploymentRef {
 }
 
 /** What the catalogue needs from a target (TargetSettings satisfies it, without the Deployment). */
-export type CatalogueInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'> & { readonly deployment?: DeploymentRef };
+export type CatalogueInput = Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds'> & Partial<Pick<TargetSettings, 'agentSelector'>> & { readonly deployment?: DeploymentRef };
 
 /** The catalogue input of a target: its settings, and its Deployment when `deploymentName` is set (same namespace as the ScaledObject, as KEDA requires). */
 export function catalogueInputOf(target: { readonly namespace: string }, settings: TargetSettings): CatalogueInput {
@@ -143,6 +146,16 @@ export function refusedByGatewayExpression(selector: string, window: string): st
   return REFUSED_FAMILIES.map((family) => `sum by (instance) (${rateByGateway(family, selector, window)})`).join(' or ');
 }
 
+/**
+ * Spans/s the agents took in: accepted plus refused at their receivers, one family at a time (rate()
+ * drops the name, and the two families' series would share a labelset). Refused has no series until the
+ * first refusal: none is 0, not a missing offered load.
+ */
+export function offeredByAgentsExpression(agentSelector: string, window: string): string {
+  const rate = (family: string) => `sum(rate(${selectorOf(counterNamePattern(family), agentSelector)}[${window}]))`;
+  return `(${rate('otelcol_receiver_accepted_spans')} + (${rate('otelcol_receiver_refused_spans')} or vector(0)))`;
+}
+
 /** p99 decision-tick latency per gateway in that gateway's unit, scaled to ms. */
 export function decisionLatencyByGatewayExpression(selector: string, window: string): string {
   return DECISION_TIMER_VARIANTS.map((variant) => {
@@ -155,7 +168,7 @@ export function decisionLatencyByGatewayExpression(selector: string, window: str
  * Builds every query of one read for a target. Rates use the target's rateWindow; one gateway is one
  * scrape target (`instance`); sums and maxima run over the gateways the selector picks.
  */
-export function buildSignalQueries(input: CatalogueInput): Readonly<Record<CatalogueQueryName, CatalogueQuery>> {
+export function buildSignalQueries(input: CatalogueInput): SignalQueries {
   const selector = checkedSelector(input);
   const window = formatDuration(input.rateWindowSeconds);
   const rateOf = (family: string, extra = '') => rateByGateway(family, selector, window, extra);
@@ -226,5 +239,13 @@ export function buildSignalQueries(input: CatalogueInput): Readonly<Record<Catal
       metrics: 'otelcol_receiver_accepted_spans',
     },
   ];
-  return Object.freeze(Object.fromEntries(queries.map((query) => [query.name, Object.freeze(query)]))) as Record<CatalogueQueryName, CatalogueQuery>;
+  if (input.agentSelector !== undefined) {
+    queries.push({
+      name: 'offeredSpansPerSecond',
+      promql: offeredByAgentsExpression(checkedMatchers('agentSelector', input.agentSelector), window),
+      shape: 'scalar',
+      metrics: "the agents' otelcol_receiver_accepted_spans + otelcol_receiver_refused_spans",
+    });
+  }
+  return Object.freeze(Object.fromEntries(queries.map((query) => [query.name, Object.freeze(query)]))) as SignalQueries;
 }

@@ -50,6 +50,12 @@ export interface SignalSnapshot {
    * explains nothing and holds nothing.
    */
   readonly queueFillMaxWindowAgo?: number;
+  /**
+   * Spans/s the agents took in over the rate window (accepted + refused at their receivers), for a
+   * trigger that names them (agentSelector): the load offered to the tier, whatever the gateways took.
+   * Absent when not read (no agentSelector, the query failed, no agent series).
+   */
+  readonly offeredSpansPerSecond?: number;
 }
 
 /** A target as KEDA names it (the ScaledObject), the key of all per-target state. */

@@ -77,7 +77,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
    * scrape targets (expected gateways); those whose target is down add nothing to sums, so sums cover
    * the scraped share of the (evenly loaded) gateways, as `sum(rate(…))` over the series present would.
    */
-  snapshotAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds'>): SignalSnapshot {
+  snapshotAt(timeMs: number, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'agentSelector'>): SignalSnapshot {
     const { recorder, roster } = this.options;
     const window = settings.rateWindowSeconds;
     const scrapeMs = recorder.scrapeTimeMs(timeMs);
@@ -126,9 +126,11 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
         : whenReporting(recorder.decisionLatencyQuantileMs(P99, timeMs, window), anyReporting),
       tracesOnMemory: summed(recorder.gauge('tracesOnMemory', timeMs), anyReporting, scrapedShare),
       droppedTooEarlyTracesPerSecond: summed(recorder.rate('droppedTooEarlyTraces', timeMs, window), anyReporting, scrapedShare),
-      acceptedSpansPerSecond: summed(acceptedRate, anyReporting, scrapedShare),
+      acceptedSpansPerSecond: summed(minRate(acceptedRate, recorder.rate('agentAcceptedSpans', timeMs, window)), anyReporting, scrapedShare),
     };
     const fillWindowAgo = whenReporting(recorder.gauge('queueFillMax', timeMs - window * 1000), anyReporting);
+    // The agents are read only where the trigger selects them, as the catalogue does; their scrapes never fail here.
+    const offered = settings.agentSelector === undefined ? undefined : recorder.rate('agentAcceptedSpans', timeMs, window);
     return {
       observedAtMs: scrapeMs ?? timeMs,
       signals,
@@ -136,6 +138,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       ...(latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: latencyByGateway }),
       ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}),
       ...(fillWindowAgo.kind === 'ok' ? { queueFillMaxWindowAgo: fillWindowAgo.value } : {}),
+      ...(offered?.kind === 'ok' ? { offeredSpansPerSecond: offered.value } : {}),
     };
   }
 
@@ -216,7 +219,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
   }
 
   /** What `readRange` answers, without waiting: the benchmark's scaler folds its state from it at every poll. */
-  snapshotsOver(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds'>, window: RangeWindow): readonly SignalSnapshot[] {
+  snapshotsOver(target: TargetRef, settings: Pick<TargetSettings, 'rateWindowSeconds' | 'agentSelector'>, window: RangeWindow): readonly SignalSnapshot[] {
     assertWindow(window);
     const snapshots: SignalSnapshot[] = [];
     for (let timeMs = window.startMs; timeMs <= window.endMs; timeMs += window.stepSeconds * 1000) {
@@ -344,7 +347,7 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     const { recorder } = this.options;
     const averageSeconds = Math.max(window.stepSeconds, settings.rateWindowSeconds);
     return this.acceptedHistoryMemo.read(recorder, String(averageSeconds), window, averageSeconds, (timeMs) => {
-      const rate = recorder.rate('acceptedSpans', timeMs, averageSeconds);
+      const rate = minRate(recorder.rate('acceptedSpans', timeMs, averageSeconds), recorder.rate('agentAcceptedSpans', timeMs, averageSeconds));
       return rate.kind === 'ok' ? { timestampMs: timeMs, value: rate.value } : null;
     });
   }
@@ -523,4 +526,8 @@ function assertWindow(window: RangeWindow): void {
   if (points > MAX_RANGE_POINTS) {
     throw new ScalerError('BAD_REQUEST', `window.stepSeconds ${window.stepSeconds} needs ${points} points; at most ${MAX_RANGE_POINTS}: use stepSeconds ≥ ${minRangeStepSeconds(window)} or a shorter window`);
   }
+}
+
+function minRate(a: RecordedValue, b: RecordedValue): RecordedValue {
+  return a.kind === 'ok' && b.kind === 'ok' ? { kind: 'ok', value: Math.min(a.value, b.value) } : a;
 }

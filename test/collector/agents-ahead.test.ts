@@ -5,12 +5,17 @@
 // empty; its decision ticks run over budget at some readings and not at others. Only the agents'
 // query is sure to flag it: the agent takes in all that is offered while the gateway accepts what its
 // CPU allows. Within its capacity the agents offer what the gateway accepts and nothing is flagged.
+// Back within it after falling behind, the gateway takes the backlog the agent held faster than the
+// agent takes in, and the read the proposals size from takes the agent's intake as the load.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../../src/policy/capacity-estimate.ts';
-import { buildCapacityQueries, type CapacityQueryName, offeredByAgentsExpression } from '../../src/signals/capacity-queries.ts';
-import { acceptedByGatewayExpression, decisionLatencyByGatewayExpression, refusedByGatewayExpression } from '../../src/signals/promql-catalogue.ts';
+import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
+import type { SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
+import { buildCapacityQueries, type CapacityQueryName } from '../../src/signals/capacity-queries.ts';
+import { acceptedByGatewayExpression, decisionLatencyByGatewayExpression, offeredByAgentsExpression, refusedByGatewayExpression } from '../../src/signals/promql-catalogue.ts';
 import { queryVector, waitForScrapeHistory } from '../support/prometheus.ts';
 import { GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
 import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
@@ -142,5 +147,31 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
     expect(reading.agentsAhead, seen).toContain(gateway);
     // Without agentSelector the agents are not read at all.
     expect(buildCapacityQueries(parseTargetMetadata(METADATA)).map((query) => query.name)).not.toContain('agentsAhead');
+  });
+
+  it("back within its capacity, it takes the agent's backlog faster than the agent takes in, and a read shows both", async ({ annotate }) => {
+    load.setTracesPerSecond(WITHIN_TRACES_PER_SECOND);
+    // A rate window wholly after the overload, so the agent's intake is the generator's again.
+    await sleep((RATE_WINDOW_SECONDS + 2 * SCRAPE_INTERVAL_SECONDS) * 1000);
+    const source = new PrometheusSignalSource({ serverName: 'prometheus', server: { url: tier.prometheus.url, queryTimeoutMs: 5000, cacheTtlMs: 0 } });
+    const target = { namespace: 'observability', name: 'otel-gateway' };
+    const acceptedOf = (read: SignalSnapshot) => (read.signals.acceptedSpansPerSecond.kind === 'ok' ? read.signals.acceptedSpansPerSecond.value : Number.NaN);
+    const drainingIn = (read: SignalSnapshot) => read.offeredSpansPerSecond !== undefined && acceptedOf(read) > (1 + AGENT_SHORTFALL_TOLERANCE) * read.offeredSpansPerSecond;
+    const deadline = Date.now() + FLAGGED_TIMEOUT_MS;
+    let snapshot: SignalSnapshot;
+    do {
+      await sleep(SCRAPE_INTERVAL_SECONDS * 1000);
+      snapshot = await source.read(target, WITH_AGENTS);
+    } while (!drainingIn(snapshot) && Date.now() < deadline);
+    const seen = `the agent took in ${Math.round(snapshot.offeredSpansPerSecond ?? Number.NaN)} spans/s, the gateway accepted ${Math.round(acceptedOf(snapshot))}`;
+    await annotate(seen);
+    expect(drainingIn(snapshot), seen).toBe(true);
+    // What the load generator sends, within the tolerance: the backlog is not in it.
+    expect(Math.abs(snapshot.offeredSpansPerSecond! / (WITHIN_TRACES_PER_SECOND * SPANS_PER_TRACE) - 1), seen).toBeLessThanOrEqual(AGENT_SHORTFALL_TOLERANCE);
+    // Held by the agent since the test before: the proposals size its intake, not the gateway's.
+    const ctx = readPolicyContext(snapshot, WITH_AGENTS, snapshot.observedAtMs, undefined, undefined, undefined, 1);
+    expect(ctx.load?.spansPerSecond, seen).toBe(snapshot.offeredSpansPerSecond);
+    // Without agentSelector the read has no agents' intake.
+    expect((await source.read(target, parseTargetMetadata(METADATA))).offeredSpansPerSecond).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CAPACITY_EVIDENCE, type CapacityEstimate, CapacityWorkspace, type CpuLoadSample, estimateCapacity, LASTING_SHORTFALL_STEPS } from '../../src/policy/capacity-estimate.ts';
+import { CAPACITY_EVIDENCE, type CapacityEstimate, CapacityWorkspace, CPU_WITNESS_UTILIZATION, type CpuLoadSample, estimateCapacity, LASTING_SHORTFALL_STEPS } from '../../src/policy/capacity-estimate.ts';
 import { median, medianInPlace } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
@@ -419,6 +419,10 @@ describe('capacityInUse', () => {
           exportLag: fc.option(fc.record({ share: fc.double({ min: 0, max: 0.5, noNaN: true }), decisionWaitMinutes: fc.double({ min: 0.05, max: 1, noNaN: true }) }), { nil: undefined }),
         }),
         (world) => {
+          // Where a reading reaches the CPU witness (91 % of the allotment) the witness speaks, not the fit:
+          // noise of 5 % on gateways at 82 % reads 91 % at a few steps in a thousand, and a witness made of
+          // such readings is up to a sixth low. Here no reading comes within three standard deviations of it.
+          fc.pre((world.level + world.swing) * (1 + 3 * world.noise) < CPU_WITNESS_UTILIZATION);
           const spec: Series = {
             gateways: world.gateways,
             minutes: CAPACITY_EVIDENCE.minSeconds / 60 + 1,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
 import type { LoadVariation } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
-import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import { readPolicyContext, tierLoadOf } from '../../src/policy/policy-context.ts';
 import { forecastProposal, replicasFor } from '../../src/policy/proposals.ts';
 import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
 
@@ -12,7 +12,7 @@ const LOAD = 140_000; // 10 replicas at 70 %
 /** The policy's view of a tier carrying `acceptedSpansPerSecond` (undefined: the signal is missing). */
 function context(acceptedSpansPerSecond: number | undefined) {
   const ctx = readPolicyContext(snapshot({ signals: { acceptedSpansPerSecond: LOAD }, observedAtMs: T0_MS }), settings(), T0_MS);
-  return { ...ctx, values: { ...ctx.values, acceptedSpansPerSecond } };
+  return { ...ctx, values: { ...ctx.values, acceptedSpansPerSecond }, load: tierLoadOf(acceptedSpansPerSecond, undefined, undefined) };
 }
 
 function band(pointSpansPerSecond: number, nowPointSpansPerSecond: number | undefined, upperSpansPerSecond = pointSpansPerSecond * 1.3): ForecastInput {

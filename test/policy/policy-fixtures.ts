@@ -39,6 +39,8 @@ export interface SnapshotOptions {
   readonly unscraped?: readonly string[];
   /** The fullest queue's fill a rate window before (the snapshot's queueFillMaxWindowAgo); absent unless given. */
   readonly fillWindowAgo?: number;
+  /** Spans/s the agents took in (the snapshot's offeredSpansPerSecond); absent unless given. */
+  readonly offered?: number;
 }
 
 /** A snapshot of the healthy tier with `options` applied. */
@@ -69,6 +71,7 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     ...(options.latencyByGateway === undefined ? {} : { decisionLatencyP99MsByGateway: options.latencyByGateway }),
     ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
     ...(options.fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: options.fillWindowAgo }),
+    ...(options.offered === undefined ? {} : { offeredSpansPerSecond: options.offered }),
   };
 }
 

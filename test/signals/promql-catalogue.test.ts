@@ -75,7 +75,7 @@ describe('buildSignalQueries', () => {
     }
   });
 
-  const rateCases: { name: string; input: { query: CatalogueQueryName; rateWindowSeconds: number }; want: string | undefined }[] = [
+  const rateCases: { name: string; input: { query: Exclude<CatalogueQueryName, 'offeredSpansPerSecond'>; rateWindowSeconds: number }; want: string | undefined }[] = [
     { name: 'rates use the target rate window (2m)', input: { query: 'acceptedSpansPerSecond', rateWindowSeconds: 120 }, want: '[2m]' },
     { name: 'a 90 s window stays 90s', input: { query: 'sentSpansPerSecond', rateWindowSeconds: 90 }, want: '[90s]' },
     { name: 'the decision latency histogram uses the rate window', input: { query: 'decisionLatencyP99Ms', rateWindowSeconds: 300 }, want: '[5m]' },
@@ -152,6 +152,26 @@ describe('buildSignalQueries', () => {
     expect(queries.unscrapedGateways).toMatchObject({ promql: 'up{job="otel-gateway",namespace="obs"} == 0', shape: 'instances' });
   });
 
+  it("reads the agents' intake, accepted plus refused at their receivers, only for a trigger that names them", () => {
+    expect(queries.offeredSpansPerSecond).toBeUndefined();
+    const withAgents = buildSignalQueries({ gatewaySelector: 'job="otel-gateway"', agentSelector: 'job="otel-agent"', rateWindowSeconds: 120 });
+    const offered = withAgents.offeredSpansPerSecond;
+    expect(offered?.shape).toBe('scalar');
+    const selectors = offered?.promql.match(/\{[^{}]*\}/g) ?? [];
+    expect(selectors.length).toBe(2);
+    for (const selector of selectors) {
+      expect(selector).toContain('job="otel-agent"');
+      expect(selector).not.toContain('otel-gateway');
+    }
+    expect(offered?.promql).toContain('otelcol_receiver_accepted_spans');
+    expect(offered?.promql).toContain('otelcol_receiver_refused_spans');
+    expect(offered?.promql).toContain('[2m]');
+  });
+
+  it('refuses an agentSelector it cannot read, naming the key', () => {
+    expect(() => buildSignalQueries({ gatewaySelector: 'job="gw"', agentSelector: '{job="agent"}', rateWindowSeconds: 60 })).toThrow(/agentSelector/);
+  });
+
   const badInputs: { name: string; input: { gatewaySelector: string; rateWindowSeconds: number }; want: RegExp }[] = [
     { name: 'a zero rate window is refused naming rateWindow', input: { gatewaySelector: 'job="gw"', rateWindowSeconds: 0 }, want: /rateWindow/ },
     { name: 'a NaN rate window is refused naming rateWindow', input: { gatewaySelector: 'job="gw"', rateWindowSeconds: Number.NaN }, want: /rateWindow/ },
@@ -184,7 +204,7 @@ describe('buildSignalQueries', () => {
         String.raw`job=~"(?i)gateway-\\d+", pod=~'\\pL[[:alnum:]]*\\Q.x\\E(?P<n>a{0,3})', team="\u00e9\x41\101"`,
       ];
       const rules = selectors.flatMap((gatewaySelector, index) =>
-        Object.values(buildSignalQueries({ gatewaySelector, rateWindowSeconds: 120 })).map((query) => ({ record: `catalogue:${query.name}:${index}`, expr: query.promql })),
+        Object.values(buildSignalQueries({ gatewaySelector, agentSelector: 'job="otel-agent"', rateWindowSeconds: 120 })).map((query) => ({ record: `catalogue:${query.name}:${index}`, expr: query.promql })),
       );
       writeFileSync(file, toYaml({ groups: [{ name: 'catalogue', rules }] }));
       const result = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });

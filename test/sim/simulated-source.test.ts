@@ -141,6 +141,21 @@ describe('SimulatedSignalSource', () => {
     expect(fill.kind === 'ok' && fill.value).toBe(1);
   });
 
+  it("reads the agents' intake only for a trigger that names them: the load offered, whatever the gateways took", () => {
+    const withAgents = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', agentSelector: 'job="otel-agent"', rateWindow: '1m' });
+    // One gateway of 20,000 spans/s under 40,000: the agents hold what it cannot take.
+    const { source, nowMs } = simulate(120, { replicasFromStep: { step: 0, replicas: 1 } });
+    const snapshot = source.snapshotAt(nowMs, withAgents);
+    expect(snapshot.offeredSpansPerSecond).toBeCloseTo(offeredPerSecond, 6);
+    expect(okSignal(snapshot, 'acceptedSpansPerSecond')).toBeLessThan(offeredPerSecond);
+    expect(source.snapshotAt(nowMs, settings).offeredSpansPerSecond).toBeUndefined();
+    expect(source.snapshotsOver(SIMULATED_TARGET, withAgents, { startMs: nowMs - 60_000, endMs: nowMs, stepSeconds: 30 }).map((read) => read.offeredSpansPerSecond)).toEqual([
+      offeredPerSecond,
+      offeredPerSecond,
+      offeredPerSecond,
+    ]);
+  });
+
   it('reads the fullest queue a rate window before as a read then had it, and has none before a window of history', () => {
     // The queues fill from 200 s (step 40) and are full by 255 s.
     const { source, nowMs } = simulate(54, { outageFromStep: 40 });

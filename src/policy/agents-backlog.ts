@@ -1,0 +1,29 @@
+// What the agents hold that the gateways have not taken yet, as the agents' intake (the snapshot's
+// offeredSpansPerSecond) and the gateways' accepted rate say it grew and shrank between snapshots. Only
+// a backlog the agents built can make the gateways take more than the agents take in: a gateway tier
+// that keeps taking more than the selected agents, with nothing held, is fed by agents the trigger
+// does not select, and their intake is then no measure of the load.
+import { AGENT_SHORTFALL_TOLERANCE } from './capacity-estimate.ts';
+
+export interface AgentsBacklog {
+  /** Spans held at the agents, as far as the two rates tell; 0 once the gateways have taken as much as was built. */
+  readonly spans: number;
+  /** The snapshot it was last advanced with. */
+  readonly atMs: number;
+}
+
+/**
+ * The backlog after the snapshot at `atMs`: grown by (offered − accepted) × the time since the last
+ * snapshot while the agents take in more than (1 + AGENT_SHORTFALL_TOLERANCE) × what the gateways
+ * accept, shrunk by the gateways' excess while they accept more than that multiple of the agents'
+ * intake, and unchanged between (the two rates within each other's noise). Undefined without both
+ * rates: nothing is known, and nothing is held over a gap.
+ */
+export function advanceAgentsBacklog(previous: AgentsBacklog | undefined, atMs: number, acceptedSpansPerSecond: number | undefined, offeredSpansPerSecond: number | undefined): AgentsBacklog | undefined {
+  if (acceptedSpansPerSecond === undefined || offeredSpansPerSecond === undefined) return undefined;
+  if (previous === undefined) return { spans: 0, atMs };
+  const seconds = Math.max(0, (atMs - previous.atMs) / 1000);
+  const apart = offeredSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * acceptedSpansPerSecond || acceptedSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * offeredSpansPerSecond;
+  const spans = apart ? Math.max(0, previous.spans + (offeredSpansPerSecond - acceptedSpansPerSecond) * seconds) : previous.spans;
+  return { spans, atMs: Math.max(atMs, previous.atMs) };
+}
