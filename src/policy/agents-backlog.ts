@@ -5,6 +5,11 @@
 // does not select, and their intake is then no measure of the load.
 import { AGENT_SHORTFALL_TOLERANCE } from './capacity-estimate.ts';
 
+/** One rate above another by more than AGENT_SHORTFALL_TOLERANCE: apart beyond the two readings' noise. */
+export function exceedsBeyondTolerance(higher: number, lower: number): boolean {
+  return higher > (1 + AGENT_SHORTFALL_TOLERANCE) * lower;
+}
+
 export interface AgentsBacklog {
   /** Spans held at the agents, as far as the two rates tell; 0 once the gateways have taken as much as was built. */
   readonly spans: number;
@@ -23,7 +28,7 @@ export function advanceAgentsBacklog(previous: AgentsBacklog | undefined, atMs: 
   if (acceptedSpansPerSecond === undefined || offeredSpansPerSecond === undefined) return undefined;
   if (previous === undefined) return { spans: 0, atMs };
   const seconds = Math.max(0, (atMs - previous.atMs) / 1000);
-  const apart = offeredSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * acceptedSpansPerSecond || acceptedSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * offeredSpansPerSecond;
+  const apart = exceedsBeyondTolerance(offeredSpansPerSecond, acceptedSpansPerSecond) || exceedsBeyondTolerance(acceptedSpansPerSecond, offeredSpansPerSecond);
   const spans = apart ? Math.max(0, previous.spans + (offeredSpansPerSecond - acceptedSpansPerSecond) * seconds) : previous.spans;
   return { spans, atMs: Math.max(atMs, previous.atMs) };
 }

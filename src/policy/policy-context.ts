@@ -4,7 +4,8 @@
 // error KEDA's fallback acts on.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { AGENT_SHORTFALL_TOLERANCE, type CapacityEstimate } from './capacity-estimate.ts';
+import { exceedsBeyondTolerance } from './agents-backlog.ts';
+import type { CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
@@ -74,7 +75,7 @@ export interface TierLoad {
  */
 export function tierLoadOf(acceptedSpansPerSecond: number | undefined, offeredSpansPerSecond: number | undefined, agentsHeldSpans: number | undefined): TierLoad | undefined {
   if (acceptedSpansPerSecond === undefined) return undefined;
-  const draining = offeredSpansPerSecond !== undefined && agentsHeldSpans !== undefined && agentsHeldSpans > 0 && acceptedSpansPerSecond > (1 + AGENT_SHORTFALL_TOLERANCE) * offeredSpansPerSecond;
+  const draining = offeredSpansPerSecond !== undefined && agentsHeldSpans !== undefined && agentsHeldSpans > 0 && exceedsBeyondTolerance(acceptedSpansPerSecond, offeredSpansPerSecond);
   return draining ? { spansPerSecond: offeredSpansPerSecond, gatewaysAcceptedSpansPerSecond: acceptedSpansPerSecond } : { spansPerSecond: acceptedSpansPerSecond };
 }
 

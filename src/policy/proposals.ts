@@ -158,7 +158,7 @@ function loadInputs(load: TierLoad): Record<string, number> {
   return accepted === undefined ? { acceptedSpansPerSecond: load.spansPerSecond } : { acceptedSpansPerSecond: accepted, offeredSpansPerSecond: load.spansPerSecond };
 }
 
-/** " taken in by the agents (the gateways accepted 190k spans/s, the agents' backlog with it)" where the agents' intake is the load. */
+/** " taken in by the agents (the gateways accepted 190k spans/s, the backlog the agents held with it)" where the agents' intake is the load. */
 function backlogClause(load: TierLoad): string {
   const accepted = load.gatewaysAcceptedSpansPerSecond;
   return accepted === undefined ? '' : ` taken in by the agents (the gateways accepted ${formatSpansPerSecond(accepted)}, the backlog the agents held with it)`;
