@@ -26,13 +26,13 @@ const RATE_WINDOW_SECONDS = 15;
 const DECISION_WAIT_SECONDS = 2;
 const SPANS_PER_TRACE = 10;
 /**
- * A tenth of a core: 4,572 spans/s at the calibrated CPU cost (45,717 spans per CPU-second); one such
- * gateway sustained 4,271–6,171 spans/s in the learned-capacity runs.
+ * A tenth of a core: 4,572 spans/s at the calibrated CPU cost (45,717 spans per CPU-second); in a
+ * learned-capacity run one such gateway took 3,944–6,068 spans/s whole and fell behind at 4,536–6,979.
  */
 const CPU_LIMIT = { goMaxProcs: 1, cpus: 0.1 };
-/** 1,400 spans/s: about 0.3 of the calibrated figure, a quarter of the fastest measured. */
+/** 1,400 spans/s: about 0.3 of the calibrated figure, a third of the least a gateway took whole. */
 const WITHIN_TRACES_PER_SECOND = 140;
-/** 10,000 spans/s: 2.2 × the calibrated figure and 1.6 × the fastest measured, so the shortfall clears the agents' tolerance on a busy machine too. */
+/** 10,000 spans/s: 2.2 × the calibrated figure and 1.4 × the most a gateway fell behind at, so the shortfall clears the agents' tolerance on a busy machine too. */
 const PAST_TRACES_PER_SECOND = 1000;
 /**
  * A gateway throttled at its quota answers its scrape late: every 2 s with a 1.6 s timeout, seven
