@@ -109,7 +109,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const capacity = resolveCapacity(settings, input.capacity, input.fellBehind, previous?.capacityInUse);
   const continuous = isContinuous({ nowMs: input.nowMs, settings }, previous);
   const heldBefore = continuous ? previous.agentsBacklog : undefined;
-  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, input.capacity, input.ringSpread, capacity.inUse, heldBefore?.spans);
+  const ctx = readPolicyContext(input.snapshot, settings, input.nowMs, { capacity: input.capacity, ringSpread: input.ringSpread, capacityInUse: capacity.inUse, agentsHeldSpans: heldBefore?.spans });
   const { current } = ctx;
   const agentsBacklog = advanceAgentsBacklog(heldBefore, input.snapshot.observedAtMs, ctx.values.acceptedSpansPerSecond, input.snapshot.offeredSpansPerSecond);
   const previousCount = continuous ? previous.replicaCounts?.[previous.replicaCounts.length - 1]?.replicas : undefined;

@@ -4,7 +4,7 @@
 // error KEDA's fallback acts on.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
-import { exceedsBeyondTolerance } from './agents-backlog.ts';
+import { type TierLoad, tierLoadOf } from './agents-backlog.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import { type CapacityInUse, capacityInUse } from './capacity-in-use.ts';
 import type { Reading, SignalName, SignalSnapshot } from '../signals/signal-snapshot.ts';
@@ -53,30 +53,6 @@ export interface SilentGateways {
   readonly count: number;
   /** The scrape targets that are down, by `instance`; may name fewer than `count` (not discovered, or up without collector metrics). */
   readonly names: readonly string[];
-}
-
-/** The load the proposals size for (tierLoadOf). */
-export interface TierLoad {
-  readonly spansPerSecond: number;
-  /** Where that is the agents' intake, below what the gateways accepted: what they accepted, the agents' backlog included. */
-  readonly gatewaysAcceptedSpansPerSecond?: number;
-}
-
-/**
- * The gateways' accepted rate, or the agents' intake (the snapshot's offeredSpansPerSecond) where the
- * gateways accepted more than (1 + AGENT_SHORTFALL_TOLERANCE) × it while the agents held a backlog
- * (`agentsHeldSpans`, agents-backlog.ts). Gateways take in more than the agents do while the agents send
- * what they held (the tier fell behind, then grew): spans that came earlier and will not come again,
- * which sized as load grow the tier for minutes and shrink it after. With nothing held, agents the
- * trigger does not select feed the gateways too, and the gateways' rate stays the load. Below the
- * agents' intake it stays the load as well: the agents hold a burst the gateways cannot take at once,
- * and a tier sized for each burst whole grows and shrinks with every one (docs/benchmark.md,
- * conditions outside the matrix).
- */
-export function tierLoadOf(acceptedSpansPerSecond: number | undefined, offeredSpansPerSecond: number | undefined, agentsHeldSpans: number | undefined): TierLoad | undefined {
-  if (acceptedSpansPerSecond === undefined) return undefined;
-  const draining = offeredSpansPerSecond !== undefined && agentsHeldSpans !== undefined && agentsHeldSpans > 0 && exceedsBeyondTolerance(acceptedSpansPerSecond, offeredSpansPerSecond);
-  return draining ? { spansPerSecond: offeredSpansPerSecond, gatewaysAcceptedSpansPerSecond: acceptedSpansPerSecond } : { spansPerSecond: acceptedSpansPerSecond };
 }
 
 export interface PolicyContext {
@@ -208,20 +184,19 @@ export function queuesAboveTarget(ctx: Pick<PolicyContext, 'values' | 'settings'
   return fill !== undefined && fill > ctx.settings.targetQueueFill;
 }
 
-/**
- * Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. `resolved`, when
- * given, is the capacity in use already resolved for `capacity` (resolveCapacity); `agentsHeldSpans`,
- * the agents' backlog before this snapshot (tierLoadOf).
- */
-export function readPolicyContext(
-  snapshot: SignalSnapshot,
-  settings: TargetSettings,
-  nowMs: number,
-  capacity?: CapacityEstimate,
-  ringSpread?: RingSpread,
-  resolved?: CapacityInUse,
-  agentsHeldSpans?: number,
-): PolicyContext {
+/** What a decision knows besides the snapshot; each is left out where it was not read. */
+export interface ContextEvidence {
+  readonly capacity?: CapacityEstimate;
+  readonly ringSpread?: RingSpread;
+  /** The capacity in use already resolved for `capacity` (resolveCapacity); resolved here when left out. */
+  readonly capacityInUse?: CapacityInUse;
+  /** The agents' backlog before this snapshot (tierLoadOf). */
+  readonly agentsHeldSpans?: number;
+}
+
+/** Builds the shared view of one snapshot; throws ScalerError CURRENT_REPLICAS_UNKNOWN. */
+export function readPolicyContext(snapshot: SignalSnapshot, settings: TargetSettings, nowMs: number, evidence: ContextEvidence = {}): PolicyContext {
+  const { capacity, ringSpread, capacityInUse: resolved, agentsHeldSpans } = evidence;
   const current = currentReplicas(snapshot);
   const missing: MissingSignal[] = [];
   const signals = snapshot.signals;

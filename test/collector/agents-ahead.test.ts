@@ -169,7 +169,7 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
     // What the load generator sends, within the tolerance: the backlog is not in it.
     expect(Math.abs(snapshot.offeredSpansPerSecond! / (WITHIN_TRACES_PER_SECOND * SPANS_PER_TRACE) - 1), seen).toBeLessThanOrEqual(AGENT_SHORTFALL_TOLERANCE);
     // Held by the agent since the test before: the proposals size its intake, not the gateway's.
-    const ctx = readPolicyContext(snapshot, WITH_AGENTS, snapshot.observedAtMs, undefined, undefined, undefined, 1);
+    const ctx = readPolicyContext(snapshot, WITH_AGENTS, snapshot.observedAtMs, { agentsHeldSpans: 1 });
     expect(ctx.load?.spansPerSecond, seen).toBe(snapshot.offeredSpansPerSecond);
     // Without agentSelector the read has no agents' intake.
     expect((await source.read(target, parseTargetMetadata(METADATA))).offeredSpansPerSecond).toBeUndefined();

@@ -15,7 +15,7 @@ const CAPACITY = 20_000;
 const TOTAL = 80_000;
 
 function contextOf(byGateway: Record<string, number>, currentReplicas = Object.keys(byGateway).length, ringSpread?: RingSpread) {
-  return readPolicyContext(snapshot({ byGateway, signals: { currentReplicas, acceptedSpansPerSecond: TOTAL } }), settings(), T0_MS, undefined, ringSpread);
+  return readPolicyContext(snapshot({ byGateway, signals: { currentReplicas, acceptedSpansPerSecond: TOTAL } }), settings(), T0_MS, { ringSpread });
 }
 
 /** What the ring's growth from 2 to 3 gateways did to a hot spot's share: halved as an arc's, or kept. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { tierLoadOf } from '../../src/policy/agents-backlog.ts';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
 import type { LoadVariation } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
-import { readPolicyContext, tierLoadOf } from '../../src/policy/policy-context.ts';
+import { readPolicyContext } from '../../src/policy/policy-context.ts';
 import { forecastProposal, replicasFor } from '../../src/policy/proposals.ts';
 import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
 

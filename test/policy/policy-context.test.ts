@@ -74,9 +74,9 @@ describe('readPolicyContext', () => {
     for (const [s, e, f] of calls) {
       resolved = resolveCapacity(s, e, f, resolved);
       expect(resolved.inUse).toEqual(capacityInUse(s, e, f));
-      expect(readPolicyContext(snapshot(), s, T0_MS, e, undefined, resolved.inUse).capacity).toEqual(capacityInUse(s, e, f));
+      expect(readPolicyContext(snapshot(), s, T0_MS, { capacity: e, capacityInUse: resolved.inUse }).capacity).toEqual(capacityInUse(s, e, f));
     }
-    expect(readPolicyContext(snapshot(), settings(), T0_MS, kept).capacity).toEqual(capacityInUse(settings(), kept));
+    expect(readPolicyContext(snapshot(), settings(), T0_MS, { capacity: kept }).capacity).toEqual(capacityInUse(settings(), kept));
   });
 });
 

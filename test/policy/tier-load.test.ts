@@ -1,11 +1,11 @@
 // The load the proposals size for: the gateways' accepted rate, or the agents' intake where the gateways
 // accept more than 1.05 × it while the agents hold a backlog they built.
 import { describe, expect, it } from 'vitest';
-import { advanceAgentsBacklog } from '../../src/policy/agents-backlog.ts';
+import { advanceAgentsBacklog, tierLoadOf } from '../../src/policy/agents-backlog.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../../src/policy/capacity-estimate.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
-import { readPolicyContext, tierLoadOf } from '../../src/policy/policy-context.ts';
+import { readPolicyContext } from '../../src/policy/policy-context.ts';
 import { throughputProposal } from '../../src/policy/proposals.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
@@ -51,7 +51,7 @@ describe('advanceAgentsBacklog', () => {
 
 describe("the agents' backlog is not sized as load", () => {
   it('the throughput proposal sizes what the agents take in, and says what the gateways accepted', () => {
-    const ctx = readPolicyContext(snapshot({ signals: { currentReplicas: 10, acceptedSpansPerSecond: 190_000 }, offered: AGENTS }), settings({ targetUtilization: '0.7' }), T0_MS, undefined, undefined, undefined, HELD);
+    const ctx = readPolicyContext(snapshot({ signals: { currentReplicas: 10, acceptedSpansPerSecond: 190_000 }, offered: AGENTS }), settings({ targetUtilization: '0.7' }), T0_MS, { agentsHeldSpans: HELD });
     const outcome = throughputProposal(ctx);
     expect(outcome.proposal.replicas).toBe(Math.ceil(AGENTS / (20_000 * 0.7)));
     expect(outcome.proposal.inputs).toMatchObject({ acceptedSpansPerSecond: 190_000, offeredSpansPerSecond: AGENTS });
