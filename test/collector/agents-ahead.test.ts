@@ -6,12 +6,14 @@
 // query is sure to flag it: the agent takes in all that is offered while the gateway accepts what its
 // CPU allows. Within its capacity the agents offer what the gateway accepts and nothing is flagged.
 // Back within it after falling behind, the gateway takes the backlog the agent held faster than the
-// agent takes in, and the read the proposals size from takes the agent's intake as the load.
+// agent takes in; decide() folded over the tier's history from Prometheus, as a restarted scaler
+// rebuilds its state, keeps what the agent held and sizes the agent's intake, not the backlog.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../../src/policy/capacity-estimate.ts';
-import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import { decide } from '../../src/policy/decide.ts';
+import { rebuildPolicyState } from '../../src/policy/rebuild-state.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import type { SignalSnapshot } from '../../src/signals/signal-snapshot.ts';
 import { buildCapacityQueries, type CapacityQueryName } from '../../src/signals/capacity-queries.ts';
@@ -77,6 +79,8 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
   let tier: GatewayTier;
   let load: LoadGenerator;
   let gateway: string;
+  /** When the load went past the gateway's capacity: the history the decisions are folded over starts a rate window before. */
+  let overloadStartMs: number;
 
   /**
    * Reads the tier a scrape interval ago: any scrape begun before then has been stored (its timeout is
@@ -131,6 +135,7 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
   });
 
   it('offered well past its capacity, the agents run ahead of it and the agentsAhead query flags it', async ({ annotate }) => {
+    overloadStartMs = Date.now();
     load.setTracesPerSecond(PAST_TRACES_PER_SECOND);
     // The shortfall clears the tolerance within seconds; a reading whose rate window lies wholly in the overload shows by how much.
     await sleep((RATE_WINDOW_SECONDS + 2 * SCRAPE_INTERVAL_SECONDS) * 1000);
@@ -149,7 +154,7 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
     expect(buildCapacityQueries(parseTargetMetadata(METADATA)).map((query) => query.name)).not.toContain('agentsAhead');
   });
 
-  it("back within its capacity, it takes the agent's backlog faster than the agent takes in, and a read shows both", async ({ annotate }) => {
+  it("back within its capacity, it takes the agent's backlog faster than the agent takes in, and the decisions folded over the tier's history size the agent's intake", async ({ annotate }) => {
     load.setTracesPerSecond(WITHIN_TRACES_PER_SECOND);
     // A rate window wholly after the overload, so the agent's intake is the generator's again.
     await sleep((RATE_WINDOW_SECONDS + 2 * SCRAPE_INTERVAL_SECONDS) * 1000);
@@ -168,9 +173,17 @@ describe('a gateway behind under a tenth of a core, with the agents ahead of it'
     expect(drainingIn(snapshot), seen).toBe(true);
     // What the load generator sends, within the tolerance: the backlog is not in it.
     expect(Math.abs(snapshot.offeredSpansPerSecond! / (WITHIN_TRACES_PER_SECOND * SPANS_PER_TRACE) - 1), seen).toBeLessThanOrEqual(AGENT_SHORTFALL_TOLERANCE);
-    // Held by the agent since the test before: the proposals size its intake, not the gateway's.
-    const ctx = readPolicyContext(snapshot, WITH_AGENTS, snapshot.observedAtMs, { agentsHeldSpans: 1 });
-    expect(ctx.load?.spansPerSecond, seen).toBe(snapshot.offeredSpansPerSecond);
+    // Decisions at every scrape from a rate window before the overload up to this read, folded as a
+    // restarted scaler folds them from Prometheus: the agent's backlog built in the overload is still
+    // held, so the throughput proposal sizes the agent's intake, not what the gateway takes of the backlog.
+    const history = await source.readRange(target, WITH_AGENTS, { startMs: overloadStartMs - RATE_WINDOW_SECONDS * 1000, endMs: snapshot.observedAtMs - 1000, stepSeconds: SCRAPE_INTERVAL_SECONDS });
+    const folded = rebuildPolicyState(history, WITH_AGENTS, {});
+    const held = `${seen}; the fold over ${history.length} steps left ${Math.round(folded?.agentsBacklog?.spans ?? Number.NaN)} spans held at the agent`;
+    await annotate(held);
+    expect(folded?.agentsBacklog?.spans, held).toBeGreaterThan(0);
+    const throughput = decide({ nowMs: snapshot.observedAtMs, snapshot }, WITH_AGENTS, folded).decision.proposals.find((proposal) => proposal.name === 'throughput');
+    expect(throughput?.inputs.offeredSpansPerSecond, held).toBe(snapshot.offeredSpansPerSecond);
+    expect(throughput?.reason, held).toContain('taken in by the agents');
     // Without agentSelector the read has no agents' intake.
     expect((await source.read(target, parseTargetMetadata(METADATA))).offeredSpansPerSecond).toBeUndefined();
   });

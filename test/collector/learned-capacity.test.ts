@@ -221,7 +221,9 @@ describe('capacity learned from a CPU-limited real gateway', () => {
       await sleep(CLIMB_STEP_SECONDS * 1000);
     }
     climb = { startMs, endMs: Date.now() };
-    brackets = [before, await bracketCapacity(climbTop)];
+    // From half the climb's top: the machine can slow within a run (by a third in one), and the top
+    // itself then sat at 90 % of the quota, too near the capacity to be sure it is taken whole.
+    brackets = [before, await bracketCapacity(climbTop / 2)];
     overloads = [firstOverload, await overload()];
   }, 2_400_000);
 
