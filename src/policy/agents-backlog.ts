@@ -44,7 +44,7 @@ export interface TierLoad {
 /**
  * The gateways' accepted rate, or the agents' intake (the snapshot's offeredSpansPerSecond) where the
  * gateways accepted more than (1 + AGENT_SHORTFALL_TOLERANCE) × it while the agents held a backlog
- * (`agentsHeldSpans`, agents-backlog.ts). Gateways take in more than the agents do while the agents send
+ * (`agentsHeldSpans`, advanceAgentsBacklog). Gateways take in more than the agents do while the agents send
  * what they held (the tier fell behind, then grew): spans that came earlier and will not come again,
  * which sized as load grow the tier for minutes and shrink it after. With nothing held, agents the
  * trigger does not select feed the gateways too, and the gateways' rate stays the load. Below the
