@@ -22,6 +22,12 @@ export interface GatewayConfigSettings {
   readonly retryMaxElapsedSeconds: number;
   /** The otlp exporter's timeout per export call (the collector's default is 5 s). */
   readonly exportTimeoutSeconds: number;
+  /**
+   * tail_sampling's drop_pending_traces_on_shutdown: true drops the traces still within decision_wait
+   * when the gateway stops, as every release before v0.141.0 did; left out, the processor's default
+   * (false since v0.141.0) decides them on what has arrived.
+   */
+  readonly dropPendingTracesOnShutdown?: boolean;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS = {
@@ -47,6 +53,7 @@ export function gatewayConfig(settings: GatewayConfigSettings): Record<string, u
         // traces_on_memory sits at num_traces and says nothing about traces awaiting a decision.
         decision_cache: { sampled_cache_size: settings.numTraces, non_sampled_cache_size: settings.numTraces },
         policies: [{ name: 'keep-all', type: 'always_sample' }],
+        ...(settings.dropPendingTracesOnShutdown === undefined ? {} : { drop_pending_traces_on_shutdown: settings.dropPendingTracesOnShutdown }),
       },
       resource: { attributes: [{ key: GATEWAY_ATTRIBUTE, value: settings.id, action: 'upsert' }] },
       batch: { send_batch_size: 512, timeout: '200ms' },
