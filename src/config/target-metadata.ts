@@ -44,10 +44,17 @@ function number(options: { min: number; max: number; minExclusive?: boolean; int
   });
 }
 
+const flag = text.transform((value, ctx) => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  ctx.addIssue({ code: 'custom', message: `must be "true" or "false", got "${echoValue(value)}"` });
+  return z.NEVER;
+});
+
 function duration(options: { minSeconds: number; maxSeconds: number }) {
   // Not trimmed: Prometheus takes no padding in a duration, and the same text goes into range selectors.
   return z.string().transform((value, ctx) => {
-    const seconds = parseDurationSeconds(value);
+    // Prometheus' durations are positive; a key that may be zero (a gateway with no preStop sleep) takes "0s".
+    const seconds = options.minSeconds === 0 && /^0+(ms|s|m|h|d|w|y)$/.test(value) ? 0 : parseDurationSeconds(value);
     if (seconds === undefined || seconds < options.minSeconds || seconds > options.maxSeconds) {
       ctx.addIssue({
         code: 'custom',
@@ -89,6 +96,9 @@ const METADATA_FIELDS = {
   scaleInWindow: { schema: duration({ minSeconds: 1, maxSeconds: DAY_SECONDS }), default: undefined },
   // Not set means unknown: kube-state-metrics exposes neither a pod's preStop hook nor its grace period.
   scaleInDrain: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: undefined },
+  // The tail-sampling processor's drop_pending_traces_on_shutdown: false (its default since v0.141.0)
+  // decides the traces a stopped gateway still holds; before v0.141.0 they were always dropped.
+  dropPendingTracesOnShutdown: { schema: flag, default: 'false' },
   activationSpansPerSecond: { schema: number({ min: 0, max: 1e12 }), default: '0' },
   decisionLatencyBudget: { schema: duration({ minSeconds: 0.001, maxSeconds: 3600 }), default: '500ms' },
   podStartup: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: '45s' },
@@ -130,6 +140,8 @@ export interface TargetSettings {
   readonly scaleInWindowSeconds: number;
   /** How long a removed gateway keeps working after it leaves the ring (its preStop); undefined = from kube-state-metrics, if there. */
   readonly scaleInDrainSeconds: number | undefined;
+  /** Whether a stopped gateway drops the traces within decision_wait (trigger key dropPendingTracesOnShutdown) instead of deciding them. */
+  readonly dropPendingTracesOnShutdown: boolean;
   readonly activationSpansPerSecond: number;
   readonly decisionLatencyBudgetMs: number;
   readonly podStartupSeconds: number;
@@ -286,6 +298,7 @@ function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defa
     scaleInStep: values.scaleInStep as number,
     scaleInWindowSeconds: (values.scaleInWindow as number | undefined) ?? decisionWaitSeconds + 60,
     scaleInDrainSeconds: values.scaleInDrain as number | undefined,
+    dropPendingTracesOnShutdown: values.dropPendingTracesOnShutdown as boolean,
     activationSpansPerSecond: values.activationSpansPerSecond as number,
     decisionLatencyBudgetMs: (values.decisionLatencyBudget as number) * 1000,
     podStartupSeconds: values.podStartup as number,

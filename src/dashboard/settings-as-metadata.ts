@@ -26,6 +26,7 @@ export function settingsAsMetadata(settings: TargetSettings): Record<MetadataKey
     decisionWait: formatDuration(settings.decisionWaitSeconds),
     numTraces: String(settings.numTraces),
     scaleInStep: String(settings.scaleInStep),
+    dropPendingTracesOnShutdown: String(settings.dropPendingTracesOnShutdown),
     activationSpansPerSecond: String(settings.activationSpansPerSecond),
     decisionLatencyBudget: formatDuration(settings.decisionLatencyBudgetMs / 1000),
     podStartup: formatDuration(settings.podStartupSeconds),

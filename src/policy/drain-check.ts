@@ -1,23 +1,30 @@
-// Whether a removed gateway lives long enough to decide what it holds. On scale-in the pod leaves the
+// Whether a removed gateway lives long enough to keep what it holds. On scale-in the pod leaves the
 // headless Service; agents still send it spans until their DNS resolver re-resolves (up to its
-// interval), and every trace it then holds is decided only decision_wait after the trace began. A drain
-// (the preStop sleep) shorter than decision_wait + the DNS interval kills the pod with traces undecided:
-// every scale-in, by any autoscaler, breaks them. Pure: reads the target's settings only.
+// interval), so a gateway stopped sooner refuses spans of traces it holds. Once stopped, the
+// tail-sampling processor decides the traces still within decision_wait on what has arrived (its
+// default since v0.141.0), or drops them (drop_pending_traces_on_shutdown: true, and every release
+// before v0.141.0): then the drain must also outlast decision_wait, or every scale-in, by any
+// autoscaler, breaks them. Pure: reads the target's settings only.
 import { DNS_RESOLVER_INTERVAL_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds } from './format.ts';
 
 /**
- * After the last trace is decided its sampled spans still go through the batch processor and the
- * exporter queue: a 5 s allowance, the batch processor's default timeout (200 ms) many times over and a
- * healthy exporter's send, so a drain that just covers decision_wait + DNS is not cut at the flush.
+ * Allowance past the least drain: the spans the agents sent just before they re-resolved, and, where
+ * pending traces are dropped, the last decided traces going through the batch processor and the
+ * exporter queue: the batch processor's default timeout (200 ms) many times over and a healthy
+ * exporter's send, so a drain that just covers the least is not cut short.
  */
 export const DRAIN_FLUSH_SECONDS = 5;
+
+type DrainSettings = Pick<TargetSettings, 'decisionWaitSeconds' | 'scaleInDrainSeconds' | 'dropPendingTracesOnShutdown'>;
 
 export interface DrainCheck {
   /** The drain the trigger states (`scaleInDrain`); undefined when not set. */
   readonly drainSeconds: number | undefined;
   readonly decisionWaitSeconds: number;
-  /** decision_wait + the DNS interval: the least drain that breaks no trace. */
+  /** Whether the gateways drop, rather than decide, the traces they still hold when stopped. */
+  readonly dropsPendingTraces: boolean;
+  /** The least drain that breaks no trace: the DNS interval, plus decision_wait where pending traces are dropped. */
   readonly neededSeconds: number;
   /** The preStop sleep to set: neededSeconds + DRAIN_FLUSH_SECONDS. */
   readonly preStopSeconds: number;
@@ -25,21 +32,34 @@ export interface DrainCheck {
   readonly tooShort: boolean;
 }
 
-/** The preStop sleep a gateway with this decision_wait needs (the example Deployment ships this value). */
-export function preStopSecondsFor(decisionWaitSeconds: number): number {
-  return decisionWaitSeconds + DNS_RESOLVER_INTERVAL_SECONDS + DRAIN_FLUSH_SECONDS;
+function neededDrainSeconds(settings: Pick<DrainSettings, 'decisionWaitSeconds' | 'dropPendingTracesOnShutdown'>): number {
+  return (settings.dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + DNS_RESOLVER_INTERVAL_SECONDS;
 }
 
-export function checkDrain(settings: Pick<TargetSettings, 'decisionWaitSeconds' | 'scaleInDrainSeconds'>): DrainCheck {
-  const neededSeconds = settings.decisionWaitSeconds + DNS_RESOLVER_INTERVAL_SECONDS;
+/** The preStop sleep gateways with these settings need (the example Deployment ships this value). */
+export function preStopSecondsFor(settings: Pick<DrainSettings, 'decisionWaitSeconds' | 'dropPendingTracesOnShutdown'>): number {
+  return neededDrainSeconds(settings) + DRAIN_FLUSH_SECONDS;
+}
+
+export function checkDrain(settings: DrainSettings): DrainCheck {
+  const neededSeconds = neededDrainSeconds(settings);
   const drainSeconds = settings.scaleInDrainSeconds;
-  return { drainSeconds, decisionWaitSeconds: settings.decisionWaitSeconds, neededSeconds, preStopSeconds: preStopSecondsFor(settings.decisionWaitSeconds), tooShort: drainSeconds !== undefined && drainSeconds < neededSeconds };
+  return {
+    drainSeconds,
+    decisionWaitSeconds: settings.decisionWaitSeconds,
+    dropsPendingTraces: settings.dropPendingTracesOnShutdown,
+    neededSeconds,
+    preStopSeconds: preStopSecondsFor(settings),
+    tooShort: drainSeconds !== undefined && drainSeconds < neededSeconds,
+  };
 }
 
 /** The sentence a decision carries when the drain is too short (or unknown on a scale-in step). */
 export function describeDrain(check: DrainCheck): string {
-  const needs = `decision_wait ${formatSeconds(check.decisionWaitSeconds)} + the agents' DNS interval ${formatSeconds(DNS_RESOLVER_INTERVAL_SECONDS)}`;
+  const dns = `the agents' DNS interval ${formatSeconds(DNS_RESOLVER_INTERVAL_SECONDS)}`;
+  const needs = check.dropsPendingTraces ? `decision_wait ${formatSeconds(check.decisionWaitSeconds)} + ${dns}, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)` : dns;
+  const breaks = check.dropsPendingTraces ? 'every scale-in breaks the traces the removed gateways still hold' : "every scale-in breaks the traces whose spans the agents still send to the removed gateways";
   const fix = `set the gateways' preStop sleep to ${formatSeconds(check.preStopSeconds)} (terminationGracePeriodSeconds above it) and scaleInDrain to match`;
   if (check.drainSeconds === undefined) return `scale-in drain unknown (scaleInDrain not set): a removed gateway needs at least ${needs}; ${fix}`;
-  return `scale-in drain ${formatSeconds(check.drainSeconds)} is shorter than ${needs}: every scale-in breaks the traces the removed gateways still hold; ${fix}`;
+  return `scale-in drain ${formatSeconds(check.drainSeconds)} is shorter than ${needs}: ${breaks}; ${fix}`;
 }

@@ -98,4 +98,16 @@ describe('parseTargetMetadata', () => {
     expect(parseTargetMetadata({ ...selector, cpuPerReplica: '1.5', scaleInDrain: '45s' })).toMatchObject({ cpuPerReplicaCores: 1.5, scaleInDrainSeconds: 45 });
     expect(() => parseTargetMetadata({ ...selector, cpuPerReplica: '0' })).toThrow(/scalerMetadata.cpuPerReplica must be a number > 0/);
   });
+
+  it('takes a drain of zero (gateways with no preStop sleep), though Prometheus durations are positive', () => {
+    expect(parseTargetMetadata({ ...selector, scaleInDrain: '0s' }).scaleInDrainSeconds).toBe(0);
+    expect(parseTargetMetadata({ ...selector, scaleInDrain: '0ms' }).scaleInDrainSeconds).toBe(0);
+    expect(() => parseTargetMetadata({ ...selector, decisionWait: '0s' })).toThrow(/scalerMetadata.decisionWait must be a duration/);
+  });
+
+  it('reads dropPendingTracesOnShutdown as the collector option it mirrors, false unless set, and names the fix for anything else', () => {
+    expect(parseTargetMetadata(selector).dropPendingTracesOnShutdown).toBe(false);
+    expect(parseTargetMetadata({ ...selector, dropPendingTracesOnShutdown: 'true' }).dropPendingTracesOnShutdown).toBe(true);
+    expect(() => parseTargetMetadata({ ...selector, dropPendingTracesOnShutdown: 'yes' })).toThrow('scalerMetadata.dropPendingTracesOnShutdown must be "true" or "false", got "yes"');
+  });
 });

@@ -167,7 +167,7 @@ describe('the example ScaledObject', () => {
 });
 
 describe('the gateway tier', () => {
-  const tailSampling = at(gatewayCollector, 'processors.tail_sampling') as { decision_wait: string; num_traces: number };
+  const tailSampling = at(gatewayCollector, 'processors.tail_sampling') as { decision_wait: string; num_traces: number; drop_pending_traces_on_shutdown?: boolean };
   const gatewayService = find(manifests, 'Service', 'otel-gateway');
 
   it('tail sampling holds traces as long and as many as the trigger metadata says', () => {
@@ -181,12 +181,19 @@ describe('the gateway tier', () => {
     expect(at(find(manifests, 'PodDisruptionBudget', 'otel-gateway'), 'spec.maxUnavailable')).toBe(1);
   });
 
-  it('a removed gateway leaves the ring and decides its held traces before it stops: preStop derived from decision_wait', () => {
+  it('a removed gateway leaves the ring before it stops and decides its held traces when stopped: preStop derived from the collector config', () => {
     const pod = at(find(manifests, 'Deployment', 'otel-gateway'), 'spec.template.spec') as Tree;
     const sleepSeconds = at(pod, 'containers.0.lifecycle.preStop.sleep.seconds') as number;
+    const dropPendingTracesOnShutdown = tailSampling.drop_pending_traces_on_shutdown ?? false;
+    // The trigger says what the collector does with the traces it holds when stopped.
+    expect(settings.dropPendingTracesOnShutdown).toBe(dropPendingTracesOnShutdown);
+    // Releases before 0.141.0 drop them whatever the config says.
+    const release = /:(\d+)\.(\d+)\.\d+$/.exec(at(pod, 'containers.0.image') as string);
+    expect(release, 'the gateway image is tagged with its collector release').not.toBeNull();
+    if (Number(release![1]) === 0 && Number(release![2]) < 141) expect(settings.dropPendingTracesOnShutdown).toBe(true);
     const decisionWaitSeconds = parseDurationSeconds(tailSampling.decision_wait)!;
-    expect(sleepSeconds).toBe(preStopSecondsFor(decisionWaitSeconds));
-    expect(sleepSeconds).toBeGreaterThanOrEqual(settings.decisionWaitSeconds + DNS_RESOLVER_INTERVAL_SECONDS);
+    expect(sleepSeconds).toBe(preStopSecondsFor({ decisionWaitSeconds, dropPendingTracesOnShutdown }));
+    expect(sleepSeconds).toBeGreaterThanOrEqual((dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + DNS_RESOLVER_INTERVAL_SECONDS);
     expect(pod.terminationGracePeriodSeconds as number).toBeGreaterThan(sleepSeconds);
     // The trigger states the same drain, so the scaler's drainTooShort check reads what the pods do.
     expect(settings.scaleInDrainSeconds).toBe(sleepSeconds);

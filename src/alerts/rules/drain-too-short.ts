@@ -1,7 +1,8 @@
-// A removed gateway that stops before it has decided what it holds breaks those traces on every
-// scale-in, whichever autoscaler asked for it. The policy compares the drain the trigger states
-// (`scaleInDrain`, the gateways' preStop sleep) with decision_wait + the agents' DNS interval and notes
-// `drainTooShort`; this alert carries the preStop value to set.
+// A removed gateway stopped before the agents stop sending to it, or, where it drops the traces it
+// still holds when stopped, before it has decided them, breaks traces on every scale-in, whichever
+// autoscaler asked for it. The policy compares the drain the trigger states (`scaleInDrain`, the
+// gateways' preStop sleep) with the agents' DNS interval (+ decision_wait where pending traces are
+// dropped) and notes `drainTooShort`; this alert carries the preStop value to set.
 import { DNS_RESOLVER_INTERVAL_SECONDS } from '../../config/target-metadata.ts';
 import type { AlertRule } from './alert-rule.ts';
 import { NO_DECISION } from './rule-inputs.ts';
@@ -9,7 +10,7 @@ import { describeGuardedAction, guardActed } from './scaler-action.ts';
 
 export const drainTooShortRule: AlertRule = {
   name: 'drainTooShort',
-  title: 'Scale-in drain shorter than decision_wait',
+  title: 'Scale-in drain too short',
   severity: 'warning',
   // A configuration fault: it does not come and go with load, so there is nothing to wait out.
   defaultForSeconds: 0,
@@ -21,10 +22,12 @@ export const drainTooShortRule: AlertRule = {
     if (!drain.tooShort || drain.drainSeconds === undefined) return { status: 'clear' };
     return {
       status: 'active',
-      summary: `Removed gateways stop after ${drain.drainSeconds} s, before the traces they hold are decided (decision_wait + DNS interval = ${drain.neededSeconds} s). Every scale-in breaks those traces. Set the gateways' preStop sleep to ${drain.preStopSeconds} s.`,
+      summary: drain.dropsPendingTraces
+        ? `Removed gateways stop after ${drain.drainSeconds} s, before the traces they hold are decided, and drop them (decision_wait + DNS interval = ${drain.neededSeconds} s). Every scale-in breaks those traces. Set the gateways' preStop sleep to ${drain.preStopSeconds} s.`
+        : `Removed gateways stop after ${drain.drainSeconds} s, while the agents may still send them spans (DNS interval ${drain.neededSeconds} s). Every scale-in breaks the traces those spans belong to. Set the gateways' preStop sleep to ${drain.preStopSeconds} s.`,
       evidence: [
         { label: 'Scale-in drain (scaleInDrain)', value: drain.drainSeconds, unit: 'seconds', threshold: { comparison: '<', value: drain.neededSeconds } },
-        { label: 'decision_wait', value: drain.decisionWaitSeconds, unit: 'seconds' },
+        ...(drain.dropsPendingTraces ? [{ label: 'decision_wait', value: drain.decisionWaitSeconds, unit: 'seconds' as const }] : []),
         { label: "Agents' DNS resolver interval", value: DNS_RESOLVER_INTERVAL_SECONDS, unit: 'seconds' },
         { label: 'preStop sleep to set', value: drain.preStopSeconds, unit: 'seconds' },
       ],
@@ -32,7 +35,9 @@ export const drainTooShortRule: AlertRule = {
       checks: [
         `The gateway Deployment's \`lifecycle.preStop.sleep.seconds\`: at least ${drain.preStopSeconds}, and \`terminationGracePeriodSeconds\` above it so the collector can shut down after the sleep.`,
         "The trigger's `scaleInDrain`: the same value as the preStop sleep, so this check reads what the pods do.",
-        "The trigger's `decisionWait`: the tail-sampling processor's `decision_wait`; a longer decision_wait needs a longer drain.",
+        drain.dropsPendingTraces
+          ? "The trigger's `decisionWait`: the tail-sampling processor's `decision_wait`; a longer decision_wait needs a longer drain. On collector v0.141.0 or later, `drop_pending_traces_on_shutdown: false` (the default) decides those traces when the gateway stops; set `dropPendingTracesOnShutdown` to match."
+          : "The trigger's `dropPendingTracesOnShutdown`: true when the gateways drop the traces they hold when stopped (tail_sampling's `drop_pending_traces_on_shutdown: true`, or a collector before v0.141.0); then the drain must also cover `decision_wait`.",
       ],
     };
   },

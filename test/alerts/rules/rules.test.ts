@@ -279,11 +279,16 @@ table(ALERT_RULES.routingImbalance, [
   { name: 'ignores an idle tier', input: decisionInput({ at, byGateway: { 'gw-0': 0.5, 'gw-1': 0 } }), want: { status: 'clear' } },
 ]);
 
-const shortDrain: Decision['drain'] = { drainSeconds: 40, decisionWaitSeconds: 60, neededSeconds: 65, preStopSeconds: 70, tooShort: true };
-const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: 'scale-in drain 40s is shorter than decision_wait 60s + the agents\' DNS interval 5s' };
+const shortDrain: Decision['drain'] = { drainSeconds: 40, decisionWaitSeconds: 60, dropsPendingTraces: true, neededSeconds: 65, preStopSeconds: 70, tooShort: true };
+const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)" };
 table(ALERT_RULES.drainTooShort, [
-  { name: 'is clear when the drain covers decision_wait + the DNS interval', input: decisionInput({ at, drain: { drainSeconds: 40, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false } }), want: { status: 'clear' } },
+  { name: 'is clear when the drain covers decision_wait + the DNS interval', input: decisionInput({ at, drain: { drainSeconds: 40, decisionWaitSeconds: 30, dropsPendingTraces: true, neededSeconds: 35, preStopSeconds: 40, tooShort: false } }), want: { status: 'clear' } },
   { name: 'is clear when no drain is stated (the decision notes it on scale-in instead)', input: decisionInput({ at }), want: { status: 'clear' } },
+  {
+    name: 'is active for gateways that decide what they hold when stopped only while the drain is shorter than the DNS interval',
+    input: decisionInput({ at, drain: { drainSeconds: 2, decisionWaitSeconds: 60, dropsPendingTraces: false, neededSeconds: 5, preStopSeconds: 10, tooShort: true } }),
+    want: { status: 'active', evidence: { 'Scale-in drain (scaleInDrain)': 2, 'preStop sleep to set': 10 }, mentions: ['preStop sleep to 10 s', 'the agents may still send them spans'] },
+  },
   {
     name: 'is active when the drain is shorter, with the preStop sleep to set',
     input: decisionInput({ at, drain: shortDrain, guards: [drainGuard] }),

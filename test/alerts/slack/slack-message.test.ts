@@ -77,10 +77,10 @@ function everythingWrong(atMs: number): AlertInput {
           effect: 'note',
           from: 12,
           to: 12,
-          reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s: every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+          reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown): every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
         },
       ],
-      drain: { drainSeconds: 40, decisionWaitSeconds: 60, neededSeconds: 65, preStopSeconds: 70, tooShort: true },
+      drain: { drainSeconds: 40, decisionWaitSeconds: 60, dropsPendingTraces: true, neededSeconds: 65, preStopSeconds: 70, tooShort: true },
       proposals: [
         {
           name: 'queue',

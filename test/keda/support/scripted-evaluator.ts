@@ -42,7 +42,7 @@ export function decisionWith(replicas: number, atMs: number, acceptedSpansPerSec
     withinHpaTolerance: false,
     forecast: undefined,
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
-    drain: { drainSeconds: undefined, decisionWaitSeconds: 30, neededSeconds: 35, preStopSeconds: 40, tooShort: false },
+    drain: { drainSeconds: undefined, decisionWaitSeconds: 30, dropsPendingTraces: false, neededSeconds: 5, preStopSeconds: 10, tooShort: false },
     startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
     snapshot,
   };
