@@ -23,7 +23,12 @@ import { cachedForecaster, defaultForecastCacheDir } from './forecast-cache.ts';
 import { isM4TraceName, m4Trace } from './m4-trace.ts';
 import { parseTraceCsv, type Trace, TraceFormatError, traceWindow } from './trace-csv.ts';
 
-/** Where the bench's default gateway drains for, as the example gateway Deployment's preStop sleep. */
+/**
+ * How long the bench's gateways drain: decision_wait (30 s) + the DNS interval + 5 s, what a collector
+ * that drops its pending traces on shutdown needs, so at the defaults no autoscaler's scale-in loses
+ * traces whichever the collector does with them. The example Deployment, whose collector decides
+ * them, ships 10 s.
+ */
 export const DEFAULT_DRAIN_SECONDS = 40;
 
 const LOAD_OPTIONS = `Load and scenario`;
@@ -61,7 +66,8 @@ trigger metadata (plus --metadata), as an operator would configure it.`,
     'tick-cost': { group: FLEET_OPTIONS, value: 'X', description: `multiplier on the decision-tick cost model (default 1)` },
     'cpu-curve': { group: FLEET_OPTIONS, value: 'P', description: `a replica at a share u of its capacity reports u^P of its CPU, 0.1–1:\nbelow 1 a span costs more CPU at low load (default 1, linear)` },
     'cpu-ceiling': { group: FLEET_OPTIONS, value: 'F', description: `a replica falls behind once its CPU reads F of its allotment, 0.1–1: it processes\nat most F × --capacity, as a gateway under a fractional CPU quota (default 1)` },
-    drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long (preStop sleep;\ndefault ${DEFAULT_DRAIN_SECONDS}s as deploy/examples/gateway ships; 0s = none)` },
+    drain: { group: FLEET_OPTIONS, value: 'DUR', description: `a removed gateway keeps deciding and flushing this long before it is stopped\n(preStop sleep; default ${DEFAULT_DRAIN_SECONDS}s; 0s = none)` },
+    'pending-on-shutdown': { group: FLEET_OPTIONS, value: 'decide|drop', description: `what a stopped gateway does with traces within decision_wait: decide them\n(tail_sampling's default since v0.141.0) or drop them (drop_pending_traces_on_shutdown:\ntrue, or an older collector); default decide` },
     'polling-interval': { group: FLEET_OPTIONS, value: 'DUR', description: `KEDA pollingInterval of every ScaledObject (default 30s)` },
     'min-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment minimum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.minReplicas})` },
     'max-replicas': { group: FLEET_OPTIONS, value: 'N', description: `Deployment maximum for every autoscaler (default ${DEFAULT_FLEET_SETTINGS.maxReplicas})` },
@@ -94,6 +100,7 @@ export interface FleetFlags {
   readonly cpuCurveExponent?: number;
   readonly cpuCeiling?: number;
   readonly drainSeconds?: number;
+  readonly dropsPendingTracesOnShutdown?: boolean;
   readonly kedaPollingSeconds?: number;
   readonly minReplicas?: number;
   readonly maxReplicas?: number;
@@ -203,6 +210,7 @@ export function benchCliOptions(values: OptionValues): BenchCliOptions {
     cpuCurveExponent: numberFlag(text('cpu-curve'), '--cpu-curve', 0.1, 1),
     cpuCeiling: numberFlag(text('cpu-ceiling'), '--cpu-ceiling', 0.1, 1),
     drainSeconds: durationFlag(text('drain'), '--drain', 0, 3600),
+    dropsPendingTracesOnShutdown: pendingOnShutdownFlag(text('pending-on-shutdown')),
     kedaPollingSeconds: durationFlag(text('polling-interval'), '--polling-interval', 5, 3600),
     minReplicas: integerFlag(text('min-replicas'), '--min-replicas', 1, 10_000),
     maxReplicas: integerFlag(text('max-replicas'), '--max-replicas', 1, 10_000),
@@ -267,6 +275,12 @@ export function readTrace(path: string): Trace {
 }
 
 /** Keys of `flags` that were given, for spreading over defaults. */
+function pendingOnShutdownFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'decide' && value !== 'drop') throw new UsageError(`--pending-on-shutdown must be decide or drop, got "${value}"`);
+  return value === 'drop';
+}
+
 function given<T extends object>(flags: T): Partial<T> {
   return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

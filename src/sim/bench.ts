@@ -346,6 +346,8 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
 
     const preparing = autoscaler.prepare?.(context);
     if (preparing) await preparing;
+    // From before the autoscaler acts: a pod it removes without a drain loses what it holds right then.
+    const lostBefore = fleet.lostSpans;
     const before = fleet.replicas;
     autoscaler.control(context);
     const after = fleet.replicas;
@@ -357,7 +359,6 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
 
     const rate = load.spansPerSecondAt(nowMs);
     const offered = Math.round(rate * dt);
-    const lostBefore = fleet.lostSpans;
     fleet.unscrapedTargets = inWindows(scrapeDowns, nowMs) ? Math.floor(fleet.readyReplicas * SCRAPE_DOWN_SHARE) : 0;
     fleet.step(offered, backendSpansPerSecondAt(scenario, fleetSettings, nowMs, recovery), outage);
     recorder.record(fleet.observed);

@@ -106,10 +106,11 @@ export function startDemoFleet(options: DemoFleetOptions = {}): DemoFleet {
   const outageSeconds = positive(options.outageSeconds ?? 1800, 'outageSeconds');
   const scrapeDownSeconds = positive(options.scrapeDownSeconds ?? 900, 'scrapeDownSeconds');
   const tickMs = options.tickMs ?? 200;
-  const fleetSettings: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: 40 };
   const scaledObject = loadExampleScaledObject();
   const metadata = simulatedTargetMetadata(scaledObject);
   const settings = simulatedTargetSettings(scaledObject);
+  // The gateways drain and treat what they hold when stopped as the example trigger says they do.
+  const fleetSettings: FleetSettings = { ...DEFAULT_FLEET_SETTINGS, drainSeconds: settings.scaleInDrainSeconds ?? 0, dropsPendingTracesOnShutdown: settings.dropPendingTracesOnShutdown };
   const peakReplicas = positive(options.peakReplicas ?? DEFAULT_SCENARIO_SETTINGS.peakReplicas, 'peakReplicas');
   const peak = peakLoadSpansPerSecond(peakReplicas);
   const backendSpansPerSecond = DEFAULT_SCENARIO_SETTINGS.backendPeakMultiple * peak;

@@ -27,10 +27,22 @@ export interface FleetSettings {
   readonly podStartupSeconds: number;
   readonly dnsResolverIntervalSeconds: number;
   /**
-   * Seconds a removed pod keeps running off the ring (a preStop sleep) to decide its held traces and
-   * flush its queue; 0 = removed pods lose everything they hold.
+   * Seconds a removed pod keeps running off the ring (a preStop sleep), deciding its held traces as
+   * they reach decision_wait and flushing its queue, before it is stopped.
    */
   readonly drainSeconds: number;
+  /**
+   * What a stopped pod does with the traces still within decision_wait: false decides them at once
+   * and flushes them with its queue (tail_sampling's default since v0.141.0), true drops them with the
+   * rest of what it holds (drop_pending_traces_on_shutdown: true, and every release before v0.141.0).
+   */
+  readonly dropsPendingTracesOnShutdown: boolean;
+  /**
+   * The pod's terminationGracePeriodSeconds, counted from its removal as the kubelet counts it (the
+   * preStop sleep included): a stopped pod flushes its exporter queue until then, and whatever is left
+   * is lost when it is killed.
+   */
+  readonly terminationGracePeriodSeconds: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
   /** Share of a span's CPU cost spent before the exporter queue (receive, decode, tail sampling); the rest is export. */
@@ -95,6 +107,9 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   podStartupSeconds: 45,
   dnsResolverIntervalSeconds: DNS_RESOLVER_INTERVAL_SECONDS,
   drainSeconds: 0,
+  dropsPendingTracesOnShutdown: false,
+  // The example gateway Deployment's.
+  terminationGracePeriodSeconds: 60,
   minReplicas: 2,
   maxReplicas: 60,
   ingestCpuShare: 0.7,
@@ -163,7 +178,7 @@ export function memoryRssBytes(settings: FleetSettings, heldSpans: number): numb
 
 /** Validates settings once; names the field and the fix. */
 export function assertFleetSettings(settings: FleetSettings): void {
-  const positive: (keyof FleetSettings)[] = [
+  const positive: Exclude<keyof FleetSettings, 'dropsPendingTracesOnShutdown'>[] = [
     'stepSeconds',
     'capacitySpansPerSecond',
     'targetUtilization',
@@ -187,7 +202,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
     const value = settings[key];
     if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`fleet setting ${key} must be a positive number, got ${value}`);
   }
-  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionTickMsPerTracePerSecond', 'decisionTickMsPerHeldTrace', 'decisionTickCostMultiplier'] as const) {
+  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'terminationGracePeriodSeconds', 'decisionTickMsPerTracePerSecond', 'decisionTickMsPerHeldTrace', 'decisionTickCostMultiplier'] as const) {
     const value = settings[key];
     if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`fleet setting ${key} must be a number ≥ 0, got ${value}`);
   }
@@ -200,7 +215,7 @@ export function assertFleetSettings(settings: FleetSettings): void {
   if (!Number.isInteger(settings.minReplicas) || !Number.isInteger(settings.maxReplicas) || settings.minReplicas > settings.maxReplicas) {
     throw new RangeError(`fleet settings minReplicas (${settings.minReplicas}) and maxReplicas (${settings.maxReplicas}) must be integers with min ≤ max`);
   }
-  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'decisionWaitSeconds'] as const) {
+  for (const key of ['podStartupSeconds', 'dnsResolverIntervalSeconds', 'drainSeconds', 'terminationGracePeriodSeconds', 'decisionWaitSeconds'] as const) {
     if (!Number.isInteger(settings[key] / settings.stepSeconds)) {
       throw new RangeError(`fleet setting ${key} (${settings[key]} s) must be a multiple of stepSeconds (${settings.stepSeconds} s)`);
     }

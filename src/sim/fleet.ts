@@ -94,7 +94,11 @@ interface RingPod {
 interface DrainingCohort {
   readonly pool: ReplicaPool;
   readonly pods: readonly RingPod[];
+  /** When its drain ends and it is stopped, and when it is killed if still flushing. */
   readonly endStep: number;
+  readonly killStep: number;
+  /** Past its drain: it decided (or dropped) the traces it held, and flushes its queue until empty. */
+  stopped: boolean;
 }
 
 /** What `replicas` of the `exporting` replicas may send in a step: the backend's capacity is shared evenly. */
@@ -300,11 +304,9 @@ export class Fleet {
     const removed = this.ringPods.splice(before - count, count);
     this.totals.brokenTraces += this.splitTraces(before, before - count);
     const pool = this.ring.split(count / before, count);
-    if (this.settings.drainSeconds > 0) {
-      this.draining.push({ pool, pods: removed, endStep: this.stepIndex + this.settings.drainSeconds / this.settings.stepSeconds });
-    } else {
-      this.totals.lostOnScaleIn += pool.drop();
-    }
+    const { drainSeconds, terminationGracePeriodSeconds, stepSeconds } = this.settings;
+    const endStep = this.stepIndex + Math.min(drainSeconds, terminationGracePeriodSeconds) / stepSeconds;
+    this.draining.push({ pool, pods: removed, endStep, killStep: Math.max(endStep, this.stepIndex + terminationGracePeriodSeconds / stepSeconds), stopped: false });
   }
 
   private joinReadyPods(): void {
@@ -321,12 +323,27 @@ export class Fleet {
     this.ring.replicas = after;
   }
 
-  private endDrains(): void {
+  /**
+   * Stops the pods whose drain is over: each decides the traces it holds into its exporter queue, or
+   * drops them (dropsPendingTracesOnShutdown), and flushes the queue until it is empty or the grace
+   * period ends (killed with what is left). During an outage nothing can be flushed: the exporter gives
+   * its queue up at shutdown.
+   */
+  private endDrains(outage: boolean): void {
     if (this.draining.length === 0) return;
     const remaining: DrainingCohort[] = [];
     for (const cohort of this.draining) {
-      if (cohort.endStep <= this.stepIndex) this.totals.lostOnScaleIn += cohort.pool.drop();
-      else remaining.push(cohort);
+      if (cohort.endStep > this.stepIndex) {
+        remaining.push(cohort);
+        continue;
+      }
+      if (!cohort.stopped) {
+        cohort.stopped = true;
+        if (this.settings.dropsPendingTracesOnShutdown) this.totals.lostOnScaleIn += cohort.pool.dropPending();
+        else cohort.pool.decidePending();
+      }
+      if (cohort.pool.gatewayHeldSpans > 0 && !outage && cohort.killStep > this.stepIndex) remaining.push(cohort);
+      else this.totals.lostOnScaleIn += cohort.pool.drop();
     }
     this.draining = remaining;
   }
@@ -340,7 +357,7 @@ export class Fleet {
     const { settings, totals, observed } = this;
     const dt = settings.stepSeconds;
     this.joinReadyPods();
-    this.endDrains();
+    this.endDrains(outage);
 
     const ringCount = this.ringPods.length;
     const exporting = ringCount + this.drainingReplicas;

@@ -244,6 +244,21 @@ export class ReplicaPool {
     return taken;
   }
 
+  /** Decides every trace in the buffer now, whatever its age (a stopped pod's tail sampling): they join the exporter queue. */
+  decidePending(): void {
+    this.queueSpans += this.bufferSpans;
+    this.bufferSpans = 0;
+    this.slots.clear();
+  }
+
+  /** Empties the buffer without a decision (a stopped pod that drops its pending traces); returns the spans lost. */
+  dropPending(): number {
+    const pending = this.bufferSpans;
+    this.bufferSpans = 0;
+    this.slots.clear();
+    return pending;
+  }
+
   /** Empties the pool (a pod killed with everything it holds); returns the spans lost. */
   drop(): number {
     const held = this.heldSpans;

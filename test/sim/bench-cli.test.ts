@@ -191,6 +191,13 @@ describe('bench CLI', () => {
     expect(buildScenario(changed).load.peakSpansPerSecond).toBe(buildScenario(defaults).load.peakSpansPerSecond);
   });
 
+  it('runs gateways that decide their pending traces when stopped unless --pending-on-shutdown drop says otherwise', () => {
+    expect(benchOptionsFrom(parseBenchArgs(['--days', '2'])).fleet.dropsPendingTracesOnShutdown).toBe(false);
+    expect(benchOptionsFrom(parseBenchArgs(['--days', '2', '--pending-on-shutdown', 'drop'])).fleet.dropsPendingTracesOnShutdown).toBe(true);
+    expect(benchOptionsFrom(parseBenchArgs(['--days', '2', '--pending-on-shutdown', 'decide'])).fleet.dropsPendingTracesOnShutdown).toBe(false);
+    expect(() => parseBenchArgs(['--days', '2', '--pending-on-shutdown', 'keep'])).toThrow('--pending-on-shutdown must be decide or drop, got "keep"');
+  });
+
   it('takes a trace duration that is no multiple of the simulation step', () => {
     expect(benchOptionsFrom(parseBenchArgs(['--days', '2', '--trace-duration', '2s'])).fleet.traceDurationSeconds).toBe(2);
   });

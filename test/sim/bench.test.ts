@@ -91,6 +91,29 @@ describe('the oracle', () => {
     }
   });
 
+  it('counts what a pod removed without a drain loses outside outages, and a pod that decides its pending traces when stopped loses nothing', async () => {
+    // Six gateways, cut to three two hours in, under a flat load scaled to what three carry at 70 %.
+    const load = minuteTrace(Array.from({ length: 240 }, () => 1));
+    const halving: Autoscaler = {
+      name: 'halving',
+      initialReplicas: () => 6,
+      control: (context) => {
+        if (context.elapsedSeconds >= 7200 && context.fleet.replicas === 6) context.fleet.setReplicas(3);
+      },
+      describe: () => 'six, then three',
+    };
+    const lostWith = async (dropsPendingTracesOnShutdown: boolean) => {
+      const run = { ...options(load, { scenario: { ...DEFAULT_SCENARIO_SETTINGS, peakReplicas: 3 } }), fleet: { ...fleet, drainSeconds: 0, dropsPendingTracesOnShutdown } };
+      return runAutoscaler(run, buildScenario(run), halving);
+    };
+    const dropping = await lostWith(true);
+    expect(dropping.lostSpansByCause.lostOnScaleIn).toBeGreaterThan(0);
+    expect(dropping.lostSpansOutsideOutagesPct).toBeCloseTo(dropping.lostSpansPct, 9);
+    const deciding = await lostWith(false);
+    expect(deciding.lostSpansByCause.lostOnScaleIn).toBe(0);
+    expect(deciding.lostSpansOutsideOutagesPct).toBe(0);
+  });
+
   it('plans below the constant-load rate where its schedule over the scenario would overload a replica, and only there', async () => {
     const defaults = options(syntheticTrace({ startMs: monday, days: 1, seed: 1 }));
     expect(oracleSpansPerSecondPerReplica(defaults, buildScenario(defaults))).toBe(losslessSpansPerSecondPerReplica(fleet));

@@ -130,9 +130,9 @@ describe('Fleet ring changes', () => {
     expect(readyStates.ringReplicas).toBe(2);
   });
 
-  it('a removed pod loses what it holds without a drain, and keeps it (deciding and flushing) with one', () => {
+  it('a removed pod that drops its pending traces when stopped loses what it holds without a drain, and keeps it (deciding and flushing) with one', () => {
     const lostOnScaleIn = (drainSeconds: number) => {
-      const fleet = new Fleet({ ...settings, drainSeconds }, { initialReplicas: 4 });
+      const fleet = new Fleet({ ...settings, drainSeconds, dropsPendingTracesOnShutdown: true }, { initialReplicas: 4 });
       run(fleet, 20, offeredAt(0.6, 4));
       const heldPerReplica = fleet.heldSpans / 4;
       fleet.setReplicas(3);
@@ -141,7 +141,41 @@ describe('Fleet ring changes', () => {
     };
     const killed = lostOnScaleIn(0);
     expect(killed.lost).toBeGreaterThan(0.9 * killed.heldPerReplica);
+    // Stopped within decision_wait of its newest traces (30 s): those are lost.
+    expect(lostOnScaleIn(20).lost).toBeGreaterThan(0);
     expect(lostOnScaleIn(40).lost).toBe(0);
+  });
+
+  it('a removed pod that decides its pending traces when stopped loses nothing without a drain, unless the backend is down', () => {
+    const afterScaleIn = (outage: boolean) => {
+      const fleet = new Fleet({ ...settings, drainSeconds: 0, dropsPendingTracesOnShutdown: false }, { initialReplicas: 4 });
+      run(fleet, 20, offeredAt(0.6, 4));
+      const heldPerReplica = fleet.heldSpans / 4;
+      fleet.setReplicas(3);
+      for (let i = 0; i < 20; i++) fleet.step(offeredAt(0.6, 3), backend, outage && i === 0);
+      return { lost: fleet.totals.lostOnScaleIn, heldPerReplica, drainingAtEnd: fleet.drainingReplicas };
+    };
+    const healthy = afterScaleIn(false);
+    expect(healthy.lost).toBe(0);
+    // Gone once its queue is flushed: it costs replica-seconds only while it exports.
+    expect(healthy.drainingAtEnd).toBe(0);
+    const down = afterScaleIn(true);
+    expect(down.lost).toBeGreaterThan(0.9 * down.heldPerReplica);
+  });
+
+  it('a stopped pod flushes its queue until its grace period ends, and loses what is left then', () => {
+    const lostWithGrace = (terminationGracePeriodSeconds: number) => {
+      const fleet = new Fleet({ ...settings, drainSeconds: 40, terminationGracePeriodSeconds }, { initialReplicas: 4 });
+      // A backend that takes a tenth of the load: the queues fill.
+      const slow = 0.1 * 0.6 * mu * 4;
+      for (let i = 0; i < 40; i++) fleet.step(offeredAt(0.6, 4), slow, false);
+      fleet.setReplicas(3);
+      for (let i = 0; i < 40; i++) fleet.step(offeredAt(0.6, 3), slow, false);
+      return fleet.totals.lostOnScaleIn;
+    };
+    const killedSoon = lostWithGrace(60);
+    expect(killedSoon).toBeGreaterThan(0);
+    expect(lostWithGrace(600)).toBeLessThan(killedSoon);
   });
 
   it('removes pods still starting before pods on the ring', () => {
