@@ -346,7 +346,7 @@ export async function runAutoscaler(options: BenchOptions, scenario: BenchScenar
 
     const preparing = autoscaler.prepare?.(context);
     if (preparing) await preparing;
-    // From before the autoscaler acts: a pod it removes without a drain loses what it holds right then.
+    // From before the autoscaler acts, so whatever its action costs counts in this step.
     const lostBefore = fleet.lostSpans;
     const before = fleet.replicas;
     autoscaler.control(context);

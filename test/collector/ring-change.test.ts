@@ -7,15 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ringChangeSplitTraces } from '../../src/sim/gateway-model.ts';
 import { RING_CHANGE_TOLERANCE } from '../support/model-tolerances.ts';
-import { type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
+import { type GatewayTier, ringUpdateSeconds, startGatewayTier } from './support/gateway-tier.ts';
 import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
 const SPANS_PER_TRACE = 10;
 const TRACE_DURATION_MS = 1500;
 const DECISION_WAIT_SECONDS = 3;
-/** Go re-reads /etc/hosts at most every 5 s; the agents' resolver asks every second. */
-const RING_UPDATE_SECONDS = 5 + 1;
+const RING_UPDATE_SECONDS = ringUpdateSeconds();
 const SETTLE_MS = (RING_UPDATE_SECONDS + 4) * 1000;
 /**
  * Relative tolerance of measured splits against traces in flight × moved share. Splits are a count of

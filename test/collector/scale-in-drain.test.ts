@@ -7,15 +7,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DRAIN_FLUSH_SECONDS } from '../../src/policy/drain-check.ts';
-import { startGatewayTier } from './support/gateway-tier.ts';
+import { ringUpdateSeconds, startGatewayTier } from './support/gateway-tier.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
 const SPANS_PER_TRACE = 5;
 const TRACE_DURATION_MS = 500;
 const DECISION_WAIT_SECONDS = 15;
-/** Go re-reads /etc/hosts at most every 5 s; the agents' resolver asks every second: the tier's DNS interval. */
-const RING_UPDATE_SECONDS = 5 + 1;
+/** The tier's DNS interval: how long the agents take to leave a removed gateway. */
+const RING_UPDATE_SECONDS = ringUpdateSeconds();
 /** Between removals: every trace started before one is decided before the next. */
 const SETTLE_MS = (DECISION_WAIT_SECONDS + 5) * 1000;
 /** The preStop each kind of gateway needs, as drain-check.ts derives it, with this tier's DNS interval. */

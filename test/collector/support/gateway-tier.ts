@@ -27,6 +27,16 @@ const HOSTS_FILE_BYTES = 4096;
 /** Gateways are picked by this selector, as a ScaledObject's gatewaySelector would. */
 export const GATEWAY_SELECTOR = `job="${DEFAULT_GATEWAY_JOB}"`;
 
+/** How often the agents' dns resolver asks, unless a tier sets its own interval. */
+export const DEFAULT_RESOLVER_INTERVAL_SECONDS = 1;
+/** Go re-reads /etc/hosts at most this often. */
+const HOSTS_REREAD_SECONDS = 5;
+
+/** The longest a gateway added or removed takes to reach every agent's ring: the hosts re-read, then the resolver's next ask. */
+export function ringUpdateSeconds(resolverIntervalSeconds = DEFAULT_RESOLVER_INTERVAL_SECONDS): number {
+  return HOSTS_REREAD_SECONDS + resolverIntervalSeconds;
+}
+
 export type GatewayOverrides = Partial<Omit<GatewayConfigSettings, 'id' | 'address' | 'otlpPort' | 'metricsPort' | 'healthPort' | 'backendEndpoint'>>;
 
 export interface GatewayTierOptions {
@@ -124,7 +134,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
   // A /24 of loopback addresses per tier, picked at random so tiers of concurrent runs do not meet.
   const subnet = `127.${20 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
   const [gatewayOtlpPort, gatewayMetricsPort, gatewayHealthPort] = [await freePort(), await freePort(), await freePort()];
-  const resolverIntervalSeconds = options.resolverIntervalSeconds ?? 1;
+  const resolverIntervalSeconds = options.resolverIntervalSeconds ?? DEFAULT_RESOLVER_INTERVAL_SECONDS;
   const gatewaySettings = { ...DEFAULT_GATEWAY_SETTINGS, ...options.gatewaySettings };
   const sink = await startBackendSink();
   const live: (Gateway & { relay: MetricsRelay })[] = [];
