@@ -42,8 +42,10 @@ if [ -z "${HELM:-}" ] && ! command -v helm >/dev/null 2>&1; then
 fi
 
 # The collector tests (test/collector) run a real OpenTelemetry Collector built with the Collector
-# Builder; the first build takes minutes and is cached outside the repository afterwards.
+# Builder, and CoreDNS for a cluster's DNS cache; the first builds take minutes and are cached outside
+# the repository afterwards.
 bash scripts/collector-build.sh >/dev/null
+bash scripts/coredns-build.sh >/dev/null
 
 npm run -s check
 

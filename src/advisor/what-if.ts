@@ -6,7 +6,7 @@
 // itself chose, with per-gateway queue fill spread over that count (total backlog kept); load, send
 // failures, traces held and decision latency are taken as observed. Forecast and calendar proposals are
 // left out: the forecast that would have been fitted at the time is not kept.
-import { DNS_RESOLVER_INTERVAL_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
+import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import { decide } from '../policy/decide.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -197,7 +197,7 @@ export class WhatIfReplay {
     this.settings = settings;
     this.stepSeconds = stepSeconds;
     this.replicas = initialReplicas;
-    this.ready = new ReadyReplicas(initialReplicas, (settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS) * 1000);
+    this.ready = new ReadyReplicas(initialReplicas, (settings.podStartupSeconds + settings.dnsResolverIntervalSeconds) * 1000);
   }
 
   /** Decides the next step; snapshots must come oldest first, one per step. */

@@ -68,6 +68,9 @@ function duration(options: { minSeconds: number; maxSeconds: number }) {
 
 const DAY_SECONDS = 86_400;
 
+/** The loadbalancing exporter's default resolver.dns.interval: how often the agents ask for the gateways. */
+export const DEFAULT_DNS_RESOLVER_INTERVAL_SECONDS = 5;
+
 /** Every key a trigger may set, with its built-in default (as the string a user would write). */
 const METADATA_FIELDS = {
   gatewaySelector: { schema: selector, default: undefined },
@@ -96,6 +99,12 @@ const METADATA_FIELDS = {
   scaleInWindow: { schema: duration({ minSeconds: 1, maxSeconds: DAY_SECONDS }), default: undefined },
   // Not set means unknown: kube-state-metrics exposes neither a pod's preStop hook nor its grace period.
   scaleInDrain: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: undefined },
+  // The agents' loadbalancing exporter: resolver.dns.interval, its default 5 s.
+  dnsResolverInterval: { schema: duration({ minSeconds: 1, maxSeconds: 3600 }), default: `${DEFAULT_DNS_RESOLVER_INTERVAL_SECONDS}s` },
+  // How long the cluster DNS may keep answering with a gateway that left the headless Service: the
+  // TTL of its records, which caches (CoreDNS's cache plugin, NodeLocal DNSCache) serve until expiry.
+  // 30 s is the kubernetes plugin's `ttl 30` in kubeadm's Corefile (the plugin's own default is 5 s).
+  dnsTtl: { schema: duration({ minSeconds: 0, maxSeconds: 3600 }), default: '30s' },
   // The tail-sampling processor's drop_pending_traces_on_shutdown: false (its default since v0.141.0)
   // decides the traces a stopped gateway still holds; before v0.141.0 they were always dropped.
   dropPendingTracesOnShutdown: { schema: flag, default: 'false' },
@@ -138,8 +147,12 @@ export interface TargetSettings {
   readonly numTraces: number;
   readonly scaleInStep: number;
   readonly scaleInWindowSeconds: number;
-  /** How long a removed gateway keeps working after it leaves the ring (its preStop); undefined = from kube-state-metrics, if there. */
+  /** How long a removed gateway keeps working after it leaves the headless Service (its preStop); undefined = unknown. */
   readonly scaleInDrainSeconds: number | undefined;
+  /** How often the agents' DNS resolver asks for the gateways (trigger key dnsResolverInterval). */
+  readonly dnsResolverIntervalSeconds: number;
+  /** How long the cluster DNS may still answer with a gateway that left the Service (trigger key dnsTtl). */
+  readonly dnsTtlSeconds: number;
   /** Whether a stopped gateway drops the traces within decision_wait (trigger key dropPendingTracesOnShutdown) instead of deciding them. */
   readonly dropPendingTracesOnShutdown: boolean;
   readonly activationSpansPerSecond: number;
@@ -151,14 +164,12 @@ export interface TargetSettings {
   readonly forecastQuantile: number;
 }
 
-/** Gap between a pod being ready and the agents' DNS resolver putting it on the ring (loadbalancing exporter default). */
-export const DNS_RESOLVER_INTERVAL_SECONDS = 5;
 /** The HPA controller's sync period; a new desired count waits at most this long to be acted on. */
 export const HPA_SYNC_SECONDS = 15;
 
 /** How far ahead the forecast must look: a replica asked for now takes traffic only after all of these. */
-export function leadTimeSeconds(settings: Pick<TargetSettings, 'podStartupSeconds' | 'pollingIntervalSeconds'>): number {
-  return settings.podStartupSeconds + DNS_RESOLVER_INTERVAL_SECONDS + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
+export function leadTimeSeconds(settings: Pick<TargetSettings, 'podStartupSeconds' | 'pollingIntervalSeconds' | 'dnsResolverIntervalSeconds'>): number {
+  return settings.podStartupSeconds + settings.dnsResolverIntervalSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
 }
 
 function invalid(key: string, message: string): ScalerError {
@@ -298,6 +309,8 @@ function validateTargetMetadata(metadata: Readonly<Record<string, string>>, defa
     scaleInStep: values.scaleInStep as number,
     scaleInWindowSeconds: (values.scaleInWindow as number | undefined) ?? decisionWaitSeconds + 60,
     scaleInDrainSeconds: values.scaleInDrain as number | undefined,
+    dnsResolverIntervalSeconds: values.dnsResolverInterval as number,
+    dnsTtlSeconds: values.dnsTtl as number,
     dropPendingTracesOnShutdown: values.dropPendingTracesOnShutdown as boolean,
     activationSpansPerSecond: values.activationSpansPerSecond as number,
     decisionLatencyBudgetMs: (values.decisionLatencyBudget as number) * 1000,

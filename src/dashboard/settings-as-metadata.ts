@@ -27,6 +27,8 @@ export function settingsAsMetadata(settings: TargetSettings): Record<MetadataKey
     numTraces: String(settings.numTraces),
     scaleInStep: String(settings.scaleInStep),
     dropPendingTracesOnShutdown: String(settings.dropPendingTracesOnShutdown),
+    dnsResolverInterval: formatDuration(settings.dnsResolverIntervalSeconds),
+    dnsTtl: formatDuration(settings.dnsTtlSeconds),
     activationSpansPerSecond: String(settings.activationSpansPerSecond),
     decisionLatencyBudget: formatDuration(settings.decisionLatencyBudgetMs / 1000),
     podStartup: formatDuration(settings.podStartupSeconds),

@@ -123,7 +123,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
-  const growth = growthAhead(variation, leadTimeSeconds({ podStartupSeconds: startup.seconds, pollingIntervalSeconds: settings.pollingIntervalSeconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
+  const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);
@@ -214,7 +214,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   if (tolerance.action) guards.push(tolerance.action);
 
   // Said on every decision, not only on scale-in: the next scale-in will break traces whenever it comes.
-  const drain = checkDrain(settings);
+  const drain = checkDrain(settings, input.snapshot.collectorBuilds);
   if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: describeDrain(drain) });
   else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(describeDrain(drain)));
 

@@ -1,11 +1,15 @@
 // Whether a removed gateway lives long enough to keep what it holds. On scale-in the pod leaves the
-// headless Service; agents still send it spans until their DNS resolver re-resolves (up to its
-// interval), so a gateway stopped sooner refuses spans of traces it holds. Once stopped, the
-// tail-sampling processor decides the traces still within decision_wait on what has arrived (its
-// default since v0.141.0), or drops them (drop_pending_traces_on_shutdown: true, and every release
-// before v0.141.0): then the drain must also outlast decision_wait, or every scale-in, by any
-// autoscaler, breaks them. Pure: reads the target's settings only.
-import { DNS_RESOLVER_INTERVAL_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
+// headless Service; agents still send it spans until they re-resolve: their DNS resolver asks every
+// interval, and the cluster DNS may answer with the old set until its records' TTL runs out (caches
+// such as CoreDNS's cache plugin serve them that long). A gateway stopped sooner refuses spans of
+// traces it holds. Once stopped, the tail-sampling processor decides the traces still within
+// decision_wait on what has arrived (its default since v0.141.0), or drops them
+// (drop_pending_traces_on_shutdown: true, and every release before v0.141.0): then the drain must
+// also outlast decision_wait, or every scale-in, by any autoscaler, breaks them. The trigger says which
+// (dropPendingTracesOnShutdown); gateways that report an upstream release before v0.141.0 drop them
+// whatever it says. Pure: reads the target's settings and the builds the gateways report.
+import type { TargetSettings } from '../config/target-metadata.ts';
+import type { CollectorBuild } from '../signals/signal-snapshot.ts';
 import { formatSeconds } from './format.ts';
 
 /**
@@ -16,7 +20,34 @@ import { formatSeconds } from './format.ts';
  */
 export const DRAIN_FLUSH_SECONDS = 5;
 
-type DrainSettings = Pick<TargetSettings, 'decisionWaitSeconds' | 'scaleInDrainSeconds' | 'dropPendingTracesOnShutdown'>;
+/**
+ * Distributions whose `service_version` is the contrib release their tail-sampling processor comes
+ * from. A distribution built with the Collector Builder reports its own name and whatever version its
+ * manifest gives, which says nothing certain about the processor's release.
+ */
+const UPSTREAM_DISTRIBUTIONS: readonly string[] = ['otelcol-contrib', 'otelcol-k8s'];
+/** The first contrib release (0.x) whose tail-sampling processor decides pending traces on shutdown. */
+const FIRST_DECIDING_MINOR = 141;
+
+type DrainSettings = Pick<TargetSettings, 'decisionWaitSeconds' | 'scaleInDrainSeconds' | 'dropPendingTracesOnShutdown' | 'dnsResolverIntervalSeconds' | 'dnsTtlSeconds'>;
+type NeedSettings = Omit<DrainSettings, 'scaleInDrainSeconds'>;
+
+/** The oldest upstream build among the gateways whose processor drops pending traces whatever its config says, if any. */
+function buildDroppingPendingTraces(builds: readonly CollectorBuild[] | undefined): CollectorBuild | undefined {
+  let oldest: { build: CollectorBuild; minor: number } | undefined;
+  for (const build of builds ?? []) {
+    if (!UPSTREAM_DISTRIBUTIONS.includes(build.name)) continue;
+    const release = /^v?0\.(\d+)\./.exec(build.version);
+    if (release === null) continue;
+    const minor = Number(release[1]);
+    if (minor < FIRST_DECIDING_MINOR && (oldest === undefined || minor < oldest.minor)) oldest = { build, minor };
+  }
+  return oldest?.build;
+}
+
+function describeBuild(build: CollectorBuild): string {
+  return `${build.name} ${build.version} (${build.gateways} gateway${build.gateways === 1 ? '' : 's'})`;
+}
 
 export interface DrainCheck {
   /** The drain the trigger states (`scaleInDrain`); undefined when not set. */
@@ -24,7 +55,16 @@ export interface DrainCheck {
   readonly decisionWaitSeconds: number;
   /** Whether the gateways drop, rather than decide, the traces they still hold when stopped. */
   readonly dropsPendingTraces: boolean;
-  /** The least drain that breaks no trace: the DNS interval, plus decision_wait where pending traces are dropped. */
+  /**
+   * The gateways' build that drops them whatever the trigger says ("otelcol-contrib 0.140.0 (2 gateways)"),
+   * when they report one; undefined when dropsPendingTraces comes from the trigger, or nothing drops.
+   */
+  readonly droppingBuild: string | undefined;
+  readonly dnsResolverIntervalSeconds: number;
+  readonly dnsTtlSeconds: number;
+  /** The longest the agents may keep sending a removed gateway spans: the DNS interval + the DNS TTL. */
+  readonly reresolveSeconds: number;
+  /** The least drain that breaks no trace: reresolveSeconds, plus decision_wait where pending traces are dropped. */
   readonly neededSeconds: number;
   /** The preStop sleep to set: neededSeconds + DRAIN_FLUSH_SECONDS. */
   readonly preStopSeconds: number;
@@ -32,32 +72,46 @@ export interface DrainCheck {
   readonly tooShort: boolean;
 }
 
-function neededDrainSeconds(settings: Pick<DrainSettings, 'decisionWaitSeconds' | 'dropPendingTracesOnShutdown'>): number {
-  return (settings.dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + DNS_RESOLVER_INTERVAL_SECONDS;
+function reresolveSecondsOf(settings: NeedSettings): number {
+  return settings.dnsResolverIntervalSeconds + settings.dnsTtlSeconds;
+}
+
+function neededDrainSeconds(settings: NeedSettings): number {
+  return (settings.dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + reresolveSecondsOf(settings);
 }
 
 /** The preStop sleep gateways with these settings need (the example Deployment ships this value). */
-export function preStopSecondsFor(settings: Pick<DrainSettings, 'decisionWaitSeconds' | 'dropPendingTracesOnShutdown'>): number {
+export function preStopSecondsFor(settings: NeedSettings): number {
   return neededDrainSeconds(settings) + DRAIN_FLUSH_SECONDS;
 }
 
-export function checkDrain(settings: DrainSettings): DrainCheck {
-  const neededSeconds = neededDrainSeconds(settings);
+/** `builds`: the gateways' collector builds as read (SignalSnapshot.collectorBuilds); undefined when not read. */
+export function checkDrain(settings: DrainSettings, builds?: readonly CollectorBuild[]): DrainCheck {
+  const dropping = settings.dropPendingTracesOnShutdown ? undefined : buildDroppingPendingTraces(builds);
+  const need = { ...settings, dropPendingTracesOnShutdown: settings.dropPendingTracesOnShutdown || dropping !== undefined };
+  const neededSeconds = neededDrainSeconds(need);
   const drainSeconds = settings.scaleInDrainSeconds;
   return {
     drainSeconds,
     decisionWaitSeconds: settings.decisionWaitSeconds,
-    dropsPendingTraces: settings.dropPendingTracesOnShutdown,
+    dropsPendingTraces: need.dropPendingTracesOnShutdown,
+    droppingBuild: dropping === undefined ? undefined : describeBuild(dropping),
+    dnsResolverIntervalSeconds: settings.dnsResolverIntervalSeconds,
+    dnsTtlSeconds: settings.dnsTtlSeconds,
+    reresolveSeconds: reresolveSecondsOf(settings),
     neededSeconds,
-    preStopSeconds: preStopSecondsFor(settings),
+    preStopSeconds: preStopSecondsFor(need),
     tooShort: drainSeconds !== undefined && drainSeconds < neededSeconds,
   };
 }
 
 /** The sentence a decision carries when the drain is too short (or unknown on a scale-in step). */
 export function describeDrain(check: DrainCheck): string {
-  const dns = `the agents' DNS interval ${formatSeconds(DNS_RESOLVER_INTERVAL_SECONDS)}`;
-  const needs = check.dropsPendingTraces ? `decision_wait ${formatSeconds(check.decisionWaitSeconds)} + ${dns}, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)` : dns;
+  const dns = `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)})`;
+  const dropsBecause = check.droppingBuild === undefined
+    ? 'since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)'
+    : `since ${check.droppingBuild} drops the traces it holds when stopped, as every release before 0.141.0 does whatever dropPendingTracesOnShutdown says`;
+  const needs = check.dropsPendingTraces ? `decision_wait ${formatSeconds(check.decisionWaitSeconds)} + ${dns}, ${dropsBecause}` : dns;
   const breaks = check.dropsPendingTraces ? 'every scale-in breaks the traces the removed gateways still hold' : "every scale-in breaks the traces whose spans the agents still send to the removed gateways";
   const fix = `set the gateways' preStop sleep to ${formatSeconds(check.preStopSeconds)} (terminationGracePeriodSeconds above it) and scaleInDrain to match`;
   if (check.drainSeconds === undefined) return `scale-in drain unknown (scaleInDrain not set): a removed gateway needs at least ${needs}; ${fix}`;

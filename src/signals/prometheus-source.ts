@@ -16,6 +16,7 @@ import { buildRingShareQueries, type RingShareHistory, type RingShareSample } fr
 import { buildSignalQueries, type CatalogueQuery, type CatalogueQueryName, catalogueInputOf } from './promql-catalogue.ts';
 import type { PrometheusQueryObserver, QueryErrorReason, SignalReadEvent } from './query-observer.ts';
 import {
+  type CollectorBuild,
   type RangeSample,
   type RangeWindow,
   type Reading,
@@ -114,8 +115,8 @@ function firstSampleValue(result: QueryResult): number | undefined {
   return typeof first?.value?.value === 'number' ? first.value.value : undefined;
 }
 
-/** A reading of any catalogue shape: a number, a value per gateway, or a list of gateways. */
-type AnyReading = Reading<number | Readonly<Record<string, number>> | readonly string[]>;
+/** A reading of any catalogue shape: a number, a value per gateway, a list of gateways, or their builds. */
+type AnyReading = Reading<number | Readonly<Record<string, number>> | readonly string[] | readonly CollectorBuild[]>;
 
 /** Whether a Prometheus server answers a query at all. */
 export type Reachability = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
@@ -203,7 +204,8 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
   /** One snapshot per step; each reading is the value at that step or missing. */
   async readRange(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly SignalSnapshot[]> {
     assertRangeWindow(window);
-    const queries = Object.values(buildSignalQueries(catalogueInputOf(target, settings)));
+    // The builds explain the drain a decision names, never a count, so past steps go without them.
+    const queries = Object.values(buildSignalQueries(catalogueInputOf(target, settings))).filter((query) => query.shape !== 'builds');
     await this.refreshCredentials();
     const outcomes = await Promise.all(queries.map((query) => this.runQuery(query, 'range', window)));
     this.rejectIfAllFailed(outcomes);
@@ -360,6 +362,13 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
         const instances = (outcome.result.result as { metric: { labels: Record<string, string> } }[]).map((sample) => sample.metric.labels.instance ?? '');
         return { kind: 'ok', value: [...new Set(instances)].sort() };
       }
+      if (query.shape === 'builds') {
+        const builds = (outcome.result.result as { metric: { labels: Record<string, string> }; value: { value: number } }[])
+          .map((sample) => ({ name: sample.metric.labels.service_name ?? '', version: sample.metric.labels.service_version ?? '', gateways: sample.value.value }))
+          .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+        if (builds.length === 0) return { kind: 'missing', reason: `no ${query.metrics} series carries a version for {${settings.gatewaySelector}}` };
+        return { kind: 'ok', value: builds };
+      }
       if (query.shape === 'byGateway') {
         const byGateway: Record<string, number> = {};
         for (const sample of outcome.result.result as { metric: { labels: Record<string, string> }; value: { value: number } }[]) {
@@ -387,6 +396,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     let latencyByGateway: Readonly<Record<string, number>> | undefined;
     let fillWindowAgo: number | undefined;
     let offered: number | undefined;
+    let builds: readonly CollectorBuild[] | undefined;
     for (const query of queries) {
       const reading = readingOf(query);
       if (query.name === 'acceptedSpansPerSecondByGateway') byGateway = reading as Reading<Readonly<Record<string, number>>>;
@@ -394,6 +404,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       else if (query.name === 'unscrapedGateways') unscraped = reading.kind === 'ok' ? Object.freeze(reading.value as readonly string[]) : undefined;
       else if (query.name === 'queueFillMaxWindowAgo') fillWindowAgo = reading.kind === 'ok' ? (reading.value as number) : undefined;
       else if (query.name === 'offeredSpansPerSecond') offered = reading.kind === 'ok' ? (reading.value as number) : undefined;
+      else if (query.name === 'collectorBuilds') builds = reading.kind === 'ok' ? Object.freeze(reading.value as readonly CollectorBuild[]) : undefined;
       else signals[query.name] = reading as Reading;
     }
     for (const name of SIGNAL_NAMES) signals[name] ??= { kind: 'missing', reason: 'not queried' };
@@ -405,6 +416,7 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       ...(unscraped === undefined ? {} : { unscrapedGateways: unscraped }),
       ...(fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: fillWindowAgo }),
       ...(offered === undefined ? {} : { offeredSpansPerSecond: offered }),
+      ...(builds === undefined ? {} : { collectorBuilds: builds }),
     });
   }
 

@@ -11,10 +11,10 @@ import type { SignalName } from './signal-snapshot.ts';
 
 /**
  * Every query of one read: the scalar signals, accepted spans/s per gateway, the scrape targets that
- * are down, and two readings that only refine a judgement (per-gateway tick p99, the fullest queue a
- * rate window before).
+ * are down, the gateways' collector builds, and two readings that only refine a judgement (per-gateway
+ * tick p99, the fullest queue a rate window before).
  */
-export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways' | 'queueFillMaxWindowAgo' | 'offeredSpansPerSecond';
+export type CatalogueQueryName = SignalName | 'acceptedSpansPerSecondByGateway' | 'decisionLatencyP99MsByGateway' | 'unscrapedGateways' | 'queueFillMaxWindowAgo' | 'offeredSpansPerSecond' | 'collectorBuilds';
 
 /** Every query of one read; the agents' intake only for a trigger that names the agents (agentSelector). */
 export type SignalQueries = Readonly<Record<Exclude<CatalogueQueryName, 'offeredSpansPerSecond'>, CatalogueQuery>> & { readonly offeredSpansPerSecond?: CatalogueQuery };
@@ -22,8 +22,11 @@ export type SignalQueries = Readonly<Record<Exclude<CatalogueQueryName, 'offered
 export interface CatalogueQuery {
   readonly name: CatalogueQueryName;
   readonly promql: string;
-  /** `scalar`: a one-sample vector. `byGateway`: one sample per `instance`. `instances`: the `instance` of each series (none is an answer too). */
-  readonly shape: 'scalar' | 'byGateway' | 'instances';
+  /**
+   * `scalar`: a one-sample vector. `byGateway`: one sample per `instance`. `instances`: the `instance` of
+   * each series (none is an answer too). `builds`: gateways counted per `service_name` and `service_version`.
+   */
+  readonly shape: 'scalar' | 'byGateway' | 'instances' | 'builds';
   /** The collector metric(s) it reads, for "missing" reasons and docs. */
   readonly metrics: string;
 }
@@ -93,6 +96,16 @@ export const REFUSED_FAMILIES = [
   // ≤ v0.110 every processor, v0.111–v0.154 the memory_limiter only.
   'otelcol_processor_refused_spans',
 ] as const;
+
+/**
+ * Gateways per collector build (`service_name`, `service_version`): on `target_info` from the OTel SDK's
+ * exposition on, and on every series up to v0.148 (OpenCensus-era collectors have no `target_info`), so
+ * the process's own uptime carries it there. A gateway is counted once however many series say it.
+ */
+export function collectorBuildsExpression(selector: string): string {
+  const labelled = selectorOf(`target_info|${UPTIME_NAME_PATTERN}`, selector, ', service_version!=""');
+  return `count by (service_name, service_version) (max by (instance, service_name, service_version) (${labelled}))`;
+}
 
 /** `{__name__=~"pattern", extra, gatewaySelector}`: one metric family of the target's gateways. */
 export function selectorOf(namePattern: string, gatewaySelector: string, extra = ''): string {
@@ -205,6 +218,7 @@ export function buildSignalQueries(input: CatalogueInput): SignalQueries {
     },
     { name: 'reportingReplicas', promql: reporting, shape: 'scalar', metrics: 'otelcol_process_uptime' },
     { name: 'unscrapedGateways', promql: `up{${selector}} == 0`, shape: 'instances', metrics: 'up' },
+    { name: 'collectorBuilds', promql: collectorBuildsExpression(selector), shape: 'builds', metrics: 'target_info | otelcol_process_uptime (service_name, service_version)' },
     { name: 'queueFillMax', promql: `max(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     { name: 'queueFillMean', promql: `avg(${queueFillByGateway})`, shape: 'scalar', metrics: 'otelcol_exporter_queue_size / otelcol_exporter_queue_capacity' },
     {

@@ -56,6 +56,18 @@ export interface SignalSnapshot {
    * Absent when not read (no agentSelector, the query failed, no agent series).
    */
   readonly offeredSpansPerSecond?: number;
+  /**
+   * The gateways' collector builds as they report them (`service_name`, `service_version`), with how many
+   * gateways run each. Absent when not read (the query failed, or no series carries a version).
+   */
+  readonly collectorBuilds?: readonly CollectorBuild[];
+}
+
+/** One collector build among the gateways: its distribution (`service_name`), version, and how many gateways run it. */
+export interface CollectorBuild {
+  readonly name: string;
+  readonly version: string;
+  readonly gateways: number;
 }
 
 /** A target as KEDA names it (the ScaledObject), the key of all per-target state. */

@@ -5,6 +5,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { FleetRecorder, RecordedValue } from '../sim/fleet-recorder.ts';
+import { EXPOSITION_COLLECTOR_VERSION, EXPOSITION_SERVICE_NAME } from '../sim/gateway-exposition.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../policy/capacity-estimate.ts';
 import type { CpuLoadHistory, CpuLoadSample, CpuLoadSamples } from './cpu-load-history.ts';
 import { MAX_RANGE_POINTS, minRangeStepSeconds } from './prometheus-source.ts';
@@ -139,6 +140,8 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
       ...(unscraped > 0 ? { unscrapedGateways: unscrapedNames.sort() } : {}),
       ...(fillWindowAgo.kind === 'ok' ? { queueFillMaxWindowAgo: fillWindowAgo.value } : {}),
       ...(offered?.kind === 'ok' ? { offeredSpansPerSecond: offered.value } : {}),
+      // The build the simulated gateways' target_info names, counted over the gateways scraped.
+      ...(reporting.kind === 'ok' && anyReporting ? { collectorBuilds: [{ name: EXPOSITION_SERVICE_NAME, version: EXPOSITION_COLLECTOR_VERSION, gateways: reporting.value }] } : {}),
     };
   }
 

@@ -1,7 +1,7 @@
 // The simulated gateway tier's parameters: the defaults of docs/benchmark.md's "The simulated tier"
 // table, including the model constants (named here so the report can print
 // every number a run used). Every autoscaler in one run sees the same settings.
-import { DNS_RESOLVER_INTERVAL_SECONDS } from '../config/target-metadata.ts';
+import { DEFAULT_DNS_RESOLVER_INTERVAL_SECONDS } from '../config/target-metadata.ts';
 
 export interface FleetSettings {
   /** Simulation step. */
@@ -105,7 +105,7 @@ export const DEFAULT_FLEET_SETTINGS: FleetSettings = Object.freeze({
   // Assumption: scheduling, image pull and probes; the collector process itself is ready in 0.06–0.2 s
   // (test/collector/calibration.json).
   podStartupSeconds: 45,
-  dnsResolverIntervalSeconds: DNS_RESOLVER_INTERVAL_SECONDS,
+  dnsResolverIntervalSeconds: DEFAULT_DNS_RESOLVER_INTERVAL_SECONDS,
   drainSeconds: 0,
   dropsPendingTracesOnShutdown: false,
   // The example gateway Deployment's.

@@ -9,6 +9,8 @@ import type { GatewayMetrics } from './gateway-ledger.ts';
 
 /** The collector version whose spelling the exposition follows. */
 export const EXPOSITION_COLLECTOR_VERSION = '0.155.0';
+/** The distribution the simulated gateways report on target_info. */
+export const EXPOSITION_SERVICE_NAME = 'otelcol-contrib';
 
 type Type = 'counter' | 'gauge' | 'histogram';
 
@@ -82,7 +84,7 @@ export function renderGatewayExposition(gateways: readonly GatewayMetrics[], now
   }
   out.push('# HELP target_info Target metadata', '# TYPE target_info gauge');
   for (const gateway of gateways) {
-    out.push(`target_info${formatLabels({ ...podLabels(gateway), service_instance_id: gateway.pod, service_name: 'otelcol-contrib', service_version: EXPOSITION_COLLECTOR_VERSION })} 1`);
+    out.push(`target_info${formatLabels({ ...podLabels(gateway), service_instance_id: gateway.pod, service_name: EXPOSITION_SERVICE_NAME, service_version: EXPOSITION_COLLECTOR_VERSION })} 1`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,13 +1,15 @@
 // Scale-in drain on the real tier: a gateway leaves the agents' ring, keeps running for its drain (the
 // preStop sleep), then gets SIGTERM as the kubelet sends it, while it still holds traces within
 // decision_wait. The tail-sampling processor this project builds (v0.161.0) decides those traces when
-// stopped, so a drain that covers the agents' re-resolve is enough; with
+// stopped, so a drain that covers the agents' re-resolve (their resolver's interval, and the hosts
+// file Go re-reads at most every 5 s standing for a DNS TTL) is enough; with
 // drop_pending_traces_on_shutdown: true (every release before v0.141.0 behaves so) it drops them, and
 // the drain must outlast decision_wait too. src/policy/drain-check.ts judges a trigger's drain so.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DRAIN_FLUSH_SECONDS } from '../../src/policy/drain-check.ts';
-import { ringUpdateSeconds, startGatewayTier } from './support/gateway-tier.ts';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { preStopSecondsFor } from '../../src/policy/drain-check.ts';
+import { GATEWAY_SELECTOR, ringUpdateSeconds, startGatewayTier, tierDnsMetadata } from './support/gateway-tier.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
@@ -18,9 +20,13 @@ const DECISION_WAIT_SECONDS = 15;
 const RING_UPDATE_SECONDS = ringUpdateSeconds();
 /** Between removals: every trace started before one is decided before the next. */
 const SETTLE_MS = (DECISION_WAIT_SECONDS + 5) * 1000;
-/** The preStop each kind of gateway needs, as drain-check.ts derives it, with this tier's DNS interval. */
-const DECIDING_DRAIN_SECONDS = RING_UPDATE_SECONDS + DRAIN_FLUSH_SECONDS;
-const DROPPING_DRAIN_SECONDS = DECISION_WAIT_SECONDS + RING_UPDATE_SECONDS + DRAIN_FLUSH_SECONDS;
+/** The preStop each kind of gateway needs, as drain-check.ts derives it from a trigger stating this tier's re-resolve. */
+function preStopSeconds(dropPendingTracesOnShutdown: boolean): number {
+  const metadata = { gatewaySelector: GATEWAY_SELECTOR, decisionWait: `${DECISION_WAIT_SECONDS}s`, dropPendingTracesOnShutdown: String(dropPendingTracesOnShutdown), ...tierDnsMetadata() };
+  return preStopSecondsFor(parseTargetMetadata(metadata));
+}
+const DECIDING_DRAIN_SECONDS = preStopSeconds(false);
+const DROPPING_DRAIN_SECONDS = preStopSeconds(true);
 
 interface RemovalOutcome {
   readonly gateway: string;

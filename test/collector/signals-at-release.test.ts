@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 import { okSignal } from '../support/signal-reading.ts';
+import { builtDistribution } from './support/collector-process.ts';
 import { GATEWAY_SELECTOR, type GatewayTier } from './support/gateway-tier.ts';
 import type { TierScaler } from './support/tier-scaler.ts';
 import { startTierScenario, type TierScenario } from './support/tier-scenario.ts';
@@ -83,6 +84,9 @@ describe('signals of a real collector tier at this release', () => {
     expect(Math.abs(sent / rates.sinkSpansPerSecond - 1), `sent ${sent} vs sink ${rates.sinkSpansPerSecond}`).toBeLessThanOrEqual(0.1);
     const byGateway = snapshot.acceptedSpansPerSecondByGateway;
     expect(byGateway.kind).toBe('ok');
+    // A distribution of one's own reports its manifest's name and version on target_info; the drain
+    // check reads releases of the upstream distributions only, so it keeps to the trigger here.
+    expect(snapshot.collectorBuilds).toEqual([{ ...builtDistribution(), gateways: 2 }]);
     if (byGateway.kind === 'ok') expect(Object.keys(byGateway.value)).toHaveLength(2);
 
     // Healthy backend, light load: nothing refused, failed, overflowing or evicted early.
@@ -112,5 +116,6 @@ describe('signals of a real collector tier at this release', () => {
     const decision = scaler.latest();
     expect(decision.guards.filter((guard) => guard.name === 'missingData')).toEqual([]);
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')?.replicas).toBeLessThanOrEqual(2);
+    expect(decision.drain).toMatchObject({ dropsPendingTraces: false, droppingBuild: undefined });
   });
 });

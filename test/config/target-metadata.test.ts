@@ -110,4 +110,12 @@ describe('parseTargetMetadata', () => {
     expect(parseTargetMetadata({ ...selector, dropPendingTracesOnShutdown: 'true' }).dropPendingTracesOnShutdown).toBe(true);
     expect(() => parseTargetMetadata({ ...selector, dropPendingTracesOnShutdown: 'yes' })).toThrow('scalerMetadata.dropPendingTracesOnShutdown must be "true" or "false", got "yes"');
   });
+
+  it("reads the agents' re-resolve as the exporter's interval and the cluster DNS's TTL, kubeadm's 30 s unless set, and names the fix for anything else", () => {
+    expect(parseTargetMetadata(selector)).toMatchObject({ dnsResolverIntervalSeconds: 5, dnsTtlSeconds: 30 });
+    // A DNS answer that is not cached (TTL 0) leaves the resolver's interval alone.
+    expect(parseTargetMetadata({ ...selector, dnsResolverInterval: '30s', dnsTtl: '0s' })).toMatchObject({ dnsResolverIntervalSeconds: 30, dnsTtlSeconds: 0 });
+    expect(() => parseTargetMetadata({ ...selector, dnsResolverInterval: '0s' })).toThrow(/scalerMetadata.dnsResolverInterval must be a duration like "30s", "2m" or "1h" between 1s and 3600s, got "0s"/);
+    expect(() => parseTargetMetadata({ ...selector, dnsTtl: '30' })).toThrow(/scalerMetadata.dnsTtl must be a duration/);
+  });
 });

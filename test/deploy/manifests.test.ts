@@ -5,7 +5,7 @@ import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObj
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../../src/config/server-config.ts';
-import { DNS_RESOLVER_INTERVAL_SECONDS, parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { parseDurationSeconds } from '../../src/config/duration.ts';
 import { checkDrain, preStopSecondsFor } from '../../src/policy/drain-check.ts';
 import { nextStepTarget } from '../../src/policy/scale-in.ts';
@@ -192,8 +192,10 @@ describe('the gateway tier', () => {
     expect(release, 'the gateway image is tagged with its collector release').not.toBeNull();
     if (Number(release![1]) === 0 && Number(release![2]) < 141) expect(settings.dropPendingTracesOnShutdown).toBe(true);
     const decisionWaitSeconds = parseDurationSeconds(tailSampling.decision_wait)!;
-    expect(sleepSeconds).toBe(preStopSecondsFor({ decisionWaitSeconds, dropPendingTracesOnShutdown }));
-    expect(sleepSeconds).toBeGreaterThanOrEqual((dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + DNS_RESOLVER_INTERVAL_SECONDS);
+    const dnsResolverIntervalSeconds = parseDurationSeconds(at(agentCollector, 'exporters.loadbalancing.resolver.dns.interval') as string)!;
+    // The cluster DNS's TTL is in no manifest here: the trigger states it (dnsTtl).
+    expect(sleepSeconds).toBe(preStopSecondsFor({ decisionWaitSeconds, dropPendingTracesOnShutdown, dnsResolverIntervalSeconds, dnsTtlSeconds: settings.dnsTtlSeconds }));
+    expect(sleepSeconds).toBeGreaterThanOrEqual((dropPendingTracesOnShutdown ? decisionWaitSeconds : 0) + dnsResolverIntervalSeconds + settings.dnsTtlSeconds);
     expect(pod.terminationGracePeriodSeconds as number).toBeGreaterThan(sleepSeconds);
     // The trigger states the same drain, so the scaler's drainTooShort check reads what the pods do.
     expect(settings.scaleInDrainSeconds).toBe(sleepSeconds);
@@ -207,7 +209,8 @@ describe('the gateway tier', () => {
     expect(at(exporter, 'resolver.dns.hostname')).toBe(`otel-gateway.${namespace}.svc.cluster.local`);
     // The dns resolver takes the port as a string at collector v0.161.0; either spelling names the same port.
     expect(Number(at(exporter, 'resolver.dns.port'))).toBe(otlpPort);
-    expect(parseDurationSeconds(at(exporter, 'resolver.dns.interval') as string)).toBe(DNS_RESOLVER_INTERVAL_SECONDS);
+    // The trigger states the agents' interval, so the drain check and the lead time count the one they use.
+    expect(parseDurationSeconds(at(exporter, 'resolver.dns.interval') as string)).toBe(settings.dnsResolverIntervalSeconds);
     expect(at(agentCollector, 'service.pipelines.traces.exporters')).toEqual(['loadbalancing']);
   });
 

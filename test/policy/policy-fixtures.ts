@@ -41,6 +41,8 @@ export interface SnapshotOptions {
   readonly fillWindowAgo?: number;
   /** Spans/s the agents took in (the snapshot's offeredSpansPerSecond); absent unless given. */
   readonly offered?: number;
+  /** The gateways' collector builds (the snapshot's collectorBuilds); absent unless given. */
+  readonly builds?: SignalSnapshot['collectorBuilds'];
 }
 
 /** A snapshot of the healthy tier with `options` applied. */
@@ -72,6 +74,7 @@ export function snapshot(options: SnapshotOptions = {}): SignalSnapshot {
     ...(options.unscraped === undefined ? {} : { unscrapedGateways: options.unscraped }),
     ...(options.fillWindowAgo === undefined ? {} : { queueFillMaxWindowAgo: options.fillWindowAgo }),
     ...(options.offered === undefined ? {} : { offeredSpansPerSecond: options.offered }),
+    ...(options.builds === undefined ? {} : { collectorBuilds: options.builds }),
   };
 }
 

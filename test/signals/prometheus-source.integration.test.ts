@@ -152,6 +152,11 @@ describe('PrometheusSignalSource against a real Prometheus', () => {
         expect(snapshot.queueFillMaxWindowAgo).toBeCloseTo(Math.max(...fills), 9);
       });
 
+      it("reads the gateways' collector build once per gateway, from target_info or from every series", () => {
+        const exporter = exporters.get(spelling)!;
+        expect(snapshot.collectorBuilds).toEqual([{ name: 'otelcol-contrib', version: exporter.collectorVersion, gateways: 2 }]);
+      });
+
       it('reads the decision-tick p99 per gateway in ms, keyed by instance', () => {
         const exporter = exporters.get(spelling)!;
         const latency = snapshot.decisionLatencyP99MsByGateway;

@@ -62,8 +62,8 @@ describe('buildSignalQueries', () => {
   const queries = buildSignalQueries({ gatewaySelector: 'job="otel-gateway",namespace="obs"', rateWindowSeconds: 120 });
   const all = Object.values(queries);
 
-  it('has one query per signal plus the per-gateway accepted rate and tick p99, the scrape targets that are down and the fill a window before', () => {
-    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'decisionLatencyP99MsByGateway', 'unscrapedGateways', 'queueFillMaxWindowAgo'];
+  it('has one query per signal plus the per-gateway accepted rate and tick p99, the scrape targets that are down, the fill a window before and the builds', () => {
+    const want: CatalogueQueryName[] = [...SIGNAL_NAMES, 'acceptedSpansPerSecondByGateway', 'decisionLatencyP99MsByGateway', 'unscrapedGateways', 'queueFillMaxWindowAgo', 'collectorBuilds'];
     expect(Object.keys(queries).sort()).toEqual([...want].sort());
   });
 

@@ -7,6 +7,7 @@ import { suggestNumTraces } from '../../../src/alerts/rules/traces-dropped-too-e
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
 import { ceilingHeldBy } from '../../../src/policy/backend-ceiling.ts';
 import type { Decision, ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
+import { checkDrain, describeDrain } from '../../../src/policy/drain-check.ts';
 import { PEAK_UTILIZATION } from '../../../src/policy/peak-utilization.ts';
 import { decideEach, settings as policySettings } from '../../policy/policy-fixtures.ts';
 import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
@@ -279,20 +280,34 @@ table(ALERT_RULES.routingImbalance, [
   { name: 'ignores an idle tier', input: decisionInput({ at, byGateway: { 'gw-0': 0.5, 'gw-1': 0 } }), want: { status: 'clear' } },
 ]);
 
-const shortDrain: Decision['drain'] = { drainSeconds: 40, decisionWaitSeconds: 60, dropsPendingTraces: true, neededSeconds: 65, preStopSeconds: 70, tooShort: true };
-const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)" };
+const drainOf = (metadata: Record<string, string>): Decision['drain'] => checkDrain(policySettings(metadata));
+const shortDrain = drainOf({ dropPendingTracesOnShutdown: 'true', decisionWait: '60s', scaleInDrain: '40s' });
+const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: describeDrain(shortDrain) };
 table(ALERT_RULES.drainTooShort, [
-  { name: 'is clear when the drain covers decision_wait + the DNS interval', input: decisionInput({ at, drain: { drainSeconds: 40, decisionWaitSeconds: 30, dropsPendingTraces: true, neededSeconds: 35, preStopSeconds: 40, tooShort: false } }), want: { status: 'clear' } },
+  { name: 'is clear when the drain covers decision_wait + the re-resolve', input: decisionInput({ at, drain: drainOf({ dropPendingTracesOnShutdown: 'true', decisionWait: '30s', scaleInDrain: '70s' }) }), want: { status: 'clear' } },
   { name: 'is clear when no drain is stated (the decision notes it on scale-in instead)', input: decisionInput({ at }), want: { status: 'clear' } },
   {
-    name: 'is active for gateways that decide what they hold when stopped only while the drain is shorter than the DNS interval',
-    input: decisionInput({ at, drain: { drainSeconds: 2, decisionWaitSeconds: 60, dropsPendingTraces: false, neededSeconds: 5, preStopSeconds: 10, tooShort: true } }),
-    want: { status: 'active', evidence: { 'Scale-in drain (scaleInDrain)': 2, 'preStop sleep to set': 10 }, mentions: ['preStop sleep to 10 s', 'the agents may still send them spans'] },
+    name: 'is active for gateways that decide what they hold when stopped only while the drain is shorter than the re-resolve',
+    input: decisionInput({ at, drain: drainOf({ decisionWait: '60s', scaleInDrain: '10s' }) }),
+    want: {
+      status: 'active',
+      evidence: { 'Scale-in drain (scaleInDrain)': 10, "Agents' DNS resolver interval (dnsResolverInterval)": 5, "Cluster DNS records' TTL (dnsTtl)": 30, 'preStop sleep to set': 40 },
+      mentions: ['preStop sleep to 40 s', 'the agents may still send them spans (DNS interval + DNS TTL = 35 s)'],
+    },
+  },
+  {
+    name: 'is active for gateways on a release that drops what they hold though the trigger says they decide it, naming the release',
+    input: decisionInput({ at, drain: checkDrain(policySettings({ decisionWait: '30s', scaleInDrain: '40s' }), [{ name: 'otelcol-contrib', version: '0.140.0', gateways: 3 }]) }),
+    want: {
+      status: 'active',
+      evidence: { 'Scale-in drain (scaleInDrain)': 40, decision_wait: 30, 'preStop sleep to set': 70 },
+      mentions: ['they run otelcol-contrib 0.140.0 (3 gateways), older than 0.141.0', 'drops the traces a stopped gateway holds whatever its config says'],
+    },
   },
   {
     name: 'is active when the drain is shorter, with the preStop sleep to set',
     input: decisionInput({ at, drain: shortDrain, guards: [drainGuard] }),
-    want: { status: 'active', evidence: { 'Scale-in drain (scaleInDrain)': 40, 'preStop sleep to set': 70 }, mentions: ['preStop sleep to 70 s', drainGuard.reason] },
+    want: { status: 'active', evidence: { 'Scale-in drain (scaleInDrain)': 40, decision_wait: 60, 'preStop sleep to set': 100 }, mentions: ['preStop sleep to 100 s', drainGuard.reason] },
   },
 ]);
 

@@ -9,10 +9,13 @@ import type { AlertInput, EvidenceUnit } from '../../../src/alerts/rules/alert-r
 import { buildSlackMessage, formatElapsed, formatQuantity, SLACK_LIMITS, type SlackMessage } from '../../../src/alerts/slack/slack-message.ts';
 import { ceilingInputs } from '../../../src/policy/backend-ceiling.ts';
 import type { GuardAction } from '../../../src/policy/decision.ts';
+import { checkDrain, describeDrain } from '../../../src/policy/drain-check.ts';
+import { settings as policySettings } from '../../policy/policy-fixtures.ts';
 import { BACKEND_GUARD, decisionInput, errorInput, firingAlerts, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
 
 const at = Date.parse('2024-05-06T08:42:00Z');
 const dashboard = 'https://scaler.example.com/';
+const shortDrain = checkDrain(policySettings({ dropPendingTracesOnShutdown: 'true', decisionWait: '60s', scaleInDrain: '40s' }));
 
 /** What Slack shows for escaped markup. */
 function unescapeMarkup(text: string): string {
@@ -77,10 +80,10 @@ function everythingWrong(atMs: number): AlertInput {
           effect: 'note',
           from: 12,
           to: 12,
-          reason: "scale-in drain 40s is shorter than decision_wait 60s + the agents' DNS interval 5s, since they drop the traces they hold when stopped (dropPendingTracesOnShutdown): every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+          reason: describeDrain(shortDrain),
         },
       ],
-      drain: { drainSeconds: 40, decisionWaitSeconds: 60, dropsPendingTraces: true, neededSeconds: 65, preStopSeconds: 70, tooShort: true },
+      drain: shortDrain,
       proposals: [
         {
           name: 'queue',

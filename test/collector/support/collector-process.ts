@@ -17,10 +17,15 @@ const BUILD_SCRIPT = join(REPO_ROOT, 'scripts', 'collector-build.sh');
 
 /** The collector release the manifest builds (its dist.version). */
 export function collectorRelease(): string {
-  const manifest = parseYaml(readFileSync(BUILDER_MANIFEST, 'utf8')) as { dist?: { version?: string } };
-  const version = manifest.dist?.version;
-  if (!version) throw new Error(`${BUILDER_MANIFEST} has no dist.version`);
-  return version;
+  return builtDistribution().version;
+}
+
+/** The distribution the manifest builds, as its collectors report it (service_name, service_version). */
+export function builtDistribution(): { readonly name: string; readonly version: string } {
+  const manifest = parseYaml(readFileSync(BUILDER_MANIFEST, 'utf8')) as { dist?: { name?: string; version?: string } };
+  const { name, version } = manifest.dist ?? {};
+  if (!name || !version) throw new Error(`${BUILDER_MANIFEST} has no dist.name or dist.version`);
+  return { name, version };
 }
 
 /**
@@ -51,8 +56,8 @@ export interface CollectorProcessOptions {
   readonly config: Record<string, unknown>;
   /** http://host:port/ of the health_check extension; start() resolves once it answers 200. */
   readonly healthUrl: string;
-  /** Bind-mount this file over /etc/hosts for this process only. */
-  readonly hostsFile?: string;
+  /** Files bind-mounted over files of /etc for this process only (e.g. a hosts file over /etc/hosts), in a private mount namespace. */
+  readonly etcMounts?: Readonly<Record<string, string>>;
   readonly cpuLimit?: CpuLimit;
   readonly readyTimeoutMs?: number;
 }
@@ -113,8 +118,12 @@ export async function startCollectorProcess(options: CollectorProcessOptions): P
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, toYaml(options.config));
   const collectorArgs = [`--config=${configFile}`];
-  const [command, args] = options.hostsFile
-    ? ['unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec "$@"', options.hostsFile, options.binary, ...collectorArgs]]
+  const mounts = Object.entries(options.etcMounts ?? {});
+  for (const [over] of mounts) if (!/^\/etc\/[a-z.]+$/.test(over)) throw new Error(`etcMounts: ${over} is not a file of /etc`);
+  // sh -c 'mount --bind "$1" /etc/hosts && … && exec "$0" "$@"': the files come as arguments, never as shell text.
+  const mountScript = [...mounts.map(([over], index) => `mount --bind "$${index + 1}" ${over}`), `shift ${mounts.length}`, 'exec "$0" "$@"'].join(' && ');
+  const [command, args] = mounts.length > 0
+    ? ['unshare', ['-m', 'sh', '-c', mountScript, options.binary, ...mounts.map(([, file]) => file), ...collectorArgs]]
     : [options.binary, collectorArgs];
   const cgroup = options.cpuLimit ? createCpuCgroup(options.name, options.cpuLimit.cpus) : undefined;
   const env = { ...process.env, ...(options.cpuLimit ? { GOMAXPROCS: String(options.cpuLimit.goMaxProcs) } : {}) };

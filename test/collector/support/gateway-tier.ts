@@ -6,7 +6,9 @@
 // file bind-mounted over /etc/hosts, mapping GATEWAY_HOSTNAME to the live gateways' addresses. Adding
 // or removing a gateway rewrites that file in place (the bind mount follows the inode); Go's resolver
 // re-reads /etc/hosts when it changes, and the agents' dns resolver picks the new set up within its
-// interval — the same path as a headless Service's A records changing.
+// interval — the same path as a headless Service's A records changing. With `clusterDnsTtlSeconds` the
+// agents ask a real CoreDNS instead (resolv.conf and nsswitch.conf mounted the same way), which serves
+// that hosts file with a TTL and a cache, as a cluster's DNS serves a headless Service.
 //
 // Prometheus discovers gateways through a file_sd file rewritten the same way. Each gateway's
 // /metrics is reached through a TCP relay, so a test can make one gateway's metrics endpoint
@@ -19,6 +21,7 @@ import { freePort } from '../../support/free-port.ts';
 import { DEFAULT_GATEWAY_JOB, type RunningPrometheus, type ScrapeJob, startPrometheus } from '../../support/prometheus.ts';
 import { type BackendSink, startBackendSink } from './backend-sink.ts';
 import { agentConfig, DEFAULT_GATEWAY_SETTINGS, type GatewayConfigSettings, gatewayConfig } from './collector-configs.ts';
+import { type ClusterDns, startClusterDns } from './cluster-dns.ts';
 import { type CollectorProcess, type CpuLimit, collectorBinary, startCollectorProcess } from './collector-process.ts';
 
 export const GATEWAY_HOSTNAME = 'otel-gateway.collector-tier.test';
@@ -29,12 +32,17 @@ export const GATEWAY_SELECTOR = `job="${DEFAULT_GATEWAY_JOB}"`;
 
 /** How often the agents' dns resolver asks, unless a tier sets its own interval. */
 export const DEFAULT_RESOLVER_INTERVAL_SECONDS = 1;
-/** Go re-reads /etc/hosts at most this often. */
-const HOSTS_REREAD_SECONDS = 5;
+/** Go re-reads /etc/hosts at most this often: the tier's DNS TTL, how long an agent may get a stale answer. */
+export const HOSTS_REREAD_SECONDS = 5;
 
 /** The longest a gateway added or removed takes to reach every agent's ring: the hosts re-read, then the resolver's next ask. */
 export function ringUpdateSeconds(resolverIntervalSeconds = DEFAULT_RESOLVER_INTERVAL_SECONDS): number {
   return HOSTS_REREAD_SECONDS + resolverIntervalSeconds;
+}
+
+/** The tier's re-resolve as a trigger states it (dnsResolverInterval, dnsTtl). */
+export function tierDnsMetadata(resolverIntervalSeconds = DEFAULT_RESOLVER_INTERVAL_SECONDS): { readonly dnsResolverInterval: string; readonly dnsTtl: string } {
+  return { dnsResolverInterval: `${resolverIntervalSeconds}s`, dnsTtl: `${HOSTS_REREAD_SECONDS}s` };
 }
 
 export type GatewayOverrides = Partial<Omit<GatewayConfigSettings, 'id' | 'address' | 'otlpPort' | 'metricsPort' | 'healthPort' | 'backendEndpoint'>>;
@@ -51,6 +59,8 @@ export interface GatewayTierOptions {
   readonly extraScrapeJobs?: readonly ScrapeJob[];
   /** When set, the tier's Prometheus also scrapes every agent's own /metrics under this job, as a trigger's agentSelector reads them. */
   readonly agentScrapeJob?: string;
+  /** When set, the agents resolve the gateways through a real CoreDNS whose records and cache last this long. */
+  readonly clusterDnsTtlSeconds?: number;
 }
 
 export interface Gateway {
@@ -77,6 +87,8 @@ export interface GatewayTier {
   /** Makes a running gateway's metrics endpoint refuse Prometheus (true) or answer again (false). */
   cutMetrics(id: string, cut: boolean): void;
   resolverIntervalSeconds: number;
+  /** The CoreDNS the agents ask, with `clusterDnsTtlSeconds`. */
+  readonly clusterDns: ClusterDns | undefined;
   stop(): Promise<void>;
 }
 
@@ -187,15 +199,27 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
   const agentEndpoints: string[] = [];
   const agentMetricsTargets: string[] = [];
   let prometheus: RunningPrometheus | undefined;
+  let clusterDns: ClusterDns | undefined;
+  let agentEtc: Readonly<Record<string, string>> = { '/etc/hosts': hostsFile };
   try {
     for (let index = 0; index < options.gateways; index++) await addGateway();
+    if (options.clusterDnsTtlSeconds !== undefined) {
+      clusterDns = await startClusterDns({ address: `${subnet}.253`, hostsFile, ttlSeconds: options.clusterDnsTtlSeconds, probeHostname: GATEWAY_HOSTNAME });
+      const agentHosts = join(dir, 'agent-hosts');
+      const resolvConf = join(dir, 'resolv.conf');
+      const nsswitch = join(dir, 'nsswitch.conf');
+      writeFileSync(agentHosts, '127.0.0.1 localhost\n');
+      writeFileSync(resolvConf, `nameserver ${clusterDns.address}\noptions ndots:1 timeout:1 attempts:2\n`);
+      writeFileSync(nsswitch, 'hosts: files dns\n');
+      agentEtc = { '/etc/hosts': agentHosts, '/etc/resolv.conf': resolvConf, '/etc/nsswitch.conf': nsswitch };
+    }
     for (let index = 0; index < (options.agents ?? 1); index++) {
       const [otlpPort, metricsPort, healthPort] = [await freePort(), await freePort(), await freePort()];
       agents.push(
         await startCollectorProcess({
           name: `agent-${index + 1}`,
           binary,
-          hostsFile,
+          etcMounts: agentEtc,
           healthUrl: `http://127.0.0.1:${healthPort}/`,
           config: agentConfig({ address: '127.0.0.1', otlpPort, metricsPort, healthPort, gatewayHostname: GATEWAY_HOSTNAME, gatewayOtlpPort, resolverIntervalSeconds }),
         }),
@@ -210,6 +234,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
     });
   } catch (error) {
     await Promise.all([...agents.map((agent) => agent.stop()), ...live.map((gateway) => gateway.process.stop())]);
+    await clusterDns?.stop();
     await sink.stop();
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -228,6 +253,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
     agentEndpoints,
     agents,
     resolverIntervalSeconds,
+    clusterDns,
     gateways: () => live.map(({ relay: _relay, ...gateway }) => gateway),
     addGateway,
     removeGateway: async (id, drainMs = 0) => {
@@ -246,6 +272,7 @@ export async function startGatewayTier(options: GatewayTierOptions): Promise<Gat
         await gateway.relay.close();
         await gateway.process.stop();
       }));
+      await clusterDns?.stop();
       await sink.stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@ import type { DecisionLog, TargetRecord } from '../../../src/advisor/decision-lo
 import type { Evaluation, TargetEvaluator } from '../../../src/advisor/target-evaluator.ts';
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
 import type { Decision } from '../../../src/policy/decision.ts';
+import { checkDrain } from '../../../src/policy/drain-check.ts';
 import { SIGNAL_NAMES, type SignalSnapshot, type TargetRef, targetKey } from '../../../src/signals/signal-snapshot.ts';
 
 export type Answer =
@@ -42,7 +43,7 @@ export function decisionWith(replicas: number, atMs: number, acceptedSpansPerSec
     withinHpaTolerance: false,
     forecast: undefined,
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
-    drain: { drainSeconds: undefined, decisionWaitSeconds: 30, dropsPendingTraces: false, neededSeconds: 5, preStopSeconds: 10, tooShort: false },
+    drain: checkDrain(parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' })),
     startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
     snapshot,
   };
