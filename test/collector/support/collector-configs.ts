@@ -28,6 +28,11 @@ export interface GatewayConfigSettings {
    * (false since v0.141.0) decides them on what has arrived.
    */
   readonly dropPendingTracesOnShutdown?: boolean;
+  /**
+   * The distribution and version the gateway reports on target_info (its telemetry resource's
+   * service.name and service.version, which a distribution's build sets); left out, this build's own.
+   */
+  readonly reportsAs?: { readonly name: string; readonly version: string };
 }
 
 export const DEFAULT_GATEWAY_SETTINGS = {
@@ -70,6 +75,7 @@ export function gatewayConfig(settings: GatewayConfigSettings): Record<string, u
     service: {
       extensions: ['health_check'],
       telemetry: {
+        ...(settings.reportsAs === undefined ? {} : { resource: { 'service.name': settings.reportsAs.name, 'service.version': settings.reportsAs.version } }),
         logs: { level: 'warn' },
         metrics: { level: 'detailed', readers: [{ pull: { exporter: { prometheus: { host: settings.address, port: settings.metricsPort } } } }] },
       },
