@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { preStopSecondsFor } from '../../src/policy/drain-check.ts';
 import { GATEWAY_HOSTNAME, GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
+import { brokenTraces } from './support/broken-traces.ts';
 import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
@@ -102,20 +103,12 @@ describe('a scale-in drain behind a cluster DNS cache (CoreDNS, TTL 30 s)', () =
       removals = drains.map(([gateway, drainSeconds], index) => {
         const { startedAt, cachedSeconds, lastSpansAfterSeconds } = followed[index]!;
         const [from, to] = [startedAt - TRACES_PER_SECOND * (DECISION_WAIT_SECONDS + 3), startedAt + TRACES_PER_SECOND * (DNS_TTL_SECONDS + RESOLVER_INTERVAL_SECONDS + 3)];
-        let missing = 0;
-        let short = 0;
-        for (const [traceId, spans] of load.completeTraces) {
-          const sequence = load.sequenceOf(traceId);
-          if (sequence < from || sequence >= to) continue;
-          const record = tier.sink.traces.get(traceId);
-          if (!record) missing++;
-          else if (record.spans < spans) short++;
-        }
+        const { missing, short } = brokenTraces(load, tier.sink, { from, to });
         return { gateway, drainSeconds, cachedSeconds, lastSpansAfterSeconds, missing, short };
       });
       completeTraces = load.completeTraces.size;
-      missingAnywhere = 0;
-      for (const [traceId, spans] of load.completeTraces) if ((tier.sink.traces.get(traceId)?.spans ?? 0) < spans) missingAnywhere++;
+      const anywhere = brokenTraces(load, tier.sink);
+      missingAnywhere = anywhere.missing + anywhere.short;
       console.info(JSON.stringify({ removals, completeTraces, missingAnywhere }));
     } finally {
       await load.stop();

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import { preStopSecondsFor } from '../../src/policy/drain-check.ts';
 import { GATEWAY_SELECTOR, ringUpdateSeconds, startGatewayTier, tierDnsMetadata } from './support/gateway-tier.ts';
+import { brokenTraces } from './support/broken-traces.ts';
 import { startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
@@ -62,7 +63,6 @@ async function removeWithDrains(dropPendingTracesOnShutdown: boolean | undefined
     }
     await load.stop();
     await sleep((DECISION_WAIT_SECONDS + 3) * 1000);
-    const lost = (traceId: string, spans: number) => (tier.sink.traces.get(traceId)?.spans ?? 0) < spans;
     const shareOf = (gateway: string, from: number, to: number) => {
       let whole = 0;
       let on = 0;
@@ -78,21 +78,12 @@ async function removeWithDrains(dropPendingTracesOnShutdown: boolean | undefined
     const removals = drainsSeconds.map((drainSeconds, index) => {
       const at = removedAt[index]!;
       const [from, to] = [at - TRACES_PER_SECOND * (DECISION_WAIT_SECONDS + 3), at + TRACES_PER_SECOND * (RING_UPDATE_SECONDS + 3)];
-      let missing = 0;
-      let short = 0;
-      for (const [traceId, spans] of load.completeTraces) {
-        const sequence = load.sequenceOf(traceId);
-        if (sequence < from || sequence >= to) continue;
-        const record = tier.sink.traces.get(traceId);
-        if (!record) missing++;
-        else if (record.spans < spans) short++;
-      }
+      const { missing, short } = brokenTraces(load, tier.sink, { from, to });
       const shareFrom = index === 0 ? 0 : removedAt[index - 1]! + TRACES_PER_SECOND * (RING_UPDATE_SECONDS + 3);
       return { gateway: `gateway-${index + 1}`, drainSeconds, share: shareOf(`gateway-${index + 1}`, shareFrom, from), missing, short };
     });
-    let missingAnywhere = 0;
-    for (const [traceId, spans] of load.completeTraces) if (lost(traceId, spans)) missingAnywhere++;
-    return { removals, completeTraces: load.completeTraces.size, missingAnywhere };
+    const anywhere = brokenTraces(load, tier.sink);
+    return { removals, completeTraces: load.completeTraces.size, missingAnywhere: anywhere.missing + anywhere.short };
   } finally {
     await load.stop();
     await tier.stop();
