@@ -10,7 +10,7 @@ import { CapacityRefresher } from './advisor/capacity-refresher.ts';
 import { ForecastRefresher } from './advisor/forecast-refresher.ts';
 import { RingSpreadRefresher } from './advisor/ring-spread-refresher.ts';
 import { EarlierPeaksRefresher } from './advisor/earlier-peaks-refresher.ts';
-import { StartupRefresher } from './advisor/startup-refresher.ts';
+import { ReplicaHistoryRefresher } from './advisor/replica-history-refresher.ts';
 import { createAlerting } from './alerts/create-alerting.ts';
 import { parseCommandLine, USAGE } from './cli/args.ts';
 import { projectVersion, UsageError } from './cli/command-line.ts';
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   }
   const { maxTargets } = config.advisor;
   const capacities = new CapacityRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'capacity' }) });
-  const startups = new StartupRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'startup' }) });
+  const replicaHistories = new ReplicaHistoryRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'replica-history' }) });
   const ringSpreads = new RingSpreadRefresher({ history: signals.history, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'ring' }) });
   const earlierPeaks = signals.decisionSeries
     ? new EarlierPeaksRefresher({ history: signals.decisionSeries, forgetAfterSeconds, maxTargets, logger: logger.child({ component: 'earlier-peaks' }) })
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     ...(forecasts ? { forecastFor: forecasts.forecastFor } : {}),
     calendarFor,
     capacityFor: (target, settings, nowMs) => capacities.estimateFor(target, settings, nowMs),
-    startupFor: (target, settings, nowMs) => startups.estimateFor(target, settings, nowMs),
+    replicaHistoryFor: (target, settings, nowMs) => replicaHistories.figuresFor(target, settings, nowMs),
     ringSpreadFor: (target, settings, nowMs) => ringSpreads.spreadFor(target, settings, nowMs),
     ...(earlierPeaks ? { earlierPeaksFor: earlierPeaks.earlierPeaksFor.bind(earlierPeaks) } : {}),
     logger: logger.child({ component: 'advisor' }),

@@ -6,7 +6,6 @@ import type { TargetDefaults } from '../config/server-config.ts';
 import { metadataKeyOf, parseTargetMetadata, type TargetSettings } from '../config/target-metadata.ts';
 import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
-import type { StartupEstimate } from '../policy/startup-estimate.ts';
 import type { EarlierPeaks } from '../policy/earlier-peaks.ts';
 import type { RingSpread } from '../policy/ring-spread.ts';
 import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
@@ -19,6 +18,7 @@ import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '..
 import { type SignalHistory, type SignalSource, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import { nextStateFoldRead } from '../signals/state-grid.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
+import type { ReplicaHistoryFigures } from './replica-history-refresher.ts';
 import { DecisionRing } from './decision-ring.ts';
 import type { DecisionLog, TargetOrigin, TargetRecord } from './decision-log.ts';
 import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
@@ -27,8 +27,8 @@ import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
 export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ForecastInput | undefined;
 /** Supplies what the gateways' CPU says about capacity (CapacityRefresher; undefined = not read yet). */
 export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
-/** Supplies what scale-outs say about pod startup (StartupRefresher; undefined = not read yet). */
-export type StartupProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => StartupEstimate | undefined;
+/** Supplies what scale-outs and scale-ins say about pod startup and the agents' re-resolve (ReplicaHistoryRefresher; undefined = not read yet). */
+export type ReplicaHistoryProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ReplicaHistoryFigures | undefined;
 /** Supplies what the ring's last change of size did to the busiest gateway's share (RingSpreadRefresher; undefined = not read yet). */
 export type RingSpreadProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => RingSpread | undefined;
 /** Supplies what earlier peaks showed: the backend's ceiling, the load the gateways fell behind at (EarlierPeaksRefresher; undefined = not read yet). */
@@ -53,7 +53,7 @@ export interface AdvisorOptions {
   readonly forecastFor?: ForecastProvider;
   readonly calendarFor?: CalendarProvider;
   readonly capacityFor?: CapacityProvider;
-  readonly startupFor?: StartupProvider;
+  readonly replicaHistoryFor?: ReplicaHistoryProvider;
   readonly ringSpreadFor?: RingSpreadProvider;
   readonly earlierPeaksFor?: EarlierPeaksProvider;
   /**
@@ -195,10 +195,12 @@ export class Advisor implements TargetEvaluator, DecisionLog {
       if (source === undefined) {
         throw new ScalerError('UNKNOWN_PROMETHEUS', `scalerMetadata.prometheus "${echoValue(settings.prometheus)}" is not a Prometheus server in the server config`);
       }
+      const replicaHistory = this.hookValue('replicaHistoryFor', () => this.options.replicaHistoryFor?.(ref, settings, nowMs), key);
       const earlierPeaks = this.hookValue('earlierPeaksFor', () => this.options.earlierPeaksFor?.(ref, settings, nowMs), key);
       const learned: LearnedFigures = {
         capacity: this.hookValue('capacityFor', () => this.options.capacityFor?.(ref, settings, nowMs), key),
-        startup: this.hookValue('startupFor', () => this.options.startupFor?.(ref, settings, nowMs), key),
+        startup: replicaHistory?.startup,
+        reresolve: replicaHistory?.reresolve,
         ringSpread: this.hookValue('ringSpreadFor', () => this.options.ringSpreadFor?.(ref, settings, nowMs), key),
         backendCeiling: earlierPeaks?.backendCeiling,
         fellBehind: earlierPeaks?.fellBehind,

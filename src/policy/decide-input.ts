@@ -6,6 +6,7 @@ import type { FellBehind } from './earlier-peaks.ts';
 import type { CapacityEstimate } from './capacity-estimate.ts';
 import type { ForecastUse } from './decision.ts';
 import type { RingSpread } from './ring-spread.ts';
+import type { ReresolveEstimate } from './reresolve-estimate.ts';
 import type { StartupEstimate } from './startup-estimate.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 
@@ -50,6 +51,8 @@ export interface DecideInput {
   readonly capacity?: CapacityEstimate;
   /** What scale-outs say about pod startup (signals/ reads it); undefined = not read, the trigger's podStartup is used. */
   readonly startup?: StartupEstimate;
+  /** What scale-ins say about the agents' re-resolve (signals/ reads it); undefined = not read, the trigger's dnsResolverInterval + dnsTtl is used. */
+  readonly reresolve?: ReresolveEstimate;
   /**
    * What the ring's last change of size did to the busiest gateway's share (signals/ reads it); undefined
    * = not read, and a hot spot of ROUTING_IMBALANCE_RATIO is then treated as one more gateways do not spread.

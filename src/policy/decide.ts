@@ -214,7 +214,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   if (tolerance.action) guards.push(tolerance.action);
 
   // Said on every decision, not only on scale-in: the next scale-in will break traces whenever it comes.
-  const drain = checkDrain(settings, input.snapshot.collectorBuilds);
+  const drain = checkDrain(settings, { builds: input.snapshot.collectorBuilds, reresolve: input.reresolve });
   if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: describeDrain(drain) });
   else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(describeDrain(drain)));
 

@@ -7,10 +7,13 @@
 // (drop_pending_traces_on_shutdown: true, and every release before v0.141.0): then the drain must
 // also outlast decision_wait, or every scale-in, by any autoscaler, breaks them. The trigger says which
 // (dropPendingTracesOnShutdown); gateways that report an upstream release before v0.141.0 drop them
-// whatever it says. Pure: reads the target's settings and the builds the gateways report.
+// whatever it says. The re-resolve is the trigger's DNS interval + DNS TTL until scale-ins have shown
+// it (reresolve-estimate.ts). Pure: reads the target's settings, the builds the gateways report and
+// the learned re-resolve.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { CollectorBuild } from '../signals/signal-snapshot.ts';
 import { formatSeconds } from './format.ts';
+import type { ReresolveEstimate } from './reresolve-estimate.ts';
 
 /**
  * Allowance past the least drain: the spans the agents sent just before they re-resolved, and, where
@@ -62,8 +65,14 @@ export interface DrainCheck {
   readonly droppingBuild: string | undefined;
   readonly dnsResolverIntervalSeconds: number;
   readonly dnsTtlSeconds: number;
-  /** The longest the agents may keep sending a removed gateway spans: the DNS interval + the DNS TTL. */
+  /**
+   * The longest the agents may keep sending a removed gateway spans: learned from scale-ins, else the
+   * DNS interval + the DNS TTL.
+   */
   readonly reresolveSeconds: number;
+  readonly reresolveSource: 'learned' | 'trigger';
+  /** Gateways seen leaving the agents' rings after scale-ins (the learned figure's evidence; fewer than needed when from the trigger). */
+  readonly reresolveObservations: number;
   /** The least drain that breaks no trace: reresolveSeconds, plus decision_wait where pending traces are dropped. */
   readonly neededSeconds: number;
   /** The preStop sleep to set: neededSeconds + DRAIN_FLUSH_SECONDS. */
@@ -72,24 +81,33 @@ export interface DrainCheck {
   readonly tooShort: boolean;
 }
 
-function reresolveSecondsOf(settings: NeedSettings): number {
+function triggerReresolveSeconds(settings: NeedSettings): number {
   return settings.dnsResolverIntervalSeconds + settings.dnsTtlSeconds;
 }
 
-function neededDrainSeconds(settings: NeedSettings): number {
-  return (settings.dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + reresolveSecondsOf(settings);
+function neededDrainSeconds(settings: NeedSettings, reresolveSeconds: number): number {
+  return (settings.dropPendingTracesOnShutdown ? settings.decisionWaitSeconds : 0) + reresolveSeconds;
 }
 
 /** The preStop sleep gateways with these settings need (the example Deployment ships this value). */
 export function preStopSecondsFor(settings: NeedSettings): number {
-  return neededDrainSeconds(settings) + DRAIN_FLUSH_SECONDS;
+  return neededDrainSeconds(settings, triggerReresolveSeconds(settings)) + DRAIN_FLUSH_SECONDS;
 }
 
-/** `builds`: the gateways' collector builds as read (SignalSnapshot.collectorBuilds); undefined when not read. */
-export function checkDrain(settings: DrainSettings, builds?: readonly CollectorBuild[]): DrainCheck {
-  const dropping = settings.dropPendingTracesOnShutdown ? undefined : buildDroppingPendingTraces(builds);
+/** What the tier showed; each undefined when not read. */
+export interface DrainEvidence {
+  /** The gateways' collector builds (SignalSnapshot.collectorBuilds). */
+  readonly builds?: readonly CollectorBuild[];
+  /** What scale-ins showed of the agents' re-resolve. */
+  readonly reresolve?: ReresolveEstimate;
+}
+
+export function checkDrain(settings: DrainSettings, evidence: DrainEvidence = {}): DrainCheck {
+  const dropping = settings.dropPendingTracesOnShutdown ? undefined : buildDroppingPendingTraces(evidence.builds);
   const need = { ...settings, dropPendingTracesOnShutdown: settings.dropPendingTracesOnShutdown || dropping !== undefined };
-  const neededSeconds = neededDrainSeconds(need);
+  const learned = evidence.reresolve?.kind === 'learned' ? evidence.reresolve : undefined;
+  const reresolveSeconds = learned?.seconds ?? triggerReresolveSeconds(settings);
+  const neededSeconds = neededDrainSeconds(need, reresolveSeconds);
   const drainSeconds = settings.scaleInDrainSeconds;
   return {
     drainSeconds,
@@ -98,16 +116,21 @@ export function checkDrain(settings: DrainSettings, builds?: readonly CollectorB
     droppingBuild: dropping === undefined ? undefined : describeBuild(dropping),
     dnsResolverIntervalSeconds: settings.dnsResolverIntervalSeconds,
     dnsTtlSeconds: settings.dnsTtlSeconds,
-    reresolveSeconds: reresolveSecondsOf(settings),
+    reresolveSeconds,
+    reresolveSource: learned === undefined ? 'trigger' : 'learned',
+    reresolveObservations: evidence.reresolve?.observations ?? 0,
     neededSeconds,
-    preStopSeconds: preStopSecondsFor(need),
+    preStopSeconds: neededSeconds + DRAIN_FLUSH_SECONDS,
     tooShort: drainSeconds !== undefined && drainSeconds < neededSeconds,
   };
 }
 
 /** The sentence a decision carries when the drain is too short (or unknown on a scale-in step). */
 export function describeDrain(check: DrainCheck): string {
-  const dns = `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)})`;
+  const stated = `DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)}`;
+  const dns = check.reresolveSource === 'learned'
+    ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${check.reresolveObservations} gateways seen leaving their rings after scale-ins, p90; the trigger says ${formatSeconds(check.dnsResolverIntervalSeconds + check.dnsTtlSeconds)}: ${stated})`
+    : `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated})`;
   const dropsBecause = check.droppingBuild === undefined
     ? 'since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)'
     : `since ${check.droppingBuild} drops the traces it holds when stopped, as every release before 0.141.0 does whatever dropPendingTracesOnShutdown says`;

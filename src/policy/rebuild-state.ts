@@ -22,9 +22,9 @@ export function stateHorizonSeconds(settings: Pick<TargetSettings, 'scaleInWindo
 
 /**
  * What the tier has shown about itself over hours, which holds for every step of the fold as it does
- * for the live decision: the learned capacity, pod startup, the ring's judgement, and what earlier peaks showed.
+ * for the live decision: the learned capacity, pod startup, re-resolve, the ring's judgement, and what earlier peaks showed.
  */
-export type LearnedFigures = Pick<DecideInput, 'capacity' | 'startup' | 'ringSpread' | 'backendCeiling' | 'fellBehind'>;
+export type LearnedFigures = Pick<DecideInput, 'capacity' | 'startup' | 'reresolve' | 'ringSpread' | 'backendCeiling' | 'fellBehind'>;
 
 /**
  * Folds decide() over snapshots, oldest first, each decided at its own time, starting from `previous`

@@ -4,40 +4,24 @@
 // and the first scrape, all of it. The trigger's podStartup is the prior until STARTUP_EVIDENCE
 // observations exist. Pure: the samples come from signals/.
 import type { ReplicaCountSample } from '../signals/replica-count-history.ts';
-import { nearestRank } from './median.ts';
+import { type DelayObservation, type LearnedDelay, learnedDelay } from './learned-delay.ts';
 
 export type { ReplicaCountSample };
 
-/** Replicas seen joining before the learned figure replaces the trigger's podStartup. */
-export const STARTUP_EVIDENCE = Object.freeze({ minObservations: 3 });
+export type StartupEstimate = LearnedDelay;
 
-/**
- * The learned figure is this quantile of the observed delays (nearest rank, so the slowest with fewer
- * than 10): the forecast must look far enough ahead for a slow start too, not for the typical one.
- */
-export const STARTUP_QUANTILE = 0.9;
+/** Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable). */
+export function inTimeOrder(samples: readonly ReplicaCountSample[]): readonly ReplicaCountSample[] {
+  return isInTimeOrder(samples) ? samples : [...samples].sort((a, b) => a.atMs - b.atMs);
+}
 
-export type StartupEstimate =
-  | {
-      readonly kind: 'learned';
-      readonly seconds: number;
-      readonly medianSeconds: number;
-      readonly observations: number;
-      readonly fromMs: number;
-      readonly toMs: number;
-    }
-  | { readonly kind: 'insufficient'; readonly reason: string; readonly observations: number };
-
-function inTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
+function isInTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
   for (let i = 1; i < samples.length; i++) if (samples[i]!.atMs < samples[i - 1]!.atMs) return false;
   return true;
 }
 
-/** One replica seen joining: asked for at `askedAtMs`, reporting at `joinedAtMs`. */
-interface Join {
-  readonly askedAtMs: number;
-  readonly joinedAtMs: number;
-}
+/** One replica seen joining: asked for at `fromMs`, reporting at `toMs`. */
+type Join = DelayObservation;
 
 /**
  * Follows desired and reporting replicas step by step. A rise in desired opens one ask per replica
@@ -77,7 +61,7 @@ class StartupWalk {
       for (const [level, atMs] of askedAt) {
         if (level > desired) askedAt.delete(level);
         else if (reporting >= level) {
-          this.joins.push({ askedAtMs: atMs, joinedAtMs: sample.atMs });
+          this.joins.push({ fromMs: atMs, toMs: sample.atMs });
           askedAt.delete(level);
         }
       }
@@ -87,27 +71,13 @@ class StartupWalk {
 }
 
 function estimateFromJoins(joins: readonly Join[]): StartupEstimate {
-  if (joins.length < STARTUP_EVIDENCE.minObservations) {
-    const seen = joins.length === 0 ? 'no gateway was seen joining after a scale-out' : `only ${joins.length} gateway${joins.length === 1 ? '' : 's'} seen joining after a scale-out`;
-    return { kind: 'insufficient', reason: `${seen}; ${STARTUP_EVIDENCE.minObservations} needed`, observations: joins.length };
-  }
-  const ordered = joins.map((join) => (join.joinedAtMs - join.askedAtMs) / 1000).sort((a, b) => a - b);
-  return {
-    kind: 'learned',
-    seconds: nearestRank(ordered, STARTUP_QUANTILE),
-    medianSeconds: nearestRank(ordered, 0.5),
-    observations: ordered.length,
-    fromMs: joins[0]!.askedAtMs,
-    toMs: joins[joins.length - 1]!.joinedAtMs,
-  };
+  return learnedDelay(joins, 'joining after a scale-out');
 }
 
 /** Learned startup from the replica counts of a window (see StartupWalk). */
 export function estimateStartup(samples: readonly ReplicaCountSample[]): StartupEstimate {
-  // Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable).
-  const sorted = inTimeOrder(samples) ? samples : [...samples].sort((a, b) => a.atMs - b.atMs);
   const walk = new StartupWalk();
-  for (const sample of sorted) walk.add(sample);
+  for (const sample of inTimeOrder(samples)) walk.add(sample);
   return estimateFromJoins(walk.joins);
 }
 
@@ -157,7 +127,7 @@ export class SlidingStartupEstimate {
     const { samples, idleAfterMs, walk } = this;
     while (this.head < samples.length && samples[this.head]!.atMs < fromMs) this.head++;
     while (this.idleHead < idleAfterMs.length && idleAfterMs[this.idleHead]! < fromMs) this.idleHead++;
-    while (this.joinHead < walk.joins.length && walk.joins[this.joinHead]!.joinedAtMs < fromMs) this.joinHead++;
+    while (this.joinHead < walk.joins.length && walk.joins[this.joinHead]!.toMs < fromMs) this.joinHead++;
     this.compact();
     const syncMs = this.idleHead < idleAfterMs.length ? idleAfterMs[this.idleHead]! : undefined;
     const own = new StartupWalk();
@@ -166,7 +136,7 @@ export class SlidingStartupEstimate {
     const joins = own.joins;
     let continued = own;
     if (syncMs !== undefined) {
-      for (let j = this.joinHead; j < walk.joins.length; j++) if (walk.joins[j]!.joinedAtMs > syncMs) joins.push(walk.joins[j]!);
+      for (let j = this.joinHead; j < walk.joins.length; j++) if (walk.joins[j]!.toMs > syncMs) joins.push(walk.joins[j]!);
       continued = new StartupWalk(walk);
     }
     for (const sample of tail) continued.add(sample);

@@ -263,7 +263,10 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
     return assembleCpuLoadSamples(results, window);
   }
 
-  /** Desired (kube-state-metrics) and reporting gateways per step, for learning pod startup; empty without deploymentName. */
+  /**
+   * Desired (kube-state-metrics), reporting gateways and the agents' largest ring per step, for learning
+   * pod startup and the agents' re-resolve; empty without deploymentName.
+   */
   async readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
     assertRangeWindow(window);
     const queries = buildReplicaCountQueries(target, settings);
@@ -272,10 +275,11 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       [
         { name: 'desiredReplicas', promql: queries.desiredReplicas },
         { name: 'reportingReplicas', promql: queries.reportingReplicas },
+        ...(queries.ringBackends === undefined ? [] : [{ name: 'ringBackends', promql: queries.ringBackends }]),
       ],
       window,
     );
-    return steps.map(({ atMs, values: [desiredReplicas, reportingReplicas] }) => ({ atMs, desiredReplicas, reportingReplicas }));
+    return steps.map(({ atMs, values: [desiredReplicas, reportingReplicas, ringBackends] }) => ({ atMs, desiredReplicas, reportingReplicas, ringBackends }));
   }
 
   /** Gateways accepting spans and the busiest one's share per step, for judging the ring (ring-share-history.ts). */

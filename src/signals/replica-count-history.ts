@@ -1,9 +1,10 @@
-// How many gateways the Deployment asked for and how many reported, step by step: the evidence pod
-// startup is learned from (policy/startup-estimate.ts). Prometheus answers it with two range queries
-// (kube-state-metrics' spec replicas and the gateways' own uptime series); the simulated fleet from
-// its recorded gauges.
+// How many gateways the Deployment asked for, how many reported, and how many the agents' rings held,
+// step by step: the evidence pod startup (policy/startup-estimate.ts) and the agents' re-resolve
+// (policy/reresolve-estimate.ts) are learned from. Prometheus answers it with range queries
+// (kube-state-metrics' spec replicas, the gateways' own uptime series, the agents' loadbalancing
+// exporter); the simulated fleet from its recorded gauges.
 import type { TargetSettings } from '../config/target-metadata.ts';
-import { checkedSelector, quoted, selectorOf, UPTIME_NAME_PATTERN } from './promql-catalogue.ts';
+import { checkedMatchers, checkedSelector, gaugeNamePattern, quoted, selectorOf, UPTIME_NAME_PATTERN } from './promql-catalogue.ts';
 import type { RangeWindow, TargetRef } from './signal-snapshot.ts';
 
 /** One step: replicas asked for and gateways reporting; undefined where there was no data. */
@@ -11,6 +12,11 @@ export interface ReplicaCountSample {
   readonly atMs: number;
   readonly desiredReplicas: number | undefined;
   readonly reportingReplicas: number | undefined;
+  /**
+   * The most gateways any agent's loadbalancing ring held (otelcol_loadbalancer_num_backends): the agent
+   * that re-resolved last. Undefined without agentSelector or where the agents had no data.
+   */
+  readonly ringBackends?: number | undefined;
 }
 
 /** The replica history of a target's gateways; without `deploymentName` there is nothing to read. */
@@ -18,15 +24,18 @@ export interface ReplicaCountHistory {
   readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]>;
 }
 
-/** A day of scale-outs; a start shorter than the step cannot be told apart, so the step is one scrape. */
-export const STARTUP_LOOKBACK_SECONDS = 86_400;
-export const STARTUP_STEP_SECONDS = 15;
+/** A day of scale-outs and scale-ins; a delay shorter than the step cannot be told apart, so the step is one scrape. */
+export const REPLICA_HISTORY_LOOKBACK_SECONDS = 86_400;
+export const REPLICA_HISTORY_STEP_SECONDS = 15;
 
-/** The two range queries, each one series (no `by`): the Deployment's spec replicas and the gateways reporting (0 when none do). */
+/**
+ * The range queries, each one series (no `by`): the Deployment's spec replicas, the gateways reporting
+ * (0 when none do) and, for a trigger that names the agents, the largest of their rings.
+ */
 export function buildReplicaCountQueries(
   target: TargetRef,
-  settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'deploymentName'>,
-): { readonly desiredReplicas: string; readonly reportingReplicas: string } | undefined {
+  settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'deploymentName' | 'agentSelector'>,
+): { readonly desiredReplicas: string; readonly reportingReplicas: string; readonly ringBackends: string | undefined } | undefined {
   if (settings.deploymentName === undefined) return undefined;
   const selector = checkedSelector(settings);
   return {
@@ -35,5 +44,7 @@ export function buildReplicaCountQueries(
     // those steps, so its rise from zero is an observation; where Prometheus has no data at all, the
     // spec replicas are missing too and the step is still a gap.
     reportingReplicas: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)})) or vector(0)`,
+    // An agent runs one loadbalancing exporter per pipeline, all resolving the same gateways.
+    ringBackends: settings.agentSelector === undefined ? undefined : `max(${selectorOf(gaugeNamePattern('otelcol_loadbalancer_num_backends'), checkedMatchers('agentSelector', settings.agentSelector))})`,
   };
 }

@@ -261,16 +261,19 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
 
   /**
    * Synchronous form of readReplicaCounts, for the benchmark. As with Prometheus, the Deployment's spec
-   * replicas exist only for a trigger that names the Deployment (`deploymentName`).
+   * replicas exist only for a trigger that names the Deployment (`deploymentName`), and the agents' rings
+   * only for one that names the agents (`agentSelector`).
    */
-  replicaCounts(target: TargetRef, settings: Pick<TargetSettings, 'deploymentName'>, window: RangeWindow): ReplicaCountSample[] {
+  replicaCounts(target: TargetRef, settings: Pick<TargetSettings, 'deploymentName' | 'agentSelector'>, window: RangeWindow): ReplicaCountSample[] {
     assertWindow(window);
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
-    return this.replicaCountMemo.read(recorder, '', window, 0, (timeMs) => ({
+    const withRings = settings.agentSelector !== undefined;
+    return this.replicaCountMemo.read(recorder, withRings ? 'rings' : '', window, 0, (timeMs) => ({
       atMs: timeMs,
       desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
       reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)),
+      ringBackends: withRings ? numberOf(recorder.gauge('ringReplicas', timeMs)) : undefined,
     }));
   }
 

@@ -46,7 +46,7 @@ import {
 import { NAMED_SCENARIOS, type ScenarioName } from './named-scenarios.ts';
 import { ProjectScalerAutoscaler } from './scaler-autoscaler.ts';
 import { CAPACITY_LOOKBACK_SECONDS } from '../signals/capacity-queries.ts';
-import { STARTUP_LOOKBACK_SECONDS } from '../signals/replica-count-history.ts';
+import { REPLICA_HISTORY_LOOKBACK_SECONDS } from '../signals/replica-count-history.ts';
 import { RING_SHARE_LOOKBACK_SECONDS } from '../signals/ring-share-history.ts';
 import { SIMULATED_TARGET, simulatedTargetSettings } from './simulated-target.ts';
 import type { Trace } from './trace-csv.ts';
@@ -65,7 +65,7 @@ const SERVER_DEFAULTS = serverConfigSchema.parse({});
 /** Extra Prometheus history the forecast's recorder keeps beyond forecastHistory. */
 const FORECAST_RETENTION_MARGIN_SECONDS = 3600;
 /** Prometheus history a reactive autoscaler's reads need: the longest learned figure's lookback plus rate windows up to an hour. */
-const REACTIVE_RETENTION_SECONDS = Math.max(CAPACITY_LOOKBACK_SECONDS, STARTUP_LOOKBACK_SECONDS, RING_SHARE_LOOKBACK_SECONDS) + 3600;
+const REACTIVE_RETENTION_SECONDS = Math.max(CAPACITY_LOOKBACK_SECONDS, REPLICA_HISTORY_LOOKBACK_SECONDS, RING_SHARE_LOOKBACK_SECONDS) + 3600;
 /** Points per series in the plot data. */
 const PLOT_POINTS = 1200;
 

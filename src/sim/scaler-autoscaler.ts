@@ -9,7 +9,7 @@ import type { AdvisorLogger } from '../advisor/advisor-logger.ts';
 import { capacityReadWindow } from '../advisor/capacity-refresher.ts';
 import { LEARNED_REFRESH_SECONDS } from '../advisor/learned-refresher.ts';
 import { ringShareReadWindow } from '../advisor/ring-spread-refresher.ts';
-import { startupFromCounts, startupReadWindow } from '../advisor/startup-refresher.ts';
+import { startupFromCounts, replicaHistoryReadWindow } from '../advisor/replica-history-refresher.ts';
 import { ForecastRefresher } from '../advisor/forecast-refresher.ts';
 import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
@@ -69,7 +69,7 @@ export class SimulatedStartupReads {
 
   estimateAt(source: ControlContext['source'], settings: TargetSettings, nowMs: number): StartupEstimate {
     if (settings.deploymentName === undefined) return startupFromCounts(settings, []);
-    const window = startupReadWindow(nowMs);
+    const window = replicaHistoryReadWindow(nowMs);
     const stepMs = window.stepSeconds * 1000;
     const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
     const fromMs = Math.max(window.startMs, retainedFromMs);

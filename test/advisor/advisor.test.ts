@@ -125,11 +125,14 @@ describe('Advisor: evaluate and record', () => {
     expect(decision.recommended).toBe(20);
   });
 
-  it('plans the forecast lead time with the learned pod startup, and sizes with the learned capacity', async () => {
+  it('plans the forecast lead time with the learned pod startup, judges the drain by the learned re-resolve, and sizes with the learned capacity', async () => {
     const clock = freshSnapshots();
     const leadStartups: number[] = [];
     const advisor = advisorWith(clock.source, {
-      startupFor: () => ({ kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS }),
+      replicaHistoryFor: () => ({
+        startup: { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS },
+        reresolve: { kind: 'learned', seconds: 50, medianSeconds: 45, observations: 4, fromMs: T0_MS - 86_400_000, toMs: T0_MS },
+      }),
       capacityFor: () => learnedCapacity(25_000, 'kube-state-metrics limits'),
       forecastFor: (_target, settings) => {
         leadStartups.push(settings.podStartupSeconds);
@@ -139,6 +142,7 @@ describe('Advisor: evaluate and record', () => {
     const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
     expect(leadStartups).toEqual([120]);
     expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45 });
+    expect(decision.drain).toMatchObject({ reresolveSeconds: 50, reresolveSource: 'learned', reresolveObservations: 4 });
     expect(decision.capacity).toMatchObject({ spansPerReplica: 25_000, source: 'learned' });
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);
   });

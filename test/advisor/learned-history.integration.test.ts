@@ -1,15 +1,16 @@
-// Pod startup learned end to end: a day and an hour of history written into a real Prometheus through
-// its remote-write receiver, read back through the startup read window at its 15 s step.
-// kube-state-metrics' spec replicas of a Deployment, and the gateways' uptime series that begin a known
-// delay after each rise (one rise from zero gateways), next to another namespace's Deployment of the
-// same name and another Deployment of the namespace.
+// Pod startup and the agents' re-resolve learned end to end: a day and an hour of history written into
+// a real Prometheus through its remote-write receiver, read back through the replica history's read
+// window at its 15 s step. kube-state-metrics' spec replicas of a Deployment, the gateways' uptime
+// series that begin a known delay after each rise (one rise from zero gateways), and two agents' rings
+// that let a removed gateway go a known delay after each fall, next to another namespace's Deployment
+// of the same name and another Deployment of the namespace.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StartupRefresher, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
+import { RERESOLVE_NEEDS_AGENTS, ReplicaHistoryRefresher, replicaHistoryReadWindow } from '../../src/advisor/replica-history-refresher.ts';
 import { decide } from '../../src/policy/decide.ts';
-import { STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
+import { LEARNED_DELAY_EVIDENCE } from '../../src/policy/learned-delay.ts';
 import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
 import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts';
-import { type Scrapes, specReplicasSeries, uptimeSeries } from '../support/gateway-history.ts';
+import { ringBackendsSeries, type Scrapes, specReplicasSeries, uptimeSeries } from '../support/gateway-history.ts';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { historyEndSeconds, type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
@@ -24,7 +25,11 @@ const START_S = END_S - 25 * HOUR_S;
 const KSM_PHASE_S = 7;
 /** Every new gateway's first scrape comes this long after the Deployment asked for it. */
 const STARTUP_S = 90;
-/** The documented resolution: both series are read at 15 s steps. */
+/** How long after a fall each agent's ring still holds the removed gateways: one re-resolves fast, one behind a long DNS TTL. */
+const AGENT_RERESOLVE_S = [8, 65] as const;
+/** Agents are scraped 11 s into each 15 s. */
+const AGENT_PHASE_S = 11;
+/** The documented resolution: every series is read at 15 s steps. */
 const RESOLUTION_S = 15;
 
 const ref = { namespace: 'observability', name: 'otel-gateway' };
@@ -96,6 +101,26 @@ function gatewayUptimeSeries(job: string, namespace: string, plan: ReplicaPlan, 
   );
 }
 
+/** Each agent's ring: the pods that reported and were not removed more than its re-resolve ago. */
+function agentRingSeries(plan: ReplicaPlan, startupOf: (askedAtS: number) => number): RemoteWriteSeries[] {
+  const pods = podsOf(plan, startupOf);
+  return AGENT_RERESOLVE_S.map((reresolveS, index) =>
+    ringBackendsSeries({ job: 'otel-agent', namespace: 'observability', pod: `otel-agent-x7k2${index}`, instance: `10.244.3.${20 + index}:8888` }, scrapesFrom(START_S + AGENT_PHASE_S), (t) =>
+      pods.filter((pod) => pod.firstS <= t && t < pod.lastS + reresolveS).length,
+    ),
+  );
+}
+
+/** Gateways removed within the reads' day, each by a fall of the spec replicas. */
+function leavesInDay(plan: ReplicaPlan): number {
+  const dayStartS = END_S - 24 * HOUR_S;
+  let leaves = 0;
+  plan.forEach(([atS, replicas], index) => {
+    if (index > 0 && atS >= dayStartS) leaves += Math.max(0, plan[index - 1]![1] - replicas);
+  });
+  return leaves;
+}
+
 /** Pods asked for within the reads' day (a rise, not the pods at START_S) that reported in it. */
 function joinsInDay(plan: ReplicaPlan, startupOf: (askedAtS: number) => number): number {
   const dayStartS = END_S - 24 * HOUR_S;
@@ -120,6 +145,7 @@ beforeAll(async () => {
     ...gatewayUptimeSeries('otel-gateway', 'observability', GATEWAY_PLAN, gatewayStartup),
     ...gatewayUptimeSeries('otel-gateway-canary', 'observability', CANARY_PLAN, canaryStartup),
     ...gatewayUptimeSeries('otel-gateway-staging', 'staging', [[START_S, 6]], canaryStartup),
+    ...agentRingSeries(GATEWAY_PLAN, gatewayStartup),
   ]);
   source = new PrometheusSignalSource({ serverName: 'default', server: { url: prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
 }, 60_000);
@@ -130,7 +156,7 @@ afterAll(async () => {
 
 describe('pod startup learned from a real Prometheus', () => {
   it("reads the Deployment's spec replicas and the gateways reporting at every 15 s step of the day", async () => {
-    const window = startupReadWindow(END_S * 1000);
+    const window = replicaHistoryReadWindow(END_S * 1000);
     // A day, one step per scrape: a start is told to a scrape, no finer.
     expect((window.endMs - window.startMs) / 1000).toBe(24 * HOUR_S);
     expect(window.stepSeconds).toBe(SCRAPE_S);
@@ -151,10 +177,10 @@ describe('pod startup learned from a real Prometheus', () => {
   });
 
   it('learns the true startup to the 15 s resolution from every gateway that joined in the day, the rise from zero included', async () => {
-    const refresher = new StartupRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_S * 1000;
-    expect(refresher.estimateFor(ref, startupSettings, nowMs)).toBeUndefined();
-    const estimate = await refresher.refresh(ref, startupSettings, nowMs);
+    expect(refresher.figuresFor(ref, startupSettings, nowMs)).toBeUndefined();
+    const { startup: estimate } = await refresher.refresh(ref, startupSettings, nowMs);
     if (estimate.kind !== 'learned') throw new Error(`expected a learned startup, got: ${estimate.reason}`);
     // 2 (2 → 4) + 1 (2 → 3) + 1 (0 → 1) + 2 (1 → 3); not the slow one before the day, nor the canary's.
     const joins = joinsInDay(GATEWAY_PLAN, gatewayStartup);
@@ -165,23 +191,72 @@ describe('pod startup learned from a real Prometheus', () => {
     expect(estimate.fromMs).toBeGreaterThanOrEqual(at(23, 4) * 1000);
     expect(estimate.fromMs).toBeLessThan((at(23, 4) + 2 * SCRAPE_S) * 1000);
 
-    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup: refresher.estimateFor(ref, startupSettings, nowMs) }, startupSettings);
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup: refresher.figuresFor(ref, startupSettings, nowMs)?.startup }, startupSettings);
     expect(decision.startup).toMatchObject({ source: 'learned', seconds: estimate.seconds, triggerSeconds: 45 });
     expect(decision.reasons.join('\n')).toContain(`learned from ${joins} gateways seen joining after scale-outs`);
   });
 
-  it(`keeps the trigger's podStartup, and says why, with fewer than ${STARTUP_EVIDENCE.minObservations} gateways seen joining`, async () => {
-    const refresher = new StartupRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+  it(`keeps the trigger's podStartup, and says why, with fewer than ${LEARNED_DELAY_EVIDENCE.minObservations} gateways seen joining`, async () => {
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_S * 1000;
     const canaryRef = { namespace: 'observability', name: 'otel-gateway-canary' };
-    const estimate = await refresher.refresh(canaryRef, canarySettings, nowMs);
+    const { startup: estimate } = await refresher.refresh(canaryRef, canarySettings, nowMs);
     const joins = joinsInDay(CANARY_PLAN, canaryStartup);
-    expect(joins).toBeLessThan(STARTUP_EVIDENCE.minObservations);
-    expect(estimate).toEqual({ kind: 'insufficient', observations: joins, reason: `only ${joins} gateways seen joining after a scale-out; ${STARTUP_EVIDENCE.minObservations} needed` });
+    expect(joins).toBeLessThan(LEARNED_DELAY_EVIDENCE.minObservations);
+    expect(estimate).toEqual({ kind: 'insufficient', observations: joins, reason: `only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed` });
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup: estimate }, canarySettings);
     expect(decision.startup).toMatchObject({ source: 'trigger', seconds: 45 });
     expect(decision.reasons).toContain(
-      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${STARTUP_EVIDENCE.minObservations} needed).`,
+      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed).`,
     );
+  });
+});
+
+describe("the agents' re-resolve learned from a real Prometheus", () => {
+  const agentSettings = settingsFor({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway', agentSelector: 'job="otel-agent"', scaleInDrain: '40s' });
+
+  it('reads the largest ring of the agents at every step, beside the spec replicas', async () => {
+    const samples = await source.readReplicaCounts(ref, agentSettings, replicaHistoryReadWindow(END_S * 1000));
+    const pods = podsOf(GATEWAY_PLAN, gatewayStartup);
+    const slowest = Math.max(...AGENT_RERESOLVE_S);
+    let checked = 0;
+    for (const sample of samples) {
+      const tS = sample.atMs / 1000;
+      const near = (changeS: number) => tS >= changeS && tS < changeS + slowest + 2 * SCRAPE_S;
+      if (pods.some((pod) => near(pod.firstS) || near(pod.lastS))) continue;
+      expect({ atS: tS, ring: sample.ringBackends }).toEqual({ atS: tS, ring: pods.filter((pod) => pod.firstS <= tS && tS < pod.lastS).length });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(samples.length * 0.9);
+  });
+
+  it('learns the slowest agent\'s re-resolve from every gateway removed in the day, and judges the drain by it', async () => {
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const nowMs = END_S * 1000;
+    const { reresolve } = await refresher.refresh(ref, agentSettings, nowMs);
+    if (reresolve.kind !== 'learned') throw new Error(`expected a learned re-resolve, got: ${reresolve.reason}`);
+    // 4 → 2, 3 → 2 and 2 → 0; not the 3 → 2 before the day.
+    const leaves = leavesInDay(GATEWAY_PLAN);
+    expect(leaves).toBe(5);
+    expect(reresolve.observations).toBe(leaves);
+    // Timed from the last step that still showed the old count: long by less than two steps, short by less than a scrape.
+    const slowest = Math.max(...AGENT_RERESOLVE_S);
+    expect(reresolve.seconds).toBeGreaterThan(slowest - SCRAPE_S);
+    expect(reresolve.seconds).toBeLessThan(slowest + 2 * RESOLUTION_S);
+
+    // The trigger states 5 s + 30 s; the 40 s drain covers that, not what the agents showed.
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), reresolve }, agentSettings);
+    expect(decision.drain).toMatchObject({ reresolveSource: 'learned', reresolveSeconds: reresolve.seconds, tooShort: true, preStopSeconds: reresolve.seconds + 5 });
+    expect(decision.guards).toContainEqual(expect.objectContaining({ name: 'drainTooShort' }));
+    expect(decision.reasons.join('\n')).toContain(`learned from ${leaves} gateways seen leaving their rings after scale-ins, p90; the trigger says 35s`);
+  });
+
+  it('keeps the trigger\'s DNS interval + TTL, and says why, for a trigger that names no agents', async () => {
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const { reresolve } = await refresher.refresh(ref, startupSettings, END_S * 1000);
+    expect(reresolve).toEqual(RERESOLVE_NEEDS_AGENTS);
+    const withoutAgents = settingsFor({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway', scaleInDrain: '40s' });
+    const { decision } = decide({ nowMs: END_S * 1000, snapshot: snapshot({ observedAtMs: END_S * 1000 }), reresolve }, withoutAgents);
+    expect(decision.drain).toMatchObject({ reresolveSource: 'trigger', reresolveSeconds: 35, tooShort: false });
   });
 });

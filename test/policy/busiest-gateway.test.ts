@@ -1,14 +1,13 @@
 // The throughput proposal's second count: the busiest gateway of a hash-skewed ring kept at the
 // utilization a peak may run at, while a hot spot past the routing-imbalance ratio stays unsized.
 import { describe, expect, it } from 'vitest';
-import { noiseFloor } from '../../src/policy/load-variation.ts';
 import { decide } from '../../src/policy/decide.ts';
-import { hotSpotSpreads, readPolicyContext } from '../../src/policy/policy-context.ts';
-import type { RingSpread } from '../../src/policy/ring-spread.ts';
+import { advanceLoadSamples, noiseFloor } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
-import { busiestShareMultiple, throughputProposal } from '../../src/policy/proposals.ts';
-import { advanceLoadSamples } from '../../src/policy/load-variation.ts';
+import { hotSpotSpreads, readPolicyContext } from '../../src/policy/policy-context.ts';
 import type { LoadPeak } from '../../src/policy/policy-state.ts';
+import { busiestShareMultiple, throughputProposal } from '../../src/policy/proposals.ts';
+import type { RingSpread } from '../../src/policy/ring-spread.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const CAPACITY = 20_000;

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPACITY_EVIDENCE, type CapacityEstimate, CapacityWorkspace, CPU_WITNESS_UTILIZATION, type CpuLoadSample, estimateCapacity, LASTING_SHORTFALL_STEPS } from '../../src/policy/capacity-estimate.ts';
-import { median, medianInPlace } from '../../src/policy/median.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
+import { median, medianInPlace } from '../../src/policy/median.ts';
 import { seededRandom } from '../../src/sim/seeded-random.ts';
 
 const T0_MS = Date.UTC(2025, 0, 6, 0, 0, 0);

@@ -3,7 +3,7 @@
 //   npx tsx test/policy/decide-bench.ts
 import { decide } from '../../src/policy/decide.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
-import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
+import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const WARM_UP = 20_000;
 const MEASURED = 200_000;

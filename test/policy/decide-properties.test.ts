@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TargetSettings } from '../../src/config/target-metadata.ts';
+import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, DecideInput, ForecastInput } from '../../src/policy/decide-input.ts';
-import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { SIGNAL_NAMES, type SignalName } from '../../src/signals/signal-snapshot.ts';
-import { T0_MS, settings, snapshot, type SignalOverrides, type SnapshotOptions } from './policy-fixtures.ts';
+import { type SignalOverrides, type SnapshotOptions, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const RUNS = { numRuns: 400 };
 

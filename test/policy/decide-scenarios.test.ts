@@ -3,10 +3,10 @@ import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../../src/policy/decide-input.ts';
-import { HEALTHY, T0_MS, expectDecision, settings, snapshot, type DecisionWant, type SignalOverrides } from './policy-fixtures.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
 import { replicasFor } from '../../src/policy/proposals.ts';
+import { type DecisionWant, expectDecision, HEALTHY, type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const POLL_MS = 30_000;
 const N = HEALTHY.currentReplicas;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
-import { checkDrain, describeDrain } from '../../src/policy/drain-check.ts';
+import { checkDrain, type DrainEvidence, describeDrain, preStopSecondsFor } from '../../src/policy/drain-check.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 describe('checkDrain', () => {
@@ -34,7 +34,7 @@ describe('checkDrain', () => {
 
 describe('checkDrain with the builds the gateways report', () => {
   const contrib = (version: string, gateways = 3) => ({ name: 'otelcol-contrib', version, gateways });
-  const rows: { name: string; metadata?: Record<string, string>; builds: Parameters<typeof checkDrain>[1]; want: { dropsPendingTraces: boolean; droppingBuild: string | undefined; neededSeconds: number } }[] = [
+  const rows: { name: string; metadata?: Record<string, string>; builds: DrainEvidence['builds']; want: { dropsPendingTraces: boolean; droppingBuild: string | undefined; neededSeconds: number } }[] = [
     { name: 'an upstream release before 0.141.0 drops pending traces though the trigger says it decides them', builds: [contrib('0.140.0')], want: { dropsPendingTraces: true, droppingBuild: 'otelcol-contrib 0.140.0 (3 gateways)', neededSeconds: 65 } },
     { name: 'a v-prefixed release is read the same', builds: [{ name: 'otelcol-k8s', version: 'v0.120.1', gateways: 1 }], want: { dropsPendingTraces: true, droppingBuild: 'otelcol-k8s v0.120.1 (1 gateway)', neededSeconds: 65 } },
     { name: '0.141.0 has the option: the trigger says what it is set to', builds: [contrib('0.141.0')], want: { dropsPendingTraces: false, droppingBuild: undefined, neededSeconds: 35 } },
@@ -45,13 +45,34 @@ describe('checkDrain with the builds the gateways report', () => {
     { name: 'builds not read: the trigger alone', builds: undefined, want: { dropsPendingTraces: false, droppingBuild: undefined, neededSeconds: 35 } },
   ];
   for (const row of rows) {
-    it(row.name, () => expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s', ...row.metadata }), row.builds)).toMatchObject({ ...row.want, tooShort: row.want.neededSeconds > 40 }));
+    it(row.name, () => expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s', ...row.metadata }), { builds: row.builds })).toMatchObject({ ...row.want, tooShort: row.want.neededSeconds > 40 }));
   }
 
   it('names the release and why the trigger does not hold for it', () => {
-    expect(describeDrain(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), [contrib('0.140.0', 2)]))).toBe(
+    expect(describeDrain(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { builds: [contrib('0.140.0', 2)] }))).toBe(
       "scale-in drain 40s is shorter than decision_wait 30s + the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s), since otelcol-contrib 0.140.0 (2 gateways) drops the traces it holds when stopped, as every release before 0.141.0 does whatever dropPendingTracesOnShutdown says: every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
+  });
+});
+
+describe('checkDrain with the re-resolve scale-ins showed', () => {
+  const learned = (seconds: number, observations = 6) => ({ kind: 'learned' as const, seconds, medianSeconds: seconds - 10, observations, fromMs: T0_MS - 86_400_000, toMs: T0_MS });
+  const rows: { name: string; metadata: Record<string, string>; reresolve: DrainEvidence['reresolve']; want: { reresolveSource: 'learned' | 'trigger'; reresolveSeconds: number; neededSeconds: number; preStopSeconds: number; tooShort: boolean } }[] = [
+    { name: 'a DNS cache longer than the trigger states: the learned figure asks for more', metadata: { decisionWait: '30s', scaleInDrain: '40s' }, reresolve: learned(62), want: { reresolveSource: 'learned', reresolveSeconds: 62, neededSeconds: 62, preStopSeconds: 67, tooShort: true } },
+    { name: "a cluster that answers faster than kubeadm's TTL: a shorter drain is enough", metadata: { decisionWait: '30s', scaleInDrain: '20s' }, reresolve: learned(15), want: { reresolveSource: 'learned', reresolveSeconds: 15, neededSeconds: 15, preStopSeconds: 20, tooShort: false } },
+    { name: 'dropping gateways add decision_wait to the learned figure', metadata: { dropPendingTracesOnShutdown: 'true', decisionWait: '30s', scaleInDrain: '70s' }, reresolve: learned(45), want: { reresolveSource: 'learned', reresolveSeconds: 45, neededSeconds: 75, preStopSeconds: 80, tooShort: true } },
+    { name: 'too few scale-ins seen: the trigger stands', metadata: { decisionWait: '30s', scaleInDrain: '40s' }, reresolve: { kind: 'insufficient', reason: "only 2 gateways seen leaving the agents' rings after a scale-in; 3 needed", observations: 2 }, want: { reresolveSource: 'trigger', reresolveSeconds: 35, neededSeconds: 35, preStopSeconds: 40, tooShort: false } },
+  ];
+  for (const row of rows) it(row.name, () => expect(checkDrain(settings(row.metadata), { reresolve: row.reresolve })).toMatchObject(row.want));
+
+  it('says where the re-resolve came from and what the trigger says', () => {
+    expect(describeDrain(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(62, 7) }))).toBe(
+      "scale-in drain 40s is shorter than the agents' re-resolve 62s (learned from 7 gateways seen leaving their rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s): every scale-in breaks the traces whose spans the agents still send to the removed gateways; set the gateways' preStop sleep to 67s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+    );
+  });
+
+  it('keeps the preStop the example derives from the trigger alone', () => {
+    expect(preStopSecondsFor(settings({ decisionWait: '30s' }))).toBe(40);
   });
 });
 

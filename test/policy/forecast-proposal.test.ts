@@ -5,7 +5,7 @@ import type { LoadVariation } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
 import { readPolicyContext } from '../../src/policy/policy-context.ts';
 import { forecastProposal, replicasFor } from '../../src/policy/proposals.ts';
-import { T0_MS, settings, snapshot } from './policy-fixtures.ts';
+import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const PER_REPLICA = 20_000 * 0.7;
 const LOAD = 140_000; // 10 replicas at 70 %

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
 import { isActive } from '../../src/policy/is-active.ts';
-import { T0_MS, settings, snapshot, type SignalOverrides } from './policy-fixtures.ts';
+import { type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 function forecastUpTo(upperSpansPerSecond: number): ForecastInput {
   return { kind: 'available', band: { leadTimeSeconds: 95, pointSpansPerSecond: upperSpansPerSecond / 2, upperSpansPerSecond, quantile: 0.9, fittedAtMs: T0_MS, model: 'seasonal' } };

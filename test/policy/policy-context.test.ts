@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
-import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
 import { capacityInUse, type ResolvedCapacity, resolveCapacity } from '../../src/policy/capacity-in-use.ts';
+import type { FellBehind } from '../../src/policy/earlier-peaks.ts';
 import { findBusiestGateway, findRoutingImbalance, readPolicyContext, slowerThanBusiest } from '../../src/policy/policy-context.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
 import { learnedCapacity, settings, snapshot, T0_MS } from './policy-fixtures.ts';

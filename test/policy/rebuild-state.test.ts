@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decide } from '../../src/policy/decide.ts';
 import type { CapacityEstimate } from '../../src/policy/capacity-estimate.ts';
-import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
+import { decide } from '../../src/policy/decide.ts';
 import { RECENT_PEAK_WINDOW_SECONDS, recentPeak } from '../../src/policy/load-peaks.ts';
 import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
+import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../../src/policy/rebuild-state.ts';
 import { expectDecision, learnedCapacity, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const STEP_MS = 30_000;

@@ -4,7 +4,7 @@ import { decide } from '../../src/policy/decide.ts';
 import type { DecideInput } from '../../src/policy/decide-input.ts';
 import type { Decision } from '../../src/policy/decision.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
-import { T0_MS, expectDecision, settings, snapshot, type DecisionWant, type SignalOverrides } from './policy-fixtures.ts';
+import { type DecisionWant, expectDecision, type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 const PER_REPLICA = 20_000 * 0.7;
 /** Load that five replicas carry at target utilization. */

@@ -1,28 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { leadTimeSeconds, parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { estimateStartup, type ReplicaCountSample, SlidingStartupEstimate, STARTUP_EVIDENCE } from '../../src/policy/startup-estimate.ts';
+import { LEARNED_DELAY_EVIDENCE } from '../../src/policy/learned-delay.ts';
+import { estimateStartup, type ReplicaCountSample, SlidingStartupEstimate } from '../../src/policy/startup-estimate.ts';
 import { startupInUse, withStartup } from '../../src/policy/startup-in-use.ts';
-import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
-import { Fleet } from '../../src/sim/fleet.ts';
-import { FleetRecorder } from '../../src/sim/fleet-recorder.ts';
-import { fleetRoster } from '../../src/sim/fleet-roster.ts';
 import { DEFAULT_FLEET_SETTINGS } from '../../src/sim/fleet-settings.ts';
 import { SIMULATED_TARGET } from '../../src/sim/simulated-target.ts';
-
-const T0 = Date.UTC(2026, 0, 5);
-const STEP_S = 15;
+import { STEP_S, sampledEvery15s, simulatedHour, T0 } from './replica-count-samples.ts';
 
 /** Samples every 15 s from (second, desired, reporting) change points; values hold until the next one. */
 function counts(changes: readonly (readonly [number, number | undefined, number | undefined])[], untilSeconds: number): ReplicaCountSample[] {
-  const samples: ReplicaCountSample[] = [];
-  let index = 0;
-  for (let t = 0; t <= untilSeconds; t += STEP_S) {
-    while (index + 1 < changes.length && changes[index + 1]![0] <= t) index++;
-    const [, desiredReplicas, reportingReplicas] = changes[index]!;
-    samples.push({ atMs: T0 + t * 1000, desiredReplicas, reportingReplicas });
-  }
-  return samples;
+  return sampledEvery15s(changes, untilSeconds, (atMs, desiredReplicas, reportingReplicas) => ({ atMs, desiredReplicas, reportingReplicas }));
 }
 
 describe('estimateStartup', () => {
@@ -44,7 +32,7 @@ describe('estimateStartup', () => {
     expect(estimate).toMatchObject({ kind: 'learned', observations: 4, seconds: 90, medianSeconds: 60 });
   });
 
-  it(`keeps the prior with fewer than ${STARTUP_EVIDENCE.minObservations} gateways seen joining`, () => {
+  it(`keeps the prior with fewer than ${LEARNED_DELAY_EVIDENCE.minObservations} gateways seen joining`, () => {
     const estimate = estimateStartup(counts([[0, 4, 4], [600, 5, 4], [660, 5, 5]], 1200));
     expect(estimate).toEqual({ kind: 'insufficient', reason: 'only 1 gateway seen joining after a scale-out; 3 needed', observations: 1 });
   });
@@ -86,20 +74,7 @@ describe('startupInUse', () => {
 
 describe('startup learned from the simulated fleet', () => {
   it('finds the fleet’s true startup (90 s) within a scrape interval, through the simulated kube-state-metrics', () => {
-    const fleetSettings = { ...DEFAULT_FLEET_SETTINGS, podStartupSeconds: 90 };
-    const fleet = new Fleet(fleetSettings, { initialReplicas: 4 });
-    const dt = fleetSettings.stepSeconds;
-    const recorder = new FleetRecorder({ startMs: T0, stepSeconds: dt, retentionSeconds: 7200 });
-    recorder.record(fleet.observed);
-    const source = new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) });
-    const steps = 3600 / dt;
-    for (let i = 0; i < steps; i++) {
-      if (i === 60) fleet.setReplicas(6);
-      if (i === 360) fleet.setReplicas(9);
-      fleet.step(40_000 * dt, 420_000, false);
-      recorder.record(fleet.observed);
-    }
-    const window = { startMs: T0, endMs: T0 + 3600_000, stepSeconds: STEP_S };
+    const { source, window } = simulatedHour({ ...DEFAULT_FLEET_SETTINGS, podStartupSeconds: 90 }, 4, new Map([[60, 6], [360, 9]]), 40_000);
     const withDeployment = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway' });
     const estimate = estimateStartup(source.replicaCounts(SIMULATED_TARGET, withDeployment, window));
     if (estimate.kind !== 'learned') throw new Error(estimate.reason);

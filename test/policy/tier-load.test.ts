@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { advanceAgentsBacklog, tierLoadOf } from '../../src/policy/agents-backlog.ts';
 import { AGENT_SHORTFALL_TOLERANCE } from '../../src/policy/capacity-estimate.ts';
 import { decide } from '../../src/policy/decide.ts';
-import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { readPolicyContext } from '../../src/policy/policy-context.ts';
+import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { throughputProposal } from '../../src/policy/proposals.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCapacity, type CapacityEstimate, type CpuLoadSample } from '../../src/policy/capacity-estimate.ts';
+import { type CapacityEstimate, type CpuLoadSample, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
 import { capacityInUse } from '../../src/policy/capacity-in-use.ts';
 import { decide } from '../../src/policy/decide.ts';
 import { expectDecision, learnedCapacity, settings, snapshot, T0_MS } from './policy-fixtures.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
-import { startupFromCounts, startupReadWindow } from '../../src/advisor/startup-refresher.ts';
+import { startupFromCounts, replicaHistoryReadWindow } from '../../src/advisor/replica-history-refresher.ts';
 import { CPU_WITNESS_UTILIZATION, estimateCapacity } from '../../src/policy/capacity-estimate.ts';
 import { SimulatedSignalSource } from '../../src/signals/simulated-source.ts';
 import { Fleet } from '../../src/sim/fleet.ts';
@@ -207,7 +207,7 @@ describe('SimulatedStartupReads', () => {
       // Reads at steps not on the 15 s grid too, so some of the window's last steps are not final yet.
       if (step % 59 !== 0) continue;
       const nowMs = startMs + step * dt * 1000;
-      const batch = startupFromCounts(settings, new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) }).replicaCounts(SIMULATED_TARGET, settings, startupReadWindow(nowMs)));
+      const batch = startupFromCounts(settings, new SimulatedSignalSource({ target: SIMULATED_TARGET, recorder, roster: fleetRoster(fleet, recorder) }).replicaCounts(SIMULATED_TARGET, settings, replicaHistoryReadWindow(nowMs)));
       expect(reads.estimateAt(source, settings, nowMs), new Date(nowMs).toISOString()).toEqual(batch);
       kinds.add(batch.kind);
     }

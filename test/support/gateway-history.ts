@@ -74,3 +74,8 @@ export function specReplicasSeries(deployment: { readonly namespace: string; rea
     replicasAt,
   );
 }
+
+/** The agent's otelcol_loadbalancer_num_backends: the gateways its loadbalancing exporter's ring holds. */
+export function ringBackendsSeries(agent: GatewayLabels, scrapes: Scrapes, backendsAt: (tS: number) => number): RemoteWriteSeries {
+  return gaugeSeries({ __name__: 'otelcol_loadbalancer_num_backends', ...agent, resolver: 'dns', service_name: 'otelcol-contrib' }, scrapes, backendsAt);
+}

@@ -297,11 +297,23 @@ table(ALERT_RULES.drainTooShort, [
   },
   {
     name: 'is active for gateways on a release that drops what they hold though the trigger says they decide it, naming the release',
-    input: decisionInput({ at, drain: checkDrain(policySettings({ decisionWait: '30s', scaleInDrain: '40s' }), [{ name: 'otelcol-contrib', version: '0.140.0', gateways: 3 }]) }),
+    input: decisionInput({ at, drain: checkDrain(policySettings({ decisionWait: '30s', scaleInDrain: '40s' }), { builds: [{ name: 'otelcol-contrib', version: '0.140.0', gateways: 3 }] }) }),
     want: {
       status: 'active',
       evidence: { 'Scale-in drain (scaleInDrain)': 40, decision_wait: 30, 'preStop sleep to set': 70 },
       mentions: ['they run otelcol-contrib 0.140.0 (3 gateways), older than 0.141.0', 'drops the traces a stopped gateway holds whatever its config says'],
+    },
+  },
+  {
+    name: 'is active when the re-resolve the agents showed is longer than the trigger states, with the learned figure beside the stated keys',
+    input: decisionInput({
+      at,
+      drain: checkDrain(policySettings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: { kind: 'learned', seconds: 62, medianSeconds: 50, observations: 7, fromMs: at - 86_400_000, toMs: at } }),
+    }),
+    want: {
+      status: 'active',
+      evidence: { 'Scale-in drain (scaleInDrain)': 40, "Agents' re-resolve, learned (p90)": 62, "Agents' DNS resolver interval (dnsResolverInterval)": 5, "Cluster DNS records' TTL (dnsTtl)": 30, 'preStop sleep to set': 67 },
+      mentions: ["the agents' re-resolve learned from scale-ins = 62 s", 'after 7 scale-ins\' removals, the last agent let the gateway go 62 s (p90) after the spec replicas fell, against 35 s stated'],
     },
   },
   {
