@@ -3,13 +3,20 @@
 // does for a headless Service (`ttl 30`, `cache 30`). A removed gateway goes on being named by the
 // cached answer, so the agents keep sending it spans for up to the TTL after it left, however often
 // their resolver asks. src/policy/drain-check.ts counts the TTL (dnsTtl) in the drain it asks for;
-// this test measures what a drain that leaves it out breaks.
+// this test measures what a drain that leaves it out breaks, and that the scaler learns the re-resolve
+// from the agents' own rings through the tier's Prometheus when the trigger leaves the TTL out.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
+import { decide } from '../../src/policy/decide.ts';
+import type { Decision } from '../../src/policy/decision.ts';
 import { preStopSecondsFor } from '../../src/policy/drain-check.ts';
+import { estimateReresolve, type ReresolveEstimate } from '../../src/policy/reresolve-estimate.ts';
+import { PrometheusSignalSource } from '../../src/signals/prometheus-source.ts';
+import { snapshot } from '../policy/policy-fixtures.ts';
 import { GATEWAY_HOSTNAME, GATEWAY_SELECTOR, type GatewayTier, startGatewayTier } from './support/gateway-tier.ts';
 import { brokenTraces } from './support/broken-traces.ts';
+import { type DeploymentSpecExposition, startDeploymentSpecExposition } from './support/deployment-spec.ts';
 import { type LoadGenerator, startLoadGenerator } from './support/load-generator.ts';
 
 const TRACES_PER_SECOND = 100;
@@ -21,6 +28,11 @@ const RESOLVER_INTERVAL_SECONDS = 1;
 const DNS_TTL_SECONDS = 30;
 /** A removal waits until the cached answer has this long to run, so each one meets most of a TTL. */
 const CACHED_AT_LEAST_SECONDS = 20;
+const GATEWAYS = 4;
+const DEPLOYMENT = { namespace: 'observability', name: 'otel-gateway' };
+const AGENT_JOB = 'otel-agent';
+/** The tier's Prometheus scrapes every second; the replica history is read at that step. */
+const SCRAPE_SECONDS = 1;
 
 /** The preStop drain-check.ts asks for, from a trigger stating this tier, with `dnsTtl` as given. */
 function preStopSeconds(dnsTtl: string): number {
@@ -50,8 +62,8 @@ async function acceptedSpans(metricsUrl: string): Promise<number> {
   return sum;
 }
 
-/** Waits for a fresh cached answer, removes the gateway, and follows its accepted spans until it is stopped. */
-async function removeWhileCached(tier: GatewayTier, load: LoadGenerator, id: string, drainSeconds: number): Promise<{ startedAt: number; cachedSeconds: number; lastSpansAfterSeconds: number | undefined }> {
+/** Waits for a fresh cached answer, removes the gateway (the spec replicas fall with it), and follows its accepted spans until it is stopped. */
+async function removeWhileCached(tier: GatewayTier, spec: DeploymentSpecExposition, load: LoadGenerator, id: string, drainSeconds: number): Promise<{ startedAt: number; cachedSeconds: number; lastSpansAfterSeconds: number | undefined }> {
   const dns = tier.clusterDns!;
   let cachedSeconds = await dns.remainingTtlSeconds(GATEWAY_HOSTNAME);
   while (cachedSeconds < CACHED_AT_LEAST_SECONDS) {
@@ -61,6 +73,7 @@ async function removeWhileCached(tier: GatewayTier, load: LoadGenerator, id: str
   const gateway = tier.gateways().find((candidate) => candidate.id === id)!;
   const startedAt = load.startedTraces();
   const removedMs = Date.now();
+  spec.setReplicas(tier.gateways().length - 1);
   const removal = tier.removeGateway(id, drainSeconds * 1000);
   let last = await acceptedSpans(gateway.metricsUrl);
   let lastRiseMs: number | undefined;
@@ -79,25 +92,43 @@ describe('a scale-in drain behind a cluster DNS cache (CoreDNS, TTL 30 s)', () =
   let removals: RemovalOutcome[];
   let completeTraces: number;
   let missingAnywhere: number;
+  let reresolve: ReresolveEstimate;
+  /** A trigger that leaves the cache out (dnsTtl 0s) and drains what it then asks for, decided with the learned re-resolve. */
+  let unawareTrigger: Decision;
 
   beforeAll(async () => {
+    const spec = await startDeploymentSpecExposition(DEPLOYMENT, GATEWAYS);
     const tier = await startGatewayTier({
-      gateways: 3,
+      gateways: GATEWAYS,
       resolverIntervalSeconds: RESOLVER_INTERVAL_SECONDS,
       clusterDnsTtlSeconds: DNS_TTL_SECONDS,
       gatewaySettings: { decisionWaitSeconds: DECISION_WAIT_SECONDS },
+      scrapeIntervalSeconds: SCRAPE_SECONDS,
+      agentScrapeJob: AGENT_JOB,
+      extraScrapeJobs: [{ jobName: 'kube-state-metrics', targets: [spec.target] }],
+    }).catch(async (error: unknown) => {
+      await spec.close();
+      throw error;
     });
+    const startedMs = Date.now();
     const load = startLoadGenerator(tier.agentEndpoints, { tracesPerSecond: TRACES_PER_SECOND, spansPerTrace: SPANS_PER_TRACE, traceDurationMs: TRACE_DURATION_MS });
     // After a removal every trace it could touch is decided before the next one: the cache, then decision_wait.
     const settleMs = (DNS_TTL_SECONDS + RESOLVER_INTERVAL_SECONDS + DECISION_WAIT_SECONDS + 5) * 1000;
     try {
       await sleep((DECISION_WAIT_SECONDS + 5) * 1000);
-      const drains: [string, number][] = [['gateway-1', DRAIN_WITHOUT_TTL_SECONDS], ['gateway-2', DRAIN_WITH_TTL_SECONDS]];
+      const drains: [string, number][] = [['gateway-1', DRAIN_WITHOUT_TTL_SECONDS], ['gateway-2', DRAIN_WITH_TTL_SECONDS], ['gateway-3', DRAIN_WITH_TTL_SECONDS]];
       const followed: Awaited<ReturnType<typeof removeWhileCached>>[] = [];
       for (const [id, drainSeconds] of drains) {
-        followed.push(await removeWhileCached(tier, load, id, drainSeconds));
+        followed.push(await removeWhileCached(tier, spec, load, id, drainSeconds));
         await sleep(settleMs);
       }
+      const source = new PrometheusSignalSource({ serverName: 'default', server: { url: tier.prometheus.url, queryTimeoutMs: 10_000, cacheTtlMs: 0 } });
+      const metadata = { gatewaySelector: GATEWAY_SELECTOR, agentSelector: `job="${AGENT_JOB}"`, deploymentName: DEPLOYMENT.name, decisionWait: `${DECISION_WAIT_SECONDS}s`, dnsResolverInterval: `${RESOLVER_INTERVAL_SECONDS}s`, dnsTtl: '0s', scaleInDrain: `${DRAIN_WITHOUT_TTL_SECONDS}s` };
+      const settings = parseTargetMetadata(metadata);
+      const nowMs = Math.floor(Date.now() / 1000) * 1000;
+      const samples = await source.readReplicaCounts(DEPLOYMENT, settings, { startMs: Math.ceil(startedMs / 1000) * 1000, endMs: nowMs, stepSeconds: SCRAPE_SECONDS });
+      reresolve = estimateReresolve(samples);
+      unawareTrigger = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), reresolve }, settings).decision;
       await load.stop();
       await sleep((DECISION_WAIT_SECONDS + 3) * 1000);
       removals = drains.map(([gateway, drainSeconds], index) => {
@@ -109,10 +140,11 @@ describe('a scale-in drain behind a cluster DNS cache (CoreDNS, TTL 30 s)', () =
       completeTraces = load.completeTraces.size;
       const anywhere = brokenTraces(load, tier.sink);
       missingAnywhere = anywhere.missing + anywhere.short;
-      console.info(JSON.stringify({ removals, completeTraces, missingAnywhere }));
+      console.info(JSON.stringify({ removals, completeTraces, missingAnywhere, reresolve }));
     } finally {
       await load.stop();
       await tier.stop();
+      await spec.close();
     }
   }, 600_000);
 
@@ -126,12 +158,24 @@ describe('a scale-in drain behind a cluster DNS cache (CoreDNS, TTL 30 s)', () =
   });
 
   it('a drain of the resolver interval + 5 s, without the TTL, breaks traces; the drain the check asks for breaks none', () => {
-    const [short, covered] = removals;
+    const [short, ...covered] = removals;
     expect(DRAIN_WITHOUT_TTL_SECONDS).toBe(RESOLVER_INTERVAL_SECONDS + 5);
     expect(DRAIN_WITH_TTL_SECONDS).toBe(RESOLVER_INTERVAL_SECONDS + DNS_TTL_SECONDS + 5);
     expect(short!.missing + short!.short, JSON.stringify(short)).toBeGreaterThan(0);
-    expect({ missing: covered!.missing, short: covered!.short }, JSON.stringify(covered)).toEqual({ missing: 0, short: 0 });
+    for (const removal of covered) expect({ missing: removal.missing, short: removal.short }, JSON.stringify(removal)).toEqual({ missing: 0, short: 0 });
     // Every trace lost was one of the short drain's.
     expect(missingAnywhere).toBe(short!.missing + short!.short);
+  });
+
+  it("learns the re-resolve, cache and all, from the agents' rings through Prometheus, and asks for a drain that covers it where the trigger leaves the TTL out", () => {
+    if (reresolve.kind !== 'learned') throw new Error(`expected a learned re-resolve, got: ${reresolve.reason}`);
+    expect(reresolve.observations).toBe(removals.length);
+    // Each removal met a cached answer with at least CACHED_AT_LEAST_SECONDS to run; the slowest is within
+    // the TTL, the resolver's interval, a scrape each side and two steps of the read.
+    expect(reresolve.seconds).toBeGreaterThanOrEqual(Math.max(...removals.map((removal) => removal.cachedSeconds)) - SCRAPE_SECONDS);
+    expect(reresolve.seconds).toBeLessThanOrEqual(DNS_TTL_SECONDS + RESOLVER_INTERVAL_SECONDS + 4 * SCRAPE_SECONDS);
+    // The trigger said interval + 0 s, and its drain was enough for that; the learned figure says it is not.
+    expect(unawareTrigger.drain).toMatchObject({ reresolveSource: 'learned', reresolveSeconds: reresolve.seconds, tooShort: true, preStopSeconds: reresolve.seconds + 5 });
+    expect(unawareTrigger.guards).toContainEqual(expect.objectContaining({ name: 'drainTooShort' }));
   });
 });
