@@ -1,4 +1,4 @@
-// Keeps one learned figure per target (capacity, pod startup), re-read from Prometheus at most every
+// Keeps one learned figure per target (capacity, pod startup and re-resolve), re-read from Prometheus at most every
 // LEARNED_REFRESH_SECONDS — never on KEDA's poll path. The Advisor's hook returns the latest figure at
 // once and starts a re-read in the background when one is due; before the first read ends the decision
 // uses the trigger's figure and says so. State lives in Prometheus: a restarted scaler learns the same
@@ -24,7 +24,7 @@ export const LEARNED_REFRESH_SECONDS = 300;
 
 /** What one kind of learned figure needs: how to read and estimate it, and what a failed read leaves. */
 export interface LearnedFigure<T> {
-  /** For log lines: "capacity", "pod startup". */
+  /** For log lines: "capacity", "replica history". */
   readonly name: string;
   read(ref: TargetRef, settings: TargetSettings, nowMs: number): Promise<T>;
   /** The settings the figure depends on; a change re-reads at once. */

@@ -20,7 +20,7 @@ import {
   SENT_FLAT_TOLERANCE,
   withinHpaTolerance,
 } from './guards.ts';
-import { checkDrain, describeDrain } from './drain-check.ts';
+import { checkDrain } from './drain-check.ts';
 import { type PolicyContext, queuesAboveTarget, readPolicyContext } from './policy-context.ts';
 import { unlearnedCapacityGuard } from './unlearned-capacity.ts';
 import { resolveCapacity } from './capacity-in-use.ts';
@@ -215,8 +215,8 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
 
   // Said on every decision, not only on scale-in: the next scale-in will break traces whenever it comes.
   const drain = checkDrain(settings, { builds: input.snapshot.collectorBuilds, reresolve: input.reresolve });
-  if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: describeDrain(drain) });
-  else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(describeDrain(drain)));
+  if (drain.tooShort) guards.push({ name: 'drainTooShort', effect: 'note', from: recommended, to: recommended, reason: drain.sentence });
+  else if (drain.drainSeconds === undefined && recommended < current) notes.push(asSentence(drain.sentence));
 
   // Said on every decision too: a target above the peak utilization lets a growing load take the
   // gateways past their CPU before the HPA carries out the scale-out.

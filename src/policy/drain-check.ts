@@ -79,6 +79,11 @@ export interface DrainCheck {
   readonly preStopSeconds: number;
   /** The stated drain is shorter than neededSeconds. */
   readonly tooShort: boolean;
+  /**
+   * What the drain covers or lacks, with the preStop to set when it falls short or is not stated
+   * ("scale-in drain 10s is shorter than the agents' re-resolve 35s (…): …; set the gateways' preStop sleep to 40s …").
+   */
+  readonly sentence: string;
 }
 
 function triggerReresolveSeconds(settings: NeedSettings): number {
@@ -103,6 +108,11 @@ export interface DrainEvidence {
 }
 
 export function checkDrain(settings: DrainSettings, evidence: DrainEvidence = {}): DrainCheck {
+  const check = drainFigures(settings, evidence);
+  return { ...check, sentence: describeDrain(check) };
+}
+
+function drainFigures(settings: DrainSettings, evidence: DrainEvidence): Omit<DrainCheck, 'sentence'> {
   const dropping = settings.dropPendingTracesOnShutdown ? undefined : buildDroppingPendingTraces(evidence.builds);
   const need = { ...settings, dropPendingTracesOnShutdown: settings.dropPendingTracesOnShutdown || dropping !== undefined };
   const learned = evidence.reresolve?.kind === 'learned' ? evidence.reresolve : undefined;
@@ -125,8 +135,7 @@ export function checkDrain(settings: DrainSettings, evidence: DrainEvidence = {}
   };
 }
 
-/** The sentence a decision carries when the drain is too short (or unknown on a scale-in step). */
-export function describeDrain(check: DrainCheck): string {
+function describeDrain(check: Omit<DrainCheck, 'sentence'>): string {
   const stated = `DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)}`;
   const dns = check.reresolveSource === 'learned'
     ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${check.reresolveObservations} gateways seen leaving their rings after scale-ins, p90; the trigger says ${formatSeconds(check.dnsResolverIntervalSeconds + check.dnsTtlSeconds)}: ${stated})`
@@ -138,5 +147,6 @@ export function describeDrain(check: DrainCheck): string {
   const breaks = check.dropsPendingTraces ? 'every scale-in breaks the traces the removed gateways still hold' : "every scale-in breaks the traces whose spans the agents still send to the removed gateways";
   const fix = `set the gateways' preStop sleep to ${formatSeconds(check.preStopSeconds)} (terminationGracePeriodSeconds above it) and scaleInDrain to match`;
   if (check.drainSeconds === undefined) return `scale-in drain unknown (scaleInDrain not set): a removed gateway needs at least ${needs}; ${fix}`;
+  if (!check.tooShort) return `scale-in drain ${formatSeconds(check.drainSeconds)} covers ${needs}`;
   return `scale-in drain ${formatSeconds(check.drainSeconds)} is shorter than ${needs}: ${breaks}; ${fix}`;
 }

@@ -105,6 +105,7 @@ describe('the demo’s dashboard (npm start without Prometheus) in Chromium', ()
     // The capacity figure the decision sized with, and where it came from.
     expect(await page.textContent('#capacity')).toBe(`capacity · ${detail.decision!.capacity.source} ${detail.decision!.capacity.sentence}`);
     expect(await page.textContent('#startup')).toBe(`startup · ${detail.decision!.startup.source} ${detail.decision!.startup.sentence}`);
+    expect(await page.textContent('#drain')).toBe(`re-resolve · ${detail.decision!.drain.reresolveSource} ${detail.decision!.drain.sentence}.`);
     await expect.poll(() => pixelsOfColour(page, 'chart-load', SERIES_RGB.load), { message: 'load drawn' }).toBeGreaterThan(100);
     await expect.poll(() => pixelsOfColour(page, 'chart-replicas', SERIES_RGB.current), { message: 'current replicas drawn' }).toBeGreaterThan(100);
     await page.screenshot({ path: join(SCREENSHOTS, 'demo-target.png') });

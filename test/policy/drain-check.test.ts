@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/policy/decide.ts';
-import { checkDrain, type DrainEvidence, describeDrain, preStopSecondsFor } from '../../src/policy/drain-check.ts';
+import { checkDrain, type DrainEvidence, preStopSecondsFor } from '../../src/policy/drain-check.ts';
 import { settings, snapshot, T0_MS } from './policy-fixtures.ts';
 
 describe('checkDrain', () => {
@@ -20,13 +20,13 @@ describe('checkDrain', () => {
   for (const row of rows) it(row.name, () => expect(checkDrain(settings(row.metadata))).toMatchObject(row.want));
 
   it('says the preStop to set, and why, for gateways that drop what they hold', () => {
-    expect(describeDrain(checkDrain(settings({ ...dropping, decisionWait: '60s', scaleInDrain: '40s' })))).toBe(
+    expect(checkDrain(settings({ ...dropping, decisionWait: '60s', scaleInDrain: '40s' })).sentence).toBe(
       "scale-in drain 40s is shorter than decision_wait 60s + the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s), since they drop the traces they hold when stopped (dropPendingTracesOnShutdown): every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 100s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
   });
 
   it('says the preStop to set, and why, for gateways that decide what they hold', () => {
-    expect(describeDrain(checkDrain(settings({ decisionWait: '60s', scaleInDrain: '2s', dnsTtl: '5s' })))).toBe(
+    expect(checkDrain(settings({ decisionWait: '60s', scaleInDrain: '2s', dnsTtl: '5s' })).sentence).toBe(
       "scale-in drain 2s is shorter than the agents' re-resolve 10s (DNS interval 5s + DNS TTL 5s): every scale-in breaks the traces whose spans the agents still send to the removed gateways; set the gateways' preStop sleep to 15s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
   });
@@ -49,7 +49,7 @@ describe('checkDrain with the builds the gateways report', () => {
   }
 
   it('names the release and why the trigger does not hold for it', () => {
-    expect(describeDrain(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { builds: [contrib('0.140.0', 2)] }))).toBe(
+    expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { builds: [contrib('0.140.0', 2)] }).sentence).toBe(
       "scale-in drain 40s is shorter than decision_wait 30s + the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s), since otelcol-contrib 0.140.0 (2 gateways) drops the traces it holds when stopped, as every release before 0.141.0 does whatever dropPendingTracesOnShutdown says: every scale-in breaks the traces the removed gateways still hold; set the gateways' preStop sleep to 70s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
   });
@@ -66,9 +66,16 @@ describe('checkDrain with the re-resolve scale-ins showed', () => {
   for (const row of rows) it(row.name, () => expect(checkDrain(settings(row.metadata), { reresolve: row.reresolve })).toMatchObject(row.want));
 
   it('says where the re-resolve came from and what the trigger says', () => {
-    expect(describeDrain(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(62, 7) }))).toBe(
+    expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(62, 7) }).sentence).toBe(
       "scale-in drain 40s is shorter than the agents' re-resolve 62s (learned from 7 gateways seen leaving their rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s): every scale-in breaks the traces whose spans the agents still send to the removed gateways; set the gateways' preStop sleep to 67s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
+  });
+
+  it('says what a drain that is long enough covers', () => {
+    expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(31, 3) }).sentence).toBe(
+      "scale-in drain 40s covers the agents' re-resolve 31s (learned from 3 gateways seen leaving their rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s)",
+    );
+    expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' })).sentence).toBe("scale-in drain 40s covers the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s)");
   });
 
   it('keeps the preStop the example derives from the trigger alone', () => {

@@ -116,6 +116,7 @@ function whySection(detail: TargetDetailView): HTMLElement {
     decision.reasons.length > 1 ? el('ul', { class: 'reasons', id: 'reasons' }, ...decision.reasons.slice(1).map((reason) => el('li', null, reason))) : null,
     el('p', { class: 'capacity', id: 'capacity' }, el('span', { class: `chip chip-capacity-${decision.capacity.source}` }, `capacity · ${decision.capacity.source}`), ' ', decision.capacity.sentence),
     el('p', { class: 'startup', id: 'startup' }, el('span', { class: `chip chip-capacity-${decision.startup.source}` }, `startup · ${decision.startup.source}`), ' ', decision.startup.sentence),
+    el('p', { class: 'drain', id: 'drain' }, el('span', { class: `chip chip-capacity-${decision.drain.reresolveSource}` }, `re-resolve · ${decision.drain.reresolveSource}`), ' ', `${decision.drain.sentence}.`),
     decision.guards.length > 0
       ? el(
           'p',

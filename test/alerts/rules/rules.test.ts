@@ -7,7 +7,7 @@ import { suggestNumTraces } from '../../../src/alerts/rules/traces-dropped-too-e
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
 import { ceilingHeldBy } from '../../../src/policy/backend-ceiling.ts';
 import type { Decision, ForecastUse, GuardAction } from '../../../src/policy/decision.ts';
-import { checkDrain, describeDrain } from '../../../src/policy/drain-check.ts';
+import { checkDrain } from '../../../src/policy/drain-check.ts';
 import { PEAK_UTILIZATION } from '../../../src/policy/peak-utilization.ts';
 import { decideEach, settings as policySettings } from '../../policy/policy-fixtures.ts';
 import { BACKEND_GUARD, decision, decisionInput, errorInput, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
@@ -282,7 +282,7 @@ table(ALERT_RULES.routingImbalance, [
 
 const drainOf = (metadata: Record<string, string>): Decision['drain'] => checkDrain(policySettings(metadata));
 const shortDrain = drainOf({ dropPendingTracesOnShutdown: 'true', decisionWait: '60s', scaleInDrain: '40s' });
-const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: describeDrain(shortDrain) };
+const drainGuard: GuardAction = { name: 'drainTooShort', effect: 'note', from: 6, to: 6, reason: shortDrain.sentence };
 table(ALERT_RULES.drainTooShort, [
   { name: 'is clear when the drain covers decision_wait + the re-resolve', input: decisionInput({ at, drain: drainOf({ dropPendingTracesOnShutdown: 'true', decisionWait: '30s', scaleInDrain: '70s' }) }), want: { status: 'clear' } },
   { name: 'is clear when no drain is stated (the decision notes it on scale-in instead)', input: decisionInput({ at }), want: { status: 'clear' } },

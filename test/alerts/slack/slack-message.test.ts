@@ -9,7 +9,7 @@ import type { AlertInput, EvidenceUnit } from '../../../src/alerts/rules/alert-r
 import { buildSlackMessage, formatElapsed, formatQuantity, SLACK_LIMITS, type SlackMessage } from '../../../src/alerts/slack/slack-message.ts';
 import { ceilingInputs } from '../../../src/policy/backend-ceiling.ts';
 import type { GuardAction } from '../../../src/policy/decision.ts';
-import { checkDrain, describeDrain } from '../../../src/policy/drain-check.ts';
+import { checkDrain } from '../../../src/policy/drain-check.ts';
 import { settings as policySettings } from '../../policy/policy-fixtures.ts';
 import { BACKEND_GUARD, decisionInput, errorInput, firingAlerts, MISSING_DATA_GUARD, TARGET } from '../decision-fixture.ts';
 
@@ -80,7 +80,7 @@ function everythingWrong(atMs: number): AlertInput {
           effect: 'note',
           from: 12,
           to: 12,
-          reason: describeDrain(shortDrain),
+          reason: shortDrain.sentence,
         },
       ],
       drain: shortDrain,
