@@ -7,9 +7,9 @@
 // (drop_pending_traces_on_shutdown: true, and every release before v0.141.0): then the drain must
 // also outlast decision_wait, or every scale-in, by any autoscaler, breaks them. The trigger says which
 // (dropPendingTracesOnShutdown); gateways that report an upstream release before v0.141.0 drop them
-// whatever it says. The re-resolve is the trigger's DNS interval + DNS TTL until scale-ins have shown
-// it (reresolve-estimate.ts). Pure: reads the target's settings, the builds the gateways report and
-// the learned re-resolve.
+// whatever it says. The re-resolve is the trigger's DNS interval + DNS TTL, or what scale-ins showed
+// (reresolve-estimate.ts) where that is longer. Pure: reads the target's settings, the builds the
+// gateways report and the learned re-resolve.
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { CollectorBuild } from '../signals/signal-snapshot.ts';
 import { formatSeconds } from './format.ts';
@@ -66,13 +66,13 @@ export interface DrainCheck {
   readonly dnsResolverIntervalSeconds: number;
   readonly dnsTtlSeconds: number;
   /**
-   * The longest the agents may keep sending a removed gateway spans: learned from scale-ins, else the
-   * DNS interval + the DNS TTL.
+   * The longest the agents may keep sending a removed gateway spans: the DNS interval + the DNS TTL,
+   * or the learned re-resolve where it is longer.
    */
   readonly reresolveSeconds: number;
   readonly reresolveSource: 'learned' | 'trigger';
-  /** Gateways seen leaving the agents' rings after scale-ins (the learned figure's evidence; fewer than needed when from the trigger). */
-  readonly reresolveObservations: number;
+  /** What scale-ins showed, once learned (p90 of `observations` gateways leaving the agents' rings); undefined before. */
+  readonly learnedReresolve: { readonly seconds: number; readonly observations: number } | undefined;
   /** The least drain that breaks no trace: reresolveSeconds, plus decision_wait where pending traces are dropped. */
   readonly neededSeconds: number;
   /** The preStop sleep to set: neededSeconds + DRAIN_FLUSH_SECONDS. */
@@ -116,7 +116,11 @@ function drainFigures(settings: DrainSettings, evidence: DrainEvidence): Omit<Dr
   const dropping = settings.dropPendingTracesOnShutdown ? undefined : buildDroppingPendingTraces(evidence.builds);
   const need = { ...settings, dropPendingTracesOnShutdown: settings.dropPendingTracesOnShutdown || dropping !== undefined };
   const learned = evidence.reresolve?.kind === 'learned' ? evidence.reresolve : undefined;
-  const reresolveSeconds = learned?.seconds ?? triggerReresolveSeconds(settings);
+  // Only ever longer: a few removals that met a fresh cache read short of its TTL, and a drain too short
+  // breaks traces at every scale-in, where one too long only keeps a pod a little longer.
+  const stated = triggerReresolveSeconds(settings);
+  const lengthened = learned !== undefined && learned.seconds > stated;
+  const reresolveSeconds = lengthened ? learned.seconds : stated;
   const neededSeconds = neededDrainSeconds(need, reresolveSeconds);
   const drainSeconds = settings.scaleInDrainSeconds;
   return {
@@ -127,8 +131,8 @@ function drainFigures(settings: DrainSettings, evidence: DrainEvidence): Omit<Dr
     dnsResolverIntervalSeconds: settings.dnsResolverIntervalSeconds,
     dnsTtlSeconds: settings.dnsTtlSeconds,
     reresolveSeconds,
-    reresolveSource: learned === undefined ? 'trigger' : 'learned',
-    reresolveObservations: evidence.reresolve?.observations ?? 0,
+    reresolveSource: lengthened ? 'learned' : 'trigger',
+    learnedReresolve: learned === undefined ? undefined : { seconds: learned.seconds, observations: learned.observations },
     neededSeconds,
     preStopSeconds: neededSeconds + DRAIN_FLUSH_SECONDS,
     tooShort: drainSeconds !== undefined && drainSeconds < neededSeconds,
@@ -137,9 +141,14 @@ function drainFigures(settings: DrainSettings, evidence: DrainEvidence): Omit<Dr
 
 function describeDrain(check: Omit<DrainCheck, 'sentence'>): string {
   const stated = `DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)}`;
-  const dns = check.reresolveSource === 'learned'
-    ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${check.reresolveObservations} gateways seen leaving their rings after scale-ins, p90; the trigger says ${formatSeconds(check.dnsResolverIntervalSeconds + check.dnsTtlSeconds)}: ${stated})`
-    : `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated})`;
+  const learned = check.learnedReresolve;
+  const seen = learned === undefined ? '' : `${learned.observations} gateways seen leaving the agents' rings after scale-ins, p90`;
+  const dns =
+    learned === undefined
+      ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated})`
+      : check.reresolveSource === 'learned'
+        ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${seen}; the trigger says ${formatSeconds(check.dnsResolverIntervalSeconds + check.dnsTtlSeconds)}: ${stated})`
+        : `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated}; scale-ins showed ${formatSeconds(learned.seconds)}, ${seen}, which does not shorten it)`;
   const dropsBecause = check.droppingBuild === undefined
     ? 'since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)'
     : `since ${check.droppingBuild} drops the traces it holds when stopped, as every release before 0.141.0 does whatever dropPendingTracesOnShutdown says`;

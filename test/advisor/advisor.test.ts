@@ -142,7 +142,7 @@ describe('Advisor: evaluate and record', () => {
     const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
     expect(leadStartups).toEqual([120]);
     expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45 });
-    expect(decision.drain).toMatchObject({ reresolveSeconds: 50, reresolveSource: 'learned', reresolveObservations: 4 });
+    expect(decision.drain).toMatchObject({ reresolveSeconds: 50, reresolveSource: 'learned', learnedReresolve: { seconds: 50, observations: 4 } });
     expect(decision.capacity).toMatchObject({ spansPerReplica: 25_000, source: 'learned' });
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);
   });

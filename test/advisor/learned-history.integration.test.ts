@@ -248,7 +248,7 @@ describe("the agents' re-resolve learned from a real Prometheus", () => {
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), reresolve }, agentSettings);
     expect(decision.drain).toMatchObject({ reresolveSource: 'learned', reresolveSeconds: reresolve.seconds, tooShort: true, preStopSeconds: reresolve.seconds + 5 });
     expect(decision.guards).toContainEqual(expect.objectContaining({ name: 'drainTooShort' }));
-    expect(decision.reasons.join('\n')).toContain(`learned from ${leaves} gateways seen leaving their rings after scale-ins, p90; the trigger says 35s`);
+    expect(decision.reasons.join('\n')).toContain(`learned from ${leaves} gateways seen leaving the agents' rings after scale-ins, p90; the trigger says 35s`);
   });
 
   it('keeps the trigger\'s DNS interval + TTL, and says why, for a trigger that names no agents', async () => {

@@ -59,7 +59,7 @@ describe('checkDrain with the re-resolve scale-ins showed', () => {
   const learned = (seconds: number, observations = 6) => ({ kind: 'learned' as const, seconds, medianSeconds: seconds - 10, observations, fromMs: T0_MS - 86_400_000, toMs: T0_MS });
   const rows: { name: string; metadata: Record<string, string>; reresolve: DrainEvidence['reresolve']; want: { reresolveSource: 'learned' | 'trigger'; reresolveSeconds: number; neededSeconds: number; preStopSeconds: number; tooShort: boolean } }[] = [
     { name: 'a DNS cache longer than the trigger states: the learned figure asks for more', metadata: { decisionWait: '30s', scaleInDrain: '40s' }, reresolve: learned(62), want: { reresolveSource: 'learned', reresolveSeconds: 62, neededSeconds: 62, preStopSeconds: 67, tooShort: true } },
-    { name: "a cluster that answers faster than kubeadm's TTL: a shorter drain is enough", metadata: { decisionWait: '30s', scaleInDrain: '20s' }, reresolve: learned(15), want: { reresolveSource: 'learned', reresolveSeconds: 15, neededSeconds: 15, preStopSeconds: 20, tooShort: false } },
+    { name: 'scale-ins that showed less than the trigger states do not shorten the drain: they may have met a fresh cache', metadata: { decisionWait: '30s', scaleInDrain: '20s' }, reresolve: learned(15), want: { reresolveSource: 'trigger', reresolveSeconds: 35, neededSeconds: 35, preStopSeconds: 40, tooShort: true } },
     { name: 'dropping gateways add decision_wait to the learned figure', metadata: { dropPendingTracesOnShutdown: 'true', decisionWait: '30s', scaleInDrain: '70s' }, reresolve: learned(45), want: { reresolveSource: 'learned', reresolveSeconds: 45, neededSeconds: 75, preStopSeconds: 80, tooShort: true } },
     { name: 'too few scale-ins seen: the trigger stands', metadata: { decisionWait: '30s', scaleInDrain: '40s' }, reresolve: { kind: 'insufficient', reason: "only 2 gateways seen leaving the agents' rings after a scale-in; 3 needed", observations: 2 }, want: { reresolveSource: 'trigger', reresolveSeconds: 35, neededSeconds: 35, preStopSeconds: 40, tooShort: false } },
   ];
@@ -67,13 +67,16 @@ describe('checkDrain with the re-resolve scale-ins showed', () => {
 
   it('says where the re-resolve came from and what the trigger says', () => {
     expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(62, 7) }).sentence).toBe(
-      "scale-in drain 40s is shorter than the agents' re-resolve 62s (learned from 7 gateways seen leaving their rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s): every scale-in breaks the traces whose spans the agents still send to the removed gateways; set the gateways' preStop sleep to 67s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
+      "scale-in drain 40s is shorter than the agents' re-resolve 62s (learned from 7 gateways seen leaving the agents' rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s): every scale-in breaks the traces whose spans the agents still send to the removed gateways; set the gateways' preStop sleep to 67s (terminationGracePeriodSeconds above it) and scaleInDrain to match",
     );
   });
 
   it('says what a drain that is long enough covers', () => {
     expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' }), { reresolve: learned(31, 3) }).sentence).toBe(
-      "scale-in drain 40s covers the agents' re-resolve 31s (learned from 3 gateways seen leaving their rings after scale-ins, p90; the trigger says 35s: DNS interval 5s + DNS TTL 30s)",
+      "scale-in drain 40s covers the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s; scale-ins showed 31s, 3 gateways seen leaving the agents' rings after scale-ins, p90, which does not shorten it)",
+    );
+    expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s', dnsTtl: '0s' }), { reresolve: learned(31, 3) }).sentence).toBe(
+      "scale-in drain 40s covers the agents' re-resolve 31s (learned from 3 gateways seen leaving the agents' rings after scale-ins, p90; the trigger says 5s: DNS interval 5s + DNS TTL 0s)",
     );
     expect(checkDrain(settings({ decisionWait: '30s', scaleInDrain: '40s' })).sentence).toBe("scale-in drain 40s covers the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s)");
   });

@@ -313,7 +313,7 @@ table(ALERT_RULES.drainTooShort, [
     want: {
       status: 'active',
       evidence: { 'Scale-in drain (scaleInDrain)': 40, "Agents' re-resolve, learned (p90)": 62, "Agents' DNS resolver interval (dnsResolverInterval)": 5, "Cluster DNS records' TTL (dnsTtl)": 30, 'preStop sleep to set': 67 },
-      mentions: ["the agents' re-resolve learned from scale-ins = 62 s", 'after 7 scale-ins\' removals, the last agent let the gateway go 62 s (p90) after the spec replicas fell, against 35 s stated'],
+      mentions: ["the agents' re-resolve learned from scale-ins = 62 s", 'over 7 gateways removed by scale-ins, the last agent let the gateway go 62 s (p90) after the spec replicas fell, against 35 s stated'],
     },
   },
   {
