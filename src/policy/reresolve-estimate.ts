@@ -14,7 +14,9 @@ export type ReresolveEstimate = LearnedDelay;
  * Follows desired replicas and the largest ring step by step. A fall in desired opens one leave per
  * gateway the ring held above the new count, timed from the last step that still showed the old count
  * (the spec changed after it). The leave closes at the first step whose largest ring holds fewer than
- * its level, or is cancelled when desired rises back to it first or the data stops. Read at each
+ * its level, or is cancelled when desired rises first (gateways joining the ring then hide the one
+ * leaving it: after a fall to zero an agent may hold its last ring until one answers again) or the
+ * data stops. Read at each
  * step's instant, an observation errs long by less than two steps and never short; the scrapes behind
  * the steps can move it either way by up to a scrape interval.
  */
@@ -29,12 +31,12 @@ function observedLeaves(samples: readonly ReplicaCountSample[]): DelayObservatio
       openedAt.clear();
       continue;
     }
+    if (previous !== undefined && desired > previous.desired) openedAt.clear();
     if (previous !== undefined && desired < previous.desired) {
       for (let level = desired + 1; level <= Math.min(previous.desired, previous.ring); level++) if (!openedAt.has(level)) openedAt.set(level, previous.atMs);
     }
     for (const [level, fromMs] of openedAt) {
-      if (level <= desired) openedAt.delete(level);
-      else if (ring < level) {
+      if (ring < level) {
         leaves.push({ fromMs, toMs: sample.atMs });
         openedAt.delete(level);
       }

@@ -60,6 +60,12 @@ describe('estimateReresolve', () => {
     expect(estimate).toMatchObject({ kind: 'insufficient', observations: 0 });
   });
 
+  it('does not count a removal whose ring shrank only after a scale-out: the joining gateways hide who left', () => {
+    // Down to zero, an agent keeps its last ring while nothing answers; the next gateway's answer replaces it hours later.
+    const estimate = estimateReresolve(counts([[0, 2, 2], [600, 0, 2], [7200, 1, 2], [7290, 1, 1]], 7500));
+    expect(estimate).toMatchObject({ kind: 'insufficient', observations: 0 });
+  });
+
   it('reads in time order whatever order the samples come in', () => {
     const samples = counts([[0, 5, 5], [600, 2, 5], [660, 2, 2]], 900);
     expect(estimateReresolve([...samples].reverse())).toEqual(estimateReresolve(samples));
