@@ -16,9 +16,8 @@ export type ReresolveEstimate = LearnedDelay;
  * (the spec changed after it). The leave closes at the first step whose largest ring holds fewer than
  * its level, or is cancelled when desired rises first (gateways joining the ring then hide the one
  * leaving it: after a fall to zero an agent may hold its last ring until one answers again) or the
- * data stops. Read at each
- * step's instant, an observation errs long by less than two steps and never short; the scrapes behind
- * the steps can move it either way by up to a scrape interval.
+ * data stops. Read at each step's instant, an observation errs long by less than two steps and never
+ * short; the scrapes behind the steps can move it either way by up to a scrape interval.
  */
 function observedLeaves(samples: readonly ReplicaCountSample[]): DelayObservation[] {
   const leaves: DelayObservation[] = [];

@@ -1,7 +1,7 @@
 // Pod startup learned from what the tier did (DESIGN.md "Learned, not assumed"): each time the
 // Deployment asked for more gateways (kube-state-metrics' spec replicas rose), the time until that many
 // gateways reported is one observation of startup — scheduling, image pull, collector start, readiness
-// and the first scrape, all of it. The trigger's podStartup is the prior until STARTUP_EVIDENCE
+// and the first scrape, all of it. The trigger's podStartup is the prior until LEARNED_DELAY_EVIDENCE
 // observations exist. Pure: the samples come from signals/.
 import type { ReplicaCountSample } from '../signals/replica-count-history.ts';
 import { type DelayObservation, type LearnedDelay, learnedDelay } from './learned-delay.ts';
@@ -20,9 +20,6 @@ function isInTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
   return true;
 }
 
-/** One replica seen joining: asked for at `fromMs`, reporting at `toMs`. */
-type Join = DelayObservation;
-
 /**
  * Follows desired and reporting replicas step by step. A rise in desired opens one ask per replica
  * above what reports; the ask closes when that many gateways report (one observation) or when desired
@@ -31,7 +28,8 @@ type Join = DelayObservation;
 class StartupWalk {
   private readonly askedAt: Map<number, number>;
   private previousDesired: number | undefined;
-  readonly joins: Join[] = [];
+  /** One per replica seen joining: asked for at `fromMs`, reporting at `toMs`. */
+  readonly joins: DelayObservation[] = [];
 
   constructor(from?: StartupWalk) {
     this.askedAt = new Map(from?.askedAt);
@@ -70,7 +68,7 @@ class StartupWalk {
   }
 }
 
-function estimateFromJoins(joins: readonly Join[]): StartupEstimate {
+function estimateFromJoins(joins: readonly DelayObservation[]): StartupEstimate {
   return learnedDelay(joins, 'joining after a scale-out');
 }
 

@@ -58,7 +58,7 @@ function readCounts(source: ControlContext['source'], settings: TargetSettings, 
 }
 
 /**
- * startupFromCounts over the read a StartupRefresher makes at each time asked, kept up to date step by
+ * startupFromCounts over the read a ReplicaHistoryRefresher makes at each time asked, kept up to date step by
  * step instead of walking a day of counts at each read: final steps are appended to a
  * SlidingStartupEstimate once, the few not final yet are passed as its tail. Steps older than the
  * retention read as gaps, and a walk is back to its start after a gap, so the window's walk is the walk
