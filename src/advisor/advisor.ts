@@ -8,7 +8,7 @@ import { echoValue, type ErrorCode, ScalerError } from '../errors.ts';
 import type { CapacityEstimate } from '../policy/capacity-estimate.ts';
 import type { EarlierPeaks } from '../policy/earlier-peaks.ts';
 import type { RingSpread } from '../policy/ring-spread.ts';
-import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
+import { startupInUse } from '../policy/startup-in-use.ts';
 import { decide } from '../policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../policy/decide-input.ts';
 import type { Decision } from '../policy/decision.ts';
@@ -23,8 +23,8 @@ import { DecisionRing } from './decision-ring.ts';
 import type { DecisionLog, TargetOrigin, TargetRecord } from './decision-log.ts';
 import type { Evaluation, TargetEvaluator } from './target-evaluator.ts';
 
-/** Supplies the forecast band for a target at `nowMs` (forecasting/ fills it; undefined = no forecast for it). */
-export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => ForecastInput | undefined;
+/** Supplies a target's forecast band at `nowMs` + `leadTimeSeconds`, the startup in use's (forecasting/ fills it; undefined = no forecast for it). */
+export type ForecastProvider = (target: TargetRef, settings: TargetSettings, nowMs: number, leadTimeSeconds: number) => ForecastInput | undefined;
 /** Supplies what the gateways' CPU says about capacity (CapacityRefresher; undefined = not read yet). */
 export type CapacityProvider = (target: TargetRef, settings: TargetSettings, nowMs: number) => CapacityEstimate | undefined;
 /** Supplies what scale-outs and scale-ins say about pod startup and the agents' re-resolve (ReplicaHistoryRefresher; undefined = not read yet). */
@@ -214,9 +214,9 @@ export class Advisor implements TargetEvaluator, DecisionLog {
         // the same decision, not recorded twice, and windows not advanced twice.
         return { decision: latest, active: isActive(latest, settings) };
       }
-      // The forecast looks ahead by the startup pods actually take, once scale-outs have shown it.
-      const forecastSettings = withStartup(settings, startupInUse(settings, learned.startup));
-      const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, forecastSettings, nowMs), key);
+      // The forecast looks ahead by the join gateways actually take, once scale-outs have shown it.
+      const { leadTimeSeconds } = startupInUse(settings, learned.startup);
+      const forecast = this.hook('forecastFor', () => this.options.forecastFor?.(ref, settings, nowMs, leadTimeSeconds), key);
       const calendar = this.hookValue('calendarFor', () => this.options.calendarFor?.(ref, settings, nowMs), key);
       const { decision, state } = decide(
         {

@@ -7,9 +7,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { nextCronMatch, parseCron } from '../../forecasting/cron.ts';
 import { type ForecastResult, forecast } from '../../forecasting/forecast.ts';
-import { type TargetSettings, leadTimeSeconds } from '../config/target-metadata.ts';
+import type { TargetSettings } from '../config/target-metadata.ts';
 import { ScalerError } from '../errors.ts';
 import type { ForecastInput } from '../policy/decide-input.ts';
+import { startupInUse } from '../policy/startup-in-use.ts';
 import { minRangeStepSeconds } from '../signals/prometheus-source.ts';
 import { type SignalHistory, type TargetRef, targetKey } from '../signals/signal-snapshot.ts';
 import type { AdvisorLogger } from './advisor-logger.ts';
@@ -68,6 +69,8 @@ interface Entry {
   /** What the fit depends on; a change refits at once. */
   fitKey: string;
   lastAskedMs: number;
+  /** The lead time last asked for: the fit's horizon reaches that far past the refit after next. */
+  leadTimeSeconds: number;
   fit: Fit | undefined;
   lastFailure: { readonly atMs: number; readonly message: string } | undefined;
   refitting: Promise<void> | undefined;
@@ -125,12 +128,12 @@ export class ForecastRefresher {
   }
 
   /**
-   * The Advisor's `forecastFor` hook: the band at now + lead time from the target's latest fit.
-   * A target seen for the first time (or with changed history settings) starts a refit in the
-   * background and is unavailable until it lands.
+   * The Advisor's `forecastFor` hook: the band at now + lead time (the startup in use's, learned or
+   * the trigger's) from the target's latest fit. A target seen for the first time (or with changed
+   * history settings) starts a refit in the background and is unavailable until it lands.
    */
-  readonly forecastFor = (target: TargetRef, settings: TargetSettings, nowMs: number): ForecastInput => {
-    const entry = this.track(target, settings, nowMs);
+  readonly forecastFor = (target: TargetRef, settings: TargetSettings, nowMs: number, leadTimeSeconds: number): ForecastInput => {
+    const entry = this.track(target, settings, nowMs, leadTimeSeconds);
     if (entry.fit === undefined) {
       if (entry.lastFailure) return { kind: 'unavailable', reason: `forecast refit failed: ${entry.lastFailure.message}` };
       if (entry.refitting === undefined) return { kind: 'unavailable', reason: `the first forecast refit for this target waits for one of the ${REFIT_CONCURRENCY} running for other targets` };
@@ -138,8 +141,7 @@ export class ForecastRefresher {
     }
     const { fit } = entry;
     if (fit.result.kind === 'unavailable') return { kind: 'unavailable', reason: `not enough history at the refit of ${iso(fit.fittedAtMs)}: ${fit.result.reason}` };
-    const leadSeconds = leadTimeSeconds(settings);
-    const atMs = nowMs + leadSeconds * 1000;
+    const atMs = nowMs + leadTimeSeconds * 1000;
     const stepMs = fit.stepSeconds * 1000;
     const { points } = fit.result;
     const point = pointHolding(points, atMs, stepMs);
@@ -153,7 +155,7 @@ export class ForecastRefresher {
     return {
       kind: 'available',
       band: {
-        leadTimeSeconds: leadSeconds,
+        leadTimeSeconds,
         pointSpansPerSecond: point.point,
         upperSpansPerSecond: point.upper,
         ...(now ? { nowPointSpansPerSecond: now.point } : {}),
@@ -169,7 +171,7 @@ export class ForecastRefresher {
    * Rejects (and keeps the previous fit) when the query fails; runs for the same target never overlap.
    */
   refit(target: TargetRef, settings: TargetSettings, nowMs: number): Promise<void> {
-    const entry = this.track(target, settings, nowMs, false);
+    const entry = this.track(target, settings, nowMs, undefined, false);
     entry.refitting ??= this.fitEntry(entry, nowMs).finally(() => {
       entry.refitting = undefined;
     });
@@ -213,14 +215,17 @@ export class ForecastRefresher {
     await Promise.all([...this.entries.values()].map((entry) => entry.refitting));
   }
 
-  private track(target: TargetRef, settings: TargetSettings, nowMs: number, refitWhenNew = true): Entry {
+  /** `leadTimeSeconds` undefined keeps the last asked for, or, for a new target, the trigger's. */
+  private track(target: TargetRef, settings: TargetSettings, nowMs: number, leadTimeSeconds: number | undefined, refitWhenNew = true): Entry {
     const key = targetKey(target);
     let entry = this.entries.get(key);
     // entry.settings always has entry.fitKey: it is replaced only by settings with the same key.
     const fitKey = entry !== undefined && sameFitInputs(entry.settings, settings) ? entry.fitKey : fitKeyOf(settings);
     if (entry === undefined || entry.fitKey !== fitKey) {
-      entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, fit: undefined, lastFailure: undefined, refitting: undefined };
+      const lead = entry?.leadTimeSeconds ?? startupInUse(settings, undefined).leadTimeSeconds;
+      entry = { ref: { namespace: target.namespace, name: target.name }, settings, fitKey, lastAskedMs: nowMs, leadTimeSeconds: lead, fit: undefined, lastFailure: undefined, refitting: undefined };
     }
+    if (leadTimeSeconds !== undefined) entry.leadTimeSeconds = leadTimeSeconds;
     keepMostRecent(this.entries, key, entry, this.options.maxTargets ?? DEFAULT_MAX_TARGETS);
     entry.settings = settings;
     entry.lastAskedMs = Math.max(entry.lastAskedMs, nowMs);
@@ -250,11 +255,11 @@ export class ForecastRefresher {
   }
 
   /** Steps the fit must cover past its history: until the refit after next, plus the lead time. */
-  private horizonSteps(historyEndMs: number, nowMs: number, stepSeconds: number, settings: TargetSettings): number {
+  private horizonSteps(historyEndMs: number, nowMs: number, stepSeconds: number, leadTimeSeconds: number): number {
     const limitMs = nowMs + 2 * MAX_HORIZON_SECONDS * 1000;
     const next = nextCronMatch(this.scheduleUtc, nowMs + 1, limitMs);
     const afterNext = next === undefined ? undefined : nextCronMatch(this.scheduleUtc, next + 1, limitMs);
-    const untilMs = Math.min(afterNext ?? Number.POSITIVE_INFINITY, historyEndMs + MAX_HORIZON_SECONDS * 1000) + leadTimeSeconds(settings) * 1000;
+    const untilMs = Math.min(afterNext ?? Number.POSITIVE_INFINITY, historyEndMs + MAX_HORIZON_SECONDS * 1000) + leadTimeSeconds * 1000;
     return Math.max(1, Math.ceil((untilMs - historyEndMs) / (stepSeconds * 1000)) + 1);
   }
 
@@ -281,7 +286,7 @@ export class ForecastRefresher {
     }
     const result = (this.options.forecast ?? forecast)(
       { values, stepSeconds, startMs },
-      { horizonSteps: this.horizonSteps(endMs, nowMs, stepSeconds, settings), quantile: settings.forecastQuantile },
+      { horizonSteps: this.horizonSteps(endMs, nowMs, stepSeconds, entry.leadTimeSeconds), quantile: settings.forecastQuantile },
     );
     entry.fit = { fittedAtMs: nowMs, stepSeconds, result };
     entry.lastFailure = undefined;

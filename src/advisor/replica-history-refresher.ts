@@ -4,7 +4,7 @@
 import type { TargetSettings } from '../config/target-metadata.ts';
 import type { LearnedDelay } from '../policy/learned-delay.ts';
 import { estimateReresolve, type ReresolveEstimate } from '../policy/reresolve-estimate.ts';
-import { estimateStartup, type StartupEstimate } from '../policy/startup-estimate.ts';
+import { estimateStartup, joinSeenByFor, type StartupEstimate } from '../policy/startup-estimate.ts';
 import { type ReplicaCountHistory, type ReplicaCountSample, REPLICA_HISTORY_LOOKBACK_SECONDS, REPLICA_HISTORY_STEP_SECONDS } from '../signals/replica-count-history.ts';
 import { type RangeWindow, type TargetRef, trailingWindow } from '../signals/signal-snapshot.ts';
 import { LearnedRefresher, type LearnedRefresherOptions } from './learned-refresher.ts';
@@ -28,9 +28,9 @@ export const RERESOLVE_NEEDS_AGENTS = Object.freeze({
   observations: 0,
 } as const);
 
-/** Estimates startup from replica counts, or says why it cannot. */
-export function startupFromCounts(settings: Pick<TargetSettings, 'deploymentName'>, samples: readonly ReplicaCountSample[]): StartupEstimate {
-  return settings.deploymentName === undefined ? HISTORY_NEEDS_DEPLOYMENT : estimateStartup(samples);
+/** Estimates startup from replica counts, to the agents' rings where the trigger names them, or says why it cannot. */
+export function startupFromCounts(settings: Pick<TargetSettings, 'deploymentName' | 'agentSelector'>, samples: readonly ReplicaCountSample[]): StartupEstimate {
+  return settings.deploymentName === undefined ? HISTORY_NEEDS_DEPLOYMENT : estimateStartup(samples, joinSeenByFor(settings));
 }
 
 /** Estimates the agents' re-resolve from replica counts, or says why it cannot. */

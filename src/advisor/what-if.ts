@@ -12,6 +12,7 @@ import { decide } from '../policy/decide.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
 import type { Reading, SignalSnapshot } from '../signals/signal-snapshot.ts';
+import { startupInUse } from '../policy/startup-in-use.ts';
 
 /** How lost spans are estimated, in words the dashboard and the API answer show next to the number. */
 export const WHAT_IF_ESTIMATOR =
@@ -197,7 +198,8 @@ export class WhatIfReplay {
     this.settings = settings;
     this.stepSeconds = stepSeconds;
     this.replicas = initialReplicas;
-    this.ready = new ReadyReplicas(initialReplicas, (settings.podStartupSeconds + settings.dnsResolverIntervalSeconds) * 1000);
+    // A replayed replica takes traffic once the trigger's join has passed: its start, then the agents' re-resolve.
+    this.ready = new ReadyReplicas(initialReplicas, startupInUse(settings, undefined).joinSeconds * 1000);
   }
 
   /** Decides the next step; snapshots must come oldest first, one per step. */

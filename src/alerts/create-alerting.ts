@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import type { DecisionLog, TargetRecord } from '../advisor/decision-log.ts';
 import { parseDurationSeconds } from '../config/duration.ts';
 import type { ServerConfig } from '../config/server-config.ts';
-import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { ERROR_CATALOGUE } from '../errors.ts';
 import type { Decision } from '../policy/decision.ts';
 import { targetKey } from '../signals/signal-snapshot.ts';
@@ -152,7 +151,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   function onDecision(record: TargetRecord, decision: Decision): void {
     try {
       const toleranceMs = Math.max(30, record.settings.pollingIntervalSeconds) * 1000;
-      const leadMs = (decision.forecast?.leadTimeSeconds ?? leadTimeSeconds(record.settings)) * 1000;
+      const leadMs = (decision.forecast?.leadTimeSeconds ?? decision.startup.leadTimeSeconds) * 1000;
       const history = decisionLog.history(record.ref, decision.at - leadMs - toleranceMs);
       observe(record, { kind: 'decision', decision, forecastDueNow: forecastDueAt(history, decision.at, toleranceMs) }, decision.at);
     } catch (error) {

@@ -167,11 +167,6 @@ export interface TargetSettings {
 /** The HPA controller's sync period; a new desired count waits at most this long to be acted on. */
 export const HPA_SYNC_SECONDS = 15;
 
-/** How far ahead the forecast must look: a replica asked for now takes traffic only after all of these. */
-export function leadTimeSeconds(settings: Pick<TargetSettings, 'podStartupSeconds' | 'pollingIntervalSeconds' | 'dnsResolverIntervalSeconds'>): number {
-  return settings.podStartupSeconds + settings.dnsResolverIntervalSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
-}
-
 function invalid(key: string, message: string): ScalerError {
   return new ScalerError('INVALID_METADATA', `scalerMetadata.${echoValue(key)} ${message}`);
 }

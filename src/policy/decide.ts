@@ -40,7 +40,6 @@ import {
 } from './proposals.ts';
 import { advanceLoadPeaks, RECENT_PEAK_WINDOW_SECONDS, recentPeak } from './load-peaks.ts';
 import { advanceLoadSamples, advanceSortedSlopes, busiestShareLevel, growthAhead, loadLevel, loadVariation, noiseFloor } from './load-variation.ts';
-import { leadTimeSeconds } from '../config/target-metadata.ts';
 import { advanceReplicaCounts, fewestReplicas } from './replica-history.ts';
 import { advanceAgentsBacklog } from './agents-backlog.ts';
 import { isContinuous, type ScaleInProgress, scaleInGuard } from './scale-in.ts';
@@ -123,7 +122,7 @@ export function decide(input: DecideInput, settings: TargetSettings, previous?: 
   const loadSlopes = advanceSortedSlopes(previousSamples, continuous ? previous.loadSlopes : undefined, loadSamples);
   const variation = loadVariation(loadSamples, loadSlopes);
   const startup = startupInUse(settings, input.startup);
-  const growth = growthAhead(variation, leadTimeSeconds({ ...settings, podStartupSeconds: startup.seconds }), { startupSeconds: startup.seconds, startupSource: startup.source });
+  const growth = growthAhead(variation, startup);
   const queueGrowth = (continuous ? previous.queueGrowth : undefined) ?? evidenceFromEarlierPeak(ctx, input.backendCeiling);
   const bottleneckSeen = continuous ? previous.backendBottleneck : undefined;
   const trend = advanceTrend(previous?.trend, ctx, input.snapshot.observedAtMs);

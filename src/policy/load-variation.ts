@@ -11,6 +11,7 @@ import type { TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds, formatSpansPerSecond } from './format.ts';
 import { withinHpaTolerance } from './guards.ts';
 import type { LoadPeak, LoadReading } from './policy-state.ts';
+import type { StartupInUse } from './startup-in-use.ts';
 import { peakUtilizationOf } from './peak-utilization.ts';
 import { busiestGatewayReplicasFor, replicasFor, TRACES_ON_MEMORY_TARGET_FILL, throughputReplicasFor } from './proposals.ts';
 import { medianInPlace } from './median.ts';
@@ -260,19 +261,17 @@ export function noiseFloor(
 /** Load growth a pod asked for now must still find room for when it takes traffic. */
 export interface GrowthAhead {
   readonly spansPerSecond: number;
-  readonly leadTimeSeconds: number;
-  /** The pod startup the lead time counts, learned or the trigger's. */
-  readonly startupSeconds: number;
-  readonly startupSource: 'learned' | 'trigger';
+  /** The startup in use: its lead time, and the join it counts. */
+  readonly startup: StartupInUse;
 }
 
 /**
- * The trend × lead time (pod startup in use + DNS + poll + HPA sync), when the load is rising by more
- * than NOISE_SIGMAS of its noise over that time; else none (a flat or noisy load grows by nothing).
+ * The trend × lead time (the join in use + poll + HPA sync), when the load is rising by more than
+ * NOISE_SIGMAS of its noise over that time; else none (a flat or noisy load grows by nothing).
  */
-export function growthAhead(variation: LoadVariation | undefined, leadTimeSeconds: number, startup: Pick<GrowthAhead, 'startupSeconds' | 'startupSource'>): GrowthAhead | undefined {
+export function growthAhead(variation: LoadVariation | undefined, startup: StartupInUse): GrowthAhead | undefined {
   if (variation === undefined) return undefined;
-  const growth = variation.trendSpansPerSecondPerSecond * leadTimeSeconds;
+  const growth = variation.trendSpansPerSecondPerSecond * startup.leadTimeSeconds;
   if (growth <= NOISE_SIGMAS * variation.noiseSpansPerSecond) return undefined;
-  return { spansPerSecond: growth, leadTimeSeconds, ...startup };
+  return { spansPerSecond: growth, startup };
 }

@@ -108,7 +108,7 @@ export function throughputReplicasFor(load: number, capacitySpansPerReplica: num
 /**
  * Total accepted spans/s ÷ (capacity per replica × target utilization); the total, so hot spots do
  * not count twice. A load rising clearly above its noise is sized at what it will be when a pod asked
- * for now takes traffic (`growth`: trend × lead time, the pod startup in use among it), not at what it
+ * for now takes traffic (`growth`: trend × lead time, the join in use among it), not at what it
  * is now. The busiest gateway is sized too: the loadbalancing exporter's hash gives one gateway more
  * than its share, and that share shrinks with every gateway added, so the tier grows until the busiest
  * one runs no hotter than a peak may (peakUtilizationOf). A hot spot of ROUTING_IMBALANCE_RATIO or more
@@ -128,10 +128,10 @@ export function throughputProposal(ctx: PolicyContext, growth?: GrowthAhead, sha
   let rising = '';
   if (growth !== undefined) {
     inputs.growthSpansPerSecond = growth.spansPerSecond;
-    inputs.leadTimeSeconds = growth.leadTimeSeconds;
-    inputs.podStartupSeconds = growth.startupSeconds;
-    const startup = `pod startup ${formatSeconds(growth.startupSeconds)}${growth.startupSource === 'learned' ? ', learned' : ' from the trigger'}`;
-    rising = ` rising to ${formatSpansPerSecond(ahead)} by the time a new pod takes traffic (${formatSeconds(growth.leadTimeSeconds)}: ${startup})`;
+    inputs.leadTimeSeconds = growth.startup.leadTimeSeconds;
+    inputs.podStartupSeconds = growth.startup.seconds;
+    inputs.joinSeconds = growth.startup.joinSeconds;
+    rising = ` rising to ${formatSpansPerSecond(ahead)} by the time a new pod takes traffic (${formatSeconds(growth.startup.leadTimeSeconds)}: ${growth.startup.joinSummary})`;
   }
   const reason = `${formatSpansPerSecond(load)}${backlogClause(ctx.load)}${rising} at ${perReplica} → ${byTotal}`;
   const headline = `${formatSpansPerSecond(load)}${rising} needs ${byTotal} at ${perReplica}`;

@@ -24,7 +24,7 @@ function observedLeaves(samples: readonly ReplicaCountSample[]): DelayObservatio
   const openedAt = new Map<number, number>();
   let previous: { readonly atMs: number; readonly desired: number; readonly ring: number } | undefined;
   for (const sample of inTimeOrder(samples)) {
-    const { desiredReplicas: desired, ringBackends: ring } = sample;
+    const { desiredReplicas: desired, largestRing: ring } = sample;
     if (desired === undefined || ring === undefined) {
       previous = undefined;
       openedAt.clear();
@@ -45,7 +45,7 @@ function observedLeaves(samples: readonly ReplicaCountSample[]): DelayObservatio
   return leaves;
 }
 
-/** Learned re-resolve from the replica counts of a window; the samples need `ringBackends` (agentSelector). */
+/** Learned re-resolve from the replica counts of a window; the samples need `largestRing` (agentSelector). */
 export function estimateReresolve(samples: readonly ReplicaCountSample[]): ReresolveEstimate {
   return learnedDelay(observedLeaves(samples), "leaving the agents' rings after a scale-in");
 }

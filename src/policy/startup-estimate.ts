@@ -1,14 +1,29 @@
 // Pod startup learned from what the tier did (DESIGN.md "Learned, not assumed"): each time the
 // Deployment asked for more gateways (kube-state-metrics' spec replicas rose), the time until that many
-// gateways reported is one observation of startup — scheduling, image pull, collector start, readiness
-// and the first scrape, all of it. The trigger's podStartup is the prior until LEARNED_DELAY_EVIDENCE
-// observations exist. Pure: the samples come from signals/.
+// gateways took part is one observation. For a trigger that names the agents (agentSelector) that is
+// when the agent that re-resolved last held them in its loadbalancing ring: scheduling, image pull,
+// collector start, readiness, and the cluster DNS serving its cached answer without them until the TTL
+// ran out, all of it. Without the agents it is when they reported, and the trigger's DNS keys are added.
+// The trigger's figures are the prior until LEARNED_DELAY_EVIDENCE observations exist. Pure: the
+// samples come from signals/.
 import type { ReplicaCountSample } from '../signals/replica-count-history.ts';
 import { type DelayObservation, type LearnedDelay, learnedDelay } from './learned-delay.ts';
 
 export type { ReplicaCountSample };
 
-export type StartupEstimate = LearnedDelay;
+/**
+ * What a joining gateway is seen doing to close an observation: reporting (its own uptime series), or
+ * held by every agent's ring (the smallest ring), which counts the agents' re-resolve too.
+ */
+export type JoinSeenBy = 'reporting' | 'rings';
+
+/** A learned startup says what it ran until (`joinSeenBy`); an insufficient one is not used. */
+export type StartupEstimate = LearnedDelay & { readonly joinSeenBy?: JoinSeenBy };
+
+/** The startup walk for a trigger: the agents' rings when it names them. */
+export function joinSeenByFor(settings: { readonly agentSelector?: string | undefined }): JoinSeenBy {
+  return settings.agentSelector === undefined ? 'reporting' : 'rings';
+}
 
 /** Range reads come in time order; sorting a copy only when they do not gives the same order (the sort is stable). */
 export function inTimeOrder(samples: readonly ReplicaCountSample[]): readonly ReplicaCountSample[] {
@@ -20,18 +35,27 @@ function isInTimeOrder(samples: readonly ReplicaCountSample[]): boolean {
   return true;
 }
 
+/** Gateways taking part at a step as `seenBy` counts them; undefined where that was not read. */
+function joinedAt(sample: ReplicaCountSample, seenBy: JoinSeenBy): number | undefined {
+  return seenBy === 'rings' ? sample.smallestRing : sample.reportingReplicas;
+}
+
 /**
- * Follows desired and reporting replicas step by step. A rise in desired opens one ask per replica
- * above what reports; the ask closes when that many gateways report (one observation) or when desired
- * drops below it again (cancelled: the pod may never have started).
+ * Follows desired replicas and the gateways taking part (reporting, or in every agent's ring) step by
+ * step. A rise in desired opens one ask per replica above those taking part; the ask closes when that
+ * many take part (one observation) or when desired drops below it again (cancelled: the pod may never
+ * have started).
  */
 class StartupWalk {
   private readonly askedAt: Map<number, number>;
   private previousDesired: number | undefined;
-  /** One per replica seen joining: asked for at `fromMs`, reporting at `toMs`. */
+  /** One per replica seen joining: asked for at `fromMs`, taking part at `toMs`. */
   readonly joins: DelayObservation[] = [];
 
-  constructor(from?: StartupWalk) {
+  constructor(
+    private readonly seenBy: JoinSeenBy,
+    from?: StartupWalk,
+  ) {
     this.askedAt = new Map(from?.askedAt);
     this.previousDesired = from?.previousDesired;
   }
@@ -43,8 +67,9 @@ class StartupWalk {
 
   add(sample: ReplicaCountSample): void {
     const { askedAt } = this;
-    const { desiredReplicas: desired, reportingReplicas: reporting } = sample;
-    if (desired === undefined || reporting === undefined) {
+    const desired = sample.desiredReplicas;
+    const joined = joinedAt(sample, this.seenBy);
+    if (desired === undefined || joined === undefined) {
       this.previousDesired = undefined;
       // Clearing allocates a new table even when empty, and most steps without data come in long runs.
       if (askedAt.size > 0) askedAt.clear();
@@ -52,13 +77,13 @@ class StartupWalk {
     }
     const previousDesired = this.previousDesired;
     if (previousDesired !== undefined && desired > previousDesired) {
-      for (let level = Math.max(previousDesired, reporting) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
+      for (let level = Math.max(previousDesired, joined) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
     }
     // Most steps have no ask open; iterating an empty map still costs an iterator per step.
     if (askedAt.size > 0) {
       for (const [level, atMs] of askedAt) {
         if (level > desired) askedAt.delete(level);
-        else if (reporting >= level) {
+        else if (joined >= level) {
           this.joins.push({ fromMs: atMs, toMs: sample.atMs });
           askedAt.delete(level);
         }
@@ -68,15 +93,16 @@ class StartupWalk {
   }
 }
 
-function estimateFromJoins(joins: readonly DelayObservation[]): StartupEstimate {
-  return learnedDelay(joins, 'joining after a scale-out');
+function estimateFromJoins(joins: readonly DelayObservation[], seenBy: JoinSeenBy): StartupEstimate {
+  const estimate = learnedDelay(joins, seenBy === 'rings' ? "entering every agent's ring after a scale-out" : 'joining after a scale-out');
+  return estimate.kind === 'learned' ? { ...estimate, joinSeenBy: seenBy } : estimate;
 }
 
-/** Learned startup from the replica counts of a window (see StartupWalk). */
-export function estimateStartup(samples: readonly ReplicaCountSample[]): StartupEstimate {
-  const walk = new StartupWalk();
+/** Learned startup from the replica counts of a window (see StartupWalk); `rings` needs `smallestRing`. */
+export function estimateStartup(samples: readonly ReplicaCountSample[], seenBy: JoinSeenBy): StartupEstimate {
+  const walk = new StartupWalk(seenBy);
   for (const sample of inTimeOrder(samples)) walk.add(sample);
-  return estimateFromJoins(walk.joins);
+  return estimateFromJoins(walk.joins, seenBy);
 }
 
 /**
@@ -88,7 +114,7 @@ export function estimateStartup(samples: readonly ReplicaCountSample[]): Startup
  * state from then on. The window's own walk therefore runs only up to that point.
  */
 export class SlidingStartupEstimate {
-  private readonly walk = new StartupWalk();
+  private readonly walk: StartupWalk;
   /** Appended samples not yet before a window, oldest first (from `head`). */
   private readonly samples: ReplicaCountSample[] = [];
   private head = 0;
@@ -99,6 +125,10 @@ export class SlidingStartupEstimate {
   private joinHead = 0;
   private firstMs: number | undefined;
   private lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly seenBy: JoinSeenBy) {
+    this.walk = new StartupWalk(seenBy);
+  }
 
   /** Time of the last appended sample (−∞ before the first). */
   get lastAppendedMs(): number {
@@ -128,18 +158,18 @@ export class SlidingStartupEstimate {
     while (this.joinHead < walk.joins.length && walk.joins[this.joinHead]!.toMs < fromMs) this.joinHead++;
     this.compact();
     const syncMs = this.idleHead < idleAfterMs.length ? idleAfterMs[this.idleHead]! : undefined;
-    const own = new StartupWalk();
+    const own = new StartupWalk(this.seenBy);
     let index = this.head;
     for (; index < samples.length && (syncMs === undefined || samples[index]!.atMs <= syncMs); index++) own.add(samples[index]!);
     const joins = own.joins;
     let continued = own;
     if (syncMs !== undefined) {
       for (let j = this.joinHead; j < walk.joins.length; j++) if (walk.joins[j]!.toMs > syncMs) joins.push(walk.joins[j]!);
-      continued = new StartupWalk(walk);
+      continued = new StartupWalk(this.seenBy, walk);
     }
     for (const sample of tail) continued.add(sample);
     if (continued !== own) joins.push(...continued.joins);
-    return estimateFromJoins(joins);
+    return estimateFromJoins(joins, this.seenBy);
   }
 
   /** Drops what lies before the window once it is most of what is kept. */

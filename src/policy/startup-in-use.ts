@@ -1,33 +1,67 @@
 // Which pod startup a decision plans with, and why: the figure learned from scale-outs once there is
-// enough evidence, else the trigger's podStartup. It sets the forecast's lead time (leadTimeSeconds).
-import type { TargetSettings } from '../config/target-metadata.ts';
+// enough evidence, else the trigger's podStartup. A gateway asked for now takes traffic only once every
+// agent's ring holds it, so the join adds the agents' re-resolve (the cached DNS answer without it, then
+// their next lookup) unless the rings themselves timed the learned figure. The join sets the forecast's
+// lead time and the growth headroom.
+import { HPA_SYNC_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
 import { formatSeconds } from './format.ts';
 import type { StartupEstimate } from './startup-estimate.ts';
 
 export interface StartupInUse {
+  /** Pod startup, learned or the trigger's; learned from the agents' rings, it holds their re-resolve too. */
   readonly seconds: number;
   readonly source: 'learned' | 'trigger';
   readonly triggerSeconds: number;
-  /** "pod startup 75s (p90 of 12 gateways seen joining; median 60s); the trigger says 45s". */
+  /** From the ask to every agent sending to the new gateway: `seconds`, plus dnsTtl + dnsResolverInterval unless the rings timed it. */
+  readonly joinSeconds: number;
+  /** How far ahead the forecast and the growth headroom look: the join, the poll interval and the HPA's sync. */
+  readonly leadTimeSeconds: number;
+  /** "pod startup 75s, learned from 12 gateways seen joining after scale-outs (…); the trigger says 45s; …". */
   readonly sentence: string;
+  /** What the join is made of, for the throughput proposal: "pod startup 45s from the trigger + re-resolve 35s". */
+  readonly joinSummary: string;
 }
 
+type StartupSettings = Pick<TargetSettings, 'podStartupSeconds' | 'dnsTtlSeconds' | 'dnsResolverIntervalSeconds' | 'pollingIntervalSeconds'>;
+
 /** Resolves the startup for one decision; `estimate` undefined means no replica history was read. */
-export function startupInUse(settings: Pick<TargetSettings, 'podStartupSeconds'>, estimate: StartupEstimate | undefined): StartupInUse {
+export function startupInUse(settings: StartupSettings, estimate: StartupEstimate | undefined): StartupInUse {
   const trigger = settings.podStartupSeconds;
-  if (estimate?.kind === 'learned') {
+  const reresolve = settings.dnsResolverIntervalSeconds + settings.dnsTtlSeconds;
+  const statedReresolve = `the agents' re-resolve ${formatSeconds(reresolve)} (dnsResolverInterval ${formatSeconds(settings.dnsResolverIntervalSeconds)} + dnsTtl ${formatSeconds(settings.dnsTtlSeconds)})`;
+  const lead = (joinSeconds: number) => joinSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
+  if (estimate?.kind === 'learned' && estimate.joinSeenBy === 'rings') {
+    const { seconds } = estimate;
     return {
-      seconds: estimate.seconds,
+      seconds,
       source: 'learned',
       triggerSeconds: trigger,
-      sentence: `pod startup ${formatSeconds(estimate.seconds)}, learned from ${estimate.observations} gateways seen joining after scale-outs (p90; median ${formatSeconds(estimate.medianSeconds)}); the trigger says ${formatSeconds(trigger)}`,
+      joinSeconds: seconds,
+      leadTimeSeconds: lead(seconds),
+      sentence: `a new gateway takes traffic ${formatSeconds(seconds)} after it is asked for, learned from ${estimate.observations} gateways seen entering every agent's ring after scale-outs (p90; median ${formatSeconds(estimate.medianSeconds)}), its start and the agents' re-resolve together; the trigger says pod startup ${formatSeconds(trigger)} + ${statedReresolve}`,
+      joinSummary: `joining the agents' rings ${formatSeconds(seconds)}, learned`,
+    };
+  }
+  if (estimate?.kind === 'learned') {
+    const { seconds } = estimate;
+    return {
+      seconds,
+      source: 'learned',
+      triggerSeconds: trigger,
+      joinSeconds: seconds + reresolve,
+      leadTimeSeconds: lead(seconds + reresolve),
+      sentence: `pod startup ${formatSeconds(seconds)}, learned from ${estimate.observations} gateways seen joining after scale-outs (p90; median ${formatSeconds(estimate.medianSeconds)}); the trigger says ${formatSeconds(trigger)}; + ${statedReresolve} before the agents send to it`,
+      joinSummary: `pod startup ${formatSeconds(seconds)}, learned, + re-resolve ${formatSeconds(reresolve)}`,
     };
   }
   const why = estimate === undefined ? 'no replica history read for this target' : `not learned yet: ${estimate.reason}`;
-  return { seconds: trigger, source: 'trigger', triggerSeconds: trigger, sentence: `pod startup ${formatSeconds(trigger)} from the trigger's podStartup (${why})` };
-}
-
-/** The settings with the startup in use, so the forecast's lead time follows what pods actually take. */
-export function withStartup<S extends Pick<TargetSettings, 'podStartupSeconds'>>(settings: S, startup: StartupInUse): S {
-  return startup.seconds === settings.podStartupSeconds ? settings : { ...settings, podStartupSeconds: startup.seconds };
+  return {
+    seconds: trigger,
+    source: 'trigger',
+    triggerSeconds: trigger,
+    joinSeconds: trigger + reresolve,
+    leadTimeSeconds: lead(trigger + reresolve),
+    sentence: `pod startup ${formatSeconds(trigger)} from the trigger's podStartup (${why}); + ${statedReresolve} before the agents send to it`,
+    joinSummary: `pod startup ${formatSeconds(trigger)} from the trigger + re-resolve ${formatSeconds(reresolve)}`,
+  };
 }

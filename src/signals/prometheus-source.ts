@@ -264,8 +264,8 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
   }
 
   /**
-   * Desired (kube-state-metrics), reporting gateways and the agents' largest ring per step, for learning
-   * pod startup and the agents' re-resolve; empty without deploymentName.
+   * Desired (kube-state-metrics), reporting gateways and the agents' largest and smallest ring per step,
+   * for learning pod startup and the agents' re-resolve; empty without deploymentName.
    */
   async readReplicaCounts(target: TargetRef, settings: TargetSettings, window: RangeWindow): Promise<readonly ReplicaCountSample[]> {
     assertRangeWindow(window);
@@ -275,11 +275,16 @@ export class PrometheusSignalSource implements SignalSource, SignalHistory, CpuL
       [
         { name: 'desiredReplicas', promql: queries.desiredReplicas },
         { name: 'reportingReplicas', promql: queries.reportingReplicas },
-        ...(queries.ringBackends === undefined ? [] : [{ name: 'ringBackends', promql: queries.ringBackends }]),
+        ...(queries.rings === undefined
+          ? []
+          : [
+              { name: 'largestRing', promql: queries.rings.largest },
+              { name: 'smallestRing', promql: queries.rings.smallest },
+            ]),
       ],
       window,
     );
-    return steps.map(({ atMs, values: [desiredReplicas, reportingReplicas, ringBackends] }) => ({ atMs, desiredReplicas, reportingReplicas, ringBackends }));
+    return steps.map(({ atMs, values: [desiredReplicas, reportingReplicas, largestRing, smallestRing] }) => ({ atMs, desiredReplicas, reportingReplicas, largestRing, smallestRing }));
   }
 
   /** Gateways accepting spans and the busiest one's share per step, for judging the ring (ring-share-history.ts). */

@@ -13,10 +13,12 @@ export interface ReplicaCountSample {
   readonly desiredReplicas: number | undefined;
   readonly reportingReplicas: number | undefined;
   /**
-   * The most gateways any agent's loadbalancing ring held (otelcol_loadbalancer_num_backends): the agent
-   * that re-resolved last. Undefined without agentSelector or where the agents had no data.
+   * The most gateways any agent's loadbalancing ring held (otelcol_loadbalancer_num_backends): after a
+   * scale-in, the agent that re-resolved last. Undefined without agentSelector or where the agents had no data.
    */
-  readonly ringBackends?: number | undefined;
+  readonly largestRing?: number | undefined;
+  /** The fewest gateways any agent's ring held: after a scale-out, the agent that re-resolved last. */
+  readonly smallestRing?: number | undefined;
 }
 
 /** The replica history of a target's gateways; without `deploymentName` there is nothing to read. */
@@ -30,12 +32,12 @@ export const REPLICA_HISTORY_STEP_SECONDS = 15;
 
 /**
  * The range queries, each one series (no `by`): the Deployment's spec replicas, the gateways reporting
- * (0 when none do) and, for a trigger that names the agents, the largest of their rings.
+ * (0 when none do) and, for a trigger that names the agents, the largest and the smallest of their rings.
  */
 export function buildReplicaCountQueries(
   target: TargetRef,
   settings: Pick<TargetSettings, 'gatewaySelector' | 'rateWindowSeconds' | 'deploymentName' | 'agentSelector'>,
-): { readonly desiredReplicas: string; readonly reportingReplicas: string; readonly ringBackends: string | undefined } | undefined {
+): { readonly desiredReplicas: string; readonly reportingReplicas: string; readonly rings: { readonly largest: string; readonly smallest: string } | undefined } | undefined {
   if (settings.deploymentName === undefined) return undefined;
   const selector = checkedSelector(settings);
   return {
@@ -45,6 +47,10 @@ export function buildReplicaCountQueries(
     // spec replicas are missing too and the step is still a gap.
     reportingReplicas: `count(count by (instance) (${selectorOf(UPTIME_NAME_PATTERN, selector)})) or vector(0)`,
     // An agent runs one loadbalancing exporter per pipeline, all resolving the same gateways.
-    ringBackends: settings.agentSelector === undefined ? undefined : `max(${selectorOf(gaugeNamePattern('otelcol_loadbalancer_num_backends'), checkedMatchers('agentSelector', settings.agentSelector))})`,
+    rings: settings.agentSelector === undefined ? undefined : ringQueries(selectorOf(gaugeNamePattern('otelcol_loadbalancer_num_backends'), checkedMatchers('agentSelector', settings.agentSelector))),
   };
+}
+
+function ringQueries(ringSizes: string): { readonly largest: string; readonly smallest: string } {
+  return { largest: `max(${ringSizes})`, smallest: `min(${ringSizes})` };
 }

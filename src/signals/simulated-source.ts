@@ -269,12 +269,17 @@ export class SimulatedSignalSource implements SignalSource, SignalHistory, CpuLo
     if (!this.isOwnTarget(target) || settings.deploymentName === undefined) return [];
     const { recorder } = this.options;
     const withRings = settings.agentSelector !== undefined;
-    return this.replicaCountMemo.read(recorder, withRings ? 'rings' : '', window, 0, (timeMs) => ({
-      atMs: timeMs,
-      desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
-      reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)),
-      ringBackends: withRings ? numberOf(recorder.gauge('ringReplicas', timeMs)) : undefined,
-    }));
+    return this.replicaCountMemo.read(recorder, withRings ? 'rings' : '', window, 0, (timeMs) => {
+      // The simulated agents share one ring: its largest and smallest are the same.
+      const ring = withRings ? numberOf(recorder.gauge('ringReplicas', timeMs)) : undefined;
+      return {
+        atMs: timeMs,
+        desiredReplicas: numberOf(recorder.gauge('desiredReplicas', timeMs)),
+        reportingReplicas: numberOf(recorder.gauge('reportingReplicas', timeMs)),
+        largestRing: ring,
+        smallestRing: ring,
+      };
+    });
   }
 
   /**

@@ -20,8 +20,8 @@ import { decide } from '../policy/decide.ts';
 import { type LearnedFigures, rebuildPolicyState, stateHorizonSeconds } from '../policy/rebuild-state.ts';
 import { nextStateFoldRead } from '../signals/state-grid.ts';
 import { findRingSpread, type RingSpread } from '../policy/ring-spread.ts';
-import { SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
-import { startupInUse, withStartup } from '../policy/startup-in-use.ts';
+import { joinSeenByFor, SlidingStartupEstimate, type StartupEstimate } from '../policy/startup-estimate.ts';
+import { startupInUse } from '../policy/startup-in-use.ts';
 import type { Decision } from '../policy/decision.ts';
 import type { PolicyState } from '../policy/policy-state.ts';
 import type { Autoscaler, AutoscalerName, ControlContext, ExternalLoopSettings } from './autoscaler.ts';
@@ -65,10 +65,11 @@ function readCounts(source: ControlContext['source'], settings: TargetSettings, 
  * from its first retained step.
  */
 export class SimulatedStartupReads {
-  private readonly window = new SlidingStartupEstimate();
+  private window: SlidingStartupEstimate | undefined;
 
   estimateAt(source: ControlContext['source'], settings: TargetSettings, nowMs: number): StartupEstimate {
     if (settings.deploymentName === undefined) return startupFromCounts(settings, []);
+    this.window ??= new SlidingStartupEstimate(joinSeenByFor(settings));
     const window = replicaHistoryReadWindow(nowMs);
     const stepMs = window.stepSeconds * 1000;
     const { retainedFromMs, settledUntilMs } = source.settledGaugeSteps(window);
@@ -163,7 +164,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   /** Where every capacity estimate of this run computes: one every five simulated minutes, each over six hours of samples. */
   private capacityWorkspace = new CapacityWorkspace();
   private startupReads = new SimulatedStartupReads();
-  private forecastSettingsOf: { readonly startup: StartupEstimate | undefined; readonly settings: TargetSettings } | undefined;
+  private leadTimeOf: { readonly startup: StartupEstimate | undefined; readonly leadTimeSeconds: number } | undefined;
   /** Built on the first step, over that run's simulated Prometheus. */
   private refresher: ForecastRefresher | undefined;
 
@@ -218,7 +219,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
     this.nextLearnedReadMs = Number.NEGATIVE_INFINITY;
     this.capacityWorkspace = new CapacityWorkspace();
     this.startupReads = new SimulatedStartupReads();
-    this.forecastSettingsOf = undefined;
+    this.leadTimeOf = undefined;
     this.refresher = undefined;
     this.nextRefitMs = Number.NEGATIVE_INFINITY;
   }
@@ -237,7 +238,7 @@ export class ProjectScalerAutoscaler implements Autoscaler {
       this.ringSpread = findRingSpread(context.source.ringShares(SIMULATED_TARGET, this.settings, ringShareReadWindow(this.settings, context.nowMs)), this.settings.rateWindowSeconds);
       this.earlierPeaks = this.exportedPeaks.readAt(context.nowMs);
     }
-    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.forecastSettings(), context.nowMs);
+    const forecast = this.refresher?.forecastFor(SIMULATED_TARGET, this.settings, context.nowMs, this.leadTimeSeconds());
     try {
       const { nowMs } = context;
       const { capacity, startup, ringSpread } = this;
@@ -261,14 +262,14 @@ export class ProjectScalerAutoscaler implements Autoscaler {
   }
 
   /**
-   * The settings the forecast is read with: the startup in use sets its lead time. Resolved again only
-   * when the startup estimate is re-read (every LEARNED_REFRESH_SECONDS), not at every poll.
+   * The lead time the forecast is read at: the startup in use's. Resolved again only when the startup
+   * estimate is re-read (every LEARNED_REFRESH_SECONDS), not at every poll.
    */
-  private forecastSettings(): TargetSettings {
-    if (this.forecastSettingsOf === undefined || this.forecastSettingsOf.startup !== this.startup) {
-      this.forecastSettingsOf = { startup: this.startup, settings: withStartup(this.settings, startupInUse(this.settings, this.startup)) };
+  private leadTimeSeconds(): number {
+    if (this.leadTimeOf === undefined || this.leadTimeOf.startup !== this.startup) {
+      this.leadTimeOf = { startup: this.startup, leadTimeSeconds: startupInUse(this.settings, this.startup).leadTimeSeconds };
     }
-    return this.forecastSettingsOf.settings;
+    return this.leadTimeOf.leadTimeSeconds;
   }
 
   initialReplicas(load: LoadCurve): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Advisor, type AdvisorOptions } from '../../src/advisor/advisor.ts';
 import { estimateDecisionBytes } from '../../src/advisor/decision-ring.ts';
-import type { TargetSettings } from '../../src/config/target-metadata.ts';
+import { HPA_SYNC_SECONDS, parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import type { SignalHistory, SignalSnapshot, SignalSource, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { learnedCapacity, T0_MS, snapshot, type SnapshotOptions } from '../policy/policy-fixtures.ts';
@@ -127,21 +127,23 @@ describe('Advisor: evaluate and record', () => {
 
   it('plans the forecast lead time with the learned pod startup, judges the drain by the learned re-resolve, and sizes with the learned capacity', async () => {
     const clock = freshSnapshots();
-    const leadStartups: number[] = [];
+    const leads: number[] = [];
     const advisor = advisorWith(clock.source, {
       replicaHistoryFor: () => ({
-        startup: { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS },
+        startup: { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 9, fromMs: T0_MS - 86_400_000, toMs: T0_MS, joinSeenBy: 'reporting' },
         reresolve: { kind: 'learned', seconds: 50, medianSeconds: 45, observations: 4, fromMs: T0_MS - 86_400_000, toMs: T0_MS },
       }),
       capacityFor: () => learnedCapacity(25_000, 'kube-state-metrics limits'),
-      forecastFor: (_target, settings) => {
-        leadStartups.push(settings.podStartupSeconds);
+      forecastFor: (_target, _settings, _nowMs, leadTimeSeconds) => {
+        leads.push(leadTimeSeconds);
         return undefined;
       },
     });
     const { decision } = await advisor.evaluate(ref('gw'), METADATA, clock.at(T0_MS));
-    expect(leadStartups).toEqual([120]);
-    expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45 });
+    // Learned from gateways reporting: the trigger's re-resolve (5 s + 30 s) still comes before the agents send to them.
+    expect(decision.startup).toMatchObject({ seconds: 120, source: 'learned', triggerSeconds: 45, joinSeconds: 120 + 5 + 30 });
+    expect(leads).toEqual([decision.startup.leadTimeSeconds]);
+    expect(decision.startup.leadTimeSeconds).toBe(decision.startup.joinSeconds + parseTargetMetadata(METADATA).pollingIntervalSeconds + HPA_SYNC_SECONDS);
     expect(decision.drain).toMatchObject({ reresolveSeconds: 50, reresolveSource: 'learned', learnedReresolve: { seconds: 50, observations: 4 } });
     expect(decision.capacity).toMatchObject({ spansPerReplica: 25_000, source: 'learned' });
     expect(decision.proposals.find((proposal) => proposal.name === 'throughput')!.inputs.capacitySpansPerReplica).toBe(25_000);

@@ -3,7 +3,6 @@
 // now + lead time and fed to decide().
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForecastRefresher, refitStepSeconds } from '../../src/advisor/forecast-refresher.ts';
-import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { ForecastInput } from '../../src/policy/decide-input.ts';
@@ -12,6 +11,7 @@ import { settings as settingsFor, snapshot } from '../policy/policy-fixtures.ts'
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.ts';
 import { type RemoteWriteSeries, remoteWrite } from '../support/remote-write.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
+import { startupInUse } from '../../src/policy/startup-in-use.ts';
 
 const DAY_S = 86_400;
 const HOUR_MS = 3_600_000;
@@ -41,6 +41,8 @@ function series(labels: Record<string, string>, startSeconds: number, endSeconds
 const ref = { namespace: 'observability', name: 'otel-gateway' };
 const shortRef = { namespace: 'observability', name: 'young-gateway' };
 const settings = settingsFor({ gatewaySelector: 'job="otel-gateway"' });
+/** The lead time of a startup not learned yet: the trigger's podStartup and re-resolve, the poll, the HPA's sync. */
+const TRIGGER_LEAD_S = startupInUse(settings, undefined).leadTimeSeconds;
 const shortSettings = settingsFor({ gatewaySelector: 'job="young-gateway"' });
 
 let prometheus: RunningPrometheus;
@@ -75,11 +77,11 @@ describe('forecast refits from a real Prometheus', () => {
   it('refits through the range query and gives the band at now + lead time, close to the true load', async () => {
     const refresher = new ForecastRefresher({ history: source, schedule: '0 * * * *', forgetAfterSeconds: 3600, logger: silent });
     const nowMs = END_MS;
-    expect(refresher.forecastFor(ref, settings, nowMs)).toEqual({ kind: 'unavailable', reason: 'the first forecast refit for this target is still running' });
+    expect(refresher.forecastFor(ref, settings, nowMs, TRIGGER_LEAD_S)).toEqual({ kind: 'unavailable', reason: 'the first forecast refit for this target is still running' });
     await refresher.refit(ref, settings, nowMs);
-    const { band } = available(refresher.forecastFor(ref, settings, nowMs));
-    const truth = rate(nowMs / 1000 + leadTimeSeconds(settings));
-    expect(band.leadTimeSeconds).toBe(leadTimeSeconds(settings));
+    const { band } = available(refresher.forecastFor(ref, settings, nowMs, TRIGGER_LEAD_S));
+    const truth = rate(nowMs / 1000 + TRIGGER_LEAD_S);
+    expect(band.leadTimeSeconds).toBe(TRIGGER_LEAD_S);
     expect(Math.abs(band.pointSpansPerSecond - truth) / truth).toBeLessThan(0.03);
     expect(band.upperSpansPerSecond).toBeGreaterThanOrEqual(band.pointSpansPerSecond);
     // The same fit's point for now, which the proposal takes the season's change from.
@@ -88,15 +90,21 @@ describe('forecast refits from a real Prometheus', () => {
     expect(band.quantile).toBe(0.9);
     expect(band.fittedAtMs).toBe(nowMs);
     // Half an hour later the same fit answers for the later time, following the daily cycle.
-    const later = available(refresher.forecastFor(ref, settings, nowMs + 30 * 60_000)).band;
-    const laterTruth = rate(nowMs / 1000 + 1800 + leadTimeSeconds(settings));
+    const later = available(refresher.forecastFor(ref, settings, nowMs + 30 * 60_000, TRIGGER_LEAD_S)).band;
+    const laterTruth = rate(nowMs / 1000 + 1800 + TRIGGER_LEAD_S);
     expect(Math.abs(later.pointSpansPerSecond - laterTruth) / laterTruth).toBeLessThan(0.03);
+    // A join learned slower than the trigger says looks further ahead with the same fit.
+    const learnedLeadS = TRIGGER_LEAD_S + 20 * 60;
+    const further = available(refresher.forecastFor(ref, settings, nowMs, learnedLeadS)).band;
+    const furtherTruth = rate(nowMs / 1000 + learnedLeadS);
+    expect(further.leadTimeSeconds).toBe(learnedLeadS);
+    expect(Math.abs(further.pointSpansPerSecond - furtherTruth) / furtherTruth).toBeLessThan(0.03);
   });
 
   it('feeds the policy: the forecast proposal takes the fit’s change over the lead time on the load measured now, at the target utilization', async () => {
     const refresher = new ForecastRefresher({ history: source, schedule: '0 * * * *', forgetAfterSeconds: 3600, logger: silent });
     await refresher.refit(ref, settings, END_MS);
-    const forecast = refresher.forecastFor(ref, settings, END_MS);
+    const forecast = refresher.forecastFor(ref, settings, END_MS, TRIGGER_LEAD_S);
     const { band } = available(forecast);
     const current = rate(END_MS / 1000);
     const { decision } = decide({ nowMs: END_MS, snapshot: snapshot({ observedAtMs: END_MS, signals: { acceptedSpansPerSecond: current } }), forecast }, settings);
@@ -110,7 +118,7 @@ describe('forecast refits from a real Prometheus', () => {
   it('a target with 12 hours of data has no forecast, and the decision says why', async () => {
     const refresher = new ForecastRefresher({ history: source, schedule: '0 * * * *', forgetAfterSeconds: 3600, logger: silent });
     await refresher.refit(shortRef, shortSettings, END_MS);
-    const forecast = refresher.forecastFor(shortRef, shortSettings, END_MS);
+    const forecast = refresher.forecastFor(shortRef, shortSettings, END_MS, startupInUse(shortSettings, undefined).leadTimeSeconds);
     expect(forecast.kind).toBe('unavailable');
     expect(forecast.kind === 'unavailable' && forecast.reason).toMatch(/^not enough history at the refit of .*: only 0 of the \d+ steps before the backtest window have data/);
     const { decision } = decide({ nowMs: END_MS, snapshot: snapshot({ observedAtMs: END_MS }), forecast }, shortSettings);
@@ -129,8 +137,8 @@ describe('forecast refits from a real Prometheus', () => {
     } finally {
       await prometheus.resume();
     }
-    expect(refresher.forecastFor(ref, settings, END_MS + HOUR_MS).kind).toBe('available');
-    const stale = refresher.forecastFor(ref, settings, END_MS + 2 * DAY_S * 1000);
+    expect(refresher.forecastFor(ref, settings, END_MS + HOUR_MS, TRIGGER_LEAD_S).kind).toBe('available');
+    const stale = refresher.forecastFor(ref, settings, END_MS + 2 * DAY_S * 1000, TRIGGER_LEAD_S);
     expect(stale.kind === 'unavailable' && stale.reason).toMatch(/covers until .*, not now \+ lead time; the last refit failed: /);
   });
 });

@@ -27,6 +27,8 @@ const KSM_PHASE_S = 7;
 const STARTUP_S = 90;
 /** How long after a fall each agent's ring still holds the removed gateways: one re-resolves fast, one behind a long DNS TTL. */
 const AGENT_RERESOLVE_S = [8, 65] as const;
+/** How long after a new gateway's first scrape each agent's ring takes it in: the same two, the cached answer without it. */
+const AGENT_JOIN_S = [3, 40] as const;
 /** Agents are scraped 11 s into each 15 s. */
 const AGENT_PHASE_S = 11;
 /** The documented resolution: every series is read at 15 s steps. */
@@ -101,12 +103,12 @@ function gatewayUptimeSeries(job: string, namespace: string, plan: ReplicaPlan, 
   );
 }
 
-/** Each agent's ring: the pods that reported and were not removed more than its re-resolve ago. */
+/** Each agent's ring: the pods that reported its join delay ago and were not removed more than its re-resolve ago. */
 function agentRingSeries(plan: ReplicaPlan, startupOf: (askedAtS: number) => number): RemoteWriteSeries[] {
   const pods = podsOf(plan, startupOf);
   return AGENT_RERESOLVE_S.map((reresolveS, index) =>
     ringBackendsSeries({ job: 'otel-agent', namespace: 'observability', pod: `otel-agent-x7k2${index}`, instance: `10.244.3.${20 + index}:8888` }, scrapesFrom(START_S + AGENT_PHASE_S), (t) =>
-      pods.filter((pod) => pod.firstS <= t && t < pod.lastS + reresolveS).length,
+      pods.filter((pod) => pod.firstS + (pod.askedAtS === undefined ? 0 : AGENT_JOIN_S[index]!) <= t && t < pod.lastS + reresolveS).length,
     ),
   );
 }
@@ -207,7 +209,7 @@ describe('pod startup learned from a real Prometheus', () => {
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup: estimate }, canarySettings);
     expect(decision.startup).toMatchObject({ source: 'trigger', seconds: 45 });
     expect(decision.reasons).toContain(
-      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed).`,
+      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed); + the agents' re-resolve 35s (dnsResolverInterval 5s + dnsTtl 30s) before the agents send to it.`,
     );
   });
 });
@@ -215,16 +217,18 @@ describe('pod startup learned from a real Prometheus', () => {
 describe("the agents' re-resolve learned from a real Prometheus", () => {
   const agentSettings = settingsFor({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway', agentSelector: 'job="otel-agent"', scaleInDrain: '40s' });
 
-  it('reads the largest ring of the agents at every step, beside the spec replicas', async () => {
+  it('reads the largest and the smallest ring of the agents at every step, beside the spec replicas', async () => {
     const samples = await source.readReplicaCounts(ref, agentSettings, replicaHistoryReadWindow(END_S * 1000));
     const pods = podsOf(GATEWAY_PLAN, gatewayStartup);
-    const slowest = Math.max(...AGENT_RERESOLVE_S);
+    const slowest = Math.max(...AGENT_RERESOLVE_S, ...AGENT_JOIN_S);
     let checked = 0;
     for (const sample of samples) {
       const tS = sample.atMs / 1000;
       const near = (changeS: number) => tS >= changeS && tS < changeS + slowest + 2 * SCRAPE_S;
       if (pods.some((pod) => near(pod.firstS) || near(pod.lastS))) continue;
-      expect({ atS: tS, ring: sample.ringBackends }).toEqual({ atS: tS, ring: pods.filter((pod) => pod.firstS <= tS && tS < pod.lastS).length });
+      // Away from the changes every agent's ring holds the gateways running.
+      const running = pods.filter((pod) => pod.firstS <= tS && tS < pod.lastS).length;
+      expect({ atS: tS, largest: sample.largestRing, smallest: sample.smallestRing }).toEqual({ atS: tS, largest: running, smallest: running });
       checked++;
     }
     expect(checked).toBeGreaterThan(samples.length * 0.9);
@@ -249,6 +253,23 @@ describe("the agents' re-resolve learned from a real Prometheus", () => {
     expect(decision.drain).toMatchObject({ reresolveSource: 'learned', reresolveSeconds: reresolve.seconds, tooShort: true, preStopSeconds: reresolve.seconds + 5 });
     expect(decision.guards).toContainEqual(expect.objectContaining({ name: 'drainTooShort' }));
     expect(decision.reasons.join('\n')).toContain(`learned from ${leaves} gateways seen leaving the agents' rings after scale-ins, p90; the trigger says 35s`);
+  });
+
+  it("learns the join to every agent's ring, the slower agent's DNS cache included, and looks ahead by it", async () => {
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const nowMs = END_S * 1000;
+    const { startup } = await refresher.refresh(ref, agentSettings, nowMs);
+    if (startup.kind !== 'learned') throw new Error(`expected a learned startup, got: ${startup.reason}`);
+    // The 0 → 1 rise counts too: the written rings fell to zero with the spec.
+    const joins = joinsInDay(GATEWAY_PLAN, gatewayStartup);
+    expect(startup).toMatchObject({ joinSeenBy: 'rings', observations: joins });
+    const slowerJoin = STARTUP_S + Math.max(...AGENT_JOIN_S);
+    expect(Math.abs(startup.seconds - slowerJoin)).toBeLessThanOrEqual(RESOLUTION_S);
+
+    const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup }, agentSettings);
+    // The rings timed the re-resolve: the trigger's 5 s + 30 s is not added to it.
+    expect(decision.startup).toMatchObject({ source: 'learned', seconds: startup.seconds, joinSeconds: startup.seconds });
+    expect(decision.reasons.join('\n')).toContain(`learned from ${joins} gateways seen entering every agent's ring after scale-outs`);
   });
 
   it('keeps the trigger\'s DNS interval + TTL, and says why, for a trigger that names no agents', async () => {

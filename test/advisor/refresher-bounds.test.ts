@@ -10,8 +10,11 @@ import { LEARNED_READ_CONCURRENCY, LearnedRefresher } from '../../src/advisor/le
 import { parseTargetMetadata } from '../../src/config/target-metadata.ts';
 import type { RangeSample, SignalHistory, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { silentLogger as silent } from '../support/recording-logger.ts';
+import { startupInUse } from '../../src/policy/startup-in-use.ts';
 
 const settings = parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' });
+/** The lead time the Advisor asks for before a startup is learned. */
+const LEAD_S = startupInUse(settings, undefined).leadTimeSeconds;
 const NOW_MS = Date.parse('2026-03-02T08:00:00Z');
 const ref = (name: string): TargetRef => ({ namespace: 'observability', name });
 
@@ -116,7 +119,7 @@ describe('ForecastRefresher keeps at most maxTargets, and at most REFIT_CONCURRE
     const history = new HeldHistory();
     const refresher = new ForecastRefresher({ history, schedule: '0 * * * *', forgetAfterSeconds: 3600, maxTargets: 3, logger: silent });
     const ask = async (name: string, atMs: number) => {
-      const answer = refresher.forecastFor(ref(name), settings, atMs);
+      const answer = refresher.forecastFor(ref(name), settings, atMs, LEAD_S);
       await history.release();
       return answer;
     };
@@ -127,7 +130,7 @@ describe('ForecastRefresher keeps at most maxTargets, and at most REFIT_CONCURRE
     await ask('a', NOW_MS + 3000);
     await ask('b', NOW_MS + 3000);
     expect(history.reads).toEqual(['a', 'b', 'c', 'd', 'b']);
-    for (let index = 0; index < 2000; index++) refresher.forecastFor(ref(`flood-${index}`), settings, NOW_MS + 10_000);
+    for (let index = 0; index < 2000; index++) refresher.forecastFor(ref(`flood-${index}`), settings, NOW_MS + 10_000, LEAD_S);
     expect(refresher.size).toBe(3);
     await history.release();
     await refresher.stop();
@@ -136,13 +139,13 @@ describe('ForecastRefresher keeps at most maxTargets, and at most REFIT_CONCURRE
   it('starts at most REFIT_CONCURRENCY first refits at once; a target asked while they run starts at its next ask', async () => {
     const history = new HeldHistory();
     const refresher = new ForecastRefresher({ history, schedule: '0 * * * *', forgetAfterSeconds: 3600, maxTargets: 100, logger: silent });
-    const answers = Array.from({ length: 50 }, (_, index) => refresher.forecastFor(ref(`new-${index}`), settings, NOW_MS));
+    const answers = Array.from({ length: 50 }, (_, index) => refresher.forecastFor(ref(`new-${index}`), settings, NOW_MS, LEAD_S));
     expect(history.maxInFlight).toBe(REFIT_CONCURRENCY);
     expect(history.reads).toEqual(['new-0', 'new-1']);
     expect(answers[0]).toEqual({ kind: 'unavailable', reason: 'the first forecast refit for this target is still running' });
     expect(answers[2]).toEqual({ kind: 'unavailable', reason: `the first forecast refit for this target waits for one of the ${REFIT_CONCURRENCY} running for other targets` });
     await history.release();
-    refresher.forecastFor(ref('new-2'), settings, NOW_MS + 30_000);
+    refresher.forecastFor(ref('new-2'), settings, NOW_MS + 30_000, LEAD_S);
     expect(history.reads).toEqual(['new-0', 'new-1', 'new-2']);
     await history.release();
     await refresher.stop();

@@ -8,15 +8,15 @@ import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 const START_MS = Date.parse('2024-05-01T00:00:00Z');
 const STEP_SECONDS = 60;
 
-// 1,000 spans/s per replica at 100 %, 500 at the target utilization; a replica asked for is ready
-// 55 s + 5 s (DNS) later, so at the next 60 s step.
+// 1,000 spans/s per replica at 100 %, 500 at the target utilization; a replica asked for takes traffic
+// 25 s + the agents' re-resolve (5 s DNS interval + 30 s TTL) later, so at the next 60 s step.
 const settings = parseTargetMetadata({
   gatewaySelector: 'job="gw"',
   capacitySpansPerReplica: '1000',
   targetUtilization: '0.5',
   minReplicas: '1',
   maxReplicas: '40',
-  podStartup: '55s',
+  podStartup: '25s',
 });
 
 const ok = (value: number): Reading => ({ kind: 'ok', value });

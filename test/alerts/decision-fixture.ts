@@ -5,6 +5,7 @@ import { resolveRuleSettings } from '../../src/alerts/rule-settings.ts';
 import { parseTargetMetadata, type TargetSettings } from '../../src/config/target-metadata.ts';
 import type { Decision, GuardAction, Proposal } from '../../src/policy/decision.ts';
 import { checkDrain } from '../../src/policy/drain-check.ts';
+import { startupInUse } from '../../src/policy/startup-in-use.ts';
 import type { AlertInput, ForecastDueNow } from '../../src/alerts/rules/alert-rule.ts';
 import type { Reading, SignalName, SignalSnapshot, TargetRef } from '../../src/signals/signal-snapshot.ts';
 import { SIGNAL_NAMES } from '../../src/signals/signal-snapshot.ts';
@@ -83,7 +84,7 @@ export function decision(shape: DecisionShape): Decision {
     forecast: shape.forecast,
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     drain: shape.drain ?? checkDrain(parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' })),
-    startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
+    startup: startupInUse(parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' }), undefined),
     snapshot: snapshot(shape),
   };
 }

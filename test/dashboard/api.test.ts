@@ -4,8 +4,9 @@ import { call, NOW_MS, postJson, STEP_SECONDS, startTestDashboard, type TestDash
 const EU: TestTarget = {
   ref: { namespace: 'observability', name: 'gateway-eu' },
   origin: 'keda',
-  // 1,000 spans/s per replica, 500 at the target utilization; replicas are ready at the next 60 s step.
-  metadata: { gatewaySelector: 'job="gw-eu"', capacitySpansPerReplica: '1000', targetUtilization: '0.5', minReplicas: '1', maxReplicas: '40', podStartup: '55s' },
+  // 1,000 spans/s per replica, 500 at the target utilization; replicas take traffic at the next 60 s step
+  // (25 s start + the agents' re-resolve, 5 s DNS interval + 30 s TTL).
+  metadata: { gatewaySelector: 'job="gw-eu"', capacitySpansPerReplica: '1000', targetUtilization: '0.5', minReplicas: '1', maxReplicas: '40', podStartup: '25s' },
   // Load triples 2.5 minutes before now while the gateways stay at 2.
   script: (atMs) => ({ acceptedSpansPerSecond: atMs < NOW_MS - 150_000 ? 1000 : 3000, replicas: 2 }),
 };

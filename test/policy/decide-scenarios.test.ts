@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { ScalerError } from '../../src/errors.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { CalendarInput, ForecastInput } from '../../src/policy/decide-input.ts';
@@ -7,6 +6,7 @@ import { LOAD_SAMPLES } from '../../src/policy/load-variation.ts';
 import { PEAK_UTILIZATION } from '../../src/policy/peak-utilization.ts';
 import { replicasFor } from '../../src/policy/proposals.ts';
 import { type DecisionWant, expectDecision, HEALTHY, type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
+import { startupInUse } from '../../src/policy/startup-in-use.ts';
 
 const POLL_MS = 30_000;
 const N = HEALTHY.currentReplicas;
@@ -35,7 +35,7 @@ function forecastBand(upperSpansPerSecond: number, pointSpansPerSecond = upperSp
   return {
     kind: 'available',
     band: {
-      leadTimeSeconds: leadTimeSeconds(settings()),
+      leadTimeSeconds: startupInUse(settings(), undefined).leadTimeSeconds,
       pointSpansPerSecond,
       upperSpansPerSecond,
       ...(nowPointSpansPerSecond === undefined ? {} : { nowPointSpansPerSecond }),
@@ -79,12 +79,12 @@ const scenarios: Scenario[] = [
   {
     name: 'morning ramp seen ahead: the forecast’s upper band at now + lead time, at the 91% a peak may run at, scales out before the load arrives',
     input: { forecast: forecastBand(200_000, 150_000) },
-    want: { replicas: replicasFor(200_000 / PEAK_PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 11: forecast expects up to 200k spans\/s in 95s \(p90\)\.$/ },
+    want: { replicas: replicasFor(200_000 / PEAK_PER_REPLICA), guards: ['forecastOnly'], summary: /^Scaling out 6 → 11: forecast expects up to 200k spans\/s in 2m5s \(p90\)\.$/ },
   },
   {
     name: 'a forecast whose point value is close to its upper band is sized by the point value at the 70% target, like the current load',
     input: { forecast: forecastBand(200_000, 190_000) },
-    want: { replicas: Math.ceil(190_000 / PER_REPLICA), guards: ['forecastOnly'], reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 14 \(point 190k spans\/s at 70% per replica\)\.$/im },
+    want: { replicas: Math.ceil(190_000 / PER_REPLICA), guards: ['forecastOnly'], reasons: /forecast proposal: forecast up to 200k spans\/s in 2m5s \(p90\) → 14 \(point 190k spans\/s at 70% per replica\)\.$/im },
   },
   {
     name: 'with the load measured, the forecast is the season’s change over the lead time on it: +50 % on 80k spans/s asks for 120k at 70 %',
@@ -92,7 +92,7 @@ const scenarios: Scenario[] = [
     want: {
       replicas: Math.ceil(120_000 / PER_REPLICA),
       guards: ['forecastOnly'],
-      reasons: /forecast proposal: forecast 120k spans\/s in 95s \(\+50% on 80k spans\/s now\) → 9 \(at 70% per replica\)\.$/im,
+      reasons: /forecast proposal: forecast 120k spans\/s in 2m5s \(\+50% on 80k spans\/s now\) → 9 \(at 70% per replica\)\.$/im,
     },
   },
   {
@@ -103,7 +103,7 @@ const scenarios: Scenario[] = [
   {
     name: 'without the load measured, the band sizes on its own level: its upper edge at 91 %',
     input: { signals: { acceptedSpansPerSecond: undefined }, forecast: forecastBand(200_000, 150_000, 100_000) },
-    want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 95s \(p90\) → 11 \(p90 at 91% per replica\)\.$/im },
+    want: { reasons: /forecast proposal: forecast up to 200k spans\/s in 2m5s \(p90\) → 11 \(p90 at 91% per replica\)\.$/im },
   },
   {
     name: 'a small tier is sized at the target utilization like a large one: 1.6 replicas’ worth of load at 70% gets 3',

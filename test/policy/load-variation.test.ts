@@ -209,24 +209,35 @@ describe('no flapping on a noisy load', () => {
 
 describe('the startup headroom of the throughput proposal', () => {
   const ramp = (poll: number) => 40_000 + 50 * 30 * poll;
-  const learned: StartupEstimate = { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 12, fromMs: T0_MS - 86_400_000, toMs: T0_MS };
+  const learned: StartupEstimate = { kind: 'learned', seconds: 120, medianSeconds: 100, observations: 12, fromMs: T0_MS - 86_400_000, toMs: T0_MS, joinSeenBy: 'reporting' };
 
   it('sizes a rising load at what it will be when a pod asked for now takes traffic, with the learned startup when there is one', () => {
     const withTrigger = runPolls(ramp, 40).decisions[39]!;
     const withLearned = runPolls(ramp, 40, { startup: learned }).decisions[39]!;
     const throughput = (decision: typeof withTrigger) => decision.proposals.find((proposal) => proposal.name === 'throughput')!;
-    // 45 s trigger startup + 5 s DNS + 30 s poll + 15 s sync = 95 s; learned 120 s → 170 s; the ramp adds 50 spans/s per second.
-    expect(throughput(withTrigger).inputs.leadTimeSeconds).toBe(95);
-    expect(throughput(withTrigger).inputs.growthSpansPerSecond).toBeCloseTo(50 * 95);
-    expect(throughput(withLearned).inputs.leadTimeSeconds).toBe(170);
+    // 45 s trigger startup + the agents' re-resolve (5 s DNS interval + 30 s TTL) + 30 s poll + 15 s sync
+    // = 125 s; learned 120 s → 200 s; the ramp adds 50 spans/s per second.
+    expect(throughput(withTrigger).inputs.leadTimeSeconds).toBe(125);
+    expect(throughput(withTrigger).inputs.growthSpansPerSecond).toBeCloseTo(50 * 125);
+    expect(throughput(withLearned).inputs.leadTimeSeconds).toBe(200);
     expect(throughput(withLearned).inputs.podStartupSeconds).toBe(120);
-    expect(throughput(withLearned).reason).toMatch(/pod startup 2m, learned/);
+    expect(throughput(withLearned).inputs.joinSeconds).toBe(155);
+    expect(throughput(withLearned).reason).toMatch(/\(3m20s: pod startup 2m, learned, \+ re-resolve 35s\)/);
     expect(withLearned.startup.source).toBe('learned');
-    // 98.5k now; 103.25k (trigger) or 107k (learned) ahead, at 14k per replica.
+    // 98.5k now; 104.75k (trigger) or 108.5k (learned) ahead, at 14k per replica.
     expect([throughput(withTrigger).replicas, throughput(withLearned).replicas]).toEqual([8, 8]);
-    // At 119.5k: 124.25k ahead needs 9, 128k needs 10: the slower start asks for its replica a poll earlier.
+    // At 119.5k: 125.75k ahead needs 9, 129.5k needs 10: the slower start asks for its replica a poll earlier.
     const later = (startup?: StartupEstimate) => runPolls(ramp, 54, startup ? { startup } : {}).decisions[53]!;
     expect([throughput(later()).replicas, throughput(later(learned)).replicas]).toEqual([9, 10]);
+  });
+
+  it("looks ahead by a join the agents' rings timed, with no re-resolve added to it", () => {
+    const decision = runPolls(ramp, 40, { startup: { ...learned, joinSeenBy: 'rings' } }).decisions[39]!;
+    const throughput = decision.proposals.find((proposal) => proposal.name === 'throughput')!;
+    // 120 s to every agent's ring + 30 s poll + 15 s sync.
+    expect(throughput.inputs).toMatchObject({ leadTimeSeconds: 165, joinSeconds: 120, podStartupSeconds: 120 });
+    expect(throughput.inputs.growthSpansPerSecond).toBeCloseTo(50 * 165);
+    expect(throughput.reason).toMatch(/\(2m45s: joining the agents' rings 2m, learned\)/);
   });
 
   it('adds nothing for a flat noisy load', () => {

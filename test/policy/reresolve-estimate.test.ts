@@ -10,7 +10,7 @@ import { STEP_S, sampledEvery15s, simulatedHour, T0 } from './replica-count-samp
 
 /** Samples every 15 s from (second, desired, largest ring) change points; values hold until the next one. */
 function counts(changes: readonly (readonly [number, number | undefined, number | undefined])[], untilSeconds: number): ReplicaCountSample[] {
-  return sampledEvery15s(changes, untilSeconds, (atMs, desiredReplicas, ringBackends) => ({ atMs, desiredReplicas, reportingReplicas: desiredReplicas, ringBackends }));
+  return sampledEvery15s(changes, untilSeconds, (atMs, desiredReplicas, largestRing) => ({ atMs, desiredReplicas, reportingReplicas: desiredReplicas, largestRing }));
 }
 
 describe('estimateReresolve', () => {
@@ -37,7 +37,7 @@ describe('estimateReresolve', () => {
   });
 
   it('says so when the agents were not read: no ring, no observation', () => {
-    const samples = counts([[0, 6, 6], [600, 3, 6], [660, 3, 3]], 1200).map(({ ringBackends: _ring, ...rest }) => rest);
+    const samples = counts([[0, 6, 6], [600, 3, 6], [660, 3, 3]], 1200).map(({ largestRing: _ring, ...rest }) => rest);
     expect(estimateReresolve(samples)).toEqual({ kind: 'insufficient', reason: "no gateway was seen leaving the agents' rings after a scale-in; 3 needed", observations: 0 });
   });
 
@@ -85,7 +85,7 @@ describe('estimateReresolve', () => {
         const samples: ReplicaCountSample[] = [];
         for (let t = 0; t <= 600 * (offsets.length + 1); t += STEP_S) {
           const [, desired, ring] = changes.filter(([atS]) => atS <= t).at(-1)!;
-          samples.push({ atMs: T0 + t * 1000, desiredReplicas: desired, reportingReplicas: desired, ringBackends: ring });
+          samples.push({ atMs: T0 + t * 1000, desiredReplicas: desired, reportingReplicas: desired, largestRing: ring });
         }
         const estimate = estimateReresolve(samples);
         if (estimate.kind !== 'learned') return false;
@@ -103,6 +103,6 @@ describe('re-resolve learned from the simulated fleet', () => {
     const estimate = estimateReresolve(source.replicaCounts(SIMULATED_TARGET, withAgents, window));
     expect(estimate).toMatchObject({ kind: 'learned', observations: 4, seconds: STEP_S });
     const withoutAgents = source.replicaCounts(SIMULATED_TARGET, { ...withAgents, agentSelector: undefined }, window);
-    expect(withoutAgents.every((sample) => sample.ringBackends === undefined)).toBe(true);
+    expect(withoutAgents.every((sample) => sample.largestRing === undefined)).toBe(true);
   });
 });

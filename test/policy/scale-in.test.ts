@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { leadTimeSeconds } from '../../src/config/target-metadata.ts';
 import { decide } from '../../src/policy/decide.ts';
 import type { DecideInput } from '../../src/policy/decide-input.ts';
 import type { Decision } from '../../src/policy/decision.ts';
 import type { PolicyState } from '../../src/policy/policy-state.ts';
 import { type DecisionWant, expectDecision, type SignalOverrides, settings, snapshot, T0_MS } from './policy-fixtures.ts';
+import { startupInUse } from '../../src/policy/startup-in-use.ts';
 
 const PER_REPLICA = 20_000 * 0.7;
 /** Load that five replicas carry at target utilization. */
@@ -171,7 +171,7 @@ describe('stateful scale-in', () => {
   });
 
   it('the forecast keeps replicas for load it expects back within the lead time', () => {
-    const band = { leadTimeSeconds: leadTimeSeconds(settings()), pointSpansPerSecond: PEAK, upperSpansPerSecond: PEAK * 1.2, quantile: 0.9, fittedAtMs: T0_MS, model: 'seasonal' };
+    const band = { leadTimeSeconds: startupInUse(settings(), undefined).leadTimeSeconds, pointSpansPerSecond: PEAK, upperSpansPerSecond: PEAK * 1.2, quantile: 0.9, fittedAtMs: T0_MS, model: 'seasonal' };
     const decisions = runPolls(
       [0, 30, 60, 90, 120, 150].map((atSeconds) => ({ atSeconds, signals: low(10), want: {} })),
       {},

@@ -5,6 +5,7 @@ import type { Evaluation, TargetEvaluator } from '../../../src/advisor/target-ev
 import { parseTargetMetadata } from '../../../src/config/target-metadata.ts';
 import type { Decision } from '../../../src/policy/decision.ts';
 import { checkDrain } from '../../../src/policy/drain-check.ts';
+import { startupInUse } from '../../../src/policy/startup-in-use.ts';
 import { SIGNAL_NAMES, type SignalSnapshot, type TargetRef, targetKey } from '../../../src/signals/signal-snapshot.ts';
 
 export type Answer =
@@ -44,7 +45,7 @@ export function decisionWith(replicas: number, atMs: number, acceptedSpansPerSec
     forecast: undefined,
     capacity: { spansPerReplica: 20_000, source: 'trigger', triggerSpansPerReplica: 20_000, sentence: "capacity 20k spans/s per replica from the trigger's capacitySpansPerReplica" },
     drain: checkDrain(parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' })),
-    startup: { seconds: 45, source: 'trigger', triggerSeconds: 45, sentence: "pod startup 45s from the trigger's podStartup" },
+    startup: startupInUse(parseTargetMetadata({ gatewaySelector: 'job="otel-gateway"' }), undefined),
     snapshot,
   };
 }
