@@ -42,13 +42,15 @@ function joinedAt(sample: ReplicaCountSample, seenBy: JoinSeenBy): number | unde
 
 /**
  * Follows desired replicas and the gateways taking part (reporting, or in every agent's ring) step by
- * step. A rise in desired opens one ask per replica above those taking part; the ask closes when that
- * many take part (one observation) or when desired drops below it again (cancelled: the pod may never
- * have started).
+ * step. A rise in desired opens one ask per replica above those taking part before it; the ask closes
+ * when that many take part (one observation) or when desired drops below it again (cancelled: the pod
+ * may never have started).
  */
 class StartupWalk {
   private readonly askedAt: Map<number, number>;
+  /** The last step's desired replicas and gateways taking part; undefined after a gap. */
   private previousDesired: number | undefined;
+  private previousJoined = 0;
   /** One per replica seen joining: asked for at `fromMs`, taking part at `toMs`. */
   readonly joins: DelayObservation[] = [];
 
@@ -58,6 +60,7 @@ class StartupWalk {
   ) {
     this.askedAt = new Map(from?.askedAt);
     this.previousDesired = from?.previousDesired;
+    this.previousJoined = from?.previousJoined ?? 0;
   }
 
   /** No ask open: from here on, a walk started at any earlier sample makes the same steps as this one. */
@@ -77,7 +80,9 @@ class StartupWalk {
     }
     const previousDesired = this.previousDesired;
     if (previousDesired !== undefined && desired > previousDesired) {
-      for (let level = Math.max(previousDesired, joined) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
+      // Above what took part before the rise: a gateway that joined within the step the rise shows up in
+      // is a start shorter than a step, not one that never happened.
+      for (let level = Math.max(previousDesired, this.previousJoined) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
     }
     // Most steps have no ask open; iterating an empty map still costs an iterator per step.
     if (askedAt.size > 0) {
@@ -90,6 +95,7 @@ class StartupWalk {
       }
     }
     this.previousDesired = desired;
+    this.previousJoined = joined;
   }
 }
 

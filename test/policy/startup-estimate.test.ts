@@ -33,6 +33,22 @@ describe('estimateStartup', () => {
     expect(estimate).toMatchObject({ kind: 'learned', observations: 4, seconds: 90, medianSeconds: 60, joinSeenBy: 'reporting' });
   });
 
+  it('counts a gateway that reported within the step the rise shows up in as a start shorter than a step, not as none', () => {
+    const estimate = estimateStartup(
+      counts(
+        [
+          [0, 4, 4],
+          [600, 5, 5], // asked for and reporting within one 15 s step
+          [1200, 6, 6],
+          [1800, 7, 7],
+        ],
+        2400,
+      ),
+      'reporting',
+    );
+    expect(estimate).toMatchObject({ kind: 'learned', observations: 3, seconds: 0 });
+  });
+
   it(`keeps the prior with fewer than ${LEARNED_DELAY_EVIDENCE.minObservations} gateways seen joining`, () => {
     const estimate = estimateStartup(counts([[0, 4, 4], [600, 5, 4], [660, 5, 5]], 1200), 'reporting');
     expect(estimate).toEqual({ kind: 'insufficient', reason: 'only 1 gateway seen joining after a scale-out; 3 needed', observations: 1 });
