@@ -51,6 +51,7 @@ class StartupWalk {
   /** The last step's desired replicas and gateways taking part; undefined after a gap. */
   private previousDesired: number | undefined;
   private previousJoined = 0;
+  private previousAtMs = 0;
   /** One per replica seen joining: asked for at `fromMs`, taking part at `toMs`. */
   readonly joins: DelayObservation[] = [];
 
@@ -61,6 +62,7 @@ class StartupWalk {
     this.askedAt = new Map(from?.askedAt);
     this.previousDesired = from?.previousDesired;
     this.previousJoined = from?.previousJoined ?? 0;
+    this.previousAtMs = from?.previousAtMs ?? 0;
   }
 
   /** No ask open: from here on, a walk started at any earlier sample makes the same steps as this one. */
@@ -80,9 +82,13 @@ class StartupWalk {
     }
     const previousDesired = this.previousDesired;
     if (previousDesired !== undefined && desired > previousDesired) {
-      // Above what took part before the rise: a gateway that joined within the step the rise shows up in
-      // is a start shorter than a step, not one that never happened.
-      for (let level = Math.max(previousDesired, this.previousJoined) + 1; level <= desired; level++) if (!askedAt.has(level)) askedAt.set(level, sample.atMs);
+      // Above what took part before the rise. A gateway that joined within the step the rise shows up in
+      // started within that step: counted as the whole step, not as none, and not as no time at all.
+      for (let level = Math.max(previousDesired, this.previousJoined) + 1; level <= desired; level++) {
+        if (askedAt.has(level)) continue;
+        if (joined >= level) this.joins.push({ fromMs: this.previousAtMs, toMs: sample.atMs });
+        else askedAt.set(level, sample.atMs);
+      }
     }
     // Most steps have no ask open; iterating an empty map still costs an iterator per step.
     if (askedAt.size > 0) {
@@ -96,6 +102,7 @@ class StartupWalk {
     }
     this.previousDesired = desired;
     this.previousJoined = joined;
+    this.previousAtMs = sample.atMs;
   }
 }
 

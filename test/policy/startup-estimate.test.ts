@@ -33,7 +33,7 @@ describe('estimateStartup', () => {
     expect(estimate).toMatchObject({ kind: 'learned', observations: 4, seconds: 90, medianSeconds: 60, joinSeenBy: 'reporting' });
   });
 
-  it('counts a gateway that reported within the step the rise shows up in as a start shorter than a step, not as none', () => {
+  it('counts a gateway that reported within the step the rise shows up in as a start of that step, not as none or no time', () => {
     const estimate = estimateStartup(
       counts(
         [
@@ -46,7 +46,7 @@ describe('estimateStartup', () => {
       ),
       'reporting',
     );
-    expect(estimate).toMatchObject({ kind: 'learned', observations: 3, seconds: 0 });
+    expect(estimate).toMatchObject({ kind: 'learned', observations: 3, seconds: STEP_S });
   });
 
   it(`keeps the prior with fewer than ${LEARNED_DELAY_EVIDENCE.minObservations} gateways seen joining`, () => {
@@ -122,7 +122,7 @@ describe('startupInUse', () => {
   it('adds the stated re-resolve to a startup learned from gateways reporting, and looks that far ahead', () => {
     const used = startupInUse(settings, { ...learned, joinSeenBy: 'reporting' });
     expect(used).toMatchObject({ seconds: 120, source: 'learned', joinSeconds: 120 + 5 + 30, leadTimeSeconds: 120 + 5 + 30 + 30 + HPA_SYNC_SECONDS });
-    expect(used.sentence).toBe("pod startup 2m, learned from 12 gateways seen joining after scale-outs (p90; median 100s); the trigger says 45s; + the agents' re-resolve 35s (dnsResolverInterval 5s + dnsTtl 30s) before the agents send to it");
+    expect(used.sentence).toBe("pod startup 2m, learned from 12 gateways seen joining after scale-outs (p90; median 100s); the trigger says 45s; + the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s) before the agents send to it");
   });
 
   it('adds nothing to a join learned from the agents\' rings: the re-resolve is in it, whatever the trigger states', () => {
