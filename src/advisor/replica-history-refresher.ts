@@ -30,7 +30,12 @@ export const RERESOLVE_NEEDS_AGENTS = Object.freeze({
 
 /** Estimates startup from replica counts, to the agents' rings where the trigger names them, or says why it cannot. */
 export function startupFromCounts(settings: Pick<TargetSettings, 'deploymentName' | 'agentSelector'>, samples: readonly ReplicaCountSample[]): StartupEstimate {
-  return settings.deploymentName === undefined ? HISTORY_NEEDS_DEPLOYMENT : estimateStartup(samples, joinSeenByFor(settings));
+  if (settings.deploymentName === undefined) return HISTORY_NEEDS_DEPLOYMENT;
+  const seenBy = joinSeenByFor(settings);
+  // Agents named whose rings the day's read never saw (their metrics not scraped, a selector that
+  // matches none): the gateways reporting still show the start, and the stated re-resolve is added.
+  const ringsRead = seenBy === 'reporting' || samples.some((sample) => sample.smallestRing !== undefined);
+  return estimateStartup(samples, ringsRead ? seenBy : 'reporting');
 }
 
 /** Estimates the agents' re-resolve from replica counts, or says why it cannot. */

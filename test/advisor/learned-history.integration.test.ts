@@ -209,7 +209,7 @@ describe('pod startup learned from a real Prometheus', () => {
     const { decision } = decide({ nowMs, snapshot: snapshot({ observedAtMs: nowMs }), startup: estimate }, canarySettings);
     expect(decision.startup).toMatchObject({ source: 'trigger', seconds: 45 });
     expect(decision.reasons).toContain(
-      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed); + the agents' re-resolve 35s (dnsResolverInterval 5s + dnsTtl 30s) before the agents send to it.`,
+      `Pod startup 45s from the trigger's podStartup (not learned yet: only ${joins} gateways seen joining after a scale-out; ${LEARNED_DELAY_EVIDENCE.minObservations} needed); + the agents' re-resolve 35s (DNS interval 5s + DNS TTL 30s) before the agents send to it.`,
     );
   });
 });
@@ -270,6 +270,17 @@ describe("the agents' re-resolve learned from a real Prometheus", () => {
     // The rings timed the re-resolve: the trigger's 5 s + 30 s is not added to it.
     expect(decision.startup).toMatchObject({ source: 'learned', seconds: startup.seconds, joinSeconds: startup.seconds });
     expect(decision.reasons.join('\n')).toContain(`learned from ${joins} gateways seen entering every agent's ring after scale-outs`);
+  });
+
+  it("learns the start from the gateways reporting where the agents it names show no ring, and adds the stated re-resolve", async () => {
+    const refresher = new ReplicaHistoryRefresher({ history: source, forgetAfterSeconds: 3600, logger: silent });
+    const noRings = settingsFor({ gatewaySelector: 'job="otel-gateway"', deploymentName: 'otel-gateway', agentSelector: 'job="otel-agent-unscraped"' });
+    const { startup } = await refresher.refresh(ref, noRings, END_S * 1000);
+    if (startup.kind !== 'learned') throw new Error(`expected a learned startup, got: ${startup.reason}`);
+    expect(startup).toMatchObject({ joinSeenBy: 'reporting', observations: joinsInDay(GATEWAY_PLAN, gatewayStartup) });
+    expect(Math.abs(startup.seconds - STARTUP_S)).toBeLessThanOrEqual(RESOLUTION_S);
+    const { decision } = decide({ nowMs: END_S * 1000, snapshot: snapshot({ observedAtMs: END_S * 1000 }), startup }, noRings);
+    expect(decision.startup.joinSeconds).toBe(startup.seconds + 5 + 30);
   });
 
   it('keeps the trigger\'s DNS interval + TTL, and says why, for a trigger that names no agents', async () => {
