@@ -17,7 +17,7 @@ import { startupInUse } from '../policy/startup-in-use.ts';
 /** How lost spans are estimated, in words the dashboard and the API answer show next to the number. */
 export const WHAT_IF_ESTIMATOR =
   'Estimated lost spans = Σ over steps of max(0, offered − ready replicas × capacitySpansPerReplica) × step, where offered = accepted + refused spans/s as observed. ' +
-  'A replica asked for counts as ready after podStartup + 5 s (the agents’ DNS resolver interval); removed replicas stop counting at once. ' +
+  'A replica asked for counts as ready after the trigger’s join: podStartup + dnsResolverInterval + dnsTtl (its start, then the agents’ re-resolve through the cluster DNS’s cache); removed replicas stop counting at once. ' +
   'Exporter queues absorbing short bursts are not credited, and spans an outage of the backend costs are not counted: it is a capacity estimate, the same for both columns. ' +
   'Replica-hours count the replicas asked for (starting pods cost too). Both columns sum only the steps where the load and the replicas the gateways ran were both known.';
 
@@ -105,12 +105,12 @@ export function withReplayedReplicas(snapshot: SignalSnapshot, replicas: number)
   };
 }
 
-/** Replicas that take traffic: asked-for replicas become ready after a delay; removals act at once. */
+/** Replicas that take traffic: asked-for replicas take it after their join; removals act at once. */
 export class ReadyReplicas {
   private ready: number;
   private readonly starting: { readyAtMs: number; count: number }[] = [];
 
-  constructor(initial: number, private readonly startupMs: number) {
+  constructor(initial: number, private readonly joinMs: number) {
     this.ready = initial;
   }
 
@@ -118,7 +118,7 @@ export class ReadyReplicas {
   advance(atMs: number, asked: number): number {
     while (this.starting.length > 0 && this.starting[0]!.readyAtMs <= atMs) this.ready += this.starting.shift()!.count;
     const total = this.ready + this.starting.reduce((sum, batch) => sum + batch.count, 0);
-    if (asked > total) this.starting.push({ readyAtMs: atMs + this.startupMs, count: asked - total });
+    if (asked > total) this.starting.push({ readyAtMs: atMs + this.joinMs, count: asked - total });
     let surplus = Math.max(0, total - asked);
     // Pods still starting are removed first, newest first, as a ReplicaSet does.
     while (surplus > 0 && this.starting.length > 0) {

@@ -11,7 +11,7 @@ import type { StartupEstimate } from './startup-estimate.ts';
 import type { SignalSnapshot } from '../signals/signal-snapshot.ts';
 
 /**
- * The forecast band at now + lead time (`leadTimeSeconds(settings)` from config/target-metadata.ts),
+ * The forecast band at now + lead time (`startupInUse(…).leadTimeSeconds`, policy/startup-in-use.ts),
  * or why there is none. `unavailable` is a normal state (too little history, refit failed): the
  * forecast proposal is left out and the decision says why; it is never an error.
  * The band must be the seasonal load alone: a calendar window's `loadMultiplier` is applied by the

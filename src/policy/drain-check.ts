@@ -86,8 +86,16 @@ export interface DrainCheck {
   readonly sentence: string;
 }
 
-function triggerReresolveSeconds(settings: NeedSettings): number {
+type StatedReresolve = Pick<TargetSettings, 'dnsResolverIntervalSeconds' | 'dnsTtlSeconds'>;
+
+/** The agents' re-resolve as the trigger states it: their resolver's interval, then the cluster DNS's TTL. */
+export function triggerReresolveSeconds(settings: StatedReresolve): number {
   return settings.dnsResolverIntervalSeconds + settings.dnsTtlSeconds;
+}
+
+/** "DNS interval 5s + DNS TTL 30s". */
+export function statedReresolveTerms(settings: StatedReresolve): string {
+  return `DNS interval ${formatSeconds(settings.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(settings.dnsTtlSeconds)}`;
 }
 
 function neededDrainSeconds(settings: NeedSettings, reresolveSeconds: number): number {
@@ -140,14 +148,14 @@ function drainFigures(settings: DrainSettings, evidence: DrainEvidence): Omit<Dr
 }
 
 function describeDrain(check: Omit<DrainCheck, 'sentence'>): string {
-  const stated = `DNS interval ${formatSeconds(check.dnsResolverIntervalSeconds)} + DNS TTL ${formatSeconds(check.dnsTtlSeconds)}`;
+  const stated = statedReresolveTerms(check);
   const learned = check.learnedReresolve;
   const seen = learned === undefined ? '' : `${learned.observations} gateways seen leaving the agents' rings after scale-ins, p90`;
   const dns =
     learned === undefined
       ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated})`
       : check.reresolveSource === 'learned'
-        ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${seen}; the trigger says ${formatSeconds(check.dnsResolverIntervalSeconds + check.dnsTtlSeconds)}: ${stated})`
+        ? `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (learned from ${seen}; the trigger says ${formatSeconds(triggerReresolveSeconds(check))}: ${stated})`
         : `the agents' re-resolve ${formatSeconds(check.reresolveSeconds)} (${stated}; scale-ins showed ${formatSeconds(learned.seconds)}, ${seen}, which does not shorten it)`;
   const dropsBecause = check.droppingBuild === undefined
     ? 'since they drop the traces they hold when stopped (dropPendingTracesOnShutdown)'

@@ -4,6 +4,7 @@
 // their next lookup) unless the rings themselves timed the learned figure. The join sets the forecast's
 // lead time and the growth headroom.
 import { HPA_SYNC_SECONDS, type TargetSettings } from '../config/target-metadata.ts';
+import { statedReresolveTerms, triggerReresolveSeconds } from './drain-check.ts';
 import { formatSeconds } from './format.ts';
 import type { StartupEstimate } from './startup-estimate.ts';
 
@@ -27,8 +28,8 @@ type StartupSettings = Pick<TargetSettings, 'podStartupSeconds' | 'dnsTtlSeconds
 /** Resolves the startup for one decision; `estimate` undefined means no replica history was read. */
 export function startupInUse(settings: StartupSettings, estimate: StartupEstimate | undefined): StartupInUse {
   const trigger = settings.podStartupSeconds;
-  const reresolve = settings.dnsResolverIntervalSeconds + settings.dnsTtlSeconds;
-  const statedReresolve = `the agents' re-resolve ${formatSeconds(reresolve)} (dnsResolverInterval ${formatSeconds(settings.dnsResolverIntervalSeconds)} + dnsTtl ${formatSeconds(settings.dnsTtlSeconds)})`;
+  const reresolve = triggerReresolveSeconds(settings);
+  const statedReresolve = `the agents' re-resolve ${formatSeconds(reresolve)} (${statedReresolveTerms(settings)})`;
   const lead = (joinSeconds: number) => joinSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
   if (estimate?.kind === 'learned' && estimate.joinSeenBy === 'rings') {
     const { seconds } = estimate;

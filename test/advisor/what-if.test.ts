@@ -9,14 +9,15 @@ const START_MS = Date.parse('2024-05-01T00:00:00Z');
 const STEP_SECONDS = 60;
 
 // 1,000 spans/s per replica at 100 %, 500 at the target utilization; a replica asked for takes traffic
-// 25 s + the agents' re-resolve (5 s DNS interval + 30 s TTL) later, so at the next 60 s step.
+// 40 s + the agents' re-resolve (5 s DNS interval + 30 s TTL) = 75 s later, so two 60 s steps later
+// (without the TTL it would be the next step).
 const settings = parseTargetMetadata({
   gatewaySelector: 'job="gw"',
   capacitySpansPerReplica: '1000',
   targetUtilization: '0.5',
   minReplicas: '1',
   maxReplicas: '40',
-  podStartup: '25s',
+  podStartup: '40s',
 });
 
 const ok = (value: number): Reading => ({ kind: 'ok', value });
@@ -55,7 +56,7 @@ describe('replayWhatIf on a known window', () => {
 
   it('scales out at once when the load calls for it, never delayed by a window', () => {
     expect(result.series.replayedReplicas).toEqual([2, 2, 6, 6, 6]);
-    expect(result.series.replayedReadyReplicas).toEqual([2, 2, 2, 6, 6]);
+    expect(result.series.replayedReadyReplicas).toEqual([2, 2, 2, 2, 6]);
     expect(result.scaleActions.map(({ from, to }) => ({ from, to }))).toEqual([{ from: 2, to: 6 }]);
     expect(result.scaleActions[0]!.atMs).toBe(START_MS + 2 * STEP_SECONDS * 1000);
   });
@@ -66,8 +67,8 @@ describe('replayWhatIf on a known window', () => {
   });
 
   it('estimates lost spans from the load above what the ready replicas can process', () => {
-    // Replay: only step 2 (6 asked, 2 ready): (3000 − 2 × 1000) × 60 s. Actual: steps 2–4 at 2 replicas.
-    expect(result.replay.estimatedLostSpans).toBe(1000 * 60);
+    // Replay: steps 2 and 3 (6 asked, 2 ready): 2 × (3000 − 2 × 1000) × 60 s. Actual: steps 2–4 at 2 replicas.
+    expect(result.replay.estimatedLostSpans).toBe(2 * 1000 * 60);
     expect(result.actual.estimatedLostSpans).toBe(3 * 1000 * 60);
   });
 
@@ -168,9 +169,9 @@ describe('offeredSpansPerSecond', () => {
 });
 
 describe('ReadyReplicas', () => {
-  const STARTUP_MS = 60_000;
+  const JOIN_MS = 60_000;
   const cases: { name: string; input: { atMs: number; asked: number }[]; want: number[] }[] = [
-    { name: 'new replicas are ready only after the startup delay', input: [{ atMs: 0, asked: 5 }, { atMs: 30_000, asked: 5 }, { atMs: 60_000, asked: 5 }], want: [2, 2, 5] },
+    { name: 'new replicas are ready only after their join', input: [{ atMs: 0, asked: 5 }, { atMs: 30_000, asked: 5 }, { atMs: 60_000, asked: 5 }], want: [2, 2, 5] },
     { name: 'removals take capacity away at once', input: [{ atMs: 0, asked: 1 }], want: [1] },
     { name: 'pods still starting are removed before ready ones', input: [{ atMs: 0, asked: 5 }, { atMs: 10_000, asked: 3 }, { atMs: 60_000, asked: 3 }], want: [2, 2, 3] },
     { name: 'removing more than are starting reaches ready pods', input: [{ atMs: 0, asked: 4 }, { atMs: 10_000, asked: 1 }, { atMs: 60_000, asked: 1 }], want: [2, 1, 1] },
@@ -178,7 +179,7 @@ describe('ReadyReplicas', () => {
   ];
   for (const row of cases) {
     it(row.name, () => {
-      const ready = new ReadyReplicas(2, STARTUP_MS);
+      const ready = new ReadyReplicas(2, JOIN_MS);
       expect(row.input.map((step) => ready.advance(step.atMs, step.asked))).toEqual(row.want);
     });
   }

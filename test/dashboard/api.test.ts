@@ -4,9 +4,9 @@ import { call, NOW_MS, postJson, STEP_SECONDS, startTestDashboard, type TestDash
 const EU: TestTarget = {
   ref: { namespace: 'observability', name: 'gateway-eu' },
   origin: 'keda',
-  // 1,000 spans/s per replica, 500 at the target utilization; replicas take traffic at the next 60 s step
-  // (25 s start + the agents' re-resolve, 5 s DNS interval + 30 s TTL).
-  metadata: { gatewaySelector: 'job="gw-eu"', capacitySpansPerReplica: '1000', targetUtilization: '0.5', minReplicas: '1', maxReplicas: '40', podStartup: '25s' },
+  // 1,000 spans/s per replica, 500 at the target utilization; replicas take traffic two 60 s steps later
+  // (40 s start + the agents' re-resolve, 5 s DNS interval + 30 s TTL: 75 s).
+  metadata: { gatewaySelector: 'job="gw-eu"', capacitySpansPerReplica: '1000', targetUtilization: '0.5', minReplicas: '1', maxReplicas: '40', podStartup: '40s' },
   // Load triples 2.5 minutes before now while the gateways stay at 2.
   script: (atMs) => ({ acceptedSpansPerSecond: atMs < NOW_MS - 150_000 ? 1000 : 3000, replicas: 2 }),
 };
@@ -208,13 +208,13 @@ describe('POST …/whatif replay', () => {
     expect(result.overrides).toEqual({ scaleInStep: '2' });
     expect(result.steps).toBe(5);
     // Loads 1k, 1k, 3k, 3k, 3k spans/s; the gateways ran 2 throughout, the replay asks for 6 at the
-    // first 3k step and has them ready one step later.
+    // first 3k step and has them ready two steps later.
     expect(result.series.offeredSpansPerSecond).toEqual([1000, 1000, 3000, 3000, 3000]);
     expect(result.series.actualReplicas).toEqual([2, 2, 2, 2, 2]);
     expect(result.series.replayedReplicas).toEqual([2, 2, 6, 6, 6]);
     expect(result.replay.replicaHours).toBeCloseTo((22 * 60) / 3600, 10);
     expect(result.actual.replicaHours).toBeCloseTo((10 * 60) / 3600, 10);
-    expect(result.replay.estimatedLostSpans).toBe((3000 - 2 * 1000) * 60);
+    expect(result.replay.estimatedLostSpans).toBe(2 * (3000 - 2 * 1000) * 60);
     expect(result.actual.estimatedLostSpans).toBe(3 * (3000 - 2 * 1000) * 60);
     expect(result.replay.scaleActions).toBe(1);
     expect(result.actual.scaleActions).toBe(0);

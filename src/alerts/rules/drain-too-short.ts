@@ -4,7 +4,7 @@
 // gateways' preStop sleep) with the agents' re-resolve, learned from scale-ins or else DNS interval +
 // DNS TTL (+ decision_wait where pending traces are dropped) and notes `drainTooShort`; this alert
 // carries the preStop value to set.
-import type { DrainCheck } from '../../policy/drain-check.ts';
+import { type DrainCheck, triggerReresolveSeconds } from '../../policy/drain-check.ts';
 import type { AlertRule } from './alert-rule.ts';
 import { NO_DECISION } from './rule-inputs.ts';
 import { describeGuardedAction, guardActed } from './scaler-action.ts';
@@ -19,7 +19,7 @@ function neededParts(drain: DrainCheck): string {
 function reresolveCheck(drain: DrainCheck): string {
   const stated = "The trigger's `dnsResolverInterval` and `dnsTtl`: the agents' loadbalancing exporter `resolver.dns.interval`, and the `ttl` of the `kubernetes` plugin in the cluster's CoreDNS Corefile (`kubectl -n kube-system get configmap coredns`; 5 s where the plugin sets none).";
   if (drain.reresolveSource === 'trigger') return stated;
-  return `The agents' rings showed the re-resolve: over ${drain.learnedReresolve?.observations} gateways removed by scale-ins, the last agent let the gateway go ${drain.reresolveSeconds} s (p90) after the spec replicas fell, against ${drain.dnsResolverIntervalSeconds + drain.dnsTtlSeconds} s stated. A longer one than stated is a DNS cache in between (CoreDNS \`cache\`, NodeLocal DNSCache) or a longer resolver interval. ${stated}`;
+  return `The agents' rings showed the re-resolve: over ${drain.learnedReresolve?.observations} gateways removed by scale-ins, the last agent let the gateway go ${drain.reresolveSeconds} s (p90) after the spec replicas fell, against ${triggerReresolveSeconds(drain)} s stated. A longer one than stated is a DNS cache in between (CoreDNS \`cache\`, NodeLocal DNSCache) or a longer resolver interval. ${stated}`;
 }
 
 /** What to check about what the gateways do with the traces they hold when stopped. */
