@@ -30,39 +30,33 @@ export function startupInUse(settings: StartupSettings, estimate: StartupEstimat
   const trigger = settings.podStartupSeconds;
   const reresolve = triggerReresolveSeconds(settings);
   const statedReresolve = `the agents' re-resolve ${formatSeconds(reresolve)} (${statedReresolveTerms(settings)})`;
-  const lead = (joinSeconds: number) => joinSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS;
-  if (estimate?.kind === 'learned' && estimate.joinSeenBy === 'rings') {
-    const { seconds } = estimate;
+  const learned = estimate?.kind === 'learned' ? estimate : undefined;
+  const seconds = learned?.seconds ?? trigger;
+  // Timed to the agents' rings, the learned figure already holds their re-resolve.
+  const joinSeconds = learned?.joinSeenBy === 'rings' ? seconds : seconds + reresolve;
+  const figures = { seconds, triggerSeconds: trigger, joinSeconds, leadTimeSeconds: joinSeconds + settings.pollingIntervalSeconds + HPA_SYNC_SECONDS };
+  if (learned === undefined) {
+    const why = estimate?.kind === 'insufficient' ? `not learned yet: ${estimate.reason}` : 'no replica history read for this target';
     return {
-      seconds,
+      ...figures,
+      source: 'trigger',
+      sentence: `pod startup ${formatSeconds(trigger)} from the trigger's podStartup (${why}); + ${statedReresolve} before the agents send to it`,
+      joinSummary: `pod startup ${formatSeconds(trigger)} from the trigger + re-resolve ${formatSeconds(reresolve)}`,
+    };
+  }
+  const median = `p90; median ${formatSeconds(learned.medianSeconds)}`;
+  if (learned.joinSeenBy === 'rings') {
+    return {
+      ...figures,
       source: 'learned',
-      triggerSeconds: trigger,
-      joinSeconds: seconds,
-      leadTimeSeconds: lead(seconds),
-      sentence: `a new gateway takes traffic ${formatSeconds(seconds)} after it is asked for, learned from ${estimate.observations} gateways seen entering every agent's ring after scale-outs (p90; median ${formatSeconds(estimate.medianSeconds)}), its start and the agents' re-resolve together; the trigger says pod startup ${formatSeconds(trigger)} + ${statedReresolve}`,
+      sentence: `a new gateway takes traffic ${formatSeconds(seconds)} after it is asked for, learned from ${learned.observations} gateways seen entering every agent's ring after scale-outs (${median}), its start and the agents' re-resolve together; the trigger says pod startup ${formatSeconds(trigger)} + ${statedReresolve}`,
       joinSummary: `joining the agents' rings ${formatSeconds(seconds)}, learned`,
     };
   }
-  if (estimate?.kind === 'learned') {
-    const { seconds } = estimate;
-    return {
-      seconds,
-      source: 'learned',
-      triggerSeconds: trigger,
-      joinSeconds: seconds + reresolve,
-      leadTimeSeconds: lead(seconds + reresolve),
-      sentence: `pod startup ${formatSeconds(seconds)}, learned from ${estimate.observations} gateways seen joining after scale-outs (p90; median ${formatSeconds(estimate.medianSeconds)}); the trigger says ${formatSeconds(trigger)}; + ${statedReresolve} before the agents send to it`,
-      joinSummary: `pod startup ${formatSeconds(seconds)}, learned, + re-resolve ${formatSeconds(reresolve)}`,
-    };
-  }
-  const why = estimate === undefined ? 'no replica history read for this target' : `not learned yet: ${estimate.reason}`;
   return {
-    seconds: trigger,
-    source: 'trigger',
-    triggerSeconds: trigger,
-    joinSeconds: trigger + reresolve,
-    leadTimeSeconds: lead(trigger + reresolve),
-    sentence: `pod startup ${formatSeconds(trigger)} from the trigger's podStartup (${why}); + ${statedReresolve} before the agents send to it`,
-    joinSummary: `pod startup ${formatSeconds(trigger)} from the trigger + re-resolve ${formatSeconds(reresolve)}`,
+    ...figures,
+    source: 'learned',
+    sentence: `pod startup ${formatSeconds(seconds)}, learned from ${learned.observations} gateways seen joining after scale-outs (${median}); the trigger says ${formatSeconds(trigger)}; + ${statedReresolve} before the agents send to it`,
+    joinSummary: `pod startup ${formatSeconds(seconds)}, learned, + re-resolve ${formatSeconds(reresolve)}`,
   };
 }
